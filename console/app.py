@@ -1,0 +1,138 @@
+"""AgentConsole: the Textual app. It owns the long-lived services (the session and its API
+client, later the event stream and the history); screens only compose widgets and react.
+
+Widgets never do I/O; workers never touch widgets; messages carry results; the App owns
+long-lived services and the websocket worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from console.config import Settings
+from console.connection import ConnectionInfo
+from console.messages import ConnectFailed, SessionStarted
+from console.paths import styles_path
+from console.screens.compose import ComposeScreen
+from console.screens.feed import FeedScreen
+from console.screens.home import HomeScreen
+from console.screens.inbox import InboxScreen
+from console.screens.rooms import RoomsScreen
+from console.sections import SECTIONS
+from console.session import ConnectError, Session, connect
+
+
+class AgentConsole(App[None]):
+    """The console: one mode per section, a key away and in the command palette."""
+
+    TITLE = "agent-console"
+    CSS_PATH = styles_path("base.tcss")
+    MODES: ClassVar = {
+        "home": HomeScreen,
+        "rooms": RoomsScreen,
+        "inbox": InboxScreen,
+        "feed": FeedScreen,
+        "compose": ComposeScreen,
+    }
+    DEFAULT_MODE = "home"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(
+            Binding(
+                section.key,
+                f"switch_mode('{section.mode}')",
+                section.title,
+                id=f"section.{section.mode}",
+                tooltip=section.summary,
+            )
+            for section in SECTIONS
+        ),
+        Binding("ctrl+r", "reconnect", "Reconnect", id="reconnect", show=False),
+    ]
+
+    connection: reactive[ConnectionInfo] = reactive(ConnectionInfo)
+
+    def __init__(self, settings: Settings, *, connector=connect) -> None:
+        super().__init__()
+        self.settings = settings
+        self._connector = connector
+        self.session: Session | None = None
+
+    def on_mount(self) -> None:
+        if self.settings.keymap:
+            self.set_keymap(dict(self.settings.keymap))
+        self.action_reconnect()
+
+    async def on_unmount(self) -> None:
+        if self.session is not None:
+            await self.session.close()
+            self.session = None
+
+    def action_reconnect(self) -> None:
+        """(Re)start the login; the header shows progress instead of a frozen state."""
+        if self.connection.state in {"connecting", "connected"} and self.session is not None:
+            return
+        detail = (
+            "starting the embedded sandbox…"
+            if self.settings.embedded_sandbox
+            else f"connecting to {self.settings.mode_label}…"
+        )
+        self.connection = ConnectionInfo(state="connecting", detail=detail)
+        self.start_session()
+
+    @work(group="session", exclusive=True, exit_on_error=False, description="Logging in")
+    async def start_session(self) -> None:
+        try:
+            session = await self._connector(self.settings)
+        except ConnectError as error:
+            self.post_message(ConnectFailed(str(error)))
+            return
+        self.post_message(SessionStarted(session))
+
+    @on(SessionStarted)
+    async def _session_started(self, message: SessionStarted) -> None:
+        if self.session is not None:
+            await self.session.close()
+        self.session = message.session
+        self.connection = ConnectionInfo(
+            state="connected",
+            target=message.session.target,
+            subaccount=message.session.subaccount,
+            masked_key=message.session.masked_key,
+        )
+
+    @on(ConnectFailed)
+    def _connect_failed(self, message: ConnectFailed) -> None:
+        self.connection = ConnectionInfo(state="failed", detail=message.reason)
+        self.notify(message.reason, title="Not connected", severity="error", timeout=10)
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """The one place where an unexpected worker error becomes a readable notice."""
+        worker = event.worker
+        if event.state is not WorkerState.ERROR:
+            return
+        error = worker.error
+        readable = getattr(error, "readable", None) or f"{type(error).__name__}: {error}"
+        self.notify(readable, title=f"{worker.description or worker.name} failed", severity="error")
+        if worker.group == "session":
+            self.connection = ConnectionInfo(state="failed", detail=readable)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        for section in SECTIONS:
+            if self.current_mode != section.mode:
+                yield SystemCommand(
+                    f"Open {section.title}",
+                    section.summary,
+                    lambda mode=section.mode: self.switch_mode(mode),
+                )
+        if self.connection.state == "failed":
+            yield SystemCommand("Reconnect", "Try logging in again", self.action_reconnect)
+        yield from super().get_system_commands(screen)

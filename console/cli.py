@@ -1,0 +1,120 @@
+"""Command line: parse first, import the heavy parts (Textual, uvicorn) only when needed.
+
+`agent-console --help` and `--version` must never import Textual (a test guards this).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from console import __version__
+
+DESCRIPTION = (
+    "A terminal console for support agents on 8x8 CPaaS. With no API key configured it "
+    "starts an embedded sandbox that imitates the 8x8 APIs on loopback and logs into it."
+)
+EPILOG = (
+    "Settings: flags > environment (CPAAS_API_KEY, CPAAS_SUBACCOUNT, CPAAS_REGION) > "
+    "config.toml in the user config folder > defaults. Regions: asia (default), europe, "
+    "north-america, indonesia."
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="agent-console",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"agent-console {__version__}")
+    parser.add_argument(
+        "--server",
+        metavar="URL",
+        help="use a sandbox (or relay) already running at URL instead of the embedded one",
+    )
+    parser.add_argument(
+        "--api-key",
+        metavar="KEY",
+        help="8x8 API key (prefer the CPAAS_API_KEY environment variable: flags show in ps)",
+    )
+    parser.add_argument("--subaccount", metavar="ID", help="8x8 sub-account id")
+    parser.add_argument(
+        "--region", metavar="NAME", help="asia (default), europe, north-america or indonesia"
+    )
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="where the session history is kept (default: user data dir)",
+    )
+    parser.add_argument(
+        "--seed", type=int, metavar="N", help="embedded sandbox: make the demo world reproducible"
+    )
+    parser.add_argument(
+        "--speed", type=float, metavar="X", help="embedded sandbox: time scale (2 = twice as fast)"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="{sandbox,relay}")
+    sandbox = sub.add_parser(
+        "sandbox",
+        help="serve the 8x8-compatible sandbox alone, so several consoles can share it",
+        description="Serve the 8x8-compatible sandbox API (SMS, Chat Apps, Video Interaction).",
+    )
+    relay = sub.add_parser(
+        "relay",
+        help="run the webhook relay for a live deployment",
+        description="Receive 8x8 webhooks, number and keep them, fan them out over websockets.",
+    )
+    _configure_lazily(sandbox, "console.sandbox.command")
+    _configure_lazily(relay, "console.live.command")
+    return parser
+
+
+def _configure_lazily(parser: argparse.ArgumentParser, module: str) -> None:
+    """Let the subcommand module add its own flags (it must not import Textual)."""
+    import importlib
+
+    try:
+        mod = importlib.import_module(module)
+    except ImportError:  # pragma: no cover - only while a part is being built
+        parser.set_defaults(_runner=None)
+        return
+    mod.configure_parser(parser)
+    parser.set_defaults(_runner=mod.run_from_args)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is not None:
+        runner = getattr(args, "_runner", None)
+        if runner is None:
+            parser.error(f"the {args.command} command is not available in this build")
+        sys.exit(runner(args))
+    sys.exit(run_console(args, parser))
+
+
+def run_console(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from console.config import SettingsError, load_settings, read_config_file
+    from console.paths import config_file
+
+    flags = {
+        "api_key": args.api_key,
+        "subaccount": args.subaccount,
+        "region": args.region,
+        "server": args.server,
+        "data_dir": args.data_dir,
+        "seed": args.seed,
+        "speed": args.speed,
+    }
+    try:
+        settings = load_settings(flags, os.environ, read_config_file(config_file()))
+    except SettingsError as error:
+        parser.exit(2, f"agent-console: {error}\n")
+    from console.app import AgentConsole  # Textual is imported only from here on
+
+    app = AgentConsole(settings)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,190 @@
+"""Settings: flags > environment > TOML file > defaults, and the 8x8 hosts per region.
+
+Pure: `load_settings` takes plain mappings so it is unit-testable without touching disk.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+VIDEO_HOST = "https://video-agent.8x8.com"
+
+
+@dataclass(frozen=True)
+class Region:
+    """One 8x8 region: its name, label and the SMS and Chat Apps hosts."""
+
+    name: str
+    label: str
+    sms: str
+    chatapps: str
+
+
+REGIONS: dict[str, Region] = {
+    "asia": Region("asia", "Asia Pacific", "https://sms.8x8.com", "https://chatapps.8x8.com"),
+    "europe": Region("europe", "Europe", "https://sms.8x8.uk", "https://chatapps.8x8.uk"),
+    "north-america": Region(
+        "north-america", "North America", "https://sms.us.8x8.com", "https://chatapps.us.8x8.com"
+    ),
+    "indonesia": Region("indonesia", "Indonesia", "https://sms.8x8.id", "https://chatapps.8x8.id"),
+}
+REGION_ALIASES = {
+    "ap": "asia",
+    "apac": "asia",
+    "sg": "asia",
+    "eu": "europe",
+    "uk": "europe",
+    "na": "north-america",
+    "us": "north-america",
+    "id": "indonesia",
+}
+DEFAULT_REGION = "asia"
+DEFAULT_SANDBOX_SUBACCOUNT = "sandbox"
+
+
+class SettingsError(ValueError):
+    """A setting has a value we cannot use; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Base URLs, one per 8x8 product. Paths such as /api/v1/... are appended by the client."""
+
+    sms: str
+    chatapps: str
+    video: str
+    label: str
+
+    @classmethod
+    def for_region(cls, region: str) -> Endpoints:
+        r = REGIONS[normalize_region(region)]
+        return cls(sms=r.sms, chatapps=r.chatapps, video=VIDEO_HOST, label=r.label)
+
+    @classmethod
+    def for_server(cls, base_url: str, label: str = "sandbox") -> Endpoints:
+        """One server (the sandbox) serving every product under /sms, /chatapps, /video."""
+        base = base_url.rstrip("/")
+        return cls(
+            sms=f"{base}/sms", chatapps=f"{base}/chatapps", video=f"{base}/video", label=label
+        )
+
+
+def normalize_region(value: str) -> str:
+    key = value.strip().lower().replace("_", "-").replace(" ", "-")
+    key = REGION_ALIASES.get(key, key)
+    if key not in REGIONS:
+        known = ", ".join(REGIONS)
+        raise SettingsError(f"Unknown region {value!r}: use one of {known}.")
+    return key
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the console needs to start. The API key is never written anywhere."""
+
+    api_key: str | None = field(default=None, repr=False)
+    subaccount: str | None = None
+    region: str = DEFAULT_REGION
+    server: str | None = None
+    data_dir: Path | None = None
+    keymap: Mapping[str, str] = field(default_factory=dict)
+    sandbox_seed: int | None = None
+    sandbox_speed: float = 1.0
+
+    @property
+    def embedded_sandbox(self) -> bool:
+        """No key and no server: start the embedded sandbox and log into it."""
+        return self.server is None and not self.api_key
+
+    @property
+    def mode_label(self) -> str:
+        if self.embedded_sandbox:
+            return "sandbox"
+        if self.server is not None:
+            return f"server {self.server}"
+        return REGIONS[self.region].label
+
+    def endpoints(self) -> Endpoints:
+        if self.server is not None:
+            return Endpoints.for_server(self.server, label=f"server {self.server}")
+        return Endpoints.for_region(self.region)
+
+
+def mask_key(key: str | None) -> str:
+    """Show only the last 6 characters of a key, as the 8x8 portal does."""
+    if not key:
+        return "(no key)"
+    tail = key[-6:] if len(key) > 6 else key[-2:]
+    return "•" * 6 + tail
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Read the TOML settings file; a missing file is an empty config."""
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"{path}: not valid TOML ({error}).") from error
+
+
+def _first(*values: Any) -> Any:
+    for value in values:
+        if value is not None and value != "":
+            return value
+    return None
+
+
+def load_settings(
+    flags: Mapping[str, Any],
+    environ: Mapping[str, str],
+    toml: Mapping[str, Any],
+) -> Settings:
+    """Merge flags > environment > TOML > defaults into validated Settings."""
+    api_key = _first(flags.get("api_key"), environ.get("CPAAS_API_KEY"), toml.get("api_key"))
+    subaccount = _first(
+        flags.get("subaccount"), environ.get("CPAAS_SUBACCOUNT"), toml.get("subaccount")
+    )
+    region_raw = _first(flags.get("region"), environ.get("CPAAS_REGION"), toml.get("region"))
+    server = _first(flags.get("server"), toml.get("server"))
+    data_dir_raw = _first(flags.get("data_dir"), toml.get("data_dir"))
+    keymap = toml.get("keymap", {})
+    if not isinstance(keymap, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in keymap.items()
+    ):
+        raise SettingsError("[keymap] must map binding ids to key strings.")
+    region = normalize_region(region_raw) if region_raw else DEFAULT_REGION
+    if server is not None:
+        server = str(server).rstrip("/")
+        if not server.startswith(("http://", "https://")):
+            raise SettingsError(f"--server {server!r}: give a URL such as http://127.0.0.1:8800.")
+    if api_key is not None and not subaccount and server is None:
+        raise SettingsError(
+            "An API key needs a sub-account: set CPAAS_SUBACCOUNT or pass --subaccount."
+        )
+    if subaccount is not None:
+        _check_subaccount(str(subaccount))
+    seed = flags.get("seed")
+    speed = flags.get("speed")
+    return Settings(
+        api_key=str(api_key) if api_key is not None else None,
+        subaccount=str(subaccount) if subaccount is not None else None,
+        region=region,
+        server=server,
+        data_dir=Path(data_dir_raw).expanduser() if data_dir_raw else None,
+        keymap=dict(keymap),
+        sandbox_seed=int(seed) if seed is not None else None,
+        sandbox_speed=float(speed) if speed is not None else 1.0,
+    )
+
+
+def _check_subaccount(value: str) -> None:
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9\-._&]{3,50}", value):
+        raise SettingsError(f"Sub-account {value!r} is not valid: 3–50 letters, digits or - . _ &.")

@@ -1,0 +1,9 @@
+"""ComposeScreen: placeholder until its issue lands."""
+
+from __future__ import annotations
+
+from console.screens.section import SectionScreen
+
+
+class ComposeScreen(SectionScreen):
+    MODE = "compose"

@@ -1,0 +1,70 @@
+"""HomeScreen: the connection in detail, and what each section does."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from console.connection import ConnectionInfo
+from console.paths import styles_path
+from console.sections import SECTIONS
+from console.widgets.session_bar import SessionBar
+
+
+class HomeScreen(Screen[None]):
+    """Where the console opens: proof of what it is connected to."""
+
+    CSS_PATH = styles_path("home.tcss")
+
+    def compose(self) -> ComposeResult:
+        yield SessionBar("Home")
+        with VerticalScroll(id="home-body"):
+            yield Static(id="connection-card")
+            yield Static(self._sections_text(), id="sections-card")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        card = self.query_one("#connection-card", Static)
+        card.border_title = "Connection"
+        self.query_one("#sections-card", Static).border_title = "Sections"
+        self.watch(self.app, "connection", self._show_connection, init=True)
+
+    def _show_connection(self, info: ConnectionInfo) -> None:
+        rows = Text()
+        labels = (
+            ("Status", self._status(info)),
+            ("Connected to", info.target or "—"),
+            ("Sub-account", info.subaccount or "—"),
+            ("API key", info.masked_key or "—"),
+            ("Live events", info.events),
+        )
+        for label, value in labels:
+            rows.append(f"{label:<14}", style="bold")
+            rows.append(f"{value}\n")
+        if info.state == "failed":
+            rows.append("\nPress ctrl+r to try again, or ctrl+q to quit.", style="italic")
+        self.query_one("#connection-card", Static).update(rows)
+        card = self.query_one("#connection-card", Static)
+        card.set_class(info.state == "failed", "-failed")
+        card.set_class(info.state == "connected", "-connected")
+
+    @staticmethod
+    def _status(info: ConnectionInfo) -> str:
+        if info.state == "connected":
+            return "● connected"
+        if info.state == "failed":
+            return f"✗ not connected: {info.detail}"
+        return f"◌ {info.detail or 'connecting…'}"
+
+    @staticmethod
+    def _sections_text() -> Text:
+        text = Text()
+        for section in SECTIONS[1:]:
+            text.append(f"{section.key.upper():<4}", style="bold")
+            text.append(f"{section.title:<9}", style="bold")
+            text.append(f"{section.summary}\n")
+            text.append(" " * 13 + f"{section.status}\n", style="italic")
+        return text

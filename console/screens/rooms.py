@@ -1,0 +1,9 @@
+"""RoomsScreen: placeholder until its issue lands."""
+
+from __future__ import annotations
+
+from console.screens.section import SectionScreen
+
+
+class RoomsScreen(SectionScreen):
+    MODE = "rooms"

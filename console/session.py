@@ -1,0 +1,184 @@
+"""Connecting the console to 8x8, a remote sandbox, or the embedded sandbox (no Textual here)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from console.config import DEFAULT_SANDBOX_SUBACCOUNT, Settings, mask_key
+
+if TYPE_CHECKING:
+    from console.api.client import CpaasClient
+
+
+class ConnectError(Exception):
+    """Connecting failed; the message is for the agent."""
+
+
+@dataclass
+class EmbeddedSandbox:
+    """The sandbox running in a child process, so it never shares the UI's event loop.
+
+    The child watches its stdin: when the console dies, the pipe closes and the child exits.
+    """
+
+    url: str
+    api_key: str = field(repr=False)
+    subaccount: str
+    process: asyncio.subprocess.Process
+
+    @classmethod
+    async def start(
+        cls, seed: int | None = None, speed: float = 1.0, timeout: float = 20.0
+    ) -> EmbeddedSandbox:
+        args = [
+            sys.executable,
+            "-m",
+            "console",
+            "sandbox",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--ready-json",
+            "--exit-with-stdin",
+            "--speed",
+            str(speed),
+        ]
+        if seed is not None:
+            args += ["--seed", str(seed)]
+        env = dict(os.environ)
+        env.pop("CPAAS_API_KEY", None)
+        process = await asyncio.create_subprocess_exec(
+            *args,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
+        )
+        assert process.stdout is not None
+        try:
+            line = await asyncio.wait_for(process.stdout.readline(), timeout)
+            ready = json.loads(line)
+            sandbox = cls(
+                url=ready["url"],
+                api_key=ready["api_key"],
+                subaccount=ready["subaccount"],
+                process=process,
+            )
+        except (TimeoutError, ValueError, KeyError) as error:
+            stderr = b""
+            with contextlib.suppress(Exception):
+                process.kill()
+                if process.stderr is not None:
+                    stderr = await asyncio.wait_for(process.stderr.read(), 2)
+            tail = stderr.decode(errors="replace").strip().splitlines()[-1:] or [str(error)]
+            raise ConnectError(f"The embedded sandbox did not start: {tail[0]}") from error
+        return sandbox
+
+    async def stop(self) -> None:
+        if self.process.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            self.process.terminate()
+        try:
+            await asyncio.wait_for(self.process.wait(), 5)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.kill()
+            await self.process.wait()
+
+
+@dataclass
+class Session:
+    """A logged-in connection: the API client and what the header shows about it."""
+
+    client: CpaasClient
+    target: str
+    subaccount: str
+    masked_key: str
+    key_tail: str
+    server_url: str | None = None
+    events_url: str | None = None
+    events_token: str | None = field(default=None, repr=False)
+    sandbox: EmbeddedSandbox | None = None
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.client.aclose()
+        if self.sandbox is not None:
+            await self.sandbox.stop()
+
+
+def _events_url(base: str) -> str:
+    if base.startswith("https://"):
+        return "wss://" + base.removeprefix("https://") + "/events"
+    return "ws://" + base.removeprefix("http://") + "/events"
+
+
+async def connect(settings: Settings) -> Session:
+    """Start or reach the server named by the settings, log in, and prove the key works."""
+    from console.api.client import CpaasClient
+    from console.config import Endpoints
+
+    sandbox: EmbeddedSandbox | None = None
+    if settings.embedded_sandbox:
+        sandbox = await EmbeddedSandbox.start(settings.sandbox_seed, settings.sandbox_speed)
+        base = sandbox.url
+        api_key, subaccount = sandbox.api_key, sandbox.subaccount
+        endpoints = Endpoints.for_server(base, label="sandbox")
+        target = "sandbox"
+    elif settings.server is not None:
+        base = settings.server
+        api_key = settings.api_key or await _demo_key_from(base)
+        subaccount = settings.subaccount or DEFAULT_SANDBOX_SUBACCOUNT
+        endpoints = settings.endpoints()
+        target = f"sandbox {base.removeprefix('http://').removeprefix('https://')}"
+    else:
+        base = None
+        assert settings.api_key and settings.subaccount
+        api_key, subaccount = settings.api_key, settings.subaccount
+        endpoints = settings.endpoints()
+        target = endpoints.label
+    client = CpaasClient(endpoints, api_key, subaccount)
+    session = Session(
+        client=client,
+        target=target,
+        subaccount=subaccount,
+        masked_key=mask_key(api_key),
+        key_tail=api_key[-6:],
+        server_url=base,
+        events_url=_events_url(base) if base else None,
+        events_token=api_key if base else None,
+        sandbox=sandbox,
+    )
+    try:
+        await client.verify()
+    except Exception as error:
+        await session.close()
+        readable = getattr(error, "readable", None) or str(error) or type(error).__name__
+        raise ConnectError(readable) from error
+    return session
+
+
+async def _demo_key_from(base: str) -> str:
+    """A sandbox on this machine tells a loopback client its generated demo key."""
+    import httpx
+
+    try:
+        async with httpx.AsyncClient(timeout=5) as http:
+            response = await http.get(f"{base}/sandbox/info")
+            response.raise_for_status()
+            key = response.json().get("demoKey")
+    except (httpx.HTTPError, ValueError) as error:
+        raise ConnectError(f"Could not reach the sandbox at {base}: {error}") from error
+    if not key:
+        raise ConnectError(
+            f"The server at {base} did not share a demo key: pass it with CPAAS_API_KEY."
+        )
+    return str(key)

@@ -1,0 +1,73 @@
+"""The command line: --help and --version answer fast and never import Textual."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from console import __version__
+
+PROBE = """
+import sys, json
+sys.argv = ["agent-console", *json.loads(sys.argv[1])]
+from console.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+heavy = sorted(m for m in ("textual", "uvicorn", "starlette", "tinydb") if m in sys.modules)
+print("LOADED=" + ",".join(heavy), file=sys.stderr)
+"""
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(list(args))],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--help",), ("--version",), ("sandbox", "--help"), ("relay", "--help")],
+)
+def test_help_and_version_do_not_import_textual(args: tuple[str, ...]) -> None:
+    result = run_cli(*args)
+    loaded = result.stderr.rsplit("LOADED=", 1)[-1].strip().split(",")
+    assert "textual" not in loaded, result.stderr
+    assert result.stdout.strip(), "nothing printed"
+
+
+def test_version_prints_the_package_version() -> None:
+    result = run_cli("--version")
+    assert result.stdout.strip() == f"agent-console {__version__}"
+
+
+def test_help_names_the_subcommands_and_settings() -> None:
+    out = run_cli("--help").stdout
+    for word in ("sandbox", "relay", "--server", "CPAAS_API_KEY", "--data-dir"):
+        assert word in out
+
+
+def test_python_dash_m_console_is_the_same_program() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "console", "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.strip() == f"agent-console {__version__}"
+
+
+def test_bad_settings_exit_with_a_readable_message() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "console", "--region", "mars"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "Unknown region 'mars'" in result.stderr
+    assert "Traceback" not in result.stderr

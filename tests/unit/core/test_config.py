@@ -1,0 +1,123 @@
+"""Settings precedence and validation: flags > environment > TOML > defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from console.config import (
+    REGIONS,
+    Endpoints,
+    SettingsError,
+    load_settings,
+    mask_key,
+    normalize_region,
+    read_config_file,
+)
+
+
+def test_defaults_start_the_embedded_sandbox() -> None:
+    settings = load_settings({}, {}, {})
+    assert settings.embedded_sandbox
+    assert settings.mode_label == "sandbox"
+    assert settings.region == "asia"
+
+
+def test_flags_beat_environment_beat_toml() -> None:
+    toml = {"api_key": "toml-key", "subaccount": "toml-sub", "region": "europe"}
+    env = {"CPAAS_API_KEY": "env-key", "CPAAS_SUBACCOUNT": "env-sub"}
+    flags = {"subaccount": "flag-sub"}
+    settings = load_settings(flags, env, toml)
+    assert settings.api_key == "env-key"
+    assert settings.subaccount == "flag-sub"
+    assert settings.region == "europe"
+    assert not settings.embedded_sandbox
+    assert settings.mode_label == "Europe"
+
+
+def test_environment_region_beats_toml_and_flag_beats_environment() -> None:
+    base = {"CPAAS_API_KEY": "k" * 20, "CPAAS_SUBACCOUNT": "acme"}
+    assert load_settings({}, {**base, "CPAAS_REGION": "na"}, {"region": "eu"}).region == (
+        "north-america"
+    )
+    flags = {"region": "indonesia"}
+    assert load_settings(flags, {**base, "CPAAS_REGION": "na"}, {}).region == "indonesia"
+
+
+@pytest.mark.parametrize(
+    ("region", "sms", "chatapps"),
+    [
+        ("asia", "https://sms.8x8.com", "https://chatapps.8x8.com"),
+        ("europe", "https://sms.8x8.uk", "https://chatapps.8x8.uk"),
+        ("north-america", "https://sms.us.8x8.com", "https://chatapps.us.8x8.com"),
+        ("indonesia", "https://sms.8x8.id", "https://chatapps.8x8.id"),
+    ],
+)
+def test_regional_hosts_follow_8x8(region: str, sms: str, chatapps: str) -> None:
+    endpoints = Endpoints.for_region(region)
+    assert (endpoints.sms, endpoints.chatapps) == (sms, chatapps)
+    assert endpoints.video == "https://video-agent.8x8.com"
+
+
+def test_sandbox_serves_every_product_under_a_prefix() -> None:
+    endpoints = Endpoints.for_server("http://127.0.0.1:8800/")
+    assert endpoints.sms == "http://127.0.0.1:8800/sms"
+    assert endpoints.chatapps == "http://127.0.0.1:8800/chatapps"
+    assert endpoints.video == "http://127.0.0.1:8800/video"
+
+
+def test_unknown_region_names_the_choices() -> None:
+    with pytest.raises(SettingsError, match="asia, europe, north-america, indonesia"):
+        normalize_region("mars")
+    assert set(REGIONS) == {"asia", "europe", "north-america", "indonesia"}
+
+
+def test_a_key_without_a_subaccount_is_refused_with_the_fix() -> None:
+    with pytest.raises(SettingsError, match="CPAAS_SUBACCOUNT"):
+        load_settings({}, {"CPAAS_API_KEY": "secret"}, {})
+
+
+@pytest.mark.parametrize("bad", ["ab", "has space", "x" * 51, "semi;colon"])
+def test_bad_subaccount_is_refused(bad: str) -> None:
+    with pytest.raises(SettingsError, match="Sub-account"):
+        load_settings({"subaccount": bad}, {}, {})
+
+
+def test_server_must_be_a_url() -> None:
+    with pytest.raises(SettingsError, match="http://127.0.0.1:8800"):
+        load_settings({"server": "localhost:8800"}, {}, {})
+    settings = load_settings({"server": "http://127.0.0.1:8800/"}, {}, {})
+    assert settings.server == "http://127.0.0.1:8800"
+    assert not settings.embedded_sandbox
+
+
+def test_mask_key_shows_only_the_last_six() -> None:
+    assert mask_key("abcdefghijklmnop") == "••••••klmnop"
+    assert "abcdefghij" not in mask_key("abcdefghijklmnop")
+    assert mask_key(None) == "(no key)"
+    assert mask_key("short") == "••••••rt"
+
+
+def test_settings_repr_hides_the_key() -> None:
+    settings = load_settings({}, {"CPAAS_API_KEY": "supersecretkey", "CPAAS_SUBACCOUNT": "ab1"}, {})
+    assert "supersecretkey" not in repr(settings)
+
+
+def test_toml_file_is_read_and_errors_are_readable(tmp_path: Path) -> None:
+    good = tmp_path / "config.toml"
+    good.write_text('region = "eu"\n[keymap]\n"section.feed" = "ctrl+f"\n')
+    data = read_config_file(good)
+    settings = load_settings({}, {}, data)
+    assert settings.region == "europe"
+    assert settings.keymap == {"section.feed": "ctrl+f"}
+    assert read_config_file(tmp_path / "missing.toml") == {}
+    bad = tmp_path / "bad.toml"
+    bad.write_text("region = \n")
+    with pytest.raises(SettingsError, match="not valid TOML"):
+        read_config_file(bad)
+
+
+def test_keymap_must_map_strings() -> None:
+    with pytest.raises(SettingsError, match="keymap"):
+        load_settings({}, {}, {"keymap": {"section.feed": 3}})
