@@ -7,19 +7,22 @@ long-lived services and the websocket worker.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
 from console.config import Settings
 from console.connection import ConnectionInfo
-from console.messages import ConnectFailed, SessionStarted
+from console.live.events import GapNotice, MessageTimeline, Receipt
+from console.messages import ConnectFailed, SessionStarted, StreamChanged
 from console.paths import styles_path
 from console.screens.compose import ComposeScreen
 from console.screens.feed import FeedScreen
@@ -28,6 +31,12 @@ from console.screens.inbox import InboxScreen
 from console.screens.rooms import RoomsScreen
 from console.sections import SECTIONS
 from console.session import ConnectError, Session, connect
+from console.tracker import DeliveryTracker
+
+if TYPE_CHECKING:
+    from console.api.models import SmsAccepted
+    from console.live.stream import EventStream, StreamState
+    from console.sms import SmsAnalysis
 
 
 class AgentConsole(App[None]):
@@ -64,6 +73,9 @@ class AgentConsole(App[None]):
         self.settings = settings
         self._connector = connector
         self.session: Session | None = None
+        self.stream: EventStream | None = None
+        self.deliveries = DeliveryTracker()
+        self.delivery_changed: Signal[Receipt] = Signal(self, "delivery-changed")
 
     def on_mount(self) -> None:
         if self.settings.keymap:
@@ -71,6 +83,8 @@ class AgentConsole(App[None]):
         self.action_reconnect()
 
     async def on_unmount(self) -> None:
+        if self.stream is not None:
+            await self.stream.close()
         if self.session is not None:
             await self.session.close()
             self.session = None
@@ -106,7 +120,61 @@ class AgentConsole(App[None]):
             target=message.session.target,
             subaccount=message.session.subaccount,
             masked_key=message.session.masked_key,
+            events="connecting" if message.session.events_url else "off",
         )
+        if message.session.events_url and message.session.events_token:
+            self.follow_events(message.session.events_url, message.session.events_token)
+
+    # -- live events: the App owns the one websocket -----------------------------------
+
+    @work(group="events", exclusive=True, exit_on_error=False, description="Live events")
+    async def follow_events(self, url: str, token: str) -> None:
+        from console.live.stream import EventStream
+
+        if self.stream is not None:
+            await self.stream.close()
+        self.stream = stream = EventStream(url, token, since=self._resume_seq())
+        async for item in stream.batches():
+            self.post_message(StreamChanged(item))
+
+    def _resume_seq(self) -> int | None:
+        return None
+
+    @on(StreamChanged)
+    def _stream_changed(self, message: StreamChanged) -> None:
+        from console.live.stream import EventBatch, StreamState
+
+        item = message.item
+        if isinstance(item, EventBatch):
+            for event in item.events:
+                receipt = self.deliveries.apply_event(event)
+                if receipt is not None:
+                    self.delivery_changed.publish(receipt)
+        elif isinstance(item, StreamState):
+            self._show_stream_state(item)
+        elif isinstance(item, GapNotice):
+            self.notify(item.message, title="Events may be missing", severity="warning")
+
+    def _show_stream_state(self, state: StreamState) -> None:
+        if state.state == "live":
+            label = "live"
+        elif state.state == "reconnecting":
+            label = f"reconnecting (attempt {state.attempt})"
+        elif state.state == "gap":
+            label = f"may be missing since {state.at[11:19]} UTC"
+        else:
+            label = "connecting"
+        if self.connection.state == "connected":
+            self.connection = dataclasses.replace(self.connection, events=label)
+
+    def track_sent(
+        self, accepted: SmsAccepted, destination: str, analysis: SmsAnalysis
+    ) -> MessageTimeline:
+        """Record a send; returns its timeline (a receipt may already have moved it on)."""
+        self.deliveries.apply_sms_accepted(accepted)
+        timeline = self.deliveries.timeline(accepted.umid)
+        assert timeline is not None
+        return timeline
 
     @on(ConnectFailed)
     def _connect_failed(self, message: ConnectFailed) -> None:

@@ -34,3 +34,12 @@ class ConnectionInfo:
         if self.events != "off":
             parts.append(f"events {self.events}")
         return " · ".join(parts)
+
+    def compact(self) -> str:
+        """The same facts in fewer words, for narrow terminals."""
+        if self.state != "connected":
+            return self.describe()
+        parts = [f"● {self.target}", self.subaccount, self.masked_key]
+        if self.events != "off":
+            parts.append(f"events {self.events}")
+        return " · ".join(parts)

@@ -21,3 +21,10 @@ class ConnectFailed(Message):
     """Logging in failed; `reason` is readable by an agent."""
 
     reason: str
+
+
+@dataclass
+class StreamChanged(Message):
+    """The live event stream delivered a batch, a gap notice or a state change."""
+
+    item: object

@@ -1,9 +1,403 @@
-"""ComposeScreen: placeholder until its issue lands."""
+"""ComposeScreen: write an SMS with its encoding and segment count live, then send it to
+one number (single send) or many (batches of at most 10,000) and watch the statuses."""
 
 from __future__ import annotations
 
-from console.screens.section import SectionScreen
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, ProgressBar, Select, TextArea
+
+from console.delivery import status_label
+from console.paths import styles_path
+from console.sms import SmsAnalysis, analyze, check_destination, classify_sender, suggest_gsm7
+from console.sms import split_destinations as split_numbers
+from console.widgets.destination_input import DestinationInput
+from console.widgets.message_editor import MessageEditor
+from console.widgets.segment_meter import SegmentMeter
+from console.widgets.sent_table import SentTable
+from console.widgets.session_bar import SessionBar
+
+if TYPE_CHECKING:
+    from console.api.models import SmsAccepted
+    from console.app import AgentConsole
+    from console.live.events import Receipt
+
+BATCH_LIMIT = 10_000
+ENCODING_CHOICES = [("Auto", "AUTO"), ("GSM-7", "GSM7"), ("UCS-2", "UCS2")]
 
 
-class ComposeScreen(SectionScreen):
-    MODE = "compose"
+def new_reference() -> str:
+    """A fresh clientMessageId, short enough to double as a clientBatchId (≤ 20)."""
+    return f"ac-{uuid.uuid4().hex[:12]}"
+
+
+@dataclass
+class SendPlan:
+    """What the form says to send, once every field checks out."""
+
+    source: str | None
+    destinations: list[str]
+    text: str
+    reference: str
+    encoding: str
+
+
+@dataclass
+class FieldProblems:
+    """Field id → message, in form order (the first one gets the focus)."""
+
+    problems: dict[str, str] = field(default_factory=dict)
+
+    def add(self, field_id: str, message: str) -> None:
+        self.problems.setdefault(field_id, message)
+
+
+class ComposeScreen(Screen[None]):
+    """The SMS composer."""
+
+    CSS_PATH = styles_path("compose.tcss")
+    BINDINGS = [
+        Binding("ctrl+j,alt+enter", "send", "Send", id="compose.send", priority=True),
+        Binding("ctrl+l", "lookalikes", "GSM-7 lookalikes", id="compose.lookalikes"),
+        Binding("ctrl+n", "new_reference", "New ref", id="compose.new_reference"),
+    ]
+
+    @dataclass
+    class Sent(Message):
+        """Some messages were accepted (or refused per item) by 8x8."""
+
+        results: list[tuple[str, SmsAccepted]]
+
+    @dataclass
+    class Progressed(Message):
+        done: int
+        total: int
+
+    @dataclass
+    class Failed(Message):
+        reason: str
+        sent: int
+        total: int
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.analysis: SmsAnalysis = analyze("")
+        self.sending = False
+
+    @property
+    def console(self) -> AgentConsole:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield SessionBar("Compose")
+        with Vertical(id="compose-form"):
+            with Horizontal(classes="form-row"):
+                yield Label("From", classes="field-label")
+                yield Input(placeholder="sender ID (optional)", id="from", compact=True)
+                yield Label("", id="from-hint", classes="hint")
+            with Horizontal(classes="form-row"):
+                yield Label("To", classes="field-label")
+                yield DestinationInput(
+                    placeholder="+6591234567, or many separated by commas", id="to", compact=True
+                )
+                yield Label("Country", classes="field-label-inline")
+                yield Input(placeholder="cc", id="country", compact=True, max_length=2)
+            with Horizontal(classes="form-row"):
+                yield Label("", classes="field-label")
+                yield Label("", id="to-hint", classes="hint")
+            with Horizontal(classes="form-row"):
+                yield Label("Ref", classes="field-label")
+                yield Input(new_reference(), id="reference", compact=True, max_length=350)
+                yield Label("Encoding", classes="field-label-inline")
+                yield Select(
+                    ENCODING_CHOICES,
+                    value="AUTO",
+                    allow_blank=False,
+                    id="encoding",
+                    compact=True,
+                )
+            yield MessageEditor(id="message")
+            yield SegmentMeter(id="meter")
+            with Horizontal(id="send-status-row"):
+                yield Label("", id="send-status")
+                yield ProgressBar(id="send-progress", show_eta=False)
+            yield SentTable(id="sent")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#message", MessageEditor).border_title = "Message"
+        self.console.delivery_changed.subscribe(self, self._delivery_changed)
+        self.query_one("#to", Input).focus()
+        self.query_one("#send-progress", ProgressBar).display = False
+        self._refresh_meter()
+        self._check_sender()
+        self._check_destinations(final=False)
+
+    # -- live feedback -----------------------------------------------------------------
+
+    @property
+    def encoding(self) -> str:
+        value = self.query_one("#encoding", Select).value
+        return value if isinstance(value, str) else "AUTO"
+
+    @on(TextArea.Changed, "#message")
+    @on(Select.Changed, "#encoding")
+    def _refresh_meter(self) -> None:
+        text = self.query_one("#message", MessageEditor).text
+        self.analysis = analyze(text, self.encoding)
+        lookalike = None
+        if self.analysis.culprits and self.analysis.suggestion is not None:
+            lookalike = analyze(self.analysis.suggestion, "AUTO")
+        self.query_one("#meter", SegmentMeter).show(self.analysis, lookalike)
+        self.query_one("#message", MessageEditor).mark(c.index for c in self.analysis.culprits)
+        self.query_one("#message", MessageEditor).set_class(self.analysis.too_long, "-error")
+
+    @on(Input.Changed, "#from")
+    def _check_sender(self) -> bool:
+        value = self.query_one("#from", Input).value.strip()
+        hint = self.query_one("#from-hint", Label)
+        if not value:
+            self._hint(hint, "default sender of the sub-account", error=False)
+            return True
+        check = classify_sender(value)
+        if check.ok:
+            self._hint(hint, f"✓ {check.kind}", error=False)
+        else:
+            self._hint(hint, f"✗ {check.message}", error=True)
+        return check.ok
+
+    @on(Input.Changed, "#to")
+    @on(Input.Changed, "#country")
+    def _on_destinations_changed(self) -> None:
+        self._check_destinations(final=False)
+
+    def _check_destinations(self, *, final: bool) -> list[str] | None:
+        """Check every number; return them in E.164, or None (with the hint saying why)."""
+        raw = self.query_one("#to", Input).value
+        country = self.query_one("#country", Input).value.strip().upper() or None
+        hint = self.query_one("#to-hint", Label)
+        numbers = split_numbers(raw)
+        if not numbers:
+            if final:
+                self._hint(hint, "✗ Enter at least one destination number.", error=True)
+            else:
+                self._hint(hint, "E.164 (+65…) or national with a country", error=False)
+            return None
+        good: list[str] = []
+        bad: list[str] = []
+        for number in numbers:
+            check = check_destination(number, country)
+            if check.ok and check.e164:
+                good.append(check.e164)
+            else:
+                bad.append(f"{number}: {check.message}")
+        if bad:
+            more = f" (+{len(bad) - 1} more)" if len(bad) > 1 else ""
+            self._hint(hint, f"✗ {bad[0]}{more}", error=True)
+            return None
+        unique = list(dict.fromkeys(good))
+        dupes = len(good) - len(unique)
+        label = "1 number" if len(unique) == 1 else f"{len(unique):,} numbers (batch)"
+        self._hint(
+            hint, f"✓ {label}" + (f", {dupes} duplicate(s) dropped" if dupes else ""), error=False
+        )
+        return unique
+
+    @staticmethod
+    def _hint(label: Label, text: str, *, error: bool) -> None:
+        label.update(text)
+        label.set_class(error, "-error")
+
+    # -- actions ---------------------------------------------------------------------
+
+    def action_new_reference(self) -> None:
+        self.query_one("#reference", Input).value = new_reference()
+
+    def action_lookalikes(self) -> None:
+        text = self.query_one("#message", MessageEditor).text
+        suggestion = suggest_gsm7(text)
+        if suggestion == text:
+            self.notify("Nothing to replace: no lookalike characters in the text.")
+            return
+        changes = Counter(
+            (text[c.index], self._replacement(text[c.index]))
+            for c in analyze(text, "AUTO").culprits
+        )
+        rows = [(old, new, count) for (old, new), count in changes.items()]
+        before = analyze(text, self.encoding)
+        after = analyze(suggestion, self.encoding)
+
+        def apply(confirmed: bool | None) -> None:
+            if confirmed:
+                editor = self.query_one("#message", MessageEditor)
+                editor.replace(suggestion, (0, 0), editor.document.end)
+                self.notify(f"Now {analyze(suggestion, self.encoding).summary}.")
+
+        from console.screens.lookalike_dialog import LookalikeDialog
+
+        self.app.push_screen(LookalikeDialog(rows, before, after), apply)
+
+    @staticmethod
+    def _replacement(char: str) -> str:
+        return suggest_gsm7(char)
+
+    def action_send(self) -> None:
+        if self.sending:
+            self.notify("Still sending the previous message.", severity="warning")
+            return
+        plan = self._plan()
+        if plan is None:
+            return
+        session = self.console.session
+        if session is None:
+            self.notify("Not connected yet: nothing was sent.", severity="error")
+            return
+        self.sending = True
+        self._set_status(f"Sending to {len(plan.destinations):,}…")
+        progress = self.query_one("#send-progress", ProgressBar)
+        progress.display = len(plan.destinations) > 1
+        progress.update(total=len(plan.destinations), progress=0)
+        self.send_plan(plan)
+
+    def _plan(self) -> SendPlan | None:
+        """Validate every field; show each problem at its field; None if anything is wrong."""
+        problems = FieldProblems()
+        if not self._check_sender():
+            problems.add("from", "sender")
+        destinations = self._check_destinations(final=True)
+        if destinations is None:
+            problems.add("to", "destinations")
+        reference = self.query_one("#reference", Input).value.strip()
+        if not reference:
+            problems.add("reference", "Enter a reference (clientMessageId).")
+        elif destinations and len(destinations) > 1 and len(reference) > 20:
+            problems.add("reference", "A batch reference is at most 20 characters.")
+        text = self.query_one("#message", MessageEditor).text
+        if not text.strip():
+            problems.add("message", "Write a message first.")
+        elif self.analysis.too_long:
+            problems.add("message", f"{self.analysis.segments} segments: at most 10.")
+        elif self.encoding == "GSM7" and self.analysis.culprits:
+            problems.add("message", "Some characters cannot be sent in GSM-7.")
+        if problems.problems:
+            first = next(iter(problems.problems))
+            self.query_one(f"#{first}").focus()
+            messages = [m for f, m in problems.problems.items() if f in {"reference", "message"}]
+            if messages:
+                self._set_status("✗ " + " ".join(messages), error=True)
+            return None
+        sender = self.query_one("#from", Input).value.strip() or None
+        assert destinations is not None
+        return SendPlan(sender, destinations, text, reference, self.encoding)
+
+    def _set_status(self, text: str, *, error: bool = False) -> None:
+        label = self.query_one("#send-status", Label)
+        label.update(text)
+        label.set_class(error, "-error")
+
+    # -- sending (worker: network only, results as messages) ----------------------------
+
+    @work(group="send-sms", exit_on_error=False, description="Sending SMS")
+    async def send_plan(self, plan: SendPlan) -> None:
+        from console.api.errors import ApiError
+        from console.api.models import SmsMessage
+
+        session = self.console.session
+        assert session is not None
+        client = session.client
+        sent = 0
+        try:
+            if len(plan.destinations) == 1:
+                message = SmsMessage(
+                    destination=plan.destinations[0],
+                    text=plan.text,
+                    source=plan.source,
+                    client_message_id=plan.reference,
+                    encoding=plan.encoding,
+                )
+                accepted = await client.send_sms(message)
+                self.post_message(self.Sent([(plan.destinations[0], accepted)]))
+                sent = 1
+            else:
+                total = len(plan.destinations)
+                for start in range(0, total, BATCH_LIMIT):
+                    chunk = plan.destinations[start : start + BATCH_LIMIT]
+                    messages = [
+                        SmsMessage(
+                            destination=number,
+                            text=plan.text,
+                            source=plan.source,
+                            client_message_id=f"{plan.reference}-{start + i + 1}",
+                            encoding=plan.encoding,
+                        )
+                        for i, number in enumerate(chunk)
+                    ]
+                    batch_id = plan.reference if total <= BATCH_LIMIT else None
+                    result = await client.send_sms_batch(
+                        messages=messages, client_batch_id=batch_id, include_messages=True
+                    )
+                    items = list(result.messages or ())
+                    self.post_message(self.Sent(list(zip(chunk, items, strict=False))))
+                    sent += len(chunk)
+                    self.post_message(self.Progressed(sent, total))
+        except ApiError as error:
+            self.post_message(self.Failed(error.readable, sent, len(plan.destinations)))
+            return
+        self.post_message(self.Progressed(len(plan.destinations), len(plan.destinations)))
+
+    @on(Sent)
+    def _sent(self, message: Sent) -> None:
+        table = self.query_one("#sent", SentTable)
+        now = datetime.now(UTC)
+        for destination, accepted in message.results:
+            timeline = self.console.track_sent(accepted, destination, self.analysis)
+            current = timeline.current
+            assert current is not None
+            table.add_sent(
+                accepted.umid,
+                destination,
+                now,
+                status_label(
+                    current.state,
+                    error_code=current.error_code,
+                    error_message=current.error_message,
+                ),
+            )
+
+    @on(Progressed)
+    def _progressed(self, message: Progressed) -> None:
+        progress = self.query_one("#send-progress", ProgressBar)
+        progress.update(progress=message.done)
+        if message.done >= message.total:
+            progress.display = False
+            self.sending = False
+            noun = "message" if message.total == 1 else "messages"
+            self._set_status(f"✓ Sent {message.total:,} {noun}; statuses update below.")
+            self.query_one("#reference", Input).value = new_reference()
+
+    @on(Failed)
+    def _failed(self, message: Failed) -> None:
+        self.sending = False
+        self.query_one("#send-progress", ProgressBar).display = False
+        done = f" ({message.sent:,} of {message.total:,} were sent)" if message.sent else ""
+        self._set_status(f"✗ Not sent{done}: {message.reason}", error=True)
+        self.notify(message.reason, title="SMS not sent", severity="error")
+
+    def _delivery_changed(self, receipt: Receipt) -> None:
+        """A receipt moved a message forward (the App's signal)."""
+        self.query_one("#sent", SentTable).set_status(
+            receipt.umid,
+            receipt.state,
+            error_code=receipt.error_code,
+            error_message=receipt.error_message,
+        )

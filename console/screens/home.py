@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -60,11 +61,13 @@ class HomeScreen(Screen[None]):
         return f"◌ {info.detail or 'connecting…'}"
 
     @staticmethod
-    def _sections_text() -> Text:
-        text = Text()
+    def _sections_text() -> Table:
+        table = Table.grid(padding=(0, 1))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column(ratio=1)
         for section in SECTIONS[1:]:
-            text.append(f"{section.key.upper():<4}", style="bold")
-            text.append(f"{section.title:<9}", style="bold")
-            text.append(f"{section.summary}\n")
-            text.append(" " * 13 + f"{section.status}\n", style="italic")
-        return text
+            about = Text(section.summary)
+            about.append(f"\n{section.status}", style="italic")
+            table.add_row(section.key.upper(), section.title, about)
+        return table

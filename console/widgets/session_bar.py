@@ -40,8 +40,14 @@ class SessionBar(Widget):
     def render(self) -> Text:
         info = self.connection
         title_style = self.get_component_rich_style("session-bar--title")
+        width = self.size.width
+        title = f" agent-console › {self.section_title} "
+        detail = info.describe()
+        if len(title) + 1 + len(detail) > width:
+            title = f" {self.section_title} "
+            detail = info.compact()
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f" agent-console › {self.section_title} ", style=title_style)
+        text.append(title, style=title_style)
         text.append(" ")
-        text.append(info.describe())
+        text.append(detail)
         return text

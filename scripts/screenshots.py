@@ -1,0 +1,96 @@
+"""Regenerate screenshots/*.svg for every screen: `python scripts/screenshots.py`.
+
+Runs a seeded sandbox on 127.0.0.1, drives the console with Pilot at 120x36, and saves one
+SVG per screen. The API key shown is a fixed demo key, masked as the console always does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from console.app import AgentConsole
+from console.sandbox.app import SandboxConfig
+from console.sandbox.server import SandboxServer
+from console.testing import DEMO_KEY, DEMO_SUBACCOUNT, console_for
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "screenshots"
+
+Step = Callable[[AgentConsole, Pilot], Awaitable[None]]
+
+
+async def until(pilot: Pilot, predicate: Callable[[], bool], timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise SystemExit("screenshots: the console did not reach the expected state")
+        await pilot.pause(0.05)
+
+
+async def open_mode(app: AgentConsole, pilot: Pilot, key: str, mode: str) -> None:
+    await pilot.press(key)
+    await until(pilot, lambda: app.current_mode == mode)
+    await pilot.pause(0.2)
+
+
+async def compose_ucs2(app: AgentConsole, pilot: Pilot) -> None:
+    await open_mode(app, pilot, "f5", "compose")
+    await pilot.click("#from")
+    await pilot.press(*"ACME Care")
+    await pilot.click("#to")
+    await pilot.press(*"+6591234567")
+    await pilot.click("#message")
+    await pilot.press(*"Hi Jane — your parcel “A-1182” arrives today… Reply STOP to opt out")
+    await pilot.pause(0.2)
+
+
+SHOTS: dict[str, Step] = {
+    "home": lambda app, pilot: pilot.pause(0.2),
+    "rooms": lambda app, pilot: open_mode(app, pilot, "f2", "rooms"),
+    "inbox": lambda app, pilot: open_mode(app, pilot, "f3", "inbox"),
+    "feed": lambda app, pilot: open_mode(app, pilot, "f4", "feed"),
+    "compose": compose_ucs2,
+}
+
+
+async def shoot(url: str, name: str, step: Step, size: tuple[int, int]) -> Path:
+    app = console_for(url)
+    async with app.run_test(size=size) as pilot:
+        await until(pilot, lambda: app.connection.state == "connected")
+        await step(app, pilot)
+        path = app.save_screenshot(filename=f"{name}.svg", path=str(OUT))
+    svg = Path(path).read_text()
+    assert DEMO_KEY not in svg, "the API key must never appear in a screenshot"
+    return Path(path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("names", nargs="*", help=f"only these screens ({', '.join(SHOTS)})")
+    parser.add_argument("--size", default="120x36", help="terminal size, e.g. 80x24")
+    args = parser.parse_args()
+    width, height = (int(n) for n in args.size.split("x"))
+    OUT.mkdir(exist_ok=True)
+    config = SandboxConfig(
+        api_keys=(DEMO_KEY,), subaccount=DEMO_SUBACCOUNT, seed=7, customers=False
+    )
+    server = SandboxServer(config)
+    url = server.start()
+    try:
+        for name, step in SHOTS.items():
+            if args.names and name not in args.names:
+                continue
+            path = asyncio.run(shoot(url, name, step, (width, height)))
+            print(f"wrote {path.relative_to(ROOT)}")
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

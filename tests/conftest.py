@@ -1,0 +1,36 @@
+"""Shared fixtures: a stable environment, and never the user's real config or data."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _stable_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Fixed timezone and locale; config and data in temp folders; no real API key."""
+    home = tmp_path_factory.mktemp("home")
+    saved = dict(os.environ)
+    os.environ["TZ"] = "UTC"
+    os.environ["LC_ALL"] = "C.UTF-8"
+    os.environ["AGENT_CONSOLE_CONFIG"] = str(home / "config.toml")
+    os.environ["XDG_DATA_HOME"] = str(home / "data")
+    os.environ["XDG_CONFIG_HOME"] = str(home / "config")
+    for name in ("CPAAS_API_KEY", "CPAAS_SUBACCOUNT", "CPAAS_REGION"):
+        os.environ.pop(name, None)
+    if hasattr(time, "tzset"):
+        time.tzset()
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "data"
+    path.mkdir()
+    return path

@@ -1,0 +1,37 @@
+"""TUI fixtures: a real sandbox under uvicorn on 127.0.0.1, and consoles wired to it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from console.sandbox.app import SandboxConfig
+from console.sandbox.server import SandboxServer
+from console.testing import DEMO_KEY, DEMO_SUBACCOUNT
+
+
+@pytest.fixture(scope="session")
+def sandbox_url() -> Iterator[str]:
+    """A quiet sandbox (no scripted customers) with fast receipts."""
+    config = SandboxConfig(
+        api_keys=(DEMO_KEY,),
+        subaccount=DEMO_SUBACCOUNT,
+        seed=7,
+        speed=5.0,
+        customers=False,
+        undelivered_share=0.0,
+    )
+    server = SandboxServer(config)
+    url = server.start()
+    yield url
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blinking cursors make snapshots flaky."""
+    from textual.widgets import Input, TextArea
+
+    monkeypatch.setattr(Input, "cursor_blink", False, raising=False)
+    monkeypatch.setattr(TextArea, "cursor_blink", False, raising=False)
