@@ -18,6 +18,7 @@ from console.app import AgentConsole
 from console.sandbox.app import SandboxConfig
 from console.sandbox.server import SandboxServer
 from console.testing import DEMO_KEY, DEMO_SUBACCOUNT, console_for
+from console.widgets.message_editor import MessageEditor
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "screenshots"
@@ -45,8 +46,9 @@ async def compose_ucs2(app: AgentConsole, pilot: Pilot) -> None:
     await pilot.press(*"ACME Care")
     await pilot.click("#to")
     await pilot.press(*"+6591234567")
-    await pilot.click("#message")
-    await pilot.press(*"Hi Jane — your parcel “A-1182” arrives today… Reply STOP to opt out")
+    editor = app.screen.query_one("#message", MessageEditor)
+    editor.focus()
+    editor.insert("Hi Jane — your parcel “A-1182” arrives today… Reply STOP to opt out")
     await pilot.pause(0.2)
 
 

@@ -43,14 +43,16 @@ class SegmentMeter(Static):
                 if shown not in chars:
                     chars.append(shown)
             verb = "UCS-2 because of" if analysis.encoding == "UCS2" else "not in GSM-7"
-            text.append(f"{verb}: ")
-            text.append(" ".join(chars[:12]), style="reverse")
+            text.append(f"{verb}:")
+            for char in chars[:12]:
+                text.append(" ")
+                text.append(char, style="reverse")
             if len(chars) > 12:
                 text.append(f" +{len(chars) - 12} more")
             if lookalike is not None and lookalike.encoding == "GSM7":
                 saved = analysis.segments - lookalike.segments
                 text.append(
-                    f"  ctrl+l: GSM-7 lookalikes → {lookalike.segments} "
+                    f"   ctrl+l: GSM-7 lookalikes → {lookalike.segments} "
                     f"segment{'s' if lookalike.segments != 1 else ''}"
                     + (f" (saves {saved})" if saved > 0 else "")
                 )

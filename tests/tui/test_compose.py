@@ -1,0 +1,161 @@
+"""The SMS composer as an agent uses it: live meter, refusals at the field, real sends."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Label
+from tui_helpers import screen_text, wait_for
+
+from console.app import AgentConsole
+from console.screens.compose import ComposeScreen
+from console.testing import console_for
+from console.widgets.message_editor import MessageEditor
+from console.widgets.sent_table import SentTable
+
+GSM_306 = ("Your parcel is on its way. " * 12)[:292] + " Track: t/1182"
+UCS2_TEXT = "Hi Jane — your parcel “A-1182” arrives today"
+
+
+async def open_compose(app: AgentConsole, pilot) -> ComposeScreen:  # type: ignore[no-untyped-def]
+    await wait_for(pilot, lambda: app.connection.state == "connected")
+    await pilot.press("f5")
+    await wait_for(pilot, lambda: isinstance(app.screen, ComposeScreen))
+    assert isinstance(app.screen, ComposeScreen)
+    return app.screen
+
+
+def type_message(screen: ComposeScreen, text: str) -> None:
+    screen.query_one("#message", MessageEditor).insert(text)
+
+
+def hint(screen: ComposeScreen, name: str) -> str:
+    return str(screen.query_one(f"#{name}", Label).render())
+
+
+async def test_meter_follows_the_text_as_it_is_typed(sandbox_url: str) -> None:
+    assert len(GSM_306) == 306
+    app = console_for(sandbox_url)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_compose(app, pilot)
+        assert "GSM-7 · 0 segments" in screen_text(app) or "GSM-7 · 1 segment" in screen_text(
+            app
+        )
+        type_message(screen, GSM_306)
+        await pilot.pause()
+        assert "GSM-7 · 2 segments · 306/306 · 0 left" in screen_text(app)
+        await pilot.click("#message")
+        await pilot.press("x")
+        await pilot.pause()
+        assert "GSM-7 · 3 segments" in screen_text(app)
+
+
+async def test_ucs2_culprits_are_marked_and_named(sandbox_url: str) -> None:
+    app = console_for(sandbox_url)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_compose(app, pilot)
+        type_message(screen, UCS2_TEXT)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "UCS-2 · 1 segment" in text
+        assert "UCS-2 because of: — “ ”" in text
+        editor = screen.query_one("#message", MessageEditor)
+        assert editor._culprit_indexes == tuple(
+            i for i, c in enumerate(UCS2_TEXT) if c in "—“”"
+        )
+
+
+async def test_lookalikes_preview_before_changing_anything(sandbox_url: str) -> None:
+    app = console_for(sandbox_url)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_compose(app, pilot)
+        type_message(screen, UCS2_TEXT)
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        preview = screen_text(app)
+        assert "before  UCS-2 · 1 segment" in preview
+        assert "after   GSM-7 · 1 segment" in preview
+        await pilot.press("escape")
+        await pilot.pause()
+        editor = screen.query_one("#message", MessageEditor)
+        assert editor.text == UCS2_TEXT, "cancel changes nothing"
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert editor.text == 'Hi Jane - your parcel "A-1182" arrives today'
+        assert "GSM-7 · 1 segment" in screen_text(app)
+
+
+async def test_bad_number_is_refused_at_the_field_and_nothing_is_sent(sandbox_url: str) -> None:
+    app = console_for(sandbox_url)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_compose(app, pilot)
+        await pilot.press(*"+65 12")
+        type_message(screen, "Hello")
+        await pilot.press("ctrl+j")
+        await pilot.pause()
+        assert hint(screen, "to-hint").startswith("✗")
+        assert screen.focused is screen.query_one("#to", Input)
+        assert screen.query_one("#sent", SentTable).row_count == 0
+        assert not screen.sending
+
+
+async def test_empty_and_overlong_texts_are_refused(sandbox_url: str) -> None:
+    app = console_for(sandbox_url)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_compose(app, pilot)
+        await pilot.press(*"+6591234567")
+        await pilot.press("ctrl+j")
+        await pilot.pause()
+        assert "Write a message first." in screen_text(app)
+        type_message(screen, "x" * 1531)
+        await pilot.pause()
+        assert "an SMS has at most 10" in screen_text(app)
+        await pilot.press("ctrl+j")
+        await pilot.pause()
+        assert "11 segments: at most 10." in screen_text(app)
+        assert screen.query_one("#sent", SentTable).row_count == 0
+
+
+async def test_bad_sender_id_is_explained(sandbox_url: str) -> None:
+    app = console_for(sandbox_url)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_compose(app, pilot)
+        await pilot.click("#from")
+        await pilot.press(*"ACME Customer Care")
+        await pilot.pause()
+        assert hint(screen, "from-hint").startswith("✗")
+        assert "11" in hint(screen, "from-hint")
+        screen.query_one("#from", Input).value = "ACME Care"
+        await pilot.pause()
+        assert hint(screen, "from-hint").startswith("✓ alphanumeric")
+
+
+async def test_single_send_shows_umid_and_status_moving_forward(sandbox_url: str) -> None:
+    app = console_for(sandbox_url)
+    async with app.run_test(size=(120, 32)) as pilot:
+        screen = await open_compose(app, pilot)
+        await pilot.press(*"+6591234567")
+        type_message(screen, "Your agent will call you in 5 minutes.")
+        await pilot.press("ctrl+j")
+        table = screen.query_one("#sent", SentTable)
+        await wait_for(pilot, lambda: table.row_count == 1)
+        umid = str(table.get_row_at(0)[3])
+        assert len(umid) >= 16
+        assert app.deliveries.timeline(umid) is not None
+        await wait_for(pilot, lambda: "delivered" in str(table.get_row_at(0)[2]), timeout=30)
+
+
+async def test_several_numbers_go_out_as_one_batch(sandbox_url: str) -> None:
+    app = console_for(sandbox_url)
+    async with app.run_test(size=(120, 32)) as pilot:
+        screen = await open_compose(app, pilot)
+        await pilot.press(*"+6591234567, +6591234568; +6591234569")
+        await pilot.pause()
+        assert "3 numbers (batch)" in hint(screen, "to-hint")
+        type_message(screen, "Store closes early today.")
+        await pilot.press("ctrl+j")
+        table = screen.query_one("#sent", SentTable)
+        await wait_for(pilot, lambda: table.row_count == 3)
+        destinations = sorted(str(table.get_row_at(i)[1]) for i in range(3))
+        assert destinations == ["+6591234567", "+6591234568", "+6591234569"]
+        assert "Sent 3 messages" in screen_text(app)
