@@ -17,7 +17,8 @@ DESCRIPTION = (
     "starts an embedded sandbox that imitates the 8x8 APIs on loopback and logs into it."
 )
 EPILOG = (
-    "Settings: flags > environment (CPAAS_API_KEY, CPAAS_SUBACCOUNT, CPAAS_REGION) > "
+    "Settings: flags > environment (CPAAS_API_KEY, CPAAS_SUBACCOUNT, CPAAS_REGION, "
+    "CPAAS_RELAY_URL, CPAAS_EVENTS_TOKEN) > "
     "config.toml in the user config folder > defaults. Regions: asia (default), europe, "
     "north-america, indonesia."
 )
@@ -42,6 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="8x8 API key (prefer the CPAAS_API_KEY environment variable: flags show in ps)",
     )
     parser.add_argument("--subaccount", metavar="ID", help="8x8 sub-account id")
+    parser.add_argument(
+        "--relay",
+        metavar="URL",
+        help="live events: the webhook relay (token in CPAAS_EVENTS_TOKEN)",
+    )
     parser.add_argument(
         "--region", metavar="NAME", help="asia (default), europe, north-america or indonesia"
     )
@@ -105,6 +111,7 @@ def run_console(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
         "subaccount": args.subaccount,
         "region": args.region,
         "server": args.server,
+        "relay": args.relay,
         "data_dir": args.data_dir,
         "seed": args.seed,
         "speed": args.speed,

@@ -94,6 +94,8 @@ class Settings:
     keymap: Mapping[str, str] = field(default_factory=dict)
     sandbox_seed: int | None = None
     sandbox_speed: float = 1.0
+    relay: str | None = None
+    events_token: str | None = field(default=None, repr=False)
 
     @property
     def embedded_sandbox(self) -> bool:
@@ -169,6 +171,12 @@ def load_settings(
         )
     if subaccount is not None:
         _check_subaccount(str(subaccount))
+    relay = _first(flags.get("relay"), environ.get("CPAAS_RELAY_URL"), toml.get("relay"))
+    if relay is not None:
+        relay = str(relay).rstrip("/")
+        if not relay.startswith(("http://", "https://", "ws://", "wss://")):
+            raise SettingsError(f"Relay {relay!r}: give a URL such as https://relay.example.com.")
+    events_token = _first(environ.get("CPAAS_EVENTS_TOKEN"), toml.get("events_token"))
     seed = flags.get("seed")
     speed = flags.get("speed")
     return Settings(
@@ -180,6 +188,8 @@ def load_settings(
         keymap=dict(keymap),
         sandbox_seed=int(seed) if seed is not None else None,
         sandbox_speed=float(speed) if speed is not None else 1.0,
+        relay=relay,
+        events_token=str(events_token) if events_token is not None else None,
     )
 
 

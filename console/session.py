@@ -145,6 +145,12 @@ async def connect(settings: Settings) -> Session:
         api_key, subaccount = settings.api_key, settings.subaccount
         endpoints = settings.endpoints()
         target = endpoints.label
+    events_url = _events_url(base) if base else None
+    events_token = api_key if base else None
+    if settings.relay is not None:
+        relay = settings.relay.replace("ws://", "http://").replace("wss://", "https://")
+        events_url = _events_url(relay.removesuffix("/events"))
+        events_token = settings.events_token or api_key
     client = CpaasClient(endpoints, api_key, subaccount)
     session = Session(
         client=client,
@@ -153,8 +159,8 @@ async def connect(settings: Settings) -> Session:
         masked_key=mask_key(api_key),
         key_tail=api_key[-6:],
         server_url=base,
-        events_url=_events_url(base) if base else None,
-        events_token=api_key if base else None,
+        events_url=events_url,
+        events_token=events_token,
         sandbox=sandbox,
     )
     try:

@@ -296,7 +296,8 @@ class ComposeScreen(Screen[None]):
             if messages:
                 self._set_status("✗ " + " ".join(messages), error=True)
             return None
-        sender = self.query_one("#from", Input).value.strip() or None
+        raw_sender = self.query_one("#from", Input).value.strip()
+        sender = classify_sender(raw_sender).value if raw_sender else None
         assert destinations is not None
         return SendPlan(sender, destinations, text, reference, self.encoding)
 

@@ -121,3 +121,21 @@ def test_toml_file_is_read_and_errors_are_readable(tmp_path: Path) -> None:
 def test_keymap_must_map_strings() -> None:
     with pytest.raises(SettingsError, match="keymap"):
         load_settings({}, {}, {"keymap": {"section.feed": 3}})
+
+
+def test_relay_and_events_token_for_live_events() -> None:
+    env = {
+        "CPAAS_API_KEY": "k" * 20,
+        "CPAAS_SUBACCOUNT": "acme",
+        "CPAAS_RELAY_URL": "https://relay.example.com/",
+        "CPAAS_EVENTS_TOKEN": "events-secret",
+    }
+    settings = load_settings({}, env, {})
+    assert settings.relay == "https://relay.example.com"
+    assert settings.events_token == "events-secret"
+    assert "events-secret" not in repr(settings)
+    assert load_settings({"relay": "http://127.0.0.1:8801"}, env, {}).relay == (
+        "http://127.0.0.1:8801"
+    )
+    with pytest.raises(SettingsError, match="Relay"):
+        load_settings({"relay": "relay.example.com"}, env, {})
