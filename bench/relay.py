@@ -1,0 +1,359 @@
+"""Relay benchmark: webhooks/s accepted, and fan-out latency to 10 subscribers at 2,000 events/s.
+
+    python bench/relay.py [--rate 2000] [--duration 10] [--subscribers 10]
+                          [--webhooks 5000] [--concurrency 32]
+
+Three processes on loopback, as in a deployment where the relay has its own core:
+
+1. the relay (``python -m console.live.command``, uvicorn, FileEventLog with fsync) in a
+   temporary directory;
+2. phase 1, in this process: ``--webhooks`` concurrent httpx POSTs as fast as the relay
+   accepts them -> webhooks/s accepted;
+3. phase 2: ``--subscribers`` EventStream consoles in this process, and a load generator in a
+   child process offering ``--rate`` webhooks/s for ``--duration`` seconds over keep-alive
+   HTTP/1.1 connections (a minimal client, so that the generator is not the bottleneck).
+   Each webhook carries its send time; each subscriber records, per event,
+   - end-to-end latency: webhook sent -> event received by the console, and
+   - fan-out latency: relay received it (``receivedAt``) -> console received it
+     (includes the fsync, since the relay fans out only what it has persisted).
+
+Prints figures only; never fails on them. Target: fan-out p99 < 50 ms on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SECRET = "bench-webhook-secret"
+TOKEN = "bench-events-token"
+WARMUP = 0.5  # seconds at the start of phase 2 left out of the latency figures
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User+system CPU seconds used by a process (Linux), or NaN."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def body(index: int, sent_at: float) -> bytes:
+    return json.dumps(
+        {
+            "namespace": "SMS",
+            "eventType": "outbound_message_status_changed",
+            "description": "SMS delivery receipt",
+            "payload": {
+                "umid": f"bench-{index:08d}",
+                "subAccountId": "bench",
+                "source": "BENCH",
+                "destination": "+6591234567",
+                "status": {
+                    "state": "delivered",
+                    "detail": "delivered_to_recipient",
+                    "timestamp": "2024-05-01T10:00:00.00Z",
+                },
+                "price": {"total": 0.05, "perSms": 0.05, "currency": "EUR"},
+                "smsCount": 1,
+                "index": index,
+                "sentAt": sent_at,
+            },
+        }
+    ).encode()
+
+
+# ----------------------------------------------------------------------------- relay process
+
+
+def start_relay(port: int, log: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "AGENT_CONSOLE_WEBHOOK_SECRET": SECRET,
+        "AGENT_CONSOLE_EVENTS_TOKEN": TOKEN,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "console.live.command", "--port", str(port), "--log", str(log)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+async def wait_ready(base: str) -> None:
+    import httpx
+
+    async with httpx.AsyncClient(timeout=2) as client:
+        for _ in range(100):
+            try:
+                response = await client.post(f"{base}/webhooks/sms", content=b"{}")
+                if response.status_code in (400, 401):
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError("the relay did not start")
+
+
+# ----------------------------------------------------------------------------- phase 1
+
+
+async def phase_webhooks(base: str, count: int, concurrency: int, relay_pid: int) -> None:
+    import httpx
+
+    clients = [
+        httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=4))
+        for _ in range(max(1, concurrency // 4))
+    ]
+    statuses: dict[int, int] = {}
+    position = 0
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal position
+        while position < count:
+            index = position
+            position += 1
+            response = await client.post(
+                f"{base}/webhooks/sms",
+                headers={"Authorization": SECRET, "Content-Type": "application/json"},
+                content=body(index, time.time()),
+            )
+            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+    cpu_before = cpu_seconds(relay_pid)
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(clients[i % len(clients)]) for i in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    cpu = cpu_seconds(relay_pid) - cpu_before
+    for client in clients:
+        await client.aclose()
+    accepted = statuses.get(200, 0)
+    print(f"phase 1: {count} webhooks, {concurrency} concurrent httpx POSTs")
+    print(f"  accepted: {accepted / elapsed:,.0f} webhooks/s  ({accepted} in {elapsed:.2f} s)")
+    print(f"  statuses: {dict(sorted(statuses.items()))}")
+    print(f"  relay CPU: {cpu / elapsed:.0%} of one core")
+
+
+# ----------------------------------------------------------------------------- phase 2
+
+
+async def generate(port: int, rate: float, total: int, connections: int) -> None:
+    """Child process: offer ``total`` webhooks at ``rate``/s (0: flat out); print a summary."""
+    start = time.perf_counter() + 0.2
+    next_index = 0
+    accepted = 0
+    failed = 0
+    latest_send = start
+
+    async def worker() -> None:
+        nonlocal next_index, accepted, failed, latest_send
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            while next_index < total:
+                index = next_index
+                next_index += 1
+                delay = start + index / rate - time.perf_counter() if rate else 0
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                payload = body(index, time.time())
+                latest_send = time.perf_counter()
+                writer.write(
+                    b"POST /webhooks/sms HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    b"Authorization: " + SECRET.encode() + b"\r\n"
+                    b"Content-Type: application/json\r\n"
+                    b"Content-Length: " + str(len(payload)).encode() + b"\r\n\r\n" + payload
+                )
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                await reader.readexactly(length)
+                if head.startswith(b"HTTP/1.1 200"):
+                    accepted += 1
+                else:
+                    failed += 1
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(worker() for _ in range(connections)))
+    elapsed = (time.perf_counter() if not rate else latest_send) - start
+    print(
+        json.dumps(
+            {"offered": total, "accepted": accepted, "failed": failed, "send_seconds": elapsed}
+        ),
+        flush=True,
+    )
+
+
+async def run_generator(port: int, rate: float, total: int) -> dict[str, float]:
+    generator = await asyncio.create_subprocess_exec(
+        sys.executable,
+        __file__,
+        "--generate",
+        str(port),
+        "--rate",
+        str(rate),
+        "--count",
+        str(total),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    output, _ = await generator.communicate()
+    return json.loads(output.decode().strip().splitlines()[-1])
+
+
+async def phase_capacity(port: int, count: int, relay_pid: int) -> None:
+    cpu_before = cpu_seconds(relay_pid)
+    started = time.perf_counter()
+    summary = await run_generator(port, 0, count)
+    elapsed = time.perf_counter() - started
+    cpu = cpu_seconds(relay_pid) - cpu_before
+    rate = summary["accepted"] / summary["send_seconds"]
+    print(f"phase 1b: {count} webhooks flat out, 48 keep-alive connections, minimal client")
+    print(f"  accepted: {rate:,.0f} webhooks/s  ({summary['failed']:.0f} failed)")
+    print(f"  relay CPU: {cpu / elapsed:.0%} of one core")
+
+
+async def phase_fanout(
+    port: int, rate: float, duration: float, subscribers: int, relay_pid: int
+) -> None:
+    from console.live.events import parse_iso
+    from console.live.stream import EventBatch, EventStream
+
+    url = f"ws://127.0.0.1:{port}/events"
+    end_to_end: list[float] = []
+    fan_out: list[float] = []
+    counts = [0] * subscribers
+    live = asyncio.Event()
+    live_count = 0
+    total = int(rate * duration)
+    done = asyncio.Event()
+    finished = 0
+    measure_from = time.time() + 10**6  # set when the generator starts
+
+    async def subscribe(slot: int) -> None:
+        nonlocal live_count, finished
+        stream = EventStream(url, TOKEN)
+        async for item in stream.batches():
+            if isinstance(item, EventBatch):
+                now = time.time()
+                for event in item.events:
+                    payload = event.payload
+                    sent_at = payload.get("sentAt", now)
+                    if sent_at >= measure_from:
+                        end_to_end.append(now - sent_at)
+                        stored = parse_iso(event.received_at)
+                        if stored is not None:
+                            fan_out.append(now - stored)
+                    counts[slot] += 1
+                    if payload.get("index") == total - 1:
+                        finished += 1
+                        if finished == subscribers:
+                            done.set()
+                        await stream.close()
+            elif item.state == "live":
+                live_count += 1
+                if live_count == subscribers:
+                    live.set()
+
+    tasks = [asyncio.create_task(subscribe(slot)) for slot in range(subscribers)]
+    await asyncio.wait_for(live.wait(), 10)
+    await asyncio.sleep(0.2)
+
+    cpu_before = cpu_seconds(relay_pid)
+    own_cpu_before = time.process_time()
+    started = time.perf_counter()
+    measure_from = time.time() + WARMUP
+    summary = await run_generator(port, rate, total)
+    try:
+        await asyncio.wait_for(done.wait(), 30)
+    except TimeoutError:
+        print("  (some subscribers did not receive every event within 30 s)")
+    elapsed = time.perf_counter() - started
+    cpu = cpu_seconds(relay_pid) - cpu_before
+    own_cpu = time.process_time() - own_cpu_before
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+    achieved = summary["accepted"] / summary["send_seconds"] if summary["send_seconds"] else 0
+    print(f"phase 2: {subscribers} subscribers, offered {rate:,.0f} webhooks/s for {duration:g} s")
+    print(
+        f"  generator: {summary['accepted']} accepted, {summary['failed']} failed, "
+        f"achieved {achieved:,.0f} webhooks/s"
+    )
+    print(f"  delivered per subscriber: min {min(counts)}, max {max(counts)}")
+    print(
+        f"  CPU: relay {cpu / elapsed:.0%} of one core, "
+        f"the {subscribers} subscribers (one process) {own_cpu / elapsed:.0%}"
+    )
+    figures = (("end-to-end (POST sent)", end_to_end), ("fan-out (relay receipt)", fan_out))
+    for name, values in figures:
+        ms = [v * 1000 for v in values]
+        print(
+            f"  {name:<24} p50 {percentile(ms, 0.50):6.1f} ms   p90 {percentile(ms, 0.90):6.1f} ms"
+            f"   p99 {percentile(ms, 0.99):6.1f} ms   max {max(ms, default=float('nan')):6.1f} ms"
+            f"   (n={len(ms):,}, mean {statistics.fmean(ms) if ms else float('nan'):.1f} ms)"
+        )
+
+
+# ----------------------------------------------------------------------------- main
+
+
+async def main(args: argparse.Namespace) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory(prefix="relay-bench-") as directory:
+        relay = start_relay(port, Path(directory) / "events.jsonl")
+        try:
+            await wait_ready(base)
+            print(f"relay on {base} (pid {relay.pid}), {os.cpu_count()} CPUs, fsync on")
+            await phase_webhooks(base, args.webhooks, args.concurrency, relay.pid)
+            await phase_capacity(port, args.webhooks * 2, relay.pid)
+            await asyncio.sleep(0.5)
+            await phase_fanout(port, args.rate, args.duration, args.subscribers, relay.pid)
+        finally:
+            relay.send_signal(signal.SIGINT)
+            relay.wait(timeout=15)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rate", type=float, default=2000)
+    parser.add_argument("--duration", type=float, default=10)
+    parser.add_argument("--subscribers", type=int, default=10)
+    parser.add_argument("--webhooks", type=int, default=5000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--connections", type=int, default=48, help="generator connections")
+    parser.add_argument("--generate", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.generate:
+        asyncio.run(
+            generate(arguments.generate, arguments.rate, arguments.count, arguments.connections)
+        )
+    else:
+        asyncio.run(main(arguments))

@@ -1,0 +1,247 @@
+"""``agent-console relay``: run the webhook relay alone, under uvicorn.
+
+``console/cli.py`` calls :func:`configure_parser` on the subcommand's parser and
+:func:`run_from_args` with the parsed namespace. ``python -m console.live.command`` runs it
+standalone (the benchmark uses this).
+
+Secrets can come from the environment instead of the command line (which other users of
+the machine can read in ``ps``): ``AGENT_CONSOLE_WEBHOOK_SECRET``, ``AGENT_CONSOLE_EVENTS_TOKEN``.
+They are never printed or logged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import socket
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+WEBHOOK_SECRET_ENV = "AGENT_CONSOLE_WEBHOOK_SECRET"
+EVENTS_TOKEN_ENV = "AGENT_CONSOLE_EVENTS_TOKEN"
+DEFAULT_PORT = 8801
+LOG_FILE_NAME = "relay-events.jsonl"
+
+
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    """Add the relay's options to ``parser``."""
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default 127.0.0.1: loopback only; put the relay behind "
+        "your HTTPS reverse proxy rather than binding a public address)",
+    )
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any)"
+    )
+    parser.add_argument(
+        "--webhook-secret",
+        metavar="S",
+        help="the exact Authorization header 8x8 sends with each webhook (the webhook's "
+        f"httpAuthorization); default ${WEBHOOK_SECRET_ENV}",
+    )
+    parser.add_argument(
+        "--events-token",
+        metavar="T",
+        help=f"the bearer token consoles use on the /events websocket; default ${EVENTS_TOKEN_ENV}",
+    )
+    parser.add_argument(
+        "--log",
+        type=Path,
+        metavar="PATH",
+        help=f"the replay log file (default: <data dir>/{LOG_FILE_NAME})",
+    )
+    parser.add_argument(
+        "--max-events",
+        type=int,
+        default=100_000,
+        metavar="N",
+        help="events kept for replay (default 100000)",
+    )
+    parser.add_argument(
+        "--max-age",
+        type=float,
+        default=7 * 86400,
+        metavar="SECONDS",
+        help="how long events are kept for replay (default 604800: 7 days)",
+    )
+    parser.add_argument(
+        "--heartbeat",
+        type=float,
+        default=15.0,
+        metavar="SECONDS",
+        help="heartbeat interval on idle event streams (default 15)",
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _default_log_path(ns: argparse.Namespace) -> Path:
+    data_dir = getattr(ns, "data_dir", None)
+    if data_dir:
+        return Path(data_dir) / LOG_FILE_NAME
+    from console.paths import data_dir as default_data_dir
+
+    return default_data_dir() / LOG_FILE_NAME
+
+
+def listen_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket for uvicorn's ``serve(sockets=...)``.
+
+    Created with ``proto=IPPROTO_TCP`` on purpose: asyncio only sets TCP_NODELAY on accepted
+    sockets whose proto is IPPROTO_TCP, and ``socket.socket()``/``socket.create_server()``
+    leave it 0. Without TCP_NODELAY every response waits ~40 ms for a delayed ACK.
+    """
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        if os.name != "nt":
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def run_from_args(ns: argparse.Namespace, *, out: TextIO | None = None) -> int:
+    """Run the relay until Ctrl-C or SIGTERM; return the process exit code."""
+    out = out or sys.stdout
+    err = sys.stderr
+    secret = ns.webhook_secret or os.environ.get(WEBHOOK_SECRET_ENV)
+    token = ns.events_token or os.environ.get(EVENTS_TOKEN_ENV)
+    if not secret:
+        print(f"relay: --webhook-secret (or ${WEBHOOK_SECRET_ENV}) is required", file=err)
+        return 2
+    if not token:
+        print(f"relay: --events-token (or ${EVENTS_TOKEN_ENV}) is required", file=err)
+        return 2
+    if ns.max_events < 1 or ns.max_age <= 0 or ns.heartbeat <= 0:
+        print("relay: --max-events, --max-age and --heartbeat must be positive", file=err)
+        return 2
+    if not 0 <= ns.port <= 65535:
+        print("relay: --port must be between 0 and 65535", file=err)
+        return 2
+
+    import asyncio
+
+    import uvicorn
+
+    from console.live.log import FileEventLog, LogError
+    from console.live.relay import create_relay_app
+
+    _QuietServer = _make_server_class()
+
+    log_path = ns.log if ns.log is not None else _default_log_path(ns)
+    try:
+        listener = listen_socket(ns.host, ns.port)
+    except OSError as error:
+        print(f"relay: cannot listen on {ns.host}:{ns.port}: {error.strerror or error}", file=err)
+        return 1
+    port = listener.getsockname()[1]
+    log = FileEventLog(log_path, max_events=ns.max_events, max_age_seconds=ns.max_age)
+    app = create_relay_app(log, webhook_secret=secret, events_token=token, heartbeat=ns.heartbeat)
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        lifespan="on",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
+    server = _QuietServer(config)
+
+    base = f"{_url_host(ns.host)}:{port}"
+
+    async def serve() -> int:
+        try:
+            await log.open()  # here, not in the app's startup: a clear message if it fails
+        except (LogError, OSError) as error:
+            print(f"relay: cannot open the event log: {error}", file=err)
+            return 1
+        print(f"Relay listening on http://{base}", file=out)
+        print(f"  webhooks: http://{base}/webhooks/sms", file=out)
+        print(f"            http://{base}/webhooks/chatapps", file=out)
+        print(f"  events:   ws://{base}/events", file=out)
+        print(
+            f"  log:      {log_path} (last seq {log.last_seq}; keeps up to "
+            f"{ns.max_events} events, {ns.max_age:g} s)",
+            file=out,
+        )
+        if not _is_loopback(ns.host):
+            print(
+                f"Warning: {ns.host} is not loopback; serve the relay through an HTTPS proxy.",
+                file=err,
+            )
+        print("Press Ctrl-C to stop.", file=out, flush=True)
+        try:
+            await server.serve(sockets=[listener])
+        except SystemExit:  # uvicorn exits this way when the app fails to start
+            pass
+        finally:
+            await log.close()
+        return 0 if server.started else 1
+
+    try:
+        code = asyncio.run(serve())
+    except KeyboardInterrupt:  # Ctrl-C before the server took over the signal
+        code = 0
+    finally:
+        listener.close()
+    if code == 0:
+        print("Relay stopped.", file=out)
+    return code
+
+
+def _make_server_class() -> type:
+    import contextlib
+    import signal
+    import threading
+
+    import uvicorn
+
+    class QuietServer(uvicorn.Server):
+        """uvicorn's Server, except that Ctrl-C/SIGTERM are a normal stop, not re-raised."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            signals = [signal.SIGINT, signal.SIGTERM]
+            originals = {sig: signal.signal(sig, self.handle_exit) for sig in signals}
+            try:
+                yield
+            finally:
+                for sig, handler in originals.items():
+                    signal.signal(sig, handler)
+
+    return QuietServer
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="agent-console relay", description="Run the 8x8 webhook relay."
+    )
+    configure_parser(parser)
+    return run_from_args(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

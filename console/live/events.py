@@ -1,0 +1,579 @@
+"""The live event envelope, the relay's wire frames, and the message-status state machine.
+
+Pure: no I/O, no Textual. Everything here is a value object or a deterministic function.
+
+Wire format (relay → console, websocket ``/events``)
+----------------------------------------------------
+Every websocket message is a JSON **array** of frames (a batch; one message may carry up to
+about a thousand events). A frame is one of:
+
+- an event: ``{"seq": 17, "receivedAt": "2024-05-01T10:00:00.123Z", "namespace": "SMS",
+  "eventType": "outbound_message_status_changed", "payload": {...}}``
+- a gap notice: ``{"type": "gap", "since": 5, "resumesAt": 1200, "message": "..."}``: the
+  relay no longer keeps events ``since+1 .. resumesAt-1``; the stream continues at
+  ``resumesAt``. It is the first frame of a connection whose ``since=`` is older than the log
+  (or ahead of it: a relay whose log was reset).
+- a heartbeat: ``{"type": "heartbeat", "seq": 42}``: sent when the stream is idle and right
+  after the replay; ``seq`` is the last event seq sent on this connection.
+
+:func:`parse_message` accepts a single frame object as well as an array.
+
+Delivery-status state machine
+-----------------------------
+A message's status only moves forward. States are ranked (see :data:`STATES`)::
+
+    unknown < queued < sent < delivered(detail delivered_to_operator)
+            < undelivered < failed < rejected < delivered < read
+
+- ``read`` (chat channels) is the end: a late ``delivered`` never moves a read message back.
+- A confirmed ``delivered`` outranks failures: with channel fallback (WhatsApp → SMS) a
+  message can be ``undelivered`` on one channel and then ``delivered`` on the next, and a
+  positive delivery confirmation is the stronger evidence.
+- ``delivered`` with detail ``delivered_to_operator`` is only the operator's acknowledgement,
+  so a later ``undelivered`` (``undelivered_to_recipient``) outranks it.
+- Among failures, ``rejected`` (the message never left: operator or Omni Shield block)
+  outranks ``failed`` (API refused), which outranks ``undelivered``.
+- States we do not know rank with ``unknown``; equal ranks are broken by the state name.
+
+The message's current receipt is the maximum of all its receipts under a *total* order
+(:meth:`Receipt.order_key`: rank, then state, then the provider's timestamp, detail, error
+code, ...), so any permutation or duplication of the same receipts ends in the same state
+and the same current receipt.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import Any, Literal
+
+# ----------------------------------------------------------------------------- time
+
+
+def utc_iso(timestamp: float | None = None) -> str:
+    """An ISO 8601 UTC timestamp with milliseconds and a ``Z``: ``2024-05-01T10:00:00.123Z``."""
+    moment = datetime.now(UTC) if timestamp is None else datetime.fromtimestamp(timestamp, UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_iso(value: str) -> float | None:
+    """Seconds since the epoch for an ISO 8601 timestamp (naive means UTC), or None."""
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+# ----------------------------------------------------------------------------- frames
+
+
+class FrameError(ValueError):
+    """A frame or webhook body does not have the expected shape; the message says why."""
+
+
+def _require(frame: Mapping[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
+    value = frame.get(key)
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise FrameError(f"frame field {key!r} is missing or not a {_kind_name(kind)}")
+    return value
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    names = {int: "integer", str: "string", dict: "object"}
+    if isinstance(kind, tuple):
+        return " or ".join(names.get(k, k.__name__) for k in kind)
+    return names.get(kind, kind.__name__)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event as the relay numbered it: the envelope every console receives."""
+
+    seq: int
+    received_at: str
+    namespace: str
+    event_type: str
+    payload: dict[str, Any] = field(hash=False)
+
+    @classmethod
+    def from_frame(cls, frame: Mapping[str, Any]) -> Event:
+        """Build an Event from a wire frame; raises FrameError when a field is wrong."""
+        if not isinstance(frame, Mapping):
+            raise FrameError("an event frame must be a JSON object")
+        seq = _require(frame, "seq", int)
+        if seq < 1:
+            raise FrameError("frame field 'seq' must be positive")
+        return cls(
+            seq=seq,
+            received_at=_require(frame, "receivedAt", str),
+            namespace=_require(frame, "namespace", str),
+            event_type=_require(frame, "eventType", str),
+            payload=_require(frame, "payload", dict),
+        )
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Event:
+        """Parse one event frame from JSON text, keeping the text as :attr:`frame_json`."""
+        try:
+            frame = json.loads(text)
+        except (ValueError, RecursionError) as error:
+            raise FrameError(f"not valid JSON: {error}") from error
+        event = cls.from_frame(frame)
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
+        event.__dict__["frame_json"] = text.strip()
+        return event
+
+    def to_frame(self) -> dict[str, Any]:
+        """The wire frame: ``{"seq", "receivedAt", "namespace", "eventType", "payload"}``."""
+        return {
+            "seq": self.seq,
+            "receivedAt": self.received_at,
+            "namespace": self.namespace,
+            "eventType": self.event_type,
+            "payload": self.payload,
+        }
+
+    @cached_property
+    def frame_json(self) -> str:
+        """The frame as compact JSON text (computed once; the log and relay reuse it)."""
+        return json.dumps(self.to_frame(), separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class GapNotice:
+    """The relay cannot replay events ``since+1 .. resumes_at-1``; the stream resumes there.
+
+    ``resumes_at <= since`` means the relay's log was reset (its numbering restarted): the
+    console's resume point is stale, and the stream restarts at ``resumes_at``.
+    """
+
+    since: int
+    resumes_at: int
+    message: str = ""
+
+    @classmethod
+    def describe(cls, since: int, resumes_at: int) -> GapNotice:
+        """A notice with a human-readable message."""
+        if resumes_at <= since:
+            text = (
+                f"The relay's event log restarted below seq {since + 1}; events sent while it "
+                f"was reset may be missing. Resuming at seq {resumes_at}."
+            )
+        elif resumes_at == since + 2:
+            text = (
+                f"Event {since + 1} is no longer kept by the relay. Resuming at seq {resumes_at}."
+            )
+        else:
+            text = (
+                f"Events {since + 1}–{resumes_at - 1} are no longer kept by the relay. "
+                f"Resuming at seq {resumes_at}."
+            )
+        return cls(since=since, resumes_at=resumes_at, message=text)
+
+    @property
+    def missing(self) -> int:
+        """How many events the relay could not replay (0 when the log was reset)."""
+        return max(0, self.resumes_at - self.since - 1)
+
+    @classmethod
+    def from_frame(cls, frame: Mapping[str, Any]) -> GapNotice:
+        since = _require(frame, "since", int)
+        resumes_at = _require(frame, "resumesAt", int)
+        message = frame.get("message")
+        if not isinstance(message, str):
+            return cls.describe(since, resumes_at)
+        return cls(since=since, resumes_at=resumes_at, message=message)
+
+    def to_frame(self) -> dict[str, Any]:
+        return {
+            "type": "gap",
+            "since": self.since,
+            "resumesAt": self.resumes_at,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    """The relay is alive; ``seq`` is the last event seq sent on this connection."""
+
+    seq: int
+
+    def to_frame(self) -> dict[str, Any]:
+        return {"type": "heartbeat", "seq": self.seq}
+
+
+Frame = Event | GapNotice | Heartbeat
+
+
+def parse_frame(frame: Any) -> Frame:
+    """One decoded frame object to an Event, GapNotice or Heartbeat (FrameError if neither)."""
+    if not isinstance(frame, Mapping):
+        raise FrameError("a frame must be a JSON object")
+    kind = frame.get("type")
+    if kind is None:
+        return Event.from_frame(frame)
+    if kind == "heartbeat":
+        return Heartbeat(seq=_require(frame, "seq", int))
+    if kind == "gap":
+        return GapNotice.from_frame(frame)
+    raise FrameError(f"unknown frame type {kind!r}")
+
+
+def parse_message(text: str | bytes) -> list[Frame]:
+    """Decode one websocket message (an array of frames, or a single frame)."""
+    try:
+        decoded = json.loads(text)
+    except (ValueError, RecursionError) as error:
+        raise FrameError(f"not valid JSON: {error}") from error
+    if isinstance(decoded, list):
+        return [parse_frame(item) for item in decoded]
+    return [parse_frame(decoded)]
+
+
+def encode_message(frames_json: list[str]) -> str:
+    """Join already-encoded frames into one websocket message (a JSON array)."""
+    return "[" + ",".join(frames_json) + "]"
+
+
+def control_json(frame: GapNotice | Heartbeat) -> str:
+    return json.dumps(frame.to_frame(), separators=(",", ":"))
+
+
+# ----------------------------------------------------------------------------- envelope
+
+
+@dataclass(frozen=True)
+class WebhookEnvelope:
+    """An 8x8 webhook body: ``{namespace, eventType, description?, payload}``."""
+
+    namespace: str
+    event_type: str
+    payload: dict[str, Any]
+
+    @classmethod
+    def from_body(cls, body: Any) -> WebhookEnvelope:
+        """Validate a decoded webhook body; raises FrameError with the reason."""
+        if not isinstance(body, dict):
+            raise FrameError("the webhook body must be a JSON object")
+        namespace = body.get("namespace")
+        event_type = body.get("eventType")
+        payload = body.get("payload")
+        if not isinstance(namespace, str) or not namespace.strip():
+            raise FrameError("'namespace' must be a non-empty string")
+        if not isinstance(event_type, str) or not event_type.strip():
+            raise FrameError("'eventType' must be a non-empty string")
+        if not isinstance(payload, dict):
+            raise FrameError("'payload' must be a JSON object")
+        return cls(namespace=namespace, event_type=event_type, payload=payload)
+
+
+# ----------------------------------------------------------------------------- statuses
+
+STATUS_CHANGED = "outbound_message_status_changed"
+INBOUND_RECEIVED = "inbound_message_received"
+
+#: Every state we know, in rank order (lowest first). ``read`` only happens on chat channels.
+STATES: tuple[str, ...] = (
+    "unknown",
+    "queued",
+    "sent",
+    "undelivered",
+    "failed",
+    "rejected",
+    "delivered",
+    "read",
+)
+#: States after which nothing normally changes (``delivered`` may still become ``read``).
+TERMINAL_STATES: frozenset[str] = frozenset(
+    {"delivered", "undelivered", "rejected", "failed", "read"}
+)
+
+_RANKS: dict[str, int] = {
+    "unknown": 0,
+    "queued": 10,
+    "sent": 20,
+    "undelivered": 40,
+    "failed": 41,
+    "rejected": 42,
+    "delivered": 50,
+    "read": 60,
+}
+_OPERATOR_ACK_RANK = 30  # delivered + delivered_to_operator: below any failure
+OPERATOR_ACK_DETAIL = "delivered_to_operator"
+
+
+def normalize_state(state: str) -> str:
+    """Lower-case and trim a state (the SMS send response says ``QUEUED``, webhooks ``queued``)."""
+    return state.strip().lower()
+
+
+def rank(state: str, detail: str | None = None) -> int:
+    """The forward-only rank of a state (higher wins); unknown states rank 0."""
+    state = normalize_state(state)
+    if state == "delivered" and detail is not None and detail.lower() == OPERATOR_ACK_DETAIL:
+        return _OPERATOR_ACK_RANK
+    return _RANKS.get(state, 0)
+
+
+def advance(current: str | None, new: str) -> str:
+    """The status after ``new`` is seen on a message whose status is ``current``.
+
+    Forward only, and a total order (ties on rank broken by name), so that applying any
+    permutation of the same states ends in the same result.
+    """
+    candidate = normalize_state(new)
+    if current is None:
+        return candidate
+    current = normalize_state(current)
+    if (rank(candidate), candidate) > (rank(current), current):
+        return candidate
+    return current
+
+
+def _optional_str(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def _optional_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
+
+
+ReceiptSource = Literal["webhook", "api"]
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """One raw status observation for a message: a webhook receipt or the send response."""
+
+    umid: str
+    state: str
+    namespace: str
+    received_at: str
+    provider_timestamp: str | None = None
+    detail: str | None = None
+    error_code: int | None = None
+    error_message: str | None = None
+    channel: str | None = None
+    client_message_id: str | None = None
+    seq: int | None = None
+    source: ReceiptSource = "webhook"
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    @classmethod
+    def from_webhook(
+        cls,
+        namespace: str,
+        payload: Mapping[str, Any],
+        received_at: str,
+        *,
+        seq: int | None = None,
+    ) -> Receipt:
+        """Parse the payload of an SMS or Chat Apps ``outbound_message_status_changed``.
+
+        SMS: ``{umid, batchId?, clientMessageId?, subAccountId, source, destination,
+        status {state, detail?, timestamp, errorCode?, errorMessage?}, price?, smsCount}``.
+        Chat Apps: ``{umid, clientMessageId?, subAccountId, channel, user, status {...}}``.
+        Raises FrameError when the umid or the status state is missing.
+        """
+        if not isinstance(payload, Mapping):
+            raise FrameError("the receipt payload must be an object")
+        umid = payload.get("umid")
+        if not isinstance(umid, str) or not umid:
+            raise FrameError("the receipt has no 'umid'")
+        status = payload.get("status")
+        if not isinstance(status, Mapping):
+            raise FrameError("the receipt has no 'status' object")
+        state = status.get("state")
+        if not isinstance(state, str) or not state.strip():
+            raise FrameError("the receipt status has no 'state'")
+        channel = payload.get("channel")
+        if isinstance(channel, str) and channel:
+            channel = channel.lower()
+        elif namespace.lower() == "sms":
+            channel = "sms"
+        else:
+            channel = None
+        return cls(
+            umid=umid,
+            state=normalize_state(state),
+            namespace=namespace,
+            received_at=received_at,
+            provider_timestamp=_optional_str(status.get("timestamp")),
+            detail=_optional_str(status.get("detail")),
+            error_code=_optional_int(status.get("errorCode")),
+            error_message=_optional_str(status.get("errorMessage")),
+            channel=channel,
+            client_message_id=_optional_str(payload.get("clientMessageId")),
+            seq=seq,
+            source="webhook",
+            raw=payload,
+        )
+
+    @classmethod
+    def from_send_response(
+        cls, namespace: str, body: Mapping[str, Any], received_at: str
+    ) -> Receipt:
+        """The status in a send response, as a receipt (source ``"api"``).
+
+        SMS says ``status {code: QUEUED|REJECTED, description}``; Chat Apps says
+        ``status {state: queued, timestamp}``. Raises FrameError without a umid or status.
+        """
+        umid = body.get("umid")
+        if not isinstance(umid, str) or not umid:
+            raise FrameError("the send response has no 'umid'")
+        status = body.get("status")
+        if not isinstance(status, Mapping):
+            raise FrameError("the send response has no 'status' object")
+        state = status.get("state", status.get("code"))
+        if not isinstance(state, str) or not state.strip():
+            raise FrameError("the send response status has no state or code")
+        state = normalize_state(state)
+        description = _optional_str(status.get("description"))
+        return cls(
+            umid=umid,
+            state=state,
+            namespace=namespace,
+            received_at=received_at,
+            provider_timestamp=_optional_str(status.get("timestamp")),
+            detail=_optional_str(status.get("detail")),
+            error_code=_optional_int(status.get("errorCode")),
+            error_message=description if state in ("rejected", "failed") else None,
+            channel="sms" if namespace.lower() == "sms" else None,
+            client_message_id=_optional_str(body.get("clientMessageId")),
+            source="api",
+            raw=body,
+        )
+
+    @property
+    def rank(self) -> int:
+        return rank(self.state, self.detail)
+
+    @property
+    def identity(self) -> tuple[Any, ...]:
+        """What makes two receipts the same observation (8x8 sending a receipt twice)."""
+        return (
+            self.umid,
+            self.state,
+            self.detail,
+            self.provider_timestamp,
+            self.error_code,
+            self.channel,
+            self.source,
+        )
+
+    def order_key(self) -> tuple[Any, ...]:
+        """A total order on receipts: the maximum is the message's current receipt."""
+        return (
+            self.rank,
+            self.state,
+            self.provider_timestamp or "",
+            self.detail or "",
+            -1 if self.error_code is None else self.error_code,
+            self.error_message or "",
+            self.channel or "",
+            self.source,
+            self.received_at,
+            -1 if self.seq is None else self.seq,
+        )
+
+
+def receipt_from_event(event: Event) -> Receipt | None:
+    """The receipt carried by a relay event, or None (not a status change, or malformed)."""
+    if event.event_type != STATUS_CHANGED:
+        return None
+    try:
+        return Receipt.from_webhook(
+            event.namespace, event.payload, event.received_at, seq=event.seq
+        )
+    except FrameError:
+        return None
+
+
+@dataclass
+class MessageTimeline:
+    """Every receipt seen for one message, and the status they add up to.
+
+    - ``receipts`` keeps every receipt in arrival order, provider duplicates included
+      (8x8 may send one twice: same content, a new relay seq). The same relay event applied
+      twice (same non-None ``seq``) is recognised and kept once.
+    - ``current`` is the maximum receipt under :meth:`Receipt.order_key`, so the final state
+      does not depend on arrival order; ``state`` is its state.
+    """
+
+    umid: str
+    receipts: list[Receipt] = field(default_factory=list, init=False)
+    current: Receipt | None = field(default=None, init=False)
+    _identities: dict[tuple[Any, ...], int] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _seqs: set[int] = field(default_factory=set, init=False, repr=False, compare=False)
+
+    @property
+    def state(self) -> str | None:
+        return None if self.current is None else self.current.state
+
+    @property
+    def terminal(self) -> bool:
+        return self.state in TERMINAL_STATES
+
+    @property
+    def duplicate_count(self) -> int:
+        """How many kept receipts repeat an earlier observation."""
+        return len(self.receipts) - len(self._identities)
+
+    def is_duplicate(self, receipt: Receipt) -> bool:
+        """True when an equal observation is already in the timeline."""
+        return receipt.identity in self._identities or (
+            receipt.seq is not None and receipt.seq in self._seqs
+        )
+
+    def apply(self, receipt: Receipt) -> bool:
+        """Record a receipt; return True when the message's state changed."""
+        if receipt.umid != self.umid:
+            raise ValueError(f"receipt for {receipt.umid!r} applied to {self.umid!r}")
+        if receipt.seq is not None:
+            if receipt.seq in self._seqs:
+                return False
+            self._seqs.add(receipt.seq)
+        before = self.state
+        self.receipts.append(receipt)
+        self._identities[receipt.identity] = self._identities.get(receipt.identity, 0) + 1
+        if self.current is None or receipt.order_key() > self.current.order_key():
+            self.current = receipt
+        return self.state != before
+
+    def distinct_receipts(self) -> list[Receipt]:
+        """One receipt per observation, first arrival kept, in arrival order."""
+        seen: set[tuple[Any, ...]] = set()
+        result = []
+        for receipt in self.receipts:
+            if receipt.identity not in seen:
+                seen.add(receipt.identity)
+                result.append(receipt)
+        return result
+
+    def chronological(self) -> list[Receipt]:
+        """Receipts ordered for display: provider time, then rank, then arrival."""
+
+        def key(receipt: Receipt) -> tuple[float, int, str]:
+            moment = parse_iso(receipt.provider_timestamp or receipt.received_at)
+            when = moment if moment is not None else float("inf")
+            return (when, receipt.rank, receipt.received_at)
+
+        return sorted(self.receipts, key=key)

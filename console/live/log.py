@@ -1,0 +1,577 @@
+"""The relay's replay log: numbered events, bounded by count and age, behind a small interface.
+
+:class:`EventLog` is the interface the relay uses (a later issue puts it on a shared broker so
+several relays serve one team). Two implementations:
+
+- :class:`FileEventLog`: survives restarts. An append-only JSON-lines file, one event frame per
+  line, preceded by a ``{"meta": {...}}`` header line that remembers the numbering base (so
+  ``seq`` never goes backwards, even when every event has aged out).
+
+  *Durability*: ``append`` returns only after the event is written **and fsynced**. Appends are
+  group-committed: while one write+fsync runs (in a worker thread), new appends queue up and
+  are written together by the next one, so 2,000 events/s cost a few hundred fsyncs/s at most.
+  The relay acknowledges a webhook only after ``append`` returns.
+
+  *Crash safety*: a torn last line (crash mid-write: it was never acknowledged) is cut off at
+  the next open. A corrupt line in the middle is dropped after the original file is copied
+  aside to ``<name>.corrupt-<time>``. Compaction writes a temp file, fsyncs it and
+  ``os.replace``-s the log, so a crash leaves either the old or the new file.
+
+  *Bounds*: events beyond ``max_events`` or older than ``max_age_seconds`` are dropped from
+  memory at once (on every commit and on ``trim()``), and from the file by compaction once
+  the dropped lines exceed a quarter of the bound, so the file holds at most ~1.25x
+  ``max_events`` lines; ``compact()`` forces it. Events too old are also dropped at open.
+
+  One process per file: an advisory lock (``<name>.lock``) refuses a second relay.
+
+- :class:`MemoryEventLog`: the same behaviour without a file (tests, demos).
+
+Sequence numbers are positive, strictly increasing, and assigned at commit time, so a failed
+write never leaves a hole.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import contextlib
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Protocol, runtime_checkable
+
+from console.live.events import Event, FrameError, parse_iso, utc_iso
+
+logger = logging.getLogger(__name__)
+
+CommitListener = Callable[[Sequence[Event]], None]
+
+DEFAULT_MAX_EVENTS = 100_000
+DEFAULT_MAX_AGE = 7 * 86400.0
+LOG_FORMAT = "agent-console-relay-log"
+LOG_VERSION = 1
+
+
+class LogError(RuntimeError):
+    """The log could not store or load events; the message says why."""
+
+
+@runtime_checkable
+class EventLog(Protocol):
+    """What the relay needs from a replay log.
+
+    ``append`` numbers and durably stores one event; ``read_since`` replays; listeners are
+    called synchronously with every committed batch, in seq order, *before* the appends
+    return, and in the same step that makes the batch visible to ``read_since`` (so a reader
+    that subscribes first and then reads the backlog misses nothing).
+    """
+
+    @property
+    def last_seq(self) -> int:
+        """The highest seq ever committed (0 for a new log). Never decreases."""
+        ...
+
+    @property
+    def oldest_seq(self) -> int:
+        """The seq of the oldest event kept, or ``last_seq + 1`` when none is kept."""
+        ...
+
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def append(self, namespace: str, event_type: str, payload: dict[str, Any]) -> Event:
+        """Number and persist one event; returns once it is durable."""
+        ...
+
+    async def read_since(self, seq: int, limit: int = 1000) -> list[Event]:
+        """Up to ``limit`` kept events with seq > ``seq``, in order."""
+        ...
+
+    async def trim(self) -> int:
+        """Apply the count and age bounds now; return how many events were dropped."""
+        ...
+
+    def add_listener(self, listener: CommitListener) -> None: ...
+
+    def remove_listener(self, listener: CommitListener) -> None: ...
+
+
+class _RetainedEvents:
+    """The in-memory index shared by both logs: kept events as encoded JSON lines."""
+
+    def __init__(
+        self,
+        *,
+        max_events: int,
+        max_age_seconds: float,
+        clock: Callable[[], float],
+    ) -> None:
+        if max_events < 1:
+            raise ValueError("max_events must be at least 1")
+        if max_age_seconds <= 0:
+            raise ValueError("max_age_seconds must be positive")
+        self.max_events = max_events
+        self.max_age_seconds = max_age_seconds
+        self._clock = clock
+        self._seqs: list[int] = []
+        self._times: list[float] = []
+        self._lines: list[str] = []
+        self._head = 0
+        self._last_seq = 0
+        self._listeners: list[CommitListener] = []
+
+    # -- interface helpers
+
+    @property
+    def last_seq(self) -> int:
+        return self._last_seq
+
+    @property
+    def oldest_seq(self) -> int:
+        if self._head < len(self._seqs):
+            return self._seqs[self._head]
+        return self._last_seq + 1
+
+    def __len__(self) -> int:
+        return len(self._seqs) - self._head
+
+    def add_listener(self, listener: CommitListener) -> None:
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: CommitListener) -> None:
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(listener)
+
+    async def read_since(self, seq: int, limit: int = 1000) -> list[Event]:
+        return self._read_since(seq, limit)
+
+    def _read_since(self, seq: int, limit: int) -> list[Event]:
+        start = bisect.bisect_right(self._seqs, seq, lo=self._head)
+        return [Event.from_json(line) for line in self._lines[start : start + max(0, limit)]]
+
+    # -- mutation
+
+    def _retain(self, events: Sequence[Event], times: Sequence[float]) -> None:
+        """Make committed events visible and tell the listeners, in one synchronous step."""
+        for event, moment in zip(events, times, strict=True):
+            self._seqs.append(event.seq)
+            self._times.append(moment)
+            self._lines.append(event.frame_json)
+        if events:
+            self._last_seq = max(self._last_seq, events[-1].seq)
+        for listener in list(self._listeners):
+            try:
+                listener(events)
+            except Exception:  # a broken listener must not break the commit
+                logger.exception("event log listener failed")
+
+    def _drop_expired(self) -> int:
+        """Drop events over the count or age bound from memory; return how many."""
+        end = len(self._seqs)
+        head = max(self._head, end - self.max_events)
+        cutoff = self._clock() - self.max_age_seconds
+        while head < end and self._times[head] < cutoff:
+            head += 1
+        dropped = head - self._head
+        self._head = head
+        if self._head > 4096 and self._head * 2 > end:
+            del self._seqs[: self._head]
+            del self._times[: self._head]
+            del self._lines[: self._head]
+            self._head = 0
+        return dropped
+
+    def _kept_lines(self) -> list[str]:
+        return self._lines[self._head :]
+
+
+class MemoryEventLog(_RetainedEvents):
+    """An EventLog kept in memory only: for tests and the demo sandbox."""
+
+    def __init__(
+        self,
+        *,
+        max_events: int = DEFAULT_MAX_EVENTS,
+        max_age_seconds: float = DEFAULT_MAX_AGE,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(max_events=max_events, max_age_seconds=max_age_seconds, clock=clock)
+
+    async def open(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def append(self, namespace: str, event_type: str, payload: dict[str, Any]) -> Event:
+        moment = self._clock()
+        event = Event(self._last_seq + 1, utc_iso(moment), namespace, event_type, payload)
+        _ = event.frame_json  # encode now: fails here, before the seq is used, if it can't
+        self._retain([event], [moment])
+        self._drop_expired()
+        return event
+
+    async def trim(self) -> int:
+        return self._drop_expired()
+
+
+@dataclass
+class _Pending:
+    namespace: str
+    event_type: str
+    payload: dict[str, Any]
+    moment: float
+    future: asyncio.Future[Event]
+
+
+@dataclass
+class _Loaded:
+    """What ``_load`` found on disk."""
+
+    base_seq: int
+    events: list[tuple[int, float, str]]
+    size: int
+    needs_rewrite: bool
+
+
+class FileEventLog(_RetainedEvents):
+    """An EventLog in an fsynced, append-only JSON-lines file that survives restarts."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        max_events: int = DEFAULT_MAX_EVENTS,
+        max_age_seconds: float = DEFAULT_MAX_AGE,
+        fsync: bool = True,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(max_events=max_events, max_age_seconds=max_age_seconds, clock=clock)
+        self.path = Path(path)
+        self._fsync = fsync
+        self._fd: int | None = None
+        self._lock_file: IO[bytes] | None = None
+        self._size = 0
+        self._dead_lines = 0
+        self._pending: list[_Pending] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self._write_lock = asyncio.Lock()
+        self._closed = True
+
+    # -- lifecycle
+
+    async def open(self) -> None:
+        """Load the file (creating it if needed), recover from a crash, apply the bounds."""
+        if not self._closed:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock_file = _acquire_lock(self.path.with_name(self.path.name + ".lock"))
+        try:
+            loaded = await asyncio.to_thread(self._load)
+        except BaseException:
+            _release_lock(self._lock_file)
+            self._lock_file = None
+            raise
+        self._last_seq = loaded.base_seq
+        for seq, moment, line in loaded.events:
+            self._seqs.append(seq)
+            self._times.append(moment)
+            self._lines.append(line)
+            self._last_seq = max(self._last_seq, seq)
+        self._size = loaded.size
+        self._dead_lines = 0
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_BINARY", 0))
+        self._closed = False
+        dropped = self._drop_expired()
+        if loaded.needs_rewrite or dropped:
+            async with self._write_lock:
+                await self._rewrite()
+
+    async def close(self) -> None:
+        """Finish pending appends, then close the file and release the lock."""
+        if self._closed:
+            return
+        self._closed = True  # refuse new appends; the pending ones are still written
+        while self._flusher is not None and not self._flusher.done():
+            await asyncio.shield(self._flusher)
+        async with self._write_lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+        if self._lock_file is not None:
+            _release_lock(self._lock_file)
+            self._lock_file = None
+
+    # -- EventLog
+
+    async def append(self, namespace: str, event_type: str, payload: dict[str, Any]) -> Event:
+        if self._closed:
+            raise LogError("the event log is not open")
+        loop = asyncio.get_running_loop()
+        pending = _Pending(namespace, event_type, payload, self._clock(), loop.create_future())
+        self._pending.append(pending)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = loop.create_task(self._flush_loop(), name="event-log-flush")
+        return await pending.future
+
+    async def trim(self) -> int:
+        """Apply the bounds now; compact the file once enough dropped lines accumulated."""
+        if self._closed:
+            return 0
+        dropped = self._drop_expired()
+        self._dead_lines += dropped
+        if self._dead_lines > self._compact_threshold:
+            await self.compact()
+        return dropped
+
+    async def compact(self) -> None:
+        """Rewrite the file with only the kept events (temp file, fsync, atomic replace)."""
+        if self._closed:
+            return
+        async with self._write_lock:
+            await self._rewrite()
+
+    @property
+    def _compact_threshold(self) -> int:
+        return max(1, self.max_events // 4)
+
+    @property
+    def file_size(self) -> int:
+        return self._size
+
+    # -- group commit
+
+    async def _flush_loop(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                async with self._write_lock:
+                    await self._commit(batch)
+            except Exception as error:  # a bug, not I/O (_commit handles that): fail, go on
+                logger.exception("event log commit failed")
+                for item in batch:
+                    _fail(item.future, LogError(f"could not store the event: {error}"))
+            if self._dead_lines > self._compact_threshold:
+                try:
+                    await self.compact()
+                except Exception:  # the old file is intact; try again later
+                    logger.exception("event log compaction failed")
+
+    async def _commit(self, batch: list[_Pending]) -> None:
+        events: list[Event] = []
+        times: list[float] = []
+        waiting: list[_Pending] = []
+        seq = self._last_seq
+        for item in batch:
+            candidate = Event(
+                seq + 1, utc_iso(item.moment), item.namespace, item.event_type, item.payload
+            )
+            try:
+                _ = candidate.frame_json
+            except (TypeError, ValueError) as error:
+                _fail(item.future, LogError(f"event cannot be encoded as JSON: {error}"))
+                continue
+            seq += 1
+            events.append(candidate)
+            times.append(item.moment)
+            waiting.append(item)
+        if not events:
+            return
+        data = ("\n".join(event.frame_json for event in events) + "\n").encode("utf-8")
+        try:
+            await asyncio.to_thread(self._write, data)
+        except Exception as error:
+            logger.exception("event log write failed")
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(self._truncate, self._size)
+            for item in waiting:
+                _fail(item.future, LogError(f"could not store the event: {error}"))
+            return
+        self._size += len(data)
+        self._retain(events, times)
+        for item, event in zip(waiting, events, strict=True):
+            if not item.future.done():
+                item.future.set_result(event)
+        self._dead_lines += self._drop_expired()
+
+    # -- file work (runs in a worker thread)
+
+    def _write(self, data: bytes) -> None:
+        if self._fd is None:
+            raise LogError("the event log is closed")
+        view = memoryview(data)
+        while view:
+            written = os.write(self._fd, view)
+            view = view[written:]
+        if self._fsync:
+            os.fsync(self._fd)
+
+    def _truncate(self, size: int) -> None:
+        if self._fd is not None:
+            os.ftruncate(self._fd, size)
+
+    async def _rewrite(self) -> None:
+        """Compact: write the kept events to a temp file, fsync, and replace the log."""
+        base_seq = self.oldest_seq - 1
+        lines = self._kept_lines()
+        size = await asyncio.to_thread(self._replace_file, base_seq, lines)
+        self._size = size
+        self._dead_lines = 0
+
+    def _replace_file(self, base_seq: int, lines: list[str]) -> int:
+        temp = self.path.with_name(self.path.name + ".tmp")
+        header = _meta_line(base_seq)
+        data = (header + "\n" + "".join(line + "\n" for line in lines)).encode("utf-8")
+        with open(temp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, self.path)
+        _fsync_dir(self.path.parent)
+        if self._fd is not None:
+            os.close(self._fd)
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_BINARY", 0))
+        return len(data)
+
+    def _load(self) -> _Loaded:
+        if not self.path.exists():
+            data = (_meta_line(0) + "\n").encode("utf-8")
+            with open(self.path, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            _fsync_dir(self.path.parent)
+            return _Loaded(base_seq=0, events=[], size=len(data), needs_rewrite=False)
+
+        raw = self.path.read_bytes()
+        base_seq = 0
+        events: list[tuple[int, float, str]] = []
+        good_end = 0  # byte offset just after the last line that parsed
+        bad_before_good = False
+        bad_since_good = 0
+        last_seq = 0
+        position = 0
+        for chunk in raw.split(b"\n"):
+            end = position + len(chunk) + 1
+            complete = end <= len(raw)  # the final chunk has no newline: torn
+            position = end
+            if not chunk.strip():
+                if complete:
+                    good_end = end if bad_since_good == 0 else good_end
+                continue
+            parsed = _parse_line(chunk) if complete else None
+            if parsed is None:
+                bad_since_good += 1
+                continue
+            if isinstance(parsed, int):  # a meta line
+                base_seq = max(base_seq, parsed)
+                last_seq = max(last_seq, parsed)
+            else:
+                seq = parsed[0]
+                if seq <= last_seq:
+                    bad_since_good += 1
+                    continue
+                events.append(parsed)
+                last_seq = seq
+            if bad_since_good:
+                bad_before_good = True
+                bad_since_good = 0
+            good_end = end
+
+        needs_rewrite = False
+        if bad_before_good:
+            aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
+            shutil.copyfile(self.path, aside)
+            logger.warning(
+                "%s: corrupt lines dropped; the original file was copied to %s", self.path, aside
+            )
+            needs_rewrite = True
+        if good_end < len(raw):
+            logger.warning(
+                "%s: cut %d bytes of an unfinished write (crash?)", self.path, len(raw) - good_end
+            )
+            with open(self.path, "r+b") as handle:
+                handle.truncate(good_end)
+                handle.flush()
+                os.fsync(handle.fileno())
+        return _Loaded(base_seq=base_seq, events=events, size=good_end, needs_rewrite=needs_rewrite)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _parse_line(chunk: bytes) -> int | tuple[int, float, str] | None:
+    """A meta line's base seq, an event line's (seq, time, text), or None when invalid."""
+    try:
+        decoded = json.loads(chunk)
+    except (ValueError, RecursionError):
+        return None
+    if isinstance(decoded, dict) and "meta" in decoded:
+        meta = decoded["meta"]
+        if isinstance(meta, dict) and isinstance(meta.get("baseSeq"), int):
+            return int(meta["baseSeq"])
+        return None
+    try:
+        event = Event.from_frame(decoded)
+    except FrameError:
+        return None
+    moment = parse_iso(event.received_at)
+    if moment is None:
+        return None
+    return event.seq, moment, chunk.decode("utf-8").strip()
+
+
+def _meta_line(base_seq: int) -> str:
+    meta = {"format": LOG_FORMAT, "version": LOG_VERSION, "baseSeq": base_seq}
+    return json.dumps({"meta": meta}, separators=(",", ":"))
+
+
+def _fail(future: asyncio.Future[Event], error: Exception) -> None:
+    if not future.done():
+        future.set_exception(error)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make a rename or a new file durable (POSIX); a no-op where directories can't be opened."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _acquire_lock(path: Path) -> IO[bytes]:
+    handle = open(path, "a+b")  # noqa: SIM115 - held open for the log's lifetime
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory lock
+        return handle
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as error:
+        handle.close()
+        raise LogError(
+            f"{path.with_suffix('')} is already used by another relay process ({error})"
+        ) from error
+    return handle
+
+
+def _release_lock(handle: IO[bytes]) -> None:
+    try:
+        import fcntl
+
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    except (ImportError, OSError):
+        pass
+    handle.close()

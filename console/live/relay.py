@@ -1,0 +1,470 @@
+"""The webhook relay: receives 8x8 webhooks, numbers and persists them, fans them out.
+
+Routes (Starlette):
+
+- ``POST /webhooks/sms`` and ``POST /webhooks/chatapps``: an 8x8 webhook body
+  ``{namespace, eventType, description?, payload}``. The ``Authorization`` header must equal
+  the webhook secret (8x8 sends the webhook's ``httpAuthorization`` string verbatim); it is
+  compared in constant time. Answers: 401 (wrong or missing secret, nothing stored), 413 (body
+  over ``max_body`` bytes, by ``Content-Length`` or counted while reading), 400 (not JSON, or
+  no string ``namespace``/``eventType`` and object ``payload``), 503 (could not persist: 8x8
+  retries), 200 ``{"seq": n}`` once the event is durably in the log. Errors use 8x8's error
+  body ``{code, message, errorId, timestamp}``. The namespace is taken from the body, not
+  from the path, so a webhook configured on the "wrong" path is not lost.
+
+- websocket ``/events``: authenticated by ``Authorization: Bearer <token>`` or
+  ``?token=<token>``; a wrong or missing token is accepted and then closed with 1008 (policy
+  violation). ``?since=N`` replays every kept event after N, then continues live, with no
+  duplicate and no hole: the connection subscribes to new commits *before* it reads the
+  backlog and drops queued events it already sent (by seq). Without ``since`` the stream
+  starts live. Every websocket message is a JSON array of frames (see
+  :mod:`console.live.events`): events, a ``gap`` frame first when N is older than the log
+  (or ahead of it), and a ``heartbeat`` right after the replay and whenever the stream has
+  been idle for ``heartbeat`` seconds. Batches hold up to ``max_batch`` events or about
+  ``max_batch_bytes`` of JSON.
+
+  Each subscriber has a bounded queue (``subscriber_queue`` events). When it overflows, that
+  subscriber alone is dropped and its socket closed with **1013** ("try again later") and a
+  reason naming the last seq sent; it reconnects with ``since=``. Others are unaffected: a
+  commit costs each subscriber one deque append per event.
+
+Mounting the routes on another Starlette app (the sandbox does this)::
+
+    relay = Relay(log, webhook_secret=secret, events_token=demo_key)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        async with relay.lifespan():      # or: await relay.startup() ... await relay.shutdown()
+            yield
+
+    app = Starlette(routes=[*sandbox_routes, *relay.routes], lifespan=lifespan)
+
+``startup()`` opens the log and starts the periodic trim; ``shutdown()`` closes every
+subscriber with 1012 (service restart) and closes the log. Routes answer 503 before startup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+import uuid
+from collections import deque
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from console.live.events import (
+    Event,
+    FrameError,
+    GapNotice,
+    Heartbeat,
+    WebhookEnvelope,
+    control_json,
+    encode_message,
+    utc_iso,
+)
+from console.live.log import EventLog
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_BODY = 64 * 1024
+
+CLOSE_POLICY_VIOLATION = 1008
+CLOSE_SERVICE_RESTART = 1012
+CLOSE_TRY_AGAIN_LATER = 1013
+
+# 8x8 error codes used in error bodies
+CODE_INVALID_PARAMETER = 1000
+CODE_UNAUTHENTICATED = 1200
+CODE_INTERNAL = 2000
+
+
+def error_body(code: int, message: str) -> dict[str, Any]:
+    """8x8's error body: ``{code, message, errorId, timestamp}``."""
+    return {
+        "code": code,
+        "message": message,
+        "errorId": str(uuid.uuid4()),
+        "timestamp": utc_iso(),
+    }
+
+
+def _error(status: int, code: int, message: str) -> JSONResponse:
+    return JSONResponse(error_body(code, message), status_code=status)
+
+
+def _same_secret(supplied: bytes | None, expected: bytes) -> bool:
+    if supplied is None:
+        hmac.compare_digest(expected, expected)  # keep the timing of the two paths alike
+        return False
+    return hmac.compare_digest(supplied, expected)
+
+
+class _Subscriber:
+    """One websocket's bounded queue of (seq, frame JSON)."""
+
+    __slots__ = ("limit", "overflowed", "pump", "queue", "wake")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.queue: deque[tuple[int, str]] = deque()
+        self.wake = asyncio.Event()
+        self.overflowed = False
+        self.pump: asyncio.Task[None] | None = None
+
+
+class Relay:
+    """The relay's routes and state, for ``create_relay_app`` or for mounting elsewhere.
+
+    ``routes`` are three Starlette routes at the root: ``POST /webhooks/sms``,
+    ``POST /webhooks/chatapps`` and websocket ``/events`` (protocol: module docstring).
+    ``webhook_secret`` is the exact ``Authorization`` value webhooks must carry and
+    ``events_token`` the bearer token of ``/events``; ``None`` disables that check.
+
+    To mount them on another app (the sandbox), add the routes and run the relay's
+    lifespan inside the app's own::
+
+        relay = Relay(FileEventLog(path), webhook_secret=secret, events_token=demo_key)
+
+        @contextlib.asynccontextmanager
+        async def lifespan(app):
+            async with relay.lifespan():   # = await relay.startup() ... relay.shutdown()
+                yield
+
+        app = Starlette(routes=[*sandbox_routes, *relay.routes], lifespan=lifespan)
+
+    ``startup()`` opens the log, starts the fan-out and a trim every ``trim_interval`` s;
+    ``shutdown()`` closes subscribers (1012) and then the log. Before startup the routes
+    answer 503 (webhooks) or close 1012 (events). Run it on the loop that serves the routes.
+    """
+
+    def __init__(
+        self,
+        log: EventLog,
+        *,
+        webhook_secret: str | None,
+        events_token: str | None,
+        max_body: int = DEFAULT_MAX_BODY,
+        subscriber_queue: int = 10_000,
+        heartbeat: float = 15.0,
+        trim_interval: float = 60.0,
+        max_batch: int = 1000,
+        max_batch_bytes: int = 256 * 1024,
+        close_timeout: float = 5.0,
+    ) -> None:
+        self.log = log
+        self._webhook_secret = None if webhook_secret is None else webhook_secret.encode()
+        self._events_token = None if events_token is None else events_token.encode()
+        self.max_body = max_body
+        self.subscriber_queue = subscriber_queue
+        self.heartbeat = heartbeat
+        self.trim_interval = trim_interval
+        self.max_batch = max_batch
+        self.max_batch_bytes = max_batch_bytes
+        self.close_timeout = close_timeout
+        self._subscribers: set[_Subscriber] = set()
+        self._handlers: set[asyncio.Task[Any]] = set()
+        self._started = False
+        self._closing = False
+        self._maintenance: asyncio.Task[None] | None = None
+        self.accepted = 0
+        self.routes: list[BaseRoute] = [
+            Route("/webhooks/sms", self._webhook, methods=["POST"], name="webhook_sms"),
+            Route("/webhooks/chatapps", self._webhook, methods=["POST"], name="webhook_chatapps"),
+            WebSocketRoute("/events", self._events, name="events"),
+        ]
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def started(self) -> bool:
+        return self._started
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
+
+    async def startup(self) -> None:
+        """Open the log, start fanning out its commits, and start the periodic trim."""
+        if self._started:
+            return
+        await self.log.open()
+        self.log.add_listener(self._on_commit)
+        self._closing = False
+        self._started = True
+        self._maintenance = asyncio.create_task(self._trim_forever(), name="relay-trim")
+
+    async def shutdown(self) -> None:
+        """Close every subscriber (1012, service restart), then close the log."""
+        if not self._started:
+            return
+        self._closing = True
+        if self._maintenance is not None:
+            self._maintenance.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._maintenance
+        for subscriber in list(self._subscribers):
+            if subscriber.pump is not None:
+                subscriber.pump.cancel()
+        if self._handlers:
+            await asyncio.wait(set(self._handlers), timeout=self.close_timeout + 1)
+        self.log.remove_listener(self._on_commit)
+        self._subscribers.clear()
+        await self.log.close()
+        self._started = False
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, app: Any = None) -> AsyncIterator[None]:
+        """``startup()`` on enter, ``shutdown()`` on exit; usable as a Starlette lifespan."""
+        await self.startup()
+        try:
+            yield
+        finally:
+            await self.shutdown()
+
+    async def _trim_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.trim_interval)
+            try:
+                await self.log.trim()
+            except Exception:
+                logger.exception("relay: trimming the event log failed")
+
+    # ------------------------------------------------------------------ webhooks
+
+    async def _webhook(self, request: Request) -> Response:
+        if self._webhook_secret is not None:
+            supplied = _header(request.scope, b"authorization")
+            if not _same_secret(supplied, self._webhook_secret):
+                return _error(401, CODE_UNAUTHENTICATED, "Request was not authenticated properly")
+        declared = request.headers.get("content-length")
+        if declared is not None:
+            try:
+                declared_size = int(declared)
+            except ValueError:
+                return _error(400, CODE_INVALID_PARAMETER, "Content-Length is not a number")
+            if declared_size > self.max_body:
+                return self._too_large()
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > self.max_body:
+                return self._too_large()
+            chunks.append(chunk)
+        try:
+            envelope = WebhookEnvelope.from_body(json.loads(b"".join(chunks)))
+        except (ValueError, RecursionError) as error:
+            reason = str(error) if isinstance(error, FrameError) else "the body is not valid JSON"
+            return _error(400, CODE_INVALID_PARAMETER, f"Invalid webhook body: {reason}")
+        if not self._started or self._closing:
+            return _error(503, CODE_INTERNAL, "The relay is not running; retry later")
+        try:
+            event = await self.log.append(envelope.namespace, envelope.event_type, envelope.payload)
+        except Exception:
+            logger.exception("relay: could not persist a webhook")
+            return _error(503, CODE_INTERNAL, "The event could not be stored; retry later")
+        self.accepted += 1
+        return JSONResponse({"seq": event.seq})
+
+    def _too_large(self) -> JSONResponse:
+        return _error(413, CODE_INVALID_PARAMETER, f"Request body exceeds {self.max_body} bytes")
+
+    # ------------------------------------------------------------------ fan-out
+
+    def _on_commit(self, events: Sequence[Event]) -> None:
+        """Log listener: queue a committed batch on every subscriber (O(1) per event each)."""
+        if not self._subscribers:
+            return
+        items = [(event.seq, event.frame_json) for event in events]
+        for subscriber in list(self._subscribers):
+            if len(subscriber.queue) + len(items) > subscriber.limit:
+                subscriber.overflowed = True
+                subscriber.queue.clear()
+                self._subscribers.discard(subscriber)
+                if subscriber.pump is not None:
+                    subscriber.pump.cancel()
+                continue
+            subscriber.queue.extend(items)
+            subscriber.wake.set()
+
+    async def _events(self, websocket: WebSocket) -> None:
+        await websocket.accept()
+        if not self._token_ok(websocket):
+            await self._close(websocket, CLOSE_POLICY_VIOLATION, "invalid or missing events token")
+            return
+        since_text = websocket.query_params.get("since")
+        since: int | None = None
+        if since_text not in (None, ""):
+            try:
+                since = int(since_text)
+            except ValueError:
+                since = -1
+            if since < 0:
+                await self._close(
+                    websocket, CLOSE_POLICY_VIOLATION, "since must be a non-negative integer"
+                )
+                return
+        if not self._started or self._closing:
+            await self._close(websocket, CLOSE_SERVICE_RESTART, "relay is not running")
+            return
+
+        handler = asyncio.current_task()
+        if handler is not None:
+            self._handlers.add(handler)
+        subscriber = _Subscriber(self.subscriber_queue)
+        self._subscribers.add(subscriber)  # subscribe first, then read the backlog
+        target = self.log.last_seq
+        progress = [since if since is not None else target]
+        subscriber.pump = asyncio.create_task(
+            self._pump(websocket, subscriber, since, target, progress)
+        )
+        reader = asyncio.create_task(_read_until_disconnect(websocket))
+        try:
+            await asyncio.wait({subscriber.pump, reader}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self._subscribers.discard(subscriber)
+            for task in (subscriber.pump, reader):
+                task.cancel()
+            for task in (subscriber.pump, reader):
+                with contextlib.suppress(BaseException):
+                    await task
+            if handler is not None:
+                self._handlers.discard(handler)
+        if reader.done() and not reader.cancelled():
+            return  # the client went away
+        if subscriber.overflowed:
+            reason = f"subscriber too slow; reconnect with since={progress[0]}"
+            await self._close(websocket, CLOSE_TRY_AGAIN_LATER, reason)
+        elif self._closing:
+            await self._close(websocket, CLOSE_SERVICE_RESTART, "relay restarting")
+        else:
+            await self._close(websocket, 1011, "relay error")
+
+    def _token_ok(self, websocket: WebSocket) -> bool:
+        if self._events_token is None:
+            return True
+        supplied: bytes | None = None
+        header = _header(websocket.scope, b"authorization")
+        if header is not None:
+            scheme, _, value = header.partition(b" ")
+            if scheme.lower() == b"bearer":
+                supplied = value.strip()
+        if supplied is None:
+            query = websocket.query_params.get("token")
+            if query is not None:
+                supplied = query.encode()
+        return _same_secret(supplied, self._events_token)
+
+    async def _close(self, websocket: WebSocket, code: int, reason: str) -> None:
+        try:
+            async with asyncio.timeout(self.close_timeout):
+                await websocket.close(code=code, reason=reason)
+        except (TimeoutError, OSError, RuntimeError, WebSocketDisconnect):
+            pass
+
+    async def _pump(
+        self,
+        websocket: WebSocket,
+        subscriber: _Subscriber,
+        since: int | None,
+        target: int,
+        progress: list[int],
+    ) -> None:
+        """Replay after ``since`` up to ``target``, then forward the live queue."""
+        cursor = progress[0]
+
+        async def send_control(frame: GapNotice | Heartbeat) -> None:
+            await websocket.send_text(encode_message([control_json(frame)]))
+
+        if since is not None:
+            oldest = self.log.oldest_seq
+            if since > self.log.last_seq or since + 1 < oldest:
+                gap = GapNotice.describe(since, oldest)
+                await send_control(gap)
+                cursor = progress[0] = gap.resumes_at - 1
+            while cursor < target:
+                batch = await self.log.read_since(cursor, self.max_batch)
+                if not batch:
+                    break
+                if batch[0].seq > cursor + 1:  # trimmed while we replayed, or a lost stretch
+                    await send_control(GapNotice.describe(cursor, batch[0].seq))
+                await self._send_events(websocket, [(e.seq, e.frame_json) for e in batch])
+                cursor = progress[0] = batch[-1].seq
+        await send_control(Heartbeat(cursor))
+
+        queue = subscriber.queue
+        while True:
+            if not queue:
+                subscriber.wake.clear()
+                try:
+                    async with asyncio.timeout(self.heartbeat):
+                        await subscriber.wake.wait()
+                except TimeoutError:
+                    await send_control(Heartbeat(cursor))
+                    continue
+            parts: list[str] = []
+            size = 0
+            while queue and len(parts) < self.max_batch and size < self.max_batch_bytes:
+                seq, text = queue.popleft()
+                if seq <= cursor:
+                    continue  # already sent by the replay
+                parts.append(text)
+                size += len(text)
+                cursor = seq
+            if parts:
+                await websocket.send_text(encode_message(parts))
+                progress[0] = cursor
+
+    async def _send_events(self, websocket: WebSocket, items: list[tuple[int, str]]) -> None:
+        parts: list[str] = []
+        size = 0
+        for _, text in items:
+            if parts and size + len(text) > self.max_batch_bytes:
+                await websocket.send_text(encode_message(parts))
+                parts, size = [], 0
+            parts.append(text)
+            size += len(text)
+        if parts:
+            await websocket.send_text(encode_message(parts))
+
+
+async def _read_until_disconnect(websocket: WebSocket) -> None:
+    """Consume client messages (ignored) until the client disconnects."""
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+
+
+def _header(scope: Any, name: bytes) -> bytes | None:
+    """The raw value of a request header, or None (also None when it is sent twice)."""
+    found: bytes | None = None
+    for key, value in scope.get("headers", ()):
+        if key.lower() == name:
+            if found is not None:
+                return None
+            found = value
+    return found
+
+
+def create_relay_app(
+    log: EventLog,
+    *,
+    webhook_secret: str | None,
+    events_token: str | None,
+    **options: Any,
+) -> Starlette:
+    """A Starlette app serving only the relay; ``app.state.relay`` is the :class:`Relay`."""
+    relay = Relay(log, webhook_secret=webhook_secret, events_token=events_token, **options)
+    app = Starlette(routes=relay.routes, lifespan=relay.lifespan)
+    app.state.relay = relay
+    return app

@@ -1,0 +1,118 @@
+"""POST /webhooks/*: constant-time auth, size limit, envelope checks, persist then ack."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import pytest
+from live_helpers import SECRET, RelayServer, envelope
+
+from console.live.log import FileEventLog
+
+
+@pytest.fixture
+async def relay(relay_factory: Callable[..., Any]) -> RelayServer:
+    return await relay_factory()
+
+
+def assert_8x8_error(response: httpx.Response, status: int, code: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["code"] == code
+    assert set(body) == {"code", "message", "errorId", "timestamp"}
+    return body
+
+
+async def test_an_authorized_webhook_is_stored_then_acknowledged_with_its_seq(
+    relay_factory: Callable[..., Any], http: httpx.AsyncClient, tmp_path: Any
+) -> None:
+    path = tmp_path / "events.jsonl"
+    relay = await relay_factory(lambda: FileEventLog(path))
+    for route, namespace in (("sms", "SMS"), ("chatapps", "ChatApps")):
+        response = await http.post(
+            f"{relay.http_url}/webhooks/{route}",
+            headers={"Authorization": SECRET},
+            json=envelope(1, namespace=namespace),
+        )
+        assert response.status_code == 200, response.text
+    assert [r["seq"] for r in map(json.loads, path.read_text().splitlines()[1:])] == [1, 2]
+    stored = await relay.log.read_since(0)
+    assert [(e.seq, e.namespace) for e in stored] == [(1, "SMS"), (2, "ChatApps")]
+    assert stored[0].payload == envelope(1)["payload"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": SECRET[:-1]},
+        {"Authorization": SECRET.upper()},
+    ],
+    ids=["missing", "wrong", "prefix", "wrong-case"],
+)
+async def test_a_webhook_without_the_exact_secret_gets_401_and_nothing_is_stored(
+    relay: RelayServer, http: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
+    response = await http.post(f"{relay.http_url}/webhooks/sms", headers=headers, json=envelope(1))
+    body = assert_8x8_error(response, 401, 1200)
+    assert body["message"] == "Request was not authenticated properly"
+    assert relay.log.last_seq == 0
+
+
+async def test_a_body_over_64_kib_gets_413_by_content_length_or_by_counting(
+    relay: RelayServer, http: httpx.AsyncClient
+) -> None:
+    big = json.dumps(envelope(1, size=70_000)).encode()
+    response = await http.post(
+        f"{relay.http_url}/webhooks/sms", headers={"Authorization": SECRET}, content=big
+    )
+    assert_8x8_error(response, 413, 1000)
+
+    async def chunked() -> AsyncIterator[bytes]:  # no Content-Length: counted while read
+        for start in range(0, len(big), 8192):
+            yield big[start : start + 8192]
+
+    response = await http.post(
+        f"{relay.http_url}/webhooks/sms", headers={"Authorization": SECRET}, content=chunked()
+    )
+    assert "content-length" not in response.request.headers
+    assert_8x8_error(response, 413, 1000)
+    assert relay.log.last_seq == 0
+
+    just_fits = envelope(2, size=60_000)
+    response = await http.post(
+        f"{relay.http_url}/webhooks/sms", headers={"Authorization": SECRET}, json=just_fits
+    )
+    assert response.status_code == 200
+    assert relay.log.last_seq == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"{not json", "not valid JSON"),
+        (b"", "not valid JSON"),
+        (b'"a string"', "JSON object"),
+        (b'{"eventType": "x", "payload": {}}', "namespace"),
+        (b'{"namespace": "SMS", "payload": {}}', "eventType"),
+        (b'{"namespace": "SMS", "eventType": "x"}', "payload"),
+        (b'{"namespace": "SMS", "eventType": "x", "payload": [1]}', "payload"),
+        (b"\xff\xfe", "not valid JSON"),
+    ],
+)
+async def test_malformed_bodies_get_400_with_the_reason(
+    relay: RelayServer, http: httpx.AsyncClient, body: bytes, reason: str
+) -> None:
+    response = await http.post(
+        f"{relay.http_url}/webhooks/chatapps", headers={"Authorization": SECRET}, content=body
+    )
+    assert reason in assert_8x8_error(response, 400, 1000)["message"]
+    assert relay.log.last_seq == 0
+
+
+async def test_webhook_routes_refuse_get(relay: RelayServer, http: httpx.AsyncClient) -> None:
+    assert (await http.get(f"{relay.http_url}/webhooks/sms")).status_code == 405

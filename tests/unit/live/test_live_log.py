@@ -1,0 +1,236 @@
+"""The relay's replay log: numbering, durability across reopen, crash recovery, bounds."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from console.live.events import Event
+from console.live.log import EventLog, FileEventLog, LogError, MemoryEventLog
+
+
+class Clock:
+    def __init__(self, now: float = 1_700_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def event_lines(path: Path) -> list[dict]:
+    return [line for line in lines(path) if "meta" not in line]
+
+
+async def fill(log: EventLog, count: int, start: int = 0) -> list[Event]:
+    return [await log.append("SMS", "x", {"i": i}) for i in range(start, start + count)]
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "relay" / "events.jsonl"
+
+
+async def test_appends_get_consecutive_seqs_and_read_since_replays_after_a_seq(
+    path: Path,
+) -> None:
+    log = FileEventLog(path)
+    await log.open()
+    events = await fill(log, 5)
+    assert [e.seq for e in events] == [1, 2, 3, 4, 5]
+    assert (log.oldest_seq, log.last_seq) == (1, 5)
+    assert [e.payload["i"] for e in await log.read_since(2)] == [2, 3, 4]
+    assert [e.seq for e in await log.read_since(0, limit=2)] == [1, 2]
+    assert await log.read_since(5) == []
+    assert await log.read_since(2) == events[2:]
+    await log.close()
+
+
+async def test_the_log_survives_a_restart_and_keeps_numbering(path: Path) -> None:
+    log = FileEventLog(path)
+    await log.open()
+    before = await fill(log, 3)
+    await log.close()
+
+    again = FileEventLog(path)
+    await again.open()
+    assert again.last_seq == 3
+    assert await again.read_since(0) == before
+    assert (await again.append("SMS", "x", {})).seq == 4
+    await again.close()
+
+
+async def test_concurrent_appends_are_group_committed_in_order_before_they_return(
+    path: Path,
+) -> None:
+    log = FileEventLog(path)
+    await log.open()
+    committed: list[list[int]] = []
+
+    def listener(batch: Sequence[Event]) -> None:
+        committed.append([e.seq for e in batch])
+        # the listener runs before any of the batch's appends return, with the file written
+        assert len(event_lines(path)) >= batch[-1].seq
+
+    log.add_listener(listener)
+    events = await asyncio.gather(*(log.append("SMS", "x", {"i": i}) for i in range(500)))
+    assert sorted(e.seq for e in events) == list(range(1, 501))
+    assert [e.payload["i"] for e in events] == list(range(500))  # seq follows arrival order
+    flat = [seq for batch in committed for seq in batch]
+    assert flat == list(range(1, 501))
+    assert len(committed) < 500  # appends that waited for a write were batched together
+    assert [line["seq"] for line in event_lines(path)] == list(range(1, 501))
+    await log.close()
+
+
+async def test_a_torn_last_line_is_cut_off_at_open(path: Path) -> None:
+    log = FileEventLog(path)
+    await log.open()
+    await fill(log, 3)
+    await log.close()
+    with path.open("ab") as handle:
+        handle.write(b'{"seq":4,"receivedAt":"2024-05-01T10:00:0')  # crash mid-write
+
+    again = FileEventLog(path)
+    await again.open()
+    assert again.last_seq == 3
+    assert (await again.append("SMS", "x", {"after": "crash"})).seq == 4
+    await again.close()
+    assert [line["seq"] for line in event_lines(path)] == [1, 2, 3, 4]
+
+
+async def test_a_corrupt_middle_line_is_dropped_and_the_original_copied_aside(
+    path: Path,
+) -> None:
+    log = FileEventLog(path)
+    await log.open()
+    await fill(log, 4)
+    await log.close()
+    text = path.read_text().splitlines()
+    text[2] = "garbage{"  # the line of seq 2 (line 0 is the header)
+    path.write_text("\n".join(text) + "\n")
+
+    again = FileEventLog(path)
+    await again.open()
+    assert [e.seq for e in await again.read_since(0)] == [1, 3, 4]
+    assert again.last_seq == 4
+    await again.close()
+    aside = list(path.parent.glob("events.jsonl.corrupt-*"))
+    assert len(aside) == 1 and "garbage{" in aside[0].read_text()
+    assert "garbage{" not in path.read_text()
+
+
+async def test_the_count_bound_trims_memory_and_compacts_the_file(path: Path) -> None:
+    log = FileEventLog(path, max_events=10)
+    await log.open()
+    await fill(log, 25)
+    assert (log.oldest_seq, log.last_seq) == (16, 25)
+    assert [e.seq for e in await log.read_since(0)] == list(range(16, 26))
+    assert len(event_lines(path)) <= 13  # compacted once over 1.25x the bound
+    await log.compact()
+    assert [line["seq"] for line in event_lines(path)] == list(range(16, 26))
+    await log.close()
+
+    again = FileEventLog(path, max_events=10)
+    await again.open()
+    assert (again.oldest_seq, again.last_seq) == (16, 25)
+    await again.close()
+
+
+async def test_the_age_bound_drops_old_events_but_numbering_never_goes_back(path: Path) -> None:
+    clock = Clock()
+    log = FileEventLog(path, max_age_seconds=60, clock=clock)
+    await log.open()
+    await fill(log, 3)
+    clock.now += 30
+    await fill(log, 2, start=3)
+    clock.now += 45  # the first three are now 75 s old
+    assert await log.trim() == 3
+    assert (log.oldest_seq, log.last_seq) == (4, 5)
+    clock.now += 100
+    await log.trim()
+    assert (log.oldest_seq, log.last_seq) == (6, 5)  # nothing kept
+    await log.compact()
+    assert event_lines(path) == []
+    await log.close()
+
+    again = FileEventLog(path, max_age_seconds=60, clock=clock)
+    await again.open()
+    assert again.last_seq == 5  # the header remembers where numbering stopped
+    assert (await again.append("SMS", "x", {})).seq == 6
+    await again.close()
+
+
+async def test_old_events_are_dropped_when_the_log_is_opened(path: Path) -> None:
+    clock = Clock()
+    log = FileEventLog(path, max_age_seconds=60, clock=clock)
+    await log.open()
+    await fill(log, 2)
+    await log.close()
+    clock.now += 3600
+    again = FileEventLog(path, max_age_seconds=60, clock=clock)
+    await again.open()
+    assert (again.oldest_seq, again.last_seq) == (3, 2)
+    assert await again.read_since(0) == []
+    await again.close()
+
+
+async def test_a_second_process_cannot_open_the_same_log(path: Path) -> None:
+    log = FileEventLog(path)
+    await log.open()
+    with pytest.raises(LogError, match="another relay"):
+        await FileEventLog(path).open()
+    await log.close()
+    other = FileEventLog(path)
+    await other.open()  # free again once closed
+    await other.close()
+
+
+async def test_a_failed_write_fails_its_appends_and_leaves_no_hole(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = FileEventLog(path)
+    await log.open()
+    await fill(log, 2)
+    real_write = log._write
+
+    def disk_full(data: bytes) -> None:
+        real_write(data[: len(data) // 2])  # a partial write, then the error
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(log, "_write", disk_full)
+    with pytest.raises(LogError, match="No space left"):
+        await log.append("SMS", "x", {"lost": True})
+    monkeypatch.setattr(log, "_write", real_write)
+    assert (await log.append("SMS", "x", {"kept": True})).seq == 3
+    await log.close()
+    assert [line["seq"] for line in event_lines(path)] == [1, 2, 3]
+
+
+async def test_appending_to_a_closed_log_is_an_error(path: Path) -> None:
+    log = FileEventLog(path)
+    with pytest.raises(LogError):
+        await log.append("SMS", "x", {})
+
+
+async def test_memory_log_behaves_like_the_file_log() -> None:
+    clock = Clock()
+    log = MemoryEventLog(max_events=3, max_age_seconds=10, clock=clock)
+    await log.open()
+    seen: list[int] = []
+    log.add_listener(lambda batch: seen.extend(e.seq for e in batch))
+    await fill(log, 5)
+    assert seen == [1, 2, 3, 4, 5]
+    assert [e.seq for e in await log.read_since(0)] == [3, 4, 5]
+    clock.now += 11
+    assert await log.trim() == 3
+    assert (log.oldest_seq, log.last_seq) == (6, 5)
+    assert isinstance(log, EventLog)
+    await log.close()
