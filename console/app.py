@@ -24,7 +24,6 @@ from console.connection import ConnectionInfo
 from console.live.events import GapNotice, MessageTimeline, Receipt
 from console.messages import ConnectFailed, SessionStarted, StreamChanged
 from console.paths import styles_path
-from console.screens.compose import ComposeScreen
 from console.screens.feed import FeedScreen
 from console.screens.home import HomeScreen
 from console.screens.inbox import InboxScreen
@@ -39,6 +38,13 @@ if TYPE_CHECKING:
     from console.sms import SmsAnalysis
 
 
+def _compose_screen() -> Screen[None]:
+    """The composer pulls in TextArea and friends: import it when first opened."""
+    from console.screens.compose import ComposeScreen
+
+    return ComposeScreen()
+
+
 class AgentConsole(App[None]):
     """The console: one mode per section, a key away and in the command palette."""
 
@@ -49,7 +55,7 @@ class AgentConsole(App[None]):
         "rooms": RoomsScreen,
         "inbox": InboxScreen,
         "feed": FeedScreen,
-        "compose": ComposeScreen,
+        "compose": _compose_screen,
     }
     DEFAULT_MODE = "home"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -80,6 +86,9 @@ class AgentConsole(App[None]):
     def on_mount(self) -> None:
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
+
+    def on_ready(self) -> None:
+        """Log in only after the first frame: the agent sees the console at once."""
         self.action_reconnect()
 
     async def on_unmount(self) -> None:

@@ -14,6 +14,7 @@ from console.config import DEFAULT_SANDBOX_SUBACCOUNT, Settings, mask_key
 
 if TYPE_CHECKING:
     from console.api.client import CpaasClient
+    from console.config import Endpoints
 
 
 class ConnectError(Exception):
@@ -123,7 +124,6 @@ def _events_url(base: str) -> str:
 
 async def connect(settings: Settings) -> Session:
     """Start or reach the server named by the settings, log in, and prove the key works."""
-    from console.api.client import CpaasClient
     from console.config import Endpoints
 
     sandbox: EmbeddedSandbox | None = None
@@ -151,7 +151,8 @@ async def connect(settings: Settings) -> Session:
         relay = settings.relay.replace("ws://", "http://").replace("wss://", "https://")
         events_url = _events_url(relay.removesuffix("/events"))
         events_token = settings.events_token or api_key
-    client = CpaasClient(endpoints, api_key, subaccount)
+    # Importing httpx and building its SSL context takes ~150 ms: keep it off the UI loop.
+    client = await asyncio.to_thread(_build_client, endpoints, api_key, subaccount)
     session = Session(
         client=client,
         target=target,
@@ -170,6 +171,12 @@ async def connect(settings: Settings) -> Session:
         readable = getattr(error, "readable", None) or str(error) or type(error).__name__
         raise ConnectError(readable) from error
     return session
+
+
+def _build_client(endpoints: Endpoints, api_key: str, subaccount: str) -> CpaasClient:
+    from console.api.client import CpaasClient
+
+    return CpaasClient(endpoints, api_key, subaccount)
 
 
 async def _demo_key_from(base: str) -> str:

@@ -1,0 +1,343 @@
+"""Start-up benchmarks: prints figures only (the DESIGN.md budget is never asserted).
+
+    python bench/startup.py            # 5 runs of everything
+    python bench/startup.py --runs 9
+
+Budget (DESIGN.md): start-up to the first frame within 1.5x a bare Textual app's; `--help` and
+`--version` import no Textual. Figures, each the median and min over the runs, in ms:
+
+1. `python -m console --version` / `--help` wall time as subprocesses (next to `python -c pass`,
+   the interpreter's own floor), and which heavy packages each one imports (`-X importtime`).
+2. Time to first frame, each app in a fresh headless subprocess: a bare Textual app (Header,
+   Static, Footer) and the real `AgentConsole` pointed at an unreachable server (its login
+   worker fails in the background and does not hold up the first frame). "First frame" is
+   Textual's `events.Ready`, posted once the first screen has been laid out and drawn; the
+   clock starts just before the parent spawns the process, so interpreter start-up and
+   imports count. Also the in-process split (imports, build, run to mount, run to ready),
+   and, as a diagnostic, the console with a connector that never starts (what the login
+   worker costs the first frame).
+3. `-X importtime` of `console.app` alone: its heaviest direct imports and the packages that
+   take the most import time, to show what to defer if the budget is missed.
+
+Both apps run in the same way (a tiny subclass adds `on_mount`/`on_ready` timers); one
+warm-up run of each command is not counted (it writes .pyc files).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+BUDGET_RATIO = 1.5
+HEAVY = ("textual", "rich", "uvicorn", "starlette", "httpx", "websockets", "phonenumbers")
+ROOT = Path(__file__).resolve().parent.parent
+
+# Runs in a fresh interpreter; prints one JSON line of CLOCK_MONOTONIC stamps (the same clock
+# in every process on Linux, so the parent can subtract its spawn time).
+DRIVER = r"""
+import time
+_t_start = time.monotonic()
+import json, sys
+kind = sys.argv[1]
+kwargs = {}
+if kind == "bare":
+    from textual.app import App, ComposeResult
+    from textual.widgets import Footer, Header, Static
+
+    class Base(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Header()
+            yield Static("Hello from a bare Textual app")
+            yield Footer()
+
+    args = ()
+else:
+    from pathlib import Path
+    from console.app import AgentConsole as Base
+    from console.config import Settings
+
+    settings = Settings(
+        api_key="bench-key-000000",
+        subaccount="sandbox",
+        server="http://127.0.0.1:9",
+        data_dir=Path(sys.argv[2]),
+    )
+    args = (settings,)
+    if kind == "console-no-login":
+        import asyncio
+
+        async def never_connect(settings):
+            await asyncio.Event().wait()
+
+        kwargs = {"connector": never_connect}
+_t_imported = time.monotonic()
+stamps = {}
+
+class Timed(Base):
+    def on_mount(self) -> None:
+        stamps.setdefault("mount", time.monotonic())
+        self.call_after_refresh(self._stamp, "after_refresh")
+
+    def on_ready(self) -> None:
+        self._stamp("ready")
+
+    def _stamp(self, key) -> None:
+        stamps.setdefault(key, time.monotonic())
+        if "ready" in stamps and "after_refresh" in stamps:
+            self.exit()
+
+app = Timed(*args, **kwargs)
+_t_built = time.monotonic()
+app.run(headless=True, size=(120, 40))
+stamps.update(start=_t_start, imported=_t_imported, built=_t_built, exited=time.monotonic())
+print(json.dumps(stamps))
+"""
+
+IMPORT_LINE = "import time:"
+
+
+@dataclass
+class Stat:
+    median: float
+    min: float
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Stat:
+        return cls(statistics.median(values), min(values))
+
+    def __str__(self) -> str:
+        return f"median {self.median:7.1f}   min {self.min:7.1f}"
+
+
+def child_env() -> dict[str, str]:
+    """The current environment without Textual dev/driver switches that would skew timings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TEXTUAL")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def run(argv: Sequence[str], env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess]:
+    """Run a command; returns (spawn time on the monotonic clock, result)."""
+    start = time.monotonic()
+    result = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed ({result.returncode}):\n{result.stderr}")
+    return start, result
+
+
+def wall_ms(argv: Sequence[str], env: dict[str, str], runs: int) -> Stat:
+    run(argv, env)  # warm-up
+    times = []
+    for _ in range(runs):
+        start, _result = run(argv, env)
+        times.append((time.monotonic() - start) * 1000)
+    return Stat.of(times)
+
+
+@dataclass
+class ImportRecord:
+    name: str
+    depth: int
+    self_us: int
+    cumulative_us: int
+
+
+def parse_importtime(stderr: str) -> list[ImportRecord]:
+    """`-X importtime` lines, in the order Python prints them (children before parent)."""
+    records = []
+    for line in stderr.splitlines():
+        if not line.startswith(IMPORT_LINE) or "self [us]" in line:
+            continue
+        self_us, cumulative_us, name = line[len(IMPORT_LINE) :].split("|", 2)
+        stripped = name.lstrip()
+        depth = (len(name) - len(stripped) - 1) // 2
+        records.append(ImportRecord(stripped, depth, int(self_us), int(cumulative_us)))
+    return records
+
+
+def heavy_imports(records: list[ImportRecord]) -> list[str]:
+    top = {r.name.split(".")[0] for r in records}
+    return [name for name in HEAVY if name in top]
+
+
+def console_app_subtree(records: list[ImportRecord]) -> list[ImportRecord]:
+    """The records imported under `console.app`, ending with console.app itself.
+
+    Python prints a module's whole subtree (depth > 0) just before the module's own line.
+    """
+    end = next(i for i, r in enumerate(records) if r.name == "console.app" and r.depth == 0)
+    start = end
+    while start > 0 and records[start - 1].depth > 0:
+        start -= 1
+    return records[start : end + 1]
+
+
+def section(title: str) -> None:
+    print()
+    print(title)
+    print("-" * len(title))
+
+
+def bench_cli(runs: int, env: dict[str, str]) -> None:
+    section("1. Command line (subprocess wall time, ms)")
+    py = sys.executable
+    print(f"  {'python -c pass':<32} {wall_ms([py, '-c', 'pass'], env, runs)}")
+    for flag in ("--version", "--help"):
+        argv = [py, "-m", "console", flag]
+        stat = wall_ms(argv, env, runs)
+        _, result = run([py, "-X", "importtime", "-m", "console", flag], env)
+        heavy = heavy_imports(parse_importtime(result.stderr))
+        textual = "imports Textual!" if "textual" in heavy else "no Textual"
+        print(f"  {'agent-console ' + flag:<32} {stat}   {textual}; heavy: {heavy or 'none'}")
+
+
+def first_frame(kind: str, env: dict[str, str], data_dir: str) -> dict[str, float]:
+    """One headless run; stamps in ms since the parent spawned the process."""
+    start, result = run([sys.executable, "-c", DRIVER, kind, data_dir], env)
+    end = time.monotonic()
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        raise SystemExit(f"{kind}: no timings printed\n{result.stdout}\n{result.stderr}")
+    stamps = json.loads(lines[-1])
+    if "ready" not in stamps:
+        raise SystemExit(f"{kind}: the app never became ready: {stamps}")
+    figures = {key: (value - start) * 1000 for key, value in stamps.items()}
+    figures["process_end"] = (end - start) * 1000
+    return figures
+
+
+KINDS = {
+    "bare": "bare Textual app",
+    "console": "agent-console",
+    "console-no-login": "console, login idle",
+}
+
+
+def bench_first_frame(runs: int, env: dict[str, str]) -> None:
+    section("2. Time to first frame (headless, 120x40; ms from spawn)")
+    samples: dict[str, list[dict[str, float]]] = {kind: [] for kind in KINDS}
+    with tempfile.TemporaryDirectory(prefix="bench-startup-") as data_dir:
+        for kind in KINDS:
+            first_frame(kind, env, data_dir)  # warm-up
+        for _ in range(runs):  # interleaved, so a busy moment hurts every app alike
+            for kind in KINDS:
+                samples[kind].append(first_frame(kind, env, data_dir))
+
+    phases: list[tuple[str, Callable[[dict[str, float]], float]]] = [
+        ("interpreter up (script starts)", lambda r: r["start"]),
+        ("imports done", lambda r: r["imported"]),
+        ("app built", lambda r: r["built"]),
+        ("App.on_mount", lambda r: r["mount"]),
+        ("first frame (events.Ready)", lambda r: r["ready"]),
+        ("first call_after_refresh", lambda r: r["after_refresh"]),
+        ("process exited", lambda r: r["process_end"]),
+        ("  in-process: imports", lambda r: r["imported"] - r["start"]),
+        ("  in-process: built -> mount", lambda r: r["mount"] - r["built"]),
+        ("  in-process: mount -> frame", lambda r: r["ready"] - r["mount"]),
+    ]
+    print(f"  {'':<32}" + "".join(f" {title:<30}" for title in KINDS.values()))
+    for label, pick in phases:
+        cells = (Stat.of([pick(r) for r in samples[kind]]) for kind in KINDS)
+        print(f"  {label:<32}" + "".join(f" {cell!s:<30}" for cell in cells))
+    print("  ('console, login idle' = the same app with a connector that never starts: a")
+    print("   diagnostic showing what the login worker costs the first frame.)")
+    bare = Stat.of([r["ready"] for r in samples["bare"]])
+    for kind in ("console", "console-no-login"):
+        real = Stat.of([r["ready"] for r in samples[kind]])
+        for label, b, c in (("median", bare.median, real.median), ("min", bare.min, real.min)):
+            ratio = c / b
+            verdict = "within" if ratio <= BUDGET_RATIO else "OVER"
+            print(
+                f"  first frame ratio {KINDS[kind]} / bare ({label}): {ratio:.2f}x "
+                f"({verdict} the {BUDGET_RATIO}x budget)"
+            )
+
+
+BARE_IMPORTS = "from textual.app import App; from textual.widgets import Footer, Header, Static"
+
+
+def bench_import(runs: int, env: dict[str, str], top: int = 10) -> None:
+    section(f"3. `import console.app` under -X importtime (median of {runs} runs, ms)")
+    argv = [sys.executable, "-X", "importtime", "-c", "import console.app"]
+    _, bare_result = run([sys.executable, "-X", "importtime", "-c", BARE_IMPORTS], env)
+    bare_modules = {record.name for record in parse_importtime(bare_result.stderr)}
+    run(argv, env)  # warm-up
+    totals: list[float] = []
+    extra_totals: list[float] = []
+    direct: dict[str, list[float]] = defaultdict(list)
+    direct_extra: dict[str, list[float]] = defaultdict(list)
+    packages: dict[str, list[float]] = defaultdict(list)
+    cumulative: dict[str, list[float]] = defaultdict(list)
+    for _ in range(runs):
+        _, result = run(argv, env)
+        subtree = console_app_subtree(parse_importtime(result.stderr))
+        totals.append(subtree[-1].cumulative_us / 1000)
+        per_package: dict[str, float] = defaultdict(float)
+        extra = 0.0  # self time of modules a bare app does not import, since the last child
+        extra_total = 0.0
+        for record in subtree[:-1]:
+            per_package[record.name.split(".")[0]] += record.self_us / 1000
+            cumulative[record.name].append(record.cumulative_us / 1000)
+            if record.name not in bare_modules:
+                extra += record.self_us / 1000
+            if record.depth == 1:  # a direct import: its subtree ends here
+                direct[record.name].append(record.cumulative_us / 1000)
+                direct_extra[record.name].append(extra)
+                extra_total += extra
+                extra = 0.0
+        extra_totals.append(extra_total + subtree[-1].self_us / 1000)
+        for name, value in per_package.items():
+            packages[name].append(value)
+    print(f"  console.app, cumulative:             {Stat.of(totals)}")
+    print(f"  of which modules a bare app skips:   {Stat.of(extra_totals)}")
+
+    def median_of(table: dict[str, list[float]]) -> dict[str, float]:
+        return {name: statistics.median(values) for name, values in table.items()}
+
+    def ranked(table: dict[str, list[float]]) -> list[tuple[str, float]]:
+        return sorted(median_of(table).items(), key=lambda item: item[1], reverse=True)[:top]
+
+    extras = median_of(direct_extra)
+    print(f"  top {top} direct imports of console.app by import time beyond a bare app's")
+    print("    (beyond = self time of modules in its subtree that the bare app never imports;")
+    print("     a module shared by two subtrees is counted under the first that imports it):")
+    print(f"    {'beyond':>7}  {'cumul.':>7}  module")
+    for name, value in sorted(extras.items(), key=lambda item: item[1], reverse=True)[:top]:
+        print(f"    {value:7.1f}  {statistics.median(direct[name]):7.1f}  {name}")
+    print(f"  top {top} top-level packages (sum of self time of all their modules):")
+    for name, value in ranked(packages):
+        print(f"    {value:7.1f}  {name}")
+    print(f"  top {top} modules by cumulative time (nested: a parent includes its children):")
+    for name, value in ranked(cumulative):
+        print(f"    {value:7.1f}  {name}")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs per figure (default 5)")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    env = child_env()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"Python {sys.version.split()[0]}; {args.runs} runs (+1 warm-up) per figure; "
+        f"{os.cpu_count()} CPUs, load average {load:.2f}"
+    )
+    bench_cli(args.runs, env)
+    bench_first_frame(args.runs, env)
+    bench_import(args.runs, env)
+
+
+if __name__ == "__main__":
+    main()
