@@ -1,0 +1,367 @@
+"""TinyDB storage that keeps everything in memory and writes the file behind, in batches.
+
+TinyDB's own `JSONStorage` reads and rewrites the whole file on every insert, and its `Table`
+rebuilds the whole table dict on every write: both are O(table size) per record. Here:
+
+- `WriteBehindStorage` holds the tables in memory. A change only marks the changed document ids
+  dirty; `flush()` (called by the History's writer thread, or directly) writes the whole state
+  to a temporary file in the same folder, fsyncs it, `os.replace`s it over `history.json` and
+  fsyncs the folder. A process killed at any moment leaves either the old or the new file.
+- Serialisation is incremental: every document's JSON is cached as bytes, so a flush encodes
+  only the documents that changed since the last one and joins the cached bytes. This keeps the
+  writer thread from holding the GIL for the length of one giant `json.dumps`.
+- `FastTable` is a TinyDB `Table` whose writes touch only the documents they change, through a
+  view that copies a document before TinyDB mutates it (copy-on-write). Stored documents are
+  therefore never mutated in place, which lets the writer encode them outside the lock.
+- A file that is not JSON, or not shaped like a TinyDB database, raises `CorruptHistory` at load;
+  `quarantine()` moves it aside as `history.json.corrupt-<UTC timestamp>` and starts empty.
+
+orjson is used when importable (faster load and encode); the standard library otherwise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Callable, Iterator, MutableMapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from tinydb.storages import Storage
+from tinydb.table import Table
+
+Doc = dict[str, Any]
+RawTable = dict[str, Doc]
+RawData = dict[str, RawTable]
+
+HISTORY_NAME = "history.json"
+_TEMP_SUFFIX = ".tmp"
+_CHUNK = 1024  # documents joined per write
+_BUFFER = 1 << 20
+
+
+@dataclass(frozen=True)
+class Codec:
+    """How documents become bytes and back; `name` is shown by the benchmark."""
+
+    name: str
+    loads: Callable[[bytes], Any]
+    dumps: Callable[[Any], bytes]
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+
+
+def _stdlib_dumps(value: Any) -> bytes:
+    return _ENCODER.encode(value).encode("utf-8")
+
+
+STDLIB_CODEC = Codec("json", json.loads, _stdlib_dumps)
+
+try:  # optional: measurably faster (see bench/history.py), never required
+    import orjson
+except ImportError:  # pragma: no cover - depends on the environment
+    ORJSON_CODEC: Codec | None = None
+else:
+    ORJSON_CODEC = Codec("orjson", orjson.loads, orjson.dumps)
+
+#: The codec new storages use. bench/history.py swaps it to compare.
+DEFAULT_CODEC: Codec = ORJSON_CODEC or STDLIB_CODEC
+
+
+class CorruptHistory(Exception):
+    """The history file cannot be used as it is; the message says why."""
+
+
+class WriteBehindStorage(Storage):
+    """In-memory TinyDB storage with batched, atomic, incremental writes to one JSON file.
+
+    Every access to the in-memory data must hold `lock` (TinyDB calls do through `FastTable`).
+    """
+
+    def __init__(self, path: Path, *, lock: threading.RLock | None = None) -> None:
+        super().__init__()
+        self.path = path
+        self.lock = lock if lock is not None else threading.RLock()
+        self.codec = DEFAULT_CODEC
+        self._data: RawData = {}
+        self._dirty: dict[str, set[str]] = {}
+        self._all_dirty = False
+        # Writer-side state, only touched while holding _flush_lock:
+        self._flush_lock = threading.Lock()
+        self._fragments: dict[str, dict[str, bytes]] = {}
+        self._fragments_valid = False
+
+    # --- loading ------------------------------------------------------------------------------
+
+    def load(self) -> None:
+        """Read the file into memory. A missing file is an empty history.
+
+        Raises `CorruptHistory` for a file that is not a TinyDB-shaped JSON object, and
+        `OSError` if it cannot be read at all.
+        """
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            self._data = {}
+            return
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # millions of new containers: the cyclic GC would run dozens of times
+        try:
+            data = self.codec.loads(raw)
+        except ValueError as error:  # JSONDecodeError, orjson.JSONDecodeError, UnicodeError
+            reason = "empty" if not raw.strip() else f"not valid JSON ({_short(error)})"
+            raise CorruptHistory(reason) from error
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+        check_shape(data)
+        with self.lock:
+            self._data = data
+            self._dirty = {}
+            self._all_dirty = False
+        with self._flush_lock:
+            self._fragments = {}
+            self._fragments_valid = False
+
+    def quarantine(self, now: float) -> Path:
+        """Move the current file aside as `history.json.corrupt-<UTC time>` and start empty."""
+        stamp = datetime.fromtimestamp(now, UTC).strftime("%Y%m%dT%H%M%S")
+        target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        counter = 1
+        while target.exists():
+            counter += 1
+            target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{counter}")
+        os.replace(self.path, target)
+        fsync_dir(self.path.parent)
+        with self.lock:
+            self._data = {}
+            self._dirty = {}
+            self._all_dirty = True  # write a fresh, valid file at the next flush
+        return target
+
+    def remove_stale_temp_files(self) -> int:
+        """Delete temp files left by a process killed mid-flush (only while holding the lock)."""
+        removed = 0
+        for candidate in self.path.parent.glob(f"{self.path.name}.*{_TEMP_SUFFIX}"):
+            with contextlib.suppress(OSError):
+                candidate.unlink()
+                removed += 1
+        return removed
+
+    # --- TinyDB Storage interface -------------------------------------------------------------
+
+    def read(self) -> RawData:
+        return self._data
+
+    def write(self, data: RawData) -> None:
+        """TinyDB's generic path (drop_table, truncate...): rare, so re-encode everything."""
+        with self.lock:
+            self._data = data
+            self._all_dirty = True
+
+    def close(self) -> None:
+        return None
+
+    # --- in-memory helpers (caller holds `lock`) ---------------------------------------------
+
+    def table_data(self, name: str) -> RawTable:
+        """The raw dict of one table, created if missing. Read it only while holding `lock`."""
+        table = self._data.get(name)
+        if table is None:  # its documents are marked dirty as they are added
+            table = self._data[name] = {}
+        return table
+
+    def dirty_keys(self, name: str) -> set[str]:
+        keys = self._dirty.get(name)
+        if keys is None:
+            keys = self._dirty[name] = set()
+        return keys
+
+    def replace_table(self, name: str, table: RawTable) -> None:
+        """Swap a whole table (retention at open); the next flush rewrites everything."""
+        self._data[name] = table
+        self._all_dirty = True
+
+    @property
+    def dirty(self) -> bool:
+        with self.lock:
+            return self._all_dirty or any(self._dirty.values())
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def flush(self) -> bool:
+        """Write pending changes now (atomic replace). Returns False if there was nothing to do.
+
+        Safe to call from any thread; flushes are serialised. On failure the changes stay
+        pending and the error (OSError) propagates.
+        """
+        with self._flush_lock:
+            with self.lock:
+                if not self._all_dirty and not any(self._dirty.values()):
+                    return False
+                full = self._all_dirty or not self._fragments_valid
+                dirty, self._dirty, self._all_dirty = self._dirty, {}, False
+                order = {name: list(table) for name, table in self._data.items()}
+                if full:
+                    changed = {name: dict(table) for name, table in self._data.items()}
+                else:
+                    changed = {}
+                    for name, keys in dirty.items():
+                        table = self._data.get(name, {})
+                        changed[name] = {key: table[key] for key in keys if key in table}
+            try:
+                self._write(order, changed, dirty, full)
+            except BaseException:
+                with self.lock:
+                    for name, keys in dirty.items():
+                        self.dirty_keys(name).update(keys)
+                    self._all_dirty = self._all_dirty or full
+                raise
+            return True
+
+    def _write(
+        self,
+        order: dict[str, list[str]],
+        changed: dict[str, RawTable],
+        dirty: dict[str, set[str]],
+        full: bool,
+    ) -> None:
+        # Runs outside `lock`: documents are never mutated in place (see FastTable), so the
+        # snapshot taken under the lock stays valid while other threads keep writing.
+        dumps = self.codec.dumps
+        fragments = {} if full else self._fragments
+        self._fragments_valid = False
+        for name, docs in changed.items():
+            cached = fragments.setdefault(name, {})
+            for key, doc in docs.items():
+                cached[key] = b'"' + key.encode() + b'":' + dumps(doc)
+            for key in dirty.get(name, ()):
+                if key not in docs:
+                    cached.pop(key, None)
+        for name in [name for name in fragments if name not in order]:
+            del fragments[name]
+        self._fragments = fragments
+        self._fragments_valid = True  # they match the snapshot, whether or not the write works
+        with atomic_writer(self.path) as handle:
+            # Many small writes rather than one joined 40 MB bytes object: a single huge join
+            # holds the GIL for tens of milliseconds, which the UI thread would feel.
+            handle.write(b"{")
+            for index, (name, keys) in enumerate(order.items()):
+                cached = fragments.setdefault(name, {})
+                handle.write((b"," if index else b"") + dumps(name) + b":{")
+                for start in range(0, len(keys), _CHUNK):
+                    piece = b",".join([cached[key] for key in keys[start : start + _CHUNK]])
+                    handle.write(b"," + piece if start else piece)
+                handle.write(b"}")
+            handle.write(b"}")
+
+
+class _DocView(MutableMapping[int, Doc]):
+    """What `FastTable` hands to TinyDB's updaters: int ids over the raw str-keyed table.
+
+    Reading a document through it copies the document first (copy-on-write), because TinyDB's
+    `update` mutates what it reads; every touched id is recorded as dirty.
+    """
+
+    __slots__ = ("_dirty", "_raw")
+
+    def __init__(self, raw: RawTable, dirty: set[str]) -> None:
+        self._raw = raw
+        self._dirty = dirty
+
+    def __getitem__(self, doc_id: int) -> Doc:
+        key = str(doc_id)
+        doc = dict(self._raw[key])
+        self._raw[key] = doc
+        self._dirty.add(key)
+        return doc
+
+    def __setitem__(self, doc_id: int, doc: Doc) -> None:
+        key = str(doc_id)
+        self._raw[key] = doc
+        self._dirty.add(key)
+
+    def __delitem__(self, doc_id: int) -> None:
+        key = str(doc_id)
+        del self._raw[key]
+        self._dirty.add(key)
+
+    def __contains__(self, doc_id: object) -> bool:
+        return str(doc_id) in self._raw
+
+    def __iter__(self) -> Iterator[int]:
+        return (int(key) for key in list(self._raw))
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
+class FastTable(Table):
+    """A TinyDB table whose writes cost O(documents changed), not O(table size)."""
+
+    def _update_table(self, updater: Callable[[dict[int, Any]], None]) -> None:
+        storage = self._storage
+        if not isinstance(storage, WriteBehindStorage):  # pragma: no cover - misuse guard
+            super()._update_table(updater)
+            return
+        with storage.lock:
+            view = _DocView(storage.table_data(self.name), storage.dirty_keys(self.name))
+            updater(view)  # type: ignore[arg-type]  # a MutableMapping is all updaters use
+        self.clear_cache()
+
+
+def check_shape(data: object) -> None:
+    """Raise CorruptHistory unless `data` is {table: {"<int id>": {document}}}."""
+    if not isinstance(data, dict):
+        raise CorruptHistory(f"wrong shape (top level is {type(data).__name__}, not an object)")
+    for name, table in data.items():
+        if not isinstance(table, dict):
+            raise CorruptHistory(f"wrong shape (table {name!r} is {type(table).__name__})")
+        for key, doc in table.items():
+            if type(doc) is not dict or not key.isdigit():
+                raise CorruptHistory(f"wrong shape (table {name!r}, document {key!r})")
+
+
+@contextlib.contextmanager
+def atomic_writer(path: Path) -> Iterator[BinaryIO]:
+    """Yield a file beside `path`; on success fsync it, rename it over `path`, fsync the folder.
+
+    On any error the temp file is removed and `path` is untouched.
+    """
+    fd, temp_name = tempfile.mkstemp(prefix=f"{path.name}.", suffix=_TEMP_SUFFIX, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb", buffering=_BUFFER) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp_name)
+        raise
+    fsync_dir(path.parent)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename durable (POSIX); a no-op where folders cannot be opened (Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _short(error: Exception, limit: int = 80) -> str:
+    text = str(error)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
