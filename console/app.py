@@ -1,5 +1,6 @@
 """AgentConsole: the Textual app. It owns the long-lived services (the session and its API
-client, later the event stream and the history); screens only compose widgets and react.
+client, the live event stream, the delivery tracker and the history); screens only compose
+widgets and react.
 
 Widgets never do I/O; workers never touch widgets; messages carry results; the App owns
 long-lived services and the websocket worker.
@@ -7,13 +8,16 @@ long-lived services and the websocket worker.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.signal import Signal
@@ -21,7 +25,8 @@ from textual.worker import Worker, WorkerState
 
 from console.config import Settings
 from console.connection import ConnectionInfo
-from console.live.events import GapNotice, MessageTimeline, Receipt
+from console.inbound import InboundMessage, parse_inbound
+from console.live.events import GapNotice, MessageTimeline, Receipt, receipt_from_event
 from console.messages import ConnectFailed, SessionStarted, StreamChanged
 from console.paths import styles_path
 from console.screens.feed import FeedScreen
@@ -35,7 +40,7 @@ from console.tracker import DeliveryTracker
 if TYPE_CHECKING:
     from console.api.models import SmsAccepted
     from console.live.stream import EventStream, StreamState
-    from console.sms import SmsAnalysis
+    from console.store import History
 
 
 def _compose_screen() -> Screen[None]:
@@ -43,6 +48,20 @@ def _compose_screen() -> Screen[None]:
     from console.screens.compose import ComposeScreen
 
     return ComposeScreen()
+
+
+@dataclass
+class HistoryOpened(Message):
+    """The history is open (with notices such as a corrupt file moved aside)."""
+
+    history: History
+
+
+@dataclass
+class HistoryUnavailable(Message):
+    """The history could not be opened; the console runs without saving."""
+
+    reason: str
 
 
 class AgentConsole(App[None]):
@@ -73,6 +92,7 @@ class AgentConsole(App[None]):
     ]
 
     connection: reactive[ConnectionInfo] = reactive(ConnectionInfo)
+    history_status: reactive[str] = reactive("opening…")
 
     def __init__(self, settings: Settings, *, connector=connect) -> None:
         super().__init__()
@@ -80,15 +100,20 @@ class AgentConsole(App[None]):
         self._connector = connector
         self.session: Session | None = None
         self.stream: EventStream | None = None
+        self.history: History | None = None
+        self._history_settled = False
         self.deliveries = DeliveryTracker()
         self.delivery_changed: Signal[Receipt] = Signal(self, "delivery-changed")
+        self.inbound_received: Signal[InboundMessage] = Signal(self, "inbound-received")
+        self.history_ready: Signal[History] = Signal(self, "history-ready")
 
     def on_mount(self) -> None:
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
 
     def on_ready(self) -> None:
-        """Log in only after the first frame: the agent sees the console at once."""
+        """Open the history and log in only after the first frame: the console shows at once."""
+        self.open_history()
         self.action_reconnect()
 
     async def on_unmount(self) -> None:
@@ -97,6 +122,57 @@ class AgentConsole(App[None]):
         if self.session is not None:
             await self.session.close()
             self.session = None
+        if self.history is not None:
+            history, self.history = self.history, None
+            await asyncio.to_thread(history.close)
+
+    # -- history -----------------------------------------------------------------------
+
+    @work(group="history", thread=True, exit_on_error=False, description="Opening the history")
+    def open_history(self) -> None:
+        from console.paths import data_dir
+        from console.store import History, HistoryError
+
+        folder = self.settings.data_dir or data_dir()
+        try:
+            history = History.open(folder)
+        except HistoryError as error:  # HistoryLocked included: its message names the fix
+            self.post_message(HistoryUnavailable(str(error)))
+            return
+        except OSError as error:
+            self.post_message(HistoryUnavailable(f"History could not be opened: {error}"))
+            return
+        self.post_message(HistoryOpened(history))
+
+    @on(HistoryOpened)
+    def _history_opened(self, message: HistoryOpened) -> None:
+        self.history = message.history
+        self._history_settled = True
+        self.history_status = f"saved in {message.history.data_dir}"
+        for notice in message.history.notices:
+            self.notify(notice, title="History", severity="warning", timeout=15)
+        if self.session is not None:
+            self._record_login(self.session)
+        self.history_ready.publish(message.history)
+        self._maybe_follow_events()
+
+    @on(HistoryUnavailable)
+    def _history_unavailable(self, message: HistoryUnavailable) -> None:
+        self._history_settled = True
+        self.history_status = "not saved — " + message.reason
+        self.notify(
+            message.reason + " This console runs without saving its history.",
+            title="History not saved",
+            severity="error",
+            timeout=20,
+        )
+        self._maybe_follow_events()
+
+    def _record_login(self, session: Session) -> None:
+        if self.history is not None:
+            self.history.record_login(session.subaccount, session.target, session.key_tail)
+
+    # -- login -------------------------------------------------------------------------
 
     def action_reconnect(self) -> None:
         """(Re)start the login; the header shows progress instead of a frozen state."""
@@ -123,31 +199,49 @@ class AgentConsole(App[None]):
     async def _session_started(self, message: SessionStarted) -> None:
         if self.session is not None:
             await self.session.close()
-        self.session = message.session
+        session = self.session = message.session
         self.connection = ConnectionInfo(
             state="connected",
-            target=message.session.target,
-            subaccount=message.session.subaccount,
-            masked_key=message.session.masked_key,
-            events="connecting" if message.session.events_url else "off",
+            target=session.target,
+            subaccount=session.subaccount,
+            masked_key=session.masked_key,
+            events="connecting" if session.events_url else "off",
         )
-        if message.session.events_url and message.session.events_token:
-            self.follow_events(message.session.events_url, message.session.events_token)
+        self._record_login(session)
+        self._maybe_follow_events()
+
+    @on(ConnectFailed)
+    def _connect_failed(self, message: ConnectFailed) -> None:
+        self.connection = ConnectionInfo(state="failed", detail=message.reason)
+        self.notify(message.reason, title="Not connected", severity="error", timeout=10)
 
     # -- live events: the App owns the one websocket -----------------------------------
 
+    def _maybe_follow_events(self) -> None:
+        """Start the stream once logged in and once the history (the resume point) is known."""
+        session = self.session
+        if session is None or not self._history_settled or self.stream is not None:
+            return
+        if session.events_url and session.events_token:
+            self.follow_events(session.events_url, session.events_token, self._resume_seq())
+
+    def _resume_seq(self) -> int | None:
+        """Where to resume: the embedded sandbox is a new world each run, a relay is not."""
+        if self.session is None or self.session.sandbox is not None or self.history is None:
+            return None
+        return self.history.last_seq or None
+
     @work(group="events", exclusive=True, exit_on_error=False, description="Live events")
-    async def follow_events(self, url: str, token: str) -> None:
+    async def follow_events(self, url: str, token: str, since: int | None) -> None:
         from console.live.stream import EventStream
 
-        if self.stream is not None:
-            await self.stream.close()
-        self.stream = stream = EventStream(url, token, since=self._resume_seq())
+        self.stream = stream = EventStream(url, token, since=since)
         async for item in stream.batches():
             self.post_message(StreamChanged(item))
 
-    def _resume_seq(self) -> int | None:
-        return None
+    def action_reconnect_stream(self) -> None:
+        if self.stream is not None:
+            self.stream.reconnect()
 
     @on(StreamChanged)
     def _stream_changed(self, message: StreamChanged) -> None:
@@ -156,13 +250,53 @@ class AgentConsole(App[None]):
         item = message.item
         if isinstance(item, EventBatch):
             for event in item.events:
-                receipt = self.deliveries.apply_event(event)
+                receipt = receipt_from_event(event)
                 if receipt is not None:
-                    self.delivery_changed.publish(receipt)
+                    self._apply_receipt(receipt)
+                    continue
+                inbound = parse_inbound(event)
+                if inbound is not None:
+                    self._record_inbound(inbound)
+            session = self.session
+            if self.history is not None and session is not None and session.sandbox is None:
+                self.history.set_last_seq(item.last_seq)
         elif isinstance(item, StreamState):
             self._show_stream_state(item)
         elif isinstance(item, GapNotice):
             self.notify(item.message, title="Events may be missing", severity="warning")
+
+    def _apply_receipt(self, receipt: Receipt) -> None:
+        changed = self.deliveries.apply(receipt)
+        if self.history is not None:
+            self.history.apply_receipt(
+                receipt.umid,
+                receipt.state,
+                receipt.provider_timestamp or receipt.received_at,
+                receipt.received_at,
+                detail=receipt.detail,
+                error_code=receipt.error_code,
+                error_message=receipt.error_message,
+            )
+        if changed:
+            self.delivery_changed.publish(receipt)
+
+    def _record_inbound(self, inbound: InboundMessage) -> None:
+        if self.history is not None:
+            self.history.upsert_conversation(
+                inbound.conversation_id, inbound.channel, inbound.peer, inbound.name
+            )
+            self.history.record_message(
+                inbound.umid,
+                None,
+                inbound.channel,
+                "in",
+                inbound.peer,
+                inbound.text,
+                "received",
+                inbound.timestamp or "",
+                conversation_id=inbound.conversation_id,
+            )
+        self.inbound_received.publish(inbound)
 
     def _show_stream_state(self, state: StreamState) -> None:
         if state.state == "live":
@@ -176,19 +310,38 @@ class AgentConsole(App[None]):
         if self.connection.state == "connected":
             self.connection = dataclasses.replace(self.connection, events=label)
 
+    # -- sends ---------------------------------------------------------------------------
+
     def track_sent(
-        self, accepted: SmsAccepted, destination: str, analysis: SmsAnalysis
+        self, accepted: SmsAccepted, destination: str, text: str, batch_id: str | None = None
     ) -> MessageTimeline:
         """Record a send; returns its timeline (a receipt may already have moved it on)."""
-        self.deliveries.apply_sms_accepted(accepted)
+        receipt = self.deliveries.apply_sms_accepted(accepted)
         timeline = self.deliveries.timeline(accepted.umid)
         assert timeline is not None
+        if self.history is not None:
+            self.history.record_message(
+                accepted.umid,
+                accepted.client_message_id,
+                "sms",
+                "out",
+                destination,
+                text,
+                receipt.state,
+                receipt.received_at,
+                batch_id=batch_id,
+            )
+            if receipt.error_message:
+                self.history.apply_receipt(
+                    accepted.umid,
+                    receipt.state,
+                    receipt.received_at,
+                    receipt.received_at,
+                    error_message=receipt.error_message,
+                )
         return timeline
 
-    @on(ConnectFailed)
-    def _connect_failed(self, message: ConnectFailed) -> None:
-        self.connection = ConnectionInfo(state="failed", detail=message.reason)
-        self.notify(message.reason, title="Not connected", severity="error", timeout=10)
+    # -- errors and commands -------------------------------------------------------------
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
@@ -201,6 +354,10 @@ class AgentConsole(App[None]):
         self.notify(readable, title=f"{worker.description or worker.name} failed", severity="error")
         if worker.group == "session":
             self.connection = ConnectionInfo(state="failed", detail=readable)
+        elif worker.group == "events":
+            self.stream = None
+            if self.connection.state == "connected":
+                self.connection = dataclasses.replace(self.connection, events="stopped")
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         for section in SECTIONS:
@@ -212,4 +369,10 @@ class AgentConsole(App[None]):
                 )
         if self.connection.state == "failed":
             yield SystemCommand("Reconnect", "Try logging in again", self.action_reconnect)
+        if self.stream is not None:
+            yield SystemCommand(
+                "Reconnect live events",
+                "Drop the event stream and resume it now, without waiting for the backoff",
+                self.action_reconnect_stream,
+            )
         yield from super().get_system_commands(screen)

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from console.api.models import SmsAccepted
     from console.app import AgentConsole
     from console.live.events import Receipt
+    from console.store import History
 
 BATCH_LIMIT = 10_000
 ENCODING_CHOICES = [("Auto", "AUTO"), ("GSM-7", "GSM7"), ("UCS-2", "UCS2")]
@@ -77,6 +78,8 @@ class ComposeScreen(Screen[None]):
         """Some messages were accepted (or refused per item) by 8x8."""
 
         results: list[tuple[str, SmsAccepted]]
+        text: str
+        batch_id: str | None = None
 
     @dataclass
     class Progressed(Message):
@@ -137,6 +140,9 @@ class ComposeScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#message", MessageEditor).border_title = "Message"
         self.console.delivery_changed.subscribe(self, self._delivery_changed)
+        self.console.history_ready.subscribe(self, self._show_recent)
+        if self.console.history is not None:
+            self._show_recent(self.console.history)
         self.query_one("#to", Input).focus()
         self.query_one("#send-progress", ProgressBar).display = False
         self._refresh_meter()
@@ -327,7 +333,7 @@ class ComposeScreen(Screen[None]):
                     encoding=plan.encoding,
                 )
                 accepted = await client.send_sms(message)
-                self.post_message(self.Sent([(plan.destinations[0], accepted)]))
+                self.post_message(self.Sent([(plan.destinations[0], accepted)], plan.text))
                 sent = 1
             else:
                 total = len(plan.destinations)
@@ -348,7 +354,9 @@ class ComposeScreen(Screen[None]):
                         messages=messages, client_batch_id=batch_id, include_messages=True
                     )
                     items = list(result.messages or ())
-                    self.post_message(self.Sent(list(zip(chunk, items, strict=False))))
+                    self.post_message(
+                        self.Sent(list(zip(chunk, items, strict=False)), plan.text, result.batch_id)
+                    )
                     sent += len(chunk)
                     self.post_message(self.Progressed(sent, total))
         except ApiError as error:
@@ -361,7 +369,9 @@ class ComposeScreen(Screen[None]):
         table = self.query_one("#sent", SentTable)
         now = datetime.now(UTC)
         for destination, accepted in message.results:
-            timeline = self.console.track_sent(accepted, destination, self.analysis)
+            timeline = self.console.track_sent(
+                accepted, destination, message.text, batch_id=message.batch_id
+            )
             current = timeline.current
             assert current is not None
             table.add_sent(
@@ -393,6 +403,24 @@ class ComposeScreen(Screen[None]):
         done = f" ({message.sent:,} of {message.total:,} were sent)" if message.sent else ""
         self._set_status(f"✗ Not sent{done}: {message.reason}", error=True)
         self.notify(message.reason, title="SMS not sent", severity="error")
+
+    def _show_recent(self, history: History) -> None:
+        """Recent sends from the history: the console opens where the agent left off."""
+        table = self.query_one("#sent", SentTable)
+        sent = history.recent_messages(SentTable.MAX_ROWS, channel="sms")
+        for record in sorted(
+            (m for m in sent if m.direction == "out" and m.umid), key=lambda m: m.created_at
+        ):
+            assert record.umid is not None
+            error_code = record.error_code if isinstance(record.error_code, int) else None
+            table.add_sent(
+                record.umid,
+                record.peer,
+                datetime.fromtimestamp(record.created_at, UTC),
+                status_label(
+                    record.status, error_code=error_code, error_message=record.error_message
+                ),
+            )
 
     def _delivery_changed(self, receipt: Receipt) -> None:
         """A receipt moved a message forward (the App's signal)."""

@@ -32,6 +32,10 @@ class HomeScreen(Screen[None]):
         card.border_title = "Connection"
         self.query_one("#sections-card", Static).border_title = "Sections"
         self.watch(self.app, "connection", self._show_connection, init=True)
+        self.watch(self.app, "history_status", self._history_changed, init=False)
+
+    def _history_changed(self, _status: str) -> None:
+        self._show_connection(self.app.connection)  # type: ignore[attr-defined]
 
     def _show_connection(self, info: ConnectionInfo) -> None:
         rows = Text()
@@ -41,6 +45,7 @@ class HomeScreen(Screen[None]):
             ("Sub-account", info.subaccount or "—"),
             ("API key", info.masked_key or "—"),
             ("Live events", info.events),
+            ("History", getattr(self.app, "history_status", "")),
         )
         for label, value in labels:
             rows.append(f"{label:<14}", style="bold")

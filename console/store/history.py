@@ -58,6 +58,7 @@ from typing import Any, Self
 
 from tinydb import TinyDB
 
+from console.live.events import rank
 from console.store.lock import DirLock, LockHeld
 from console.store.storage import (
     HISTORY_NAME,
@@ -177,22 +178,12 @@ class Conversation:
     last_direction: str | None = None
 
 
-# --- the status order (the lead swaps in console/live/events.py's state machine) -------------
-
-_RANKS = {
-    "queued": 1,
-    "sent": 2,
-    "delivered": 3,
-    "undelivered": 3,
-    "rejected": 3,
-    "failed": 3,
-    "read": 4,
-}
+# --- the status order: the one state machine, console/live/events.py ----------------------
 
 
-def _rank(state: str) -> int:
+def _rank(state: str, detail: str | None = None) -> int:
     """Forward order of delivery states; unknown states rank lowest and never overwrite."""
-    return _RANKS.get(state, 0)
+    return rank(state, detail)
 
 
 # --- the facade ------------------------------------------------------------------------------
@@ -711,7 +702,9 @@ class History:
         for key in ("umid", "client_message_id", "batch_id", "conversation_id"):
             if new.get(key) and not current.get(key):
                 fields[key] = new[key]
-        if _rank(new["status"]) > _rank(current["status"]):
+        if _rank(new["status"], new.get("status_detail")) > _rank(
+            current["status"], current.get("status_detail")
+        ):
             fields["status"] = new["status"]
         if not fields:
             return doc_id
@@ -774,7 +767,9 @@ class History:
         def change(doc: Doc) -> None:
             timeline = doc.get("timeline") or []
             doc["timeline"] = [*timeline[len(timeline) - MAX_TIMELINE + 1 :], entry]
-            if _rank(entry["state"]) > _rank(doc["status"]):
+            if _rank(entry["state"], entry.get("detail")) > _rank(
+                doc["status"], doc.get("status_detail")
+            ):
                 doc["status"] = entry["state"]
                 doc["status_at"] = entry["timestamp"]
                 for key, target in (

@@ -36,9 +36,7 @@ async def test_meter_follows_the_text_as_it_is_typed(sandbox_url: str) -> None:
     app = console_for(sandbox_url)
     async with app.run_test(size=(100, 32)) as pilot:
         screen = await open_compose(app, pilot)
-        assert "GSM-7 · 0 segments" in screen_text(app) or "GSM-7 · 1 segment" in screen_text(
-            app
-        )
+        assert "GSM-7 · 0 segments" in screen_text(app) or "GSM-7 · 1 segment" in screen_text(app)
         type_message(screen, GSM_306)
         await pilot.pause()
         assert "GSM-7 · 2 segments · 306/306 · 0 left" in screen_text(app)
@@ -58,9 +56,7 @@ async def test_ucs2_culprits_are_marked_and_named(sandbox_url: str) -> None:
         assert "UCS-2 · 1 segment" in text
         assert "UCS-2 because of: — “ ”" in text
         editor = screen.query_one("#message", MessageEditor)
-        assert editor._culprit_indexes == tuple(
-            i for i, c in enumerate(UCS2_TEXT) if c in "—“”"
-        )
+        assert editor._culprit_indexes == tuple(i for i, c in enumerate(UCS2_TEXT) if c in "—“”")
 
 
 async def test_lookalikes_preview_before_changing_anything(sandbox_url: str) -> None:

@@ -3,14 +3,18 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from pathlib import Path
+
 import pytest
 from textual.pilot import Pilot
+from tui_helpers import wait_for
 
 from console.app import AgentConsole
 from console.screens.compose import ComposeScreen
 from console.testing import console_for
 from console.widgets.message_editor import MessageEditor
-from tui_helpers import wait_for
 
 SIZE = (100, 30)
 
@@ -18,7 +22,7 @@ SIZE = (100, 30)
 async def connected(pilot: Pilot) -> None:
     app = pilot.app
     assert isinstance(app, AgentConsole)
-    await wait_for(pilot, lambda: app.connection.state == "connected")
+    await wait_for(pilot, lambda: app.connection.state == "connected" and app._history_settled)
     # The live-events label changes with timing; pin it so the snapshot is stable.
     await pilot.pause()
 
@@ -40,9 +44,14 @@ def compose_with(text: str, *, to: str = "+6591234567", sender: str = "ACME Care
     return run_before
 
 
+SNAPSHOT_DATA = Path(tempfile.gettempdir()) / "agent-console-snapshot-data"
+
+
 @pytest.fixture
 def app(sandbox_url: str) -> AgentConsole:
-    console = console_for(sandbox_url)
+    """A console on a fresh history at a fixed path (the path shows on the home screen)."""
+    shutil.rmtree(SNAPSHOT_DATA, ignore_errors=True)
+    console = console_for(sandbox_url, data_dir=SNAPSHOT_DATA)
     console.follow_events = lambda *args, **kwargs: None  # type: ignore[method-assign]
     return console
 
@@ -61,9 +70,7 @@ def test_section_not_built_yet(snap_compare, app: AgentConsole) -> None:  # type
 
 
 def test_compose_empty(snap_compare, app: AgentConsole) -> None:  # type: ignore[no-untyped-def]
-    assert snap_compare(
-        app, terminal_size=SIZE, run_before=compose_with("", to="", sender="")
-    )
+    assert snap_compare(app, terminal_size=SIZE, run_before=compose_with("", to="", sender=""))
 
 
 def test_compose_gsm7_two_segments(snap_compare, app: AgentConsole) -> None:  # type: ignore[no-untyped-def]
