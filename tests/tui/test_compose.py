@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.widgets import Input, Label
 from tui_helpers import screen_text, wait_for
 
@@ -31,9 +33,9 @@ def hint(screen: ComposeScreen, name: str) -> str:
     return str(screen.query_one(f"#{name}", Label).render())
 
 
-async def test_meter_follows_the_text_as_it_is_typed(sandbox_url: str) -> None:
+async def test_meter_follows_the_text_as_it_is_typed(sandbox_url: str, tmp_path: Path) -> None:
     assert len(GSM_306) == 306
-    app = console_for(sandbox_url)
+    app = console_for(sandbox_url, data_dir=tmp_path)
     async with app.run_test(size=(100, 32)) as pilot:
         screen = await open_compose(app, pilot)
         assert "GSM-7 · 0 segments" in screen_text(app) or "GSM-7 · 1 segment" in screen_text(app)
@@ -46,8 +48,8 @@ async def test_meter_follows_the_text_as_it_is_typed(sandbox_url: str) -> None:
         assert "GSM-7 · 3 segments" in screen_text(app)
 
 
-async def test_ucs2_culprits_are_marked_and_named(sandbox_url: str) -> None:
-    app = console_for(sandbox_url)
+async def test_ucs2_culprits_are_marked_and_named(sandbox_url: str, tmp_path: Path) -> None:
+    app = console_for(sandbox_url, data_dir=tmp_path)
     async with app.run_test(size=(100, 32)) as pilot:
         screen = await open_compose(app, pilot)
         type_message(screen, UCS2_TEXT)
@@ -59,8 +61,10 @@ async def test_ucs2_culprits_are_marked_and_named(sandbox_url: str) -> None:
         assert editor._culprit_indexes == tuple(i for i, c in enumerate(UCS2_TEXT) if c in "—“”")
 
 
-async def test_lookalikes_preview_before_changing_anything(sandbox_url: str) -> None:
-    app = console_for(sandbox_url)
+async def test_lookalikes_preview_before_changing_anything(
+    sandbox_url: str, tmp_path: Path
+) -> None:
+    app = console_for(sandbox_url, data_dir=tmp_path)
     async with app.run_test(size=(100, 32)) as pilot:
         screen = await open_compose(app, pilot)
         type_message(screen, UCS2_TEXT)
@@ -81,8 +85,10 @@ async def test_lookalikes_preview_before_changing_anything(sandbox_url: str) -> 
         assert "GSM-7 · 1 segment" in screen_text(app)
 
 
-async def test_bad_number_is_refused_at_the_field_and_nothing_is_sent(sandbox_url: str) -> None:
-    app = console_for(sandbox_url)
+async def test_bad_number_is_refused_at_the_field_and_nothing_is_sent(
+    sandbox_url: str, tmp_path: Path
+) -> None:
+    app = console_for(sandbox_url, data_dir=tmp_path)
     async with app.run_test(size=(100, 32)) as pilot:
         screen = await open_compose(app, pilot)
         await pilot.press(*"+65 12")
@@ -95,8 +101,8 @@ async def test_bad_number_is_refused_at_the_field_and_nothing_is_sent(sandbox_ur
         assert not screen.sending
 
 
-async def test_empty_and_overlong_texts_are_refused(sandbox_url: str) -> None:
-    app = console_for(sandbox_url)
+async def test_empty_and_overlong_texts_are_refused(sandbox_url: str, tmp_path: Path) -> None:
+    app = console_for(sandbox_url, data_dir=tmp_path)
     async with app.run_test(size=(100, 32)) as pilot:
         screen = await open_compose(app, pilot)
         await pilot.press(*"+6591234567")
@@ -112,8 +118,8 @@ async def test_empty_and_overlong_texts_are_refused(sandbox_url: str) -> None:
         assert screen.query_one("#sent", SentTable).row_count == 0
 
 
-async def test_bad_sender_id_is_explained(sandbox_url: str) -> None:
-    app = console_for(sandbox_url)
+async def test_bad_sender_id_is_explained(sandbox_url: str, tmp_path: Path) -> None:
+    app = console_for(sandbox_url, data_dir=tmp_path)
     async with app.run_test(size=(100, 32)) as pilot:
         screen = await open_compose(app, pilot)
         await pilot.click("#from")
@@ -126,8 +132,10 @@ async def test_bad_sender_id_is_explained(sandbox_url: str) -> None:
         assert hint(screen, "from-hint").startswith("✓ alphanumeric")
 
 
-async def test_single_send_shows_umid_and_status_moving_forward(sandbox_url: str) -> None:
-    app = console_for(sandbox_url)
+async def test_single_send_shows_umid_and_status_moving_forward(
+    sandbox_url: str, tmp_path: Path
+) -> None:
+    app = console_for(sandbox_url, data_dir=tmp_path)
     async with app.run_test(size=(120, 32)) as pilot:
         screen = await open_compose(app, pilot)
         await pilot.press(*"+6591234567")
@@ -141,8 +149,8 @@ async def test_single_send_shows_umid_and_status_moving_forward(sandbox_url: str
         await wait_for(pilot, lambda: "delivered" in str(table.get_row_at(0)[2]), timeout=30)
 
 
-async def test_several_numbers_go_out_as_one_batch(sandbox_url: str) -> None:
-    app = console_for(sandbox_url)
+async def test_several_numbers_go_out_as_one_batch(sandbox_url: str, tmp_path: Path) -> None:
+    app = console_for(sandbox_url, data_dir=tmp_path)
     async with app.run_test(size=(120, 32)) as pilot:
         screen = await open_compose(app, pilot)
         await pilot.press(*"+6591234567, +6591234568; +6591234569")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 from tui_helpers import screen_text, wait_for
 
@@ -11,8 +12,10 @@ from console.config import Settings, load_settings
 from console.testing import DEMO_KEY, console_for
 
 
-async def test_header_shows_target_subaccount_and_masked_key(sandbox_url: str) -> None:
-    app = console_for(sandbox_url)
+async def test_header_shows_target_subaccount_and_masked_key(
+    sandbox_url: str, tmp_path: Path
+) -> None:
+    app = console_for(sandbox_url, data_dir=tmp_path)
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for(pilot, lambda: app.connection.state == "connected")
         await pilot.pause()
@@ -24,8 +27,8 @@ async def test_header_shows_target_subaccount_and_masked_key(sandbox_url: str) -
         assert DEMO_KEY[:-6] not in text
 
 
-async def test_every_section_is_a_key_away(sandbox_url: str) -> None:
-    app = console_for(sandbox_url)
+async def test_every_section_is_a_key_away(sandbox_url: str, tmp_path: Path) -> None:
+    app = console_for(sandbox_url, data_dir=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: app.connection.state == "connected")
         for key, mode in (("f2", "rooms"), ("f3", "inbox"), ("f4", "feed"), ("f5", "compose")):
@@ -39,8 +42,8 @@ async def test_every_section_is_a_key_away(sandbox_url: str) -> None:
         await wait_for(pilot, lambda: app.current_mode == "home")
 
 
-async def test_sections_are_in_the_command_palette(sandbox_url: str) -> None:
-    app = console_for(sandbox_url)
+async def test_sections_are_in_the_command_palette(sandbox_url: str, tmp_path: Path) -> None:
+    app = console_for(sandbox_url, data_dir=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: app.connection.state == "connected")
         await pilot.press("ctrl+p")
@@ -74,7 +77,7 @@ async def test_unreachable_server_becomes_a_readable_notice_not_a_crash() -> Non
         await wait_for(pilot, lambda: app.connection.state in {"connecting", "failed"})
 
 
-async def test_wrong_key_is_refused_with_8x8s_reason(sandbox_url: str) -> None:
+async def test_wrong_key_is_refused_with_8x8s_reason(sandbox_url: str, tmp_path: Path) -> None:
     settings = Settings(api_key="wrong-key-000000", subaccount="sandbox", server=sandbox_url)
     app = AgentConsole(settings)
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
