@@ -151,7 +151,7 @@ class Relay:
         log: EventLog,
         *,
         webhook_secret: str | None,
-        events_token: str | None,
+        events_token: str | Sequence[str] | None,
         max_body: int = DEFAULT_MAX_BODY,
         subscriber_queue: int = 10_000,
         heartbeat: float = 15.0,
@@ -162,7 +162,8 @@ class Relay:
     ) -> None:
         self.log = log
         self._webhook_secret = None if webhook_secret is None else webhook_secret.encode()
-        self._events_token = None if events_token is None else events_token.encode()
+        tokens = (events_token,) if isinstance(events_token, str) else events_token
+        self._events_tokens = None if tokens is None else tuple(t.encode() for t in tokens)
         self.max_body = max_body
         self.subscriber_queue = subscriber_queue
         self.heartbeat = heartbeat
@@ -350,7 +351,7 @@ class Relay:
             await self._close(websocket, 1011, "relay error")
 
     def _token_ok(self, websocket: WebSocket) -> bool:
-        if self._events_token is None:
+        if self._events_tokens is None:
             return True
         supplied: bytes | None = None
         header = _header(websocket.scope, b"authorization")
@@ -362,7 +363,9 @@ class Relay:
             query = websocket.query_params.get("token")
             if query is not None:
                 supplied = query.encode()
-        return _same_secret(supplied, self._events_token)
+        # Compare against every token (no early exit), each in constant time.
+        matches = [_same_secret(supplied, token) for token in self._events_tokens]
+        return any(matches)
 
     async def _close(self, websocket: WebSocket, code: int, reason: str) -> None:
         try:

@@ -13,9 +13,11 @@ status >= 400 carries 8x8's common error body.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hmac
 import ipaddress
 import logging
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
@@ -275,16 +277,34 @@ def create_sandbox_app(config: SandboxConfig, *, routes: Sequence[BaseRoute] = (
     ``routes`` are served before the sandbox's own, e.g. the relay's ``/webhooks/sms``,
     ``/webhooks/chatapps`` and ``/events`` so that the default webhook URL reaches them.
     """
+    relay = None
+    if config.webhook_url is None and not routes:
+        # No webhook URL: deliver to our own relay routes, over real HTTP, exactly as 8x8
+        # would deliver to a deployed relay. Its events token is any of the sandbox's keys.
+        from console.live.log import MemoryEventLog
+        from console.live.relay import Relay
+
+        if config.webhook_secret is None:
+            config = dataclasses.replace(config, webhook_secret=secrets.token_urlsafe(24))
+        relay = Relay(
+            MemoryEventLog(max_events=200_000, max_age_seconds=86_400),
+            webhook_secret=config.webhook_secret,
+            events_token=config.api_keys,
+        )
+        routes = relay.routes
     world = World(config)
     gate = Gate(world)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await world.start()
-        try:
-            yield
-        finally:
-            await world.stop()
+        async with contextlib.AsyncExitStack() as stack:
+            if relay is not None:
+                await stack.enter_async_context(relay.lifespan())
+            await world.start()
+            try:
+                yield
+            finally:
+                await world.stop()
 
     app = Starlette(
         routes=[*routes, *_routes(world, gate)],
@@ -296,4 +316,5 @@ def create_sandbox_app(config: SandboxConfig, *, routes: Sequence[BaseRoute] = (
         lifespan=lifespan,
     )
     app.state.world = world
+    app.state.relay = relay
     return app

@@ -110,6 +110,11 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
         help='print one JSON line {"url", "subaccount", "api_key"} once listening, nothing '
         "else on stdout (for a parent process)",
     )
+    p.add_argument(
+        "--exit-with-stdin",
+        action="store_true",
+        help="stop when standard input closes (the embedded sandbox dies with its console)",
+    )
 
 
 def _banner(url: str, subaccount: str, key_line: str, config: SandboxConfig) -> str:
@@ -179,10 +184,10 @@ def run_from_args(ns: argparse.Namespace) -> int:
 
         key_line = api_keys[0] if generated else f"{mask_key(api_keys[0])} (given with --api-key)"
         ready = _banner(url, config.subaccount, key_line, config)
-    return _serve(config, sock, ready)
+    return _serve(config, sock, ready, exit_with_stdin=getattr(ns, "exit_with_stdin", False))
 
 
-def _serve(config: SandboxConfig, sock: Any, ready: str) -> int:
+def _serve(config: SandboxConfig, sock: Any, ready: str, *, exit_with_stdin: bool = False) -> int:
     import asyncio
 
     import uvicorn
@@ -199,7 +204,20 @@ def _serve(config: SandboxConfig, sock: Any, ready: str) -> int:
         )
     )
 
+    def watch_stdin() -> None:
+        # The parent console holds our stdin open; EOF means it has gone, even if killed.
+        try:
+            while sys.stdin.buffer.read(4096):
+                pass
+        except (OSError, ValueError):
+            pass
+        server.should_exit = True
+
     async def main() -> None:
+        if exit_with_stdin:
+            import threading
+
+            threading.Thread(target=watch_stdin, name="stdin-watch", daemon=True).start()
         serving = asyncio.ensure_future(server.serve(sockets=[sock]))
         while not server.started and not serving.done():
             await asyncio.sleep(0.02)

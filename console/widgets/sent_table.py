@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowDoesNotExist
+from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from console.delivery import status_label
 
@@ -48,6 +48,6 @@ class SentTable(DataTable[str]):
         label = status_label(state, error_code=error_code, error_message=error_message)
         try:
             self.update_cell(umid, "status", label)
-        except (RowDoesNotExist, KeyError):
+        except (RowDoesNotExist, CellDoesNotExist, KeyError):
             return False
         return True

@@ -85,7 +85,7 @@ def test_bad_subaccount_is_refused(bad: str) -> None:
 
 
 def test_server_must_be_a_url() -> None:
-    with pytest.raises(SettingsError, match="http://127.0.0.1:8800"):
+    with pytest.raises(SettingsError, match=r"http://127\.0\.0\.1:8800"):
         load_settings({"server": "localhost:8800"}, {}, {})
     settings = load_settings({"server": "http://127.0.0.1:8800/"}, {}, {})
     assert settings.server == "http://127.0.0.1:8800"
