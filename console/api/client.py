@@ -17,8 +17,10 @@ Retrying a send is safe because every send carries a `clientMessageId`: the call
 generated here *before the first attempt*, so each retry repeats the same id and the server
 can treat the repeat as the same message. That is what makes it safe to retry even a POST
 that timed out after it may already have reached the server. (8x8's OpenAPI files do not
-spell out deduplication by clientMessageId; where a server does not deduplicate, the repeat
-at least carries the same id, so its receipts are recognisably the same message's.) A batch
+spell out deduplication by clientMessageId; the sandbox answers a repeated clientMessageId
+or clientBatchId with the first answer — console/sandbox/replays.py — and where a server
+does not deduplicate, the repeat at least carries the same id, so its receipts are
+recognisably the same message's.) A batch
 given as `destinations` + `template` has no per-message ids; it is retried only when the
 request certainly was not processed (connection refused or not established, 429).
 

@@ -17,6 +17,7 @@ from . import errors as E
 from .common import BATCH_LIMIT, is_http_url, parse_datetime, read_json, require_object
 from .errors import ApiError, bad_request, format_timestamp, json_response
 from .phones import PhoneError, parse_phone
+from .replays import ReplayCache
 from .world import ChatRecord, World
 
 MISSED_USER = 3001
@@ -64,6 +65,7 @@ CHANNEL_USER_ID = re.compile(r"^[A-Z]{2}\.[A-Za-z0-9]{1,128}$")
 class ChatAppsApi:
     def __init__(self, world: World) -> None:
         self.world = world
+        self.replays = ReplayCache()
 
     def _channel_for(self, msisdn: str | None, channels: list[str]) -> str:
         if channels:
@@ -244,9 +246,14 @@ class ChatAppsApi:
 
     async def send(self, request: Request) -> Response:
         body = require_object(await read_json(request))
+        replay = self.replays.get("message", body.get("clientMessageId"))
+        if replay is not None:
+            return json_response(replay)
         record, scheduled = self.build(body)
         self.world.accept_chat(record, scheduled)
-        return json_response(self.accepted_item(record))
+        answer = self.accepted_item(record)
+        self.replays.remember("message", body.get("clientMessageId"), answer)
+        return json_response(answer)
 
     async def batch(self, request: Request) -> Response:
         body = require_object(await read_json(request))

@@ -15,6 +15,7 @@ from . import errors as E
 from .common import BATCH_LIMIT, is_http_url, parse_datetime, read_json, require_object
 from .errors import ApiError, bad_request, format_timestamp, json_response
 from .phones import PhoneError, parse_phone
+from .replays import ReplayCache
 from .textinfo import MAX_PARTS, TextInfo, analyse
 from .world import DEFAULT_SOURCE, SmsRecord, World
 
@@ -26,6 +27,7 @@ TEMPLATE_KEYS = ("source", "text", "encoding", "scheduled", "expiry", "dlrCallba
 class SmsApi:
     def __init__(self, world: World) -> None:
         self.world = world
+        self.replays = ReplayCache()
 
     # -- validation ------------------------------------------------------------------------
 
@@ -138,9 +140,14 @@ class SmsApi:
 
     async def send(self, request: Request) -> Response:
         body = require_object(await read_json(request))
+        replay = self.replays.get("message", body.get("clientMessageId"))
+        if replay is not None:
+            return json_response(replay)
         record, scheduled = self.build(body)
         self.world.accept_sms(record, scheduled)
-        return json_response(self.accepted_item(record))
+        answer = self.accepted_item(record)
+        self.replays.remember("message", record.client_message_id, answer)
+        return json_response(answer)
 
     async def batch(self, request: Request) -> Response:
         body = require_object(await read_json(request))
@@ -167,6 +174,9 @@ class SmsApi:
             raise bad_request(
                 E.INVALID_PARAMETER, "Invalid clientBatchId: a string of at most 20 characters"
             )
+        replay = self.replays.get("batch", client_batch_id)
+        if replay is not None:
+            return json_response(replay)
         template = body.get("template") or {}
         if not isinstance(template, dict):
             raise bad_request(E.INVALID_PARAMETER, "template must be a JSON object")
@@ -196,15 +206,15 @@ class SmsApi:
             accepted += 1
             if include:
                 results.append(self.accepted_item(record))
-        return json_response(
-            {
-                "batchId": batch_id,
-                "clientBatchId": client_batch_id,
-                "acceptedCount": accepted,
-                "rejectedCount": rejected,
-                "messages": results if include else None,
-            }
-        )
+        answer = {
+            "batchId": batch_id,
+            "clientBatchId": client_batch_id,
+            "acceptedCount": accepted,
+            "rejectedCount": rejected,
+            "messages": results if include else None,
+        }
+        self.replays.remember("batch", client_batch_id, answer)
+        return json_response(answer)
 
     async def cancel(self, request: Request) -> Response:
         umid = request.path_params["umid"]
