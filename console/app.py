@@ -135,7 +135,11 @@ class AgentConsole(App[None]):
 
         folder = self.settings.data_dir or data_dir()
         try:
-            history = History.open(folder)
+            history = History.open(
+                folder,
+                max_age_days=self.settings.history_max_age_days,
+                max_records=self.settings.history_max_records,
+            )
         except HistoryError as error:  # HistoryLocked included: its message names the fix
             self.post_message(HistoryUnavailable(str(error)))
             return
@@ -206,6 +210,7 @@ class AgentConsole(App[None]):
             subaccount=session.subaccount,
             masked_key=session.masked_key,
             events="connecting" if session.events_url else "off",
+            server_url=session.server_url or "",
         )
         self._record_login(session)
         self._maybe_follow_events()

@@ -96,6 +96,8 @@ class Settings:
     sandbox_speed: float = 1.0
     relay: str | None = None
     events_token: str | None = field(default=None, repr=False)
+    history_max_age_days: int = 90
+    history_max_records: int = 100_000
 
     @property
     def embedded_sandbox(self) -> bool:
@@ -177,6 +179,11 @@ def load_settings(
         if not relay.startswith(("http://", "https://", "ws://", "wss://")):
             raise SettingsError(f"Relay {relay!r}: give a URL such as https://relay.example.com.")
     events_token = _first(environ.get("CPAAS_EVENTS_TOKEN"), toml.get("events_token"))
+    history = toml.get("history", {})
+    if not isinstance(history, Mapping):
+        raise SettingsError("[history] must be a table: max_age_days, max_records.")
+    max_age_days = _positive_int(history, "max_age_days", 90)
+    max_records = _positive_int(history, "max_records", 100_000)
     seed = flags.get("seed")
     speed = flags.get("speed")
     return Settings(
@@ -190,7 +197,16 @@ def load_settings(
         sandbox_speed=float(speed) if speed is not None else 1.0,
         relay=relay,
         events_token=str(events_token) if events_token is not None else None,
+        history_max_age_days=max_age_days,
+        history_max_records=max_records,
     )
+
+
+def _positive_int(table: Mapping[str, Any], key: str, default: int) -> int:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise SettingsError(f"[history] {key} must be a whole number above 0, not {value!r}.")
+    return value
 
 
 def _check_subaccount(value: str) -> None:

@@ -15,6 +15,7 @@ class ConnectionInfo:
     masked_key: str = ""
     detail: str = ""
     events: str = "off"  # off | live | reconnecting (attempt n) | gap since …
+    server_url: str = ""
 
     @property
     def glyph(self) -> str:

@@ -28,6 +28,6 @@ def console_for(server_url: str, data_dir: Path | None = None, **kwargs: object)
 
     async def labelled_connect(settings: Settings) -> Session:
         session = await connect(settings)
-        return dataclasses.replace(session, target="sandbox")
+        return dataclasses.replace(session, target="sandbox", server_url=None)
 
     return AgentConsole(settings, connector=labelled_connect, **kwargs)  # type: ignore[arg-type]

@@ -17,8 +17,9 @@ Where 8x8 is silent, the sandbox chooses (keep stable; README material):
   an unknown umid: 404 code 1300; a cancelled message ends ``failed`` / ``cancelled``.
 - Receipts: ``sent`` after 0.15-0.3 s, ``delivered`` / ``undelivered`` 0.5-3 s after the
   send, ``read`` (WhatsApp only) 1-6 s later; undelivered errors 46, 36, 1, 47, 15. Omni
-  Shield: destinations starting with a fraud prefix (default +447700900, the UK's drama
-  range) end ``rejected`` errorCode 99. Scripted customers' numbers are always delivered.
+  Shield: destinations starting with a fraud prefix (default +1 202 555-01xx, a North
+  American range reserved for fiction that the console's number checks accept) end
+  ``rejected`` errorCode 99. Scripted customers' numbers are always delivered.
 - Every delay (receipts, customers, webhook retries, scheduled sends, the 15-minute room
   validity) is divided by ``speed``. A seed fixes outcomes, timing and customers; ids
   (umids, batch ids, guest codes) stay random so reruns never collide in a history.

@@ -9,10 +9,10 @@ from typing import Any
 
 SUBACCOUNT_PATTERN = re.compile(r"^[A-Za-z0-9\-._&]{3,50}$")
 
-# Omni Shield's demo fraud list: the UK's Ofcom range reserved for drama and fiction
-# (07700 900000-900999). Numbers there are clearly fake, pass 8x8's format check, and
-# end `rejected` with errorCode 99 "Rejected by 8x8".
-DEMO_FRAUD_PREFIX = "+447700900"
+# Omni Shield's demo fraud list: +1 202 555-0100 to -0199, a North American range reserved
+# for fiction. Numbers there are clearly fake, pass 8x8's format check and the console's
+# phonenumbers check (the UK's drama range does not), and end `rejected` with errorCode 99.
+DEMO_FRAUD_PREFIX = "+120255501"
 
 
 def generate_demo_key() -> str:

@@ -42,16 +42,18 @@ class HomeScreen(Screen[None]):
         labels = (
             ("Status", self._status(info)),
             ("Connected to", info.target or "—"),
+            *((("Server", info.server_url),) if info.server_url else ()),
             ("Sub-account", info.subaccount or "—"),
             ("API key", info.masked_key or "—"),
             ("Live events", info.events),
             ("History", getattr(self.app, "history_status", "")),
         )
-        for label, value in labels:
+        for index, (label, value) in enumerate(labels):
+            rows.append("\n" if index else "")
             rows.append(f"{label:<14}", style="bold")
-            rows.append(f"{value}\n")
+            rows.append(str(value))
         if info.state == "failed":
-            rows.append("\nPress ctrl+r to try again, or ctrl+q to quit.", style="italic")
+            rows.append("\n\nPress ctrl+r to try again, or ctrl+q to quit.", style="italic")
         self.query_one("#connection-card", Static).update(rows)
         card = self.query_one("#connection-card", Static)
         card.set_class(info.state == "failed", "-failed")

@@ -163,3 +163,57 @@ async def test_several_numbers_go_out_as_one_batch(sandbox_url: str, tmp_path: P
         destinations = sorted(str(table.get_row_at(i)[1]) for i in range(3))
         assert destinations == ["+6591234567", "+6591234568", "+6591234569"]
         assert "Sent 3 messages" in screen_text(app)
+
+
+async def test_batch_statuses_arrive_for_every_number(sandbox_url: str, tmp_path: Path) -> None:
+    app = console_for(sandbox_url, data_dir=tmp_path)
+    async with app.run_test(size=(120, 32)) as pilot:
+        screen = await open_compose(app, pilot)
+        await pilot.press(*"+6591230001, +6591230002")
+        type_message(screen, "Your order is ready for pickup.")
+        await pilot.press("ctrl+j")
+        table = screen.query_one("#sent", SentTable)
+        await wait_for(pilot, lambda: table.row_count == 2)
+        await wait_for(
+            pilot,
+            lambda: all("delivered" in str(table.get_row_at(i)[2]) for i in range(2)),
+            timeout=30,
+        )
+
+
+async def test_big_sends_are_split_into_batches_with_progress(
+    sandbox_url: str, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import console.screens.compose as compose_module
+
+    monkeypatch.setattr(compose_module, "BATCH_LIMIT", 2)
+    app = console_for(sandbox_url, data_dir=tmp_path)
+    progress: list[tuple[int, int]] = []
+    async with app.run_test(
+        size=(120, 32),
+        message_hook=lambda m: (
+            progress.append((m.done, m.total)) if isinstance(m, ComposeScreen.Progressed) else None
+        ),
+    ) as pilot:
+        screen = await open_compose(app, pilot)
+        numbers = ", ".join(f"+659123400{i}" for i in range(5))
+        screen.query_one("#to", Input).value = numbers
+        type_message(screen, "Five numbers, three requests.")
+        await pilot.press("ctrl+j")
+        table = screen.query_one("#sent", SentTable)
+        await wait_for(pilot, lambda: table.row_count == 5)
+        await wait_for(pilot, lambda: not screen.sending)
+    assert list(dict.fromkeys(progress)) == [(2, 5), (4, 5), (5, 5)]
+
+
+async def test_omni_shield_rejection_shows_its_meaning(sandbox_url: str, tmp_path: Path) -> None:
+    app = console_for(sandbox_url, data_dir=tmp_path)
+    async with app.run_test(size=(140, 32)) as pilot:
+        screen = await open_compose(app, pilot)
+        await pilot.press(*"+12025550123")
+        type_message(screen, "Claim your prize now")
+        await pilot.press("ctrl+j")
+        table = screen.query_one("#sent", SentTable)
+        await wait_for(pilot, lambda: table.row_count == 1)
+        await wait_for(pilot, lambda: "rejected" in str(table.get_row_at(0)[2]), timeout=30)
+        assert "99 rejected by 8x8 Omni Shield" in str(table.get_row_at(0)[2])

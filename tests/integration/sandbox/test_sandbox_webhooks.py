@@ -73,7 +73,7 @@ def test_undelivered_receipts_carry_a_realistic_error(
 def test_omni_shield_rejects_destinations_on_its_fraud_list(
     client: httpx.Client, receiver: Receiver, webhook_schema: Callable[[Hook], str]
 ) -> None:
-    sent = client.post(SMS, json={"destination": "+447700900123", "text": "Your code is 1234"})
+    sent = client.post(SMS, json={"destination": "+12025550123", "text": "Your code is 1234"})
     assert sent.json()["status"]["code"] == "QUEUED"  # blocked after acceptance, as on 8x8
     umid = sent.json()["umid"]
     receiver.wait_for(lambda h: "rejected" in receiver.states(umid))

@@ -139,3 +139,14 @@ def test_relay_and_events_token_for_live_events() -> None:
     )
     with pytest.raises(SettingsError, match="Relay"):
         load_settings({"relay": "relay.example.com"}, env, {})
+
+
+def test_history_retention_is_configurable_in_toml() -> None:
+    settings = load_settings({}, {}, {"history": {"max_age_days": 7, "max_records": 500}})
+    assert (settings.history_max_age_days, settings.history_max_records) == (7, 500)
+    defaults = load_settings({}, {}, {})
+    assert (defaults.history_max_age_days, defaults.history_max_records) == (90, 100_000)
+    with pytest.raises(SettingsError, match="max_records"):
+        load_settings({}, {}, {"history": {"max_records": 0}})
+    with pytest.raises(SettingsError, match=r"\[history\]"):
+        load_settings({}, {}, {"history": "forever"})
