@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -26,7 +29,7 @@ from textual.worker import Worker, WorkerState
 from console.config import Settings
 from console.connection import ConnectionInfo
 from console.inbound import InboundMessage, parse_inbound
-from console.live.events import GapNotice, MessageTimeline, Receipt, receipt_from_event
+from console.live.events import Event, GapNotice, MessageTimeline, Receipt, receipt_from_event
 from console.messages import ConnectFailed, SessionStarted, StreamChanged
 from console.paths import styles_path
 from console.screens.feed import FeedScreen
@@ -50,11 +53,40 @@ def _compose_screen() -> Screen[None]:
     return ComposeScreen()
 
 
+GAP_LABEL_SECONDS = 60.0
+
+
+def _readable_time(value: str | None) -> str | None:
+    """8x8's ISO timestamp, or None when it is missing or not a time we can read."""
+    if not value:
+        return None
+    try:
+        datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return value
+
+
+def _tilde(path: Path) -> str:
+    """A path as the agent would type it: the home folder as ~."""
+    try:
+        return "~/" + str(Path(path).resolve().relative_to(Path.home().resolve()))
+    except ValueError:
+        return str(path)
+
+
 @dataclass
 class HistoryOpened(Message):
     """The history is open (with notices such as a corrupt file moved aside)."""
 
     history: History
+
+
+@dataclass
+class HistoryWriteFailed(Message):
+    """A flush to disk failed (disk full, permissions); posted from the writer thread."""
+
+    reason: str
 
 
 @dataclass
@@ -102,6 +134,7 @@ class AgentConsole(App[None]):
         self.stream: EventStream | None = None
         self.history: History | None = None
         self._history_settled = False
+        self._gap_shown_at = 0.0
         self.deliveries = DeliveryTracker()
         self.delivery_changed: Signal[Receipt] = Signal(self, "delivery-changed")
         self.inbound_received: Signal[InboundMessage] = Signal(self, "inbound-received")
@@ -111,10 +144,21 @@ class AgentConsole(App[None]):
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
 
-    def on_ready(self) -> None:
+    async def on_ready(self) -> None:
         """Open the history and log in only after the first frame: the console shows at once."""
         self.open_history()
-        self.action_reconnect()
+        await self.action_reconnect()
+
+    async def _tear_down(self) -> None:
+        """Drop the session and its event stream (before logging in again)."""
+        self.workers.cancel_group(self, "events")
+        self.workers.cancel_group(self, "sandbox-watch")
+        if self.stream is not None:
+            stream, self.stream = self.stream, None
+            await stream.close()
+        if self.session is not None:
+            session, self.session = self.session, None
+            await session.close()
 
     async def on_unmount(self) -> None:
         if self.stream is not None:
@@ -139,6 +183,7 @@ class AgentConsole(App[None]):
                 folder,
                 max_age_days=self.settings.history_max_age_days,
                 max_records=self.settings.history_max_records,
+                on_write_error=lambda reason: self.post_message(HistoryWriteFailed(str(reason))),
             )
         except HistoryError as error:  # HistoryLocked included: its message names the fix
             self.post_message(HistoryUnavailable(str(error)))
@@ -152,7 +197,7 @@ class AgentConsole(App[None]):
     def _history_opened(self, message: HistoryOpened) -> None:
         self.history = message.history
         self._history_settled = True
-        self.history_status = f"saved in {message.history.data_dir}"
+        self.history_status = f"saved in {_tilde(message.history.data_dir)}"
         for notice in message.history.notices:
             self.notify(notice, title="History", severity="warning", timeout=15)
         if self.session is not None:
@@ -172,16 +217,32 @@ class AgentConsole(App[None]):
         )
         self._maybe_follow_events()
 
+    @on(HistoryWriteFailed)
+    def _history_write_failed(self, message: HistoryWriteFailed) -> None:
+        if self.history_status.startswith("not saving"):
+            return
+        self.history_status = f"not saving — {message.reason}"
+        self.notify(
+            f"The history could not be written: {message.reason}. It is kept in memory and "
+            "saved again as soon as the disk allows.",
+            title="History not saved",
+            severity="error",
+            timeout=20,
+        )
+
     def _record_login(self, session: Session) -> None:
         if self.history is not None:
             self.history.record_login(session.subaccount, session.target, session.key_tail)
 
     # -- login -------------------------------------------------------------------------
 
-    def action_reconnect(self) -> None:
+    async def action_reconnect(self) -> None:
         """(Re)start the login; the header shows progress instead of a frozen state."""
-        if self.connection.state in {"connecting", "connected"} and self.session is not None:
+        if self.connection.state == "connecting" and self.connection.detail:
+            return  # a login is under way: a second one would start a second sandbox
+        if self.connection.state == "connected" and self.session is not None:
             return
+        await self._tear_down()
         detail = (
             "starting the embedded sandbox…"
             if self.settings.embedded_sandbox
@@ -214,9 +275,20 @@ class AgentConsole(App[None]):
         )
         self._record_login(session)
         self._maybe_follow_events()
+        if session.sandbox is not None:
+            self.watch_sandbox(session.sandbox.process)
+
+    @work(group="sandbox-watch", exclusive=True, exit_on_error=False, description="Sandbox")
+    async def watch_sandbox(self, process: asyncio.subprocess.Process) -> None:
+        """The embedded sandbox should live as long as the console; say so if it dies."""
+        code = await process.wait()
+        self.post_message(
+            ConnectFailed(f"The embedded sandbox stopped (exit code {code}). Press ctrl+r.")
+        )
 
     @on(ConnectFailed)
-    def _connect_failed(self, message: ConnectFailed) -> None:
+    async def _connect_failed(self, message: ConnectFailed) -> None:
+        await self._tear_down()
         self.connection = ConnectionInfo(state="failed", detail=message.reason)
         self.notify(message.reason, title="Not connected", severity="error", timeout=10)
 
@@ -231,8 +303,12 @@ class AgentConsole(App[None]):
             self.follow_events(session.events_url, session.events_token, self._resume_seq())
 
     def _resume_seq(self) -> int | None:
-        """Where to resume: the embedded sandbox is a new world each run, a relay is not."""
-        if self.session is None or self.session.sandbox is not None or self.history is None:
+        """Where to resume. The embedded sandbox is a new world each run: everything from its
+        start (nothing emitted before the websocket connected is lost). A relay: the saved
+        resume point, or live only on a first connection."""
+        if self.session is not None and self.session.sandbox is not None:
+            return 0
+        if self.session is None or self.history is None:
             return None
         return self.history.last_seq or None
 
@@ -243,6 +319,10 @@ class AgentConsole(App[None]):
         self.stream = stream = EventStream(url, token, since=since)
         async for item in stream.batches():
             self.post_message(StreamChanged(item))
+
+    def _restart_events(self) -> None:
+        self.stream = None
+        self._maybe_follow_events()
 
     def action_reconnect_stream(self) -> None:
         if self.stream is not None:
@@ -255,28 +335,42 @@ class AgentConsole(App[None]):
         item = message.item
         if isinstance(item, EventBatch):
             for event in item.events:
-                receipt = receipt_from_event(event)
-                if receipt is not None:
-                    self._apply_receipt(receipt)
-                    continue
-                inbound = parse_inbound(event)
-                if inbound is not None:
-                    self._record_inbound(inbound)
+                try:
+                    self._handle_event(event)
+                except Exception as error:  # one bad event must never stop the console
+                    self.log.error(f"event {event.seq} skipped: {type(error).__name__}: {error}")
             session = self.session
             if self.history is not None and session is not None and session.sandbox is None:
                 self.history.set_last_seq(item.last_seq)
+            if self.connection.events.startswith("may be missing") and (
+                time.monotonic() - self._gap_shown_at > GAP_LABEL_SECONDS
+            ):
+                self.connection = dataclasses.replace(self.connection, events="live")
         elif isinstance(item, StreamState):
             self._show_stream_state(item)
         elif isinstance(item, GapNotice):
             self.notify(item.message, title="Events may be missing", severity="warning")
+            session = self.session
+            if self.history is not None and session is not None and session.sandbox is None:
+                self.history.set_last_seq(max(item.resumes_at - 1, 0))
+
+    def _handle_event(self, event: Event) -> None:
+        receipt = receipt_from_event(event)
+        if receipt is not None:
+            self._apply_receipt(receipt)
+            return
+        inbound = parse_inbound(event)
+        if inbound is not None:
+            self._record_inbound(inbound, event.received_at)
 
     def _apply_receipt(self, receipt: Receipt) -> None:
         changed = self.deliveries.apply(receipt)
         if self.history is not None:
+            timestamp = _readable_time(receipt.provider_timestamp) or receipt.received_at
             self.history.apply_receipt(
                 receipt.umid,
                 receipt.state,
-                receipt.provider_timestamp or receipt.received_at,
+                timestamp,
                 receipt.received_at,
                 detail=receipt.detail,
                 error_code=receipt.error_code,
@@ -285,7 +379,7 @@ class AgentConsole(App[None]):
         if changed:
             self.delivery_changed.publish(receipt)
 
-    def _record_inbound(self, inbound: InboundMessage) -> None:
+    def _record_inbound(self, inbound: InboundMessage, received_at: str) -> None:
         if self.history is not None:
             self.history.upsert_conversation(
                 inbound.conversation_id, inbound.channel, inbound.peer, inbound.name
@@ -298,12 +392,14 @@ class AgentConsole(App[None]):
                 inbound.peer,
                 inbound.text,
                 "received",
-                inbound.timestamp or "",
+                _readable_time(inbound.timestamp) or received_at,
                 conversation_id=inbound.conversation_id,
             )
         self.inbound_received.publish(inbound)
 
     def _show_stream_state(self, state: StreamState) -> None:
+        if state.state == "gap":
+            self._gap_shown_at = time.monotonic()
         if state.state == "live":
             label = "live"
         elif state.state == "reconnecting":
@@ -374,6 +470,10 @@ class AgentConsole(App[None]):
                 )
         if self.connection.state == "failed":
             yield SystemCommand("Reconnect", "Try logging in again", self.action_reconnect)
+        if self.connection.state == "connected" and self.connection.events == "stopped":
+            yield SystemCommand(
+                "Restart live events", "Start the event stream again", self._restart_events
+            )
         if self.stream is not None:
             yield SystemCommand(
                 "Reconnect live events",

@@ -43,7 +43,7 @@ SECTIONS: tuple[Section, ...] = (
         "Compose",
         "f5",
         "Write an SMS and see its encoding (GSM-7 or UCS-2) and segment count as you type.",
-        "coming: the SMS composer issue",
+        "ready",
     ),
 )
 SECTION_BY_MODE = {section.mode: section for section in SECTIONS}

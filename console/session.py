@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import sys
+from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,8 @@ class EmbeddedSandbox:
     api_key: str = field(repr=False)
     subaccount: str
     process: asyncio.subprocess.Process
+    last_errors: deque[str] = field(default_factory=lambda: deque(maxlen=20), repr=False)
+    _drain: asyncio.Task[None] | None = field(default=None, repr=False)
 
     @classmethod
     async def start(
@@ -39,6 +42,7 @@ class EmbeddedSandbox:
     ) -> EmbeddedSandbox:
         args = [
             sys.executable,
+            "-P",  # never import a console.py or console/ from the current folder
             "-m",
             "console",
             "sandbox",
@@ -72,7 +76,12 @@ class EmbeddedSandbox:
                 subaccount=ready["subaccount"],
                 process=process,
             )
-        except (TimeoutError, ValueError, KeyError) as error:
+        except BaseException as error:
+            if not isinstance(error, TimeoutError | ValueError | KeyError | TypeError):
+                # Cancelled (the agent pressed ctrl+r, or quit): never leave the child behind.
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()
+                raise
             stderr = b""
             with contextlib.suppress(Exception):
                 process.kill()
@@ -80,9 +89,20 @@ class EmbeddedSandbox:
                     stderr = await asyncio.wait_for(process.stderr.read(), 2)
             tail = stderr.decode(errors="replace").strip().splitlines()[-1:] or [str(error)]
             raise ConnectError(f"The embedded sandbox did not start: {tail[0]}") from error
+        # Keep reading its stderr (tracebacks, warnings) so a full pipe never blocks it.
+        sandbox._drain = asyncio.create_task(sandbox._drain_stderr())
         return sandbox
 
+    async def _drain_stderr(self) -> None:
+        stream = self.process.stderr
+        if stream is None:
+            return
+        while line := await stream.readline():
+            self.last_errors.append(line.decode(errors="replace").rstrip())
+
     async def stop(self) -> None:
+        if self._drain is not None:
+            self._drain.cancel()
         if self.process.returncode is not None:
             return
         with contextlib.suppress(ProcessLookupError):
@@ -152,7 +172,12 @@ async def connect(settings: Settings) -> Session:
         events_url = _events_url(relay.removesuffix("/events"))
         events_token = settings.events_token or api_key
     # Importing httpx and building its SSL context takes ~150 ms: keep it off the UI loop.
-    client = await asyncio.to_thread(_build_client, endpoints, api_key, subaccount)
+    try:
+        client = await asyncio.to_thread(_build_client, endpoints, api_key, subaccount)
+    except BaseException:
+        if sandbox is not None:
+            await asyncio.shield(sandbox.stop())
+        raise
     session = Session(
         client=client,
         target=target,
@@ -166,6 +191,9 @@ async def connect(settings: Settings) -> Session:
     )
     try:
         await client.verify()
+    except asyncio.CancelledError:
+        await asyncio.shield(session.close())
+        raise
     except Exception as error:
         await session.close()
         readable = getattr(error, "readable", None) or str(error) or type(error).__name__

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -73,6 +75,12 @@ async def shoot(url: str, name: str, step: Step, size: tuple[int, int]) -> Path:
 
 
 def main() -> None:
+    # A fresh, throwaway home: the screenshots show ~/.local/share/agent-console, never the
+    # real history of whoever runs this.
+    home = Path(tempfile.mkdtemp(prefix="agent-console-shots-"))
+    os.environ["HOME"] = str(home)
+    os.environ["XDG_DATA_HOME"] = str(home / ".local" / "share")
+    os.environ["XDG_CONFIG_HOME"] = str(home / ".config")
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("names", nargs="*", help=f"only these screens ({', '.join(SHOTS)})")
     parser.add_argument("--size", default="120x36", help="terminal size, e.g. 80x24")

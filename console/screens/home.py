@@ -75,6 +75,7 @@ class HomeScreen(Screen[None]):
         table.add_column(ratio=1)
         for section in SECTIONS[1:]:
             about = Text(section.summary)
-            about.append(f"\n{section.status}", style="italic")
+            if section.status != "ready":
+                about.append(f"\n{section.status}", style="italic")
             table.add_row(section.key.upper(), section.title, about)
         return table

@@ -32,10 +32,7 @@ class LookalikeDialog(ModalScreen[bool]):
     LookalikeDialog #lookalike-buttons { height: auto; align-horizontal: right; margin-top: 1; }
     LookalikeDialog Button { margin-left: 1; }
     """
-    BINDINGS = [
-        Binding("escape", "dismiss(False)", "Cancel", id="lookalike.cancel"),
-        Binding("enter", "dismiss(True)", "Apply", id="lookalike.apply", priority=True),
-    ]
+    BINDINGS = [Binding("escape", "dismiss(False)", "Cancel", id="lookalike.cancel")]
 
     def __init__(
         self, changes: list[tuple[str, str, int]], before: SmsAnalysis, after: SmsAnalysis
@@ -64,6 +61,10 @@ class LookalikeDialog(ModalScreen[bool]):
             with Horizontal(id="lookalike-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Apply", id="apply", variant="primary")
+
+    def on_mount(self) -> None:
+        # Enter presses the focused button: Apply, unless the agent moves to Cancel.
+        self.query_one("#apply", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "apply")

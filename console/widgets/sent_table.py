@@ -18,24 +18,34 @@ class SentTable(DataTable[str]):
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = True
+        self.add_column("To", key="to", width=13)
+        self.add_column("umid", key="umid", width=36)
+        self.add_column("Status", key="status", width=30)
         self.add_column("Sent", key="sent", width=8)
-        self.add_column("To", key="to", width=14)
-        self.add_column("Status", key="status", width=34)
-        self.add_column("umid", key="umid")
 
-    def add_sent(self, umid: str, destination: str, sent_at: datetime, status: str) -> None:
-        if umid in self.rows:
+    def add_sent(self, rows: list[tuple[str, str, datetime, str]]) -> None:
+        """Add (umid, destination, sent at, status) rows; only the newest MAX_ROWS are kept,
+        so a 10,000-number batch costs MAX_ROWS row inserts, not 10,000."""
+        fresh = [row for row in rows[-self.MAX_ROWS :] if row[0] not in self.rows]
+        if not fresh:
             return
-        self.add_row(
-            sent_at.astimezone().strftime("%H:%M:%S"),
-            destination,
-            status,
-            umid,
-            key=umid,
-        )
-        while self.row_count > self.MAX_ROWS:
-            self.remove_row(next(iter(self.rows)))
-        self.move_cursor(row=self.row_count - 1)
+        with self.app.batch_update():
+            overflow = self.row_count + len(fresh) - self.MAX_ROWS
+            if overflow > 0:
+                if overflow >= self.row_count:
+                    self.clear()
+                else:
+                    for key in list(self.rows)[:overflow]:
+                        self.remove_row(key)
+            for umid, destination, sent_at, status in fresh:
+                self.add_row(
+                    destination,
+                    umid,
+                    status,
+                    sent_at.astimezone().strftime("%H:%M:%S"),
+                    key=umid,
+                )
+            self.move_cursor(row=self.row_count - 1)
 
     def set_status(
         self,

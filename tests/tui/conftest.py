@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from tui_helpers import WEBHOOK_SECRET
 
 from console.sandbox.app import SandboxConfig
 from console.sandbox.server import SandboxServer
@@ -21,6 +22,7 @@ def sandbox_url() -> Iterator[str]:
         speed=5.0,
         customers=False,
         undelivered_share=0.0,
+        webhook_secret=WEBHOOK_SECRET,
     )
     server = SandboxServer(config)
     url = server.start()

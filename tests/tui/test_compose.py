@@ -143,7 +143,7 @@ async def test_single_send_shows_umid_and_status_moving_forward(
         await pilot.press("ctrl+j")
         table = screen.query_one("#sent", SentTable)
         await wait_for(pilot, lambda: table.row_count == 1)
-        umid = str(table.get_row_at(0)[3])
+        umid = str(table.get_row_at(0)[1])
         assert len(umid) >= 16
         assert app.deliveries.timeline(umid) is not None
         await wait_for(pilot, lambda: "delivered" in str(table.get_row_at(0)[2]), timeout=30)
@@ -160,7 +160,7 @@ async def test_several_numbers_go_out_as_one_batch(sandbox_url: str, tmp_path: P
         await pilot.press("ctrl+j")
         table = screen.query_one("#sent", SentTable)
         await wait_for(pilot, lambda: table.row_count == 3)
-        destinations = sorted(str(table.get_row_at(i)[1]) for i in range(3))
+        destinations = sorted(str(table.get_row_at(i)[0]) for i in range(3))
         assert destinations == ["+6591234567", "+6591234568", "+6591234569"]
         assert "Sent 3 messages" in screen_text(app)
 

@@ -26,7 +26,7 @@ async def test_sends_survive_a_restart_and_the_key_is_never_stored(
         await pilot.press("ctrl+j")
         table = app.screen.query_one("#sent", SentTable)
         await wait_for(pilot, lambda: table.row_count == 1)
-        umid = str(table.get_row_at(0)[3])
+        umid = str(table.get_row_at(0)[1])
 
     history_file = tmp_path / "history.json"
     assert history_file.exists()
@@ -41,7 +41,7 @@ async def test_sends_survive_a_restart_and_the_key_is_never_stored(
         await wait_for(pilot, lambda: isinstance(again.screen, ComposeScreen))
         table = again.screen.query_one("#sent", SentTable)
         await wait_for(pilot, lambda: table.row_count == 1)
-        assert str(table.get_row_at(0)[3]) == umid
+        assert str(table.get_row_at(0)[1]) == umid
         assert again.history is not None
         logins = again.history.recent_logins()
         assert logins and logins[0].key_tail == DEMO_KEY[-6:]

@@ -86,12 +86,23 @@ async def test_wrong_key_is_refused_with_8x8s_reason(sandbox_url: str, tmp_path:
         assert "wrong-key" not in screen_text(app)
 
 
-async def test_default_start_runs_the_embedded_sandbox_and_logs_in() -> None:
-    app = AgentConsole(load_settings({"seed": 1}, {}, {}))
-    async with app.run_test(size=(100, 30)) as pilot:
+async def test_default_start_runs_the_embedded_sandbox_and_logs_in(tmp_path: Path) -> None:
+    app = AgentConsole(load_settings({"seed": 1, "data_dir": str(tmp_path)}, {}, {}))
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await wait_for(pilot, lambda: app.connection.state == "connected", timeout=60)
         assert app.connection.target == "sandbox"
         assert app.session is not None and app.session.sandbox is not None
+        first = app.session.sandbox.process
+
+        # If the sandbox dies, the header says so (never a frozen "connected")...
+        first.kill()
+        await wait_for(pilot, lambda: app.connection.state == "failed")
+        assert "embedded sandbox stopped" in app.connection.detail
+        # ...and ctrl+r starts a new one.
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: app.connection.state == "connected", timeout=60)
+        assert app.session is not None and app.session.sandbox is not None
         process = app.session.sandbox.process
+        assert process is not first
     await process.wait()
     assert process.returncode is not None, "the sandbox process stops with the console"

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from textual.app import App
 from textual.pilot import Pilot
 
+WEBHOOK_SECRET = "tui-webhook-secret"  # the test sandbox's webhook Authorization
+
 
 async def wait_for(pilot: Pilot, predicate: Callable[[], bool], timeout: float = 15.0) -> None:
     """Let the app run until `predicate()` holds, or fail with the timeout."""
