@@ -15,20 +15,20 @@ GLYPHS = {
 # 8x8 delivery error codes (SMS receipts). 8x8 sends errorMessage too; these add the
 # meaning an agent can act on where the code is well known.
 ERROR_MEANINGS = {
-    1: "unknown subscriber: the number does not exist",
-    9: "illegal subscriber: the operator refused the number",
-    11: "teleservice not provisioned: the number cannot receive SMS",
-    13: "call barred: the subscriber blocks messages",
-    15: "invalid destination number",
-    21: "facility not supported by the network",
-    27: "absent subscriber: phone off or out of coverage",
-    31: "subscriber busy for SMS",
-    34: "system failure at the operator",
-    36: "expired: not delivered before the validity ran out",
+    1: "unknown subscriber",
+    9: "illegal subscriber",
+    11: "cannot receive SMS",
+    13: "barred by the subscriber",
+    15: "invalid destination",
+    21: "not supported by network",
+    27: "phone off or out of range",
+    31: "subscriber busy",
+    34: "operator system failure",
+    36: "expired before delivery",
     46: "subscriber not reachable",
-    48: "operator rejected the message content",
+    48: "operator refused content",
     61: "network timeout",
-    99: "rejected by 8x8 Omni Shield as likely fraud",
+    99: "Omni Shield: likely fraud",
 }
 
 

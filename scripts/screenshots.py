@@ -15,12 +15,14 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from console.app import AgentConsole
 from console.sandbox.app import SandboxConfig
 from console.sandbox.server import SandboxServer
 from console.testing import DEMO_KEY, DEMO_SUBACCOUNT, console_for
 from console.widgets.message_editor import MessageEditor
+from console.widgets.sent_table import SentTable
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "screenshots"
@@ -43,15 +45,25 @@ async def open_mode(app: AgentConsole, pilot: Pilot, key: str, mode: str) -> Non
 
 
 async def compose_ucs2(app: AgentConsole, pilot: Pilot) -> None:
+    """A batch already sent (statuses arrived live), and a UCS-2 draft with its culprits."""
     await open_mode(app, pilot, "f5", "compose")
-    await pilot.click("#from")
-    await pilot.press(*"ACME Care")
-    await pilot.click("#to")
-    await pilot.press(*"+6591234567")
-    editor = app.screen.query_one("#message", MessageEditor)
+    screen = app.screen
+    screen.query_one("#from", Input).value = "ACME Care"
+    screen.query_one("#to", Input).value = "+6591234567, +6598765432, +12025550142"
+    editor = screen.query_one("#message", MessageEditor)
+    editor.insert("Your technician arrives between 2 and 4pm today. Reply 1 to confirm.")
+    await pilot.press("ctrl+j")
+    table = screen.query_one("#sent", SentTable)
+    await until(pilot, lambda: table.row_count == 3)
+    await until(
+        pilot,
+        lambda: all("queued" not in str(table.get_row_at(i)[2]) for i in range(3)),
+    )
+    screen.query_one("#to", Input).value = "+6591234567"
+    editor.clear()
     editor.focus()
     editor.insert("Hi Jane — your parcel “A-1182” arrives today… Reply STOP to opt out")
-    await pilot.pause(0.2)
+    await pilot.pause(0.3)
 
 
 SHOTS: dict[str, Step] = {
@@ -88,7 +100,7 @@ def main() -> None:
     width, height = (int(n) for n in args.size.split("x"))
     OUT.mkdir(exist_ok=True)
     config = SandboxConfig(
-        api_keys=(DEMO_KEY,), subaccount=DEMO_SUBACCOUNT, seed=7, customers=False
+        api_keys=(DEMO_KEY,), subaccount=DEMO_SUBACCOUNT, seed=7, customers=False, speed=4
     )
     server = SandboxServer(config)
     url = server.start()

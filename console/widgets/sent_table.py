@@ -20,7 +20,7 @@ class SentTable(DataTable[str]):
         self.zebra_stripes = True
         self.add_column("To", key="to", width=13)
         self.add_column("umid", key="umid", width=36)
-        self.add_column("Status", key="status", width=30)
+        self.add_column("Status", key="status", width=44)
         self.add_column("Sent", key="sent", width=8)
 
     def add_sent(self, rows: list[tuple[str, str, datetime, str]]) -> None:

@@ -216,4 +216,4 @@ async def test_omni_shield_rejection_shows_its_meaning(sandbox_url: str, tmp_pat
         table = screen.query_one("#sent", SentTable)
         await wait_for(pilot, lambda: table.row_count == 1)
         await wait_for(pilot, lambda: "rejected" in str(table.get_row_at(0)[2]), timeout=30)
-        assert "99 rejected by 8x8 Omni Shield" in str(table.get_row_at(0)[2])
+        assert "99 Omni Shield: likely fraud" in str(table.get_row_at(0)[2])

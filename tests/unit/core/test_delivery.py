@@ -1,0 +1,30 @@
+"""Statuses read as a glyph and words, never colour alone, with the error's meaning."""
+
+from __future__ import annotations
+
+from console.delivery import ERROR_MEANINGS, explain_error, status_label
+
+
+def test_every_state_has_a_glyph_and_its_name() -> None:
+    for state in ("queued", "sent", "delivered", "read", "undelivered", "rejected"):
+        label = status_label(state)
+        assert state in label
+        assert label.split(" ")[0] != "?"
+
+
+def test_failures_carry_the_meaning_of_their_code() -> None:
+    assert (
+        status_label("undelivered", error_code=46) == "✗ undelivered · 46 subscriber not reachable"
+    )
+    assert status_label("rejected", error_code=99).endswith("99 Omni Shield: likely fraud")
+
+
+def test_unknown_codes_fall_back_to_8x8s_own_message() -> None:
+    assert explain_error(58, "Message too long for operator") == "58 Message too long for operator"
+    assert explain_error(58) == "58 no description"
+    assert explain_error(None, "Rejected") == "Rejected"
+
+
+def test_meanings_fit_the_status_column() -> None:
+    for code, meaning in ERROR_MEANINGS.items():
+        assert len(status_label("undelivered", error_code=code)) <= 44, meaning
