@@ -308,9 +308,9 @@ class AgentConsole(App[None]):
         resume point, or live only on a first connection."""
         if self.session is not None and self.session.sandbox is not None:
             return 0
-        if self.session is None or self.history is None:
+        if self.session is None or self.history is None or not self.session.events_url:
             return None
-        return self.history.last_seq or None
+        return self.history.resume_point(self.session.events_url) or None
 
     @work(group="events", exclusive=True, exit_on_error=False, description="Live events")
     async def follow_events(self, url: str, token: str, since: int | None) -> None:
@@ -339,9 +339,7 @@ class AgentConsole(App[None]):
                     self._handle_event(event)
                 except Exception as error:  # one bad event must never stop the console
                     self.log.error(f"event {event.seq} skipped: {type(error).__name__}: {error}")
-            session = self.session
-            if self.history is not None and session is not None and session.sandbox is None:
-                self.history.set_last_seq(item.last_seq)
+            self._save_resume_point(item.last_seq)
             if self.connection.events.startswith("may be missing") and (
                 time.monotonic() - self._gap_shown_at > GAP_LABEL_SECONDS
             ):
@@ -350,9 +348,15 @@ class AgentConsole(App[None]):
             self._show_stream_state(item)
         elif isinstance(item, GapNotice):
             self.notify(item.message, title="Events may be missing", severity="warning")
-            session = self.session
-            if self.history is not None and session is not None and session.sandbox is None:
-                self.history.set_last_seq(max(item.resumes_at - 1, 0))
+            self._save_resume_point(max(item.resumes_at - 1, 0))
+
+    def _save_resume_point(self, seq: int) -> None:
+        """Per relay; never for the embedded sandbox, a new world each run."""
+        session = self.session
+        if self.history is None or session is None or session.sandbox is not None:
+            return
+        if session.events_url:
+            self.history.set_resume_point(session.events_url, seq)
 
     def _handle_event(self, event: Event) -> None:
         receipt = receipt_from_event(event)

@@ -686,6 +686,38 @@ class History:
             elif self.last_seq != seq:
                 self._meta.update({"last_seq": seq}, doc_ids=[self._meta_id])
 
+    def resume_point(self, stream: str) -> int:
+        """The last event handled from one relay (keyed by its events URL); 0 if none.
+
+        A console may talk to several relays over time (sandboxes, a team relay); each
+        numbers its events on its own, so each keeps its own resume point."""
+        with self._lock:
+            if self._meta_id is None:
+                return 0
+            points = self._raw(META)[str(self._meta_id)].get("resume") or {}
+            return int(points.get(stream, 0))
+
+    def set_resume_point(self, stream: str, seq: int) -> None:
+        """Remember where to resume `stream` (set as given: a reset relay numbers anew)."""
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+            raise ValueError("seq must be a non-negative int")
+        if not isinstance(stream, str) or not stream:
+            raise ValueError("stream must be a non-empty str")
+        with self._lock:
+            self._check_open()
+            if self._meta_id is None:
+                self._meta_id = self._meta.insert(
+                    {"schema": SCHEMA, "last_seq": 0, "resume": {stream: seq}}
+                )
+                return
+            points = dict(self._raw(META)[str(self._meta_id)].get("resume") or {})
+            if points.get(stream) != seq:
+                points[stream] = seq
+                if len(points) > 50:  # a handful of relays in practice; never unbounded
+                    for old in list(points)[: len(points) - 50]:
+                        del points[old]
+                self._meta.update({"resume": points}, doc_ids=[self._meta_id])
+
     # --- internals ----------------------------------------------------------------------------
 
     def _raw(self, table: str) -> RawTable:
@@ -1014,7 +1046,12 @@ def _valid_conversation(doc: Doc) -> bool:
 
 
 def _valid_meta(doc: Doc) -> bool:
-    return type(doc.get("last_seq", 0)) is int
+    resume = doc.get("resume", {})
+    return (
+        type(doc.get("last_seq", 0)) is int
+        and type(resume) is dict
+        and all(type(k) is str and type(v) is int for k, v in resume.items())
+    )
 
 
 _VALIDATORS: dict[str, Callable[[Doc], bool]] = {

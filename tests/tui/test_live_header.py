@@ -57,3 +57,38 @@ async def test_header_follows_the_event_stream_through_a_restart(tmp_path: Path)
             )
     finally:
         server.stop()
+
+
+async def inject(url: str, text: str) -> None:
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {DEMO_KEY}"}) as http:
+        answer = await http.post(
+            f"{url}/sandbox/inbound",
+            json={"channel": "viber", "from": "+6591234567", "name": "Ana", "text": text},
+        )
+    assert answer.status_code < 300, answer.text
+
+
+def texts(app) -> set[str]:  # type: ignore[no-untyped-def]
+    assert app.history is not None
+    return {m.text for m in app.history.recent_messages(100)}
+
+
+async def test_a_restarted_console_gets_what_it_missed(tmp_path: Path) -> None:
+    server = quiet_sandbox()
+    url = server.start()
+    try:
+        first = console_for(url, data_dir=tmp_path)
+        async with first.run_test(size=(100, 30)) as pilot:
+            await wait_for(pilot, lambda: first.connection.events == "live" and first.history)
+            await inject(url, "before the restart")
+            await wait_for(pilot, lambda: "before the restart" in texts(first))
+
+        await inject(url, "while the console was closed")
+
+        second = console_for(url, data_dir=tmp_path)
+        async with second.run_test(size=(100, 30)) as pilot:
+            await wait_for(pilot, lambda: second.history is not None)
+            await wait_for(pilot, lambda: "while the console was closed" in texts(second))
+            assert second.connection.events == "live"
+    finally:
+        server.stop()

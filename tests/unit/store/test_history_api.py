@@ -392,3 +392,17 @@ def test_opening_leaves_the_garbage_collector_enabled(data_dir: Path, clock: Clo
         send(history, "u1", T0)
     with History.open(data_dir, clock=clock):
         assert gc.isenabled()
+
+
+def test_resume_points_are_kept_per_relay(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from console.store import History
+
+    with History.open(tmp_path) as history:
+        assert history.resume_point("ws://a/events") == 0
+        history.set_resume_point("ws://a/events", 41)
+        history.set_resume_point("ws://b/events", 7)
+        history.set_resume_point("ws://a/events", 42)
+    with History.open(tmp_path) as history:
+        assert history.resume_point("ws://a/events") == 42
+        assert history.resume_point("ws://b/events") == 7
+        assert history.resume_point("ws://c/events") == 0
