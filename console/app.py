@@ -412,8 +412,11 @@ class AgentConsole(App[None]):
             label = f"may be missing since {state.at[11:19]} UTC"
         else:
             label = "connecting"
+        detail = (state.error or "") if state.state == "reconnecting" else ""
         if self.connection.state == "connected":
-            self.connection = dataclasses.replace(self.connection, events=label)
+            self.connection = dataclasses.replace(
+                self.connection, events=label, events_detail=detail
+            )
 
     # -- sends ---------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ class ConnectionInfo:
     detail: str = ""
     events: str = "off"  # off | live | reconnecting (attempt n) | gap since …
     server_url: str = ""
+    events_detail: str = ""  # why the stream is reconnecting, for the home screen
 
     @property
     def glyph(self) -> str:

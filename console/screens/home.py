@@ -45,7 +45,10 @@ class HomeScreen(Screen[None]):
             *((("Server", info.server_url),) if info.server_url else ()),
             ("Sub-account", info.subaccount or "—"),
             ("API key", info.masked_key or "—"),
-            ("Live events", info.events),
+            (
+                "Live events",
+                info.events + (f" — {info.events_detail}" if info.events_detail else ""),
+            ),
             ("History", getattr(self.app, "history_status", "")),
         )
         for index, (label, value) in enumerate(labels):
