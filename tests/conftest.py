@@ -8,6 +8,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# A 2-core CI machine running servers beside the tests: time limits per example would
+# fail on load, not on bugs. Property failures still fail, and print how to reproduce.
+settings.register_profile(
+    "agent-console",
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("agent-console")
 
 
 @pytest.fixture(autouse=True, scope="session")
