@@ -271,6 +271,7 @@ class AgentConsole(App[None]):
             subaccount=session.subaccount,
             masked_key=session.masked_key,
             events="connecting" if session.events_url else "off",
+            events_detail="" if session.events_url else session.events_note,
             server_url=session.server_url or "",
         )
         self._record_login(session)

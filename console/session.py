@@ -127,6 +127,7 @@ class Session:
     server_url: str | None = None
     events_url: str | None = None
     events_token: str | None = field(default=None, repr=False)
+    events_note: str = ""  # why there is no event stream, when there is none
     sandbox: EmbeddedSandbox | None = None
 
     async def close(self) -> None:
@@ -147,6 +148,7 @@ async def connect(settings: Settings) -> Session:
     from console.config import Endpoints
 
     sandbox: EmbeddedSandbox | None = None
+    info: dict[str, object] = {}
     if settings.embedded_sandbox:
         sandbox = await EmbeddedSandbox.start(settings.sandbox_seed, settings.sandbox_speed)
         base = sandbox.url
@@ -155,7 +157,8 @@ async def connect(settings: Settings) -> Session:
         target = "sandbox"
     elif settings.server is not None:
         base = settings.server
-        api_key = settings.api_key or await _demo_key_from(base)
+        info = await _sandbox_info(base, need_key=not settings.api_key)
+        api_key = settings.api_key or str(info["demoKey"])
         subaccount = settings.subaccount or DEFAULT_SANDBOX_SUBACCOUNT
         endpoints = settings.endpoints()
         target = f"sandbox {base.removeprefix('http://').removeprefix('https://')}"
@@ -167,10 +170,17 @@ async def connect(settings: Settings) -> Session:
         target = endpoints.label
     events_url = _events_url(base) if base else None
     events_token = api_key if base else None
+    events_note = ""
+    if settings.server is not None and info.get("events", "/events") is None:
+        events_url = None  # this sandbox posts its webhooks elsewhere: no relay to follow
+        events_note = "this sandbox sends its webhooks elsewhere: pass --relay URL"
     if settings.relay is not None:
         relay = settings.relay.replace("ws://", "http://").replace("wss://", "https://")
         events_url = _events_url(relay.removesuffix("/events"))
         events_token = settings.events_token or api_key
+        events_note = ""
+    if events_url is None and not events_note:
+        events_note = "no relay configured: set CPAAS_RELAY_URL for live receipts"
     # Importing httpx and building its SSL context takes ~150 ms: keep it off the UI loop.
     try:
         client = await asyncio.to_thread(_build_client, endpoints, api_key, subaccount)
@@ -187,6 +197,7 @@ async def connect(settings: Settings) -> Session:
         server_url=base,
         events_url=events_url,
         events_token=events_token,
+        events_note=events_note,
         sandbox=sandbox,
     )
     try:
@@ -207,19 +218,26 @@ def _build_client(endpoints: Endpoints, api_key: str, subaccount: str) -> CpaasC
     return CpaasClient(endpoints, api_key, subaccount)
 
 
-async def _demo_key_from(base: str) -> str:
-    """A sandbox on this machine tells a loopback client its generated demo key."""
+async def _sandbox_info(base: str, *, need_key: bool) -> dict[str, object]:
+    """What a sandbox says about itself; on this machine it also shares its demo key.
+
+    A server that is not a sandbox (a relay behind a proxy) has no /sandbox/info: that is
+    fine unless we needed the key from it."""
     import httpx
 
     try:
         async with httpx.AsyncClient(timeout=5) as http:
             response = await http.get(f"{base}/sandbox/info")
             response.raise_for_status()
-            key = response.json().get("demoKey")
+            info = response.json()
+            if not isinstance(info, dict):
+                raise ValueError("not a JSON object")
     except (httpx.HTTPError, ValueError) as error:
-        raise ConnectError(f"Could not reach the sandbox at {base}: {error}") from error
-    if not key:
+        if need_key:
+            raise ConnectError(f"Could not reach the sandbox at {base}: {error}") from error
+        return {}
+    if need_key and not info.get("demoKey"):
         raise ConnectError(
             f"The server at {base} did not share a demo key: pass it with CPAAS_API_KEY."
         )
-    return str(key)
+    return info

@@ -236,6 +236,7 @@ def _info(world: World) -> Endpoint:
             "seed": config.seed,
             "smsNumber": SMS_NUMBER,
             "webhookUrl": world.webhook_base(),
+            "events": "/events" if world.relay_mounted else None,
             "customers": config.customers,
             "rateLimit": config.rate_limit,
             "ipRateLimit": config.ip_rate_limit,
@@ -293,6 +294,7 @@ def create_sandbox_app(config: SandboxConfig, *, routes: Sequence[BaseRoute] = (
         )
         routes = relay.routes
     world = World(config)
+    world.relay_mounted = relay is not None
     gate = Gate(world)
 
     @contextlib.asynccontextmanager

@@ -177,6 +177,7 @@ class World:
 
     def __init__(self, config: SandboxConfig) -> None:
         self.config = config
+        self.relay_mounted = False  # set by create_sandbox_app when it serves /events
         self.speed = config.speed
         self.base_url: str | None = config.base_url
         self.outcomes = random.Random(_seed_for(config.seed, "outcomes"))

@@ -92,3 +92,24 @@ async def test_a_restarted_console_gets_what_it_missed(tmp_path: Path) -> None:
             assert second.connection.events == "live"
     finally:
         server.stop()
+
+
+async def test_a_sandbox_without_a_relay_says_how_to_get_live_events(tmp_path: Path) -> None:
+    config = SandboxConfig(
+        api_keys=(DEMO_KEY,),
+        subaccount=DEMO_SUBACCOUNT,
+        customers=False,
+        webhook_url="http://127.0.0.1:9/elsewhere",
+    )
+    server = SandboxServer(config)
+    url = server.start()
+    try:
+        app = console_for(url, data_dir=tmp_path)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await wait_for(pilot, lambda: app.connection.state == "connected")
+            await pilot.pause()
+            assert app.connection.events == "off"
+            assert "pass --relay" in screen_text(app)
+            assert app.stream is None
+    finally:
+        server.stop()
