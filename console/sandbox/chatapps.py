@@ -272,6 +272,9 @@ class ChatAppsApi:
             not isinstance(client_batch_id, str) or len(client_batch_id) > 100
         ):
             raise bad_request(TOO_LONG_CLIENT_BATCH_ID, "Too long ClientBatchId (max 100)")
+        replay = self.replays.get("batch", client_batch_id)
+        if replay is not None:
+            return json_response(replay)
         template = body.get("template") or {}
         if not isinstance(template, dict):
             raise bad_request(E.INVALID_PARAMETER, "template must be a JSON object")
@@ -296,15 +299,15 @@ class ChatAppsApi:
             accepted += 1
             if include:
                 results.append(self.accepted_item(record))
-        return json_response(
-            {
-                "batchId": batch_id,
-                "clientBatchId": client_batch_id,
-                "acceptedCount": accepted,
-                "rejectedCount": rejected,
-                "messages": results if include else None,
-            }
-        )
+        answer = {
+            "batchId": batch_id,
+            "clientBatchId": client_batch_id,
+            "acceptedCount": accepted,
+            "rejectedCount": rejected,
+            "messages": results if include else None,
+        }
+        self.replays.remember("batch", client_batch_id, answer)
+        return json_response(answer)
 
     async def mark_read(self, request: Request) -> Response:
         record = self.world.chat.get(request.path_params["umid"])

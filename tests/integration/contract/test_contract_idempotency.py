@@ -41,3 +41,19 @@ async def test_a_resent_chat_message_is_not_sent_again(api) -> None:  # type: ig
     first = await api.send_chat(message)
     second = await api.send_chat(message)
     assert second.umid == first.umid
+
+
+async def test_a_resent_chat_batch_is_not_sent_again(api, sandbox) -> None:  # type: ignore[no-untyped-def]
+    path = f"/api/v1/subaccounts/{sandbox.subaccount}/messages/batch"
+    body = {
+        "clientBatchId": "chat-batch-once",
+        "includeMessagesInResponse": True,
+        "messages": [
+            {"user": {"msisdn": f"+659123450{i}"}, "type": "text", "content": {"text": "hi"}}
+            for i in range(3)
+        ],
+    }
+    first = await api.request_json("chatapps", "POST", path, body)
+    second = await api.request_json("chatapps", "POST", path, body)
+    assert second["batchId"] == first["batchId"]
+    assert [m["umid"] for m in second["messages"]] == [m["umid"] for m in first["messages"]]
