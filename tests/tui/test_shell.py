@@ -106,3 +106,29 @@ async def test_default_start_runs_the_embedded_sandbox_and_logs_in(tmp_path: Pat
         assert process is not first
     await process.wait()
     assert process.returncode is not None, "the sandbox process stops with the console"
+
+
+async def test_keys_can_be_remapped_from_the_config(sandbox_url: str, tmp_path: Path) -> None:
+    from console.config import Settings
+    from console.testing import DEMO_SUBACCOUNT
+
+    settings = Settings(
+        api_key=DEMO_KEY,
+        subaccount=DEMO_SUBACCOUNT,
+        server=sandbox_url,
+        data_dir=tmp_path,
+        keymap={"section.feed": "ctrl+f", "compose.new_reference": "ctrl+g"},
+    )
+    app = AgentConsole(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.connection.state == "connected")
+        await pilot.press("ctrl+f")
+        await wait_for(pilot, lambda: app.current_mode == "feed")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.current_mode == "compose")
+        await pilot.pause()
+        reference = app.screen.query_one("#reference")
+        before = reference.value  # type: ignore[attr-defined]
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        assert reference.value != before  # type: ignore[attr-defined]
