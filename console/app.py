@@ -12,7 +12,6 @@ import asyncio
 import dataclasses
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -20,7 +19,6 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.signal import Signal
@@ -30,7 +28,14 @@ from console.config import Settings
 from console.connection import ConnectionInfo
 from console.inbound import InboundMessage, parse_inbound
 from console.live.events import Event, GapNotice, MessageTimeline, Receipt, receipt_from_event
-from console.messages import ConnectFailed, SessionStarted, StreamChanged
+from console.messages import (
+    ConnectFailed,
+    HistoryOpened,
+    HistoryUnavailable,
+    HistoryWriteFailed,
+    SessionStarted,
+    StreamChanged,
+)
 from console.paths import styles_path
 from console.screens.feed import FeedScreen
 from console.screens.home import HomeScreen
@@ -73,27 +78,6 @@ def _tilde(path: Path) -> str:
         return "~/" + str(Path(path).resolve().relative_to(Path.home().resolve()))
     except ValueError:
         return str(path)
-
-
-@dataclass
-class HistoryOpened(Message):
-    """The history is open (with notices such as a corrupt file moved aside)."""
-
-    history: History
-
-
-@dataclass
-class HistoryWriteFailed(Message):
-    """A flush to disk failed (disk full, permissions); posted from the writer thread."""
-
-    reason: str
-
-
-@dataclass
-class HistoryUnavailable(Message):
-    """The history could not be opened; the console runs without saving."""
-
-    reason: str
 
 
 class AgentConsole(App[None]):

@@ -18,10 +18,6 @@ class ConnectionInfo:
     server_url: str = ""
     events_detail: str = ""  # why the stream is reconnecting, for the home screen
 
-    @property
-    def glyph(self) -> str:
-        return {"connected": "●", "failed": "✗"}.get(self.state, "◌")
-
     def describe(self) -> str:
         """One line, never relying on colour alone."""
         if self.state == "failed":

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
-from console.live.events import Event, MessageTimeline, Receipt, receipt_from_event, utc_iso
+from console.live.events import MessageTimeline, Receipt, utc_iso
 
 if TYPE_CHECKING:
     from console.api.models import SmsAccepted
@@ -53,10 +53,3 @@ class DeliveryTracker:
         )
         self.apply(receipt)
         return receipt
-
-    def apply_event(self, event: Event) -> Receipt | None:
-        """A relay event; returns the receipt if it moved a message forward."""
-        receipt = receipt_from_event(event)
-        if receipt is None:
-            return None
-        return receipt if self.apply(receipt) else None

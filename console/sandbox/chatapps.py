@@ -14,7 +14,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from . import errors as E
-from .common import BATCH_LIMIT, is_http_url, parse_datetime, read_json, require_object
+from .common import (
+    BATCH_LIMIT,
+    batch_answer,
+    is_http_url,
+    parse_datetime,
+    read_json,
+    require_object,
+)
 from .errors import ApiError, bad_request, format_timestamp, json_response
 from .phones import PhoneError, parse_phone
 from .replays import ReplayCache
@@ -282,30 +289,16 @@ class ChatAppsApi:
         if not isinstance(include, bool):
             raise bad_request(E.INVALID_PARAMETER, "includeMessagesInResponse must be a boolean")
         batch_id = self.world.new_id()
-        results: list[dict[str, Any]] = []
-        accepted = rejected = 0
-        for message in messages:
-            item = _merge(template, message)
-            try:
-                record, scheduled = self.build(
-                    item, batch_id=batch_id, client_batch_id=client_batch_id
-                )
-            except ApiError as error:
-                rejected += 1
-                if include:
-                    results.append(self.rejected_item(item, error))
-                continue
-            self.world.accept_chat(record, scheduled)
-            accepted += 1
-            if include:
-                results.append(self.accepted_item(record))
-        answer = {
-            "batchId": batch_id,
-            "clientBatchId": client_batch_id,
-            "acceptedCount": accepted,
-            "rejectedCount": rejected,
-            "messages": results if include else None,
-        }
+        answer = batch_answer(
+            (_merge(template, message) for message in messages),
+            lambda item: self.build(item, batch_id=batch_id, client_batch_id=client_batch_id),
+            self.world.accept_chat,
+            self.accepted_item,
+            self.rejected_item,
+            batch_id=batch_id,
+            client_batch_id=client_batch_id,
+            include=include,
+        )
         self.replays.remember("batch", client_batch_id, answer)
         return json_response(answer)
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
@@ -56,3 +57,42 @@ def is_http_url(value: Any) -> bool:
         return False
     parts = urlsplit(value)
     return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+RecordT = TypeVar("RecordT")
+
+
+def batch_answer(
+    items: Iterable[Any],
+    build: Callable[[Any], tuple[RecordT, float | None]],
+    accept: Callable[[RecordT, float | None], None],
+    accepted_item: Callable[[RecordT], dict[str, Any]],
+    rejected_item: Callable[[Any, ApiError], dict[str, Any]],
+    *,
+    batch_id: str,
+    client_batch_id: str | None,
+    include: bool,
+) -> dict[str, Any]:
+    """Run a batch as 8x8 does (SMS and Chat Apps alike): each bad entry becomes a rejected
+    item instead of failing the request; the answer counts both."""
+    results: list[dict[str, Any]] = []
+    accepted = rejected = 0
+    for item in items:
+        try:
+            record, scheduled = build(item)
+        except ApiError as error:
+            rejected += 1
+            if include:
+                results.append(rejected_item(item, error))
+            continue
+        accept(record, scheduled)
+        accepted += 1
+        if include:
+            results.append(accepted_item(record))
+    return {
+        "batchId": batch_id,
+        "clientBatchId": client_batch_id,
+        "acceptedCount": accepted,
+        "rejectedCount": rejected,
+        "messages": results if include else None,
+    }

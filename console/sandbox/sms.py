@@ -12,7 +12,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from . import errors as E
-from .common import BATCH_LIMIT, is_http_url, parse_datetime, read_json, require_object
+from .common import (
+    BATCH_LIMIT,
+    batch_answer,
+    is_http_url,
+    parse_datetime,
+    read_json,
+    require_object,
+)
 from .errors import ApiError, bad_request, format_timestamp, json_response
 from .phones import PhoneError, parse_phone
 from .replays import ReplayCache
@@ -190,29 +197,18 @@ class SmsApi:
         items.extend({**template, "destination": d} for d in (destinations or ()))
         batch_id = self.world.new_id()
         cache: dict[tuple[str, str], TextInfo] = {}
-        results: list[dict[str, Any]] = []
-        accepted = rejected = 0
-        for item in items:
-            try:
-                record, scheduled = self.build(
-                    item, batch_id=batch_id, client_batch_id=client_batch_id, text_cache=cache
-                )
-            except ApiError as error:
-                rejected += 1
-                if include:
-                    results.append(self.rejected_item(item, error))
-                continue
-            self.world.accept_sms(record, scheduled)
-            accepted += 1
-            if include:
-                results.append(self.accepted_item(record))
-        answer = {
-            "batchId": batch_id,
-            "clientBatchId": client_batch_id,
-            "acceptedCount": accepted,
-            "rejectedCount": rejected,
-            "messages": results if include else None,
-        }
+        answer = batch_answer(
+            items,
+            lambda item: self.build(
+                item, batch_id=batch_id, client_batch_id=client_batch_id, text_cache=cache
+            ),
+            self.world.accept_sms,
+            self.accepted_item,
+            self.rejected_item,
+            batch_id=batch_id,
+            client_batch_id=client_batch_id,
+            include=include,
+        )
         self.replays.remember("batch", client_batch_id, answer)
         return json_response(answer)
 

@@ -12,6 +12,7 @@ import asyncio
 import random
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -318,21 +319,7 @@ class World:
         if record.expiry is not None and record.expiry < time.time():
             code, message, detail = 36, "SMS expired", "undelivered_to_recipient"
             plan = [(plan[0][0], "undelivered", detail, code, message)]
-        for at, state, detail, code, message in plan:
-            self.timeline.call_later(
-                self.scaled(at), self._sms_event, record, state, detail, code, message
-            )
-
-    def _sms_event(
-        self,
-        record: SmsRecord,
-        state: str,
-        detail: str | None,
-        code: int | None,
-        message: str | None,
-    ) -> None:
-        if record.status.advance(state, detail, code, message):
-            self._post("sms", record.callback_url, self.sms_receipt(record), record.umid)
+        self._schedule_receipts("sms", record, plan, self.sms_receipt)
 
     def sms_receipt(self, record: SmsRecord) -> dict[str, Any]:
         status = record.status
@@ -432,21 +419,24 @@ class World:
         if record.status.state != "queued":
             return
         record.waiting_schedule = False
-        for at, state, detail, code, message in plan:
-            self.timeline.call_later(
-                self.scaled(at), self._chat_event, record, state, detail, code, message
-            )
+        self._schedule_receipts("chatapps", record, plan, self.chat_receipt)
 
-    def _chat_event(
+    def _schedule_receipts(
         self,
-        record: ChatRecord,
-        state: str,
-        detail: str | None,
-        code: int | None,
-        message: str | None,
+        product: str,
+        record: Any,
+        plan: list[Step],
+        receipt: Callable[[Any], dict[str, Any]],
     ) -> None:
-        if record.status.advance(state, detail, code, message):
-            self._post("chatapps", record.callback_url, self.chat_receipt(record), record.umid)
+        """Each planned status change, at its (scaled) time, posts the product's receipt
+        if it moves the message forward (a cancel may have ended it meanwhile)."""
+
+        def step(state: str, detail: str | None, code: int | None, message: str | None) -> None:
+            if record.status.advance(state, detail, code, message):
+                self._post(product, record.callback_url, receipt(record), record.umid)
+
+        for at, state, detail, code, message in plan:
+            self.timeline.call_later(self.scaled(at), step, state, detail, code, message)
 
     def chat_receipt(self, record: ChatRecord) -> dict[str, Any]:
         payload = _compact(

@@ -21,6 +21,7 @@ from textual.widgets import Footer, Input, Label, ProgressBar, Select, TextArea
 from console.delivery import status_label
 from console.paths import styles_path
 from console.sms import (
+    LOOKALIKES,
     DestinationCheck,
     SmsAnalysis,
     analyze,
@@ -189,9 +190,7 @@ class ComposeScreen(Screen[None]):
     def _refresh_meter(self) -> None:
         text = self.query_one("#message", MessageEditor).text
         self.analysis = analyze(text, self.encoding)
-        lookalike = None
-        if self.analysis.culprits and self.analysis.suggestion is not None:
-            lookalike = analyze(self.analysis.suggestion, "AUTO")
+        lookalike = self.analysis.suggestion_analysis if self.analysis.culprits else None
         self.query_one("#meter", SegmentMeter).show(self.analysis, lookalike)
         self.query_one("#message", MessageEditor).mark(c.index for c in self.analysis.culprits)
         self.query_one("#message", MessageEditor).set_class(self.analysis.too_long, "-error")
@@ -258,32 +257,26 @@ class ComposeScreen(Screen[None]):
         self.query_one("#reference", Input).value = new_reference()
 
     def action_lookalikes(self) -> None:
-        text = self.query_one("#message", MessageEditor).text
-        suggestion = suggest_gsm7(text)
-        if suggestion == text:
-            self.notify("Nothing to replace: no lookalike characters in the text.")
+        before = self.analysis
+        suggestion, after = before.suggestion, before.suggestion_analysis
+        if suggestion is None or after is None:
+            if suggest_gsm7(before.text) != before.text:
+                self.notify("GSM-7 lookalikes would not save anything in this text.")
+            else:
+                self.notify("Nothing to replace: no lookalike characters in the text.")
             return
-        changes = Counter(
-            (text[c.index], self._replacement(text[c.index]))
-            for c in analyze(text, "AUTO").culprits
-        )
+        changes = Counter((char, LOOKALIKES[char]) for char in before.text if char in LOOKALIKES)
         rows = [(old, new, count) for (old, new), count in changes.items()]
-        before = analyze(text, self.encoding)
-        after = analyze(suggestion, self.encoding)
 
         def apply(confirmed: bool | None) -> None:
             if confirmed:
                 editor = self.query_one("#message", MessageEditor)
                 editor.replace(suggestion, (0, 0), editor.document.end)
-                self.notify(f"Now {analyze(suggestion, self.encoding).summary}.")
+                self.notify(f"Now {after.summary}.")
 
         from console.screens.lookalike_dialog import LookalikeDialog
 
         self.app.push_screen(LookalikeDialog(rows, before, after), apply)
-
-    @staticmethod
-    def _replacement(char: str) -> str:
-        return suggest_gsm7(char)
 
     def action_send(self) -> None:
         if self.sending:
