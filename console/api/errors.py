@@ -22,6 +22,8 @@ from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from typing import Any
 
+from console.api.limits import BATCH_LIMIT
+
 MAX_MESSAGE_CHARS = 300
 MIN_RETRY_AFTER = 0.25
 DEFAULT_RETRY_AFTER = 1.0
@@ -30,7 +32,6 @@ DEFAULT_RETRY_AFTER = 1.0
 CODE_SUBACCOUNT_NOT_OWNED = 1001
 CODE_BULK_LIMIT = 1100
 CODE_UNAUTHENTICATED = 1200
-BATCH_LIMIT = 10_000
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _QUOTA_SECONDS = re.compile(r"try again in (\d+(?:\.\d+)?) second", re.IGNORECASE)

@@ -12,13 +12,14 @@ They are never printed or logged.
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import os
 import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
+
+from console.net import is_loopback_host
 
 WEBHOOK_SECRET_ENV = "AGENT_CONSOLE_WEBHOOK_SECRET"
 EVENTS_TOKEN_ENV = "AGENT_CONSOLE_EVENTS_TOKEN"
@@ -75,15 +76,6 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="heartbeat interval on idle event streams (default 15)",
     )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _default_log_path(ns: argparse.Namespace) -> Path:
@@ -184,7 +176,7 @@ def run_from_args(ns: argparse.Namespace, *, out: TextIO | None = None) -> int:
             f"{ns.max_events} events, {ns.max_age:g} s)",
             file=out,
         )
-        if not _is_loopback(ns.host):
+        if not is_loopback_host(ns.host):
             print(
                 f"Warning: {ns.host} is not loopback; serve the relay through an HTTPS proxy.",
                 file=err,

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import random
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -53,6 +52,7 @@ from websockets.exceptions import (
 )
 
 from console.live.events import Event, FrameError, GapNotice, Heartbeat, parse_message, utc_iso
+from console.net import is_loopback_url
 
 StateName = Literal["connecting", "live", "reconnecting", "gap"]
 
@@ -102,17 +102,6 @@ def events_url(url: str, since: int | None) -> str:
     if since is not None:
         query.append(("since", str(since)))
     return urlunsplit((scheme, parts.netloc, path, urlencode(query), ""))
-
-
-def _is_loopback(url: str) -> bool:
-    """Loopback URLs never go through an HTTP(S) proxy from the environment."""
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def describe_error(error: BaseException) -> str:
@@ -269,7 +258,7 @@ class EventStream:
                         ping_timeout=self.heartbeat_timeout / 2,
                         max_size=self.max_message_size,
                         compression="deflate" if self.compression else None,
-                        proxy=None if _is_loopback(self.url) else True,
+                        proxy=None if is_loopback_url(self.url) else True,
                     ) as ws:
                         self._ws = ws
                         self.connections += 1

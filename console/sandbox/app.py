@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hmac
-import ipaddress
 import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -26,6 +25,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
+
+from console.net import is_loopback_host
 
 from . import errors as E
 from .chatapps import ChatAppsApi
@@ -47,15 +48,6 @@ FAULT_STATUSES = (500, 502, 503, 504)
 
 class InjectedFault(RuntimeError):
     """Raised by an armed fault with status 500, to exercise the real 500 handler."""
-
-
-def _is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
 
 
 class Gate:
@@ -244,7 +236,7 @@ def _info(world: World) -> Endpoint:
             **world.info(),
         }
         client = request.client.host if request.client else None
-        if config.share_demo_key and _is_loopback(client):
+        if config.share_demo_key and is_loopback_host(client):
             out["demoKey"] = config.api_keys[0]
         return json_response(out)
 

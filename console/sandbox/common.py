@@ -13,7 +13,6 @@ from starlette.requests import Request
 from .errors import INVALID_PARAMETER, TOO_LARGE, ApiError, bad_request
 
 MAX_BODY = 32 * 1024 * 1024
-BATCH_LIMIT = 10_000
 
 
 async def read_json(request: Request, *, allow_empty: bool = False) -> Any:

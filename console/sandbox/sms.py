@@ -11,9 +11,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from console.api.limits import BATCH_LIMIT
+
 from . import errors as E
 from .common import (
-    BATCH_LIMIT,
     batch_answer,
     is_http_url,
     parse_datetime,

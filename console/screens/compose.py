@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, ProgressBar, Select, TextArea
 
+from console.api.limits import BATCH_LIMIT
 from console.delivery import status_label
 from console.paths import styles_path
 from console.sms import (
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
     from console.live.events import Receipt
     from console.store import History
 
-BATCH_LIMIT = 10_000
 ENCODING_CHOICES = [("Auto", "AUTO"), ("GSM-7", "GSM7"), ("UCS-2", "UCS2")]
 
 
