@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.signal import Signal
@@ -44,6 +45,7 @@ from console.screens.rooms import RoomsScreen
 from console.sections import SECTIONS
 from console.session import ConnectError, Session, connect
 from console.tracker import DeliveryTracker
+from console.ui.text import clean
 
 if TYPE_CHECKING:
     from console.api.models import SmsAccepted
@@ -123,6 +125,25 @@ class AgentConsole(App[None]):
         self.delivery_changed: Signal[Receipt] = Signal(self, "delivery-changed")
         self.inbound_received: Signal[InboundMessage] = Signal(self, "inbound-received")
         self.history_ready: Signal[History] = Signal(self, "history-ready")
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every toast shows its text as it is: toasts carry server and exception text, which
+        must never be parsed as markup or reach the terminal as control characters."""
+        super().notify(
+            clean(message, newlines=True),
+            title=clean(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def on_mount(self) -> None:
         if self.settings.keymap:

@@ -31,11 +31,13 @@ from console.sms import (
     suggest_gsm7,
 )
 from console.sms import split_destinations as split_numbers
+from console.ui.text import plain
 from console.widgets.destination_input import DestinationInput
 from console.widgets.message_editor import MessageEditor
 from console.widgets.segment_meter import SegmentMeter
 from console.widgets.sent_table import SentTable
 from console.widgets.session_bar import SessionBar
+from console.widgets.text_input import TextInput
 
 if TYPE_CHECKING:
     from console.api.models import SmsAccepted
@@ -135,21 +137,21 @@ class ComposeScreen(Screen[None]):
         with Vertical(id="compose-form"):
             with Horizontal(classes="form-row"):
                 yield Label("From", classes="field-label")
-                yield Input(placeholder="sender ID (optional)", id="from", compact=True)
-                yield Label("", id="from-hint", classes="hint")
+                yield TextInput(placeholder="sender ID (optional)", id="from", compact=True)
+                yield Label("", id="from-hint", classes="hint", markup=False)
             with Horizontal(classes="form-row"):
                 yield Label("To", classes="field-label")
                 yield DestinationInput(
                     placeholder="+6591234567, or many separated by commas", id="to", compact=True
                 )
                 yield Label("Country", classes="field-label-inline")
-                yield Input(placeholder="cc", id="country", compact=True, max_length=2)
+                yield TextInput(placeholder="cc", id="country", compact=True, max_length=2)
             with Horizontal(classes="form-row"):
                 yield Label("", classes="field-label")
-                yield Label("", id="to-hint", classes="hint")
+                yield Label("", id="to-hint", classes="hint", markup=False)
             with Horizontal(classes="form-row"):
                 yield Label("Ref", classes="field-label")
-                yield Input(new_reference(), id="reference", compact=True, max_length=350)
+                yield TextInput(new_reference(), id="reference", compact=True, max_length=350)
                 yield Label("Encoding", classes="field-label-inline")
                 yield Select(
                     ENCODING_CHOICES,
@@ -161,7 +163,7 @@ class ComposeScreen(Screen[None]):
             yield MessageEditor(id="message")
             yield SegmentMeter(id="meter")
             with Horizontal(id="send-status-row"):
-                yield Label("", id="send-status")
+                yield Label("", id="send-status", markup=False)
                 yield ProgressBar(id="send-progress", show_eta=False)
             yield SentTable(id="sent")
         yield Footer()
@@ -248,7 +250,7 @@ class ComposeScreen(Screen[None]):
 
     @staticmethod
     def _hint(label: Label, text: str, *, error: bool) -> None:
-        label.update(text)
+        label.update(plain(text))
         label.set_class(error, "-error")
 
     # -- actions ---------------------------------------------------------------------
@@ -330,7 +332,7 @@ class ComposeScreen(Screen[None]):
 
     def _set_status(self, text: str, *, error: bool = False) -> None:
         label = self.query_one("#send-status", Label)
-        label.update(text)
+        label.update(plain(text))
         label.set_class(error, "-error")
 
     # -- sending (worker: network only, results as messages) ----------------------------

@@ -12,6 +12,7 @@ from textual.widgets import Footer, Static
 from console.connection import ConnectionInfo
 from console.paths import styles_path
 from console.sections import SECTIONS
+from console.ui.text import clean
 from console.widgets.session_bar import SessionBar
 
 
@@ -54,7 +55,7 @@ class HomeScreen(Screen[None]):
         for index, (label, value) in enumerate(labels):
             rows.append("\n" if index else "")
             rows.append(f"{label:<14}", style="bold")
-            rows.append(str(value))
+            rows.append(clean(value))
         if info.state == "failed":
             rows.append("\n\nPress ctrl+r to try again, or ctrl+q to quit.", style="italic")
         self.query_one("#connection-card", Static).update(rows)

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from textual import events
-from textual.widgets import Input
+from console.ui.text import strip_controls
+from console.widgets.text_input import TextInput
 
 
-class DestinationInput(Input):
-    """An Input that keeps every line of a pasted list instead of only the first."""
+class DestinationInput(TextInput):
+    """A TextInput that keeps every line of a pasted list instead of only the first."""
 
-    def _on_paste(self, event: events.Paste) -> None:
-        if event.text:
-            lines = [line.strip() for line in event.text.splitlines() if line.strip()]
-            joined = ", ".join(lines)
-            selection = self.selection
-            if selection.is_empty:
-                self.insert_text_at_cursor(joined)
-            else:
-                self.replace(joined, *selection)
-        event.stop()
+    def pasted(self, text: str) -> str:
+        lines = (strip_controls(line).strip() for line in text.splitlines())
+        return ", ".join(line for line in lines if line)

@@ -6,8 +6,11 @@ import dataclasses
 from collections.abc import Iterable
 
 from rich.style import Style
+from textual import events
 from textual.widgets import TextArea
 from textual.widgets.text_area import TextAreaTheme
+
+from console.ui.text import strip_controls
 
 CULPRIT = "sms.culprit"
 
@@ -29,6 +32,12 @@ class MessageEditor(TextArea):
         self.register_theme(_sms_theme())
         self.theme = "sms"
         self._culprit_indexes: tuple[int, ...] = ()
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        """Pasted text arrives without control characters (they would reach the terminal)."""
+        event.text = strip_controls(event.text, lines=True)
+        await super()._on_paste(event)
+        event.prevent_default()  # TextArea's handler has run (above) with the clean text
 
     def mark(self, indexes: Iterable[int]) -> None:
         """Highlight these character positions (replacing any earlier marks)."""

@@ -8,6 +8,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from console.delivery import status_label
+from console.ui.text import plain_text
 
 
 class SentTable(DataTable[str]):
@@ -39,9 +40,9 @@ class SentTable(DataTable[str]):
                         self.remove_row(key)
             for umid, destination, sent_at, status in fresh:
                 self.add_row(
-                    destination,
-                    umid,
-                    status,
+                    plain_text(destination),
+                    plain_text(umid),
+                    plain_text(status),
                     sent_at.astimezone().strftime("%H:%M:%S"),
                     key=umid,
                 )
@@ -57,7 +58,7 @@ class SentTable(DataTable[str]):
     ) -> bool:
         label = status_label(state, error_code=error_code, error_message=error_message)
         try:
-            self.update_cell(umid, "status", label)
+            self.update_cell(umid, "status", plain_text(label))
         except (RowDoesNotExist, CellDoesNotExist, KeyError):
             return False
         return True

@@ -7,6 +7,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from console.connection import ConnectionInfo
+from console.ui.text import clean
 
 
 class SessionBar(Widget):
@@ -49,5 +50,5 @@ class SessionBar(Widget):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(title, style=title_style)
         text.append(" ")
-        text.append(detail)
+        text.append(clean(detail))
         return text

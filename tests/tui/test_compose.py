@@ -217,3 +217,18 @@ async def test_omni_shield_rejection_shows_its_meaning(sandbox_url: str, tmp_pat
         await wait_for(pilot, lambda: table.row_count == 1)
         await wait_for(pilot, lambda: "rejected" in str(table.get_row_at(0)[2]), timeout=30)
         assert "99 Omni Shield: likely fraud" in str(table.get_row_at(0)[2])
+
+
+async def test_a_pasted_list_becomes_one_number_per_line_once(
+    sandbox_url: str, tmp_path: Path
+) -> None:
+    from textual import events
+
+    app = console_for(sandbox_url, data_dir=tmp_path)
+    async with app.run_test(size=(120, 32)) as pilot:
+        screen = await open_compose(app, pilot)
+        field = screen.query_one("#to", Input)
+        field.post_message(events.Paste("+6591234567\n\n +6591234568 \n"))
+        await pilot.pause()
+        assert field.value == "+6591234567, +6591234568"
+        assert "2 numbers (batch)" in hint(screen, "to-hint")
