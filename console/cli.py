@@ -22,6 +22,17 @@ EPILOG = (
     "config.toml in the user config folder > defaults. Regions: asia (default), europe, "
     "north-america, indonesia."
 )
+# The console options, by their argparse destination (what `load_settings` takes as flags).
+CONSOLE_OPTIONS = (
+    "api_key",
+    "subaccount",
+    "region",
+    "server",
+    "relay",
+    "data_dir",
+    "seed",
+    "speed",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,37 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"agent-console {__version__}")
-    parser.add_argument(
-        "--server",
-        metavar="URL",
-        help="use a sandbox (or relay) already running at URL instead of the embedded one",
-    )
-    parser.add_argument(
-        "--api-key",
-        metavar="KEY",
-        help="8x8 API key (prefer the CPAAS_API_KEY environment variable: flags show in ps)",
-    )
-    parser.add_argument("--subaccount", metavar="ID", help="8x8 sub-account id")
-    parser.add_argument(
-        "--relay",
-        metavar="URL",
-        help="live events: the webhook relay (token in CPAAS_EVENTS_TOKEN)",
-    )
-    parser.add_argument(
-        "--region", metavar="NAME", help="asia (default), europe, north-america or indonesia"
-    )
-    parser.add_argument(
-        "--data-dir",
-        metavar="DIR",
-        help="where the session history is kept (default: user data dir)",
-    )
-    parser.add_argument(
-        "--seed", type=int, metavar="N", help="embedded sandbox: make the demo world reproducible"
-    )
-    parser.add_argument(
-        "--speed", type=float, metavar="X", help="embedded sandbox: time scale (2 = twice as fast)"
-    )
-    sub = parser.add_subparsers(dest="command", metavar="{sandbox,relay}")
+    add_console_options(parser)
+    sub = parser.add_subparsers(dest="command", metavar="{sandbox,relay,serve}")
     sandbox = sub.add_parser(
         "sandbox",
         help="serve the 8x8-compatible sandbox alone, so several consoles can share it",
@@ -73,9 +55,73 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the webhook relay for a live deployment",
         description="Receive 8x8 webhooks, number and keep them, fan them out over websockets.",
     )
+    serve = sub.add_parser(
+        "serve",
+        help="serve the same console to a web browser, for demos",
+        description="Serve the console to a web browser: each tab runs its own console.",
+    )
+    add_console_options(serve, default=argparse.SUPPRESS)
     _configure_lazily(sandbox, "console.sandbox.command")
     _configure_lazily(relay, "console.live.command")
+    _configure_lazily(serve, "console.serve.command")
     return parser
+
+
+def add_console_options(parser: argparse.ArgumentParser, default: object = None) -> None:
+    """The options that choose what the console connects to and where it keeps its history.
+
+    `serve` takes them too (with ``default=argparse.SUPPRESS``, so that a value given
+    before the subcommand is not overwritten by the subcommand's default)."""
+    parser.add_argument(
+        "--server",
+        metavar="URL",
+        default=default,
+        help="use a sandbox (or relay) already running at URL instead of the embedded one",
+    )
+    parser.add_argument(
+        "--api-key",
+        metavar="KEY",
+        default=default,
+        help="8x8 API key (prefer the CPAAS_API_KEY environment variable: flags show in ps)",
+    )
+    parser.add_argument("--subaccount", metavar="ID", default=default, help="8x8 sub-account id")
+    parser.add_argument(
+        "--relay",
+        metavar="URL",
+        default=default,
+        help="live events: the webhook relay (token in CPAAS_EVENTS_TOKEN)",
+    )
+    parser.add_argument(
+        "--region",
+        metavar="NAME",
+        default=default,
+        help="asia (default), europe, north-america or indonesia",
+    )
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=default,
+        help="where the session history is kept (default: user data dir)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        metavar="N",
+        default=default,
+        help="embedded sandbox: make the demo world reproducible",
+    )
+    parser.add_argument(
+        "--speed",
+        type=float,
+        metavar="X",
+        default=default,
+        help="embedded sandbox: time scale (2 = twice as fast)",
+    )
+
+
+def console_flags(args: argparse.Namespace) -> dict[str, object]:
+    """The console options as `load_settings` takes them (None where not given)."""
+    return {name: getattr(args, name, None) for name in CONSOLE_OPTIONS}
 
 
 def _configure_lazily(parser: argparse.ArgumentParser, module: str) -> None:
@@ -106,18 +152,8 @@ def run_console(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
     from console.config import SettingsError, load_settings, read_config_file
     from console.paths import config_file
 
-    flags = {
-        "api_key": args.api_key,
-        "subaccount": args.subaccount,
-        "region": args.region,
-        "server": args.server,
-        "relay": args.relay,
-        "data_dir": args.data_dir,
-        "seed": args.seed,
-        "speed": args.speed,
-    }
     try:
-        settings = load_settings(flags, os.environ, read_config_file(config_file()))
+        settings = load_settings(console_flags(args), os.environ, read_config_file(config_file()))
     except SettingsError as error:
         parser.exit(2, f"agent-console: {error}\n")
     from console.app import AgentConsole  # Textual is imported only from here on

@@ -34,7 +34,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize(
     "args",
-    [("--help",), ("--version",), ("sandbox", "--help"), ("relay", "--help")],
+    [("--help",), ("--version",), ("sandbox", "--help"), ("relay", "--help"), ("serve", "--help")],
 )
 def test_help_and_version_do_not_import_textual(args: tuple[str, ...]) -> None:
     result = run_cli(*args)
@@ -50,7 +50,7 @@ def test_version_prints_the_package_version() -> None:
 
 def test_help_names_the_subcommands_and_settings() -> None:
     out = run_cli("--help").stdout
-    for word in ("sandbox", "relay", "--server", "CPAAS_API_KEY", "--data-dir"):
+    for word in ("sandbox", "relay", "serve", "--server", "CPAAS_API_KEY", "--data-dir"):
         assert word in out
 
 

@@ -32,5 +32,7 @@ def test_wheel_contains_the_styles(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "console/styles/base.tcss" in names
     assert "console/app.py" in names
+    # `agent-console serve`: the page template and icon ship beside the code.
+    assert {"console/serve/templates/index.html", "console/serve/favicon.svg"} <= names
     tcss_in_checkout = {p.name for p in (ROOT / "styles").glob("*.tcss")}
     assert {f"console/styles/{n}" for n in tcss_in_checkout} <= names

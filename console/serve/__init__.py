@@ -1,0 +1,1 @@
+"""The console in a web browser: ``agent-console serve`` (textual-serve underneath)."""

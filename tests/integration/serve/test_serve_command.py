@@ -1,0 +1,150 @@
+"""`agent-console serve` from outside, without a browser: the key stays out of everything
+a browser or `ps` can see, the server answers only its own page, and no console outlives
+its page or the server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pyte
+import pytest
+from serve_helpers import (
+    Served,
+    command_line,
+    consoles_and_sandboxes,
+    environment,
+    kill_leftovers,
+    serve,
+    wait_until_gone,
+)
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import ClientConnection, connect
+
+from console.sandbox.app import SandboxConfig
+from console.sandbox.server import SandboxServer
+
+KEY = "serve-test-key-Xq81mZ"  # a key that must never leave the console's environment
+SUBACCOUNT = "acme_demo"
+
+
+@pytest.fixture(scope="module")
+def sandbox_url() -> Iterator[str]:
+    config = SandboxConfig(api_keys=(KEY,), subaccount=SUBACCOUNT, customers=False, seed=3)
+    server = SandboxServer(config)
+    yield server.start()
+    server.stop()
+
+
+def open_console(served: Served, origin: str | None = None) -> ClientConnection:
+    """Connect as the page does (its websocket, with the page's origin)."""
+    ws_url = served.url.replace("http://", "ws://") + "/ws?width=120&height=30"
+    return connect(ws_url, origin=origin or served.url, open_timeout=10)  # type: ignore[arg-type]
+
+
+def read_screen_until(socket: ClientConnection, text: str, timeout: float = 30) -> str:
+    """Everything the console sent until its screen shows ``text``."""
+    screen = pyte.Screen(200, 60)
+    stream = pyte.Stream(screen)
+    received: list[str] = []
+    deadline = time.monotonic() + timeout
+    while True:
+        frame = socket.recv(timeout=max(0.1, deadline - time.monotonic()))
+        if isinstance(frame, bytes):
+            received.append(frame.decode("utf-8", errors="replace"))
+            stream.feed(received[-1])
+            if any(text in line for line in screen.display):
+                return "".join(received)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never saw {text!r}:\n" + "\n".join(screen.display))
+
+
+def test_the_key_reaches_the_console_only_through_its_environment(
+    sandbox_url: str, tmp_path: Path
+) -> None:
+    args = ("--server", sandbox_url, "--subaccount", SUBACCOUNT, "--api-key", KEY)
+    with serve(*args, "--data-dir", str(tmp_path)) as served, open_console(served) as socket:
+        stream = read_screen_until(socket, f"key ••••••{KEY[-6:]}")
+        page = httpx.get(served.url + "/", timeout=10)
+        (console,), sandboxes = consoles_and_sandboxes(served.pid)
+        argv, env = command_line(console), environment(console)
+    assert sandboxes == set(), "--server: no embedded sandbox"
+    assert page.status_code == 200
+    for seen in (stream, page.text, served.url, *argv, *served.output):
+        assert KEY not in seen
+    assert "--server" in argv and sandbox_url in argv  # the other options do pass
+    assert env["CPAAS_API_KEY"] == KEY
+
+
+def test_a_page_addressed_to_another_name_or_another_sites_script_is_refused(
+    tmp_path: Path,
+) -> None:
+    with serve("--data-dir", str(tmp_path)) as served:
+        rebound = httpx.get(served.url + "/", headers={"Host": "attacker.example:80"})
+        assert rebound.status_code == 421
+        with pytest.raises(InvalidStatus) as refused:
+            open_console(served, origin="http://attacker.example")
+        assert refused.value.response.status_code == 403
+        assert consoles_and_sandboxes(served.pid) == (set(), set()), "nothing was started"
+        own = httpx.get(served.url.replace("127.0.0.1", "localhost") + "/")
+        assert own.status_code == 200
+        assert "fonts.googleapis" not in own.text
+
+
+def test_stopping_the_server_ends_every_console_and_sandbox(tmp_path: Path) -> None:
+    started: set[int] = set()
+    try:
+        with serve("--data-dir", str(tmp_path)) as served, open_console(served) as socket:
+            read_screen_until(socket, "•" * 6)  # logged in to its embedded sandbox
+            consoles, sandboxes = consoles_and_sandboxes(served.pid)
+            started = consoles | sandboxes
+            assert len(consoles) == 1 and len(sandboxes) == 1
+            served.process.terminate()
+            assert served.process.wait(30) == 0
+        wait_until_gone(started, timeout=10)
+    finally:
+        kill_leftovers(started)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--host", "0.0.0.0"), "anyone who reaches the port would drive a console"),
+        (("--region", "mars"), "Unknown region 'mars'"),
+        (("--port", "70000"), "is not a port"),
+    ],
+)
+def test_bad_options_are_refused_before_anything_listens(
+    args: tuple[str, ...], message: str
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "console", "serve", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_tabs_beyond_the_limit_are_refused_until_one_closes(
+    sandbox_url: str, tmp_path: Path
+) -> None:
+    args = ("--server", sandbox_url, "--subaccount", SUBACCOUNT, "--max-consoles", "1")
+    env = {**os.environ, "CPAAS_API_KEY": KEY}
+    with serve(*args, "--data-dir", str(tmp_path), env=env) as served:
+        with open_console(served) as first:
+            read_screen_until(first, "••••••")
+            with pytest.raises(InvalidStatus) as refused:
+                open_console(served)
+            assert refused.value.response.status_code == 503
+            (console,), _ = consoles_and_sandboxes(served.pid)
+        wait_until_gone({console}, timeout=20)
+        with open_console(served) as again:
+            read_screen_until(again, "••••••")

@@ -1,0 +1,79 @@
+"""`agent-console serve` options: what each tab's console is started with, and the bind rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from console.cli import build_parser, console_flags
+from console.config import load_settings
+from console.serve.command import (
+    bind_refusal,
+    browser_url,
+    child_command,
+    child_environment,
+    describe_target,
+    public_warning,
+)
+
+KEY = "live-key-abcdef123456"
+
+
+def parse(*argv: str) -> dict[str, object]:
+    args = build_parser().parse_args(argv)
+    assert args.command == "serve"
+    return {**console_flags(args), "host": args.host, "port": args.port, "public": args.public}
+
+
+def test_defaults_are_loopback_port_8000_and_the_embedded_sandbox() -> None:
+    options = parse("serve")
+    assert (options["host"], options["port"], options["public"]) == ("127.0.0.1", 8000, False)
+    assert child_command(options, python="py") == ["py", "-P", "-m", "console"]
+    assert child_environment(options) == {}
+
+
+def test_console_options_pass_to_each_console_before_or_after_serve(tmp_path: Path) -> None:
+    after = parse("serve", "--seed", "7", "--speed", "2", "--data-dir", str(tmp_path))
+    before = parse("--seed", "7", "--speed", "2", "--data-dir", str(tmp_path), "serve")
+    expected = ["py", "-P", "-m", "console", "--data-dir", str(tmp_path.resolve())]
+    expected += ["--seed", "7", "--speed", "2.0"]
+    assert child_command(after, python="py") == expected
+    assert child_command(before, python="py") == expected
+
+
+def test_the_key_goes_to_the_environment_never_the_command_line() -> None:
+    options = parse("serve", "--api-key", KEY, "--subaccount", "acme", "--region", "eu")
+    command = child_command(options, python="py")
+    assert KEY not in " ".join(command)
+    assert command[4:] == ["--subaccount", "acme", "--region", "eu"]
+    assert child_environment(options) == {"CPAAS_API_KEY": KEY}
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "localhost"])
+def test_loopback_needs_no_flag_and_gets_no_warning(host: str) -> None:
+    assert bind_refusal(host, public=False) is None
+    assert public_warning(host, 8000, "the embedded sandbox") is None
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "::", "demo.example"])
+def test_any_other_address_needs_public_and_names_the_risk(host: str) -> None:
+    refusal = bind_refusal(host, public=False)
+    assert refusal is not None and "--public" in refusal and "API key" in refusal
+    assert bind_refusal(host, public=True) is None
+    warning = public_warning(host, 8000, "8x8 Europe")
+    assert warning is not None
+    assert "Anyone who can reach this port" in warning and "8x8 Europe" in warning
+
+
+def test_the_printed_address_opens_in_a_browser() -> None:
+    assert browser_url("127.0.0.1", 8000) == "http://127.0.0.1:8000"
+    assert browser_url("::1", 8000) == "http://[::1]:8000"
+    assert "0.0.0.0" not in browser_url("0.0.0.0", 8000)
+
+
+def test_the_banner_names_the_target_with_the_key_masked() -> None:
+    live = load_settings({"api_key": KEY, "subaccount": "acme", "region": "eu"}, {}, {})
+    described = describe_target(live)
+    assert KEY not in described and KEY[-6:] in described and "Europe" in described
+    assert "embedded sandbox" in describe_target(load_settings({}, {}, {}))

@@ -1,0 +1,77 @@
+"""What a page may send over the websocket: checked before anything acts on it."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from console.serve.protocol import (
+    MAX_CELLS,
+    Focus,
+    Keys,
+    Ping,
+    Resize,
+    font_size,
+    parse_client_message,
+    terminal_size,
+)
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+def test_what_the_page_sends_is_understood() -> None:
+    assert parse_client_message('["stdin", "\\u001b[15~"]') == Keys("\x1b[15~")
+    assert parse_client_message('["resize", {"width": 142, "height": 31}]') == Resize(142, 31)
+    assert parse_client_message('["ping", "1795792745546"]') == Ping("1795792745546")
+    assert parse_client_message('["focus"]') == Focus(True)
+    assert parse_client_message('["blur"]') == Focus(False)
+
+
+def test_anything_else_is_ignored() -> None:
+    for raw in (
+        "",
+        "not json",
+        "{}",
+        "[]",
+        "[1, 2]",
+        '["stdin"]',
+        '["stdin", 5]',
+        '["resize", {"width": 0, "height": 24}]',
+        f'["resize", {{"width": {MAX_CELLS + 1}, "height": 24}}]',
+        '["resize", {"width": true, "height": 24}]',
+        '["resize", {"width": "80", "height": 24}]',
+        '["ping", "' + "9" * 65 + '"]',
+        '["quit"]',
+        '["deliver_chunk_request", {}]',
+    ):
+        assert parse_client_message(raw) is None, raw
+
+
+@given(JSON)
+def test_no_message_can_make_it_fail(value: object) -> None:
+    message = parse_client_message(json.dumps(value))
+    assert message is None or isinstance(message, Keys | Resize | Ping | Focus)
+    if isinstance(message, Resize):
+        assert 1 <= message.width <= MAX_CELLS and 1 <= message.height <= MAX_CELLS
+
+
+@given(st.text())
+def test_sizes_from_the_address_stay_in_range(value: str) -> None:
+    assert 1 <= terminal_size(value, 80) <= MAX_CELLS
+    assert 6 <= font_size(value) <= 72
+
+
+def test_sizes_from_the_address() -> None:
+    assert terminal_size("120", 80) == 120
+    assert terminal_size("0", 80) == 80
+    assert terminal_size("-5", 80) == 80
+    assert terminal_size("١٢٠", 80) == 80  # Arabic-Indic digits: not an ASCII number
+    assert font_size("20") == 20
+    assert font_size("500") == 16
+    assert font_size(None) == 16
