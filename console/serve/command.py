@@ -174,7 +174,6 @@ def run_from_args(ns: argparse.Namespace) -> int:
         child_environment(flags),
         host=ns.host,
         port=ns.port,
-        public=ns.public,
         max_consoles=ns.max_consoles,
     )
 
@@ -187,9 +186,9 @@ def run_from_args(ns: argparse.Namespace) -> int:
     try:
         server.run(ready)
     except OSError as error:
+        reason = os.strerror(error.errno) if error.errno else str(error)
         print(
-            f"agent-console serve: cannot listen on {ns.host}:{ns.port}: {error.strerror or error}",
-            file=sys.stderr,
+            f"agent-console serve: cannot listen on {ns.host}:{ns.port}: {reason}", file=sys.stderr
         )
         return 1
     return 0

@@ -11,7 +11,8 @@ What it changes from textual-serve's own server, and why:
   SIGKILL; whatever it started (the embedded sandbox) goes with the group. textual-serve
   itself only asks the app to quit and waits for it, forever if need be.
 - Bound to loopback, it answers only requests addressed to a loopback name (no DNS
-  rebinding), and its websocket only its own page (no other site's script drives it).
+  rebinding); its websocket answers only its own page (no other site's script drives
+  it), for at most ``max_consoles`` tabs at once.
 """
 
 from __future__ import annotations
@@ -163,7 +164,6 @@ class ConsoleServer(Server):
         *,
         host: str = "127.0.0.1",
         port: int = 8000,
-        public: bool = False,
         max_consoles: int = MAX_CONSOLES,
     ) -> None:
         super().__init__(
@@ -171,7 +171,6 @@ class ConsoleServer(Server):
         )
         self.argv = list(argv)
         self.environment = dict(environment)
-        self.public = public
         self.max_consoles = max_consoles
         self.consoles: set[ConsoleProcess] = set()
 
@@ -234,7 +233,6 @@ class ConsoleServer(Server):
         websocket = web.WebSocketResponse(heartbeat=15)
         width = terminal_size(request.query.get("width", "80"), 80)
         height = terminal_size(request.query.get("height", "24"), 24)
-        await websocket.prepare(request)
         console = ConsoleProcess(
             self.argv,
             self.environment,
@@ -243,8 +241,9 @@ class ConsoleServer(Server):
             close=websocket.close,
             download_manager=self.download_manager,
         )
-        self.consoles.add(console)
+        self.consoles.add(console)  # counted from here: no await since the limit's check
         try:
+            await websocket.prepare(request)
             await console.start(width, height)
             log.info("a tab opened: console %s started", console.pid)
             await self._relay_input(websocket, console)

@@ -15,15 +15,6 @@ if TYPE_CHECKING:
     from selenium.webdriver.remote.webdriver import WebDriver
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _loopback_without_proxies() -> Iterator[None]:
-    """Loopback traffic must never go through a proxy a CI environment may define."""
-    names = [k for k in os.environ if k.lower() in ("http_proxy", "https_proxy", "all_proxy")]
-    saved = {name: os.environ.pop(name) for name in names}
-    yield
-    os.environ.update(saved)
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """`agent-console serve` on the embedded sandbox (reproducible world), one per module."""

@@ -12,7 +12,14 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import pytest
-from browser import Screen, leaves_loopback, open_page, requested_urls, type_keys
+from browser import (
+    Screen,
+    leaves_loopback,
+    open_page,
+    requested_urls,
+    type_keys,
+    wait_until,
+)
 from serve_helpers import Served, alive, consoles_and_sandboxes, wait_until_gone
 
 if TYPE_CHECKING:
@@ -38,7 +45,7 @@ def tab(driver: WebDriver, url: str) -> Iterator[Screen]:
         driver.switch_to.window(home)
 
 
-def test_the_console_works_in_a_browser_without_leaving_loopback(
+def test_in_a_browser_the_console_logs_in_composes_and_quits_without_leaving_loopback(
     served: Served, chromium: WebDriver
 ) -> None:
     list(requested_urls(chromium))  # only what this page asks for from here on
@@ -56,6 +63,16 @@ def test_the_console_works_in_a_browser_without_leaving_loopback(
         screen.wait_for(rf"(?m)^\W*{re.escape(UCS2_TEXT)}")
         meter = screen.wait_for(r"UCS-2 · (\d+) segments? · (\d+)/(\d+)")
         assert meter.groups() == ("1", "29", "70")
+
+        consoles, sandboxes = consoles_and_sandboxes(served.pid)
+        type_keys(chromium, "\ue009", "q")  # ctrl+q: quit, as in a terminal
+        wait_until(
+            lambda: chromium.execute_script("return document.body.classList.contains('-closed')"),
+            timeout=20,
+            what="the page to say the session ended",
+        )
+        assert "Session ended." in chromium.find_element("css selector", ".closed-dialog").text
+        wait_until_gone(consoles | sandboxes, timeout=20)
 
         urls = list(requested_urls(chromium))
     assert [url for url in urls if leaves_loopback(url)] == []

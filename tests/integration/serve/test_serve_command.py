@@ -5,6 +5,7 @@ its page or the server."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -44,7 +45,12 @@ def sandbox_url() -> Iterator[str]:
 def open_console(served: Served, origin: str | None = None) -> ClientConnection:
     """Connect as the page does (its websocket, with the page's origin)."""
     ws_url = served.url.replace("http://", "ws://") + "/ws?width=120&height=30"
-    return connect(ws_url, origin=origin or served.url, open_timeout=10)  # type: ignore[arg-type]
+    return connect(
+        ws_url,
+        origin=origin or served.url,  # type: ignore[arg-type]
+        open_timeout=10,
+        proxy=None,  # loopback: never through a proxy the environment names
+    )
 
 
 def read_screen_until(socket: ClientConnection, text: str, timeout: float = 30) -> str:
@@ -70,7 +76,7 @@ def test_the_key_reaches_the_console_only_through_its_environment(
     args = ("--server", sandbox_url, "--subaccount", SUBACCOUNT, "--api-key", KEY)
     with serve(*args, "--data-dir", str(tmp_path)) as served, open_console(served) as socket:
         stream = read_screen_until(socket, f"key ••••••{KEY[-6:]}")
-        page = httpx.get(served.url + "/", timeout=10)
+        page = httpx.get(served.url + "/", timeout=10, trust_env=False)
         (console,), sandboxes = consoles_and_sandboxes(served.pid)
         argv, env = command_line(console), environment(console)
     assert sandboxes == set(), "--server: no embedded sandbox"
@@ -85,13 +91,15 @@ def test_a_page_addressed_to_another_name_or_another_sites_script_is_refused(
     tmp_path: Path,
 ) -> None:
     with serve("--data-dir", str(tmp_path)) as served:
-        rebound = httpx.get(served.url + "/", headers={"Host": "attacker.example:80"})
+        rebound = httpx.get(
+            served.url + "/", headers={"Host": "attacker.example:80"}, trust_env=False
+        )
         assert rebound.status_code == 421
         with pytest.raises(InvalidStatus) as refused:
             open_console(served, origin="http://attacker.example")
         assert refused.value.response.status_code == 403
         assert consoles_and_sandboxes(served.pid) == (set(), set()), "nothing was started"
-        own = httpx.get(served.url.replace("127.0.0.1", "localhost") + "/")
+        own = httpx.get(served.url.replace("127.0.0.1", "localhost") + "/", trust_env=False)
         assert own.status_code == 200
         assert "fonts.googleapis" not in own.text
 
@@ -148,3 +156,19 @@ def test_tabs_beyond_the_limit_are_refused_until_one_closes(
         wait_until_gone({console}, timeout=20)
         with open_console(served) as again:
             read_screen_until(again, "••••••")
+
+
+def test_a_port_in_use_is_said_plainly() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "console", "serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in result.stderr
+    assert "Traceback" not in result.stderr
