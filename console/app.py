@@ -1,6 +1,6 @@
-"""AgentConsole: the Textual app. It owns the long-lived services (the session and its API
-client, the live event stream, the delivery tracker and the history); screens only compose
-widgets and react.
+"""AgentConsole: the Textual app. It owns the long-lived services — the session and its API
+client, the live event stream, the history, the console core (`app.core`) — runs their
+workers, and wires the core to Signals; screens only compose widgets and react.
 
 Widgets never do I/O; workers never touch widgets; messages carry results; the App owns
 long-lived services and the websocket worker.
@@ -9,11 +9,9 @@ long-lived services and the websocket worker.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
+import threading
 import time
-from collections.abc import Iterable
-from datetime import datetime
-from pathlib import Path
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -25,61 +23,39 @@ from textual.screen import Screen
 from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
+from console.api.session import ConnectError, Session, connect
 from console.config import Settings
-from console.connection import ConnectionInfo
-from console.inbound import InboundMessage, parse_inbound
-from console.live.events import Event, GapNotice, MessageTimeline, Receipt, receipt_from_event
+from console.core.model import Changes
+from console.core.service import ConsoleCore
 from console.messages import (
     ConnectFailed,
+    EventsMissed,
+    EventsReceived,
     HistoryOpened,
     HistoryUnavailable,
     HistoryWriteFailed,
     SessionStarted,
-    StreamChanged,
+    StreamStateChanged,
 )
 from console.paths import styles_path
-from console.screens.feed import FeedScreen
-from console.screens.home import HomeScreen
-from console.screens.inbox import InboxScreen
-from console.screens.rooms import RoomsScreen
-from console.sections import SECTIONS
-from console.session import ConnectError, Session, connect
-from console.tracker import DeliveryTracker
+from console.ui.clipboard import Clipboard, Copied
+from console.ui.sections import SECTIONS
+from console.ui.state import (
+    ConnectionInfo,
+    EventsState,
+    EventsStatus,
+    HistoryState,
+    HistoryStatus,
+    LoginState,
+)
 from console.ui.text import clean
 
 if TYPE_CHECKING:
-    from console.api.models import SmsAccepted
-    from console.live.stream import EventStream, StreamState
+    from console.core.sending import SmsSender
+    from console.live.stream import EventStream
     from console.store import History
 
-
-def _compose_screen() -> Screen[None]:
-    """The composer pulls in TextArea and friends: import it when first opened."""
-    from console.screens.compose import ComposeScreen
-
-    return ComposeScreen()
-
-
-GAP_LABEL_SECONDS = 60.0
-
-
-def _readable_time(value: str | None) -> str | None:
-    """8x8's ISO timestamp, or None when it is missing or not a time we can read."""
-    if not value:
-        return None
-    try:
-        datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return value
-
-
-def _tilde(path: Path) -> str:
-    """A path as the agent would type it: the home folder as ~."""
-    try:
-        return "~/" + str(Path(path).resolve().relative_to(Path.home().resolve()))
-    except ValueError:
-        return str(path)
+Connector = Callable[[Settings], Awaitable[Session]]
 
 
 class AgentConsole(App[None]):
@@ -87,13 +63,7 @@ class AgentConsole(App[None]):
 
     TITLE = "agent-console"
     CSS_PATH = styles_path("base.tcss")
-    MODES: ClassVar = {
-        "home": HomeScreen,
-        "rooms": RoomsScreen,
-        "inbox": InboxScreen,
-        "feed": FeedScreen,
-        "compose": _compose_screen,
-    }
+    MODES: ClassVar = {section.mode: section.make_screen for section in SECTIONS}
     DEFAULT_MODE = "home"
     BINDINGS: ClassVar[list[BindingType]] = [
         *(
@@ -106,25 +76,44 @@ class AgentConsole(App[None]):
             )
             for section in SECTIONS
         ),
-        Binding("ctrl+r", "reconnect", "Reconnect", id="reconnect", show=False),
+        Binding(
+            "ctrl+r",
+            "reconnect",
+            "Reconnect",
+            id="reconnect",
+            show=False,
+            tooltip="Try logging in again after a failure.",
+        ),
     ]
 
     connection: reactive[ConnectionInfo] = reactive(ConnectionInfo)
-    history_status: reactive[str] = reactive("opening…")
+    history_status: reactive[HistoryStatus] = reactive(HistoryStatus)
 
-    def __init__(self, settings: Settings, *, connector=connect) -> None:
+    def __init__(self, settings: Settings, *, connector: Connector = connect) -> None:
         super().__init__()
         self.settings = settings
         self._connector = connector
         self.session: Session | None = None
         self.stream: EventStream | None = None
         self.history: History | None = None
+        self.sender: SmsSender | None = None
         self._history_settled = False
-        self._gap_shown_at = 0.0
-        self.deliveries = DeliveryTracker()
-        self.delivery_changed: Signal[Receipt] = Signal(self, "delivery-changed")
-        self.inbound_received: Signal[InboundMessage] = Signal(self, "inbound-received")
+        self._history_closing: threading.Thread | None = None
+        self.core_changed: Signal[Changes] = Signal(self, "core-changed")
         self.history_ready: Signal[History] = Signal(self, "history-ready")
+        self.core = ConsoleCore(on_change=self.core_changed.publish)
+        self.copier = Clipboard(super().copy_to_clipboard, secrets=self._secrets)
+
+    def on_mount(self) -> None:
+        if self.settings.keymap:
+            self.set_keymap(dict(self.settings.keymap))
+
+    async def on_ready(self) -> None:
+        """Open the history and log in only after the first frame: the console shows at once."""
+        self.open_history()
+        await self.action_reconnect()
+
+    # -- text from outside and the clipboard --------------------------------------------
 
     def notify(
         self,
@@ -145,35 +134,68 @@ class AgentConsole(App[None]):
             markup=False,
         )
 
-    def on_mount(self) -> None:
-        if self.settings.keymap:
-            self.set_keymap(dict(self.settings.keymap))
+    def _secrets(self) -> Iterable[str]:
+        if self.settings.api_key:
+            yield self.settings.api_key
+        if self.session is not None and self.session.sandbox is not None:
+            yield self.session.sandbox.api_key
 
-    async def on_ready(self) -> None:
-        """Open the history and log in only after the first frame: the console shows at once."""
-        self.open_history()
-        await self.action_reconnect()
+    def copy_to_clipboard(self, text: str) -> None:
+        """Every copy (ours and Textual's own, e.g. a selection) goes through the one
+        clipboard: OSC 52, the local clipboard when there is one, never the API key."""
+        if self.copier.copy(text) is Copied.TERMINAL:
+            self._copy_locally(text)
 
-    async def _tear_down(self) -> None:
-        """Drop the session and its event stream (before logging in again)."""
+    def copy_text(self, text: str, what: str) -> None:
+        """Copy `text` and say what was copied (e.g. "the umid …")."""
+        outcome = self.copier.copy(text)
+        if outcome is Copied.REFUSED:
+            self.notify("It holds the API key: nothing was copied.", severity="warning")
+        elif outcome is Copied.TERMINAL:
+            self._copy_locally(text)
+            self.notify(f"Copied {what}.", title="Clipboard")
+
+    @work(group="clipboard", thread=True, exit_on_error=False, description="Copying")
+    def _copy_locally(self, text: str) -> None:
+        self.copier.copy_local(text)  # pyperclip runs a helper process: never on the UI loop
+
+    # -- quitting: the terminal back first ----------------------------------------------
+
+    async def action_quit(self) -> None:
+        """Quit without holding the agent: the history's last flush and the sandbox's exit
+        run while Textual restores the terminal."""
+        self._start_closing()
+        self.exit()
+
+    def _start_closing(self) -> None:
+        """Stop what runs beside the UI, without waiting for any of it (idempotent)."""
+        if self._history_closing is not None:
+            return
         self.workers.cancel_group(self, "events")
-        self.workers.cancel_group(self, "sandbox-watch")
         if self.stream is not None:
-            stream, self.stream = self.stream, None
-            await stream.close()
-        if self.session is not None:
-            session, self.session = self.session, None
-            await session.close()
+            self.stream.abort()
+        if self.session is not None and self.session.sandbox is not None:
+            self.session.sandbox.terminate()  # it exits on its own; nobody waits for it
+        history, self.history = self.history, None
+        self.core.attach_history(None)
+        self._history_closing = threading.Thread(
+            target=history.close if history is not None else (lambda: None),
+            name="history-close",
+        )
+        self._history_closing.start()  # not a daemon: the interpreter waits for the flush at exit
+
+    def wait_closed(self, timeout: float | None = None) -> bool:
+        """Wait for the history's final flush (after the app has exited); True when done."""
+        if self._history_closing is None:
+            return True
+        self._history_closing.join(timeout)
+        return not self._history_closing.is_alive()
 
     async def on_unmount(self) -> None:
-        if self.stream is not None:
-            await self.stream.close()
-        if self.session is not None:
-            await self.session.close()
-            self.session = None
-        if self.history is not None:
-            history, self.history = self.history, None
-            await asyncio.to_thread(history.close)
+        self._start_closing()
+        session, self.session = self.session, None
+        if session is not None:
+            await session.close(wait=False)
 
     # -- history -----------------------------------------------------------------------
 
@@ -200,20 +222,23 @@ class AgentConsole(App[None]):
 
     @on(HistoryOpened)
     def _history_opened(self, message: HistoryOpened) -> None:
-        self.history = message.history
+        history = message.history
+        if self._history_closing is not None:  # opened while quitting: close it again
+            threading.Thread(target=history.close, name="history-close").start()
+            return
+        self.history = history
+        self.core.attach_history(history)
         self._history_settled = True
-        self.history_status = f"saved in {_tilde(message.history.data_dir)}"
-        for notice in message.history.notices:
+        self.history_status = HistoryStatus(HistoryState.SAVED, folder=history.data_dir)
+        for notice in history.notices:
             self.notify(notice, title="History", severity="warning", timeout=15)
-        if self.session is not None:
-            self._record_login(self.session)
-        self.history_ready.publish(message.history)
+        self.history_ready.publish(history)
         self._maybe_follow_events()
 
     @on(HistoryUnavailable)
     def _history_unavailable(self, message: HistoryUnavailable) -> None:
         self._history_settled = True
-        self.history_status = "not saved — " + message.reason
+        self.history_status = HistoryStatus(HistoryState.NOT_SAVED, reason=message.reason)
         self.notify(
             message.reason + " This console runs without saving its history.",
             title="History not saved",
@@ -224,9 +249,11 @@ class AgentConsole(App[None]):
 
     @on(HistoryWriteFailed)
     def _history_write_failed(self, message: HistoryWriteFailed) -> None:
-        if self.history_status.startswith("not saving"):
+        if self.history_status.state is HistoryState.NOT_SAVING:
             return
-        self.history_status = f"not saving — {message.reason}"
+        self.history_status = HistoryStatus(
+            HistoryState.NOT_SAVING, folder=self.history_status.folder, reason=message.reason
+        )
         self.notify(
             f"The history could not be written: {message.reason}. It is kept in memory and "
             "saved again as soon as the disk allows.",
@@ -235,17 +262,25 @@ class AgentConsole(App[None]):
             timeout=20,
         )
 
-    def _record_login(self, session: Session) -> None:
-        if self.history is not None:
-            self.history.record_login(session.subaccount, session.target, session.key_tail)
-
     # -- login -------------------------------------------------------------------------
+
+    async def _tear_down(self) -> None:
+        """Drop the session and its event stream (before logging in again)."""
+        self.workers.cancel_group(self, "events")
+        self.workers.cancel_group(self, "sandbox-watch")
+        self.sender = None
+        if self.stream is not None:
+            stream, self.stream = self.stream, None
+            await stream.close()
+        if self.session is not None:
+            session, self.session = self.session, None
+            await session.close()
 
     async def action_reconnect(self) -> None:
         """(Re)start the login; the header shows progress instead of a frozen state."""
-        if self.connection.state == "connecting" and self.connection.detail:
+        if self.connection.state is LoginState.CONNECTING and self.connection.detail:
             return  # a login is under way: a second one would start a second sandbox
-        if self.connection.state == "connected" and self.session is not None:
+        if self.connection.connected and self.session is not None:
             return
         await self._tear_down()
         detail = (
@@ -253,7 +288,7 @@ class AgentConsole(App[None]):
             if self.settings.embedded_sandbox
             else f"connecting to {self.settings.mode_label}…"
         )
-        self.connection = ConnectionInfo(state="connecting", detail=detail)
+        self.connection = ConnectionInfo(LoginState.CONNECTING, detail=detail)
         self.start_session()
 
     @work(group="session", exclusive=True, exit_on_error=False, description="Logging in")
@@ -267,19 +302,29 @@ class AgentConsole(App[None]):
 
     @on(SessionStarted)
     async def _session_started(self, message: SessionStarted) -> None:
+        from console.core.sending import SmsSender
+
         if self.session is not None:
             await self.session.close()
         session = self.session = message.session
+        if self._history_closing is not None:  # logged in while quitting
+            await session.close(wait=False)
+            return
+        self.sender = SmsSender(session.client, self.core)
+        self.core.follow(session.resume_key)
+        self.core.logged_in(session.subaccount, session.target, session.key_tail)
         self.connection = ConnectionInfo(
-            state="connected",
+            LoginState.CONNECTED,
             target=session.target,
             subaccount=session.subaccount,
             masked_key=session.masked_key,
-            events="connecting" if session.events_url else "off",
-            events_detail="" if session.events_url else session.events_note,
             server_url=session.server_url or "",
+            events=(
+                EventsStatus(EventsState.CONNECTING)
+                if session.events_url
+                else EventsStatus(EventsState.OFF, note=session.events_note)
+            ),
         )
-        self._record_login(session)
         self._maybe_follow_events()
         if session.sandbox is not None:
             self.watch_sandbox(session.sandbox.process)
@@ -294,11 +339,13 @@ class AgentConsole(App[None]):
 
     @on(ConnectFailed)
     async def _connect_failed(self, message: ConnectFailed) -> None:
+        if self._history_closing is not None:
+            return
         await self._tear_down()
-        self.connection = ConnectionInfo(state="failed", detail=message.reason)
+        self.connection = ConnectionInfo(LoginState.FAILED, detail=message.reason)
         self.notify(message.reason, title="Not connected", severity="error", timeout=10)
 
-    # -- live events: the App owns the one websocket -----------------------------------
+    # -- live events: the App owns the one websocket; the core applies what it brings ---
 
     def _maybe_follow_events(self) -> None:
         """Start the stream once logged in and once the history (the resume point) is known."""
@@ -306,25 +353,38 @@ class AgentConsole(App[None]):
         if session is None or not self._history_settled or self.stream is not None:
             return
         if session.events_url and session.events_token:
-            self.follow_events(session.events_url, session.events_token, self._resume_seq())
-
-    def _resume_seq(self) -> int | None:
-        """Where to resume. The embedded sandbox is a new world each run: everything from its
-        start (nothing emitted before the websocket connected is lost). A relay: the saved
-        resume point, or live only on a first connection."""
-        if self.session is not None and self.session.sandbox is not None:
-            return 0
-        if self.session is None or self.history is None or not self.session.events_url:
-            return None
-        return self.history.resume_point(self.session.events_url) or None
+            # The embedded sandbox is a new world each run: everything from its start.
+            since = 0 if session.sandbox is not None else self.core.resume_point()
+            self.follow_events(session.events_url, session.events_token, since)
 
     @work(group="events", exclusive=True, exit_on_error=False, description="Live events")
     async def follow_events(self, url: str, token: str, since: int | None) -> None:
-        from console.live.stream import EventStream
+        from console.live.stream import EventBatch, EventStream, StreamState
 
         self.stream = stream = EventStream(url, token, since=since)
         async for item in stream.batches():
-            self.post_message(StreamChanged(item))
+            if isinstance(item, EventBatch):
+                self.post_message(EventsReceived(item.events))
+            elif isinstance(item, StreamState):
+                self.post_message(StreamStateChanged(item))
+            else:
+                self.post_message(EventsMissed(item))
+
+    @on(EventsReceived)
+    def _events_received(self, message: EventsReceived) -> None:
+        self.core.apply_events(message.events)
+        events = self.connection.events.after_events(time.time())
+        if events != self.connection.events:
+            self.connection = self.connection.with_events(events)
+
+    @on(EventsMissed)
+    def _events_missed(self, message: EventsMissed) -> None:
+        self.core.apply_gap(message.notice)
+        self.notify(message.notice.message, title="Events may be missing", severity="warning")
+
+    @on(StreamStateChanged)
+    def _stream_state_changed(self, message: StreamStateChanged) -> None:
+        self.connection = self.connection.with_events(EventsStatus.from_stream(message.state))
 
     def _restart_events(self) -> None:
         self.stream = None
@@ -334,144 +394,26 @@ class AgentConsole(App[None]):
         if self.stream is not None:
             self.stream.reconnect()
 
-    @on(StreamChanged)
-    def _stream_changed(self, message: StreamChanged) -> None:
-        from console.live.stream import EventBatch, StreamState
-
-        item = message.item
-        if isinstance(item, EventBatch):
-            for event in item.events:
-                try:
-                    self._handle_event(event)
-                except Exception as error:  # one bad event must never stop the console
-                    self.log.error(f"event {event.seq} skipped: {type(error).__name__}: {error}")
-            self._save_resume_point(item.last_seq)
-            if self.connection.events.startswith("may be missing") and (
-                time.monotonic() - self._gap_shown_at > GAP_LABEL_SECONDS
-            ):
-                self.connection = dataclasses.replace(self.connection, events="live")
-        elif isinstance(item, StreamState):
-            self._show_stream_state(item)
-        elif isinstance(item, GapNotice):
-            self.notify(item.message, title="Events may be missing", severity="warning")
-            self._save_resume_point(max(item.resumes_at - 1, 0))
-
-    def _save_resume_point(self, seq: int) -> None:
-        """Per relay; never for the embedded sandbox, a new world each run."""
-        session = self.session
-        if self.history is None or session is None or session.sandbox is not None:
-            return
-        if session.events_url:
-            self.history.set_resume_point(session.events_url, seq)
-
-    def _handle_event(self, event: Event) -> None:
-        receipt = receipt_from_event(event)
-        if receipt is not None:
-            self._apply_receipt(receipt)
-            return
-        inbound = parse_inbound(event)
-        if inbound is not None:
-            self._record_inbound(inbound, event.received_at)
-
-    def _apply_receipt(self, receipt: Receipt) -> None:
-        changed = self.deliveries.apply(receipt)
-        if self.history is not None:
-            timestamp = _readable_time(receipt.provider_timestamp) or receipt.received_at
-            self.history.apply_receipt(
-                receipt.umid,
-                receipt.state,
-                timestamp,
-                receipt.received_at,
-                detail=receipt.detail,
-                error_code=receipt.error_code,
-                error_message=receipt.error_message,
-            )
-        if changed:
-            self.delivery_changed.publish(receipt)
-
-    def _record_inbound(self, inbound: InboundMessage, received_at: str) -> None:
-        if self.history is not None:
-            self.history.upsert_conversation(
-                inbound.conversation_id, inbound.channel, inbound.peer, inbound.name
-            )
-            self.history.record_message(
-                inbound.umid,
-                None,
-                inbound.channel,
-                "in",
-                inbound.peer,
-                inbound.text,
-                "received",
-                _readable_time(inbound.timestamp) or received_at,
-                conversation_id=inbound.conversation_id,
-            )
-        self.inbound_received.publish(inbound)
-
-    def _show_stream_state(self, state: StreamState) -> None:
-        if state.state == "gap":
-            self._gap_shown_at = time.monotonic()
-        if state.state == "live":
-            label = "live"
-        elif state.state == "reconnecting":
-            label = f"reconnecting (attempt {state.attempt})"
-        elif state.state == "gap":
-            label = f"may be missing since {state.at[11:19]} UTC"
-        else:
-            label = "connecting"
-        detail = (state.error or "") if state.state == "reconnecting" else ""
-        if self.connection.state == "connected":
-            self.connection = dataclasses.replace(
-                self.connection, events=label, events_detail=detail
-            )
-
-    # -- sends ---------------------------------------------------------------------------
-
-    def track_sent(
-        self, accepted: SmsAccepted, destination: str, text: str, batch_id: str | None = None
-    ) -> MessageTimeline:
-        """Record a send; returns its timeline (a receipt may already have moved it on)."""
-        receipt = self.deliveries.apply_sms_accepted(accepted)
-        timeline = self.deliveries.timeline(accepted.umid)
-        assert timeline is not None
-        if self.history is not None:
-            self.history.record_message(
-                accepted.umid,
-                accepted.client_message_id,
-                "sms",
-                "out",
-                destination,
-                text,
-                receipt.state,
-                receipt.received_at,
-                batch_id=batch_id,
-            )
-            if receipt.error_message:
-                self.history.apply_receipt(
-                    accepted.umid,
-                    receipt.state,
-                    receipt.received_at,
-                    receipt.received_at,
-                    error_message=receipt.error_message,
-                )
-        return timeline
-
     # -- errors and commands -------------------------------------------------------------
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
         """The one place where an unexpected worker error becomes a readable notice."""
+        from console.api.errors import ApiError
+
         worker = event.worker
         if event.state is not WorkerState.ERROR:
             return
         error = worker.error
-        readable = getattr(error, "readable", None) or f"{type(error).__name__}: {error}"
+        readable = (
+            error.readable if isinstance(error, ApiError) else f"{type(error).__name__}: {error}"
+        )
         self.notify(readable, title=f"{worker.description or worker.name} failed", severity="error")
         if worker.group == "session":
-            self.connection = ConnectionInfo(state="failed", detail=readable)
+            self.connection = ConnectionInfo(LoginState.FAILED, detail=readable)
         elif worker.group == "events":
             self.stream = None
-            if self.connection.state == "connected":
-                self.connection = dataclasses.replace(self.connection, events="stopped")
+            self.connection = self.connection.with_events(EventsStatus(EventsState.STOPPED))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         for section in SECTIONS:
@@ -481,9 +423,9 @@ class AgentConsole(App[None]):
                     section.summary,
                     lambda mode=section.mode: self.switch_mode(mode),
                 )
-        if self.connection.state == "failed":
+        if self.connection.state is LoginState.FAILED:
             yield SystemCommand("Reconnect", "Try logging in again", self.action_reconnect)
-        if self.connection.state == "connected" and self.connection.events == "stopped":
+        if self.connection.connected and self.connection.events.state is EventsState.STOPPED:
             yield SystemCommand(
                 "Restart live events", "Start the event stream again", self._restart_events
             )

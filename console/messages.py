@@ -1,4 +1,4 @@
-"""App-wide messages, named as past-tense facts."""
+"""App-wide messages, named as past-tense facts. Workers post them; the App handles them."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from console.session import Session
-
 if TYPE_CHECKING:
+    from console.api.session import Session
+    from console.live.events import Event, GapNotice
+    from console.live.state import StreamState
     from console.store import History
 
 
@@ -22,16 +23,34 @@ class SessionStarted(Message):
 
 @dataclass
 class ConnectFailed(Message):
-    """Logging in failed; `reason` is readable by an agent."""
+    """Logging in failed, or the embedded sandbox stopped; `reason` is readable by an agent."""
 
     reason: str
 
 
 @dataclass
-class StreamChanged(Message):
-    """The live event stream delivered a batch, a gap notice or a state change."""
+class EventsReceived(Message):
+    """The relay delivered new events (one websocket message: in seq order, never empty)."""
 
-    item: object
+    events: tuple[Event, ...]
+
+
+@dataclass
+class EventsMissed(Message):
+    """The relay could not replay some events: they may be missing."""
+
+    notice: GapNotice
+
+
+@dataclass
+class StreamStateChanged(Message):
+    """The event stream is connecting, live, reconnecting or past a gap. Only the newest
+    state matters: a burst of them still queued is shown once."""
+
+    state: StreamState
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, StreamStateChanged)
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -20,12 +21,13 @@ from textual.widgets import Input
 from console.app import AgentConsole
 from console.sandbox.app import SandboxConfig
 from console.sandbox.server import SandboxServer
-from console.testing import DEMO_KEY, DEMO_SUBACCOUNT, console_for
 from console.widgets.message_editor import MessageEditor
 from console.widgets.sent_table import SentTable
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "screenshots"
+sys.path.insert(0, str(ROOT / "tests" / "tui"))  # the same console factory as the TUI tests
+from tui_helpers import DEMO_KEY, DEMO_SUBACCOUNT, console_for  # noqa: E402
 
 Step = Callable[[AgentConsole, Pilot], Awaitable[None]]
 
@@ -68,9 +70,6 @@ async def compose_ucs2(app: AgentConsole, pilot: Pilot) -> None:
 
 SHOTS: dict[str, Step] = {
     "home": lambda app, pilot: pilot.pause(0.2),
-    "rooms": lambda app, pilot: open_mode(app, pilot, "f2", "rooms"),
-    "inbox": lambda app, pilot: open_mode(app, pilot, "f3", "inbox"),
-    "feed": lambda app, pilot: open_mode(app, pilot, "f4", "feed"),
     "compose": compose_ucs2,
 }
 

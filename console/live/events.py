@@ -359,7 +359,8 @@ ReceiptSource = Literal["webhook", "api"]
 
 @dataclass(frozen=True)
 class Receipt:
-    """One raw status observation for a message: a webhook receipt or the send response."""
+    """One raw status observation for a message: a webhook receipt, or the send response
+    (source ``"api"``, built by ``console.core.tracker.Accepted.receipt``)."""
 
     umid: str
     state: str
@@ -423,41 +424,6 @@ class Receipt:
             seq=seq,
             source="webhook",
             raw=payload,
-        )
-
-    @classmethod
-    def from_send_response(
-        cls, namespace: str, body: Mapping[str, Any], received_at: str
-    ) -> Receipt:
-        """The status in a send response, as a receipt (source ``"api"``).
-
-        SMS says ``status {code: QUEUED|REJECTED, description}``; Chat Apps says
-        ``status {state: queued, timestamp}``. Raises FrameError without a umid or status.
-        """
-        umid = body.get("umid")
-        if not isinstance(umid, str) or not umid:
-            raise FrameError("the send response has no 'umid'")
-        status = body.get("status")
-        if not isinstance(status, Mapping):
-            raise FrameError("the send response has no 'status' object")
-        state = status.get("state", status.get("code"))
-        if not isinstance(state, str) or not state.strip():
-            raise FrameError("the send response status has no state or code")
-        state = normalize_state(state)
-        description = _optional_str(status.get("description"))
-        return cls(
-            umid=umid,
-            state=state,
-            namespace=namespace,
-            received_at=received_at,
-            provider_timestamp=_optional_str(status.get("timestamp")),
-            detail=_optional_str(status.get("detail")),
-            error_code=_optional_int(status.get("errorCode")),
-            error_message=description if state in ("rejected", "failed") else None,
-            channel="sms" if namespace.lower() == "sms" else None,
-            client_message_id=_optional_str(body.get("clientMessageId")),
-            source="api",
-            raw=body,
         )
 
     @property

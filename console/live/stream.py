@@ -18,8 +18,8 @@ Behaviour:
 - Connects with ``Authorization: Bearer <token>`` and ``?since=<last seq handled>`` once it
   knows one (``since`` argument, the first heartbeat, or the last event it handed over).
 - Drops every event with ``seq <= last_seq`` (a replay overlapping what was handled).
-- A ``gap`` frame becomes a :class:`GapNotice` followed by ``StreamState("gap")``; the stream
-  then continues from ``resumes_at``. A hole the relay did not announce is reported the same.
+- A ``gap`` frame becomes a :class:`GapNotice` followed by a ``StreamPhase.GAP`` state; the
+  stream then continues from ``resumes_at``. A hole the relay did not announce is reported the same.
 - A dead peer is detected when nothing (event, heartbeat) arrives for ``heartbeat_timeout``
   seconds (the relay sends a heartbeat every 15 s when idle); websockets' own ping/pong
   runs too. Then it reconnects.
@@ -39,8 +39,7 @@ import asyncio
 import contextlib
 import random
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -51,31 +50,9 @@ from websockets.exceptions import (
     InvalidURI,
 )
 
-from console.live.events import Event, FrameError, GapNotice, Heartbeat, parse_message, utc_iso
+from console.live.events import Event, FrameError, GapNotice, Heartbeat, parse_message
+from console.live.state import StreamPhase, StreamState
 from console.net import is_loopback_url
-
-StateName = Literal["connecting", "live", "reconnecting", "gap"]
-
-
-@dataclass(frozen=True)
-class StreamState:
-    """A change in the connection's state, for the header.
-
-    - ``connecting``: the first attempt is under way.
-    - ``live``: connected, frames arriving.
-    - ``reconnecting``: the connection failed or dropped; ``attempt`` (1, 2, ...) is the
-      next try, ``error`` says why, ``retry_in`` is the backoff delay in seconds.
-    - ``gap``: the relay could not replay everything; ``gap`` says which events.
-    ``at`` is when the state began (ISO UTC).
-    """
-
-    state: StateName
-    attempt: int = 0
-    error: str | None = None
-    retry_in: float | None = None
-    gap: GapNotice | None = None
-    last_seq: int | None = None
-    at: str = field(default_factory=utc_iso)
 
 
 @dataclass(frozen=True)
@@ -191,14 +168,23 @@ class EventStream:
         return self._batched()
 
     async def close(self) -> None:
-        """Stop: the iteration ends after the current item."""
-        self._closed = True
-        if self._wake is not None:
-            self._wake.set()
-        ws = self._ws
+        """Stop: the iteration ends after the current item (the websocket closes politely)."""
+        ws = self._stop()
         if ws is not None:
             with contextlib.suppress(Exception):
                 await ws.close()
+
+    def abort(self) -> None:
+        """Stop now, without the websocket closing handshake (the console is quitting)."""
+        ws = self._stop()
+        if ws is not None:
+            ws.transport.abort()
+
+    def _stop(self) -> ClientConnection | None:
+        self._closed = True
+        if self._wake is not None:
+            self._wake.set()
+        return self._ws
 
     def reconnect(self) -> None:
         """Drop the current connection (or cut the backoff short) and reconnect now."""
@@ -245,7 +231,7 @@ class EventStream:
         attempt = 0
         try:
             if not self._closed:
-                yield self._set_state(StreamState("connecting", last_seq=self._last_seq))
+                yield self._set_state(StreamState(StreamPhase.CONNECTING, last_seq=self._last_seq))
             while not self._closed:
                 error: str = "connection closed"
                 try:
@@ -277,7 +263,9 @@ class EventStream:
                             if not live:
                                 live = True
                                 attempt = 0
-                                yield self._set_state(StreamState("live", last_seq=self._last_seq))
+                                yield self._set_state(
+                                    StreamState(StreamPhase.LIVE, last_seq=self._last_seq)
+                                )
                             for item in self._accept(frames):
                                 yield item
                 except (ConnectionClosed, InvalidHandshake, InvalidURI, OSError, FrameError) as exc:
@@ -292,7 +280,7 @@ class EventStream:
                 delay = self._rng.uniform(0, ceiling)
                 yield self._set_state(
                     StreamState(
-                        "reconnecting",
+                        StreamPhase.RECONNECTING,
                         attempt=attempt,
                         error=error,
                         retry_in=delay,
@@ -327,7 +315,9 @@ class EventStream:
             flush()
             self._last_seq = notice.resumes_at - 1
             out.append(notice)
-            out.append(self._set_state(StreamState("gap", gap=notice, last_seq=self._last_seq)))
+            out.append(
+                self._set_state(StreamState(StreamPhase.GAP, gap=notice, last_seq=self._last_seq))
+            )
 
         for frame in frames:
             if isinstance(frame, Event):

@@ -1,16 +1,15 @@
 """ComposeScreen: write an SMS with its encoding and segment count live, then send it to
-one number (single send) or many (batches of at most 10,000) and watch the statuses."""
+one number (single send) or many (batches: the sending service) and watch the statuses."""
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -18,8 +17,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, ProgressBar, Select, TextArea
 
-from console.api.limits import BATCH_LIMIT
-from console.delivery import status_label
+from console.app import AgentConsole
+from console.core.model import Changes
+from console.core.sending import SendFailed, SmsDraft
 from console.paths import styles_path
 from console.sms import (
     LOOKALIKES,
@@ -40,26 +40,9 @@ from console.widgets.session_bar import SessionBar
 from console.widgets.text_input import TextInput
 
 if TYPE_CHECKING:
-    from console.api.models import SmsAccepted
-    from console.app import AgentConsole
-    from console.live.events import Receipt
     from console.store import History
 
 ENCODING_CHOICES = [("Auto", "AUTO"), ("GSM-7", "GSM7"), ("UCS-2", "UCS2")]
-
-
-def _pair_results(
-    chunk: list[str], items: tuple[SmsAccepted, ...] | None
-) -> list[tuple[str, SmsAccepted]]:
-    """Each result with its number: by the destination 8x8 echoes, else by position."""
-    pairs: list[tuple[str, SmsAccepted]] = []
-    for index, accepted in enumerate(items or ()):
-        echoed = accepted.destination.lstrip("+")
-        number = f"+{echoed}" if echoed.isdigit() else None
-        if number is None and index < len(chunk):
-            number = chunk[index]
-        pairs.append((number or "?", accepted))
-    return pairs
 
 
 @lru_cache(maxsize=65_536)
@@ -71,17 +54,6 @@ def _checked(number: str, country: str | None) -> DestinationCheck:
 def new_reference() -> str:
     """A fresh clientMessageId, short enough to double as a clientBatchId (≤ 20)."""
     return f"ac-{uuid.uuid4().hex[:12]}"
-
-
-@dataclass
-class SendPlan:
-    """What the form says to send, once every field checks out."""
-
-    source: str | None
-    destinations: list[str]
-    text: str
-    reference: str
-    encoding: str
 
 
 @dataclass
@@ -99,26 +71,43 @@ class ComposeScreen(Screen[None]):
 
     CSS_PATH = styles_path("compose.tcss")
     BINDINGS = [
-        Binding("ctrl+j,alt+enter", "send", "Send", id="compose.send", priority=True),
-        Binding("ctrl+l", "lookalikes", "GSM-7 lookalikes", id="compose.lookalikes"),
-        Binding("ctrl+n", "new_reference", "New ref", id="compose.new_reference"),
+        Binding(
+            "ctrl+j,alt+enter",
+            "send",
+            "Send",
+            id="compose.send",
+            priority=True,
+            tooltip="Send the message to every number in To.",
+        ),
+        Binding(
+            "ctrl+l",
+            "lookalikes",
+            "GSM-7 lookalikes",
+            id="compose.lookalikes",
+            tooltip="Preview replacing UCS-2 characters with GSM-7 lookalikes, then apply.",
+        ),
+        Binding(
+            "ctrl+n",
+            "new_reference",
+            "New ref",
+            id="compose.new_reference",
+            tooltip="A new reference (clientMessageId): the next send is a new message.",
+        ),
     ]
 
-    @dataclass
-    class Sent(Message):
-        """Some messages were accepted (or refused per item) by 8x8."""
-
-        results: list[tuple[str, SmsAccepted]]
-        text: str
-        batch_id: str | None = None
+    app = getters.app(AgentConsole)
 
     @dataclass
     class Progressed(Message):
+        """A request was answered: `done` of `total` numbers sent."""
+
         done: int
         total: int
 
     @dataclass
     class Failed(Message):
+        """Sending stopped: `reason` is readable; `unsent` numbers were not sent."""
+
         reason: str
         unsent: list[str]
         sent: int
@@ -127,10 +116,6 @@ class ComposeScreen(Screen[None]):
         super().__init__()
         self.analysis: SmsAnalysis = analyze("")
         self.sending = False
-
-    @property
-    def console(self) -> AgentConsole:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield SessionBar("Compose")
@@ -170,10 +155,10 @@ class ComposeScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#message", MessageEditor).border_title = "Message"
-        self.console.delivery_changed.subscribe(self, self._delivery_changed)
-        self.console.history_ready.subscribe(self, self._show_recent)
-        if self.console.history is not None:
-            self._show_recent(self.console.history)
+        self.app.core_changed.subscribe(self, self._core_changed)
+        self.app.history_ready.subscribe(self, self._show_recent)
+        if self.app.history is not None:
+            self._show_recent(self.app.history)
         self.query_one("#to", Input).focus()
         self.query_one("#send-progress", ProgressBar).display = False
         self._refresh_meter()
@@ -284,21 +269,20 @@ class ComposeScreen(Screen[None]):
         if self.sending:
             self.notify("Still sending the previous message.", severity="warning")
             return
-        plan = self._plan()
-        if plan is None:
+        draft = self._draft()
+        if draft is None:
             return
-        session = self.console.session
-        if session is None:
+        if self.app.sender is None:
             self.notify("Not connected yet: nothing was sent.", severity="error")
             return
         self.sending = True
-        self._set_status(f"Sending to {len(plan.destinations):,}…")
+        self._set_status(f"Sending to {len(draft.destinations):,}…")
         progress = self.query_one("#send-progress", ProgressBar)
-        progress.display = len(plan.destinations) > 1
-        progress.update(total=len(plan.destinations), progress=0)
-        self.send_plan(plan)
+        progress.display = len(draft.destinations) > 1
+        progress.update(total=len(draft.destinations), progress=0)
+        self.send_draft(draft)
 
-    def _plan(self) -> SendPlan | None:
+    def _draft(self) -> SmsDraft | None:
         """Validate every field; show each problem at its field; None if anything is wrong."""
         problems = FieldProblems()
         if not self._check_sender():
@@ -328,7 +312,7 @@ class ComposeScreen(Screen[None]):
         raw_sender = self.query_one("#from", Input).value.strip()
         sender = classify_sender(raw_sender).value if raw_sender else None
         assert destinations is not None
-        return SendPlan(sender, destinations, text, reference, self.encoding)
+        return SmsDraft(tuple(destinations), text, reference, sender, self.encoding)
 
     def _set_status(self, text: str, *, error: bool = False) -> None:
         label = self.query_one("#send-status", Label)
@@ -338,73 +322,18 @@ class ComposeScreen(Screen[None]):
     # -- sending (worker: network only, results as messages) ----------------------------
 
     @work(group="send-sms", exit_on_error=False, description="Sending SMS")
-    async def send_plan(self, plan: SendPlan) -> None:
-        from console.api.errors import ApiError
-        from console.api.models import SmsMessage
-
-        session = self.console.session
-        assert session is not None
-        client = session.client
-        sent = 0
-        try:
-            if len(plan.destinations) == 1:
-                message = SmsMessage(
-                    destination=plan.destinations[0],
-                    text=plan.text,
-                    source=plan.source,
-                    client_message_id=plan.reference,
-                    encoding=plan.encoding,
-                )
-                accepted = await client.send_sms(message)
-                self.post_message(self.Sent([(plan.destinations[0], accepted)], plan.text))
-                sent = 1
-            else:
-                total = len(plan.destinations)
-                for start in range(0, total, BATCH_LIMIT):
-                    chunk = plan.destinations[start : start + BATCH_LIMIT]
-                    messages = [
-                        SmsMessage(
-                            destination=number,
-                            text=plan.text,
-                            source=plan.source,
-                            client_message_id=f"{plan.reference}-{start + i + 1}",
-                            encoding=plan.encoding,
-                        )
-                        for i, number in enumerate(chunk)
-                    ]
-                    batch_id = plan.reference if total <= BATCH_LIMIT else None
-                    result = await client.send_sms_batch(
-                        messages=messages, client_batch_id=batch_id, include_messages=True
-                    )
-                    self.post_message(
-                        self.Sent(_pair_results(chunk, result.messages), plan.text, result.batch_id)
-                    )
-                    sent += len(chunk)
-                    self.post_message(self.Progressed(sent, total))
-        except ApiError as error:
-            self.post_message(self.Failed(error.readable, plan.destinations[sent:], sent))
+    async def send_draft(self, draft: SmsDraft) -> None:
+        """The sending service records every answer in the core (rows arrive through the
+        core's Signal); this worker only reports progress, or the one failure."""
+        sender = self.app.sender
+        if sender is None:
+            self.post_message(self.Failed("not connected", list(draft.destinations), 0))
             return
-        except Exception as error:  # never leave the composer stuck in "sending"
-            reason = f"unexpected error: {type(error).__name__}: {error}"
-            self.post_message(self.Failed(reason, plan.destinations[sent:], sent))
-            raise
-        self.post_message(self.Progressed(len(plan.destinations), len(plan.destinations)))
-
-    @on(Sent)
-    def _sent(self, message: Sent) -> None:
-        now = datetime.now(UTC)
-        rows: list[tuple[str, str, datetime, str]] = []
-        for destination, accepted in message.results:
-            timeline = self.console.track_sent(
-                accepted, destination, message.text, batch_id=message.batch_id
-            )
-            current = timeline.current
-            assert current is not None
-            label = status_label(
-                current.state, error_code=current.error_code, error_message=current.error_message
-            )
-            rows.append((accepted.umid, destination, now, label))
-        self.query_one("#sent", SentTable).add_sent(rows)
+        try:
+            async for progress in sender.send(draft):
+                self.post_message(self.Progressed(progress.done, progress.total))
+        except SendFailed as failure:
+            self.post_message(self.Failed(failure.reason, list(failure.unsent), failure.sent))
 
     @on(Progressed)
     def _progressed(self, message: Progressed) -> None:
@@ -414,7 +343,7 @@ class ComposeScreen(Screen[None]):
             progress.display = False
             self.sending = False
             noun = "message" if message.total == 1 else "messages"
-            session = self.console.session
+            session = self.app.session
             if session is not None and session.events_url:
                 follow = "statuses update below."
             else:
@@ -440,28 +369,15 @@ class ComposeScreen(Screen[None]):
             self._set_status(f"✗ Not sent: {message.reason}", error=True)
         self.notify(message.reason, title="SMS not sent", severity="error")
 
-    def _show_recent(self, history: History) -> None:
+    def _show_recent(self, _history: History) -> None:
         """Recent sends from the history: the console opens where the agent left off."""
-        sent = history.recent_messages(SentTable.MAX_ROWS, channel="sms")
-        rows: list[tuple[str, str, datetime, str]] = []
-        for record in sorted(
-            (m for m in sent if m.direction == "out" and m.umid), key=lambda m: m.created_at
-        ):
-            assert record.umid is not None
-            error_code = record.error_code if isinstance(record.error_code, int) else None
-            label = status_label(
-                record.status, error_code=error_code, error_message=record.error_message
-            )
-            rows.append(
-                (record.umid, record.peer, datetime.fromtimestamp(record.created_at, UTC), label)
-            )
-        self.query_one("#sent", SentTable).add_sent(rows)
+        self.query_one("#sent", SentTable).add_sent(self.app.core.recent_sent(SentTable.MAX_ROWS))
 
-    def _delivery_changed(self, receipt: Receipt) -> None:
-        """A receipt moved a message forward (the App's signal)."""
-        self.query_one("#sent", SentTable).set_status(
-            receipt.umid,
-            receipt.state,
-            error_code=receipt.error_code,
-            error_message=receipt.error_message,
-        )
+    def _core_changed(self, changes: Changes) -> None:
+        """Messages sent (from here or elsewhere) and deliveries that moved (the core's
+        Signal): one batch of rows and status updates per change."""
+        table = self.query_one("#sent", SentTable)
+        if changes.sent:
+            table.add_sent(row for row in changes.sent if row.channel == "sms")
+        if changes.deliveries:
+            table.show_deliveries(changes.deliveries)

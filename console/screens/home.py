@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
+from textual import getters
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from console.connection import ConnectionInfo
+from console.app import AgentConsole
 from console.paths import styles_path
-from console.sections import SECTIONS
+from console.ui.sections import SECTIONS
+from console.ui.state import ConnectionInfo, HistoryStatus, LoginState
 from console.ui.text import clean
 from console.widgets.session_bar import SessionBar
 
@@ -21,6 +23,9 @@ class HomeScreen(Screen[None]):
 
     CSS_PATH = styles_path("home.tcss")
 
+    app = getters.app(AgentConsole)
+    connection_card = getters.query_one("#connection-card", Static)
+
     def compose(self) -> ComposeResult:
         yield SessionBar("Home")
         with VerticalScroll(id="home-body"):
@@ -29,45 +34,44 @@ class HomeScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        card = self.query_one("#connection-card", Static)
-        card.border_title = "Connection"
+        self.connection_card.border_title = "Connection"
         self.query_one("#sections-card", Static).border_title = "Sections"
         self.watch(self.app, "connection", self._show_connection, init=True)
         self.watch(self.app, "history_status", self._history_changed, init=False)
 
-    def _history_changed(self, _status: str) -> None:
-        self._show_connection(self.app.connection)  # type: ignore[attr-defined]
+    def _history_changed(self, _status: HistoryStatus) -> None:
+        self._show_connection(self.app.connection)
 
     def _show_connection(self, info: ConnectionInfo) -> None:
-        rows = Text()
+        events = info.events.label
+        if info.events.detail:
+            events += f" — {info.events.detail}"
         labels = (
             ("Status", self._status(info)),
             ("Connected to", info.target or "—"),
             *((("Server", info.server_url),) if info.server_url else ()),
             ("Sub-account", info.subaccount or "—"),
             ("API key", info.masked_key or "—"),
-            (
-                "Live events",
-                info.events + (f" — {info.events_detail}" if info.events_detail else ""),
-            ),
-            ("History", getattr(self.app, "history_status", "")),
+            ("Live events", events),
+            ("History", self.app.history_status.label),
         )
+        rows = Text()
         for index, (label, value) in enumerate(labels):
             rows.append("\n" if index else "")
             rows.append(f"{label:<14}", style="bold")
             rows.append(clean(value))
-        if info.state == "failed":
+        if info.state is LoginState.FAILED:
             rows.append("\n\nPress ctrl+r to try again, or ctrl+q to quit.", style="italic")
-        self.query_one("#connection-card", Static).update(rows)
-        card = self.query_one("#connection-card", Static)
-        card.set_class(info.state == "failed", "-failed")
-        card.set_class(info.state == "connected", "-connected")
+        card = self.connection_card
+        card.update(rows)
+        card.set_class(info.state is LoginState.FAILED, "-failed")
+        card.set_class(info.state is LoginState.CONNECTED, "-connected")
 
     @staticmethod
     def _status(info: ConnectionInfo) -> str:
-        if info.state == "connected":
+        if info.state is LoginState.CONNECTED:
             return "● connected"
-        if info.state == "failed":
+        if info.state is LoginState.FAILED:
             return f"✗ not connected: {info.detail}"
         return f"◌ {info.detail or 'connecting…'}"
 
@@ -77,9 +81,7 @@ class HomeScreen(Screen[None]):
         table.add_column(style="bold", no_wrap=True)
         table.add_column(style="bold", no_wrap=True)
         table.add_column(ratio=1)
-        for section in SECTIONS[1:]:
-            about = Text(section.summary)
-            if section.status != "ready":
-                about.append(f"\n{section.status}", style="italic")
-            table.add_row(section.key.upper(), section.title, about)
+        for section in SECTIONS:
+            if section.mode != "home":
+                table.add_row(section.key.upper(), section.title, Text(section.summary))
         return table

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -32,7 +33,15 @@ class LookalikeDialog(ModalScreen[bool]):
     LookalikeDialog #lookalike-buttons { height: auto; align-horizontal: right; margin-top: 1; }
     LookalikeDialog Button { margin-left: 1; }
     """
-    BINDINGS = [Binding("escape", "dismiss(False)", "Cancel", id="lookalike.cancel")]
+    BINDINGS = [
+        Binding(
+            "escape",
+            "dismiss(False)",
+            "Cancel",
+            id="lookalike.cancel",
+            tooltip="Close without changing the message.",
+        )
+    ]
 
     def __init__(
         self, changes: list[tuple[str, str, int]], before: SmsAnalysis, after: SmsAnalysis
@@ -66,5 +75,10 @@ class LookalikeDialog(ModalScreen[bool]):
         # Enter presses the focused button: Apply, unless the agent moves to Cancel.
         self.query_one("#apply", Button).focus()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "apply")
+    @on(Button.Pressed, "#apply")
+    def _apply(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(False)

@@ -1,20 +1,36 @@
-"""SentTable: the messages sent from this screen, one row per umid, status moving forward."""
+"""SentTable: messages sent, one row per umid, status moving forward; `c` copies a umid."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
+from rich.text import Text
+from textual import getters
+from textual.binding import Binding
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
-from console.delivery import status_label
+from console.app import AgentConsole
+from console.core.model import Delivery, Outbound
 from console.ui.text import plain_text
 
 
-class SentTable(DataTable[str]):
-    """Recent sends; `set_status` updates a row in place (rows are keyed by umid)."""
+class SentTable(DataTable[Text]):
+    """Recent sends; rows are keyed by umid, so a delivery updates its row in place."""
 
     MAX_ROWS = 500
+    BINDINGS = [
+        Binding(
+            "c",
+            "copy_umid",
+            "Copy umid",
+            id="sent.copy_umid",
+            tooltip="Copy the selected message's umid (8x8's message id) to the clipboard.",
+        ),
+    ]
+
+    app = getters.app(AgentConsole)
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
@@ -24,10 +40,10 @@ class SentTable(DataTable[str]):
         self.add_column("Status", key="status", width=44)
         self.add_column("Sent", key="sent", width=8)
 
-    def add_sent(self, rows: list[tuple[str, str, datetime, str]]) -> None:
-        """Add (umid, destination, sent at, status) rows; only the newest MAX_ROWS are kept,
-        so a 10,000-number batch costs MAX_ROWS row inserts, not 10,000."""
-        fresh = [row for row in rows[-self.MAX_ROWS :] if row[0] not in self.rows]
+    def add_sent(self, rows: Iterable[Outbound]) -> None:
+        """Add messages; only the newest MAX_ROWS are kept, so a 10,000-number batch costs
+        MAX_ROWS row inserts, not 10,000."""
+        fresh = [row for row in list(rows)[-self.MAX_ROWS :] if row.umid not in self.rows]
         if not fresh:
             return
         with self.app.batch_update():
@@ -38,27 +54,42 @@ class SentTable(DataTable[str]):
                 else:
                     for key in list(self.rows)[:overflow]:
                         self.remove_row(key)
-            for umid, destination, sent_at, status in fresh:
+            for row in fresh:
                 self.add_row(
-                    plain_text(destination),
-                    plain_text(umid),
-                    plain_text(status),
-                    sent_at.astimezone().strftime("%H:%M:%S"),
-                    key=umid,
+                    plain_text(row.destination),
+                    plain_text(row.umid),
+                    plain_text(row.delivery.label),
+                    Text(datetime.fromtimestamp(row.sent_at).astimezone().strftime("%H:%M:%S")),
+                    key=row.umid,
                 )
             self.move_cursor(row=self.row_count - 1)
 
-    def set_status(
-        self,
-        umid: str,
-        state: str,
-        *,
-        error_code: int | None = None,
-        error_message: str | None = None,
-    ) -> bool:
-        label = status_label(state, error_code=error_code, error_message=error_message)
-        try:
-            self.update_cell(umid, "status", plain_text(label))
-        except (RowDoesNotExist, CellDoesNotExist, KeyError):
-            return False
-        return True
+    def show_deliveries(self, deliveries: Mapping[str, Delivery]) -> int:
+        """Update the rows of these messages (others are ignored); returns how many."""
+        shown = 0
+        if not deliveries or not self.row_count:
+            return shown
+        with self.app.batch_update():
+            for umid, delivery in deliveries.items():
+                if umid not in self.rows:
+                    continue
+                try:
+                    self.update_cell(umid, "status", plain_text(delivery.label))
+                except (RowDoesNotExist, CellDoesNotExist):
+                    continue
+                shown += 1
+        return shown
+
+    @property
+    def selected_umid(self) -> str | None:
+        if not self.row_count:
+            return None
+        row = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
+        return row.value
+
+    def action_copy_umid(self) -> None:
+        umid = self.selected_umid
+        if umid is None:
+            self.notify("No message selected: nothing was copied.", severity="warning")
+            return
+        self.app.copy_text(umid, f"the umid {umid}")

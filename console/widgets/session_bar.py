@@ -3,15 +3,43 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import getters
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from console.connection import ConnectionInfo
+from console.app import AgentConsole
+from console.ui.state import ConnectionInfo, EventsState, LoginState
 from console.ui.text import clean
 
 
+def describe(info: ConnectionInfo) -> str:
+    """One line, never relying on colour alone."""
+    if info.state is LoginState.FAILED:
+        return f"✗ not connected · {info.detail}"
+    if info.state is not LoginState.CONNECTED:
+        return f"◌ {info.detail or 'connecting…'}"
+    parts = [
+        f"● connected to {info.target}",
+        f"sub-account {info.subaccount}",
+        f"key {info.masked_key}",
+    ]
+    if info.events.state is not EventsState.OFF:
+        parts.append(f"events {info.events.label}")
+    return " · ".join(parts)
+
+
+def compact(info: ConnectionInfo) -> str:
+    """The same facts in fewer words, for narrow terminals."""
+    if info.state is not LoginState.CONNECTED:
+        return describe(info)
+    parts = [f"● {info.target}", info.subaccount, info.masked_key]
+    if info.events.state is not EventsState.OFF:
+        parts.append(f"events {info.events.label}")
+    return " · ".join(parts)
+
+
 class SessionBar(Widget):
-    """Shows the section title and the connection; reads the App's `connection` reactive."""
+    """Shows the section title and the connection; follows the App's `connection`."""
 
     DEFAULT_CSS = """
     SessionBar {
@@ -24,6 +52,7 @@ class SessionBar(Widget):
     """
     COMPONENT_CLASSES = {"session-bar--title", "session-bar--state"}
 
+    app = getters.app(AgentConsole)
     connection: reactive[ConnectionInfo] = reactive(ConnectionInfo, layout=False)
 
     def __init__(self, title: str, *, id: str | None = None) -> None:
@@ -35,18 +64,18 @@ class SessionBar(Widget):
 
     def _connection_changed(self, info: ConnectionInfo) -> None:
         self.connection = info
-        self.set_class(info.state == "connected", "-connected")
-        self.set_class(info.state == "failed", "-failed")
+        self.set_class(info.state is LoginState.CONNECTED, "-connected")
+        self.set_class(info.state is LoginState.FAILED, "-failed")
 
     def render(self) -> Text:
         info = self.connection
         title_style = self.get_component_rich_style("session-bar--title")
         width = self.size.width
         title = f" agent-console › {self.section_title} "
-        detail = info.describe()
+        detail = describe(info)
         if len(title) + 1 + len(detail) > width:
             title = f" {self.section_title} "
-            detail = info.compact()
+            detail = compact(info)
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(title, style=title_style)
         text.append(" ")

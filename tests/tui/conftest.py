@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from tui_helpers import WEBHOOK_SECRET
+from tui_helpers import DEMO_KEY, DEMO_SUBACCOUNT, WEBHOOK_SECRET
 
 from console.sandbox.app import SandboxConfig
 from console.sandbox.server import SandboxServer
-from console.testing import DEMO_KEY, DEMO_SUBACCOUNT
 
 
 @pytest.fixture(scope="session")

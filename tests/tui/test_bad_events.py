@@ -5,15 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from tui_helpers import WEBHOOK_SECRET, wait_for
-
-from console.testing import console_for
+from tui_helpers import WEBHOOK_SECRET, console_for, wait_for
 
 
 async def test_malformed_inbound_webhook_is_skipped(sandbox_url: str, tmp_path: Path) -> None:
     app = console_for(sandbox_url, data_dir=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: app.connection.events == "live" and app.history)
+        await wait_for(pilot, lambda: app.connection.events.state == "live" and app.history)
         headers = {"Authorization": WEBHOOK_SECRET}
         async with httpx.AsyncClient(headers=headers) as http:
             for body in (

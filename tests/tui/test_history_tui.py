@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tui_helpers import screen_text, wait_for
+from tui_helpers import (
+    DEMO_KEY,
+    console_for,
+    open_compose,
+    screen_text,
+    send_from_compose,
+    wait_for,
+)
 
 from console.screens.compose import ComposeScreen
 from console.store import History
-from console.testing import DEMO_KEY, console_for
-from console.widgets.message_editor import MessageEditor
 from console.widgets.sent_table import SentTable
 
 
@@ -18,15 +23,10 @@ async def test_sends_survive_a_restart_and_the_key_is_never_stored(
 ) -> None:
     app = console_for(sandbox_url, data_dir=tmp_path)
     async with app.run_test(size=(120, 32)) as pilot:
-        await wait_for(pilot, lambda: app.connection.state == "connected" and app.history)
-        await pilot.press("f5")
-        await wait_for(pilot, lambda: isinstance(app.screen, ComposeScreen))
-        await pilot.press(*"+6591234567")
-        app.screen.query_one("#message", MessageEditor).insert("Remember me")
-        await pilot.press("ctrl+j")
-        table = app.screen.query_one("#sent", SentTable)
-        await wait_for(pilot, lambda: table.row_count == 1)
-        umid = str(table.get_row_at(0)[1])
+        screen = await open_compose(app, pilot)
+        await wait_for(pilot, lambda: app.history is not None)
+        umid = await send_from_compose(pilot, screen, "+6591234567", "Remember me")
+    assert app.wait_closed(timeout=30), "the history's last flush completes"
 
     history_file = tmp_path / "history.json"
     assert history_file.exists()
@@ -57,7 +57,7 @@ async def test_a_second_console_on_the_same_folder_says_it_does_not_save(
             await wait_for(pilot, lambda: app._history_settled)
             await pilot.pause()
             assert app.history is None
-            assert app.history_status.startswith("not saved")
+            assert app.history_status.state == "not saved"
             assert "not saved" in screen_text(app)
             assert any("--data-dir" in n.message for n in app._notifications)
             await wait_for(pilot, lambda: app.connection.state == "connected")

@@ -11,14 +11,20 @@ from pathlib import Path
 import httpx
 from textual import events
 from textual.app import App
-from tui_helpers import WEBHOOK_SECRET, screen_text, wait_for
+from tui_helpers import (
+    WEBHOOK_SECRET,
+    console_for,
+    open_compose,
+    screen_text,
+    send_from_compose,
+    wait_for,
+)
 
+from console.api.session import Session
 from console.app import AgentConsole
 from console.config import Settings, load_settings
 from console.screens.compose import ComposeScreen
 from console.screens.home import HomeScreen
-from console.session import Session
-from console.testing import console_for
 from console.widgets.message_editor import MessageEditor
 from console.widgets.sent_table import SentTable
 
@@ -40,14 +46,6 @@ def raw_controls(app: App[object]) -> list[str]:
 
 def toasts(app: AgentConsole) -> list[str]:
     return [f"{n.title}: {n.message}" for n in app._notifications]
-
-
-async def open_compose(app: AgentConsole, pilot) -> ComposeScreen:  # type: ignore[no-untyped-def]
-    await wait_for(pilot, lambda: app.connection.state == "connected")
-    await pilot.press("f5")
-    await wait_for(pilot, lambda: isinstance(app.screen, ComposeScreen))
-    assert isinstance(app.screen, ComposeScreen)
-    return app.screen
 
 
 async def test_markup_typed_into_every_field_shows_as_text(
@@ -133,13 +131,9 @@ async def test_receipt_error_text_shows_as_text_in_the_sent_table(
     app = console_for(sandbox_url, data_dir=tmp_path)
     async with app.run_test(size=(160, 32), notifications=True) as pilot:
         screen = await open_compose(app, pilot)
-        await wait_for(pilot, lambda: app.connection.events == "live")
-        await pilot.press(*"+6591234567")
-        screen.query_one(MessageEditor).insert("hello")
-        await pilot.press("ctrl+j")
+        await wait_for(pilot, lambda: app.connection.events.state == "live")
+        umid = await send_from_compose(pilot, screen, "+6591234567", "hello")
         table = screen.query_one(SentTable)
-        await wait_for(pilot, lambda: table.row_count == 1)
-        umid = str(table.get_row_at(0)[1])
         hostile = f"[/ [@click=app.quit]x[/] {OSC52}"
         receipt = {
             "namespace": "SMS",

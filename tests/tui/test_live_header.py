@@ -6,11 +6,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-from tui_helpers import screen_text, wait_for
+from tui_helpers import DEMO_KEY, DEMO_SUBACCOUNT, console_for, screen_text, wait_for
 
 from console.sandbox.app import SandboxConfig
 from console.sandbox.server import SandboxServer
-from console.testing import DEMO_KEY, DEMO_SUBACCOUNT, console_for
 
 
 def quiet_sandbox(port: int = 0) -> SandboxServer:
@@ -27,8 +26,8 @@ async def test_header_follows_the_event_stream_through_a_restart(tmp_path: Path)
     assert port is not None
     app = console_for(url, data_dir=tmp_path)
     try:
-        async with app.run_test(size=(120, 30)) as pilot:
-            await wait_for(pilot, lambda: app.connection.events == "live")
+        async with app.run_test(size=(120, 30), notifications=True) as pilot:
+            await wait_for(pilot, lambda: app.connection.events.state == "live")
             assert "events live" in screen_text(app)
             async with httpx.AsyncClient(headers={"Authorization": f"Bearer {DEMO_KEY}"}) as http:
                 injected = await http.post(
@@ -39,22 +38,19 @@ async def test_header_follows_the_event_stream_through_a_restart(tmp_path: Path)
             await wait_for(pilot, lambda: app.stream is not None and app.stream.last_seq)
 
             server.stop()
-            await wait_for(pilot, lambda: app.connection.events.startswith("reconnecting"))
+            await wait_for(pilot, lambda: app.connection.events.state == "reconnecting")
             await pilot.pause()
             assert "events reconnecting (attempt" in screen_text(app)
 
-            # A new relay on the same address knows nothing of the old world's events:
-            # the console resumes and says plainly that some may be missing.
+            # A new relay on the same address knows nothing of the old world's events: the
+            # console resumes and says plainly, in the header and a notice, that some may be
+            # missing (the relay's log restarted below the console's resume point).
             server = quiet_sandbox(port)
             server.start()
-            await wait_for(
-                pilot,
-                lambda: (
-                    app.connection.events in {"live"}
-                    or app.connection.events.startswith("may be missing")
-                ),
-                timeout=60,
-            )
+            await wait_for(pilot, lambda: app.connection.events.state == "gap", timeout=60)
+            await pilot.pause()
+            assert "events may be missing since" in screen_text(app)
+            assert any(n.title == "Events may be missing" for n in app._notifications)
     finally:
         server.stop()
 
@@ -79,9 +75,10 @@ async def test_a_restarted_console_gets_what_it_missed(tmp_path: Path) -> None:
     try:
         first = console_for(url, data_dir=tmp_path)
         async with first.run_test(size=(100, 30)) as pilot:
-            await wait_for(pilot, lambda: first.connection.events == "live" and first.history)
+            await wait_for(pilot, lambda: first.connection.events.state == "live" and first.history)
             await inject(url, "before the restart")
             await wait_for(pilot, lambda: "before the restart" in texts(first))
+        assert first.wait_closed(timeout=30), "the history's last flush completes"
 
         await inject(url, "while the console was closed")
 
@@ -89,7 +86,7 @@ async def test_a_restarted_console_gets_what_it_missed(tmp_path: Path) -> None:
         async with second.run_test(size=(100, 30)) as pilot:
             await wait_for(pilot, lambda: second.history is not None)
             await wait_for(pilot, lambda: "while the console was closed" in texts(second))
-            assert second.connection.events == "live"
+            assert second.connection.events.state == "live"
     finally:
         server.stop()
 
@@ -108,7 +105,7 @@ async def test_a_sandbox_without_a_relay_says_how_to_get_live_events(tmp_path: P
         async with app.run_test(size=(120, 30)) as pilot:
             await wait_for(pilot, lambda: app.connection.state == "connected")
             await pilot.pause()
-            assert app.connection.events == "off"
+            assert app.connection.events.state == "off"
             assert "pass --relay" in screen_text(app)
             assert app.stream is None
     finally:

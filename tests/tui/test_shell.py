@@ -5,11 +5,13 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-from tui_helpers import screen_text, wait_for
+from textual.widgets import Input
+from tui_helpers import DEMO_KEY, console_for, screen_text, wait_for
 
+from console.api.session import Session, connect
 from console.app import AgentConsole
 from console.config import Settings, load_settings
-from console.testing import DEMO_KEY, console_for
+from console.ui.sections import SECTIONS
 
 
 async def test_header_shows_target_subaccount_and_masked_key(
@@ -31,15 +33,29 @@ async def test_every_section_is_a_key_away(sandbox_url: str, tmp_path: Path) -> 
     app = console_for(sandbox_url, data_dir=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: app.connection.state == "connected")
-        for key, mode in (("f2", "rooms"), ("f3", "inbox"), ("f4", "feed"), ("f5", "compose")):
-            await pilot.press(key)
-            await wait_for(pilot, lambda mode=mode: app.current_mode == mode)
-            assert "••••••" + DEMO_KEY[-6:] in screen_text(app)
-        await pilot.press("f2")
-        await wait_for(pilot, lambda: app.current_mode == "rooms")
-        assert "Not built yet" in screen_text(app)
-        await pilot.press("f1")
-        await wait_for(pilot, lambda: app.current_mode == "home")
+        for section in (*SECTIONS[1:], SECTIONS[0]):
+            await pilot.press(section.key)
+            await wait_for(pilot, lambda mode=section.mode: app.current_mode == mode)
+            text = screen_text(app)
+            assert "••••••" + DEMO_KEY[-6:] in text
+            assert "coming" not in text.lower() and "not built" not in text.lower()
+
+
+async def test_only_sections_that_exist_are_offered(sandbox_url: str, tmp_path: Path) -> None:
+    app = console_for(sandbox_url, data_dir=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.connection.state == "connected")
+        home = screen_text(app)
+        for section in SECTIONS[1:]:
+            assert section.title in home and section.key.upper() in home
+        for absent in ("Rooms", "Inbox", "Feed"):
+            assert absent not in home
+        await pilot.press("f3")  # a key no section has (yet): nothing happens
+        await pilot.pause()
+        assert app.current_mode == "home"
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Open Compose" in titles
+        assert not any(title in titles for title in ("Open Rooms", "Open Inbox", "Open Feed"))
 
 
 async def test_sections_are_in_the_command_palette(sandbox_url: str, tmp_path: Path) -> None:
@@ -48,10 +64,10 @@ async def test_sections_are_in_the_command_palette(sandbox_url: str, tmp_path: P
         await wait_for(pilot, lambda: app.connection.state == "connected")
         await pilot.press("ctrl+p")
         await pilot.pause()
-        await pilot.press(*"open feed")
+        await pilot.press(*"open compose")
         await pilot.pause(0.3)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.current_mode == "feed")
+        await wait_for(pilot, lambda: app.current_mode == "compose")
 
 
 def _closed_port() -> int:
@@ -60,21 +76,34 @@ def _closed_port() -> int:
         return sock.getsockname()[1]
 
 
-async def test_unreachable_server_becomes_a_readable_notice_not_a_crash() -> None:
+async def test_unreachable_server_becomes_a_readable_notice_not_a_crash(tmp_path: Path) -> None:
     settings = Settings(
-        api_key="k" * 24, subaccount="sandbox", server=f"http://127.0.0.1:{_closed_port()}"
+        api_key="k" * 24,
+        subaccount="sandbox",
+        server=f"http://127.0.0.1:{_closed_port()}",
+        data_dir=tmp_path,
     )
-    app = AgentConsole(settings)
+    attempts: list[int] = []
+
+    async def counted_connect(settings: Settings) -> Session:
+        attempts.append(len(attempts) + 1)
+        return await connect(settings)
+
+    app = AgentConsole(settings, connector=counted_connect)
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await wait_for(pilot, lambda: app.connection.state == "failed", timeout=60)
         await pilot.pause()
         text = screen_text(app)
         assert "not connected" in text
         assert "ctrl+r" in text
-        assert app._notifications, "a notice explains the failure"
-        # ctrl+r tries again (and fails again, readably).
+        assert len(app._notifications) == 1, "one notice explains the failure"
+        assert attempts == [1]
+        # ctrl+r tries again: a second login, which fails again, readably.
         await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: app.connection.state in {"connecting", "failed"})
+        await wait_for(pilot, lambda: attempts == [1, 2])
+        await wait_for(pilot, lambda: app.connection.state == "failed", timeout=60)
+        await wait_for(pilot, lambda: len(app._notifications) == 2)
+        assert "not connected" in screen_text(app)
 
 
 async def test_wrong_key_is_refused_with_8x8s_reason(sandbox_url: str, tmp_path: Path) -> None:
@@ -109,26 +138,15 @@ async def test_default_start_runs_the_embedded_sandbox_and_logs_in(tmp_path: Pat
 
 
 async def test_keys_can_be_remapped_from_the_config(sandbox_url: str, tmp_path: Path) -> None:
-    from console.config import Settings
-    from console.testing import DEMO_SUBACCOUNT
-
-    settings = Settings(
-        api_key=DEMO_KEY,
-        subaccount=DEMO_SUBACCOUNT,
-        server=sandbox_url,
-        data_dir=tmp_path,
-        keymap={"section.feed": "ctrl+f", "compose.new_reference": "ctrl+g"},
-    )
-    app = AgentConsole(settings)
+    keymap = {"section.compose": "ctrl+f", "compose.new_reference": "ctrl+g"}
+    app = console_for(sandbox_url, data_dir=tmp_path, keymap=keymap)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: app.connection.state == "connected")
         await pilot.press("ctrl+f")
-        await wait_for(pilot, lambda: app.current_mode == "feed")
-        await pilot.press("f5")
         await wait_for(pilot, lambda: app.current_mode == "compose")
         await pilot.pause()
-        reference = app.screen.query_one("#reference")
-        before = reference.value  # type: ignore[attr-defined]
+        reference = app.screen.query_one("#reference", Input)
+        before = reference.value
         await pilot.press("ctrl+g")
         await pilot.pause()
-        assert reference.value != before  # type: ignore[attr-defined]
+        assert reference.value != before

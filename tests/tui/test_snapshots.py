@@ -3,17 +3,14 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from tui_helpers import wait_for
+from tui_helpers import console_for, wait_for
 
 from console.app import AgentConsole
 from console.screens.compose import ComposeScreen
-from console.testing import console_for
 from console.widgets.message_editor import MessageEditor
 
 SIZE = (100, 30)
@@ -44,29 +41,18 @@ def compose_with(text: str, *, to: str = "+6591234567", sender: str = "ACME Care
     return run_before
 
 
-SNAPSHOT_DATA = Path(tempfile.gettempdir()) / "agent-console-snapshot-data"
-
-
 @pytest.fixture
-def app(sandbox_url: str) -> AgentConsole:
-    """A console on a fresh history at a fixed path (the path shows on the home screen)."""
-    shutil.rmtree(SNAPSHOT_DATA, ignore_errors=True)
-    console = console_for(sandbox_url, data_dir=SNAPSHOT_DATA)
+def app(sandbox_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AgentConsole:
+    """A console on a fresh history in a temporary home: the home screen shows it as
+    ~/agent-console whatever the machine's temp folder is."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    console = console_for(sandbox_url, data_dir=tmp_path / "agent-console")
     console.follow_events = lambda *args, **kwargs: None  # type: ignore[method-assign]
     return console
 
 
 def test_home(snap_compare, app: AgentConsole) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(app, terminal_size=SIZE, run_before=connected)
-
-
-def test_section_not_built_yet(snap_compare, app: AgentConsole) -> None:  # type: ignore[no-untyped-def]
-    async def run_before(pilot: Pilot) -> None:
-        await connected(pilot)
-        await pilot.press("f3")
-        await pilot.pause(0.2)
-
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
 def test_compose_empty(snap_compare, app: AgentConsole) -> None:  # type: ignore[no-untyped-def]

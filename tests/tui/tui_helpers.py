@@ -1,17 +1,47 @@
-"""Helpers shared by the TUI tests."""
+"""Helpers shared by the TUI tests and scripts/screenshots.py: a console wired to a known
+sandbox, and waiting for conditions instead of sleeping."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from textual.app import App
 from textual.pilot import Pilot
 
+from console.api.session import Session, connect
+from console.app import AgentConsole
+from console.config import Settings
+from console.ui.state import EventsState, LoginState
+
 WEBHOOK_SECRET = "tui-webhook-secret"  # the test sandbox's webhook Authorization
+DEMO_KEY = "demo-key-for-screenshots-4f2a9c"
+DEMO_SUBACCOUNT = "sandbox"
 
 
-async def wait_for(pilot: Pilot, predicate: Callable[[], bool], timeout: float = 15.0) -> None:
+def console_for(
+    server_url: str, data_dir: Path | None = None, *, keymap: dict[str, str] | None = None
+) -> AgentConsole:
+    """An AgentConsole on a sandbox at `server_url`, labelled plain "sandbox" so screenshots
+    and snapshots do not depend on the random port."""
+    settings = Settings(
+        api_key=DEMO_KEY,
+        subaccount=DEMO_SUBACCOUNT,
+        server=server_url,
+        data_dir=data_dir,
+        keymap=keymap or {},
+    )
+
+    async def labelled_connect(settings: Settings) -> Session:
+        session = await connect(settings)
+        return dataclasses.replace(session, target="sandbox", server_url=None)
+
+    return AgentConsole(settings, connector=labelled_connect)
+
+
+async def wait_for(pilot: Pilot, predicate: Callable[[], object], timeout: float = 15.0) -> None:
     """Let the app run until `predicate()` holds, or fail with the timeout."""
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -20,6 +50,41 @@ async def wait_for(pilot: Pilot, predicate: Callable[[], bool], timeout: float =
         await pilot.pause(0.05)
 
 
+def connected(app: AgentConsole) -> bool:
+    return app.connection.state is LoginState.CONNECTED
+
+
+def events_live(app: AgentConsole) -> bool:
+    return app.connection.events.state is EventsState.LIVE
+
+
 def screen_text(app: App[object]) -> str:
     """Everything the terminal shows right now, as plain text."""
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def open_compose(app: AgentConsole, pilot: Pilot):  # type: ignore[no-untyped-def]
+    """Wait for the login, open the composer (F5) and return its screen."""
+    from console.screens.compose import ComposeScreen
+
+    await wait_for(pilot, lambda: connected(app))
+    await pilot.press("f5")
+    await wait_for(pilot, lambda: isinstance(app.screen, ComposeScreen))
+    screen = app.screen
+    assert isinstance(screen, ComposeScreen)
+    return screen
+
+
+async def send_from_compose(pilot: Pilot, screen, number: str, text: str) -> str:  # type: ignore[no-untyped-def]
+    """Type a number and a text into the open composer, send, and return the new row's umid."""
+    from console.widgets.message_editor import MessageEditor
+    from console.widgets.sent_table import SentTable
+
+    table = screen.query_one(SentTable)
+    before = table.row_count
+    await pilot.click("#to")
+    await pilot.press(*number)
+    screen.query_one(MessageEditor).insert(text)
+    await pilot.press("ctrl+j")
+    await wait_for(pilot, lambda: table.row_count == before + 1)
+    return str(table.get_row_at(table.row_count - 1)[1])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from console.delivery import ERROR_MEANINGS, explain_error, status_label
+from console.core.delivery import ERROR_MEANINGS, explain_error, status_label
 
 
 def test_every_state_has_a_glyph_and_its_name() -> None:

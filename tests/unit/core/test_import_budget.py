@@ -45,3 +45,14 @@ def test_help_and_version_import_no_heavy_package(flag: str) -> None:
         f"from console.cli import main\ntry:\n    main([{flag!r}])\nexcept SystemExit:\n    pass"
     )
     assert loaded_after(statement, NOT_FOR_HELP) == []
+
+
+def test_the_pure_core_needs_neither_the_ui_nor_the_api() -> None:
+    """The console core (tracker, deliveries, inbound, ConsoleCore) is usable without Textual
+    and without the API layer; only the sending service converts the API's answers."""
+    modules = ("textual", "rich", "console.api", "httpx", "websockets")
+    assert loaded_after("import console.core", modules) == []
+    assert (
+        loaded_after("import console.ui.state, console.ui.text, console.ui.clipboard", modules[2:])
+        == []
+    )

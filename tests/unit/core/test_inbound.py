@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from console.inbound import parse_inbound
+from console.core.inbound import parse_inbound
 from console.live.events import Event
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import pkgutil
 import subprocess
 import sys
 import zipfile
@@ -14,9 +17,43 @@ from console.paths import styles_path
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def test_every_screen_stylesheet_resolves_in_the_checkout() -> None:
-    for name in ("base.tcss", "home.tcss", "section.tcss"):
-        assert styles_path(name).is_file(), name
+def stylesheets_in_use() -> dict[str, Path]:
+    """Every CSS_PATH the app and its screens and widgets set, by the class that sets it."""
+    import console.screens
+    import console.widgets
+    from console.app import AgentConsole
+
+    owners: list[type] = [AgentConsole]
+    for package in (console.screens, console.widgets):
+        for info in pkgutil.iter_modules(package.__path__):
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            owners += [
+                cls
+                for _, cls in inspect.getmembers(module, inspect.isclass)
+                if cls.__module__ == module.__name__ and "CSS_PATH" in vars(cls)
+            ]
+    used: dict[str, Path] = {}
+    for owner in owners:
+        paths = vars(owner)["CSS_PATH"]
+        for path in paths if isinstance(paths, list | tuple) else [paths]:
+            used[f"{owner.__name__}: {path}"] = Path(path)
+    return used
+
+
+def test_every_stylesheet_in_use_exists_and_ships() -> None:
+    used = stylesheets_in_use()
+    assert len(used) >= 3  # the app's base, home and compose at least
+    shipped = {path.name for path in (ROOT / "styles").glob("*.tcss")}
+    for owner, path in used.items():
+        assert path.is_file(), owner
+        assert path.name in shipped, f"{owner}: not in styles/, so not in the wheel"
+        assert path == styles_path(path.name), f"{owner}: use styles_path()"
+
+
+def test_every_stylesheet_in_styles_is_used() -> None:
+    used = {path.name for path in stylesheets_in_use().values()}
+    for path in (ROOT / "styles").glob("*.tcss"):
+        assert path.name in used, f"{path.name} is shipped but no screen uses it"
 
 
 @pytest.mark.slow

@@ -97,16 +97,6 @@ def test_receipt_from_event_only_reads_status_changes() -> None:
     assert receipt_from_event(Event.from_frame(broken)) is None
 
 
-def test_send_responses_become_api_receipts() -> None:
-    sms = {"umid": "u", "clientMessageId": None, "status": {"code": "QUEUED", "description": "ok"}}
-    parsed = Receipt.from_send_response("SMS", sms, AT)
-    assert (parsed.state, parsed.source, parsed.error_message) == ("queued", "api", None)
-    rejected = {"umid": "u", "status": {"code": "REJECTED", "description": "Invalid MSISDN"}}
-    assert Receipt.from_send_response("SMS", rejected, AT).error_message == "Invalid MSISDN"
-    chat = {"umid": "c", "status": {"state": "queued", "timestamp": "2024-05-01T10:00:00Z"}}
-    assert Receipt.from_send_response("ChatApps", chat, AT).provider_timestamp is not None
-
-
 def test_states_only_move_forward() -> None:
     assert advance(None, "QUEUED") == "queued"
     assert advance("queued", "sent") == "sent"
@@ -132,7 +122,7 @@ def test_an_operator_ack_is_overtaken_by_a_later_failure() -> None:
 def test_a_receipt_before_the_send_response_is_not_undone_by_it() -> None:
     timeline = MessageTimeline("u")
     assert timeline.apply(receipt("delivered", seq=1)) is True
-    api = Receipt.from_send_response("SMS", {"umid": "u", "status": {"code": "QUEUED"}}, AT)
+    api = Receipt("u", "queued", "SMS", AT, source="api")
     assert timeline.apply(api) is False
     assert timeline.state == "delivered"
     assert [r.source for r in timeline.receipts] == ["webhook", "api"]

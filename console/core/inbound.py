@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from console.live.events import Event
-
-INBOUND = "inbound_message_received"
+from console.live.events import INBOUND_RECEIVED, Event
 
 
 @dataclass(frozen=True)
@@ -32,7 +30,7 @@ def _text(value: Any) -> str | None:
 
 def parse_inbound(event: Event) -> InboundMessage | None:
     """The customer message in a relay event, or None when it is not one (or is malformed)."""
-    if event.event_type != INBOUND:
+    if event.event_type != INBOUND_RECEIVED:
         return None
     payload = event.payload
     umid = _text(payload.get("umid"))

@@ -1,4 +1,5 @@
-"""Connecting the console to 8x8, a remote sandbox, or the embedded sandbox (no Textual here)."""
+"""Connecting the console to 8x8, a remote sandbox, or the embedded sandbox (an I/O edge:
+it spawns the sandbox and calls HTTP; no Textual here)."""
 
 from __future__ import annotations
 
@@ -100,13 +101,24 @@ class EmbeddedSandbox:
         while line := await stream.readline():
             self.last_errors.append(line.decode(errors="replace").rstrip())
 
-    async def stop(self) -> None:
+    def terminate(self) -> None:
+        """Tell the child to stop, without waiting (quitting): SIGTERM, and its stdin closed,
+        which it also obeys (``--exit-with-stdin``)."""
         if self._drain is not None:
             self._drain.cancel()
         if self.process.returncode is not None:
             return
         with contextlib.suppress(ProcessLookupError):
             self.process.terminate()
+        if self.process.stdin is not None:
+            with contextlib.suppress(Exception):
+                self.process.stdin.close()
+
+    async def stop(self) -> None:
+        """Stop the child and wait until it is gone (before starting another one)."""
+        self.terminate()
+        if self.process.returncode is not None:
+            return
         try:
             await asyncio.wait_for(self.process.wait(), 5)
         except TimeoutError:
@@ -130,11 +142,22 @@ class Session:
     events_note: str = ""  # why there is no event stream, when there is none
     sandbox: EmbeddedSandbox | None = None
 
-    async def close(self) -> None:
+    @property
+    def resume_key(self) -> str | None:
+        """Where this session's events keep their resume point: the relay's URL. None for
+        the embedded sandbox, a new world each run (its stream starts from its beginning)."""
+        return None if self.sandbox is not None else self.events_url
+
+    async def close(self, *, wait: bool = True) -> None:
+        """Close the API client and stop the embedded sandbox; `wait=False` (quitting) does
+        not wait for the sandbox to exit."""
         with contextlib.suppress(Exception):
             await self.client.aclose()
         if self.sandbox is not None:
-            await self.sandbox.stop()
+            if wait:
+                await self.sandbox.stop()
+            else:
+                self.sandbox.terminate()
 
 
 def _events_url(base: str) -> str:

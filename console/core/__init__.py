@@ -1,0 +1,28 @@
+"""The console core: its messages, their deliveries and the customers' messages, with no
+Textual and no API client. Screens build on it through the App (``app.core``) and its
+``core_changed`` Signal; they never apply events themselves.
+
+- ``service.ConsoleCore`` — events, gaps and sends in; ``model.Changes`` out.
+- ``model`` — ``Delivery``, ``Outbound``, ``SentSms``, ``Changes`` (frozen values).
+- ``tracker.DeliveryTracker`` and ``tracker.Accepted`` — forward-only statuses by umid.
+- ``delivery`` — how a status reads (glyph, words, 8x8 error meanings).
+- ``inbound`` — a customer's message, one shape for every channel.
+- ``sending.SmsSender`` — sending SMS (chunks, clientMessageIds, pairing); the one module
+  here that talks to the API layer, so it is imported on its own, not from this package.
+"""
+
+from console.core.inbound import InboundMessage
+from console.core.model import Changes, Delivery, Outbound, SentSms
+from console.core.service import ConsoleCore
+from console.core.tracker import Accepted, DeliveryTracker
+
+__all__ = [
+    "Accepted",
+    "Changes",
+    "ConsoleCore",
+    "Delivery",
+    "DeliveryTracker",
+    "InboundMessage",
+    "Outbound",
+    "SentSms",
+]

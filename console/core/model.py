@@ -1,0 +1,93 @@
+"""What the console core hands to screens: a message's delivery, a message sent, and what one
+batch of work changed. Frozen values; pure: no I/O, no Textual, no API."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from console.core.delivery import status_label
+from console.core.inbound import InboundMessage
+from console.core.tracker import Accepted
+from console.live.events import TERMINAL_STATES, GapNotice, Receipt
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """Where one message stands now: its state (forward only) and why it failed, if it did."""
+
+    umid: str
+    state: str
+    detail: str | None = None
+    error_code: int | None = None
+    error_message: str | None = None
+    channel: str | None = None
+
+    @classmethod
+    def from_receipt(cls, receipt: Receipt) -> Delivery:
+        return cls(
+            umid=receipt.umid,
+            state=receipt.state,
+            detail=receipt.detail,
+            error_code=receipt.error_code,
+            error_message=receipt.error_message,
+            channel=receipt.channel,
+        )
+
+    @property
+    def label(self) -> str:
+        """How an agent reads it: '✓ delivered', '✗ undelivered · 46 subscriber not reachable'."""
+        return status_label(
+            self.state, error_code=self.error_code, error_message=self.error_message
+        )
+
+    @property
+    def terminal(self) -> bool:
+        return self.state in TERMINAL_STATES
+
+
+@dataclass(frozen=True, slots=True)
+class SentSms:
+    """One message the API answered for, paired with the number it went to (core input)."""
+
+    destination: str
+    accepted: Accepted
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """A message this console sent, as the screens list it (rows keyed by umid)."""
+
+    umid: str
+    destination: str
+    text: str
+    sent_at: float  # seconds since the epoch
+    delivery: Delivery
+    channel: str = "sms"
+    client_message_id: str | None = None
+    batch_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What one call into the core changed, for every screen to apply in one go.
+
+    - ``sent``: messages this console just sent (or that the API refused), in order.
+    - ``deliveries``: umid → the message's delivery now, for each message whose state moved
+      (one entry per umid however many receipts the batch held for it; insertion ordered).
+    - ``inbound``: customer messages that arrived, in order.
+    - ``gap``: the relay could not replay some events (they may be missing).
+    - ``skipped``: events that could not be read (malformed); they never stop the rest.
+    """
+
+    sent: tuple[Outbound, ...] = ()
+    deliveries: Mapping[str, Delivery] = field(default_factory=dict)
+    inbound: tuple[InboundMessage, ...] = ()
+    gap: GapNotice | None = None
+    skipped: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.sent or self.deliveries or self.inbound or self.gap or self.skipped)
+
+
+NO_CHANGES = Changes()

@@ -1,0 +1,196 @@
+"""SmsSender: sending SMS to one number or many, for every screen that sends (the composer,
+room invites, inbox replies). UI-free; run it inside a worker.
+
+- One number: one request, its clientMessageId is the draft's reference.
+- Many: batches of at most ``BATCH_LIMIT`` (8x8's limit), each message with its own
+  clientMessageId ``<reference>-<n>`` (n counts from 1 over the whole send, so a retry of the
+  same draft reuses the same ids and 8x8 sends nothing twice); the clientBatchId is the
+  reference when everything fits in one batch.
+- Each answer is paired with its number (by the destination 8x8 echoes, else by position),
+  converted at this edge into the core's own types, and recorded in the core (tracker and
+  history) before the progress is reported.
+
+This is the one core module that talks to the API: it converts the API's answers into
+:class:`~console.core.tracker.Accepted`, so the rest of the core never imports the API layer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from console.api.errors import ApiError
+from console.api.limits import BATCH_LIMIT
+from console.api.models import SmsAccepted, SmsBatchResult, SmsMessage
+from console.core.model import SentSms
+from console.core.tracker import Accepted
+
+if TYPE_CHECKING:
+    from console.core.service import ConsoleCore
+
+log = logging.getLogger(__name__)
+
+
+class SmsGateway(Protocol):
+    """The part of the API client the sender needs (`CpaasClient` is one)."""
+
+    async def send_sms(self, message: SmsMessage) -> SmsAccepted: ...
+
+    async def send_sms_batch(
+        self,
+        messages: Sequence[SmsMessage] | None = None,
+        *,
+        client_batch_id: str | None = None,
+        include_messages: bool = True,
+    ) -> SmsBatchResult: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SmsDraft:
+    """What to send, already checked: numbers in E.164, a text that fits, a reference."""
+
+    destinations: tuple[str, ...]
+    text: str
+    reference: str  # one number: its clientMessageId; many: the clientBatchId and id prefix
+    source: str | None = None
+    encoding: str = "AUTO"
+
+
+@dataclass(frozen=True, slots=True)
+class SendProgress:
+    """One request answered: its messages (paired with their numbers), and how far we are."""
+
+    sent: tuple[SentSms, ...]
+    done: int
+    total: int
+    batch_id: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.done >= self.total
+
+
+class SendFailed(Exception):
+    """A request failed: `reason` is readable; `unsent` are the numbers not sent (so the
+    agent can retry just those); `unexpected` when it was not an API error (a bug)."""
+
+    def __init__(
+        self, reason: str, *, sent: int, unsent: Sequence[str], unexpected: bool = False
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.sent = sent
+        self.unsent = tuple(unsent)
+        self.unexpected = unexpected
+
+
+def accepted_from_api(answer: SmsAccepted) -> Accepted:
+    """The API's answer for one SMS in the core's terms (REJECTED: refused, with why)."""
+    refused = answer.status_code.upper() == "REJECTED"
+    return Accepted(
+        umid=answer.umid,
+        client_message_id=answer.client_message_id,
+        refused=refused,
+        reason=(answer.status_description or None) if refused else None,
+        channel="sms",
+    )
+
+
+def pair_results(numbers: Sequence[str], answers: Sequence[SmsAccepted] | None) -> list[SentSms]:
+    """Each answer with its number: by the destination 8x8 echoes, else by position."""
+    pairs: list[SentSms] = []
+    for index, answer in enumerate(answers or ()):
+        echoed = answer.destination.lstrip("+")
+        number = f"+{echoed}" if echoed.isdigit() else None
+        if number is None and index < len(numbers):
+            number = numbers[index]
+        pairs.append(SentSms(number or "?", accepted_from_api(answer)))
+    return pairs
+
+
+class SmsSender:
+    """Sends drafts through a gateway and records each answer in the core (when given)."""
+
+    def __init__(
+        self,
+        gateway: SmsGateway,
+        core: ConsoleCore | None = None,
+        *,
+        batch_limit: int = BATCH_LIMIT,
+    ) -> None:
+        if not 1 <= batch_limit <= BATCH_LIMIT:
+            raise ValueError(f"batch_limit must be between 1 and {BATCH_LIMIT}")
+        self.gateway = gateway
+        self.core = core
+        self.batch_limit = batch_limit
+
+    async def send(self, draft: SmsDraft) -> AsyncIterator[SendProgress]:
+        """Send the draft; yields one SendProgress per request. Raises SendFailed (never
+        anything else) when a request fails: what was sent before it stays recorded."""
+        total = len(draft.destinations)
+        if not total:
+            raise ValueError("a draft needs at least one destination")
+        done = 0
+        try:
+            if total == 1:
+                progress = await self._send_one(draft)
+                done = 1
+                yield progress
+                return
+            for start in range(0, total, self.batch_limit):
+                chunk = draft.destinations[start : start + self.batch_limit]
+                progress = await self._send_chunk(draft, chunk, start)
+                done = progress.done
+                yield progress
+        except ApiError as error:
+            raise SendFailed(error.readable, sent=done, unsent=draft.destinations[done:]) from error
+        except Exception as error:
+            log.exception("sending SMS failed unexpectedly")
+            raise SendFailed(
+                f"unexpected error: {type(error).__name__}: {error}",
+                sent=done,
+                unsent=draft.destinations[done:],
+                unexpected=True,
+            ) from error
+
+    async def _send_one(self, draft: SmsDraft) -> SendProgress:
+        number = draft.destinations[0]
+        answer = await self.gateway.send_sms(
+            SmsMessage(
+                destination=number,
+                text=draft.text,
+                source=draft.source,
+                client_message_id=draft.reference,
+                encoding=draft.encoding,
+            )
+        )
+        sent = (SentSms(number, accepted_from_api(answer)),)
+        self._record(sent, draft.text, None)
+        return SendProgress(sent, done=1, total=1)
+
+    async def _send_chunk(self, draft: SmsDraft, chunk: Sequence[str], start: int) -> SendProgress:
+        total = len(draft.destinations)
+        messages = [
+            SmsMessage(
+                destination=number,
+                text=draft.text,
+                source=draft.source,
+                client_message_id=f"{draft.reference}-{start + offset + 1}",
+                encoding=draft.encoding,
+            )
+            for offset, number in enumerate(chunk)
+        ]
+        result = await self.gateway.send_sms_batch(
+            messages=messages,
+            client_batch_id=draft.reference if total <= self.batch_limit else None,
+            include_messages=True,
+        )
+        sent = tuple(pair_results(chunk, result.messages))
+        self._record(sent, draft.text, result.batch_id)
+        return SendProgress(sent, done=start + len(chunk), total=total, batch_id=result.batch_id)
+
+    def _record(self, sent: Sequence[SentSms], text: str, batch_id: str | None) -> None:
+        if self.core is not None and sent:
+            self.core.record_sent(sent, text, batch_id=batch_id)

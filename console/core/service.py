@@ -1,0 +1,296 @@
+"""ConsoleCore: the console's view of its messages, UI-free.
+
+It takes what happens — live events from the relay (receipts, inbound messages), gap notices,
+sends — applies it to the delivery tracker and the history, and returns what changed as one
+:class:`~console.core.model.Changes`. Screens never apply events themselves; the App feeds the
+core from its workers and publishes every non-empty Changes on a Signal (``on_change``).
+
+No Textual, no API client: unit-tested on its own. Everything here runs on the UI's event
+loop, so it stays cheap: the history only updates memory (its writer thread saves), and a batch
+of receipts becomes one Changes with one entry per message, not one per receipt.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from console.core.inbound import InboundMessage, parse_inbound
+from console.core.model import NO_CHANGES, Changes, Delivery, Outbound, SentSms
+from console.core.tracker import DeliveryTracker
+from console.live.events import Event, GapNotice, MessageTimeline, Receipt, receipt_from_event
+from console.live.events import utc_iso as _utc_iso
+
+if TYPE_CHECKING:
+    from console.store import History
+    from console.store import Message as StoredMessage
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True, slots=True)
+class LoginRecord:
+    """A successful login, as the history keeps it (never the key: its last 6 characters)."""
+
+    subaccount: str
+    target: str
+    key_tail: str
+
+
+def _readable_time(value: str | None) -> str | None:
+    """8x8's ISO timestamp, or None when it is missing or not a time we can read."""
+    if not value:
+        return None
+    try:
+        datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return value
+
+
+class ConsoleCore:
+    """The tracker and the history behind one API: events and sends in, Changes out.
+
+    - :meth:`apply_events` — a batch of relay events (receipts, inbound messages).
+    - :meth:`apply_gap` — the relay could not replay some events.
+    - :meth:`record_sent` — what the API answered for messages this console sent.
+    - :meth:`delivery`, :meth:`timeline`, :meth:`recent_sent` — what screens read on opening.
+
+    The history is optional and may arrive late (:meth:`attach_history`); until then the core
+    tracks deliveries in memory. ``on_change`` is called with every non-empty Changes.
+    """
+
+    def __init__(
+        self,
+        *,
+        tracker: DeliveryTracker | None = None,
+        history: History | None = None,
+        on_change: Callable[[Changes], object] | None = None,
+        clock: Clock = time.time,
+    ) -> None:
+        self.tracker = tracker or DeliveryTracker()
+        self.history: History | None = None
+        self.on_change = on_change
+        self._clock = clock
+        self._stream_key: str | None = None
+        self._login: LoginRecord | None = None
+        if history is not None:
+            self.attach_history(history)
+
+    # -- wiring --------------------------------------------------------------------------
+
+    def attach_history(self, history: History | None) -> None:
+        """Keep (or stop keeping, with None) the history; a login seen before is recorded."""
+        self.history = history
+        if history is not None and self._login is not None:
+            self._record_login(self._login)
+
+    def logged_in(self, subaccount: str, target: str, key_tail: str) -> None:
+        """Remember a successful login (now, or as soon as the history is attached)."""
+        self._login = LoginRecord(subaccount, target, key_tail[-6:])
+        if self.history is not None:
+            self._record_login(self._login)
+
+    def follow(self, stream_key: str | None) -> None:
+        """Where events come from: a relay's events URL keeps its own resume point; None (the
+        embedded sandbox, a new world each run) keeps none."""
+        self._stream_key = stream_key
+
+    def resume_point(self) -> int | None:
+        """The last event handled from the followed relay, or None (start live)."""
+        if self._stream_key is None or self.history is None:
+            return None
+        return self.history.resume_point(self._stream_key) or None
+
+    # -- events --------------------------------------------------------------------------
+
+    def apply_events(self, events: Sequence[Event]) -> Changes:
+        """Apply a batch of relay events in order; returns (and publishes) what changed.
+
+        A malformed event is counted in ``skipped`` and never stops the others. The resume
+        point moves to the batch's last event."""
+        deliveries: dict[str, Delivery] = {}
+        inbound: list[InboundMessage] = []
+        skipped = 0
+        for event in events:
+            try:
+                receipt = receipt_from_event(event)
+                if receipt is not None:
+                    if self._apply_receipt(receipt):
+                        current = self.tracker.timeline(receipt.umid)
+                        assert current is not None and current.current is not None
+                        deliveries.pop(receipt.umid, None)  # keep the latest move last
+                        deliveries[receipt.umid] = Delivery.from_receipt(current.current)
+                    continue
+                message = parse_inbound(event)
+                if message is not None:
+                    self._record_inbound(message, event.received_at)
+                    inbound.append(message)
+            except Exception as error:  # one bad event must never stop the console
+                skipped += 1
+                log.warning("event %s skipped: %s: %s", event.seq, type(error).__name__, error)
+        if events:
+            self._save_resume_point(events[-1].seq)
+        return self._publish(
+            Changes(deliveries=deliveries, inbound=tuple(inbound), skipped=skipped)
+        )
+
+    def apply_gap(self, notice: GapNotice) -> Changes:
+        """The relay could not replay some events: resume after them, and say so."""
+        self._save_resume_point(max(notice.resumes_at - 1, 0))
+        return self._publish(Changes(gap=notice))
+
+    def _apply_receipt(self, receipt: Receipt) -> bool:
+        moved = self.tracker.apply(receipt)
+        if self.history is not None:
+            timestamp = _readable_time(receipt.provider_timestamp) or receipt.received_at
+            self.history.apply_receipt(
+                receipt.umid,
+                receipt.state,
+                timestamp,
+                receipt.received_at,
+                detail=receipt.detail,
+                error_code=receipt.error_code,
+                error_message=receipt.error_message,
+            )
+        return moved
+
+    def _record_inbound(self, message: InboundMessage, received_at: str) -> None:
+        if self.history is None:
+            return
+        self.history.upsert_conversation(
+            message.conversation_id, message.channel, message.peer, message.name
+        )
+        self.history.record_message(
+            message.umid,
+            None,
+            message.channel,
+            "in",
+            message.peer,
+            message.text,
+            "received",
+            _readable_time(message.timestamp) or received_at,
+            conversation_id=message.conversation_id,
+        )
+
+    # -- sends ---------------------------------------------------------------------------
+
+    def record_sent(
+        self, sent: Iterable[SentSms], text: str, *, batch_id: str | None = None
+    ) -> Changes:
+        """Record what the API answered for messages sent with `text`; returns (and publishes)
+        them as Outbound, each with its delivery now (a receipt may already have moved it)."""
+        now = self._clock()
+        received_at = _utc_iso(now)
+        outbound: list[Outbound] = []
+        for item in sent:
+            accepted = item.accepted
+            current = self.tracker.apply_accepted(accepted, received_at)
+            if self.history is not None:
+                self.history.record_message(
+                    accepted.umid,
+                    accepted.client_message_id,
+                    accepted.channel,
+                    "out",
+                    item.destination,
+                    text,
+                    "queued",  # a refusal follows as a receipt, so the history keeps its reason
+                    now,
+                    batch_id=batch_id,
+                )
+                if accepted.refused:
+                    self.history.apply_receipt(
+                        accepted.umid,
+                        "rejected",
+                        now,
+                        now,
+                        error_message=accepted.reason,
+                    )
+            outbound.append(
+                Outbound(
+                    umid=accepted.umid,
+                    destination=item.destination,
+                    text=text,
+                    sent_at=now,
+                    delivery=Delivery.from_receipt(current),
+                    channel=accepted.channel,
+                    client_message_id=accepted.client_message_id,
+                    batch_id=batch_id,
+                )
+            )
+        return self._publish(Changes(sent=tuple(outbound)))
+
+    # -- reading -------------------------------------------------------------------------
+
+    def timeline(self, umid: str) -> MessageTimeline | None:
+        """Every receipt this console saw for a message since it started."""
+        return self.tracker.timeline(umid)
+
+    def delivery(self, umid: str) -> Delivery | None:
+        """Where a message stands: from this run's receipts, else from the history."""
+        timeline = self.tracker.timeline(umid)
+        if timeline is not None and timeline.current is not None:
+            return Delivery.from_receipt(timeline.current)
+        if self.history is not None:
+            stored = self.history.message_by_umid(umid)
+            if stored is not None:
+                return _stored_delivery(stored)
+        return None
+
+    def recent_sent(self, limit: int, channel: str = "sms") -> list[Outbound]:
+        """The newest messages sent on `channel` (from the history), oldest first."""
+        if self.history is None:
+            return []
+        stored = self.history.recent_messages(limit, channel=channel)
+        rows = [
+            Outbound(
+                umid=message.umid,
+                destination=message.peer,
+                text=message.text,
+                sent_at=message.created_at,
+                delivery=self.delivery(message.umid) or _stored_delivery(message),
+                channel=message.channel,
+                client_message_id=message.client_message_id,
+                batch_id=message.batch_id,
+            )
+            for message in stored
+            if message.direction == "out" and message.umid
+        ]
+        rows.sort(key=lambda row: row.sent_at)
+        return rows
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _publish(self, changes: Changes) -> Changes:
+        if not changes:
+            return NO_CHANGES
+        if self.on_change is not None:
+            self.on_change(changes)
+        return changes
+
+    def _save_resume_point(self, seq: int) -> None:
+        if self.history is not None and self._stream_key is not None:
+            self.history.set_resume_point(self._stream_key, seq)
+
+    def _record_login(self, login: LoginRecord) -> None:
+        assert self.history is not None
+        self.history.record_login(login.subaccount, login.target, login.key_tail)
+
+
+def _stored_delivery(message: StoredMessage) -> Delivery:
+    assert message.umid is not None
+    code = message.error_code
+    return Delivery(
+        umid=message.umid,
+        state=message.status,
+        detail=message.status_detail,
+        error_code=code if isinstance(code, int) else None,
+        error_message=message.error_message,
+        channel=message.channel,
+    )

@@ -1,9 +1,0 @@
-"""InboxScreen: placeholder until its issue lands."""
-
-from __future__ import annotations
-
-from console.screens.section import SectionScreen
-
-
-class InboxScreen(SectionScreen):
-    MODE = "inbox"

@@ -1,9 +1,0 @@
-"""RoomsScreen: placeholder until its issue lands."""
-
-from __future__ import annotations
-
-from console.screens.section import SectionScreen
-
-
-class RoomsScreen(SectionScreen):
-    MODE = "rooms"
