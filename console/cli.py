@@ -160,4 +160,5 @@ def run_console(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
 
     app = AgentConsole(settings)
     app.run()
+    app.wait_closed()  # the terminal is back; the history's last flush finishes here
     return app.return_code or 0
