@@ -259,7 +259,7 @@ class ConsoleCore:
                 client_message_id=message.client_message_id,
                 batch_id=message.batch_id,
             )
-            for message in stored
+            for message in reversed(stored)  # newest first: reversed, a batch keeps its order
             if message.direction == "out" and message.umid
         ]
         rows.sort(key=lambda row: row.sent_at)

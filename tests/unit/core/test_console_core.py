@@ -199,13 +199,14 @@ def test_recent_sends_come_from_the_history_oldest_first(tmp_path: Path) -> None
         clock = iter([100.0, 200.0])
         first = ConsoleCore(history=history, clock=lambda: next(clock))
         first.record_sent([sent("old")], "one")
-        first.record_sent([sent("new")], "two")
+        first.record_sent([sent("new-1"), sent("new-2")], "two")
         first.apply_events([receipt("old", "delivered", second=1)])
         again = ConsoleCore(history=history)  # a console started later: nothing in memory
         rows = again.recent_sent(10)
     assert [(row.umid, row.text, row.delivery.state) for row in rows] == [
         ("old", "one", "delivered"),
-        ("new", "two", "queued"),
+        ("new-1", "two", "queued"),
+        ("new-2", "two", "queued"),  # a batch (one timestamp) keeps its order
     ]
     assert rows[0].sent_at == 100.0
 
