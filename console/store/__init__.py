@@ -1,22 +1,17 @@
-"""Persistent history (TinyDB behind a write-behind, atomic storage). No Textual here."""
+"""Persistent history: day-partitioned TinyDB files behind a write-behind, atomic storage.
+No Textual here."""
 
-from console.store.history import (
-    Conversation,
-    History,
-    HistoryClosed,
-    HistoryError,
-    HistoryLocked,
-    Login,
-    Message,
-    Receipt,
-    Room,
-)
+from console.store.errors import HistoryClosed, HistoryError, HistoryLocked
+from console.store.history import History, HistoryHold
+from console.store.records import Conversation, DaySummary, Login, Message, Receipt, Room
 
 __all__ = [
     "Conversation",
+    "DaySummary",
     "History",
     "HistoryClosed",
     "HistoryError",
+    "HistoryHold",
     "HistoryLocked",
     "Login",
     "Message",

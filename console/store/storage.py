@@ -1,12 +1,13 @@
-"""TinyDB storage that keeps everything in memory and writes the file behind, in batches.
+"""TinyDB storage that keeps one file in memory and writes it behind, in batches.
 
 TinyDB's own `JSONStorage` reads and rewrites the whole file on every insert, and its `Table`
 rebuilds the whole table dict on every write: both are O(table size) per record. Here:
 
-- `WriteBehindStorage` holds the tables in memory. A change only marks the changed document ids
-  dirty; `flush()` (called by the History's writer thread, or directly) writes the whole state
-  to a temporary file in the same folder, fsyncs it, `os.replace`s it over `history.json` and
-  fsyncs the folder. A process killed at any moment leaves either the old or the new file.
+- `WriteBehindStorage` holds one file's tables in memory (the history is many such files, see
+  `console.store.parts`). A change only marks the changed document ids dirty; `flush()` (called
+  by the History's writer thread, or directly) writes the file's whole state to a temporary
+  file in the same folder, fsyncs it, `os.replace`s it over the file and fsyncs the folder. A
+  process killed at any moment leaves either the old or the new file.
 - Serialisation is incremental: every document's JSON is cached as bytes, so a flush encodes
   only the documents that changed since the last one and joins the cached bytes. This keeps the
   writer thread from holding the GIL for the length of one giant `json.dumps`.
@@ -14,7 +15,7 @@ rebuilds the whole table dict on every write: both are O(table size) per record.
   view that copies a document before TinyDB mutates it (copy-on-write). Stored documents are
   therefore never mutated in place, which lets the writer encode them outside the lock.
 - A file that is not JSON, or not shaped like a TinyDB database, raises `CorruptHistory` at load;
-  `quarantine()` moves it aside as `history.json.corrupt-<UTC timestamp>` and starts empty.
+  `quarantine()` moves it aside as `<name>.corrupt-<UTC timestamp>` and starts empty.
 
 orjson is used when importable (faster load and encode); the standard library otherwise.
 """
@@ -36,12 +37,13 @@ from typing import Any, BinaryIO
 from tinydb.storages import Storage
 from tinydb.table import Table
 
+from console.store.errors import CorruptHistory
+
 Doc = dict[str, Any]
 RawTable = dict[str, Doc]
 RawData = dict[str, RawTable]
 
-HISTORY_NAME = "history.json"
-_TEMP_SUFFIX = ".tmp"
+TEMP_SUFFIX = ".tmp"
 _CHUNK = 1024  # documents joined per write
 _BUFFER = 1 << 20
 
@@ -75,10 +77,6 @@ else:
 DEFAULT_CODEC: Codec = ORJSON_CODEC or STDLIB_CODEC
 
 
-class CorruptHistory(Exception):
-    """The history file cannot be used as it is; the message says why."""
-
-
 class WriteBehindStorage(Storage):
     """In-memory TinyDB storage with batched, atomic, incremental writes to one JSON file.
 
@@ -107,53 +105,30 @@ class WriteBehindStorage(Storage):
         `OSError` if it cannot be read at all.
         """
         try:
-            raw = self.path.read_bytes()
+            data = read_file(self.path, self.codec)
         except FileNotFoundError:
-            self._data = {}
-            return
-        gc_was_enabled = gc.isenabled()
-        gc.disable()  # millions of new containers: the cyclic GC would run dozens of times
-        try:
-            data = self.codec.loads(raw)
-        except ValueError as error:  # JSONDecodeError, orjson.JSONDecodeError, UnicodeError
-            reason = "empty" if not raw.strip() else f"not valid JSON ({_short(error)})"
-            raise CorruptHistory(reason) from error
-        finally:
-            if gc_was_enabled:
-                gc.enable()
-        check_shape(data)
+            data = {}
+        self.adopt(data)
+
+    def adopt(self, data: RawData, *, dirty: bool = False) -> None:
+        """Hold `data` (already read and shape-checked) as the file's content; `dirty` if the
+        file does not have it yet."""
         with self.lock:
             self._data = data
             self._dirty = {}
-            self._all_dirty = False
+            self._all_dirty = dirty
         with self._flush_lock:
             self._fragments = {}
             self._fragments_valid = False
 
     def quarantine(self, now: float) -> Path:
-        """Move the current file aside as `history.json.corrupt-<UTC time>` and start empty."""
-        stamp = datetime.fromtimestamp(now, UTC).strftime("%Y%m%dT%H%M%S")
-        target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-        counter = 1
-        while target.exists():
-            counter += 1
-            target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{counter}")
-        os.replace(self.path, target)
-        fsync_dir(self.path.parent)
+        """Move the current file aside as `<name>.corrupt-<UTC time>` and start empty."""
+        target = move_aside(self.path, now)
         with self.lock:
             self._data = {}
             self._dirty = {}
             self._all_dirty = True  # write a fresh, valid file at the next flush
         return target
-
-    def remove_stale_temp_files(self) -> int:
-        """Delete temp files left by a process killed mid-flush (only while holding the lock)."""
-        removed = 0
-        for candidate in self.path.parent.glob(f"{self.path.name}.*{_TEMP_SUFFIX}"):
-            with contextlib.suppress(OSError):
-                candidate.unlink()
-                removed += 1
-        return removed
 
     # --- TinyDB Storage interface -------------------------------------------------------------
 
@@ -196,11 +171,13 @@ class WriteBehindStorage(Storage):
 
     # --- writing ------------------------------------------------------------------------------
 
-    def flush(self) -> bool:
+    def flush(self, prepare: Callable[[], Callable[[], None] | None] | None = None) -> bool:
         """Write pending changes now (atomic replace). Returns False if there was nothing to do.
 
         Safe to call from any thread; flushes are serialised. On failure the changes stay
-        pending and the error (OSError) propagates.
+        pending and the error (OSError) propagates. `prepare`, if given, is called under `lock`
+        as the snapshot to write is taken, and may return a step to run before the file is
+        written (the history writes a part's index that way, consistent with the part).
         """
         with self._flush_lock:
             with self.lock:
@@ -216,7 +193,10 @@ class WriteBehindStorage(Storage):
                     for name, keys in dirty.items():
                         table = self._data.get(name, {})
                         changed[name] = {key: table[key] for key in keys if key in table}
+                first = prepare() if prepare is not None else None
             try:
+                if first is not None:
+                    first()
                 self._write(order, changed, dirty, full)
             except BaseException:
                 with self.lock:
@@ -317,6 +297,51 @@ class FastTable(Table):
         self.clear_cache()
 
 
+def read_file(path: Path, codec: Codec | None = None) -> RawData:
+    """A TinyDB-shaped file's tables. Raises FileNotFoundError, OSError or `CorruptHistory`."""
+    raw = path.read_bytes()
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # many new containers: the cyclic GC would run dozens of times
+    try:
+        data = (codec or DEFAULT_CODEC).loads(raw)
+    except ValueError as error:  # JSONDecodeError, orjson.JSONDecodeError, UnicodeError
+        reason = "empty" if not raw.strip() else f"not valid JSON ({_short(error)})"
+        raise CorruptHistory(reason) from error
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    check_shape(data)
+    return data
+
+
+def move_aside(path: Path, now: float, label: str = "corrupt") -> Path:
+    """Rename a damaged file to `<name>.corrupt-<UTC time>` (never over another one)."""
+    stamp = datetime.fromtimestamp(now, UTC).strftime("%Y%m%dT%H%M%S")
+    target = path.with_name(f"{path.name}.{label}-{stamp}")
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = path.with_name(f"{path.name}.{label}-{stamp}-{counter}")
+    os.replace(path, target)
+    fsync_dir(path.parent)
+    return target
+
+
+def remove_temp_files(folder: Path, prefix: str = "") -> int:
+    """Delete temp files left by a process killed mid-flush (only while holding the lock)."""
+    removed = 0
+    for candidate in folder.glob(f"{prefix}*{TEMP_SUFFIX}"):
+        with contextlib.suppress(OSError):
+            candidate.unlink()
+            removed += 1
+    return removed
+
+
+def write_bytes_atomically(path: Path, content: bytes) -> None:
+    with atomic_writer(path) as handle:
+        handle.write(content)
+
+
 def check_shape(data: object) -> None:
     """Raise CorruptHistory unless `data` is {table: {"<int id>": {document}}}."""
     if not isinstance(data, dict):
@@ -335,7 +360,7 @@ def atomic_writer(path: Path) -> Iterator[BinaryIO]:
 
     On any error the temp file is removed and `path` is untouched.
     """
-    fd, temp_name = tempfile.mkstemp(prefix=f"{path.name}.", suffix=_TEMP_SUFFIX, dir=path.parent)
+    fd, temp_name = tempfile.mkstemp(prefix=f"{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb", buffering=_BUFFER) as handle:
             yield handle

@@ -1,14 +1,18 @@
-"""History across real processes: SIGKILL mid-burst, two consoles on one folder, exit flush."""
+"""History across real processes: SIGKILL mid-flush over several parts, two consoles on one
+folder, the flush at exit."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -18,6 +22,10 @@ from console.store.storage import check_shape
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals")
 
+DAY = 86_400.0
+DAYS = 4
+
+# Messages go round-robin to four days, so each flush writes several parts at once.
 BURST = """
 import itertools, sys, time
 from pathlib import Path
@@ -25,8 +33,9 @@ from console.store import History
 
 history = History.open(Path(sys.argv[1]), flush_interval=0.005)
 print("ready", flush=True)
-for n in itertools.count(int(sys.argv[2])):
-    now = time.time()
+base = int(sys.argv[2])
+for n in itertools.count(base):
+    now = time.time() - (n % 4) * 86400
     history.record_message(
         f"u{n}", f"c{n}", "SMS", "out", "+6591234567", "burst " + "x" * 400, "queued", now,
         conversation_id=f"conv{n % 7}",
@@ -36,21 +45,33 @@ for n in itertools.count(int(sys.argv[2])):
         time.sleep(0.001)
 """
 
+# Three parts saved; then all three change, and the flush hangs inside the second one's fsync.
 KILLED_IN_FSYNC = """
 import os, sys, time
 from pathlib import Path
 from console.store import History
 
 history = History.open(Path(sys.argv[1]), flush_interval=3600)
-history.record_message("saved", None, "SMS", "out", "+65", "first", "queued", time.time())
+now = time.time()
+for age in range(3):
+    at = now - age * 86400
+    history.record_message(f"first{age}", None, "SMS", "out", "+65", "1", "queued", at)
 history.flush()
 
+real_fsync = os.fsync
+target = sys.argv[2]
+
 def stuck_fsync(fd):
-    print("writing", flush=True)
-    time.sleep(60)
+    name = os.readlink(f"/proc/self/fd/{fd}")
+    if os.path.basename(name).startswith(target + ".") and name.endswith(".tmp"):
+        print("writing", flush=True)
+        time.sleep(60)
+    real_fsync(fd)
 
 os.fsync = stuck_fsync
-history.record_message("lost", None, "SMS", "out", "+65", "second", "queued", time.time())
+for age in range(3):
+    at = now - age * 86400
+    history.record_message(f"second{age}", None, "SMS", "out", "+65", "2", "queued", at)
 history.flush()
 """
 
@@ -100,60 +121,105 @@ def kill(process: subprocess.Popen[bytes]) -> None:
     assert process.returncode == -signal.SIGKILL
 
 
-def wait_for_temp_file(data_dir: Path, timeout: float) -> None:
+def wait_for_temp_file(folder: Path, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if any(entry.name.endswith(".tmp") for entry in os.scandir(data_dir)):
+        if folder.exists() and any(e.name.endswith(".tmp") for e in os.scandir(folder)):
             return
 
 
-def saved_messages(data_dir: Path) -> dict[str, dict[str, object]]:
-    """The file as a plain JSON reader sees it (asserts it is whole and consistent)."""
-    path = data_dir / "history.json"
-    if not path.exists():
-        return {}
-    data = json.loads(path.read_bytes())
-    check_shape(data)
-    messages = data.get("messages", {})
-    conversations = {doc["conversation_id"] for doc in data.get("conversations", {}).values()}
-    # A snapshot is taken under one lock: a message's conversation is always in the same file.
-    assert {doc["conversation_id"] for doc in messages.values()} <= conversations
-    return messages
+PART = re.compile(r"^\d{4}-\d\d-\d\d\.\d+\.json$")
 
 
-def test_sigkill_during_a_burst_of_writes_always_leaves_a_loadable_history(
+def saved_parts(folder: Path) -> dict[str, list[int]]:
+    """Every part as a plain JSON reader sees it: its message numbers (asserts it is whole)."""
+    parts: dict[str, list[int]] = {}
+    if not folder.exists():
+        return parts
+    for path in folder.iterdir():
+        if not PART.match(path.name):
+            continue
+        data = json.loads(path.read_bytes())  # a half-written file would not parse
+        check_shape(data)
+        numbers = [int(doc["umid"][1:]) for doc in data.get("messages", {}).values()]
+        index = json.loads(path.with_name(path.name[:-5] + ".index.json").read_bytes())
+        assert {f"u{n}" for n in numbers} <= set(index["umids"]), "an index never lists less"
+        parts[path.name] = sorted(numbers)
+    return parts
+
+
+def assert_each_part_whole(parts: dict[str, list[int]], base: int) -> None:
+    """A version of a part holds every message recorded there up to some moment: from one run,
+    its numbers are consecutive in that day's sequence (n, n+4, n+8…), never with a hole."""
+    for name, numbers in parts.items():
+        run = [n for n in numbers if n >= base]
+        assert all(b - a == DAYS for a, b in itertools.pairwise(run)), name
+
+
+def test_sigkill_during_flushes_of_several_parts_leaves_each_part_old_or_new(
     data_dir: Path,
 ) -> None:
     rng = random.Random(20261127)
+    folder = data_dir / "history"
     saved = 0
     for iteration in range(20):
-        process = start(BURST, str(data_dir), str(iteration * 10_000_000))
+        base = iteration * 10_000_000
+        process = start(BURST, str(data_dir), str(base))
         expect_line(process, b"ready\n")
         if iteration % 2:
             time.sleep(rng.uniform(0.02, 0.25))
         else:  # aim inside a flush: kill as soon as a temp file shows up
-            wait_for_temp_file(data_dir, timeout=rng.uniform(0.05, 0.3))
+            wait_for_temp_file(folder, timeout=rng.uniform(0.05, 0.3))
         kill(process)
 
-        messages = saved_messages(data_dir)
-        assert len(messages) >= saved, "records that were saved before must stay saved"
-        saved = len(messages)
+        parts = saved_parts(folder)
+        assert_each_part_whole(parts, base)
+        count = sum(len(numbers) for numbers in parts.values())
+        assert count >= saved, "records that were saved before must stay saved"
+        saved = count
         with History.open(data_dir) as history:
             assert history.notices == []
-            assert len(history.recent_messages(saved + 1)) == saved
+            found = [m for chunk in history.scan_messages() for m in chunk]
+            assert len(found) == saved
+            for conversation_id in {m.conversation_id for m in found}:
+                assert conversation_id is not None
+                assert history.conversation(conversation_id) is not None
     assert saved > 0
+    assert len({name.split(".")[0] for name in saved_parts(folder)}) == DAYS
 
 
-def test_a_kill_inside_a_flush_keeps_the_previous_file(data_dir: Path) -> None:
-    process = start(KILLED_IN_FSYNC, str(data_dir))
+@pytest.mark.parametrize("stuck", [0, 1, 2], ids=["newest", "middle", "oldest"])
+def test_a_kill_inside_a_flush_of_three_parts_keeps_each_part_old_or_new(
+    data_dir: Path, stuck: int
+) -> None:
+    """Parts are written oldest first; the one whose fsync hangs keeps its old version,
+    those before it have their new one, those after it their old one."""
+    now = time.time()
+    days = [time.strftime("%Y-%m-%d", time.gmtime(now - age * DAY)) for age in range(3)]
+    process = start(KILLED_IN_FSYNC, str(data_dir), f"{days[stuck]}.0.json")
     expect_line(process, b"writing\n")
     kill(process)
-    assert list(data_dir.glob("history.json.*.tmp")), "the half-done temp file is left behind"
+    folder = data_dir / "history"
+    assert list(folder.glob(f"{days[stuck]}.0.json.*.tmp")), "the half-done temp file is left"
+    parts = {name.split(".")[0]: numbers for name, numbers in _umids(folder).items()}
+    for age, day in enumerate(days):
+        written = age > stuck  # the oldest day (highest age) is written first
+        expected = {f"first{age}", f"second{age}"} if written else {f"first{age}"}
+        assert parts[day] == expected, day
     with History.open(data_dir) as history:
         assert history.notices == []
-        assert history.message_by_umid("saved") is not None
-        assert history.message_by_umid("lost") is None
-    assert not list(data_dir.glob("history.json.*.tmp")), "and cleaned up at the next open"
+        assert history.message_by_umid(f"second{stuck}") is None
+        assert history.message_by_umid(f"first{stuck}") is not None
+    assert not list(folder.glob("*.tmp")), "and cleaned up at the next open"
+
+
+def _umids(folder: Path) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = defaultdict(set)
+    for path in folder.iterdir():
+        if PART.match(path.name):
+            data = json.loads(path.read_bytes())
+            found[path.name] |= {doc["umid"] for doc in data["messages"].values()}
+    return found
 
 
 def test_a_second_console_on_the_same_folder_gets_a_clear_error(data_dir: Path) -> None:

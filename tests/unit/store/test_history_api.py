@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import gc
-import json
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tinydb import TinyDB
 
 from console.store import History, HistoryClosed
 from console.store import storage as storage_module
@@ -74,11 +74,19 @@ def test_everything_recorded_is_there_after_flush_and_reopen(
         "u2", None, "WhatsApp", "in", "+6590000001", "Hi", "delivered", T0, conversation_id="c1"
     )
     history.upsert_conversation("c1", "WhatsApp", "+6590000001", "Ana")
-    history.set_last_seq(42)
+    history.set_resume_point("ws://relay/events", 42)
     history.flush()
-    # Simulate a crash after the flush: the file alone must carry everything.
-    saved = json.loads((data_dir / "history.json").read_bytes())
-    assert set(saved) >= {"logins", "rooms", "messages", "conversations", "meta"}
+    # Simulate a crash after the flush: the files alone must carry everything, as TinyDB
+    # reads them.
+    folder = data_dir / "history"
+    with TinyDB(folder / "2026-09-21.0.json") as part:
+        assert {doc["umid"] for doc in part.table("messages").all()} == {"u1", "u2"}
+        assert part.table("rooms").all()[0]["call_reference"] == "ref-000001"
+    with TinyDB(folder / "conversations.json") as conversations:
+        assert conversations.table("conversations").all()[0]["name"] == "Ana"
+    with TinyDB(folder / "state.json") as state:
+        assert state.table("logins").all()[0]["key_tail"] == "abc123"
+        assert state.table("meta").all()[0]["resume"] == {"ws://relay/events": 42}
     history.close()
 
     with History.open(data_dir, clock=clock) as again:
@@ -99,7 +107,7 @@ def test_everything_recorded_is_there_after_flush_and_reopen(
         [conversation] = again.conversations(5)
         assert (conversation.name, conversation.unread) == ("Ana", 1)
         assert [m.umid for m in again.conversation_messages("c1", 10)] == ["u2"]
-        assert again.last_seq == 42
+        assert again.resume_point("ws://relay/events") == 42
 
 
 def test_close_saves_without_an_explicit_flush(data_dir: Path, clock: Clock) -> None:
@@ -113,7 +121,7 @@ def test_the_writer_thread_saves_on_its_own(data_dir: Path, clock: Clock) -> Non
     with History.open(data_dir, clock=clock, flush_interval=0.02) as history:
         send(history, "u-background", T0)
         deadline = time.monotonic() + 5
-        path = data_dir / "history.json"
+        path = data_dir / "history" / "2026-09-21.0.json"
         while time.monotonic() < deadline:
             if path.exists() and b"u-background" in path.read_bytes():
                 break
@@ -131,7 +139,9 @@ def test_a_full_api_key_is_refused_and_never_reaches_the_disk(data_dir: Path, cl
         login = history.record_login("acme", "Europe", key[-6:])
         assert login.key_tail == "zz9Q7x"
         history.flush()
-    for file in data_dir.iterdir():
+    files = [file for file in data_dir.rglob("*") if file.is_file()]
+    assert any(b"zz9Q7x" in file.read_bytes() for file in files)
+    for file in files:
         content = file.read_bytes()
         assert key.encode() not in content
         assert key[:-6].encode() not in content  # not even the part before the tail
@@ -289,17 +299,6 @@ def test_recent_messages_are_ordered_by_creation_time_and_filter_by_channel(
     assert history.recent_messages(0) == []
 
 
-def test_last_seq_starts_at_zero_and_is_kept(data_dir: Path, clock: Clock) -> None:
-    with History.open(data_dir, clock=clock) as history:
-        assert history.last_seq == 0
-        history.set_last_seq(7)
-        history.set_last_seq(1234)
-        with pytest.raises(ValueError):
-            history.set_last_seq(-1)
-    with History.open(data_dir, clock=clock) as history:
-        assert history.last_seq == 1234
-
-
 def test_bad_inputs_are_refused_with_a_reason(history: History) -> None:
     with pytest.raises(ValueError, match="direction"):
         history.record_message("u", None, "SMS", "sideways", "+65", "x", "queued", T0)
@@ -328,26 +327,36 @@ def test_a_closed_history_refuses_writes(data_dir: Path, clock: Clock) -> None:
         send(history, "u1", T0)
 
 
-def test_records_are_batched_never_one_file_rewrite_per_record(
+def test_records_are_batched_and_a_flush_writes_only_the_files_that_changed(
     data_dir: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     renames: list[str] = []
     real_replace = storage_module.os.replace
 
     def counting_replace(source: str, target: str) -> None:
-        renames.append(str(target))
+        renames.append(Path(target).name)
         real_replace(source, target)
 
     monkeypatch.setattr(storage_module.os, "replace", counting_replace)
     with History.open(data_dir, clock=clock, flush_interval=3600) as history:
+        history.record_login("acme", "sandbox", None)
+        send(history, "yesterday", T0 - 86_400)
+        history.flush()
+        renames.clear()
         for index in range(1000):
             send(history, f"u{index}", T0 + index)
             history.apply_receipt(f"u{index}", "sent", T0 + index, T0 + index)
         assert renames == []  # nothing written yet: all in memory
         history.flush()
-        assert renames == [str(data_dir / "history.json")]
+        # today's part and its index (new umids), not yesterday's, not the small files
+        assert sorted(renames) == ["2026-09-21.0.index.json", "2026-09-21.0.json"]
+        renames.clear()
+        history.apply_receipt("u7", "delivered", T0 + 9, T0 + 9)
+        history.flush()
+        assert renames == ["2026-09-21.0.json"]  # no new umid: the index stays
         assert history.flush() is False  # nothing new, nothing written
-    assert len(renames) == 1
+        renames.clear()
+    assert renames == []
 
 
 def test_writes_racing_the_writer_thread_lose_nothing(data_dir: Path, clock: Clock) -> None:

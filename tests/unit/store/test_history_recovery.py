@@ -1,4 +1,4 @@
-"""History: damaged files, retention, the folder lock and failed saves."""
+"""History: damaged files, retention by whole files, the folder lock and failed saves."""
 
 from __future__ import annotations
 
@@ -14,10 +14,15 @@ from console.store import storage as storage_module
 
 NOW = 1_795_755_662.0  # 2026-11-27T05:01:02Z
 DAY = 86_400.0
+STAMP = "20261127T050102"
 
 
 def clock() -> float:
     return NOW
+
+
+def day(age: int) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(NOW - age * DAY))
 
 
 VALID = {
@@ -45,11 +50,11 @@ DAMAGED = {
     "message without created_at": json.dumps(
         {"messages": {"1": {k: v for k, v in VALID["messages"]["1"].items() if k != "created_at"}}}
     ).encode(),
-    "last_seq is text": b'{"meta": {"1": {"schema": 1, "last_seq": "12"}}}',
     "created_at is text": json.dumps(
         {"messages": {"1": {**VALID["messages"]["1"], "created_at": "yesterday"}}}
     ).encode(),
 }
+DAMAGED_LEGACY = {**DAMAGED, "resume is a list": b'{"meta": {"1": {"schema": 1, "resume": [1]}}}'}
 
 
 CODECS = [storage_module.STDLIB_CODEC]
@@ -57,50 +62,190 @@ if storage_module.ORJSON_CODEC is not None:
     CODECS.append(storage_module.ORJSON_CODEC)
 
 
+def record_days(data_dir: Path, ages: tuple[int, ...], **options: object) -> None:
+    """One inbound message a day (umid m<age>, conversation c<age>), saved."""
+    with History.open(data_dir, clock=clock, **options) as history:  # type: ignore[arg-type]
+        for age in ages:
+            history.record_message(
+                f"m{age}",
+                None,
+                "SMS",
+                "in",
+                "+65",
+                f"{age} days",
+                "delivered",
+                NOW - age * DAY,
+                conversation_id=f"c{age}",
+            )
+
+
+# --- the single history.json of earlier versions --------------------------------------------
+
+
 @pytest.mark.parametrize("codec", CODECS, ids=lambda codec: codec.name)
-@pytest.mark.parametrize("content", DAMAGED.values(), ids=DAMAGED.keys())
-def test_a_damaged_file_is_moved_aside_and_a_fresh_history_starts(
+@pytest.mark.parametrize("content", DAMAGED_LEGACY.values(), ids=DAMAGED_LEGACY.keys())
+def test_a_damaged_history_json_is_moved_aside_and_a_fresh_history_starts(
     data_dir: Path, content: bytes, codec: storage_module.Codec, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(storage_module, "DEFAULT_CODEC", codec)
     (data_dir / "history.json").write_bytes(content)
     with History.open(data_dir, clock=clock) as history:
-        moved = data_dir / "history.json.corrupt-20261127T050102"
+        moved = data_dir / f"history.json.corrupt-{STAMP}"
         assert moved.read_bytes() == content  # kept as it was, not deleted
         [notice] = history.notices
         assert notice.startswith("History file was corrupt (")
         assert f"moved aside to {moved}; starting fresh" in notice
         assert history.recent_messages(10) == []
         history.record_message("u2", None, "SMS", "out", "+65", "new", "queued", NOW)
-    saved = json.loads((data_dir / "history.json").read_bytes())
-    assert [doc["umid"] for doc in saved["messages"].values()] == ["u2"]
+    assert not (data_dir / "history.json").exists()
     with History.open(data_dir, clock=clock) as again:
         assert again.notices == []
+        assert [m.umid for m in again.recent_messages(10)] == ["u2"]
 
 
-def test_a_damaged_file_is_replaced_by_a_valid_one_even_with_nothing_recorded(
+def test_a_history_json_that_appears_beside_a_split_history_is_left_as_it_was(
     data_dir: Path,
 ) -> None:
-    (data_dir / "history.json").write_bytes(b"{broken")
-    with History.open(data_dir, clock=clock):
-        pass
-    assert json.loads((data_dir / "history.json").read_bytes()) == {}
+    """Written by an earlier version run on the same folder after the split: never lost."""
+    record_days(data_dir, (0,))
+    (data_dir / "history.json").write_text(json.dumps(VALID))
+    with History.open(data_dir, clock=clock) as history:
+        kept = data_dir / f"history.json.not-split-{STAMP}"
+        assert json.loads(kept.read_bytes()) == VALID
+        [notice] = history.notices
+        assert notice.endswith(f"left as it was, in {kept}.")
+        assert [m.umid for m in history.recent_messages(10)] == ["m0"]
+
+
+# --- a damaged part, index or small file: moved aside alone ---------------------------------
+
+
+@pytest.mark.parametrize("content", DAMAGED.values(), ids=DAMAGED.keys())
+def test_a_damaged_part_is_moved_aside_alone_and_the_rest_loads(
+    data_dir: Path, content: bytes
+) -> None:
+    record_days(data_dir, (0, 1, 2))
+    damaged = data_dir / "history" / f"{day(0)}.0.json"
+    damaged.write_bytes(content)
+    with History.open(data_dir, clock=clock) as history:
+        moved = damaged.with_name(f"{damaged.name}.corrupt-{STAMP}")
+        assert moved.read_bytes() == content
+        [notice] = history.notices
+        assert notice.startswith(f"History file {damaged.name} was corrupt (")
+        assert f"moved aside to {moved}; the rest of the history is kept" in notice
+        assert [m.umid for m in history.recent_messages(10)] == ["m1", "m2"]
+        assert {c.conversation_id for c in history.conversations(10)} == {"c0", "c1", "c2"}
+        history.record_message("new", None, "SMS", "out", "+65", "again", "queued", NOW)
+    with History.open(data_dir, clock=clock) as again:
+        assert again.notices == []
+        assert [m.umid for m in again.recent_messages(10)] == ["new", "m1", "m2"]
+
+
+def test_a_damaged_old_part_is_moved_aside_when_it_is_read_and_the_search_goes_on(
+    data_dir: Path,
+) -> None:
+    record_days(data_dir, (0, 5, 10))
+    damaged = data_dir / "history" / f"{day(5)}.0.json"
+    damaged.write_bytes(b"{half a part")
+    notices: list[str] = []
+    with History.open(data_dir, clock=clock, hot_messages=1, on_notice=notices.append) as history:
+        assert history.notices == []  # not read at open: only today's part is
+        found = history.find_messages(text="days")
+        assert [m.umid for m in found] == ["m0", "m10"]
+        [notice] = notices
+        assert notice.startswith(f"History file {damaged.name} was corrupt")
+        assert history.notices == notices
+        assert [d.day for d in history.days()] == [day(0), day(10)]
+    assert damaged.with_name(f"{damaged.name}.corrupt-{STAMP}").read_bytes() == b"{half a part"
+
+
+def test_a_receipt_for_a_message_in_a_damaged_old_part_costs_nothing_else(
+    data_dir: Path,
+) -> None:
+    record_days(data_dir, (0, 5))
+    (data_dir / "history" / f"{day(5)}.0.json").write_bytes(b"not json")
+    notices: list[str] = []
+    with History.open(data_dir, clock=clock, hot_messages=1, on_notice=notices.append) as history:
+        assert history.apply_receipt("m5", "read", NOW, NOW) is None
+        history.flush()  # the writer loads the part for the receipt: damaged
+        assert len(notices) == 1
+        assert history.find_message("m5") is None
+        assert history.message_by_umid("m0") is not None
+    with History.open(data_dir, clock=clock) as again:
+        assert again.notices == []
+        assert [m.umid for m in again.recent_messages(10)] == ["m0"]
+
+
+@pytest.mark.parametrize("damage", ["garbage", "missing", "wrong shape"])
+def test_a_damaged_or_missing_index_is_rebuilt_from_its_part_without_a_notice(
+    data_dir: Path, damage: str
+) -> None:
+    record_days(data_dir, (0, 5))
+    index = data_dir / "history" / f"{day(5)}.0.index.json"
+    if damage == "missing":
+        index.unlink()
+    else:
+        index.write_bytes(b"{{{" if damage == "garbage" else b'{"messages": "three"}')
+    with History.open(data_dir, clock=clock, hot_messages=1) as history:
+        assert history.notices == []
+        assert json.loads(index.read_bytes())["umids"] == ["m5"]
+        history.apply_receipt("m5", "read", NOW, NOW)  # its index says where m5 lives
+    with History.open(data_dir, clock=clock) as again:
+        message = again.find_message("m5")
+        assert message is not None and message.status == "read"
+
+
+def test_an_index_that_lists_a_message_its_part_lost_sends_it_to_the_right_day(
+    data_dir: Path,
+) -> None:
+    """A crash between writing an index and its part leaves an index listing more."""
+    record_days(data_dir, (0, 5))
+    index = data_dir / "history" / f"{day(5)}.0.index.json"
+    listed = json.loads(index.read_bytes())
+    index.write_text(json.dumps({**listed, "umids": [*listed["umids"], "ghost"]}))
+    with History.open(data_dir, clock=clock, hot_messages=1) as history:
+        assert history.apply_receipt("ghost", "delivered", NOW, NOW) is None
+        history.flush()  # not in its part: held until the message is recorded
+        history.record_message("ghost", None, "SMS", "out", "+65", "late", "sent", NOW)
+        message = history.message_by_umid("ghost")
+        assert message is not None and message.status == "delivered"
+    with History.open(data_dir, clock=clock) as again:
+        assert [m.umid for m in again.recent_messages(10)] == ["ghost", "m0", "m5"]
+    assert b"ghost" in (data_dir / "history" / f"{day(0)}.0.json").read_bytes()
+    assert b"ghost" not in (data_dir / "history" / f"{day(5)}.0.json").read_bytes()
 
 
 def test_two_damaged_files_in_the_same_second_are_both_kept(data_dir: Path) -> None:
+    record_days(data_dir, (0,))
+    damaged = data_dir / "history" / f"{day(0)}.0.json"
     for content in (b"first", b"second"):
-        (data_dir / "history.json").write_bytes(content)
+        damaged.write_bytes(content)
         History.open(data_dir, clock=clock).close()
-    assert (data_dir / "history.json.corrupt-20261127T050102").read_bytes() == b"first"
-    assert (data_dir / "history.json.corrupt-20261127T050102-2").read_bytes() == b"second"
+    assert damaged.with_name(f"{damaged.name}.corrupt-{STAMP}").read_bytes() == b"first"
+    assert damaged.with_name(f"{damaged.name}.corrupt-{STAMP}-2").read_bytes() == b"second"
 
 
-def test_the_valid_file_loads_without_notice(data_dir: Path) -> None:
-    (data_dir / "history.json").write_text(json.dumps(VALID))
+@pytest.mark.parametrize("name", ["conversations.json", "state.json"])
+def test_a_damaged_small_file_is_moved_aside_alone(data_dir: Path, name: str) -> None:
+    record_days(data_dir, (0, 1))
     with History.open(data_dir, clock=clock) as history:
-        assert history.notices == []
-        message = history.message_by_umid("u1")
-        assert message is not None and message.status == "sent"
+        history.set_resume_point("ws://relay/events", 9)
+    damaged = data_dir / "history" / name
+    damaged.write_bytes(b'{"conversations": {"1": {"conversation_id": 7}}, "meta": []}')
+    with History.open(data_dir, clock=clock) as history:
+        [notice] = history.notices
+        assert notice.startswith(f"History file {name} was corrupt (")
+        assert damaged.with_name(f"{name}.corrupt-{STAMP}").exists()
+        assert [m.umid for m in history.recent_messages(10)] == ["m0", "m1"]
+        # conversations are rebuilt from the messages in memory; resume points are gone
+        assert [(c.conversation_id, c.unread) for c in history.conversations(10)] == [
+            ("c0", 1),
+            ("c1", 1),
+        ]
+        assert (history.resume_point("ws://relay/events") == 9) is (name != "state.json")
+
+
+# --- retention: whole files --------------------------------------------------------------------
 
 
 def make_old_and_new(data_dir: Path) -> None:
@@ -128,20 +273,31 @@ def make_old_and_new(data_dir: Path) -> None:
             history.record_login(f"sub-{age}", "sandbox", None)
 
 
-def test_retention_drops_records_older_than_max_age_at_open(data_dir: Path) -> None:
+def part_files(data_dir: Path) -> list[str]:
+    return sorted(p.name for p in (data_dir / "history").iterdir() if p.name[:2] == "20")
+
+
+def test_retention_deletes_whole_days_older_than_max_age_at_open(data_dir: Path) -> None:
     make_old_and_new(data_dir)
+    assert len(part_files(data_dir)) == 8  # 4 days: a part and its index each
     with History.open(data_dir, clock=clock, max_age_days=30) as history:
+        assert part_files(data_dir) == [
+            f"{day(1)}.0.index.json",
+            f"{day(1)}.0.json",
+            f"{day(0)}.0.index.json",
+            f"{day(0)}.0.json",
+        ]
         assert [m.umid for m in history.recent_messages(10)] == ["m0", "m1"]
+        assert [m.umid for m in history.find_messages(text="days")] == ["m0", "m1"]
         assert [r.call_reference for r in history.rooms(10)] == ["room-0000-x", "room-0001-x"]
         assert [c.conversation_id for c in history.conversations(10)] == ["c3", "c2"]
         assert [login.subaccount for login in history.recent_logins(10)] == ["sub-0", "sub-1"]
-    saved = json.loads((data_dir / "history.json").read_bytes())
-    assert len(saved["messages"]) == 2  # the file itself was trimmed
 
 
 def test_retention_keeps_only_the_newest_max_records_per_kind(data_dir: Path) -> None:
     make_old_and_new(data_dir)
     with History.open(data_dir, clock=clock, max_records=3) as history:
+        assert f"{day(100)}.0.json" not in part_files(data_dir)
         assert [m.umid for m in history.recent_messages(10)] == ["m0", "m1", "m50"]
         assert len(history.rooms(10)) == 3
         assert len(history.conversations(10)) == 3
@@ -149,9 +305,12 @@ def test_retention_keeps_only_the_newest_max_records_per_kind(data_dir: Path) ->
         # the records kept still work: receipts find their message, ids do not collide
         history.record_message("m-new", None, "SMS", "out", "+65", "new", "queued", NOW)
         assert history.message_by_umid("m50") is not None
-        assert history.message_by_umid("m100") is None
+        assert history.find_message("m100") is None
     with History.open(data_dir, clock=clock, max_records=10) as history:
         assert [m.umid for m in history.recent_messages(10)] == ["m-new", "m0", "m1", "m50"]
+
+
+# --- the lock, temp files, failed saves -------------------------------------------------------
 
 
 def test_a_second_open_in_the_same_process_is_refused_with_a_clear_message(
@@ -168,26 +327,32 @@ def test_a_second_open_in_the_same_process_is_refused_with_a_clear_message(
 
 
 def test_temp_files_left_by_a_killed_writer_are_cleaned_at_open(data_dir: Path) -> None:
-    stale = data_dir / "history.json.abc123.tmp"
-    stale.write_bytes(b'{"messages": {"1": ')
-    (data_dir / "history.json").write_text(json.dumps(VALID))
+    record_days(data_dir, (0,))
+    stale = [
+        data_dir / "history" / f"{day(0)}.0.json.abc123.tmp",
+        data_dir / "history" / "state.json.x1.tmp",
+        data_dir / "history.json.abc123.tmp",  # left by an earlier version
+    ]
+    for path in stale:
+        path.write_bytes(b'{"messages": {"1": ')
     with History.open(data_dir, clock=clock) as history:
-        assert not stale.exists()
+        assert not any(path.exists() for path in stale)
         assert history.notices == []
-        assert history.message_by_umid("u1") is not None
+        assert history.message_by_umid("m0") is not None
 
 
 def test_a_failed_background_save_is_reported_and_retried(data_dir: Path) -> None:
     errors: list[str] = []
-    blocker = data_dir / "history.json"
+    blocker = data_dir / "history" / f"{day(0)}.0.json"
     history = History.open(data_dir, clock=clock, flush_interval=0.01, on_write_error=errors.append)
     try:
-        blocker.mkdir()  # a folder where the file should be: every rename fails
+        blocker.mkdir()  # a folder where the part should be: every rename fails
         history.record_message("u1", None, "SMS", "out", "+65", "hi", "queued", NOW)
         with pytest.raises(HistoryError, match="Could not save the history"):
             history.flush()
         _wait_for(lambda: bool(errors))
-        assert errors[0].startswith(f"Could not save the history to {blocker}")
+        assert errors[0].startswith("Could not save the history to ")
+        assert str(blocker) in errors[0]
         assert history.write_error == errors[0]
         blocker.rmdir()
         _wait_for(lambda: blocker.is_file())
@@ -196,7 +361,7 @@ def test_a_failed_background_save_is_reported_and_retried(data_dir: Path) -> Non
         history.close()
     saved = json.loads(blocker.read_bytes())
     assert [doc["umid"] for doc in saved["messages"].values()] == ["u1"]
-    assert not list(data_dir.glob("*.tmp"))
+    assert not list(data_dir.rglob("*.tmp"))
 
 
 def test_an_unusable_data_folder_is_a_clear_error(tmp_path: Path) -> None:

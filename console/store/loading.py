@@ -1,0 +1,132 @@
+"""Opening the history folder: the indexes of every part, retention, and the window in memory.
+
+Reads every index file (small: umids, call references, counts), deletes the parts retention
+lets go, and loads only the window: today's parts and the newest ones before it. A part that
+cannot be read is moved aside alone, with a notice; the rest loads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from threading import RLock
+
+from console.store.catalog import (
+    DAY,
+    PartIndex,
+    PartInfo,
+    PartKey,
+    day_of,
+    list_folder,
+    read_index,
+    remove,
+    write_index,
+)
+from console.store.errors import CorruptHistory
+from console.store.parts import Part
+from console.store.retention import parts_to_drop, window_start
+from console.store.storage import move_aside, read_file
+
+
+@dataclass
+class Opened:
+    catalog: dict[PartKey, PartInfo] = field(default_factory=dict)
+    parts: dict[PartKey, Part] = field(default_factory=dict)
+    umid_part: dict[str, PartKey] = field(default_factory=dict)
+    room_part: dict[str, PartKey] = field(default_factory=dict)
+    window_start: PartKey | None = None
+    notices: list[str] = field(default_factory=list)
+
+
+def read_part(key: PartKey, folder: Path, lock: RLock) -> Part:
+    """Raises OSError (FileNotFoundError included) or CorruptHistory."""
+    return Part.from_data(key, folder, lock, read_file(folder / key.file_name))
+
+
+def quarantine_part(folder: Path, key: PartKey, reason: str, now: float) -> str:
+    """Move a damaged part aside (its index is derived: deleted); returns the notice."""
+    moved = move_aside(folder / key.file_name, now)
+    remove(folder / key.index_name)
+    return (
+        f"History file {key.file_name} was corrupt ({reason}); moved aside to {moved}; "
+        "the rest of the history is kept."
+    )
+
+
+def open_folder(
+    folder: Path,
+    lock: RLock,
+    *,
+    now: float,
+    max_age_days: int,
+    max_records: int,
+    hot_messages: int,
+) -> Opened:
+    """Raises OSError when the folder cannot be read; damaged parts are notices."""
+    opened = Opened()
+    data_keys, index_keys = list_folder(folder)
+    for orphan in index_keys - data_keys:  # its part was never written, or deleted
+        remove(folder / orphan.index_name)
+    indexes: dict[PartKey, PartIndex] = {}
+    for key in sorted(data_keys):
+        try:
+            index = read_index(folder / key.index_name)
+        except (FileNotFoundError, CorruptHistory):
+            part = _load(opened, folder, lock, key, now)
+            if part is None:
+                continue
+            index = part.index()
+            write_index(folder / key.index_name, index)
+        opened.catalog[key] = PartInfo(key, index.messages, index.rooms, set(index.conversations))
+        indexes[key] = index
+
+    oldest_day_kept = day_of(now - max_age_days * DAY)
+    for key in parts_to_drop(opened.catalog.values(), oldest_day_kept, max_records):
+        remove(folder / key.file_name)
+        remove(folder / key.index_name)
+        del opened.catalog[key]
+        indexes.pop(key, None)
+        opened.parts.pop(key, None)
+
+    start = window_start(opened.catalog.values(), day_of(now), hot_messages)
+    for key in sorted(opened.catalog):
+        if start is None or key < start:
+            opened.parts.pop(key, None)  # loaded only to rebuild its index
+        elif key not in opened.parts:
+            part = _load(opened, folder, lock, key, now)
+            if part is None:
+                del opened.catalog[key]
+                indexes.pop(key, None)
+                continue
+            _check_index(opened.catalog[key], part)
+    opened.window_start = start
+
+    for key in sorted(opened.catalog):  # oldest first: a umid seen twice belongs to the newest
+        part = opened.parts.get(key)
+        umids = part.umids if part is not None else indexes[key].umids
+        opened.umid_part.update(dict.fromkeys(umids, key))
+        if part is not None:
+            references = part.index().call_references
+        else:
+            references = indexes[key].call_references
+        opened.room_part.update(dict.fromkeys(references, key))
+    return opened
+
+
+def _load(opened: Opened, folder: Path, lock: RLock, key: PartKey, now: float) -> Part | None:
+    try:
+        part = read_part(key, folder, lock)
+    except CorruptHistory as error:
+        opened.notices.append(quarantine_part(folder, key, str(error), now))
+        return None
+    opened.parts[key] = part
+    return part
+
+
+def _check_index(info: PartInfo, part: Part) -> None:
+    """An index written before a part that was then not saved lists more: say it again."""
+    index = part.index()
+    if (index.messages, index.rooms) != (info.messages, info.rooms):
+        info.messages, info.rooms = index.messages, index.rooms
+        info.conversations = set(index.conversations)
+        part.index_dirty = True

@@ -1,0 +1,282 @@
+"""Every part of the history: which exist (from their indexes), which are in memory, where each
+message and room lives, and the changes waiting for a part on disk.
+
+The *window* is in memory for the whole session: today's parts and the newest before them
+(`retention.window_start`); it only moves forward. Other parts come into memory when a worker
+holds them, or when the writer thread loads one to apply a change (a late receipt, an old
+message replayed), and leave once nobody has used them for `release_after` seconds.
+
+Unless a method says otherwise, the caller holds `lock`. Methods that read the disk never hold
+it while they read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import time
+from collections.abc import Callable, Iterable, Iterator
+from operator import itemgetter
+from pathlib import Path
+from threading import RLock
+from typing import TypeVar
+
+from console.store.catalog import PART_LIMIT, PartIndex, PartInfo, PartKey, day_of, write_index
+from console.store.errors import CorruptHistory
+from console.store.loading import Opened, quarantine_part, read_part
+from console.store.parts import Entry, Part
+from console.store.records import Doc
+from console.store.retention import window_start
+from console.store.validate import MESSAGES
+
+T = TypeVar("T")
+Change = Callable[[Part], object]
+
+
+class PartSet:
+    def __init__(
+        self,
+        folder: Path,
+        lock: RLock,
+        *,
+        clock: Callable[[], float],
+        notice: Callable[[str], None],
+        release_after: float,
+        hot_messages: int,
+    ) -> None:
+        self.folder = folder
+        self.lock = lock
+        self._clock = clock
+        self._notice = notice
+        self._release_after = release_after
+        self._hot_messages = hot_messages
+        self.catalog: dict[PartKey, PartInfo] = {}
+        self.loaded: dict[PartKey, Part] = {}
+        self.umid_part: dict[str, PartKey] = {}
+        self.room_part: dict[str, PartKey] = {}
+        self._last_part: dict[str, PartKey] = {}  # per day
+        self._window_start: PartKey | None = None
+        self._deferred: dict[PartKey, list[Change]] = {}
+
+    def adopt(self, opened: Opened) -> None:
+        self.catalog = opened.catalog
+        self.loaded = opened.parts
+        self.umid_part = opened.umid_part
+        self.room_part = opened.room_part
+        self._window_start = opened.window_start
+        for key in sorted(self.catalog):
+            self._last_part[key.day] = key
+
+    # --- where things are -------------------------------------------------------------------
+
+    def known(self, key: PartKey | None) -> PartKey | None:
+        """`key` if that part still exists (a damaged one may have been moved aside)."""
+        return key if key is not None and key in self.catalog else None
+
+    def locate(self, umid: str | None, client_message_id: str | None) -> PartKey | None:
+        """The part already holding this message, as far as memory and the indexes know."""
+        if umid:
+            key = self.known(self.umid_part.get(umid))
+            if key is not None:
+                return key
+        if client_message_id:
+            for key, part in self.loaded.items():
+                if client_message_id in part.cids:
+                    return key
+        return None
+
+    def part_for_new(self, day: str, kind: str) -> PartKey:
+        """The part a new record of `day` goes to (counted in its info): the day's last part,
+        or a new one once that holds PART_LIMIT messages. A new part starts empty in memory."""
+        key = self._last_part.get(day)
+        info = None if key is None else self.catalog.get(key)
+        if info is None or (kind == MESSAGES and info.messages >= PART_LIMIT):
+            if key is None:
+                key = PartKey(day, 0)
+            elif info is not None:
+                key = PartKey(day, key.number + 1)
+            # else: the day's last part was moved aside; start it afresh under its name
+            info = self.catalog[key] = PartInfo(key)
+            self.loaded[key] = Part.empty(key, self.folder, self.lock)
+            self._last_part[day] = key
+        assert key is not None
+        if kind == MESSAGES:
+            info.messages += 1
+        else:
+            info.rooms += 1
+        return key
+
+    def route(self, key: PartKey, change: Callable[[Part], T]) -> T | None:
+        """Apply `change` to a part now if it is in memory; otherwise the writer thread loads
+        the part and applies it (in order), and this returns None."""
+        part = self.loaded.get(key)
+        if part is None:
+            self._deferred.setdefault(key, []).append(change)
+            return None
+        part.used_at = time.monotonic()
+        return change(part)
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def in_window(self, key: PartKey) -> bool:
+        return self._window_start is None or key >= self._window_start
+
+    def window(self) -> list[Part]:
+        """The window's parts, newest first."""
+        return [
+            part for key, part in sorted(self.loaded.items(), reverse=True) if self.in_window(key)
+        ]
+
+    def keys_between(self, first_day: str | None, last_day: str | None) -> list[PartKey]:
+        return sorted(
+            key
+            for key in self.catalog
+            if (first_day is None or key.day >= first_day)
+            and (last_day is None or key.day <= last_day)
+        )
+
+    def documents(self, key: PartKey) -> list[Doc]:
+        """A part's messages: from memory if there, else read from disk and not kept.
+        Takes the lock itself; call it without."""
+        with self.lock:
+            part = self.loaded.get(key)
+            if part is not None:
+                part.used_at = time.monotonic()
+                # Documents are never changed in place (copy-on-write), so the list stays a
+                # consistent snapshot while others keep writing.
+                return list(part.raw(MESSAGES).values())
+        part = self._read(key)
+        return [] if part is None else list(part.raw(MESSAGES).values())
+
+    def pin(self, key: PartKey) -> Part | None:
+        """The part in memory (read from disk if it was not), kept there until `unpin`.
+        None if it no longer exists. Call it without the lock."""
+        with self.lock:
+            part = self.loaded.get(key)
+            if part is not None:
+                part.pins += 1
+                return part
+        part = self._read(key)
+        with self.lock:
+            if key not in self.catalog:
+                return None
+            part = self.loaded.setdefault(key, part or Part.empty(key, self.folder, self.lock))
+            info = self.catalog[key]
+            if (info.messages, info.rooms) != (part.message_count, len(part.room_order)):
+                info.messages, info.rooms = part.message_count, len(part.room_order)
+                part.index_dirty = True  # an index that lists more than its part: say it again
+            part.pins += 1
+            part.used_at = time.monotonic()
+            return part
+
+    def unpin(self, parts: Iterable[Part]) -> None:
+        for part in parts:
+            part.pins = max(part.pins - 1, 0)
+            part.used_at = time.monotonic()
+
+    def _read(self, key: PartKey) -> Part | None:
+        """Read a part from disk (without the lock); a damaged one is moved aside: None."""
+        try:
+            return read_part(key, self.folder, self.lock)
+        except FileNotFoundError:
+            return None
+        except CorruptHistory as error:
+            with self.lock:
+                if key in self.loaded or key not in self.catalog:
+                    return None  # loaded meanwhile, or already moved aside
+                del self.catalog[key]
+                with contextlib.suppress(FileNotFoundError):
+                    self._notice(quarantine_part(self.folder, key, str(error), self._clock()))
+            return None
+
+    # --- the writer thread (call these without the lock) ---------------------------------------
+
+    def apply_deferred(self) -> None:
+        """Load each part with changes waiting for it, and apply them."""
+        while True:
+            with self.lock:
+                if not self._deferred:
+                    return
+                key = next(iter(self._deferred))
+                self.catalog.setdefault(key, PartInfo(key))  # moved aside: start it afresh
+            part = self.pin(key)
+            with self.lock:
+                if part is None:
+                    part = self.loaded[key] = Part.empty(key, self.folder, self.lock)
+                    self.catalog.setdefault(key, PartInfo(key))
+                else:
+                    self.unpin([part])
+                for change in self._deferred.pop(key, ()):
+                    change(part)
+
+    def write_dirty(self) -> bool:
+        """Write every changed part, oldest first."""
+        with self.lock:
+            dirty = [part for _, part in sorted(self.loaded.items()) if part.dirty]
+        wrote = False
+        for part in dirty:
+            wrote = self._write(part) or wrote
+        return wrote
+
+    def _write(self, part: Part) -> bool:
+        """Write a part, its index first when it changed (an index may list more than its
+        part, never less: both are taken under the lock, the index is written before)."""
+        taken: list[PartIndex] = []
+
+        def take_index() -> Callable[[], None] | None:
+            if not part.index_dirty:
+                return None
+            index = part.index()
+            part.index_dirty = False
+            taken.append(index)
+            info = self.catalog.get(part.key)
+            if info is not None:
+                info.messages, info.rooms = index.messages, index.rooms
+                info.conversations = set(index.conversations)
+            return lambda: write_index(part.index_path, index)
+
+        try:
+            wrote = part.storage.flush(take_index)
+            if not wrote:  # only the index changed
+                with self.lock:
+                    write = take_index()
+                if write is not None:
+                    write()
+                    wrote = True
+        except BaseException:
+            if taken:
+                with self.lock:
+                    part.index_dirty = True
+            raise
+        return wrote
+
+    def release_idle(self) -> None:
+        """Move the window forward, and let go of parts out of it that nobody needs."""
+        now = time.monotonic()
+        with self.lock:
+            start = window_start(self.catalog.values(), day_of(self._clock()), self._hot_messages)
+            if start is not None and (self._window_start is None or start > self._window_start):
+                self._window_start = start
+            for key, part in list(self.loaded.items()):
+                if not (
+                    self.in_window(key)
+                    or part.pins
+                    or part.dirty
+                    or key in self._deferred
+                    or now - part.used_at < self._release_after
+                ):
+                    del self.loaded[key]
+
+
+def merged(
+    parts: Iterable[Part], table: str, entries: Callable[[Part], list[Entry]]
+) -> Iterator[Doc]:
+    """Documents of several parts, newest first by creation time (caller holds the lock)."""
+
+    def stream(part: Part) -> Iterator[tuple[float, Doc]]:
+        raw = part.raw(table)
+        for created, doc_id in reversed(entries(part)):
+            yield created, raw[str(doc_id)]
+
+    newest = heapq.merge(*[stream(part) for part in parts], key=itemgetter(0), reverse=True)
+    return (doc for _, doc in newest)

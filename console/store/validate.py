@@ -1,0 +1,141 @@
+"""Checks on both sides of the disk: what callers pass in, and what a file gives back.
+
+Inputs are normalised (times to UTC epoch floats, text made UTF-8-safe) or refused with a
+reason. Documents read from a file are checked for the fields the history relies on; one that
+fails makes its file unusable as it is (it is moved aside, never silently emptied).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from console.store.records import Doc
+
+Timestamp = float | int | str | datetime
+
+LOGINS = "logins"
+ROOMS = "rooms"
+MESSAGES = "messages"
+CONVERSATIONS = "conversations"
+META = "meta"
+
+KEY_TAIL_LENGTH = 6
+
+# --- inputs ----------------------------------------------------------------------------------
+
+
+def rounded(value: float) -> float:
+    return round(value, 3)
+
+
+def to_ts(value: Timestamp, name: str) -> float:
+    """A timestamp as UTC epoch seconds (float, ms precision).
+
+    Accepts epoch seconds, a `datetime` (naive is taken as UTC) or an ISO-8601 string such as
+    8x8's `"2026-11-27T05:01:02.123Z"`.
+    """
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be a time, not a bool")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+        seconds = moment.timestamp()
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"{name} is not an ISO-8601 time: {value!r}") from None
+        seconds = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+    else:
+        raise TypeError(f"{name} must be a float, datetime or ISO-8601 string")
+    if not math.isfinite(seconds):
+        raise ValueError(f"{name} must be finite")
+    return round(seconds, 3)
+
+
+def to_text(value: object, name: str) -> str:
+    """A str that UTF-8 can encode (lone surrogates are replaced, so a save can never fail)."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
+def to_state(value: object) -> str:
+    return to_text(value, "state").strip().lower()
+
+
+def to_key_tail(value: str | None) -> str:
+    """At most the API key's last 6 characters; anything longer is refused, never stored."""
+    tail = value or ""
+    if not isinstance(tail, str) or len(tail) > KEY_TAIL_LENGTH:
+        raise ValueError(
+            f"key_tail takes at most the last {KEY_TAIL_LENGTH} characters of the API key, "
+            "never the key itself."
+        )
+    return to_text(tail, "key_tail")
+
+
+def to_seq(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError("seq must be a non-negative int")
+    return value
+
+
+# --- documents read back -----------------------------------------------------------------------
+
+NUMBER = frozenset({int, float})
+OPTIONAL_STR = frozenset({str, type(None)})
+_SEQUENCE = frozenset({list, tuple})
+
+
+def valid_login(doc: Doc) -> bool:
+    get = doc.get
+    return (
+        type(get("at")) in NUMBER
+        and type(get("subaccount")) is str
+        and type(get("mode_label")) is str
+        and type(get("key_tail")) is str
+    )
+
+
+def valid_room(doc: Doc) -> bool:
+    get = doc.get
+    return (
+        type(get("created_at")) in NUMBER
+        and type(get("expires_at")) in NUMBER
+        and type(get("call_reference")) is str
+        and type(get("guest_link")) is str
+    )
+
+
+def valid_message(doc: Doc) -> bool:
+    get = doc.get
+    return (
+        type(get("created_at")) in NUMBER
+        and type(get("status")) is str
+        and type(get("direction")) is str
+        and type(get("channel")) is str
+        and type(get("peer")) is str
+        and type(get("text")) is str
+        and type(get("umid")) in OPTIONAL_STR
+        and type(get("client_message_id")) in OPTIONAL_STR
+        and type(get("conversation_id")) in OPTIONAL_STR
+        and type(get("timeline", ())) in _SEQUENCE
+    )
+
+
+def valid_meta(doc: Doc) -> bool:
+    resume = doc.get("resume", {})
+    return type(resume) is dict and all(
+        type(k) is str and type(v) is int for k, v in resume.items()
+    )
+
+
+Validator = Callable[[Doc], bool]
