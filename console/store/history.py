@@ -79,7 +79,7 @@ from console.store.lock import DirLock, LockHeld
 from console.store.migrate import migrate
 from console.store.ondemand import HistoryHold, first, matcher, scan
 from console.store.parts import Part
-from console.store.partset import PartSet, merged
+from console.store.partset import PartSet, merged, run_in_order, storage_step
 from console.store.records import Conversation, DaySummary, Doc, Login, Message, Room
 from console.store.small import SmallFile, StateFile
 from console.store.storage import remove_temp_files
@@ -180,8 +180,8 @@ class History:
         """
         if flush_interval <= 0:
             raise ValueError("flush_interval must be positive")
-        if max_age_days <= 0 or max_records <= 0:
-            raise ValueError("max_age_days and max_records must be positive")
+        if max_age_days <= 0 or max_records <= 0 or hot_messages <= 0:
+            raise ValueError("max_age_days, max_records and hot_messages must be positive")
         data_dir = Path(data_dir)
         try:
             data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -223,9 +223,13 @@ class History:
         let go of idle parts. Raises OSError; changes that could not be written stay pending."""
         with self._flush_lock:
             self._parts.apply_deferred()
-            wrote = self._parts.write_dirty()  # parts first, then conversations, then state
-            wrote = self._conversations.storage.flush() or wrote
-            wrote = self._state.storage.flush() or wrote
+            with self._lock:  # one moment for every file: a resume point never runs ahead
+                steps = self._parts.plan_writes()
+                for file in (self._conversations, self._state):
+                    snapshot = file.storage.snapshot()
+                    if snapshot is not None:
+                        steps.append(storage_step(file.storage, snapshot))
+            wrote = run_in_order(steps)  # the parts, then conversations, then state
             self._parts.release_idle()
             return wrote
 

@@ -16,6 +16,7 @@ import contextlib
 import heapq
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
 from threading import RLock
@@ -27,10 +28,35 @@ from console.store.loading import Opened, quarantine_part, read_part
 from console.store.parts import Entry, Part
 from console.store.records import Doc
 from console.store.retention import window_start
+from console.store.storage import Snapshot, WriteBehindStorage
 from console.store.validate import MESSAGES
 
 T = TypeVar("T")
 Change = Callable[[Part], object]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One file write of a flush, and how to mark it pending again if it does not happen."""
+
+    run: Callable[[], None]
+    undo: Callable[[], None]
+
+
+def storage_step(storage: WriteBehindStorage, snapshot: Snapshot) -> Step:
+    return Step(lambda: storage.commit(snapshot), lambda: storage.restore(snapshot))
+
+
+def run_in_order(steps: list[Step]) -> bool:
+    """Run the steps in order; if one fails, it and every later one are pending again."""
+    for done, step in enumerate(steps):
+        try:
+            step.run()
+        except BaseException:
+            for later in steps[done:]:
+                later.undo()
+            raise
+    return bool(steps)
 
 
 class PartSet:
@@ -209,46 +235,31 @@ class PartSet:
                 for change in self._deferred.pop(key, ()):
                     change(part)
 
-    def write_dirty(self) -> bool:
-        """Write every changed part, oldest first."""
-        with self.lock:
-            dirty = [part for _, part in sorted(self.loaded.items()) if part.dirty]
-        wrote = False
-        for part in dirty:
-            wrote = self._write(part) or wrote
-        return wrote
+    def plan_writes(self) -> list[Step]:
+        """The writes of every changed part, oldest first, each part's index before the part
+        (an index may list more than its part, never less). Snapshots are taken now, under
+        the lock the caller holds; the steps run without it."""
+        steps: list[Step] = []
+        for _, part in sorted(self.loaded.items()):
+            snapshot = part.storage.snapshot()
+            if part.index_dirty:
+                index = part.index()
+                part.index_dirty = False
+                info = self.catalog.get(part.key)
+                if info is not None:
+                    info.messages, info.rooms = index.messages, index.rooms
+                    info.conversations = set(index.conversations)
+                steps.append(self._index_step(part, index))
+            if snapshot is not None:
+                steps.append(storage_step(part.storage, snapshot))
+        return steps
 
-    def _write(self, part: Part) -> bool:
-        """Write a part, its index first when it changed (an index may list more than its
-        part, never less: both are taken under the lock, the index is written before)."""
-        taken: list[PartIndex] = []
+    def _index_step(self, part: Part, index: PartIndex) -> Step:
+        def again() -> None:
+            with self.lock:
+                part.index_dirty = True
 
-        def take_index() -> Callable[[], None] | None:
-            if not part.index_dirty:
-                return None
-            index = part.index()
-            part.index_dirty = False
-            taken.append(index)
-            info = self.catalog.get(part.key)
-            if info is not None:
-                info.messages, info.rooms = index.messages, index.rooms
-                info.conversations = set(index.conversations)
-            return lambda: write_index(part.index_path, index)
-
-        try:
-            wrote = part.storage.flush(take_index)
-            if not wrote:  # only the index changed
-                with self.lock:
-                    write = take_index()
-                if write is not None:
-                    write()
-                    wrote = True
-        except BaseException:
-            if taken:
-                with self.lock:
-                    part.index_dirty = True
-            raise
-        return wrote
+        return Step(lambda: write_index(part.index_path, index), again)
 
     def release_idle(self) -> None:
         """Move the window forward, and let go of parts out of it that nobody needs."""

@@ -36,7 +36,7 @@ def parts_to_drop(
 
 
 def window_start(infos: Iterable[PartInfo], today: str, hot_messages: int) -> PartKey | None:
-    """The oldest part of the window; None when there are no parts."""
+    """The oldest part of the window; None when there are no parts (`hot_messages` > 0)."""
     start: PartKey | None = None
     total = 0
     for info in sorted(infos, key=lambda info: info.key, reverse=True):

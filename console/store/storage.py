@@ -77,6 +77,16 @@ else:
 DEFAULT_CODEC: Codec = ORJSON_CODEC or STDLIB_CODEC
 
 
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One file's pending write: the document order, the documents to encode afresh."""
+
+    order: dict[str, list[str]]
+    changed: dict[str, RawTable]
+    dirty: dict[str, set[str]]
+    full: bool
+
+
 class WriteBehindStorage(Storage):
     """In-memory TinyDB storage with batched, atomic, incremental writes to one JSON file.
 
@@ -171,40 +181,52 @@ class WriteBehindStorage(Storage):
 
     # --- writing ------------------------------------------------------------------------------
 
-    def flush(self, prepare: Callable[[], Callable[[], None] | None] | None = None) -> bool:
+    def flush(self) -> bool:
         """Write pending changes now (atomic replace). Returns False if there was nothing to do.
 
         Safe to call from any thread; flushes are serialised. On failure the changes stay
-        pending and the error (OSError) propagates. `prepare`, if given, is called under `lock`
-        as the snapshot to write is taken, and may return a step to run before the file is
-        written (the history writes a part's index that way, consistent with the part).
+        pending and the error (OSError) propagates.
         """
         with self._flush_lock:
             with self.lock:
-                if not self._all_dirty and not any(self._dirty.values()):
-                    return False
-                full = self._all_dirty or not self._fragments_valid
-                dirty, self._dirty, self._all_dirty = self._dirty, {}, False
-                order = {name: list(table) for name, table in self._data.items()}
-                if full:
-                    changed = {name: dict(table) for name, table in self._data.items()}
-                else:
-                    changed = {}
-                    for name, keys in dirty.items():
-                        table = self._data.get(name, {})
-                        changed[name] = {key: table[key] for key in keys if key in table}
-                first = prepare() if prepare is not None else None
-            try:
-                if first is not None:
-                    first()
-                self._write(order, changed, dirty, full)
-            except BaseException:
-                with self.lock:
-                    for name, keys in dirty.items():
-                        self.dirty_keys(name).update(keys)
-                    self._all_dirty = self._all_dirty or full
-                raise
+                snapshot = self.snapshot()
+            if snapshot is None:
+                return False
+            self.commit(snapshot)
             return True
+
+    def snapshot(self) -> Snapshot | None:
+        """What the next write must hold, taken now; None if nothing changed. The caller holds
+        `lock` (so several files can be snapshotted at one moment) and serialises commits."""
+        if not self._all_dirty and not any(self._dirty.values()):
+            return None
+        full = self._all_dirty or not self._fragments_valid
+        dirty, self._dirty, self._all_dirty = self._dirty, {}, False
+        order = {name: list(table) for name, table in self._data.items()}
+        if full:
+            changed = {name: dict(table) for name, table in self._data.items()}
+        else:
+            changed = {}
+            for name, keys in dirty.items():
+                table = self._data.get(name, {})
+                changed[name] = {key: table[key] for key in keys if key in table}
+        return Snapshot(order, changed, dirty, full)
+
+    def commit(self, snapshot: Snapshot) -> None:
+        """Write a snapshot to the file (without the lock). On failure its changes are pending
+        again and the error propagates."""
+        try:
+            self._write(snapshot.order, snapshot.changed, snapshot.dirty, snapshot.full)
+        except BaseException:
+            self.restore(snapshot)
+            raise
+
+    def restore(self, snapshot: Snapshot) -> None:
+        """Mark a snapshot's changes pending again (it was not written); harmless twice."""
+        with self.lock:
+            for name, keys in snapshot.dirty.items():
+                self.dirty_keys(name).update(keys)
+            self._all_dirty = self._all_dirty or snapshot.full
 
     def _write(
         self,

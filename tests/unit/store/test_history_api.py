@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -415,3 +416,43 @@ def test_resume_points_are_kept_per_relay(tmp_path) -> None:  # type: ignore[no-
         assert history.resume_point("ws://a/events") == 42
         assert history.resume_point("ws://b/events") == 7
         assert history.resume_point("ws://c/events") == 0
+
+
+def test_a_flush_saves_every_file_as_of_one_moment_so_a_resume_point_never_runs_ahead(
+    data_dir: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Receipts and the resume point that covers them, recorded while a flush writes, go to
+    the next flush together: state.json never says an event was handled before its receipt
+    is saved."""
+    writing, go = threading.Event(), threading.Event()
+    real_write = storage_module.WriteBehindStorage._write
+
+    def slow_write(self: storage_module.WriteBehindStorage, *args: object) -> None:
+        if self.path.name.startswith("2026-") and not go.is_set():
+            writing.set()
+            go.wait(5)
+        real_write(self, *args)  # type: ignore[arg-type]
+
+    history = History.open(data_dir, clock=clock, flush_interval=3600)
+    try:
+        send(history, "u1", T0)
+        history.set_resume_point("ws://relay/events", 1)
+        monkeypatch.setattr(storage_module.WriteBehindStorage, "_write", slow_write)
+        flusher = threading.Thread(target=history.flush)
+        flusher.start()
+        assert writing.wait(5)
+        history.apply_receipt("u1", "delivered", T0 + 1, T0 + 1)  # event 2
+        history.set_resume_point("ws://relay/events", 2)
+        go.set()
+        flusher.join()
+        state = json.loads((data_dir / "history" / "state.json").read_bytes())
+        assert state["meta"]["1"]["resume"] == {"ws://relay/events": 1}
+        history.flush()
+        state = json.loads((data_dir / "history" / "state.json").read_bytes())
+        assert state["meta"]["1"]["resume"] == {"ws://relay/events": 2}
+    finally:
+        go.set()
+        history.close()
+    with History.open(data_dir, clock=clock) as again:
+        message = again.message_by_umid("u1")
+        assert message is not None and message.status == "delivered"
