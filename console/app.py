@@ -31,6 +31,7 @@ from console.messages import (
     ConnectFailed,
     EventsMissed,
     EventsReceived,
+    HistoryNoticed,
     HistoryOpened,
     HistoryUnavailable,
     HistoryWriteFailed,
@@ -211,6 +212,7 @@ class AgentConsole(App[None]):
                 max_age_days=self.settings.history_max_age_days,
                 max_records=self.settings.history_max_records,
                 on_write_error=lambda reason: self.post_message(HistoryWriteFailed(str(reason))),
+                on_notice=lambda text: self.post_message(HistoryNoticed(text)),
             )
         except HistoryError as error:  # HistoryLocked included: its message names the fix
             self.post_message(HistoryUnavailable(str(error)))
@@ -234,6 +236,10 @@ class AgentConsole(App[None]):
             self.notify(notice, title="History", severity="warning", timeout=15)
         self.history_ready.publish(history)
         self._maybe_follow_events()
+
+    @on(HistoryNoticed)
+    def _history_noticed(self, message: HistoryNoticed) -> None:
+        self.notify(message.text, title="History", severity="warning", timeout=15)
 
     @on(HistoryUnavailable)
     def _history_unavailable(self, message: HistoryUnavailable) -> None:

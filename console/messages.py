@@ -68,6 +68,14 @@ class HistoryWriteFailed(Message):
 
 
 @dataclass
+class HistoryNoticed(Message):
+    """Something the agent should know about the history found after it opened (a damaged
+    file moved aside when an older day was read); posted from any thread."""
+
+    text: str
+
+
+@dataclass
 class HistoryUnavailable(Message):
     """The history could not be opened; the console runs without saving."""
 

@@ -138,8 +138,14 @@ def message(doc: Doc) -> Message:
         error_message=doc.get("error_message"),
         batch_id=doc.get("batch_id"),
         conversation_id=doc.get("conversation_id"),
-        timeline=tuple(receipt(e) for e in doc.get("timeline", ()) if type(e) is dict),
+        timeline=_timeline(doc.get("timeline")),
     )
+
+
+def _timeline(entries: object) -> tuple[Receipt, ...]:
+    if not entries or type(entries) is not list:
+        return ()
+    return tuple(receipt(entry) for entry in entries if type(entry) is dict)
 
 
 _CONVERSATION_DEFAULTS: dict[str, Any] = {
