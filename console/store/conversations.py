@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from threading import RLock
 
-from console.store.records import Doc
+from console.store.records import Doc, setting
 from console.store.small import SmallFile
-from console.store.validate import CONVERSATIONS, NUMBER, OPTIONAL_STR, to_text
+from console.store.validate import CONVERSATIONS, NUMBER, OPTIONAL_STR, STR, to_text
 
-_STR = frozenset({str})
 _INT = frozenset({int})
 
 
@@ -48,9 +47,9 @@ class Field:
 
 
 FIELDS: dict[str, Field] = {
-    "conversation_id": Field(_STR, required=True),
-    "channel": Field(_STR, required=True, settable=_required_text("channel")),
-    "peer": Field(_STR, required=True, settable=_required_text("peer")),
+    "conversation_id": Field(STR, required=True),
+    "channel": Field(STR, required=True, settable=_required_text("channel")),
+    "peer": Field(STR, required=True, settable=_required_text("peer")),
     "name": Field(OPTIONAL_STR, settable=_optional_text("name")),
     "last_activity": Field(NUMBER, required=True),
     "unread": Field(_INT),
@@ -71,7 +70,7 @@ def valid_conversation(doc: Doc) -> bool:
 
 def settable_fields(changes: dict[str, object]) -> Doc:
     """The changes normalised; ValueError naming any field callers may not set."""
-    refused = sorted(name for name in changes if FIELDS.get(name, Field(_STR)).settable is None)
+    refused = sorted(name for name in changes if FIELDS.get(name, Field(STR)).settable is None)
     if refused:
         allowed = sorted(name for name, spec in FIELDS.items() if spec.settable is not None)
         raise ValueError(
@@ -121,15 +120,7 @@ class ConversationIndex(SmallFile):
             return None
         current = self.raw(CONVERSATIONS)[str(doc_id)]
         if any(current.get(name) != value for name, value in fields.items()):
-
-            def change(doc: Doc) -> None:
-                for name, value in fields.items():
-                    if value is None:
-                        doc.pop(name, None)
-                    else:
-                        doc[name] = value
-
-            self._table.update(change, doc_ids=[doc_id])
+            self._table.update(setting(fields), doc_ids=[doc_id])
         return self.raw(CONVERSATIONS)[str(doc_id)]
 
     def touch(self, message: Doc) -> None:

@@ -18,7 +18,7 @@ from tinydb import TinyDB
 from console.live.events import rank
 from console.store.catalog import PartIndex, PartKey
 from console.store.errors import CorruptHistory
-from console.store.records import Doc
+from console.store.records import Doc, setting
 from console.store.storage import FastTable, RawData, RawTable, WriteBehindStorage
 from console.store.validate import MESSAGES, ROOMS, valid_message, valid_room
 
@@ -192,17 +192,8 @@ class Part:
 
     def update_room(self, call_reference: str, fields: Doc) -> int | None:
         doc_id = self.room_ids.get(call_reference)
-        if doc_id is None:
-            return None
-
-        def change(doc: Doc) -> None:
-            for name, value in fields.items():
-                if value is None:
-                    doc.pop(name, None)
-                else:
-                    doc[name] = value
-
-        self._rooms.update(change, doc_ids=[doc_id])
+        if doc_id is not None:
+            self._rooms.update(setting(fields), doc_ids=[doc_id])
         return doc_id
 
     # --- loading ----------------------------------------------------------------------------

@@ -6,10 +6,24 @@ Timestamps are floats: seconds since the Unix epoch, UTC, rounded to the millise
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 Doc = dict[str, Any]
+
+
+def setting(fields: Doc) -> Callable[[Doc], None]:
+    """A TinyDB update that sets `fields` on a document, removing those given as None."""
+
+    def change(doc: Doc) -> None:
+        for name, value in fields.items():
+            if value is None:
+                doc.pop(name, None)
+            else:
+                doc[name] = value
+
+    return change
 
 
 @dataclass(frozen=True, slots=True)

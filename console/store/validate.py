@@ -91,28 +91,34 @@ def to_seq(value: object) -> int:
 # --- documents read back -----------------------------------------------------------------------
 
 NUMBER = frozenset({int, float})
+STR = frozenset({str})
 OPTIONAL_STR = frozenset({str, type(None)})
 _SEQUENCE = frozenset({list, tuple})
 
+Types = dict[str, frozenset[type]]
+
+
+def has_types(doc: Doc, types: Types) -> bool:
+    """Every named field is there (or may be absent: NoneType among its types) and typed so."""
+    get = doc.get
+    return all(type(get(name)) in allowed for name, allowed in types.items())
+
+
+LOGIN_TYPES: Types = {"at": NUMBER, "subaccount": STR, "mode_label": STR, "key_tail": STR}
+ROOM_TYPES: Types = {
+    "created_at": NUMBER,
+    "expires_at": NUMBER,
+    "call_reference": STR,
+    "guest_link": STR,
+}
+
 
 def valid_login(doc: Doc) -> bool:
-    get = doc.get
-    return (
-        type(get("at")) in NUMBER
-        and type(get("subaccount")) is str
-        and type(get("mode_label")) is str
-        and type(get("key_tail")) is str
-    )
+    return has_types(doc, LOGIN_TYPES)
 
 
 def valid_room(doc: Doc) -> bool:
-    get = doc.get
-    return (
-        type(get("created_at")) in NUMBER
-        and type(get("expires_at")) in NUMBER
-        and type(get("call_reference")) is str
-        and type(get("guest_link")) is str
-    )
+    return has_types(doc, ROOM_TYPES)
 
 
 def valid_message(doc: Doc) -> bool:

@@ -329,16 +329,8 @@ def test_a_closed_history_refuses_writes(data_dir: Path, clock: Clock) -> None:
 
 
 def test_records_are_batched_and_a_flush_writes_only_the_files_that_changed(
-    data_dir: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+    data_dir: Path, clock: Clock, renames: list[str]
 ) -> None:
-    renames: list[str] = []
-    real_replace = storage_module.os.replace
-
-    def counting_replace(source: str, target: str) -> None:
-        renames.append(Path(target).name)
-        real_replace(source, target)
-
-    monkeypatch.setattr(storage_module.os, "replace", counting_replace)
     with History.open(data_dir, clock=clock, flush_interval=3600) as history:
         history.record_login("acme", "sandbox", None)
         send(history, "yesterday", T0 - 86_400)

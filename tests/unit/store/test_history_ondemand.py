@@ -171,7 +171,7 @@ def test_a_hold_keeps_a_range_in_memory_with_live_receipts_until_released(
 
 
 def test_a_busy_day_is_split_into_parts_and_a_receipt_rewrites_only_its_own(
-    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+    data_dir: Path, renames: list[str]
 ) -> None:
     with History.open(data_dir, clock=clock) as history:
         for n in range(4_500):
@@ -182,14 +182,7 @@ def test_a_busy_day_is_split_into_parts_and_a_receipt_rewrites_only_its_own(
             f"{day(0)}.0.json", f"{day(0)}.1.json", f"{day(0)}.2.json",
         ]  # fmt: skip
         assert [d.messages for d in history.days()] == [4_500]
-        renames: list[str] = []
-        real_replace = storage_module.os.replace
-
-        def counting(source: str, target: str) -> None:
-            renames.append(Path(target).name)
-            real_replace(source, target)
-
-        monkeypatch.setattr(storage_module.os, "replace", counting)
+        renames.clear()
         history.apply_receipt("u2500", "sent", NOW, NOW)
         history.flush()
         assert renames == [f"{day(0)}.1.json"]

@@ -62,21 +62,20 @@ if storage_module.ORJSON_CODEC is not None:
     CODECS.append(storage_module.ORJSON_CODEC)
 
 
+def inbound(history: History, age: int, conversation_id: str) -> None:
+    """An inbound message `age` days old, umid m<age>."""
+    at = NOW - age * DAY
+    history.record_message(
+        f"m{age}", None, "SMS", "in", "+65", f"{age} days", "delivered", at,
+        conversation_id=conversation_id,
+    )  # fmt: skip
+
+
 def record_days(data_dir: Path, ages: tuple[int, ...], **options: object) -> None:
     """One inbound message a day (umid m<age>, conversation c<age>), saved."""
     with History.open(data_dir, clock=clock, **options) as history:  # type: ignore[arg-type]
         for age in ages:
-            history.record_message(
-                f"m{age}",
-                None,
-                "SMS",
-                "in",
-                "+65",
-                f"{age} days",
-                "delivered",
-                NOW - age * DAY,
-                conversation_id=f"c{age}",
-            )
+            inbound(history, age, f"c{age}")
 
 
 # --- the single history.json of earlier versions --------------------------------------------
@@ -255,17 +254,7 @@ def make_old_and_new(data_dir: Path) -> None:
         for index, age in enumerate((100, 50, 1, 0)):
             at = NOW - age * DAY
             history.record_room(f"room-{age:04d}-x", f"https://g/{age}", None, at, at + 900)
-            history.record_message(
-                f"m{age}",
-                None,
-                "SMS",
-                "in",
-                "+65",
-                f"{age} days",
-                "delivered",
-                at,
-                conversation_id=f"c{index}",
-            )
+            inbound(history, age, f"c{index}")
     # logins are stamped by the clock: write them with clocks in the past
     for age in (100, 50, 1, 0):
         past = History.open(data_dir, clock=lambda age=age: NOW - age * DAY, max_age_days=keep_all)
