@@ -71,8 +71,10 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
 
 
 def child_command(flags: Mapping[str, object], python: str = sys.executable) -> list[str]:
-    """The command line of one browser tab's console: the console options, never the key."""
-    command = [python, "-P", "-m", "console"]
+    """The command line of one browser tab's console: the console options, never the key.
+
+    `console.serve.tab` is the console, ended with its sandbox if the server dies."""
+    command = [python, "-P", "-m", "console.serve.tab"]
     for name in ("server", "subaccount", "relay", "region", "data_dir", "seed", "speed"):
         value = flags.get(name)
         if value is None:

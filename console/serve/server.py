@@ -9,7 +9,8 @@ What it changes from textual-serve's own server, and why:
   reaches it through its environment, never its command line.
 - Closing the tab ends the console: asked to quit, then SIGTERM to its process group, then
   SIGKILL; whatever it started (the embedded sandbox) goes with the group. textual-serve
-  itself only asks the app to quit and waits for it, forever if need be.
+  itself only asks the app to quit and waits for it, forever if need be. If this server
+  is killed outright, each console ends its own group (`console.serve.tab`).
 - Bound to loopback, it answers only requests addressed to a loopback name (no DNS
   rebinding); its websocket answers only its own page (no other site's script drives
   it), for at most ``max_consoles`` tabs at once.
@@ -45,6 +46,7 @@ from .protocol import (
     parse_client_message,
     terminal_size,
 )
+from .tab import PARENT_VARIABLE
 
 log = logging.getLogger("agent-console.serve")
 
@@ -107,6 +109,7 @@ class ConsoleProcess(AppService):
     ) -> asyncio.subprocess.Process:
         environment = self._build_environment(width=width, height=height)
         environment.update(self.environment)
+        environment[PARENT_VARIABLE] = str(os.getpid())  # the tab ends if this server dies
         process = await asyncio.create_subprocess_exec(
             *self.argv,
             stdin=asyncio.subprocess.PIPE,

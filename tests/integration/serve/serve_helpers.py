@@ -122,8 +122,10 @@ def consoles_and_sandboxes(serve_pid: int) -> tuple[set[int], set[int]]:
     sandboxes: set[int] = set()
     for pid in descendants(serve_pid):
         argv = command_line(pid)
-        if argv[1:4] == ["-P", "-m", "console"]:
-            (sandboxes if argv[4:5] == ["sandbox"] else consoles).add(pid)
+        if argv[1:4] == ["-P", "-m", "console.serve.tab"]:
+            consoles.add(pid)
+        elif argv[1:5] == ["-P", "-m", "console", "sandbox"]:
+            sandboxes.add(pid)
     return consoles, sandboxes
 
 

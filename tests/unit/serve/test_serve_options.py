@@ -29,14 +29,14 @@ def parse(*argv: str) -> dict[str, object]:
 def test_defaults_are_loopback_port_8000_and_the_embedded_sandbox() -> None:
     options = parse("serve")
     assert (options["host"], options["port"], options["public"]) == ("127.0.0.1", 8000, False)
-    assert child_command(options, python="py") == ["py", "-P", "-m", "console"]
+    assert child_command(options, python="py") == ["py", "-P", "-m", "console.serve.tab"]
     assert child_environment(options) == {}
 
 
 def test_console_options_pass_to_each_console_before_or_after_serve(tmp_path: Path) -> None:
     after = parse("serve", "--seed", "7", "--speed", "2", "--data-dir", str(tmp_path))
     before = parse("--seed", "7", "--speed", "2", "--data-dir", str(tmp_path), "serve")
-    expected = ["py", "-P", "-m", "console", "--data-dir", str(tmp_path.resolve())]
+    expected = ["py", "-P", "-m", "console.serve.tab", "--data-dir", str(tmp_path.resolve())]
     expected += ["--seed", "7", "--speed", "2.0"]
     assert child_command(after, python="py") == expected
     assert child_command(before, python="py") == expected
