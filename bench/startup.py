@@ -18,6 +18,12 @@ Budget (DESIGN.md): start-up to the first frame within 1.5x a bare Textual app's
    worker costs the first frame).
 3. `-X importtime` of `console.app` alone: its heaviest direct imports and the packages that
    take the most import time, to show what to defer if the budget is missed.
+4. Quit (budget: the shell prompt back within 0.3 s of ctrl+q): each app runs in a real
+   pseudo-terminal as a user would start it; once it shows its first screen (the console:
+   logged in to the embedded sandbox with live events) and has been idle for a second, the
+   parent types ctrl+q and measures until the terminal is restored (the alternate screen is
+   left) and until the process has exited, which is when a shell prints its prompt. The
+   console also runs on a history with many messages, whose last flush happens on quit.
 
 Both apps run in the same way (a tiny subclass adds `on_mount`/`on_ready` timers); one
 warm-up run of each command is not counted (it writes .pyc files).
@@ -28,6 +34,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import select
 import statistics
 import subprocess
 import sys
@@ -322,9 +330,151 @@ def bench_import(runs: int, env: dict[str, str], top: int = 10) -> None:
         print(f"    {value:7.1f}  {name}")
 
 
+QUIT_BUDGET_MS = 300.0
+CTRL_Q = b"\x11"
+LEAVE_ALT_SCREEN = b"\x1b[?1049l"
+ANSI = re.compile(  # CSI, OSC, charset and keypad sequences: what is left is the text shown
+    rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]"
+    rb"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"
+    rb"|\x1b[()][0-9A-Za-z]|\x1b[=>78]"
+)
+BARE_APP = """
+from textual.app import App, ComposeResult
+from textual.widgets import Footer, Header, Static
+
+class Bare(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Hello from a bare Textual app")
+        yield Footer()
+
+Bare().run()
+"""
+SEED_HISTORY = """
+import sys, time
+from pathlib import Path
+from console.store import History
+with History.open(Path(sys.argv[1])) as history:
+    now = time.time() - 3600
+    for n in range(int(sys.argv[2])):
+        umid = f"seed-{n:06d}"
+        history.record_message(umid, f"cid-{n}", "sms", "out", "+6591234567",
+                               "Your parcel is on its way", "queued", now + n / 1000)
+        history.apply_receipt(umid, "delivered", now + n / 1000 + 1, now + n / 1000 + 1)
+"""
+
+
+def quit_once(argv: Sequence[str], ready: bytes, env: dict[str, str]) -> tuple[float, float]:
+    """(terminal restored, process exited) in ms after ctrl+q, for one run in a pty."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: become the app
+        os.chdir(ROOT)
+        os.execvpe(argv[0], list(argv), env)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+
+    def read(timeout: float) -> bytes | None:
+        """Output available within `timeout` (b"" if none yet), None once the pty closed."""
+        if not select.select([fd], [], [], timeout)[0]:
+            return b""
+        try:
+            return os.read(fd, 65536) or None
+        except OSError:
+            return None
+
+    try:
+        screen = b""
+        deadline = time.monotonic() + 90
+        while ready not in ANSI.sub(b"", screen[-100_000:]):
+            data = read(0.1)
+            if data is None or time.monotonic() > deadline:
+                tail = ANSI.sub(b"", screen)[-1500:].decode(errors="replace")
+                raise SystemExit(f"{argv[-1][:40]}: never showed {ready!r}:\n{tail}")
+            screen += data
+        settle = time.monotonic() + 1.0  # idle for a second, reading what it draws
+        while time.monotonic() < settle:
+            if read(0.05) is None:
+                raise SystemExit("the app exited before ctrl+q")
+        pressed = time.monotonic()
+        os.write(fd, CTRL_Q)
+        restored = None
+        tail = b""
+        while True:
+            data = read(0.005)
+            if data is None:
+                break
+            tail = (tail + data)[-64:]
+            if restored is None and LEAVE_ALT_SCREEN in tail:
+                restored = time.monotonic()
+            if os.waitpid(pid, os.WNOHANG)[0]:
+                pid = 0
+                break
+        if pid:
+            os.waitpid(pid, 0)
+            pid = 0
+        exited = time.monotonic()
+        return ((restored or exited) - pressed) * 1000, (exited - pressed) * 1000
+    finally:
+        if pid:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+        os.close(fd)
+
+
+def bench_quit(runs: int, env: dict[str, str], history_size: int = 20_000) -> None:
+    section("4. Quit: ctrl+q to the shell prompt (in a pty, 120x40; ms)")
+    console_env = {k: v for k, v in env.items() if not k.startswith("CPAAS_")}
+    with tempfile.TemporaryDirectory(prefix="bench-quit-") as folder:
+        console_env["AGENT_CONSOLE_CONFIG"] = str(Path(folder) / "no-config.toml")
+        big = Path(folder) / "big"
+        run([sys.executable, "-c", SEED_HISTORY, str(big), str(history_size)], console_env)
+        kinds = {
+            "bare Textual app": ([sys.executable, "-c", BARE_APP], b"Hello from a bare", env),
+            "agent-console (embedded sandbox)": (
+                [sys.executable, "-m", "console", "--data-dir", str(Path(folder) / "fresh")],
+                b"events live",
+                console_env,
+            ),
+            f"agent-console, {history_size:,}-message history": (
+                [sys.executable, "-m", "console", "--data-dir", str(big)],
+                b"events live",
+                console_env,
+            ),
+        }
+        samples: dict[str, list[tuple[float, float]]] = {kind: [] for kind in kinds}
+        for argv, ready, kind_env in kinds.values():
+            quit_once(argv, ready, kind_env)  # warm-up
+        for _ in range(runs):  # interleaved, so a busy moment hurts every app alike
+            for kind, (argv, ready, kind_env) in kinds.items():
+                samples[kind].append(quit_once(argv, ready, kind_env))
+    print(f"  {'':<40} {'terminal restored':<30} {'prompt back (process exited)':<30}")
+    for kind, values in samples.items():
+        restored = Stat.of([r for r, _ in values])
+        exited = Stat.of([e for _, e in values])
+        print(f"  {kind:<40} {restored!s:<30} {exited!s:<30}")
+    bare = Stat.of([e for _, e in samples["bare Textual app"]])
+    for kind in list(kinds)[1:]:
+        real = Stat.of([e for _, e in samples[kind]])
+        verdict = "within" if real.median <= QUIT_BUDGET_MS else "OVER"
+        print(
+            f"  prompt back, {kind} / bare (median): {real.median / bare.median:.2f}x; "
+            f"{real.median:.0f} ms ({verdict} the {QUIT_BUDGET_MS:.0f} ms budget)"
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per figure (default 5)")
+    parser.add_argument(
+        "--only",
+        choices=("cli", "frame", "import", "quit"),
+        action="append",
+        help="run only these sections (repeatable; default: all)",
+    )
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
@@ -334,9 +484,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"Python {sys.version.split()[0]}; {args.runs} runs (+1 warm-up) per figure; "
         f"{os.cpu_count()} CPUs, load average {load:.2f}"
     )
-    bench_cli(args.runs, env)
-    bench_first_frame(args.runs, env)
-    bench_import(args.runs, env)
+    only = set(args.only or ("cli", "frame", "import", "quit"))
+    if "cli" in only:
+        bench_cli(args.runs, env)
+    if "frame" in only:
+        bench_first_frame(args.runs, env)
+    if "import" in only:
+        bench_import(args.runs, env)
+    if "quit" in only:
+        bench_quit(args.runs, env)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -102,7 +103,11 @@ class AgentConsole(App[None]):
         self._history_closing: threading.Thread | None = None
         self.core_changed: Signal[Changes] = Signal(self, "core-changed")
         self.history_ready: Signal[History] = Signal(self, "history-ready")
-        self.core = ConsoleCore(on_change=self.core_changed.publish)
+        # The history's updates leave the UI loop, in order, on one thread of their own.
+        self._history_writes = ThreadPoolExecutor(1, thread_name_prefix="history-write")
+        self.core = ConsoleCore(
+            on_change=self.core_changed.publish, background=self._history_writes.submit
+        )
         self.copier = Clipboard(super().copy_to_clipboard, secrets=self._secrets)
 
     def on_mount(self) -> None:
@@ -179,11 +184,15 @@ class AgentConsole(App[None]):
             self.session.sandbox.terminate()  # it exits on its own; nobody waits for it
         history, self.history = self.history, None
         self.core.attach_history(None)
-        self._history_closing = threading.Thread(
-            target=history.close if history is not None else (lambda: None),
-            name="history-close",
-        )
-        self._history_closing.start()  # not a daemon: the interpreter waits for the flush at exit
+        writes = self._history_writes
+
+        def close_history() -> None:
+            writes.shutdown(wait=True)  # the updates already handed over go in first
+            if history is not None:
+                history.close()
+
+        self._history_closing = threading.Thread(target=close_history, name="history-close")
+        self._history_closing.start()  # not a daemon: the interpreter waits for the flush
 
     def wait_closed(self, timeout: float | None = None) -> bool:
         """Wait for the history's final flush (after the app has exited); True when done."""

@@ -5,18 +5,22 @@ sends — applies it to the delivery tracker and the history, and returns what c
 :class:`~console.core.model.Changes`. Screens never apply events themselves; the App feeds the
 core from its workers and publishes every non-empty Changes on a Signal (``on_change``).
 
-No Textual, no API client: unit-tested on its own. Everything here runs on the UI's event
-loop, so it stays cheap: the history only updates memory (its writer thread saves), and a batch
-of receipts becomes one Changes with one entry per message, not one per receipt.
+No Textual, no API client: unit-tested on its own. It runs on the UI's event loop, so it
+stays cheap: a batch of receipts becomes one Changes with one entry per message, not one per
+receipt, and the history's updates (about half the cost of a receipt) can be handed to a
+background runner (``background``: the App gives it a one-thread executor, so they keep their
+order); without one they run inline.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from console.core.inbound import InboundMessage, parse_inbound
@@ -32,6 +36,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
+HistoryJob = Callable[["History"], object]
+Runner = Callable[[Callable[[], object]], object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,11 +79,14 @@ class ConsoleCore:
         history: History | None = None,
         on_change: Callable[[Changes], object] | None = None,
         clock: Clock = time.time,
+        background: Runner | None = None,
     ) -> None:
         self.tracker = tracker or DeliveryTracker()
         self.history: History | None = None
         self.on_change = on_change
         self._clock = clock
+        self._background = background
+        self._jobs: list[HistoryJob] | None = None
         self._stream_key: str | None = None
         self._login: LoginRecord | None = None
         if history is not None:
@@ -88,14 +97,13 @@ class ConsoleCore:
     def attach_history(self, history: History | None) -> None:
         """Keep (or stop keeping, with None) the history; a login seen before is recorded."""
         self.history = history
-        if history is not None and self._login is not None:
+        if self._login is not None:
             self._record_login(self._login)
 
     def logged_in(self, subaccount: str, target: str, key_tail: str) -> None:
         """Remember a successful login (now, or as soon as the history is attached)."""
         self._login = LoginRecord(subaccount, target, key_tail[-6:])
-        if self.history is not None:
-            self._record_login(self._login)
+        self._record_login(self._login)
 
     def follow(self, stream_key: str | None) -> None:
         """Where events come from: a relay's events URL keeps its own resume point; None (the
@@ -115,6 +123,10 @@ class ConsoleCore:
 
         A malformed event is counted in ``skipped`` and never stops the others. The resume
         point moves to the batch's last event."""
+        with self._one_hand_over():
+            return self._apply_events(events)
+
+    def _apply_events(self, events: Sequence[Event]) -> Changes:
         deliveries: dict[str, Delivery] = {}
         inbound: list[InboundMessage] = []
         skipped = 0
@@ -148,9 +160,9 @@ class ConsoleCore:
 
     def _apply_receipt(self, receipt: Receipt) -> bool:
         moved = self.tracker.apply(receipt)
-        if self.history is not None:
-            timestamp = _readable_time(receipt.provider_timestamp) or receipt.received_at
-            self.history.apply_receipt(
+        timestamp = _readable_time(receipt.provider_timestamp) or receipt.received_at
+        self._write(
+            lambda history: history.apply_receipt(
                 receipt.umid,
                 receipt.state,
                 timestamp,
@@ -159,25 +171,29 @@ class ConsoleCore:
                 error_code=receipt.error_code,
                 error_message=receipt.error_message,
             )
+        )
         return moved
 
     def _record_inbound(self, message: InboundMessage, received_at: str) -> None:
-        if self.history is None:
-            return
-        self.history.upsert_conversation(
-            message.conversation_id, message.channel, message.peer, message.name
-        )
-        self.history.record_message(
-            message.umid,
-            None,
-            message.channel,
-            "in",
-            message.peer,
-            message.text,
-            "received",
-            _readable_time(message.timestamp) or received_at,
-            conversation_id=message.conversation_id,
-        )
+        created_at = _readable_time(message.timestamp) or received_at
+
+        def record(history: History) -> None:
+            history.upsert_conversation(
+                message.conversation_id, message.channel, message.peer, message.name
+            )
+            history.record_message(
+                message.umid,
+                None,
+                message.channel,
+                "in",
+                message.peer,
+                message.text,
+                "received",
+                created_at,
+                conversation_id=message.conversation_id,
+            )
+
+        self._write(record)
 
     # -- sends ---------------------------------------------------------------------------
 
@@ -186,32 +202,17 @@ class ConsoleCore:
     ) -> Changes:
         """Record what the API answered for messages sent with `text`; returns (and publishes)
         them as Outbound, each with its delivery now (a receipt may already have moved it)."""
+        with self._one_hand_over():
+            return self._record_sent(sent, text, batch_id)
+
+    def _record_sent(self, sent: Iterable[SentSms], text: str, batch_id: str | None) -> Changes:
         now = self._clock()
         received_at = _utc_iso(now)
         outbound: list[Outbound] = []
         for item in sent:
             accepted = item.accepted
             current = self.tracker.apply_accepted(accepted, received_at)
-            if self.history is not None:
-                self.history.record_message(
-                    accepted.umid,
-                    accepted.client_message_id,
-                    accepted.channel,
-                    "out",
-                    item.destination,
-                    text,
-                    "queued",  # a refusal follows as a receipt, so the history keeps its reason
-                    now,
-                    batch_id=batch_id,
-                )
-                if accepted.refused:
-                    self.history.apply_receipt(
-                        accepted.umid,
-                        "rejected",
-                        now,
-                        now,
-                        error_message=accepted.reason,
-                    )
+            self._write(_record_send(item, text, now, batch_id))
             outbound.append(
                 Outbound(
                     umid=accepted.umid,
@@ -275,12 +276,72 @@ class ConsoleCore:
         return changes
 
     def _save_resume_point(self, seq: int) -> None:
-        if self.history is not None and self._stream_key is not None:
-            self.history.set_resume_point(self._stream_key, seq)
+        key = self._stream_key
+        if key is not None:
+            self._write(lambda history: history.set_resume_point(key, seq))
 
     def _record_login(self, login: LoginRecord) -> None:
-        assert self.history is not None
-        self.history.record_login(login.subaccount, login.target, login.key_tail)
+        self._write(
+            lambda history: history.record_login(login.subaccount, login.target, login.key_tail)
+        )
+
+    def _write(self, job: HistoryJob) -> None:
+        """Run a history update now, or hand it to the background runner (in order; a
+        batch's updates go as one hand-over)."""
+        history = self.history
+        if history is None:
+            return
+        if self._background is None:
+            job(history)  # inline: an error reaches the caller (a bad event is skipped)
+        elif self._jobs is not None:
+            self._jobs.append(job)
+        else:
+            self._background(partial(_run_logged, [job], history))
+
+    @contextmanager
+    def _one_hand_over(self) -> Iterator[None]:
+        """Collect the history updates made inside, and hand them over together."""
+        if self._background is None or self._jobs is not None:
+            yield
+            return
+        self._jobs = []
+        try:
+            yield
+        finally:
+            jobs, self._jobs = self._jobs, None
+            if jobs and self.history is not None:
+                self._background(partial(_run_logged, jobs, self.history))
+
+
+def _run_logged(jobs: list[HistoryJob], history: History) -> None:
+    for job in jobs:
+        try:
+            job(history)
+        except Exception:  # in the background nobody else would hear of it
+            log.exception("a history update failed")
+
+
+def _record_send(item: SentSms, text: str, now: float, batch_id: str | None) -> HistoryJob:
+    accepted = item.accepted
+
+    def record(history: History) -> None:
+        history.record_message(
+            accepted.umid,
+            accepted.client_message_id,
+            accepted.channel,
+            "out",
+            item.destination,
+            text,
+            "queued",  # a refusal follows as a receipt, so the history keeps its reason
+            now,
+            batch_id=batch_id,
+        )
+        if accepted.refused:
+            history.apply_receipt(
+                accepted.umid, "rejected", now, now, error_message=accepted.reason
+            )
+
+    return record
 
 
 def _stored_delivery(message: StoredMessage) -> Delivery:

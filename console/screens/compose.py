@@ -369,6 +369,10 @@ class ComposeScreen(Screen[None]):
             self._set_status(f"✗ Not sent: {message.reason}", error=True)
         self.notify(message.reason, title="SMS not sent", severity="error")
 
+    @on(SentTable.CopyRequested, "#sent")
+    def _copy_umid(self, message: SentTable.CopyRequested) -> None:
+        self.app.copy_text(message.umid, f"the umid {message.umid}")
+
     def _show_recent(self, _history: History) -> None:
         """Recent sends from the history: the console opens where the agent left off."""
         self.query_one("#sent", SentTable).add_sent(self.app.core.recent_sent(SentTable.MAX_ROWS))

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from rich.text import Text
-from textual import getters
 from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
-from console.app import AgentConsole
 from console.core.model import Delivery, Outbound
 from console.ui.text import plain_text
 
 
 class SentTable(DataTable[Text]):
-    """Recent sends; rows are keyed by umid, so a delivery updates its row in place."""
+    """Recent sends; rows are keyed by umid, so a delivery updates its row in place.
+    Usable in any App: it only posts messages."""
 
     MAX_ROWS = 500
     BINDINGS = [
@@ -30,7 +31,16 @@ class SentTable(DataTable[Text]):
         ),
     ]
 
-    app = getters.app(AgentConsole)
+    @dataclass
+    class CopyRequested(Message):
+        """The agent asked to copy a message's umid (the screen owns the clipboard call)."""
+
+        table: SentTable
+        umid: str
+
+        @property
+        def control(self) -> SentTable:
+            return self.table
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
@@ -92,4 +102,4 @@ class SentTable(DataTable[Text]):
         if umid is None:
             self.notify("No message selected: nothing was copied.", severity="warning")
             return
-        self.app.copy_text(umid, f"the umid {umid}")
+        self.post_message(self.CopyRequested(self, umid))

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import getters
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from console.app import AgentConsole
 from console.ui.state import ConnectionInfo, EventsState, LoginState
 from console.ui.text import clean
 
@@ -52,7 +50,6 @@ class SessionBar(Widget):
     """
     COMPONENT_CLASSES = {"session-bar--title", "session-bar--state"}
 
-    app = getters.app(AgentConsole)
     connection: reactive[ConnectionInfo] = reactive(ConnectionInfo, layout=False)
 
     def __init__(self, title: str, *, id: str | None = None) -> None:
@@ -60,6 +57,7 @@ class SessionBar(Widget):
         self.section_title = title
 
     def on_mount(self) -> None:
+        # The App's `connection` reactive (AgentConsole); the bar only reads it.
         self.watch(self.app, "connection", self._connection_changed, init=True)
 
     def _connection_changed(self, info: ConnectionInfo) -> None:

@@ -221,3 +221,31 @@ async def test_a_pasted_list_becomes_one_number_per_line_once(
         await pilot.pause()
         assert field.value == "+6591234567, +6591234568"
         assert "2 numbers (batch)" in hint(screen, "to-hint")
+
+
+async def test_an_unexpected_send_error_is_one_notice(sandbox_url: str, tmp_path: Path) -> None:
+    from console.api.models import SmsAccepted, SmsMessage
+    from console.core.sending import SmsSender
+
+    class Broken:
+        async def send_sms(self, message: SmsMessage) -> SmsAccepted:
+            raise RuntimeError("the client broke")
+
+        async def send_sms_batch(self, *args: object, **kwargs: object) -> object:
+            raise AssertionError("not a batch")
+
+    app = console_for(sandbox_url, data_dir=tmp_path)
+    async with app.run_test(size=(120, 32), notifications=True) as pilot:
+        screen = await open_compose(app, pilot)
+        app.sender = SmsSender(Broken(), app.core)  # type: ignore[arg-type]
+        await pilot.press(*"+6591234567")
+        type_message(screen, "Hello")
+        await pilot.press("ctrl+j")
+        await wait_for(pilot, lambda: not screen.sending and bool(app._notifications))
+        await wait_for(
+            pilot, lambda: all(w.is_finished for w in app.workers if w.group == "send-sms")
+        )
+        await pilot.pause()  # the App's worker handler would have spoken by now
+        assert [n.title for n in app._notifications] == ["SMS not sent"]
+        assert "RuntimeError: the client broke" in screen_text(app)
+        assert screen.query_one("#to", Input).value == "+6591234567", "nothing was sent"

@@ -245,3 +245,40 @@ def test_any_batching_ends_with_what_one_batch_would_show(
             last[umid] = delivery.state
     whole = ConsoleCore().apply_events(events)
     assert last == {umid: delivery.state for umid, delivery in whole.deliveries.items()}
+
+
+def test_history_updates_can_leave_the_ui_loop_in_order_one_hand_over_per_batch(
+    history: History,
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    handed: list[int] = []
+    with ThreadPoolExecutor(1) as writes:
+
+        def background(job):  # type: ignore[no-untyped-def]
+            handed.append(1)
+            return writes.submit(job)
+
+        core = ConsoleCore(history=history, background=background)
+        core.follow(RELAY)
+        core.record_sent([sent("u-1"), sent("u-2")], "hello")
+        events = [receipt("u-1", "sent", second=1), receipt("u-1", "delivered", second=2)]
+        changes = core.apply_events([*events, inbound("in-1", "hi")])
+        assert changes.deliveries["u-1"].state == "delivered", "the answer does not wait"
+    assert handed == [1, 1], "one hand-over for the sends, one for the batch"
+    stored = history.message_by_umid("u-1")
+    assert stored is not None and stored.status == "delivered"
+    assert history.message_by_umid("in-1") is not None
+    assert history.resume_point(RELAY) == events[-1].seq + 1
+
+
+def test_a_failing_history_update_in_the_background_is_logged_not_raised(
+    history: History, caplog: pytest.LogCaptureFixture
+) -> None:
+    jobs: list[object] = []
+    core = ConsoleCore(history=history, background=lambda job: jobs.append(job))
+    core.apply_events([receipt("u-1", "sent")])
+    history.close()  # a write now fails (HistoryClosed)
+    for job in jobs:
+        job()  # type: ignore[operator]
+    assert "a history update failed" in caplog.text
