@@ -24,6 +24,10 @@ several relays serve one team). Two implementations:
 
   One process per file: an advisory lock (``<name>.lock``) refuses a second relay.
 
+  *Privacy*: the events hold customers' numbers and messages, so every file the log writes
+  (the log, its lock, compaction temp files, copies of a corrupt log) is 0600 and a folder it
+  creates is 0700, as the history's are; an existing log or lock is tightened to 0600.
+
 - :class:`MemoryEventLog`: the same behaviour without a file (tests, demos).
 
 Sequence numbers are positive, strictly increasing, and assigned at commit time, so a failed
@@ -38,7 +42,6 @@ import contextlib
 import json
 import logging
 import os
-import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -54,6 +57,8 @@ CommitListener = Callable[[Sequence[Event]], None]
 DEFAULT_MAX_EVENTS = 100_000
 DEFAULT_MAX_AGE = 7 * 86400.0
 LOG_FORMAT = "agent-console-relay-log"
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
 LOG_VERSION = 1
 
 
@@ -270,7 +275,7 @@ class FileEventLog(_RetainedEvents):
         """Load the file (creating it if needed), recover from a crash, apply the bounds."""
         if not self._closed:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
         self._lock_file = _acquire_lock(self.path.with_name(self.path.name + ".lock"))
         try:
             loaded = await asyncio.to_thread(self._load)
@@ -286,7 +291,7 @@ class FileEventLog(_RetainedEvents):
             self._last_seq = max(self._last_seq, seq)
         self._size = loaded.size
         self._dead_lines = 0
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_BINARY", 0))
+        self._fd = _open_private(self.path, os.O_WRONLY | os.O_APPEND)
         self._closed = False
         dropped = self._drop_expired()
         if loaded.needs_rewrite or dropped:
@@ -428,24 +433,18 @@ class FileEventLog(_RetainedEvents):
         temp = self.path.with_name(self.path.name + ".tmp")
         header = _meta_line(base_seq)
         data = (header + "\n" + "".join(line + "\n" for line in lines)).encode("utf-8")
-        with open(temp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        _write_private(temp, data)
         os.replace(temp, self.path)
         _fsync_dir(self.path.parent)
         if self._fd is not None:
             os.close(self._fd)
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_BINARY", 0))
+        self._fd = _open_private(self.path, os.O_WRONLY | os.O_APPEND)
         return len(data)
 
     def _load(self) -> _Loaded:
         if not self.path.exists():
             data = (_meta_line(0) + "\n").encode("utf-8")
-            with open(self.path, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
+            _write_private(self.path, data)
             _fsync_dir(self.path.parent)
             return _Loaded(base_seq=0, events=[], size=len(data), needs_rewrite=False)
 
@@ -487,7 +486,7 @@ class FileEventLog(_RetainedEvents):
         needs_rewrite = False
         if bad_before_good:
             aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
-            shutil.copyfile(self.path, aside)
+            _write_private(aside, raw)
             logger.warning(
                 "%s: corrupt lines dropped; the original file was copied to %s", self.path, aside
             )
@@ -551,8 +550,26 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def _open_private(path: Path, flags: int) -> int:
+    """``os.open`` for a file only its owner may read: created 0600, an older one tightened."""
+    fd = os.open(path, flags | os.O_CREAT | getattr(os, "O_BINARY", 0), PRIVATE_FILE)
+    if hasattr(os, "fchmod"):
+        with contextlib.suppress(OSError):  # not ours to change: leave it as it is
+            os.fchmod(fd, PRIVATE_FILE)
+    return fd
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write a whole private file (replacing its content) and fsync it."""
+    fd = _open_private(path, os.O_WRONLY | os.O_TRUNC)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
 def _acquire_lock(path: Path) -> IO[bytes]:
-    handle = open(path, "a+b")  # noqa: SIM115 - held open for the log's lifetime
+    handle = os.fdopen(_open_private(path, os.O_RDWR), "r+b")  # held for the log's lifetime
     try:
         import fcntl
     except ImportError:  # Windows: no advisory lock

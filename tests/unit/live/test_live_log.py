@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -234,3 +236,31 @@ async def test_memory_log_behaves_like_the_file_log() -> None:
     assert (log.oldest_seq, log.last_seq) == (6, 5)
     assert isinstance(log, EventLog)
     await log.close()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+async def test_every_file_and_the_folder_are_private_to_the_user(path: Path) -> None:
+    """Events hold customers' numbers and messages: 0600 files in a 0700 folder, like the
+    history, whatever the umask (here the usual 022)."""
+    previous = os.umask(0o022)
+    try:
+        log = FileEventLog(path, max_events=4)
+        await log.open()
+        await fill(log, 10)  # compacts through a temp file: the replacement is private too
+        await log.compact()
+        await log.close()
+        text = path.read_text().splitlines()
+        text[2] = "garbage{"  # a corrupt middle line: the original is copied aside
+        path.write_text("\n".join(text) + "\n")
+        os.chmod(path, 0o644)  # as an older version left it
+        log = FileEventLog(path)
+        await log.open()
+        await log.close()
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    written = sorted(path.parent.iterdir())
+    assert {p.name.split(".corrupt-")[0] for p in written} == {path.name, path.name + ".lock"}
+    assert any(".corrupt-" in p.name for p in written)
+    for file in written:
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600, file.name
