@@ -31,6 +31,7 @@ def _stable_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[No
     os.environ["AGENT_CONSOLE_CONFIG"] = str(home / "config.toml")
     os.environ["XDG_DATA_HOME"] = str(home / "data")
     os.environ["XDG_CONFIG_HOME"] = str(home / "config")
+    os.environ["XDG_RUNTIME_DIR"] = str(home / "runtime")  # sandbox key files
     for name in ("CPAAS_API_KEY", "CPAAS_SUBACCOUNT", "CPAAS_REGION"):
         os.environ.pop(name, None)
     if hasattr(time, "tzset"):

@@ -10,9 +10,10 @@ import os
 import sys
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from console.config import DEFAULT_SANDBOX_SUBACCOUNT, Settings, mask_key
+from console.sandbox.keyfile import shared_demo_key
 
 if TYPE_CHECKING:
     from console.api.client import CpaasClient
@@ -180,8 +181,8 @@ async def connect(settings: Settings) -> Session:
         target = "sandbox"
     elif settings.server is not None:
         base = settings.server
-        info = await _sandbox_info(base, need_key=not settings.api_key)
-        api_key = settings.api_key or str(info["demoKey"])
+        api_key = settings.api_key or shared_demo_key(base) or _no_key(base)
+        info = await _sandbox_info(base)
         subaccount = settings.subaccount or DEFAULT_SANDBOX_SUBACCOUNT
         endpoints = settings.endpoints()
         target = f"sandbox {base.removeprefix('http://').removeprefix('https://')}"
@@ -241,11 +242,9 @@ def _build_client(endpoints: Endpoints, api_key: str, subaccount: str) -> CpaasC
     return CpaasClient(endpoints, api_key, subaccount)
 
 
-async def _sandbox_info(base: str, *, need_key: bool) -> dict[str, object]:
-    """What a sandbox says about itself; on this machine it also shares its demo key.
-
-    A server that is not a sandbox (a relay behind a proxy) has no /sandbox/info: that is
-    fine unless we needed the key from it."""
+async def _sandbox_info(base: str) -> dict[str, object]:
+    """What a sandbox says about itself; {} from a server that is not one (a relay behind a
+    proxy): the login that follows tells whether the key works there."""
     import httpx
 
     try:
@@ -253,14 +252,13 @@ async def _sandbox_info(base: str, *, need_key: bool) -> dict[str, object]:
             response = await http.get(f"{base}/sandbox/info")
             response.raise_for_status()
             info = response.json()
-            if not isinstance(info, dict):
-                raise ValueError("not a JSON object")
-    except (httpx.HTTPError, ValueError) as error:
-        if need_key:
-            raise ConnectError(f"Could not reach the sandbox at {base}: {error}") from error
+    except (httpx.HTTPError, ValueError):
         return {}
-    if need_key and not info.get("demoKey"):
-        raise ConnectError(
-            f"The server at {base} did not share a demo key: pass it with CPAAS_API_KEY."
-        )
-    return info
+    return info if isinstance(info, dict) else {}
+
+
+def _no_key(base: str) -> NoReturn:
+    raise ConnectError(
+        f"No API key for {base}: pass it with CPAAS_API_KEY (a sandbox you started on "
+        "this machine without --api-key shares its own)."
+    )

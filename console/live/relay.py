@@ -6,17 +6,20 @@ Routes (Starlette):
   ``{namespace, eventType, description?, payload}``. The ``Authorization`` header must equal
   the webhook secret (8x8 sends the webhook's ``httpAuthorization`` string verbatim); it is
   compared in constant time. Answers: 401 (wrong or missing secret, nothing stored), 413 (body
-  over ``max_body`` bytes, by ``Content-Length`` or counted while reading), 400 (not JSON, or
-  no string ``namespace``/``eventType`` and object ``payload``), 503 (could not persist: 8x8
-  retries), 200 ``{"seq": n}`` once the event is durably in the log. Errors use 8x8's error
-  body ``{code, message, errorId, timestamp}``. The namespace is taken from the body, not
-  from the path, so a webhook configured on the "wrong" path is not lost.
+  over ``max_body`` bytes, by ``Content-Length`` or counted while reading), 400 (not strict
+  JSON: not UTF-8, NaN or Infinity, a lone surrogate, nested deeper than 1,024 levels; or no
+  string ``namespace``/``eventType`` and object ``payload``), 503 (could not persist: 8x8
+  retries), 200 ``{"seq": n}`` once the event is durably in the log. Every error, 404 and 405
+  included, is 8x8's error body ``{code, message, errorId, timestamp}``. The namespace is
+  taken from the body, not from the path, so a webhook configured on the "wrong" path is not
+  lost. What the relay stores and sends is therefore JSON any strict parser accepts.
 
 - websocket ``/events``: authenticated by ``Authorization: Bearer <token>`` or
   ``?token=<token>``; a wrong or missing token is accepted and then closed with 1008 (policy
-  violation). ``?since=N`` replays every kept event after N, then continues live, with no
-  duplicate and no hole: the connection subscribes to new commits *before* it reads the
-  backlog and drops queued events it already sent (by seq). Without ``since`` the stream
+  violation), as is a ``since`` that is not a plain number. ``?since=N`` replays every kept
+  event after N, then continues live, with no duplicate and no hole: the connection
+  subscribes to new commits *before* it reads the backlog and drops queued events it already
+  sent (by seq). Without ``since`` the stream
   starts live. Every websocket message is a JSON array of frames (see
   :mod:`console.live.events`): events, a ``gap`` frame first when N is older than the log
   (or ahead of it), and a ``heartbeat`` right after the replay and whenever the stream has
@@ -48,19 +51,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import json
 import logging
-import uuid
+import re
 from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+import orjson
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from console.api.error_body import error_body
 from console.live.events import (
     Event,
     FrameError,
@@ -69,7 +74,6 @@ from console.live.events import (
     WebhookEnvelope,
     control_json,
     encode_message,
-    utc_iso,
 )
 from console.live.log import EventLog
 
@@ -84,21 +88,27 @@ CLOSE_TRY_AGAIN_LATER = 1013
 # 8x8 error codes used in error bodies
 CODE_INVALID_PARAMETER = 1000
 CODE_UNAUTHENTICATED = 1200
+CODE_NOT_FOUND = 1300
 CODE_INTERNAL = 2000
+SINCE = re.compile(r"[0-9]{1,18}")  # a seq: ASCII digits only, well inside 64 bits
 
 
-def error_body(code: int, message: str) -> dict[str, Any]:
-    """8x8's error body: ``{code, message, errorId, timestamp}``."""
-    return {
-        "code": code,
-        "message": message,
-        "errorId": str(uuid.uuid4()),
-        "timestamp": utc_iso(),
-    }
+def _error(
+    status: int, code: int, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(error_body(code, message), status_code=status, headers=headers)
 
 
-def _error(status: int, code: int, message: str) -> JSONResponse:
-    return JSONResponse(error_body(code, message), status_code=status)
+async def http_error(request: Request, exc: Exception) -> Response:
+    """404 and 405 (and any other HTTPException) as 8x8's error body, not plain text; the
+    sandbox answers its own the same way."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        return _error(404, CODE_NOT_FOUND, "Resource not found", exc.headers)
+    if exc.status_code == 405:
+        return _error(405, CODE_INVALID_PARAMETER, "Method not allowed", exc.headers)
+    code = CODE_INTERNAL if exc.status_code >= 500 else CODE_INVALID_PARAMETER
+    return _error(exc.status_code, code, str(exc.detail), exc.headers)
 
 
 def _same_secret(supplied: bytes | None, expected: bytes) -> bool:
@@ -127,7 +137,8 @@ class Relay:
     ``routes`` are three Starlette routes at the root: ``POST /webhooks/sms``,
     ``POST /webhooks/chatapps`` and websocket ``/events`` (protocol: module docstring).
     ``webhook_secret`` is the exact ``Authorization`` value webhooks must carry and
-    ``events_token`` the bearer token of ``/events``; ``None`` disables that check.
+    ``events_token`` the bearer token (or tokens) of ``/events``. Both are required: there is
+    no relay without them.
 
     To mount them on another app (the sandbox), add the routes and run the relay's
     lifespan inside the app's own::
@@ -150,8 +161,8 @@ class Relay:
         self,
         log: EventLog,
         *,
-        webhook_secret: str | None,
-        events_token: str | Sequence[str] | None,
+        webhook_secret: str,
+        events_token: str | Sequence[str],
         max_body: int = DEFAULT_MAX_BODY,
         subscriber_queue: int = 10_000,
         heartbeat: float = 15.0,
@@ -161,9 +172,13 @@ class Relay:
         close_timeout: float = 5.0,
     ) -> None:
         self.log = log
-        self._webhook_secret = None if webhook_secret is None else webhook_secret.encode()
-        tokens = (events_token,) if isinstance(events_token, str) else events_token
-        self._events_tokens = None if tokens is None else tuple(t.encode() for t in tokens)
+        tokens = (events_token,) if isinstance(events_token, str) else tuple(events_token)
+        if not isinstance(webhook_secret, str) or not webhook_secret:
+            raise ValueError("the relay needs a webhook secret")
+        if not tokens or not all(isinstance(t, str) and t for t in tokens):
+            raise ValueError("the relay needs at least one events token")
+        self._webhook_secret = webhook_secret.encode()
+        self._events_tokens = tuple(t.encode() for t in tokens)
         self.max_body = max_body
         self.subscriber_queue = subscriber_queue
         self.heartbeat = heartbeat
@@ -242,10 +257,9 @@ class Relay:
     # ------------------------------------------------------------------ webhooks
 
     async def _webhook(self, request: Request) -> Response:
-        if self._webhook_secret is not None:
-            supplied = _header(request.scope, b"authorization")
-            if not _same_secret(supplied, self._webhook_secret):
-                return _error(401, CODE_UNAUTHENTICATED, "Request was not authenticated properly")
+        supplied = _header(request.scope, b"authorization")
+        if not _same_secret(supplied, self._webhook_secret):
+            return _error(401, CODE_UNAUTHENTICATED, "Request was not authenticated properly")
         declared = request.headers.get("content-length")
         if declared is not None:
             try:
@@ -261,11 +275,13 @@ class Relay:
             if size > self.max_body:
                 return self._too_large()
             chunks.append(chunk)
-        try:
-            envelope = WebhookEnvelope.from_body(json.loads(b"".join(chunks)))
-        except (ValueError, RecursionError) as error:
-            reason = str(error) if isinstance(error, FrameError) else "the body is not valid JSON"
+        try:  # strict: what a strict parser would refuse is never stored or sent on
+            envelope = WebhookEnvelope.from_body(orjson.loads(b"".join(chunks)))
+        except orjson.JSONDecodeError as error:
+            reason = f"the body is not valid JSON ({error})"
             return _error(400, CODE_INVALID_PARAMETER, f"Invalid webhook body: {reason}")
+        except FrameError as error:
+            return _error(400, CODE_INVALID_PARAMETER, f"Invalid webhook body: {error}")
         if not self._started or self._closing:
             return _error(503, CODE_INTERNAL, "The relay is not running; retry later")
         try:
@@ -305,15 +321,12 @@ class Relay:
         since_text = websocket.query_params.get("since")
         since: int | None = None
         if since_text not in (None, ""):
-            try:
-                since = int(since_text)
-            except ValueError:
-                since = -1
-            if since < 0:
+            if not SINCE.fullmatch(since_text):
                 await self._close(
                     websocket, CLOSE_POLICY_VIOLATION, "since must be a non-negative integer"
                 )
                 return
+            since = int(since_text)
         if not self._started or self._closing:
             await self._close(websocket, CLOSE_SERVICE_RESTART, "relay is not running")
             return
@@ -351,8 +364,6 @@ class Relay:
             await self._close(websocket, 1011, "relay error")
 
     def _token_ok(self, websocket: WebSocket) -> bool:
-        if self._events_tokens is None:
-            return True
         supplied: bytes | None = None
         header = _header(websocket.scope, b"authorization")
         if header is not None:
@@ -462,12 +473,16 @@ def _header(scope: Any, name: bytes) -> bytes | None:
 def create_relay_app(
     log: EventLog,
     *,
-    webhook_secret: str | None,
-    events_token: str | None,
+    webhook_secret: str,
+    events_token: str | Sequence[str],
     **options: Any,
 ) -> Starlette:
     """A Starlette app serving only the relay; ``app.state.relay`` is the :class:`Relay`."""
     relay = Relay(log, webhook_secret=webhook_secret, events_token=events_token, **options)
-    app = Starlette(routes=relay.routes, lifespan=relay.lifespan)
+    app = Starlette(
+        routes=relay.routes,
+        lifespan=relay.lifespan,
+        exception_handlers={HTTPException: http_error},
+    )
     app.state.relay = relay
     return app

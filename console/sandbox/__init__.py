@@ -33,7 +33,13 @@ Where 8x8 is silent, the sandbox chooses (keep stable; README material):
   room is open, ``E`` once expired.
 - Control routes: ``POST /sandbox/inbound`` and ``POST /sandbox/faults`` (arm the next N API
   requests to fail with 500/502/503/504, optionally under a path prefix) need the API key;
-  ``GET /sandbox/info`` and ``GET /healthz`` do not.
+  ``GET /sandbox/info``, ``GET /healthz`` and the guest page do not (gate.py: every route
+  names its Auth strategy). No route hands out a key: a standalone sandbox's generated key
+  goes to a file only its user can read (keyfile.py).
+- Input: bodies are strict JSON (no NaN/Infinity, lone surrogates or nesting beyond 1,024)
+  and every request is validated completely before anything is queued (messages.py). An
+  injected inbound message that could never be delivered (over 35,000 characters, 10 SMS
+  parts, or a webhook over the relay's 64 KiB) is a 400.
 - Limits: an exact 1-second sliding window per client IP (checked first, even before
   authentication) and per sub-account; control routes, pages and /healthz are not limited.
 """

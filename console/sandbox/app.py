@@ -4,20 +4,18 @@ One server serves every product under a prefix: ``/sms``, ``/chatapps`` and ``/v
 (``/sms/api/v1/subaccounts/{id}/messages`` mirrors ``https://sms.8x8.com/api/v1/...``).
 Control routes live under ``/sandbox``; ``/healthz`` answers liveness probes.
 
-Every API request goes through the same gate, in this order: the per-IP rate limit, the
-``Authorization: Bearer <key>`` check (401 code 1200), the sub-account check (401 code
-1001), the per-sub-account rate limit (429 + Retry-After) and any injected fault. Every
-status >= 400 carries 8x8's common error body.
+Every route is built through the :class:`~console.sandbox.gate.Gate` with the Auth strategy
+it needs (gate.py says what each checks and in which order). Every status >= 400 carries
+8x8's common error body, except the two pages a browser opens, which answer pages.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hmac
 import logging
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
@@ -26,152 +24,88 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from console.net import is_loopback_host
+from console.live.relay import Relay, http_error
 
 from . import errors as E
-from .chatapps import ChatAppsApi
+from .chatapps import MAX_TEXT, ChatAppsApi
 from .common import read_json, require_object
-from .errors import ApiError, bad_request, error_response, json_response
+from .errors import bad_request, error_response, json_response
+from .gate import ApiKey, Auth, Endpoint, Gate, InjectedFault, Open, VideoToken
 from .phones import PhoneError, parse_phone
-from .ratelimit import retry_after_seconds
 from .settings import DEMO_FRAUD_PREFIX, SandboxConfig, generate_demo_key
 from .sms import SmsApi
-from .world import SMS_NUMBER, World
+from .textinfo import MAX_PARTS, analyse
+from .video import refused_page
+from .world import SMS_NUMBER, Clock, Undeliverable, World
 
 __all__ = ["DEMO_FRAUD_PREFIX", "SandboxConfig", "create_sandbox_app", "generate_demo_key"]
 
 log = logging.getLogger(__name__)
 
-Endpoint = Callable[[Request], Awaitable[Response]]
 FAULT_STATUSES = (500, 502, 503, 504)
 
 
-class InjectedFault(RuntimeError):
-    """Raised by an armed fault with status 500, to exercise the real 500 handler."""
-
-
-class Gate:
-    """Rate limits, authentication, sub-account and fault checks shared by every API route."""
-
-    def __init__(self, world: World) -> None:
-        self.world = world
-        self.keys = tuple(k.encode() for k in world.config.api_keys)
-
-    def authenticated(self, request: Request) -> bool:
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return False
-        given = token.strip().encode()
-        found = False
-        for key in self.keys:  # constant time per key, and every key is compared
-            found |= hmac.compare_digest(given, key)
-        return found
-
-    def limit(self, limiter_name: str, key: str) -> None:
-        limiter = self.world.ip_limiter if limiter_name == "ip" else self.world.sub_limiter
-        wait = limiter.acquire(key)
-        if wait > 0:
-            seconds = retry_after_seconds(wait)
-            raise ApiError(
-                429,
-                E.RATE_LIMITED,
-                f"Quota exceeded. Please try again in {seconds} second(s).",
-                headers={"Retry-After": str(seconds)},
-            )
-
-    def wrap(self, handler: Endpoint, *, auth: str = "bearer", subaccount: bool = True) -> Endpoint:
-        world = self.world
-
-        async def endpoint(request: Request) -> Response:
-            try:
-                world.learn_base_url(request.url.scheme, request.headers.get("host"))
-                client = request.client.host if request.client else "unknown"
-                self.limit("ip", client)
-                if auth == "bearer" and not self.authenticated(request):
-                    raise ApiError(401, E.UNAUTHENTICATED, "Request was not authenticated properly")
-                if subaccount and request.path_params.get("sub") != world.config.subaccount:
-                    raise ApiError(
-                        401,
-                        E.ILLEGAL_SUBACCOUNT,
-                        "Provided subAccountId doesn't belong to your account",
-                    )
-                self.limit("sub", world.config.subaccount)
-                status = world.take_fault(request.url.path)
-                if status == 500:
-                    raise InjectedFault("fault injected through /sandbox/faults")
-                if status is not None:
-                    raise ApiError(status, E.INTERNAL, "Internal server error (injected fault)")
-                return await handler(request)
-            except ApiError as error:
-                return error.response()
-
-        return endpoint
-
-
 def _routes(world: World, gate: Gate) -> list[Route]:
-    sms = SmsApi(world)
-    chat = ChatAppsApi(world)
+    sms = SmsApi(world.sms)
+    chat = ChatAppsApi(world.chat)
     video = world.video
-    w = gate.wrap
+    key = ApiKey(world.config.api_keys)
+    x_token = VideoToken(video.tokens)
+    link_token = VideoToken(video.tokens, query="token")
+    guest = Open("a customer opens the guest link from a text message, with no key")
+    probe = Open("liveness probes carry no key")
+    about = Open("what this sandbox serves, for a console joining it; no secret in it")
+
+    def api(
+        path: str, handler: Endpoint, method: str, *, auth: Auth = key, subaccount: bool = True
+    ) -> Route:
+        return Route(path, gate.api(handler, auth=auth, subaccount=subaccount), methods=[method])
+
+    def page(path: str, handler: Endpoint, *, auth: Auth) -> Route:
+        return Route(path, gate.page(handler, auth=auth, refused=refused_page), methods=["GET"])
+
+    def control(path: str, handler: Endpoint, method: str, *, auth: Auth) -> Route:
+        return Route(path, gate.control(handler, auth=auth), methods=[method])
+
     sub = "/api/v1/subaccounts/{sub}"
     legacy = "/sms/v1/{sub}"
     return [
         # SMS
-        Route(f"/sms{sub}/messages", w(sms.send), methods=["POST"]),
-        Route(f"/sms{sub}/messages/batch", w(sms.batch), methods=["POST"]),
-        Route(f"/sms{sub}/messages/batch/{{batch_id}}", w(sms.cancel_batch), methods=["DELETE"]),
-        Route(f"/sms{sub}/messages/{{umid}}", w(sms.details), methods=["GET"]),
-        Route(f"/sms{sub}/messages/{{umid}}", w(sms.cancel), methods=["DELETE"]),
+        api(f"/sms{sub}/messages", sms.send, "POST"),
+        api(f"/sms{sub}/messages/batch", sms.batch, "POST"),
+        api(f"/sms{sub}/messages/batch/{{batch_id}}", sms.cancel_batch, "DELETE"),
+        api(f"/sms{sub}/messages/{{umid}}", sms.details, "GET"),
+        api(f"/sms{sub}/messages/{{umid}}", sms.cancel, "DELETE"),
         # SMS, legacy paths from 8x8's migration guide (same payloads and responses)
-        Route(f"{legacy}/single", w(sms.send), methods=["POST"]),
-        Route(f"{legacy}/many", w(sms.batch), methods=["POST"]),
-        Route(f"{legacy}/many/compact", w(sms.batch), methods=["POST"]),
-        Route(f"{legacy}/single/{{umid}}", w(sms.cancel), methods=["DELETE"]),
-        Route(f"{legacy}/many/{{batch_id}}", w(sms.cancel_batch), methods=["DELETE"]),
+        api(f"{legacy}/single", sms.send, "POST"),
+        api(f"{legacy}/many", sms.batch, "POST"),
+        api(f"{legacy}/many/compact", sms.batch, "POST"),
+        api(f"{legacy}/single/{{umid}}", sms.cancel, "DELETE"),
+        api(f"{legacy}/many/{{batch_id}}", sms.cancel_batch, "DELETE"),
         # Chat Apps
-        Route(f"/chatapps{sub}/messages", w(chat.send), methods=["POST"]),
-        Route(f"/chatapps{sub}/messages/batch", w(chat.batch), methods=["POST"]),
-        Route(
-            f"/chatapps{sub}/messages/batch/{{batch_id}}", w(chat.cancel_batch), methods=["DELETE"]
-        ),
-        Route(f"/chatapps{sub}/messages/{{umid}}/read", w(chat.mark_read), methods=["POST"]),
-        Route(f"/chatapps{sub}/messages/{{umid}}", w(chat.cancel), methods=["DELETE"]),
+        api(f"/chatapps{sub}/messages", chat.send, "POST"),
+        api(f"/chatapps{sub}/messages/batch", chat.batch, "POST"),
+        api(f"/chatapps{sub}/messages/batch/{{batch_id}}", chat.cancel_batch, "DELETE"),
+        api(f"/chatapps{sub}/messages/{{umid}}/read", chat.mark_read, "POST"),
+        api(f"/chatapps{sub}/messages/{{umid}}", chat.cancel, "DELETE"),
         # Video Interaction
-        Route("/video/api/v1/tokens", w(video.tokens_endpoint, subaccount=False), methods=["POST"]),
-        Route(
-            "/video/api/v1/call-logs",
-            w(video.call_logs, auth="x-token", subaccount=False),
-            methods=["GET"],
-        ),
-        Route(
+        api("/video/api/v1/tokens", video.tokens_endpoint, "POST", subaccount=False),
+        api("/video/api/v1/call-logs", video.call_logs, "GET", auth=x_token, subaccount=False),
+        api(
             "/video/api/v1/calls/{call_id}",
-            w(video.call_detail, auth="x-token", subaccount=False),
-            methods=["GET"],
+            video.call_detail,
+            "GET",
+            auth=x_token,
+            subaccount=False,
         ),
-        Route("/video/", video.agent_page, methods=["GET"]),
-        Route("/video/guest/{code}", video.guest_page, methods=["GET"]),
+        page("/video/", video.agent_page, auth=link_token),
+        page("/video/guest/{code}", video.guest_page, auth=guest),
         # control
-        Route("/sandbox/info", _info(world), methods=["GET"]),
-        Route("/sandbox/inbound", _control(gate, _inbound(world)), methods=["POST"]),
-        Route("/sandbox/faults", _control(gate, _faults(world)), methods=["POST"]),
-        Route("/healthz", _healthz, methods=["GET"]),
+        control("/sandbox/info", _info(world), "GET", auth=about),
+        control("/sandbox/inbound", _inbound(world), "POST", auth=key),
+        control("/sandbox/faults", _faults(world), "POST", auth=key),
+        control("/healthz", _healthz, "GET", auth=probe),
     ]
-
-
-def _control(gate: Gate, handler: Endpoint) -> Endpoint:
-    """Control routes need the API key but are not rate limited."""
-
-    async def endpoint(request: Request) -> Response:
-        try:
-            gate.world.learn_base_url(request.url.scheme, request.headers.get("host"))
-            if not gate.authenticated(request):
-                raise ApiError(401, E.UNAUTHENTICATED, "Request was not authenticated properly")
-            return await handler(request)
-        except ApiError as error:
-            return error.response()
-
-    return endpoint
 
 
 def _inbound(world: World) -> Endpoint:
@@ -194,10 +128,33 @@ def _inbound(world: World) -> Endpoint:
         text = body.get("text")
         if not isinstance(text, str) or not text.strip():
             raise bad_request(E.INVALID_TEXT, "text is required")
-        umid = world.inbound(channel, msisdn, name or None, text)
+        _check_inbound_text(channel, text)
+        try:
+            umid = world.inbound(channel, msisdn, name or None, text)
+        except Undeliverable as error:
+            raise bad_request(
+                E.INVALID_TEXT, f"This message cannot be delivered: {error}"
+            ) from None
         return json_response({"umid": umid, "channel": channel, "from": msisdn})
 
     return endpoint
+
+
+def _check_inbound_text(channel: str, text: str) -> None:
+    """8x8's own limits: a WhatsApp or Viber text of 35,000 characters, an SMS of 10 parts."""
+    if channel != "sms":
+        if len(text) > MAX_TEXT:
+            raise bad_request(
+                E.INVALID_TEXT, f"text is {len(text):,} characters; at most {MAX_TEXT:,}"
+            )
+        return
+    parts = analyse(text).parts
+    if parts > MAX_PARTS:
+        raise bad_request(
+            E.INVALID_TEXT,
+            f"text needs {parts} SMS parts; an SMS has at most {MAX_PARTS} "
+            "(1,530 GSM-7 or 670 UCS-2 characters)",
+        )
 
 
 def _faults(world: World) -> Endpoint:
@@ -235,9 +192,6 @@ def _info(world: World) -> Endpoint:
             "fraudPrefixes": list(config.fraud_prefixes),
             **world.info(),
         }
-        client = request.client.host if request.client else None
-        if config.share_demo_key and is_loopback_host(client):
-            out["demoKey"] = config.api_keys[0]
         return json_response(out)
 
     return endpoint
@@ -247,35 +201,31 @@ async def _healthz(request: Request) -> Response:
     return json_response({"status": "ok"})
 
 
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    code = {404: E.NOT_FOUND, 401: E.UNAUTHENTICATED}.get(exc.status_code, E.INVALID_PARAMETER)
-    if exc.status_code >= 500:
-        code = E.INTERNAL
-    message = {404: "Resource not found", 405: "Method not allowed"}.get(
-        exc.status_code, str(exc.detail)
-    )
-    return error_response(exc.status_code, code, message, headers=exc.headers)
-
-
 async def _server_error(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, InjectedFault):
-        log.error("sandbox: unhandled error on %s %s", request.method, request.url.path)
+        log.error(
+            "sandbox: unhandled error on %s %s",
+            request.method,
+            request.url.path,
+            exc_info=exc,
+        )
     return error_response(500, E.INTERNAL, "Internal server error")
 
 
-def create_sandbox_app(config: SandboxConfig, *, routes: Sequence[BaseRoute] = ()) -> Starlette:
+def create_sandbox_app(
+    config: SandboxConfig, *, routes: Sequence[BaseRoute] = (), clock: Clock | None = None
+) -> Starlette:
     """Build the sandbox. Its state lives in ``app.state.world``; timers start with the app.
 
     ``routes`` are served before the sandbox's own, e.g. the relay's ``/webhooks/sms``,
     ``/webhooks/chatapps`` and ``/events`` so that the default webhook URL reaches them.
+    ``clock`` is where the world reads the time (rate limits, room expiry, schedules).
     """
     relay = None
     if config.webhook_url is None and not routes:
         # No webhook URL: deliver to our own relay routes, over real HTTP, exactly as 8x8
         # would deliver to a deployed relay. Its events token is any of the sandbox's keys.
         from console.live.log import MemoryEventLog
-        from console.live.relay import Relay
 
         if config.webhook_secret is None:
             config = dataclasses.replace(config, webhook_secret=secrets.token_urlsafe(24))
@@ -285,7 +235,7 @@ def create_sandbox_app(config: SandboxConfig, *, routes: Sequence[BaseRoute] = (
             events_token=config.api_keys,
         )
         routes = relay.routes
-    world = World(config)
+    world = World(config, clock)
     world.relay_mounted = relay is not None
     gate = Gate(world)
 
@@ -303,7 +253,7 @@ def create_sandbox_app(config: SandboxConfig, *, routes: Sequence[BaseRoute] = (
     app = Starlette(
         routes=[*routes, *_routes(world, gate)],
         exception_handlers={
-            HTTPException: _http_error,
+            HTTPException: http_error,  # 404, 405: 8x8's error body, as the relay's
             InjectedFault: _server_error,  # handled without re-raising: no traceback
             Exception: _server_error,
         },

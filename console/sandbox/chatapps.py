@@ -13,20 +13,12 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from console.api.limits import BATCH_LIMIT
-
 from . import errors as E
-from .common import (
-    batch_answer,
-    is_http_url,
-    parse_datetime,
-    read_json,
-    require_object,
-)
-from .errors import ApiError, bad_request, format_timestamp, json_response
+from .common import is_http_url, parse_datetime
+from .errors import ApiError, bad_request, format_timestamp
+from .messages import MessagesApi, check_batch_size
 from .phones import PhoneError, parse_phone
-from .replays import ReplayCache
-from .world import ChatRecord, World
+from .records import ChatRecord
 
 MISSED_USER = 3001
 MISSED_MSISDN = 3002
@@ -70,10 +62,9 @@ SUCCESS_STATUSES = ("accepted", "sent", "delivered", "read")
 CHANNEL_USER_ID = re.compile(r"^[A-Z]{2}\.[A-Za-z0-9]{1,128}$")
 
 
-class ChatAppsApi:
-    def __init__(self, world: World) -> None:
-        self.world = world
-        self.replays = ReplayCache()
+class ChatAppsApi(MessagesApi[ChatRecord]):
+    client_batch_id_limit = 100
+    client_batch_id_error = (TOO_LONG_CLIENT_BATCH_ID, "Too long ClientBatchId (max 100)")
 
     def _channel_for(self, msisdn: str | None, channels: list[str]) -> str:
         if channels:
@@ -235,9 +226,11 @@ class ChatAppsApi:
         user = item.get("user")
         out: dict[str, Any] = {
             "umid": self.world.new_id(),
-            "user": {k: v for k, v in user.items() if k in ("msisdn", "channelUserId")}
-            if isinstance(user, dict)
-            else {},
+            "user": {
+                k: v
+                for k, v in (user.items() if isinstance(user, dict) else ())
+                if k in ("msisdn", "channelUserId") and isinstance(v, str)
+            },
         }
         client_message_id = item.get("clientMessageId")
         if isinstance(client_message_id, str):
@@ -250,78 +243,25 @@ class ChatAppsApi:
         }
         return out
 
-    # -- endpoints -------------------------------------------------------------------------
-
-    async def send(self, request: Request) -> Response:
-        body = require_object(await read_json(request))
-        replay = self.replays.get("message", body.get("clientMessageId"))
-        if replay is not None:
-            return json_response(replay)
-        record, scheduled = self.build(body)
-        self.world.accept_chat(record, scheduled)
-        answer = self.accepted_item(record)
-        self.replays.remember("message", body.get("clientMessageId"), answer)
-        return json_response(answer)
-
-    async def batch(self, request: Request) -> Response:
-        body = require_object(await read_json(request))
+    def batch_items(self, body: dict[str, Any], template: dict[str, Any]) -> list[Any]:
         messages = body.get("messages")
         if messages is None or (isinstance(messages, list) and not messages):
             raise bad_request(MISSED_MESSAGES, "Missed messages")
         if not isinstance(messages, list):
             raise bad_request(E.INVALID_PARAMETER, "messages must be an array")
-        if len(messages) > BATCH_LIMIT:
-            raise bad_request(
-                E.BULK_LIMIT,
-                f"Bulk limit reached: {len(messages)} messages, at most {BATCH_LIMIT:,}",
-            )
-        client_batch_id = body.get("clientBatchId")
-        if client_batch_id is not None and (
-            not isinstance(client_batch_id, str) or len(client_batch_id) > 100
-        ):
-            raise bad_request(TOO_LONG_CLIENT_BATCH_ID, "Too long ClientBatchId (max 100)")
-        replay = self.replays.get("batch", client_batch_id)
-        if replay is not None:
-            return json_response(replay)
-        template = body.get("template") or {}
-        if not isinstance(template, dict):
-            raise bad_request(E.INVALID_PARAMETER, "template must be a JSON object")
-        include = body.get("includeMessagesInResponse", False)
-        if not isinstance(include, bool):
-            raise bad_request(E.INVALID_PARAMETER, "includeMessagesInResponse must be a boolean")
-        batch_id = self.world.new_id()
-        answer = batch_answer(
-            (_merge(template, message) for message in messages),
-            lambda item: self.build(item, batch_id=batch_id, client_batch_id=client_batch_id),
-            self.world.accept_chat,
-            self.accepted_item,
-            self.rejected_item,
-            batch_id=batch_id,
-            client_batch_id=client_batch_id,
-            include=include,
-        )
-        self.replays.remember("batch", client_batch_id, answer)
-        return json_response(answer)
+        check_batch_size(len(messages))
+        return [_merge(template, message) for message in messages]
+
+    # -- endpoints -------------------------------------------------------------------------
 
     async def mark_read(self, request: Request) -> Response:
-        record = self.world.chat.get(request.path_params["umid"])
+        record = self.outbox.get(request.path_params["umid"])
         if record is None:
             raise ApiError(404, E.NOT_FOUND, "Message not found.")
         if record.direction == "inbound" and record.status.state != "read":
             record.status.state = "read"
             record.status.at = time.time()
         return Response(status_code=200)
-
-    async def cancel(self, request: Request) -> Response:
-        umid = request.path_params["umid"]
-        if umid not in self.world.chat:
-            raise ApiError(404, E.NOT_FOUND, "Message not found.")
-        return json_response({"cancelledCount": self.world.cancel_chat(umid)})
-
-    async def cancel_batch(self, request: Request) -> Response:
-        return json_response(
-            {"cancelledCount": self.world.cancel_chat_batch(request.path_params["batch_id"])}
-        )
 
 
 def _merge(template: dict[str, Any], message: Any) -> Any:

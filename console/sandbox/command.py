@@ -9,6 +9,7 @@ import argparse
 import json
 import signal
 import sys
+from pathlib import Path
 from typing import Any
 
 from .settings import SUBACCOUNT_PATTERN, SandboxConfig, generate_demo_key
@@ -117,7 +118,12 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _banner(url: str, subaccount: str, key_line: str, config: SandboxConfig) -> str:
+def _banner(
+    url: str, subaccount: str, key_line: str, config: SandboxConfig, *, shared: bool
+) -> str:
+    join = f"agent-console --server {url}"
+    if not shared:
+        join = "CPAAS_API_KEY=<key> " + join
     lines = [
         "agent-console sandbox is running",
         "",
@@ -128,7 +134,8 @@ def _banner(url: str, subaccount: str, key_line: str, config: SandboxConfig) -> 
         f"  Speed        {config.speed:g}x"
         + (f"   seed {config.seed}" if config.seed is not None else ""),
         "",
-        f"  Join from another terminal:  agent-console --server {url}",
+        f"  Join from another terminal:  {join}",
+        *(["  (your consoles on this machine find the key; other users cannot)"] if shared else []),
         "  Stop with Ctrl-C.",
     ]
     width = max(len(line) for line in lines) + 2
@@ -165,12 +172,12 @@ def run_from_args(ns: argparse.Namespace) -> int:
             rate_limit=ns.rate_limit,
             customers=getattr(ns, "customers", True),
             base_url=public_base_url(host, port),
-            share_demo_key=generated,
         )
     except ValueError as error:
         sock.close()
         print(f"agent-console sandbox: {error}", file=sys.stderr)
         return 2
+    shared: tuple[str, str, str] | None = None
     if ns.ready_json:
         ready = json.dumps(
             {
@@ -183,16 +190,34 @@ def run_from_args(ns: argparse.Namespace) -> int:
         from console.config import mask_key
 
         key_line = api_keys[0] if generated else f"{mask_key(api_keys[0])} (given with --api-key)"
-        ready = _banner(url, config.subaccount, key_line, config)
-    return _serve(config, sock, ready, exit_with_stdin=getattr(ns, "exit_with_stdin", False))
+        ready = _banner(url, config.subaccount, key_line, config, shared=generated)
+        if generated:  # your consoles on this machine find it; nobody else does
+            shared = (url, config.subaccount, api_keys[0])
+    return _serve(
+        config,
+        sock,
+        ready,
+        exit_with_stdin=getattr(ns, "exit_with_stdin", False),
+        shared=shared,
+    )
 
 
-def _serve(config: SandboxConfig, sock: Any, ready: str, *, exit_with_stdin: bool = False) -> int:
+def _serve(
+    config: SandboxConfig,
+    sock: Any,
+    ready: str,
+    *,
+    exit_with_stdin: bool = False,
+    shared: tuple[str, str, str] | None = None,
+) -> int:
+    """Serve until stopped. ``shared`` (url, sub-account, key): written to the user's key
+    file once listening (see keyfile.py), removed on the way out."""
     import asyncio
 
     import uvicorn
 
     from .app import create_sandbox_app
+    from .keyfile import remove_shared_key, write_shared_key
 
     server = uvicorn.Server(
         uvicorn.Config(
@@ -213,6 +238,8 @@ def _serve(config: SandboxConfig, sock: Any, ready: str, *, exit_with_stdin: boo
             pass
         server.should_exit = True
 
+    key_file: list[Path] = []
+
     async def main() -> None:
         if exit_with_stdin:
             import threading
@@ -222,6 +249,12 @@ def _serve(config: SandboxConfig, sock: Any, ready: str, *, exit_with_stdin: boo
         while not server.started and not serving.done():
             await asyncio.sleep(0.02)
         if server.started:
+            if shared is not None:
+                try:
+                    key_file.append(write_shared_key(*shared))
+                except OSError as error:
+                    print(f"agent-console sandbox: the key file was not written: {error}",
+                          file=sys.stderr)  # fmt: skip
             print(ready, flush=True)
         await serving
 
@@ -242,6 +275,8 @@ def _serve(config: SandboxConfig, sock: Any, ready: str, *, exit_with_stdin: boo
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         sock.close()
+        for path in key_file:
+            remove_shared_key(path)
     if not server.started:
         print("agent-console sandbox: the server did not start", file=sys.stderr)
         return 1

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     import uvicorn
     from starlette.routing import BaseRoute
 
+    from .world import Clock
+
 
 def bind_socket(host: str, port: int) -> socket.socket:
     """A listening-ready TCP socket bound to host:port (port 0 picks a free port)."""
@@ -61,9 +63,11 @@ class SandboxServer:
         port: int = 0,
         *,
         routes: Sequence[BaseRoute] = (),
+        clock: Clock | None = None,
     ) -> None:
         self.config = config
         self.routes = tuple(routes)
+        self.clock = clock
         self.host = host
         self.port = port
         self.url: str | None = None
@@ -85,7 +89,7 @@ class SandboxServer:
         if config.base_url is None:
             config = dataclasses.replace(config, base_url=public_base_url(self.host, self.port))
         self.config = config
-        self.app = create_sandbox_app(config, routes=self.routes)
+        self.app = create_sandbox_app(config, routes=self.routes, clock=self.clock)
         server = uvicorn.Server(
             uvicorn.Config(
                 self.app,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
-from typing import Any
 
 SUBACCOUNT_PATTERN = re.compile(r"^[A-Za-z0-9\-._&]{3,50}$")
 
@@ -34,8 +33,6 @@ class SandboxConfig:
       named host.
     - ``speed`` scales every sandbox delay (receipts, customers, webhook retries, scheduled
       sends, room validity): 2.0 runs twice as fast.
-    - ``share_demo_key``: /sandbox/info discloses ``api_keys[0]`` as ``demoKey`` to loopback
-      clients. Set it only for a key the sandbox generated itself, never for a user's key.
     """
 
     api_keys: tuple[str, ...] = field(repr=False)
@@ -51,7 +48,6 @@ class SandboxConfig:
     customers: bool = True
     retry_schedule: tuple[float, ...] = (1, 10, 30, 90)
     base_url: str | None = None
-    share_demo_key: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.api_keys, str):
@@ -85,8 +81,3 @@ class SandboxConfig:
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, value.rstrip("/"))
-
-    @classmethod
-    def with_demo_key(cls, **kwargs: Any) -> SandboxConfig:
-        """A config with a freshly generated key that /sandbox/info may share on loopback."""
-        return cls(api_keys=(generate_demo_key(),), share_demo_key=True, **kwargs)

@@ -11,41 +11,31 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from console.api.limits import BATCH_LIMIT
-
 from . import errors as E
-from .common import (
-    batch_answer,
-    is_http_url,
-    parse_datetime,
-    read_json,
-    require_object,
-)
+from .common import is_http_url, parse_datetime
 from .errors import ApiError, bad_request, format_timestamp, json_response
+from .messages import MessagesApi, check_batch_size
 from .phones import PhoneError, parse_phone
-from .replays import ReplayCache
-from .textinfo import MAX_PARTS, TextInfo, analyse
-from .world import DEFAULT_SOURCE, SmsRecord, World
+from .records import SmsRecord
+from .textinfo import MAX_PARTS, analyse
+from .world import DEFAULT_SOURCE
 
 QUEUED = {"code": "QUEUED", "description": "SMS is accepted and queued for processing"}
 ENCODINGS = ("AUTO", "GSM7", "UCS2")
 TEMPLATE_KEYS = ("source", "text", "encoding", "scheduled", "expiry", "dlrCallbackUrl", "country")
 
 
-class SmsApi:
-    def __init__(self, world: World) -> None:
-        self.world = world
-        self.replays = ReplayCache()
+class SmsApi(MessagesApi[SmsRecord]):
+    client_batch_id_limit = 20
+    client_batch_id_error = (
+        E.INVALID_PARAMETER,
+        "Invalid clientBatchId: a string of at most 20 characters",
+    )
 
     # -- validation ------------------------------------------------------------------------
 
     def build(
-        self,
-        item: Any,
-        *,
-        batch_id: str | None = None,
-        client_batch_id: str | None = None,
-        text_cache: dict[tuple[str, str], TextInfo] | None = None,
+        self, item: Any, *, batch_id: str | None = None, client_batch_id: str | None = None
     ) -> tuple[SmsRecord, float | None]:
         """Validate one message and make its record. Raises ApiError(400, code, message)."""
         if not isinstance(item, dict):
@@ -64,15 +54,10 @@ class SmsApi:
         text = item.get("text")
         if not isinstance(text, str) or text == "":
             raise bad_request(E.INVALID_TEXT, "Invalid text: text is required")
-        key = (text, encoding)
-        info = text_cache.get(key) if text_cache is not None else None
-        if info is None:
-            try:
-                info = analyse(text, encoding)
-            except ValueError as error:
-                raise bad_request(E.INVALID_ENCODING, f"Invalid encoding: {error}") from None
-            if text_cache is not None:
-                text_cache[key] = info
+        try:
+            info = analyse(text, encoding)
+        except ValueError as error:
+            raise bad_request(E.INVALID_ENCODING, f"Invalid encoding: {error}") from None
         if info.parts > MAX_PARTS:
             raise bad_request(
                 E.INVALID_TEXT, f"Invalid text: {info.parts} SMS parts, at most {MAX_PARTS}"
@@ -144,21 +129,8 @@ class SmsApi:
             "status": {"code": "REJECTED", "description": error.message},
         }
 
-    # -- endpoints -------------------------------------------------------------------------
-
-    async def send(self, request: Request) -> Response:
-        body = require_object(await read_json(request))
-        replay = self.replays.get("message", body.get("clientMessageId"))
-        if replay is not None:
-            return json_response(replay)
-        record, scheduled = self.build(body)
-        self.world.accept_sms(record, scheduled)
-        answer = self.accepted_item(record)
-        self.replays.remember("message", record.client_message_id, answer)
-        return json_response(answer)
-
-    async def batch(self, request: Request) -> Response:
-        body = require_object(await read_json(request))
+    def batch_items(self, body: dict[str, Any], template: dict[str, Any]) -> list[Any]:
+        """``messages`` and/or ``destinations`` (each a message made of the template)."""
         messages = body.get("messages")
         destinations = body.get("destinations")
         if messages is None and destinations is None:
@@ -170,62 +142,16 @@ class SmsApi:
         total = len(messages or ()) + len(destinations or ())
         if total == 0:
             raise bad_request(E.INVALID_PARAMETER, "messages must hold at least one message")
-        if total > BATCH_LIMIT:
-            raise bad_request(
-                E.BULK_LIMIT,
-                f"Bulk limit reached: {total} messages, at most {BATCH_LIMIT:,} per batch",
-            )
-        client_batch_id = body.get("clientBatchId")
-        if client_batch_id is not None and (
-            not isinstance(client_batch_id, str) or len(client_batch_id) > 20
-        ):
-            raise bad_request(
-                E.INVALID_PARAMETER, "Invalid clientBatchId: a string of at most 20 characters"
-            )
-        replay = self.replays.get("batch", client_batch_id)
-        if replay is not None:
-            return json_response(replay)
-        template = body.get("template") or {}
-        if not isinstance(template, dict):
-            raise bad_request(E.INVALID_PARAMETER, "template must be a JSON object")
-        template = {k: template[k] for k in TEMPLATE_KEYS if k in template}
-        include = body.get("includeMessagesInResponse", False)
-        if not isinstance(include, bool):
-            raise bad_request(E.INVALID_PARAMETER, "includeMessagesInResponse must be a boolean")
-        items: list[Any] = [
-            {**template, **m} if isinstance(m, dict) else m for m in (messages or ())
-        ]
-        items.extend({**template, "destination": d} for d in (destinations or ()))
-        batch_id = self.world.new_id()
-        cache: dict[tuple[str, str], TextInfo] = {}
-        answer = batch_answer(
-            items,
-            lambda item: self.build(
-                item, batch_id=batch_id, client_batch_id=client_batch_id, text_cache=cache
-            ),
-            self.world.accept_sms,
-            self.accepted_item,
-            self.rejected_item,
-            batch_id=batch_id,
-            client_batch_id=client_batch_id,
-            include=include,
-        )
-        self.replays.remember("batch", client_batch_id, answer)
-        return json_response(answer)
+        check_batch_size(total)
+        shared = {k: template[k] for k in TEMPLATE_KEYS if k in template}
+        items: list[Any] = [{**shared, **m} if isinstance(m, dict) else m for m in messages or ()]
+        items.extend({**shared, "destination": d} for d in destinations or ())
+        return items
 
-    async def cancel(self, request: Request) -> Response:
-        umid = request.path_params["umid"]
-        if umid not in self.world.sms:
-            raise ApiError(404, E.NOT_FOUND, "Message not found.")
-        return json_response({"cancelledCount": self.world.cancel_sms(umid)})
-
-    async def cancel_batch(self, request: Request) -> Response:
-        return json_response(
-            {"cancelledCount": self.world.cancel_sms_batch(request.path_params["batch_id"])}
-        )
+    # -- endpoints -------------------------------------------------------------------------
 
     async def details(self, request: Request) -> Response:
-        record = self.world.sms.get(request.path_params["umid"])
+        record = self.outbox.get(request.path_params["umid"])
         if record is None:
             raise ApiError(404, E.NOT_FOUND, "Message not found.")
         out: dict[str, Any] = {
@@ -244,7 +170,7 @@ class SmsApi:
                 "encoding": record.encoding,
                 "createdAt": format_timestamp(record.created_at),
                 "smsCount": record.sms_count,
-                "price": self.world.sms_price(record),
+                "price": record.price(),
             }
         )
         for key, value in (

@@ -7,6 +7,7 @@ encoding it reports and the smsCount in receipts.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -54,6 +55,7 @@ def _ucs2_parts(text: str) -> int:
     return parts
 
 
+@lru_cache(maxsize=4096)  # a batch sends one text to thousands of numbers
 def analyse(text: str, requested: str = "AUTO") -> TextInfo:
     """Encoding actually used and number of parts. ``requested`` is AUTO, GSM7 or UCS2.
 

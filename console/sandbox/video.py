@@ -15,7 +15,6 @@ from __future__ import annotations
 import html
 import secrets
 import string
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -24,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from . import errors as E
-from .common import read_json, require_object
+from .common import query_id, read_json, require_object
 from .errors import ApiError, bad_request, format_timestamp_ms, json_response
 from .phones import PhoneError, parse_phone
 
@@ -52,8 +51,8 @@ class Room:
     guest_joined_at: float | None = None
     invite_umid: str | None = None
 
-    def expired(self, now: float | None = None) -> bool:
-        return (time.time() if now is None else now) >= self.expires_at
+    def expired(self, now: float) -> bool:
+        return now >= self.expires_at
 
 
 class VideoRooms:
@@ -105,7 +104,7 @@ class VideoRooms:
             reference = self._code(10)
         elif not isinstance(reference, str) or not 8 <= len(reference) <= 20:
             raise bad_request(E.INVALID_PARAMETER, "call_reference must be 8 to 20 characters")
-        now = time.time()
+        now = self.world.clock.time()
         room = Room(
             call_id=str(self._next_call),
             code=self._code(12),
@@ -129,13 +128,7 @@ class VideoRooms:
             }
         )
 
-    def check_x_token(self, request: Request) -> None:
-        token = request.headers.get("x-token")
-        if not token or token not in self.tokens:
-            raise ApiError(401, E.UNAUTHENTICATED, "Request was not authenticated properly")
-
     async def call_logs(self, request: Request) -> Response:
-        self.check_x_token(request)
         params = request.query_params
         try:
             start = _date(params.get("from"))
@@ -143,9 +136,7 @@ class VideoRooms:
         except ValueError:
             raise bad_request(E.INVALID_PARAMETER, "from and to must be yyyy-mm-dd dates") from None
         query = (params.get("q") or "").strip().lower()
-        cursor = params.get("cursor")
-        if cursor is not None and not cursor.isdigit():
-            raise bad_request(E.INVALID_PARAMETER, "cursor must be a call id")
+        cursor = query_id(request, "cursor")
         rooms = sorted(self.calls.values(), key=lambda r: int(r.call_id), reverse=True)
         selected = []
         for room in rooms:
@@ -156,7 +147,7 @@ class VideoRooms:
                 continue
             if query and query not in room.reference.lower() and query not in (room.phone or ""):
                 continue
-            if cursor is not None and int(room.call_id) >= int(cursor):
+            if cursor is not None and int(room.call_id) >= cursor:
                 continue
             selected.append(room)
         page = selected[:PAGE_SIZE]
@@ -169,7 +160,6 @@ class VideoRooms:
         )
 
     async def call_detail(self, request: Request) -> Response:
-        self.check_x_token(request)
         room = self.calls.get(request.path_params["call_id"])
         if room is None:
             raise ApiError(404, E.NOT_FOUND, "Call not found.")
@@ -192,7 +182,7 @@ class VideoRooms:
         )
 
     def _outcome(self, room: Room) -> tuple[str, str | None, int]:
-        now = time.time()
+        now = self.world.clock.time()
         ended = room.expired(now)
         end = room.expires_at if ended else now
         joined = [t for t in (room.agent_joined_at, room.guest_joined_at) if t is not None]
@@ -223,17 +213,13 @@ class VideoRooms:
 
     async def agent_page(self, request: Request) -> Response:
         user = request.query_params.get("user") or "agent"
-        token = request.query_params.get("token")
-        if not token:
-            return _page(400, "Missing token", "Open the agent link with ?user=…&token=….")
-        if token not in self.tokens:
-            return _page(401, "Unknown token", "This token was not issued by this sandbox.")
+        token = request.query_params["token"]  # checked by the route's VideoToken
         base = self.world.base_url or f"{request.url.scheme}://{request.headers.get('host', '')}"
         self.world.learn_base_url(request.url.scheme, request.headers.get("host"))
         room = self.tokens[token]
         if room is None:
             return _page(200, f"Signed in as {user}", "No room was created with this token.")
-        if room.expired():
+        if room.expired(self.world.clock.time()):
             return _page(410, "This room has expired", f"Room {room.reference} is closed.")
         self.agent_joins(room, user, base)
         link = self.guest_link(base, room)
@@ -250,7 +236,7 @@ class VideoRooms:
 
     def agent_joins(self, room: Room, user: str, base: str) -> None:
         if room.agent_joined_at is None:
-            room.agent_joined_at = time.time()
+            room.agent_joined_at = self.world.clock.time()
             room.agent_user = user
         if room.phone is not None and room.invite_umid is None:
             link = self.guest_link(base, room)
@@ -264,7 +250,7 @@ class VideoRooms:
         room = self.rooms.get(request.path_params["code"])
         if room is None:
             return _page(404, "Unknown link", "This video link does not exist.")
-        if room.expired():
+        if room.expired(self.world.clock.time()):
             return _page(
                 410,
                 "This video link has expired",
@@ -278,11 +264,17 @@ class VideoRooms:
         )
 
     def guest_joins(self, room: Room) -> bool:
-        if room.expired():
+        now = self.world.clock.time()
+        if room.expired(now):
             return False
         if room.guest_joined_at is None:
-            room.guest_joined_at = time.time()
+            room.guest_joined_at = now
         return True
+
+
+def refused_page(error: ApiError) -> Response:
+    """A page for a browser whose link was refused (a missing or unknown token)."""
+    return _page(error.status, "This link cannot be opened", error.message)
 
 
 def _ms(epoch: float | None) -> str | None:

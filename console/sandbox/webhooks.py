@@ -10,17 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import orjson
 
 from .timeline import Timeline
 
 log = logging.getLogger(__name__)
+
+
+def encode_webhook(body: dict[str, Any]) -> bytes:
+    """A webhook body as it is sent: compact UTF-8 JSON."""
+    return orjson.dumps(body)
 
 
 @dataclass(slots=True)
@@ -147,7 +152,7 @@ class WebhookDispatcher:
 
     async def _deliver(self, job: _Job) -> bool:
         assert self._client is not None
-        content = json.dumps(job.body, ensure_ascii=False, separators=(",", ":")).encode()
+        content = encode_webhook(job.body)
         url = self._urls.get(job.url)
         if url is None:
             url = httpx.URL(job.url)

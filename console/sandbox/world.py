@@ -1,4 +1,5 @@
-"""The sandbox's state and behaviour: messages, receipts, inbound messages, faults.
+"""The sandbox's state and behaviour: one Outbox per product (SMS, Chat Apps: the shared
+record pipeline in pipeline.py), inbound messages, video rooms, faults, limits, the clock.
 
 Everything here runs on the server's event loop. Receipt outcomes and timing come from a
 seeded ``random.Random`` stream (customers have their own), so a run with a seed is
@@ -12,24 +13,26 @@ import asyncio
 import random
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from console.live.relay import DEFAULT_MAX_BODY as RELAY_MAX_BODY
 
 from .customers import Customers
 from .errors import format_timestamp as _ts
+from .pipeline import CHAT, SMS, Outbox
 from .ratelimit import SlidingWindowLimiter
+from .records import ChatRecord, SmsRecord, Status
 from .textinfo import analyse
 from .timeline import Timeline
 from .video import VideoRooms
-from .webhooks import WebhookDispatcher
+from .webhooks import WebhookDispatcher, encode_webhook
 
 if TYPE_CHECKING:
     from .settings import SandboxConfig
 
 SMS_NUMBER = "+6531580000"  # the sandbox's virtual number: customers' SMS arrive here
 DEFAULT_SOURCE = "Sandbox"  # sender ID when a send names none
-CURRENCY = "EUR"
 # Plausible per-SMS prices (EUR) by destination country; others pay DEFAULT_PRICE.
 PRICES = {
     "SG": 0.0370,
@@ -52,97 +55,30 @@ CHANNEL_IDS = {
     "viber": "5b6c2f0e-1a8d-4c43-9d0e-5a1f2b3c4d02",
     "sms": "5b6c2f0e-1a8d-4c43-9d0e-5a1f2b3c4d03",
 }
-# (errorCode, errorMessage, detail, weight) for undelivered SMS: 8x8's DR error codes.
-SMS_FAILURES = (
-    (46, "Subscriber not reachable", "undelivered_to_recipient", 5),
-    (36, "SMS expired", "undelivered_to_recipient", 3),
-    (1, "Absent subscriber", "undelivered_to_recipient", 2),
-    (47, "Subscriber temporary unavailable", "undelivered_to_recipient", 2),
-    (15, "Invalid destination", "rejected_by_operator", 1),
-)
-# Messaging Apps DR error codes.
-CHAT_FAILURES = (
-    (1, "AbsentSubscriber", "undelivered_to_recipient", 4),
-    (36, "Expired", "undelivered_to_recipient", 1),
-)
-OMNI_SHIELD = (99, "Rejected by 8x8")
-RANK = {"queued": 0, "sent": 1, "delivered": 2, "undelivered": 2, "rejected": 2, "failed": 2}
-RANK_READ = 3
-MAX_RECORDS = 250_000  # per store; the oldest records are forgotten beyond this
-
-# One planned receipt: (seconds after the send at speed 1, state, detail, errorCode, errorMessage)
-Step = tuple[float, str, str | None, int | None, str | None]
+# The largest webhook the sandbox posts: what the relay accepts (8x8's own bodies are small).
+WEBHOOK_MAX_BODY = RELAY_MAX_BODY
 
 
-@dataclass(slots=True)
-class Status:
-    state: str = "queued"
-    detail: str | None = None
-    error_code: int | None = None
-    error_message: str | None = None
-    at: float = field(default_factory=time.time)
+class Clock(Protocol):
+    """Where the world reads the time: the wall clock and a monotonic one (tests inject one)."""
 
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"state": self.state}
-        if self.detail is not None:
-            out["detail"] = self.detail
-        out["timestamp"] = _ts(self.at)
-        if self.error_code is not None:
-            out["errorCode"] = self.error_code
-            out["errorMessage"] = self.error_message
-        return out
+    def time(self) -> float: ...
 
-    def advance(
-        self, state: str, detail: str | None, code: int | None, message: str | None
-    ) -> bool:
-        """Move forward only (queued → sent → delivered/undelivered/rejected → read)."""
-        new_rank = RANK_READ if state == "read" else RANK[state]
-        old_rank = RANK_READ if self.state == "read" else RANK[self.state]
-        if new_rank <= old_rank:
-            return False
-        self.state, self.detail, self.error_code, self.error_message = state, detail, code, message
-        self.at = time.time()
-        return True
+    def monotonic(self) -> float: ...
 
 
-@dataclass(slots=True)
-class SmsRecord:
-    umid: str
-    subaccount: str
-    source: str
-    destination: str  # E.164 with '+'
-    country: str | None
-    text: str
-    encoding: str
-    sms_count: int
-    per_sms: float
-    client_message_id: str | None = None
-    batch_id: str | None = None
-    client_batch_id: str | None = None
-    callback_url: str | None = None
-    direction: str = "outbound"
-    created_at: float = field(default_factory=time.time)
-    expiry: float | None = None
-    waiting_schedule: bool = False
-    status: Status = field(default_factory=Status)
+class SystemClock:
+    """The machine's clocks."""
+
+    def time(self) -> float:
+        return time.time()
+
+    def monotonic(self) -> float:
+        return time.monotonic()
 
 
-@dataclass(slots=True)
-class ChatRecord:
-    umid: str
-    subaccount: str
-    channel: str  # lower-case webhook channel name
-    user: dict[str, Any]
-    msisdn: str | None
-    text: str | None
-    client_message_id: str | None = None
-    batch_id: str | None = None
-    client_batch_id: str | None = None
-    callback_url: str | None = None
-    direction: str = "outbound"
-    created_at: float = field(default_factory=time.time)
-    waiting_schedule: bool = False
-    status: Status = field(default_factory=Status)
+class Undeliverable(ValueError):
+    """A message whose webhook could never be delivered; the message says why."""
 
 
 @dataclass(slots=True)
@@ -152,23 +88,6 @@ class Fault:
     prefix: str
 
 
-def _compact(payload: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in payload.items() if v is not None}
-
-
-def _weighted(
-    rng: random.Random, table: tuple[tuple[int, str, str, int], ...]
-) -> tuple[int, str, str]:
-    total = sum(row[3] for row in table)
-    pick = rng.random() * total
-    for code, message, detail, weight in table:
-        pick -= weight
-        if pick < 0:
-            return code, message, detail
-    code, message, detail, _ = table[-1]
-    return code, message, detail
-
-
 def _seed_for(seed: int | None, stream: str) -> int | str | None:
     return None if seed is None else f"{seed}:{stream}"
 
@@ -176,8 +95,9 @@ def _seed_for(seed: int | None, stream: str) -> int | str | None:
 class World:
     """State of one sandbox: records, timers, webhooks, limiters, customers and rooms."""
 
-    def __init__(self, config: SandboxConfig) -> None:
+    def __init__(self, config: SandboxConfig, clock: Clock | None = None) -> None:
         self.config = config
+        self.clock: Clock = clock or SystemClock()
         self.relay_mounted = False  # set by create_sandbox_app when it serves /events
         self.speed = config.speed
         self.base_url: str | None = config.base_url
@@ -188,12 +108,10 @@ class World:
             authorization=config.webhook_secret,
             retry_delays=tuple(d / config.speed for d in config.retry_schedule),
         )
-        self.sub_limiter = SlidingWindowLimiter(config.rate_limit)
-        self.ip_limiter = SlidingWindowLimiter(config.ip_rate_limit)
-        self.sms: dict[str, SmsRecord] = {}
-        self.sms_batches: dict[str, list[str]] = {}
-        self.chat: dict[str, ChatRecord] = {}
-        self.chat_batches: dict[str, list[str]] = {}
+        self.sub_limiter = SlidingWindowLimiter(config.rate_limit, self.clock.monotonic)
+        self.ip_limiter = SlidingWindowLimiter(config.ip_rate_limit, self.clock.monotonic)
+        self.sms = Outbox(self, SMS)
+        self.chat = Outbox(self, CHAT)
         self.faults: list[Fault] = []
         self.video = VideoRooms(self)
         self.customers: Customers | None = None
@@ -234,12 +152,8 @@ class World:
             return None
         return self.base_url + "/webhooks"
 
-    def _remember(self, store: dict[str, Any], key: str, value: Any) -> None:
-        store[key] = value
-        if len(store) > MAX_RECORDS:
-            store.pop(next(iter(store)))
-
-    def _post(self, product: str, callback_url: str | None, body: dict[str, Any], key: str) -> None:
+    def post(self, product: str, callback_url: str | None, body: dict[str, Any], key: str) -> None:
+        """Queue a webhook to the message's callback URL, else the product's webhook URL."""
         url = callback_url
         if url is None:
             base = self.webhook_base()
@@ -247,6 +161,16 @@ class World:
                 return  # nowhere to send yet (no request seen, no configured URL)
             url = f"{base}/{product}"
         self.webhooks.post(url, body, key)
+
+    @staticmethod
+    def check_deliverable(body: dict[str, Any]) -> None:
+        """Refuse a webhook the relay would refuse (too large): raises Undeliverable."""
+        size = len(encode_webhook(body))
+        if size > WEBHOOK_MAX_BODY:
+            raise Undeliverable(
+                f"its webhook would be {size:,} bytes and the relay takes at most "
+                f"{WEBHOOK_MAX_BODY:,}: send a shorter text"
+            )
 
     def is_fraud(self, e164: str) -> bool:
         return any(e164.startswith(prefix) for prefix in self.config.fraud_prefixes)
@@ -268,97 +192,11 @@ class World:
                 return fault.status
         return None
 
-    # -- SMS -------------------------------------------------------------------------------
+    # -- SMS -----------------------------------------------------------------------------
 
     @staticmethod
     def price_for(region: str | None) -> float:
         return PRICES.get(region or "", DEFAULT_PRICE)
-
-    def accept_sms(self, record: SmsRecord, scheduled: float | None = None) -> None:
-        """Store an accepted SMS and plan its receipts (after ``scheduled``, if in the future)."""
-        self._remember(self.sms, record.umid, record)
-        if record.batch_id is not None:
-            self.sms_batches.setdefault(record.batch_id, []).append(record.umid)
-        delay = 0.0
-        if scheduled is not None and scheduled > time.time():
-            delay = self.scaled(scheduled - time.time())
-            record.waiting_schedule = True
-        # Draw the outcome now, in request order, so a seeded run is reproducible.
-        plan = self._sms_plan(record)
-        if delay > 0:
-            self.timeline.call_later(delay, self._start_sms, record, plan)
-        else:
-            self._start_sms(record, plan)
-        if self.customers is not None and record.batch_id is None:
-            self.customers.on_agent_message(record.destination, "sms")
-
-    def _sms_plan(self, record: SmsRecord) -> list[Step]:
-        rng = self.outcomes
-        sent_at = rng.uniform(0.15, 0.3)
-        final_at = sent_at + rng.uniform(0.35, 2.7)  # 0.5-3 s after the send
-        failing = rng.random() < self.config.undelivered_share
-        failure = _weighted(rng, SMS_FAILURES)
-        if self.is_fraud(record.destination):
-            code, message = OMNI_SHIELD
-            return [(sent_at, "rejected", None, code, message)]
-        if failing and not self.is_persona(record.destination):
-            code, message, detail = failure
-            return [
-                (sent_at, "sent", None, None, None),
-                (final_at, "undelivered", detail, code, message),
-            ]
-        return [
-            (sent_at, "sent", None, None, None),
-            (final_at, "delivered", "delivered_to_recipient", None, None),
-        ]
-
-    def _start_sms(self, record: SmsRecord, plan: list[Step]) -> None:
-        if record.status.state != "queued":
-            return  # cancelled while waiting for its scheduled time
-        record.waiting_schedule = False
-        if record.expiry is not None and record.expiry < time.time():
-            code, message, detail = 36, "SMS expired", "undelivered_to_recipient"
-            plan = [(plan[0][0], "undelivered", detail, code, message)]
-        self._schedule_receipts("sms", record, plan, self.sms_receipt)
-
-    def sms_receipt(self, record: SmsRecord) -> dict[str, Any]:
-        status = record.status
-        payload = _compact(
-            {
-                "umid": record.umid,
-                "batchId": record.batch_id,
-                "clientMessageId": record.client_message_id,
-                "clientBatchId": record.client_batch_id,
-                "subAccountId": record.subaccount,
-                "source": record.source,
-                "destination": record.destination,
-                "status": status.as_dict(),
-            }
-        )
-        if status.state != "rejected":
-            payload["price"] = self.sms_price(record)
-        payload["smsCount"] = record.sms_count
-        return {
-            "namespace": "SMS",
-            "eventType": "outbound_message_status_changed",
-            "description": "SMS outbound message delivery receipt",
-            "payload": payload,
-        }
-
-    def sms_price(self, record: SmsRecord) -> dict[str, Any]:
-        per = record.per_sms if record.status.state != "rejected" else 0.0
-        return {"total": round(per * record.sms_count, 4), "perSms": per, "currency": CURRENCY}
-
-    def cancel_sms(self, umid: str) -> int:
-        record = self.sms.get(umid)
-        if record is None or not record.waiting_schedule:
-            return 0
-        record.waiting_schedule = False
-        record.status.advance("failed", "cancelled", None, None)
-        return 1
-
-    def cancel_sms_batch(self, batch_id: str) -> int:
-        return sum(self.cancel_sms(umid) for umid in self.sms_batches.get(batch_id, ()))
 
     def send_system_sms(
         self, destination: str, region: str | None, text: str, source: str
@@ -376,107 +214,21 @@ class World:
             sms_count=info.parts,
             per_sms=self.price_for(region),
         )
-        self._remember(self.sms, record.umid, record)
-        self._start_sms(record, self._sms_plan(record))
+        self.sms.accept(record, agent=False)
         return record
-
-    # -- Chat Apps -------------------------------------------------------------------------
-
-    def accept_chat(self, record: ChatRecord, scheduled: float | None = None) -> None:
-        self._remember(self.chat, record.umid, record)
-        if record.batch_id is not None:
-            self.chat_batches.setdefault(record.batch_id, []).append(record.umid)
-        delay = 0.0
-        if scheduled is not None and scheduled > time.time():
-            delay = self.scaled(scheduled - time.time())
-            record.waiting_schedule = True
-        plan = self._chat_plan(record)
-        if delay > 0:
-            self.timeline.call_later(delay, self._start_chat, record, plan)
-        else:
-            self._start_chat(record, plan)
-        if self.customers is not None and record.msisdn is not None and record.batch_id is None:
-            self.customers.on_agent_message(record.msisdn, record.channel)
-
-    def _chat_plan(self, record: ChatRecord) -> list[Step]:
-        rng = self.outcomes
-        sent_at = rng.uniform(0.15, 0.3)
-        final_at = sent_at + rng.uniform(0.35, 2.7)
-        read_at = final_at + rng.uniform(1.0, 6.0)
-        failing = rng.random() < self.config.undelivered_share
-        failure = _weighted(rng, CHAT_FAILURES)
-        plan: list[Step] = [(sent_at, "sent", None, None, None)]
-        if failing and not self.is_persona(record.msisdn):
-            code, message, detail = failure
-            plan.append((final_at, "undelivered", detail, code, message))
-            return plan
-        plan.append((final_at, "delivered", "delivered_to_recipient", None, None))
-        if record.channel == "whatsapp":
-            plan.append((read_at, "read", None, None, None))
-        return plan
-
-    def _start_chat(self, record: ChatRecord, plan: list[Step]) -> None:
-        if record.status.state != "queued":
-            return
-        record.waiting_schedule = False
-        self._schedule_receipts("chatapps", record, plan, self.chat_receipt)
-
-    def _schedule_receipts(
-        self,
-        product: str,
-        record: Any,
-        plan: list[Step],
-        receipt: Callable[[Any], dict[str, Any]],
-    ) -> None:
-        """Each planned status change, at its (scaled) time, posts the product's receipt
-        if it moves the message forward (a cancel may have ended it meanwhile)."""
-
-        def step(state: str, detail: str | None, code: int | None, message: str | None) -> None:
-            if record.status.advance(state, detail, code, message):
-                self._post(product, record.callback_url, receipt(record), record.umid)
-
-        for at, state, detail, code, message in plan:
-            self.timeline.call_later(self.scaled(at), step, state, detail, code, message)
-
-    def chat_receipt(self, record: ChatRecord) -> dict[str, Any]:
-        payload = _compact(
-            {
-                "umid": record.umid,
-                "batchId": record.batch_id,
-                "clientMessageId": record.client_message_id,
-                "clientBatchId": record.client_batch_id,
-                "subAccountId": record.subaccount,
-                "channel": record.channel,
-                "user": record.user,
-                "status": record.status.as_dict(),
-            }
-        )
-        return {
-            "namespace": "ChatApps",
-            "eventType": "outbound_message_status_changed",
-            "description": "ChatApps outbound message delivery receipt",
-            "payload": payload,
-        }
-
-    def cancel_chat(self, umid: str) -> int:
-        record = self.chat.get(umid)
-        if record is None or not record.waiting_schedule:
-            return 0
-        record.waiting_schedule = False
-        record.status.advance("failed", "cancelled", None, None)
-        return 1
-
-    def cancel_chat_batch(self, batch_id: str) -> int:
-        return sum(self.cancel_chat(umid) for umid in self.chat_batches.get(batch_id, ()))
 
     # -- inbound ---------------------------------------------------------------------------
 
     def inbound(
         self, channel: str, msisdn: str, name: str | None, text: str, *, reply_to: str | None = None
     ) -> str:
-        """A customer writes in: emit 8x8's inbound webhook now. Returns the inbound umid."""
+        """A customer writes in: emit 8x8's inbound webhook now. Returns the inbound umid.
+
+        Raises Undeliverable, before anything is kept or sent, when its webhook could never
+        be delivered."""
         umid = self.new_id()
         now = time.time()
+        delivered = Status("delivered", "delivered_to_recipient", at=now)
         if channel == "sms":
             info = analyse(text)
             record = SmsRecord(
@@ -491,9 +243,8 @@ class World:
                 per_sms=0.0,
                 direction="inbound",
                 created_at=now,
-                status=Status("delivered", "delivered_to_recipient", at=now),
+                status=delivered,
             )
-            self._remember(self.sms, umid, record)
             body = {
                 "namespace": "SMS",
                 "eventType": "inbound_message_received",
@@ -509,7 +260,9 @@ class World:
                     "smsCount": info.parts,
                 },
             }
-            self._post("sms", None, body, umid)
+            self.check_deliverable(body)
+            self.sms.keep(record)
+            self.post(SMS.name, None, body, umid)
             return umid
         user: dict[str, Any] = {
             "msisdn": msisdn,
@@ -517,7 +270,7 @@ class World:
         }
         if name:
             user["name"] = name
-        record_chat = ChatRecord(
+        chat = ChatRecord(
             umid=umid,
             subaccount=self.config.subaccount,
             channel=channel,
@@ -526,9 +279,8 @@ class World:
             text=text,
             direction="inbound",
             created_at=now,
-            status=Status("delivered", "delivered_to_recipient", at=now),
+            status=delivered,
         )
-        self._remember(self.chat, umid, record_chat)
         payload: dict[str, Any] = {
             "umid": umid,
             "subAccountId": self.config.subaccount,
@@ -540,14 +292,16 @@ class World:
         }
         if reply_to is not None:
             payload["replyToUmid"] = reply_to
-        body_chat = {
+        body = {
             "version": 3,
             "namespace": "ChatApps",
             "eventType": "inbound_message_received",
             "description": "ChatApps inbound message",
             "payload": payload,
         }
-        self._post("chatapps", None, body_chat, umid)
+        self.check_deliverable(body)
+        self.chat.keep(chat)
+        self.post(CHAT.name, None, body, umid)
         return umid
 
     @staticmethod

@@ -44,6 +44,13 @@ async def close_code(ws: ClientConnection) -> tuple[int, str]:
     return caught.value.rcvd.code, caught.value.rcvd.reason
 
 
+async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Wait for a condition of the relay (polled every 5 ms), never a fixed delay."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.005)
+
+
 async def append(relay: RelayServer, count: int, *, size: int = 0) -> None:
     for index in range(count):
         payload: dict[str, Any] = {"index": index}
@@ -163,7 +170,7 @@ async def test_a_slow_subscriber_is_dropped_with_1013_while_the_others_get_every
     )  # fmt: skip
     fast = [await connect(relay.ws_url + "?since=0", additional_headers=AUTH) for _ in range(2)]
     try:
-        await asyncio.sleep(0.1)
+        await until(lambda: relay.relay.subscriber_count == 3)  # all three subscribed
         readers = [asyncio.create_task(read_events_until(ws, total)) for ws in fast]
         await append(relay, total, size=16_000)
         for received in await asyncio.gather(*readers):

@@ -102,6 +102,27 @@ async def test_a_body_over_64_kib_gets_413_by_content_length_or_by_counting(
         (b'{"namespace": "SMS", "eventType": "x"}', "payload"),
         (b'{"namespace": "SMS", "eventType": "x", "payload": [1]}', "payload"),
         (b"\xff\xfe", "not valid JSON"),
+        # what strict parsers (a console, a browser, orjson) refuse is never stored or sent on
+        (b'{"namespace": "SMS", "eventType": "x", "payload": {"price": NaN}}', "not valid JSON"),
+        (b'{"namespace": "SMS", "eventType": "x", "payload": {"n": Infinity}}', "not valid JSON"),
+        (b'{"namespace": "SMS", "eventType": "x", "payload": {"n": -Infinity}}', "not valid JSON"),
+        (b'{"namespace": "SMS", "eventType": "x", "payload": {"t": "\\ud800"}}', "not valid JSON"),
+        (b"[" * 30_000 + b"]" * 30_000, "not valid JSON"),  # nested deeper than 1,024
+    ],
+    ids=[
+        "not-json",
+        "empty",
+        "string",
+        "no-namespace",
+        "no-event-type",
+        "no-payload",
+        "payload-array",
+        "not-utf8",
+        "nan",
+        "infinity",
+        "minus-infinity",
+        "lone-surrogate",
+        "deep",
     ],
 )
 async def test_malformed_bodies_get_400_with_the_reason(
@@ -114,5 +135,13 @@ async def test_malformed_bodies_get_400_with_the_reason(
     assert relay.log.last_seq == 0
 
 
-async def test_webhook_routes_refuse_get(relay: RelayServer, http: httpx.AsyncClient) -> None:
-    assert (await http.get(f"{relay.http_url}/webhooks/sms")).status_code == 405
+async def test_wrong_methods_and_unknown_paths_get_the_8x8_error_body(
+    relay: RelayServer, http: httpx.AsyncClient
+) -> None:
+    refused = await http.get(f"{relay.http_url}/webhooks/sms")
+    assert assert_8x8_error(refused, 405, 1000)["message"] == "Method not allowed"
+    assert refused.headers["allow"] == "POST"
+    missing = await http.post(
+        f"{relay.http_url}/webhooks/telegram", headers={"Authorization": SECRET}
+    )
+    assert assert_8x8_error(missing, 404, 1300)["message"] == "Resource not found"

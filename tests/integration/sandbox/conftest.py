@@ -59,11 +59,13 @@ def make_receiver() -> Iterator[Callable[..., Receiver]]:
 
 @pytest.fixture
 def make_sandbox(receiver: Receiver) -> Iterator[Callable[..., str]]:
-    """Start a sandbox with overrides (webhooks to the module's receiver unless told)."""
+    """Start a sandbox with overrides (webhooks to the module's receiver unless told; the
+    machine's clocks unless ``clock`` is given)."""
     servers: list[SandboxServer] = []
 
-    def make(webhook_url: str | None = None, **overrides: Any) -> str:
-        server = SandboxServer(sandbox_config(webhook_url or receiver.url, **overrides))
+    def make(webhook_url: str | None = None, clock: Any = None, **overrides: Any) -> str:
+        config = sandbox_config(webhook_url or receiver.url, **overrides)
+        server = SandboxServer(config, clock=clock)
         servers.append(server)
         return server.start()
 

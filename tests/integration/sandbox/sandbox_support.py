@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import os
 import re
 import threading
 import time
@@ -31,7 +32,10 @@ from console.sandbox.server import bind_socket
 from console.sandbox.settings import SandboxConfig
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-OAS_DIR = (REPO_ROOT / ".." / "shared" / "oas").resolve()
+# 8x8's OpenAPI files: ../shared/oas beside the checkout, or AGENT_CONSOLE_OAS_DIR.
+OAS_DIR = Path(
+    os.environ.get("AGENT_CONSOLE_OAS_DIR") or REPO_ROOT / ".." / "shared" / "oas"
+).resolve()
 API_KEY = "test-key-0123456789abcdef"
 SUB = "sandbox"
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
@@ -45,12 +49,12 @@ TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d\dZ$")
 class ThreadedUvicorn:
     """Any ASGI app under uvicorn in a background thread, on a free loopback port."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, *, lifespan: str = "off") -> None:
         self.app = app
         self.sock = bind_socket("127.0.0.1", 0)
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         self.server = uvicorn.Server(
-            uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+            uvicorn.Config(app, log_level="warning", access_log=False, lifespan=lifespan)
         )
         self.thread = threading.Thread(
             target=lambda: asyncio.run(self.server.serve(sockets=[self.sock])), daemon=True
@@ -160,6 +164,24 @@ def sandbox_config(webhook_url: str | None, **overrides: Any) -> SandboxConfig:
     }
     options.update(overrides)
     return SandboxConfig(**options)
+
+
+class ManualClock:
+    """The sandbox's clock, moved by the test (``SandboxServer(..., clock=...)``)."""
+
+    def __init__(self) -> None:
+        self.wall = time.time()
+        self.mono = 1_000.0
+
+    def time(self) -> float:
+        return self.wall
+
+    def monotonic(self) -> float:
+        return self.mono
+
+    def advance(self, seconds: float) -> None:
+        self.wall += seconds
+        self.mono += seconds
 
 
 # -- 8x8's OpenAPI contract ------------------------------------------------------------------

@@ -6,14 +6,17 @@ import json
 import os
 import select
 import signal
+import stat
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from sandbox_support import REPO_ROOT, SUB
 
+from console.sandbox.keyfile import key_file, shared_demo_key
 from console.sandbox.server import bind_socket
 
 RUN = (
@@ -54,6 +57,12 @@ def _read_until(proc: subprocess.Popen[str], marker: str, timeout: float = 20) -
     return seen.decode()
 
 
+def _port(url: str) -> int:
+    port = urlsplit(url).port
+    assert port is not None
+    return port
+
+
 def _stop(proc: subprocess.Popen[str], sig: int) -> tuple[int, str, str]:
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=20)
@@ -69,7 +78,9 @@ def test_ready_json_then_sigterm_exits_cleanly() -> None:
     url, key = ready["url"], ready["api_key"]
     assert httpx.get(url + "/healthz").json() == {"status": "ok"}
     info = httpx.get(url + "/sandbox/info").json()
-    assert info["demoKey"] == key and info["seed"] == 3 and info["customers"] is False
+    assert info["seed"] == 3 and info["customers"] is False
+    assert key not in json.dumps(info)  # the key goes through the pipe only
+    assert shared_demo_key(url) is None and not key_file(_port(url)).exists()
     sent = httpx.post(
         url + f"/sms/api/v1/subaccounts/{SUB}/messages",
         json={"destination": "+6591234567", "text": "hi"},
@@ -82,16 +93,25 @@ def test_ready_json_then_sigterm_exits_cleanly() -> None:
     assert "Traceback" not in err
 
 
-def test_banner_shows_url_subaccount_and_key_then_ctrl_c() -> None:
+def test_banner_shows_the_key_and_shares_it_with_this_user_only_then_ctrl_c() -> None:
     proc = _spawn("--port", "0", "--subaccount", "demo-team", "--speed", "2", "--no-customers")
     banner = _read_until(proc, "Stop with Ctrl-C")
     url = next(word for word in banner.split() if word.startswith("http://127.0.0.1:"))
     assert "demo-team" in banner and "2x" in banner
-    key = httpx.get(url + "/sandbox/info").json()["demoKey"]
-    assert key in banner  # a generated demo key is printed in full
+    key = shared_demo_key(url)  # what a console started with --server URL reads
+    assert key is not None and key in banner  # a generated demo key is printed in full
+    assert key not in httpx.get(url + "/sandbox/info").text  # never handed out over HTTP
+    path = key_file(_port(url))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    sent = httpx.post(
+        url + "/video/api/v1/tokens", json={}, headers={"Authorization": f"Bearer {key}"}
+    )
+    assert sent.status_code == 200
     code, _, err = _stop(proc, signal.SIGINT)
     assert code == 0
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert not path.exists() and shared_demo_key(url) is None  # gone with the sandbox
 
 
 def test_given_api_key_is_not_printed_and_not_shared() -> None:
@@ -100,7 +120,8 @@ def test_given_api_key_is_not_printed_and_not_shared() -> None:
     ready = json.loads(_read_until(proc, "\n"))
     assert ready["api_key"] is None
     url = ready["url"]
-    assert "demoKey" not in httpx.get(url + "/sandbox/info").json()
+    assert secret not in httpx.get(url + "/sandbox/info").text
+    assert shared_demo_key(url) is None and not key_file(_port(url)).exists()
     for key in (secret, "second-key"):
         response = httpx.post(
             url + "/video/api/v1/tokens", json={}, headers={"Authorization": f"Bearer {key}"}

@@ -7,21 +7,28 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from sandbox_support import API_KEY, AUTH, SUB, Contract, Hook, Receiver, assert_error
+from sandbox_support import (
+    API_KEY,
+    AUTH,
+    SUB,
+    Contract,
+    Hook,
+    ManualClock,
+    Receiver,
+    assert_error,
+)
 
 SMS = f"/sms/api/v1/subaccounts/{SUB}/messages"
 CHAT = f"/chatapps/api/v1/subaccounts/{SUB}/messages"
 
 
-def test_healthz_and_info(sandbox: str, make_sandbox: Callable[..., str]) -> None:
+def test_healthz_and_info(sandbox: str) -> None:
     assert httpx.get(sandbox + "/healthz").json() == {"status": "ok"}
-    info = httpx.get(sandbox + "/sandbox/info").json()
-    assert info["subaccount"] == SUB
-    assert info["products"] == {"sms": "/sms", "chatapps": "/chatapps", "video": "/video"}
-    assert (info["speed"], info["seed"]) == (20.0, 7)
-    assert "demoKey" not in info  # a key the user supplied is never disclosed
-    shared = make_sandbox(share_demo_key=True)
-    assert httpx.get(shared + "/sandbox/info").json()["demoKey"] == API_KEY
+    info = httpx.get(sandbox + "/sandbox/info")
+    assert info.json()["subaccount"] == SUB
+    assert info.json()["products"] == {"sms": "/sms", "chatapps": "/chatapps", "video": "/video"}
+    assert (info.json()["speed"], info.json()["seed"]) == (20.0, 7)
+    assert API_KEY not in info.text  # no key is ever handed out over HTTP
 
 
 @pytest.mark.parametrize("channel", ["whatsapp", "viber"])
@@ -83,6 +90,29 @@ def test_invalid_inbound_injection(
     assert_error(client.post("/sandbox/inbound", json=body), 400, code)
 
 
+@pytest.mark.parametrize(
+    ("channel", "text", "limit"),
+    [
+        ("whatsapp", "x" * 100_000, "at most 35,000"),  # 8x8's own text limit
+        ("viber", "x" * 35_001, "at most 35,000"),
+        ("whatsapp", "😀" * 20_000, "65,536"),  # within 35,000 characters, not within 64 KiB
+        ("sms", "x" * 1_531, "at most 10"),  # 11 SMS parts
+    ],
+    ids=["100k", "35001", "emoji-over-64k", "sms-11-parts"],
+)
+def test_an_inbound_message_that_could_never_be_delivered_is_refused(
+    client: httpx.Client, receiver: Receiver, channel: str, text: str, limit: str
+) -> None:
+    before = len(receiver.snapshot())
+    body = {"channel": channel, "from": "+6591234567", "text": text}
+    refused = assert_error(client.post("/sandbox/inbound", json=body), 400, 1004)
+    assert limit in refused["message"]
+    at_limit = {"channel": channel, "from": "+6591234567", "text": "y" * 1_530}
+    umid = client.post("/sandbox/inbound", json=at_limit).json()["umid"]  # fits: delivered
+    hooks = receiver.wait_for(lambda h: bool(receiver.for_umid(umid)))
+    assert len(hooks) == before + 1  # the refused one sent nothing
+
+
 def test_control_routes_need_the_key(sandbox: str) -> None:
     body = {"channel": "sms", "from": "+6591234567", "text": "hi"}
     assert_error(httpx.post(sandbox + "/sandbox/inbound", json=body), 401, 1200)
@@ -114,24 +144,23 @@ def test_injected_faults_give_the_500_and_503_error_bodies(
 def test_rate_limit_per_subaccount_answers_429_with_retry_after(
     make_sandbox: Callable[..., str], contract: Contract
 ) -> None:
-    url = make_sandbox(rate_limit=5)
+    clock = ManualClock()  # the window moves only when the test says so
+    url = make_sandbox(rate_limit=5, clock=clock)
     with httpx.Client(base_url=url, headers=AUTH) as client:
-        started = time.monotonic()
         responses = [client.get(f"{SMS}/unknown-{i}") for i in range(15)]
-        elapsed = time.monotonic() - started
         admitted = [r for r in responses if r.status_code != 429]
         limited = [r for r in responses if r.status_code == 429]
-        if elapsed < 0.9:  # all inside one window: exactly the limit gets through
-            assert len(admitted) == 5
-        assert limited and len(admitted) <= 5 * (elapsed + 1)
+        assert [r.status_code for r in admitted] == [404] * 5  # exactly the limit gets through
+        assert len(limited) == 10
         for response in limited:
             body = assert_error(response, 429, 429, contract)
-            seconds = int(response.headers["Retry-After"])
-            assert seconds >= 1
-            assert body["message"] == f"Quota exceeded. Please try again in {seconds} second(s)."
+            assert response.headers["Retry-After"] == "1"
+            assert body["message"] == "Quota exceeded. Please try again in 1 second(s)."
         contract.check(limited[0])  # 429 is documented for message details
-        time.sleep(int(limited[-1].headers["Retry-After"]))
-        assert client.get(f"{SMS}/unknown").status_code == 404
+        clock.advance(0.99)  # still inside the window
+        assert client.get(f"{SMS}/unknown").status_code == 429
+        clock.advance(0.01)  # the first five admissions leave the window
+        assert [client.get(f"{SMS}/unknown").status_code for _ in range(6)] == [404] * 5 + [429]
 
 
 def test_rate_limit_per_client_ip_counts_every_request(make_sandbox: Callable[..., str]) -> None:

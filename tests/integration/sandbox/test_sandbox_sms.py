@@ -100,6 +100,23 @@ def test_body_that_is_not_json_is_a_1000(client: httpx.Client, contract: Contrac
     assert_error(client.post(SMS, json=[1, 2]), 400, 1000)
 
 
+def test_a_lone_surrogate_is_refused_before_anything_is_queued(
+    client: httpx.Client, receiver: Receiver
+) -> None:
+    """It used to be queued and then fail the answer: no cached answer, so the client's
+    retry sent it a second time."""
+    raw = b'{"destination": "+6591234500", "text": "hi", "clientMessageId": "x\\ud800"}'
+    for _ in range(2):  # the client retries
+        response = client.post(SMS, content=raw, headers={"content-type": "application/json"})
+        assert "surrogate" in assert_error(response, 400, 1000)["message"]
+    valid = {"destination": "+6591234500", "text": "hi", "clientMessageId": "retry-me"}
+    first, again = client.post(SMS, json=valid), client.post(SMS, json=valid)
+    assert first.status_code == 200 and again.json() == first.json()
+    hooks = receiver.wait_for(lambda h: "delivered" in receiver.states(first.json()["umid"]))
+    sent_to = [h for h in hooks if h.body["payload"].get("destination") == "+6591234500"]
+    assert {h.body["payload"]["umid"] for h in sent_to} == {first.json()["umid"]}  # once
+
+
 @pytest.mark.parametrize(
     "headers",
     [{}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {API_KEY}"}],
