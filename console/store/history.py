@@ -725,8 +725,9 @@ class History:
             )
         except OSError as error:
             raise HistoryError(
-                f"Cannot read the history in {self.folder} ({error.strerror or error}). "
-                "Fix its permissions, or choose another folder with --data-dir."
+                f"Cannot open the history in {self.folder} ({error.strerror or error}). "
+                "Fix its permissions or free some space, or choose another folder with "
+                "--data-dir."
             ) from error
         self.notices.extend(opened.notices)
         with self._lock:

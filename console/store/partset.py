@@ -187,6 +187,8 @@ class PartSet:
             if key not in self.catalog:
                 return None
             part = self.loaded.setdefault(key, part or Part.empty(key, self.folder, self.lock))
+            for change in self._deferred.pop(key, ()):  # they came first: apply them first
+                change(part)
             info = self.catalog[key]
             if (info.messages, info.rooms) != (part.message_count, len(part.room_order)):
                 info.messages, info.rooms = part.message_count, len(part.room_order)

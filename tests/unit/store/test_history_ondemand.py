@@ -207,3 +207,15 @@ def test_conversations_take_new_fields_through_one_table(data_dir: Path) -> None
             history.update_conversation("c0", unread=0)
         with pytest.raises(ValueError, match="cannot change assignee"):
             history.update_conversation("c0", assignee="ana")
+
+
+def test_receipts_keep_their_arrival_order_when_a_day_comes_into_memory_between_them(
+    data_dir: Path,
+) -> None:
+    build(data_dir)
+    with History.open(data_dir, clock=clock, hot_messages=1) as history:
+        assert history.apply_receipt("s6-1", "sent", NOW, NOW) is None  # day 6 is on disk
+        with history.hold(NOW - 6 * DAY, NOW - 5 * DAY):
+            after = history.apply_receipt("s6-1", "delivered", NOW + 1, NOW + 1)
+            assert after is not None
+            assert [r.state for r in after.timeline] == ["sent", "delivered"]
