@@ -7,8 +7,10 @@ The history is a folder, `<data dir>/history/`:
   messages each, so a flush rewrites a few hundred kilobytes, never a whole busy day.
 - `YYYY-MM-DD.N.index.json`: the part's index: how many messages and rooms it holds, their
   umids and call references, its conversations. Small; every index is read at open, so the
-  console knows where each message lives without reading the parts themselves. An index is
-  written before its part and only ever lists more than the part holds, never less.
+  console knows where each message lives without reading the parts themselves. An index is a
+  cache: written after its part (without an fsync of its own), it names the exact part file
+  it describes (inode, size, modification time); one that does not match, or cannot be read,
+  is rebuilt from its part at open.
 - `conversations.json` and `state.json`: small TinyDB files (the conversation index; resume
   points and logins), always in memory.
 
@@ -128,11 +130,13 @@ class PartIndex:
     umids: list[str]
     call_references: list[str]  # in the order the rooms were created
     conversations: list[str]
+    source: list[int] = field(default_factory=list)  # the part file's identity
 
-    def encode(self) -> bytes:
+    def encode(self, source: list[int]) -> bytes:
         return DEFAULT_CODEC.dumps(
             {
                 "schema": INDEX_SCHEMA,
+                "source": source,
                 "messages": self.messages,
                 "rooms": self.rooms,
                 "umids": self.umids,
@@ -140,6 +144,12 @@ class PartIndex:
                 "conversations": self.conversations,
             }
         )
+
+
+def identity(path: Path) -> list[int]:
+    """What tells one version of a file from another: inode, size, modification time."""
+    stat = path.stat()
+    return [stat.st_ino, stat.st_size, stat.st_mtime_ns]
 
 
 def read_index(path: Path) -> PartIndex:
@@ -153,18 +163,22 @@ def read_index(path: Path) -> PartIndex:
         raise CorruptHistory("index is not an object")
     get = data.get
     lists = [get("umids"), get("call_references"), get("conversations")]
+    source = get("source")
     if (
         type(get("messages")) is not int
         or type(get("rooms")) is not int
         or any(type(value) is not list for value in lists)
         or not all(type(item) is str for value in lists for item in value)
+        or type(source) is not list
+        or not all(type(item) is int for item in source)
     ):
         raise CorruptHistory("index has the wrong shape")
-    return PartIndex(data["messages"], data["rooms"], *lists)
+    return PartIndex(data["messages"], data["rooms"], *lists, source=source)
 
 
-def write_index(path: Path, index: PartIndex) -> None:
-    write_bytes_atomically(path, index.encode())
+def write_index(path: Path, index: PartIndex, source: list[int]) -> None:
+    """Write an index for the part file whose identity is `source` (no fsync: a cache)."""
+    write_bytes_atomically(path, index.encode(source), sync=False)
 
 
 def remove(path: Path) -> None:

@@ -224,12 +224,13 @@ class History:
         with self._flush_lock:
             self._parts.apply_deferred()
             with self._lock:  # one moment for every file: a resume point never runs ahead
-                steps = self._parts.plan_writes()
+                parts, after = self._parts.plan_writes()
                 for file in (self._conversations, self._state):
                     snapshot = file.storage.snapshot()
                     if snapshot is not None:
-                        steps.append(storage_step(file.storage, snapshot))
-            wrote = run_in_order(steps)  # the parts, then conversations, then state
+                        after.append(storage_step(file.storage, snapshot))
+            # The parts are durable before their indexes, the conversations and the state.
+            wrote = run_in_order([parts, after], self.folder)
             self._parts.release_idle()
             return wrote
 

@@ -17,6 +17,7 @@ from console.store.catalog import (
     PartInfo,
     PartKey,
     day_of,
+    identity,
     list_folder,
     read_index,
     remove,
@@ -69,14 +70,17 @@ def open_folder(
         remove(folder / orphan.index_name)
     indexes: dict[PartKey, PartIndex] = {}
     for key in sorted(data_keys):
+        source = identity(folder / key.file_name)
         try:
-            index = read_index(folder / key.index_name)
+            index: PartIndex | None = read_index(folder / key.index_name)
         except (FileNotFoundError, CorruptHistory):
+            index = None
+        if index is None or index.source != source:  # not this version of the part: rebuild
             part = _load(opened, folder, lock, key, now)
             if part is None:
                 continue
             index = part.index()
-            write_index(folder / key.index_name, index)
+            write_index(folder / key.index_name, index, source)
         opened.catalog[key] = PartInfo(key, index.messages, index.rooms, set(index.conversations))
         indexes[key] = index
 
@@ -124,7 +128,7 @@ def _load(opened: Opened, folder: Path, lock: RLock, key: PartKey, now: float) -
 
 
 def _check_index(info: PartInfo, part: Part) -> None:
-    """An index written before a part that was then not saved lists more: say it again."""
+    """An index that does not count what its part holds is written again."""
     index = part.index()
     if (index.messages, index.rooms) != (info.messages, info.rooms):
         info.messages, info.rooms = index.messages, index.rooms

@@ -24,6 +24,7 @@ from console.store.catalog import (
     STATE_NAME,
     PartKey,
     day_of,
+    identity,
 )
 from console.store.conversations import valid_conversation
 from console.store.errors import CorruptHistory
@@ -66,7 +67,7 @@ def migrate(data_dir: Path, now: float) -> list[str]:
             shutil.rmtree(staging)
         return []
     if folder.exists():
-        if _split_from(folder) == _identity(legacy):
+        if _split_from(folder) == identity(legacy):
             _remove(legacy)  # the split is durable; the process stopped before this step
             return []
         moved = move_aside(legacy, now, "not-split")
@@ -83,7 +84,7 @@ def migrate(data_dir: Path, now: float) -> list[str]:
         moved = move_aside(legacy, now)
         return [f"History file was corrupt ({error}); moved aside to {moved}; starting fresh."]
     staging.mkdir(mode=0o700)
-    _write_split(staging, data, _identity(legacy))
+    _write_split(staging, data, identity(legacy))
     del data
     fsync_dir(staging)
     os.replace(staging, folder)
@@ -99,7 +100,7 @@ def _check(data: RawData) -> None:
                 raise CorruptHistory(f"wrong shape ({table} record {key} is incomplete)")
 
 
-def _write_split(staging: Path, data: RawData, identity: list[int]) -> None:
+def _write_split(staging: Path, data: RawData, split_from: list[int]) -> None:
     dumps = DEFAULT_CODEC.dumps
     by_day: dict[str, list[tuple[float, int, Doc]]] = defaultdict(list)
     for key, doc in data.get(MESSAGES, {}).items():
@@ -120,10 +121,11 @@ def _write_split(staging: Path, data: RawData, identity: list[int]) -> None:
             }
             key = PartKey(day, number)
             part = Part.from_data(key, staging, lock, content)
-            _write(staging / key.index_name, part.index().encode())
             _write(staging / key.file_name, dumps(content))
+            index = part.index().encode(identity(staging / key.file_name))
+            _write(staging / key.index_name, index)
     _write(staging / CONVERSATIONS_NAME, dumps({CONVERSATIONS: data.get(CONVERSATIONS, {})}))
-    meta: Doc = {"schema": SCHEMA, MARKER: identity}
+    meta: Doc = {"schema": SCHEMA, MARKER: split_from}
     for doc in data.get(META, {}).values():
         if doc.get("resume"):
             meta["resume"] = doc["resume"]
@@ -140,11 +142,6 @@ def _write(path: Path, content: bytes) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _identity(path: Path) -> list[int]:
-    stat = path.stat()
-    return [stat.st_size, stat.st_mtime_ns]
 
 
 def _split_from(folder: Path) -> list[int] | None:

@@ -22,13 +22,21 @@ from pathlib import Path
 from threading import RLock
 from typing import TypeVar
 
-from console.store.catalog import PART_LIMIT, PartIndex, PartInfo, PartKey, day_of, write_index
+from console.store.catalog import (
+    PART_LIMIT,
+    PartIndex,
+    PartInfo,
+    PartKey,
+    day_of,
+    identity,
+    write_index,
+)
 from console.store.errors import CorruptHistory
 from console.store.loading import Opened, quarantine_part, read_part
 from console.store.parts import Entry, Part
 from console.store.records import Doc
 from console.store.retention import window_start
-from console.store.storage import Snapshot, WriteBehindStorage
+from console.store.storage import Snapshot, WriteBehindStorage, fsync_dir
 from console.store.validate import MESSAGES
 
 T = TypeVar("T")
@@ -44,18 +52,29 @@ class Step:
 
 
 def storage_step(storage: WriteBehindStorage, snapshot: Snapshot) -> Step:
-    return Step(lambda: storage.commit(snapshot), lambda: storage.restore(snapshot))
+    """Write a file; the caller fsyncs the folder (see `run_in_order`)."""
+    return Step(
+        lambda: storage.commit(snapshot, sync_folder=False), lambda: storage.restore(snapshot)
+    )
 
 
-def run_in_order(steps: list[Step]) -> bool:
-    """Run the steps in order; if one fails, it and every later one are pending again."""
-    for done, step in enumerate(steps):
-        try:
-            step.run()
-        except BaseException:
-            for later in steps[done:]:
-                later.undo()
-            raise
+def run_in_order(groups: list[list[Step]], folder: Path) -> bool:
+    """Run each group's steps in order, and fsync the folder after each group that ran, so no
+    rename of a later group is durable before those of an earlier one. If a step fails, it and
+    every later step are pending again, and the error propagates."""
+    steps = [step for group in groups for step in group]
+    done = 0
+    try:
+        for group in groups:
+            for step in group:
+                step.run()
+                done += 1
+            if group:
+                fsync_dir(folder)
+    except BaseException:
+        for later in steps[done:]:
+            later.undo()
+        raise
     return bool(steps)
 
 
@@ -237,13 +256,16 @@ class PartSet:
                 for change in self._deferred.pop(key, ()):
                     change(part)
 
-    def plan_writes(self) -> list[Step]:
-        """The writes of every changed part, oldest first, each part's index before the part
-        (an index may list more than its part, never less). Snapshots are taken now, under
-        the lock the caller holds; the steps run without it."""
-        steps: list[Step] = []
+    def plan_writes(self) -> tuple[list[Step], list[Step]]:
+        """The writes of every changed part (oldest first), then of their indexes. Snapshots
+        are taken now, under the lock the caller holds; the steps run without it. An index is
+        written after its part, naming the part file it describes."""
+        parts: list[Step] = []
+        indexes: list[Step] = []
         for _, part in sorted(self.loaded.items()):
             snapshot = part.storage.snapshot()
+            if snapshot is not None:
+                parts.append(storage_step(part.storage, snapshot))
             if part.index_dirty:
                 index = part.index()
                 part.index_dirty = False
@@ -251,17 +273,22 @@ class PartSet:
                 if info is not None:
                     info.messages, info.rooms = index.messages, index.rooms
                     info.conversations = set(index.conversations)
-                steps.append(self._index_step(part, index))
-            if snapshot is not None:
-                steps.append(storage_step(part.storage, snapshot))
-        return steps
+                indexes.append(self._index_step(part, index))
+        return parts, indexes
 
     def _index_step(self, part: Part, index: PartIndex) -> Step:
+        def write() -> None:
+            try:
+                source = identity(part.storage.path)
+            except FileNotFoundError:  # the part is not on disk yet: nothing to describe
+                return
+            write_index(part.index_path, index, source)
+
         def again() -> None:
             with self.lock:
                 part.index_dirty = True
 
-        return Step(lambda: write_index(part.index_path, index), again)
+        return Step(write, again)
 
     def release_idle(self) -> None:
         """Move the window forward, and let go of parts out of it that nobody needs."""

@@ -212,11 +212,12 @@ class WriteBehindStorage(Storage):
                 changed[name] = {key: table[key] for key in keys if key in table}
         return Snapshot(order, changed, dirty, full)
 
-    def commit(self, snapshot: Snapshot) -> None:
+    def commit(self, snapshot: Snapshot, *, sync_folder: bool = True) -> None:
         """Write a snapshot to the file (without the lock). On failure its changes are pending
-        again and the error propagates."""
+        again and the error propagates. `sync_folder=False` leaves the fsync of the folder
+        (which makes the rename durable) to the caller, who may do it once for several files."""
         try:
-            self._write(snapshot.order, snapshot.changed, snapshot.dirty, snapshot.full)
+            self._write(snapshot, sync_folder)
         except BaseException:
             self.restore(snapshot)
             raise
@@ -228,13 +229,13 @@ class WriteBehindStorage(Storage):
                 self.dirty_keys(name).update(keys)
             self._all_dirty = self._all_dirty or snapshot.full
 
-    def _write(
-        self,
-        order: dict[str, list[str]],
-        changed: dict[str, RawTable],
-        dirty: dict[str, set[str]],
-        full: bool,
-    ) -> None:
+    def _write(self, snapshot: Snapshot, sync_folder: bool) -> None:
+        order, changed, dirty, full = (
+            snapshot.order,
+            snapshot.changed,
+            snapshot.dirty,
+            snapshot.full,
+        )
         # Runs outside `lock`: documents are never mutated in place (see FastTable), so the
         # snapshot taken under the lock stays valid while other threads keep writing.
         dumps = self.codec.dumps
@@ -251,7 +252,7 @@ class WriteBehindStorage(Storage):
             del fragments[name]
         self._fragments = fragments
         self._fragments_valid = True  # they match the snapshot, whether or not the write works
-        with atomic_writer(self.path) as handle:
+        with atomic_writer(self.path, sync_folder=sync_folder) as handle:
             # Many small writes rather than one joined 40 MB bytes object: a single huge join
             # holds the GIL for tens of milliseconds, which the UI thread would feel.
             handle.write(b"{")
@@ -375,8 +376,8 @@ def remove_temp_files(folder: Path, prefix: str = "") -> int:
     return removed
 
 
-def write_bytes_atomically(path: Path, content: bytes) -> None:
-    with atomic_writer(path) as handle:
+def write_bytes_atomically(path: Path, content: bytes, *, sync: bool = True) -> None:
+    with atomic_writer(path, sync=sync, sync_folder=sync) as handle:
         handle.write(content)
 
 
@@ -393,23 +394,27 @@ def check_shape(data: object) -> None:
 
 
 @contextlib.contextmanager
-def atomic_writer(path: Path) -> Iterator[BinaryIO]:
+def atomic_writer(path: Path, *, sync: bool = True, sync_folder: bool = True) -> Iterator[BinaryIO]:
     """Yield a file beside `path`; on success fsync it, rename it over `path`, fsync the folder.
 
-    On any error the temp file is removed and `path` is untouched.
+    On any error the temp file is removed and `path` is untouched. `sync=False` skips the
+    fsync of the file (for what can be rebuilt); `sync_folder=False` leaves the folder's fsync
+    to the caller.
     """
     fd, temp_name = tempfile.mkstemp(prefix=f"{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb", buffering=_BUFFER) as handle:
             yield handle
             handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                os.fsync(handle.fileno())
         os.replace(temp_name, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp_name)
         raise
-    fsync_dir(path.parent)
+    if sync_folder:
+        fsync_dir(path.parent)
 
 
 def fsync_dir(folder: Path) -> None:

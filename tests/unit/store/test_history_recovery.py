@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -140,12 +141,21 @@ def test_a_damaged_part_is_moved_aside_alone_and_the_rest_loads(
         assert [m.umid for m in again.recent_messages(10)] == ["new", "m1", "m2"]
 
 
+def rot(path: Path) -> bytes:
+    """Damage a file in place, its size and time kept (as a failing disk would)."""
+    stat = path.stat()
+    with path.open("r+b") as file:
+        file.write(b"\x00" * 8)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    return path.read_bytes()
+
+
 def test_a_damaged_old_part_is_moved_aside_when_it_is_read_and_the_search_goes_on(
     data_dir: Path,
 ) -> None:
     record_days(data_dir, (0, 5, 10))
     damaged = data_dir / "history" / f"{day(5)}.0.json"
-    damaged.write_bytes(b"{half a part")
+    content = rot(damaged)
     notices: list[str] = []
     with History.open(data_dir, clock=clock, hot_messages=1, on_notice=notices.append) as history:
         assert history.notices == []  # not read at open: only today's part is
@@ -155,14 +165,14 @@ def test_a_damaged_old_part_is_moved_aside_when_it_is_read_and_the_search_goes_o
         assert notice.startswith(f"History file {damaged.name} was corrupt")
         assert history.notices == notices
         assert [d.day for d in history.days()] == [day(0), day(10)]
-    assert damaged.with_name(f"{damaged.name}.corrupt-{STAMP}").read_bytes() == b"{half a part"
+    assert damaged.with_name(f"{damaged.name}.corrupt-{STAMP}").read_bytes() == content
 
 
 def test_a_receipt_for_a_message_in_a_damaged_old_part_costs_nothing_else(
     data_dir: Path,
 ) -> None:
     record_days(data_dir, (0, 5))
-    (data_dir / "history" / f"{day(5)}.0.json").write_bytes(b"not json")
+    rot(data_dir / "history" / f"{day(5)}.0.json")
     notices: list[str] = []
     with History.open(data_dir, clock=clock, hot_messages=1, on_notice=notices.append) as history:
         assert history.apply_receipt("m5", "read", NOW, NOW) is None
@@ -194,10 +204,27 @@ def test_a_damaged_or_missing_index_is_rebuilt_from_its_part_without_a_notice(
         assert message is not None and message.status == "read"
 
 
-def test_an_index_that_lists_a_message_its_part_lost_sends_it_to_the_right_day(
+def test_a_stale_index_is_rebuilt_from_its_part(data_dir: Path) -> None:
+    """A kill after a part is saved but before its index is leaves the older index."""
+    record_days(data_dir, (0, 5))
+    index = data_dir / "history" / f"{day(5)}.0.index.json"
+    older = index.read_bytes()
+    with History.open(data_dir, clock=clock) as history:
+        history.record_message("m5b", None, "SMS", "in", "+65", "b", "received", NOW - 5 * DAY)
+    index.write_bytes(older)  # lists m5 only, and names the part's previous version
+    with History.open(data_dir, clock=clock, hot_messages=1) as history:
+        assert history.notices == []
+        assert json.loads(index.read_bytes())["umids"] == ["m5", "m5b"]
+        history.apply_receipt("m5b", "read", NOW, NOW)  # found through the rebuilt index
+    with History.open(data_dir, clock=clock) as again:
+        message = again.find_message("m5b")
+        assert message is not None and message.status == "read"
+
+
+def test_an_index_that_lists_a_message_its_part_lacks_sends_it_to_the_right_day(
     data_dir: Path,
 ) -> None:
-    """A crash between writing an index and its part leaves an index listing more."""
+    """Never written so, but an index is only a cache: the part is the truth."""
     record_days(data_dir, (0, 5))
     index = data_dir / "history" / f"{day(5)}.0.index.json"
     listed = json.loads(index.read_bytes())
