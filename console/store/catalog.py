@@ -8,9 +8,9 @@ The history is a folder, `<data dir>/history/`:
 - `YYYY-MM-DD.N.index.json`: the part's index: how many messages and rooms it holds, their
   umids and call references, its conversations. Small; every index is read at open, so the
   console knows where each message lives without reading the parts themselves. An index is a
-  cache: written after its part (without an fsync of its own), it names the exact part file
-  it describes (inode, size, modification time); one that does not match, or cannot be read,
-  is rebuilt from its part at open.
+  cache: written after its part (without an fsync of its own), it names the version of the
+  part it describes (size, modification time); one that does not match, or cannot be read, is
+  rebuilt from its part at open.
 - `conversations.json` and `state.json`: small TinyDB files (the conversation index; resume
   points and logins), always in memory.
 
@@ -147,9 +147,11 @@ class PartIndex:
 
 
 def identity(path: Path) -> list[int]:
-    """What tells one version of a file from another: inode, size, modification time."""
+    """What tells one version of a file from another: size and modification time (kept by a
+    copy or a restore that keeps times, so copied indexes stay valid). A new version of a part
+    with other messages always differs in size from the last."""
     stat = path.stat()
-    return [stat.st_ino, stat.st_size, stat.st_mtime_ns]
+    return [stat.st_size, stat.st_mtime_ns]
 
 
 def read_index(path: Path) -> PartIndex:

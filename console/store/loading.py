@@ -76,10 +76,10 @@ def open_folder(
         except (FileNotFoundError, CorruptHistory):
             index = None
         if index is None or index.source != source:  # not this version of the part: rebuild
-            part = _load(opened, folder, lock, key, now)
+            part = _read(opened, folder, lock, key, now)
             if part is None:
                 continue
-            index = part.index()
+            index = part.index()  # the part is let go: read again below if in the window
             write_index(folder / key.index_name, index, source)
         opened.catalog[key] = PartInfo(key, index.messages, index.rooms, set(index.conversations))
         indexes[key] = index
@@ -90,18 +90,16 @@ def open_folder(
         remove(folder / key.index_name)
         del opened.catalog[key]
         indexes.pop(key, None)
-        opened.parts.pop(key, None)
 
     start = window_start(opened.catalog.values(), day_of(now), hot_messages)
     for key in sorted(opened.catalog):
-        if start is None or key < start:
-            opened.parts.pop(key, None)  # loaded only to rebuild its index
-        elif key not in opened.parts:
-            part = _load(opened, folder, lock, key, now)
+        if start is not None and key >= start:
+            part = _read(opened, folder, lock, key, now)
             if part is None:
                 del opened.catalog[key]
                 indexes.pop(key, None)
                 continue
+            opened.parts[key] = part
             _check_index(opened.catalog[key], part)
     opened.window_start = start
 
@@ -117,14 +115,12 @@ def open_folder(
     return opened
 
 
-def _load(opened: Opened, folder: Path, lock: RLock, key: PartKey, now: float) -> Part | None:
+def _read(opened: Opened, folder: Path, lock: RLock, key: PartKey, now: float) -> Part | None:
     try:
-        part = read_part(key, folder, lock)
+        return read_part(key, folder, lock)
     except CorruptHistory as error:
         opened.notices.append(quarantine_part(folder, key, str(error), now))
         return None
-    opened.parts[key] = part
-    return part
 
 
 def _check_index(info: PartInfo, part: Part) -> None:

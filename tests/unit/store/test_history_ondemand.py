@@ -3,6 +3,7 @@ disk applied in the background, and memory let go when no longer needed."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -219,3 +220,23 @@ def test_receipts_keep_their_arrival_order_when_a_day_comes_into_memory_between_
             after = history.apply_receipt("s6-1", "delivered", NOW + 1, NOW + 1)
             assert after is not None
             assert [r.state for r in after.timeline] == ["sent", "delivered"]
+
+
+def test_opening_reads_only_the_window_also_in_a_copied_folder(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Indexes name their part by size and time, which a copy that keeps times keeps."""
+    build(data_dir)
+    copy = tmp_path / "copy"
+    shutil.copytree(data_dir, copy)  # new inodes, same sizes and times
+    reads: list[str] = []
+    real = storage_module.read_file
+
+    def counting(path: Path, codec: object = None) -> object:
+        reads.append(path.name)
+        return real(path, codec)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("console.store.loading.read_file", counting)
+    with History.open(copy, clock=clock, hot_messages=1) as history:
+        assert reads == [f"{day(0)}.0.json"]
+        assert len(history.find_messages(limit=100)) == 30
