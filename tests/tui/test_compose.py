@@ -249,3 +249,18 @@ async def test_an_unexpected_send_error_is_one_notice(sandbox_url: str, tmp_path
         assert [n.title for n in app._notifications] == ["SMS not sent"]
         assert "RuntimeError: the client broke" in screen_text(app)
         assert screen.query_one("#to", Input).value == "+6591234567", "nothing was sent"
+
+
+async def test_c_on_a_sent_row_copies_its_umid(sandbox_url: str, tmp_path: Path) -> None:
+    from tui_helpers import send_from_compose
+
+    app = console_for(sandbox_url, data_dir=tmp_path)
+    app.copier.local = None  # never the developer's own clipboard
+    async with app.run_test(size=(120, 32), notifications=True) as pilot:
+        screen = await open_compose(app, pilot)
+        umid = await send_from_compose(pilot, screen, "+6591234567", "Copy me")
+        screen.query_one(SentTable).focus()
+        await pilot.press("c")
+        await wait_for(pilot, lambda: bool(app._notifications))
+        assert app.clipboard == umid, "sent to the terminal's clipboard (OSC 52)"
+        assert [n.message for n in app._notifications] == [f"Copied the umid {umid}."]

@@ -141,9 +141,10 @@ async def test_receipt_error_text_shows_as_text_in_the_sent_table(
             "description": "x",
             "payload": {
                 "umid": umid,
-                "status": {
-                    "state": "rejected",
+                "status": {  # "read" outranks every receipt the sandbox will still send
+                    "state": "read",
                     "timestamp": "2099-01-01T00:00:00.00Z",
+                    "errorCode": 777,
                     "errorMessage": hostile,
                 },
             },
