@@ -14,7 +14,8 @@ The history is a folder, `<data dir>/history/`:
 - `conversations.json` and `state.json`: small TinyDB files (the conversation index; resume
   points and logins), always in memory.
 
-Every file is replaced atomically (temp file, fsync, rename, fsync of the folder).
+Every file is replaced atomically: written beside, fsynced, renamed over the old one, and the
+folder fsynced (once for all the parts of a save, once for the rest); an index skips the fsyncs.
 """
 
 from __future__ import annotations

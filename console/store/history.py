@@ -8,9 +8,10 @@ state (resume points, logins).
 
 Writing: every `record_*`/`apply_receipt` call updates memory and marks the change dirty
 (microseconds, never touches the disk); one background writer thread flushes every
-`flush_interval` seconds, and a flush writes only the files that changed, each atomically (temp
-file, fsync, rename, fsync of the folder): the parts first, then the conversations, then the
-state, so a resume point is never saved before what it covers. `close()` — or, as a safety
+`flush_interval` seconds. A flush takes what every file must hold at one moment, then writes
+only the files that changed, each atomically (temp file, fsync, rename): the parts first, an
+fsync of the folder, then their indexes, the conversations and the state, and the folder again;
+so a resume point is never saved before what it covers. `close()` — or, as a safety
 net, interpreter exit — flushes what is left.
 
 Memory: opening reads every part's small index (where each umid lives) and loads only the
@@ -585,7 +586,8 @@ class History:
         """Messages created in [since, until) that match every filter given, newest first, one
         day at a time (each list may be empty). On demand: parts not in memory are read from
         disk for the day and let go after it, so memory holds one day at most; stop iterating
-        to stop reading. For workers: the feed's time range, an export, the inbox's search."""
+        to stop reading. For workers: the feed's time range, an export, the inbox's search.
+        A change to a day on disk shows once the writer thread has saved it (within a second)."""
         start = None if since is None else to_ts(since, "since")
         end = None if until is None else to_ts(until, "until")
         match = matcher(start, end, channel, conversation_id, text)

@@ -211,7 +211,7 @@ class PartSet:
             info = self.catalog[key]
             if (info.messages, info.rooms) != (part.message_count, len(part.room_order)):
                 info.messages, info.rooms = part.message_count, len(part.room_order)
-                part.index_dirty = True  # an index that lists more than its part: say it again
+                part.index_dirty = True  # its index does not count what it holds: write it again
             part.pins += 1
             part.used_at = time.monotonic()
             return part
