@@ -36,6 +36,7 @@ from console.messages import (
     HistoryOpened,
     HistoryUnavailable,
     HistoryWriteFailed,
+    PresenceReceived,
     SessionStarted,
     StreamStateChanged,
 )
@@ -106,7 +107,9 @@ class AgentConsole(App[None]):
         # The history's updates leave the UI loop, in order, on one thread of their own.
         self._history_writes = ThreadPoolExecutor(1, thread_name_prefix="history-write")
         self.core = ConsoleCore(
-            on_change=self.core_changed.publish, background=self._history_writes.submit
+            on_change=self.core_changed.publish,
+            background=self._history_writes.submit,
+            agent=settings.agent,
         )
         self.copier = Clipboard(super().copy_to_clipboard, secrets=self._secrets)
 
@@ -375,6 +378,7 @@ class AgentConsole(App[None]):
     @work(group="events", exclusive=True, exit_on_error=False, description="Live events")
     async def follow_events(self, url: str, token: str, since: int | None) -> None:
         from console.live.stream import EventBatch, EventStream, StreamState
+        from console.live.team import Presence
 
         self.stream = stream = EventStream(url, token, since=since)
         async for item in stream.batches():
@@ -382,6 +386,8 @@ class AgentConsole(App[None]):
                 self.post_message(EventsReceived(item.events))
             elif isinstance(item, StreamState):
                 self.post_message(StreamStateChanged(item))
+            elif isinstance(item, Presence):
+                self.post_message(PresenceReceived(item))
             else:
                 self.post_message(EventsMissed(item))
 
@@ -391,6 +397,10 @@ class AgentConsole(App[None]):
         events = self.connection.events.after_events(time.time())
         if events != self.connection.events:
             self.connection = self.connection.with_events(events)
+
+    @on(PresenceReceived)
+    def _presence_received(self, message: PresenceReceived) -> None:
+        self.core.apply_presence(message.presence)
 
     @on(EventsMissed)
     def _events_missed(self, message: EventsMissed) -> None:

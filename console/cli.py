@@ -32,6 +32,7 @@ CONSOLE_OPTIONS = (
     "data_dir",
     "seed",
     "speed",
+    "agent",
 )
 
 
@@ -102,6 +103,13 @@ def add_console_options(parser: argparse.ArgumentParser, default: object = None)
         metavar="DIR",
         default=default,
         help="where the session history is kept (default: user data dir)",
+    )
+    parser.add_argument(
+        "--agent",
+        metavar="NAME",
+        default=default,
+        help="your name in the team inbox (default: [inbox] agent in config.toml, else "
+        "your OS user name)",
     )
     parser.add_argument(
         "--seed",

@@ -98,6 +98,8 @@ class Settings:
     events_token: str | None = field(default=None, repr=False)
     history_max_age_days: int = 90
     history_max_records: int = 100_000
+    agent: str = "agent"  # this agent's name in the team inbox (default: the OS user)
+    inbox_bell: bool = False  # ring the terminal bell when a customer writes
 
     @property
     def embedded_sandbox(self) -> bool:
@@ -184,6 +186,13 @@ def load_settings(
         raise SettingsError("[history] must be a table: max_age_days, max_records.")
     max_age_days = _positive_int(history, "max_age_days", 90)
     max_records = _positive_int(history, "max_records", 100_000)
+    inbox = toml.get("inbox", {})
+    if not isinstance(inbox, Mapping):
+        raise SettingsError("[inbox] must be a table: agent, bell.")
+    agent = _agent(_first(flags.get("agent"), inbox.get("agent")))
+    bell = inbox.get("bell", False)
+    if not isinstance(bell, bool):
+        raise SettingsError(f"[inbox] bell must be true or false, not {bell!r}.")
     seed = flags.get("seed")
     speed = flags.get("speed")
     return Settings(
@@ -199,7 +208,35 @@ def load_settings(
         events_token=str(events_token) if events_token is not None else None,
         history_max_age_days=max_age_days,
         history_max_records=max_records,
+        agent=agent,
+        inbox_bell=bell,
     )
+
+
+def os_user() -> str:
+    """The OS user's name, or "agent" where there is none (a container without one)."""
+    import getpass
+
+    try:
+        return getpass.getuser() or "agent"
+    except (KeyError, OSError, ImportError):
+        return "agent"
+
+
+def _agent(value: Any) -> str:
+    """This agent's name as the team sees it; the OS user by default."""
+    from console.live.team import TeamError, agent_name
+
+    if value is None:
+        try:
+            return agent_name(os_user())
+        except TeamError:
+            return "agent"
+    try:
+        return agent_name(value)
+    except TeamError as error:
+        reason = str(error).replace("'agent'", "the name")
+        raise SettingsError(f"Agent name {value!r}: {reason}.") from None
 
 
 def _positive_int(table: Mapping[str, Any], key: str, default: int) -> int:

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from console.api.session import Session
     from console.live.events import Event, GapNotice
     from console.live.state import StreamState
+    from console.live.team import Presence
     from console.store import History
 
 
@@ -40,6 +41,13 @@ class EventsMissed(Message):
     """The relay could not replay some events: they may be missing."""
 
     notice: GapNotice
+
+
+@dataclass
+class PresenceReceived(Message):
+    """A colleague started or stopped viewing or typing in a conversation (never numbered)."""
+
+    presence: Presence
 
 
 @dataclass

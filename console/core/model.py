@@ -10,6 +10,7 @@ from console.core.delivery import status_label
 from console.core.inbound import InboundMessage
 from console.core.tracker import Accepted
 from console.live.events import TERMINAL_STATES, GapNotice, Receipt
+from console.live.team import TeamAction
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,16 @@ class Outbound:
     channel: str = "sms"
     client_message_id: str | None = None
     batch_id: str | None = None
+    conversation_id: str | None = None  # a reply in the inbox: its conversation
+
+
+@dataclass(frozen=True, slots=True)
+class TeamChange:
+    """A team action the inbox applied: from the relay (`seq`), or locally (None)."""
+
+    action: TeamAction
+    seq: int | None
+    at: float  # when it happened (the relay's time), seconds since the epoch
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +89,9 @@ class Changes:
     - ``inbound``: customer messages that arrived, in order.
     - ``gap``: the relay could not replay some events (they may be missing).
     - ``skipped``: events that could not be read (malformed); they never stop the rest.
+    - ``conversations``: ids of inbox conversations whose row changed (a message, a team
+      action, read, a colleague's presence); read them from ``core.inbox``.
+    - ``team``: the team actions applied, in order (assignments, notes, replies by others…).
     """
 
     sent: tuple[Outbound, ...] = ()
@@ -85,9 +99,19 @@ class Changes:
     inbound: tuple[InboundMessage, ...] = ()
     gap: GapNotice | None = None
     skipped: int = 0
+    conversations: frozenset[str] = frozenset()
+    team: tuple[TeamChange, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.sent or self.deliveries or self.inbound or self.gap or self.skipped)
+        return bool(
+            self.sent
+            or self.deliveries
+            or self.inbound
+            or self.gap
+            or self.skipped
+            or self.conversations
+            or self.team
+        )
 
 
 NO_CHANGES = Changes()

@@ -17,17 +17,27 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from console.core.inbound import InboundMessage, parse_inbound
-from console.core.model import NO_CHANGES, Changes, Delivery, Outbound, SentSms
+from console.core.inbox import Conversation, Inbox
+from console.core.model import NO_CHANGES, Changes, Delivery, Outbound, SentSms, TeamChange
 from console.core.tracker import DeliveryTracker
-from console.live.events import Event, GapNotice, MessageTimeline, Receipt, receipt_from_event
+from console.live.events import (
+    Event,
+    GapNotice,
+    MessageTimeline,
+    Receipt,
+    parse_iso,
+    receipt_from_event,
+)
 from console.live.events import utc_iso as _utc_iso
+from console.live.team import REPLIED, Presence, TeamAction, team_action
 
 if TYPE_CHECKING:
     from console.store import History
@@ -38,6 +48,10 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], float]
 HistoryJob = Callable[["History"], object]
 Runner = Callable[[Callable[[], object]], object]
+T = TypeVar("T")
+
+DEFAULT_AGENT = "agent"
+MAX_CONVERSATIONS = 1_000_000  # the inbox holds every conversation the history keeps
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +81,9 @@ class ConsoleCore:
     - :meth:`apply_gap` — the relay could not replay some events.
     - :meth:`record_sent` — what the API answered for messages this console sent.
     - :meth:`delivery`, :meth:`timeline`, :meth:`recent_sent` — what screens read on opening.
+    - ``inbox`` (:class:`~console.core.inbox.Inbox`) — the conversations, their team state
+      and presence; relay events change it here (customers' messages, team events), as do
+      :meth:`apply_presence`, :meth:`apply_local`, :meth:`mark_read` and replies sent.
 
     The history is optional and may arrive late (:meth:`attach_history`); until then the core
     tracks deliveries in memory. ``on_change`` is called with every non-empty Changes.
@@ -80,8 +97,10 @@ class ConsoleCore:
         on_change: Callable[[Changes], object] | None = None,
         clock: Clock = time.time,
         background: Runner | None = None,
+        agent: str = DEFAULT_AGENT,
     ) -> None:
         self.tracker = tracker or DeliveryTracker()
+        self.inbox = Inbox(me=agent)
         self.history: History | None = None
         self.on_change = on_change
         self._clock = clock
@@ -95,8 +114,11 @@ class ConsoleCore:
     # -- wiring --------------------------------------------------------------------------
 
     def attach_history(self, history: History | None) -> None:
-        """Keep (or stop keeping, with None) the history; a login seen before is recorded."""
+        """Keep (or stop keeping, with None) the history; a login seen before is recorded,
+        and the inbox takes the conversations it keeps."""
         self.history = history
+        if history is not None:
+            self.inbox.load(history.conversations(MAX_CONVERSATIONS))
         if self._login is not None:
             self._record_login(self._login)
 
@@ -129,6 +151,8 @@ class ConsoleCore:
     def _apply_events(self, events: Sequence[Event]) -> Changes:
         deliveries: dict[str, Delivery] = {}
         inbound: list[InboundMessage] = []
+        conversations: set[str] = set()
+        team: list[TeamChange] = []
         skipped = 0
         for event in events:
             try:
@@ -140,9 +164,17 @@ class ConsoleCore:
                         deliveries.pop(receipt.umid, None)  # keep the latest move last
                         deliveries[receipt.umid] = Delivery.from_receipt(current.current)
                     continue
+                action = team_action(event)
+                if action is not None:
+                    at = parse_iso(event.received_at) or self._clock()
+                    if self._apply_team(action, event.seq, at):
+                        conversations.add(action.conversation_id)
+                        team.append(TeamChange(action, event.seq, at))
+                    continue
                 message = parse_inbound(event)
                 if message is not None:
-                    self._record_inbound(message, event.received_at)
+                    if self._record_inbound(message, event.received_at, event.seq):
+                        conversations.add(message.conversation_id)
                     inbound.append(message)
             except Exception as error:  # one bad event must never stop the console
                 skipped += 1
@@ -150,13 +182,86 @@ class ConsoleCore:
         if events:
             self._save_resume_point(events[-1].seq)
         return self._publish(
-            Changes(deliveries=deliveries, inbound=tuple(inbound), skipped=skipped)
+            Changes(
+                deliveries=deliveries,
+                inbound=tuple(inbound),
+                skipped=skipped,
+                conversations=frozenset(conversations),
+                team=tuple(team),
+            )
         )
 
     def apply_gap(self, notice: GapNotice) -> Changes:
-        """The relay could not replay some events: resume after them, and say so."""
-        self._save_resume_point(max(notice.resumes_at - 1, 0))
-        return self._publish(Changes(gap=notice))
+        """The relay could not replay some events: resume after them, and say so. A relay
+        whose log restarted numbers anew: the inbox forgets the seqs it applied."""
+        with self._one_hand_over():
+            self._save_resume_point(max(notice.resumes_at - 1, 0))
+            if notice.resumes_at <= notice.since:
+                self.inbox.reset_seqs()
+                for conversation in self.inbox.conversations.values():
+                    self._write(_save_shared(conversation))
+            return self._publish(Changes(gap=notice))
+
+    # -- the inbox: team actions, presence, reading --------------------------------------
+
+    def _apply_team(self, action: TeamAction, seq: int | None, at: float) -> bool:
+        changed = self.inbox.apply_action(action, seq, at)
+        if changed is None:
+            return False
+        if action.kind == REPLIED and action.umid:
+            self._write(_record_reply(changed, action.umid, action.text or "", at))
+        self._write(_save_shared(changed))
+        return True
+
+    def apply_local(self, action: TeamAction) -> Changes:
+        """Apply a team action here only (no relay: one agent's inbox); returns (and
+        publishes) what changed. With a relay, actions come back through it instead."""
+        with self._one_hand_over():
+            at = self._clock()
+            if not action.kept or not self._apply_team(action, None, at):
+                return NO_CHANGES
+            return self._publish(
+                Changes(
+                    conversations=frozenset({action.conversation_id}),
+                    team=(TeamChange(action, None, at),),
+                )
+            )
+
+    def apply_presence(self, presence: Presence) -> Changes:
+        """A colleague is viewing or typing (or stopped); presence is never saved."""
+        if not self.inbox.apply_presence(presence, self._clock()):
+            return NO_CHANGES
+        return self._publish(Changes(conversations=frozenset({presence.action.conversation_id})))
+
+    def mark_read(self, conversation_id: str) -> Changes:
+        """This agent read the conversation: its unread count goes to zero."""
+        if self.inbox.mark_read(conversation_id) is None:
+            return NO_CHANGES
+        self._write(lambda history: history.mark_conversation_read(conversation_id))
+        return self._publish(Changes(conversations=frozenset({conversation_id})))
+
+    def after_writes(self, job: Callable[[History], T]) -> Future[T]:
+        """Run `job` on the history once every update handed over before has run (in the
+        background runner when there is one): a screen reading a conversation then sees every
+        message the core has published. Fails with LookupError when there is no history."""
+        future: Future[T] = Future()
+
+        def run() -> None:
+            history = self.history
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                if history is None:
+                    raise LookupError("no history")
+                future.set_result(job(history))
+            except BaseException as error:
+                future.set_exception(error)
+
+        if self._background is None:
+            run()
+        else:
+            self._background(run)
+        return future
 
     def _apply_receipt(self, receipt: Receipt) -> bool:
         moved = self.tracker.apply(receipt)
@@ -174,13 +279,14 @@ class ConsoleCore:
         )
         return moved
 
-    def _record_inbound(self, message: InboundMessage, received_at: str) -> None:
+    def _record_inbound(self, message: InboundMessage, received_at: str, seq: int) -> bool:
+        """Keep a customer's message; True when the inbox moved (not a replay)."""
         created_at = _readable_time(message.timestamp) or received_at
+        at = parse_iso(created_at) or self._clock()
+        changed = self.inbox.apply_inbound(message, seq, at)
 
         def record(history: History) -> None:
-            history.upsert_conversation(
-                message.conversation_id, message.channel, message.peer, message.name
-            )
+            # The message first: a new conversation then starts at the message's own time.
             history.record_message(
                 message.umid,
                 None,
@@ -192,27 +298,45 @@ class ConsoleCore:
                 created_at,
                 conversation_id=message.conversation_id,
             )
+            history.upsert_conversation(
+                message.conversation_id, message.channel, message.peer, message.name
+            )
+            if changed is not None:
+                history.update_conversation(message.conversation_id, **changed.shared())
 
         self._write(record)
+        return changed is not None
 
     # -- sends ---------------------------------------------------------------------------
 
     def record_sent(
-        self, sent: Iterable[SentSms], text: str, *, batch_id: str | None = None
+        self,
+        sent: Iterable[SentSms],
+        text: str,
+        *,
+        batch_id: str | None = None,
+        conversation_id: str | None = None,
     ) -> Changes:
         """Record what the API answered for messages sent with `text`; returns (and publishes)
-        them as Outbound, each with its delivery now (a receipt may already have moved it)."""
+        them as Outbound, each with its delivery now (a receipt may already have moved it).
+        A reply from the inbox names its conversation."""
         with self._one_hand_over():
-            return self._record_sent(sent, text, batch_id)
+            return self._record_sent(sent, text, batch_id, conversation_id)
 
-    def _record_sent(self, sent: Iterable[SentSms], text: str, batch_id: str | None) -> Changes:
+    def _record_sent(
+        self,
+        sent: Iterable[SentSms],
+        text: str,
+        batch_id: str | None,
+        conversation_id: str | None,
+    ) -> Changes:
         now = self._clock()
         received_at = _utc_iso(now)
         outbound: list[Outbound] = []
         for item in sent:
             accepted = item.accepted
             current = self.tracker.apply_accepted(accepted, received_at)
-            self._write(_record_send(item, text, now, batch_id))
+            self._write(_record_send(item, text, now, batch_id, conversation_id))
             outbound.append(
                 Outbound(
                     umid=accepted.umid,
@@ -223,9 +347,14 @@ class ConsoleCore:
                     channel=accepted.channel,
                     client_message_id=accepted.client_message_id,
                     batch_id=batch_id,
+                    conversation_id=conversation_id,
                 )
             )
-        return self._publish(Changes(sent=tuple(outbound)))
+        touched: frozenset[str] = frozenset()
+        if conversation_id is not None and outbound:
+            self.inbox.record_reply(conversation_id, text, now)
+            touched = frozenset({conversation_id})
+        return self._publish(Changes(sent=tuple(outbound), conversations=touched))
 
     # -- reading -------------------------------------------------------------------------
 
@@ -321,7 +450,9 @@ def _run_logged(jobs: list[HistoryJob], history: History) -> None:
             log.exception("a history update failed")
 
 
-def _record_send(item: SentSms, text: str, now: float, batch_id: str | None) -> HistoryJob:
+def _record_send(
+    item: SentSms, text: str, now: float, batch_id: str | None, conversation_id: str | None
+) -> HistoryJob:
     accepted = item.accepted
 
     def record(history: History) -> None:
@@ -335,11 +466,48 @@ def _record_send(item: SentSms, text: str, now: float, batch_id: str | None) -> 
             "queued",  # a refusal follows as a receipt, so the history keeps its reason
             now,
             batch_id=batch_id,
+            conversation_id=conversation_id,
         )
         if accepted.refused:
             history.apply_receipt(
                 accepted.umid, "rejected", now, now, error_message=accepted.reason
             )
+
+    return record
+
+
+def _save_shared(conversation: Conversation) -> HistoryJob:
+    """Keep a conversation's team state (created in the history first if it is new there)."""
+    shared = conversation.shared()
+
+    def save(history: History) -> None:
+        if history.conversation(conversation.conversation_id) is None:
+            history.upsert_conversation(
+                conversation.conversation_id,
+                conversation.channel,
+                conversation.peer,
+                conversation.name,
+            )
+        history.update_conversation(conversation.conversation_id, **shared)
+
+    return save
+
+
+def _record_reply(conversation: Conversation, umid: str, text: str, at: float) -> HistoryJob:
+    """A reply an agent sent (maybe on another console), into the conversation's thread."""
+
+    def record(history: History) -> None:
+        history.record_message(
+            umid,
+            None,
+            conversation.channel,
+            "out",
+            conversation.peer,
+            text,
+            "queued",
+            at,
+            conversation_id=conversation.conversation_id,
+        )
 
     return record
 

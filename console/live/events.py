@@ -15,6 +15,9 @@ about a thousand events). A frame is one of:
   (or ahead of it: a relay whose log was reset).
 - a heartbeat: ``{"type": "heartbeat", "seq": 42}``: sent when the stream is idle and right
   after the replay; ``seq`` is the last event seq sent on this connection.
+- presence: ``{"type": "presence", "kind": "typing", "conversationId", "agent", ...}``: a
+  colleague viewing or typing in a conversation (console/live/team.py); never numbered, never
+  replayed.
 
 :func:`parse_message` accepts a single frame object as well as an array.
 
@@ -48,7 +51,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 # ----------------------------------------------------------------------------- time
 
@@ -210,11 +213,13 @@ class Heartbeat:
         return {"type": "heartbeat", "seq": self.seq}
 
 
-Frame = Event | GapNotice | Heartbeat
+if TYPE_CHECKING:
+    from console.live.team import Presence
 
 
-def parse_frame(frame: Any) -> Frame:
-    """One decoded frame object to an Event, GapNotice or Heartbeat (FrameError if neither)."""
+def parse_frame(frame: Any) -> Event | GapNotice | Heartbeat | Presence:
+    """One decoded frame object to an Event, GapNotice, Heartbeat or Presence (a colleague
+    viewing or typing, see console.live.team); FrameError if none of them."""
     if not isinstance(frame, Mapping):
         raise FrameError("a frame must be a JSON object")
     kind = frame.get("type")
@@ -224,10 +229,14 @@ def parse_frame(frame: Any) -> Frame:
         return Heartbeat(seq=_require(frame, "seq", int))
     if kind == "gap":
         return GapNotice.from_frame(frame)
+    if kind == "presence":
+        from console.live.team import Presence
+
+        return Presence.from_frame(frame)
     raise FrameError(f"unknown frame type {kind!r}")
 
 
-def parse_message(text: str | bytes) -> list[Frame]:
+def parse_message(text: str | bytes) -> list[Event | GapNotice | Heartbeat | Presence]:
     """Decode one websocket message (an array of frames, or a single frame)."""
     try:
         decoded = json.loads(text)

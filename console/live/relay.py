@@ -14,6 +14,15 @@ Routes (Starlette):
   taken from the body, not from the path, so a webhook configured on the "wrong" path is not
   lost. What the relay stores and sends is therefore JSON any strict parser accepts.
 
+- ``POST /team/events``: a console's team event (console/live/team.py), authenticated by
+  ``Authorization: Bearer <events token>``. Validated completely first (401, 413 and 400 as
+  for webhooks, naming the field). Kept kinds (assigned, status_changed, labelled,
+  note_added, replied) are numbered and persisted in the same log as webhooks (namespace
+  ``Team``) and answered ``{"seq": n}``; presence (viewing, typing) is fanned out at once as
+  a ``presence`` frame to the consoles connected now, never kept nor numbered, and answered
+  ``{"fannedOut": n}``. (With several relays on one log, presence reaches only this relay's
+  consoles.)
+
 - websocket ``/events``: authenticated by ``Authorization: Bearer <token>`` or
   ``?token=<token>``; a wrong or missing token is accepted and then closed with 1008 (policy
   violation), as is a ``since`` that is not a plain number. ``?since=N`` replays every kept
@@ -51,6 +60,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import json
 import logging
 import re
 from collections import deque
@@ -74,8 +84,10 @@ from console.live.events import (
     WebhookEnvelope,
     control_json,
     encode_message,
+    utc_iso,
 )
 from console.live.log import EventLog
+from console.live.team import PRESENCE_TTL, TEAM_NAMESPACE, Presence, TeamAction, TeamError
 
 logger = logging.getLogger(__name__)
 
@@ -134,8 +146,9 @@ class _Subscriber:
 class Relay:
     """The relay's routes and state, for ``create_relay_app`` or for mounting elsewhere.
 
-    ``routes`` are three Starlette routes at the root: ``POST /webhooks/sms``,
-    ``POST /webhooks/chatapps`` and websocket ``/events`` (protocol: module docstring).
+    ``routes`` are four Starlette routes at the root: ``POST /webhooks/sms``,
+    ``POST /webhooks/chatapps``, ``POST /team/events`` and websocket ``/events`` (protocol:
+    module docstring).
     ``webhook_secret`` is the exact ``Authorization`` value webhooks must carry and
     ``events_token`` the bearer token (or tokens) of ``/events``. Both are required: there is
     no relay without them.
@@ -195,6 +208,7 @@ class Relay:
         self.routes: list[BaseRoute] = [
             Route("/webhooks/sms", self._webhook, methods=["POST"], name="webhook_sms"),
             Route("/webhooks/chatapps", self._webhook, methods=["POST"], name="webhook_chatapps"),
+            Route("/team/events", self._team_event, methods=["POST"], name="team_events"),
             WebSocketRoute("/events", self._events, name="events"),
         ]
 
@@ -260,6 +274,77 @@ class Relay:
         supplied = _header(request.scope, b"authorization")
         if not _same_secret(supplied, self._webhook_secret):
             return _error(401, CODE_UNAUTHENTICATED, "Request was not authenticated properly")
+        body = await self._read_body(request)
+        if isinstance(body, Response):
+            return body
+        try:  # strict: what a strict parser would refuse is never stored or sent on
+            envelope = WebhookEnvelope.from_body(orjson.loads(body))
+        except orjson.JSONDecodeError as error:
+            reason = f"the body is not valid JSON ({error})"
+            return _error(400, CODE_INVALID_PARAMETER, f"Invalid webhook body: {reason}")
+        except FrameError as error:
+            return _error(400, CODE_INVALID_PARAMETER, f"Invalid webhook body: {error}")
+        if not self._started or self._closing:
+            return _error(503, CODE_INTERNAL, "The relay is not running; retry later")
+        try:
+            event = await self.log.append(envelope.namespace, envelope.event_type, envelope.payload)
+        except Exception:
+            logger.exception("relay: could not persist a webhook")
+            return _error(503, CODE_INTERNAL, "The event could not be stored; retry later")
+        self.accepted += 1
+        return JSONResponse({"seq": event.seq})
+
+    # ------------------------------------------------------------------ team events
+
+    async def _team_event(self, request: Request) -> Response:
+        """A console's team event (console/live/team.py): kept kinds are numbered and
+        persisted like a webhook; presence is fanned out at once and never kept."""
+        if not self._bearer_ok(request.scope):
+            return _error(401, CODE_UNAUTHENTICATED, "Request was not authenticated properly")
+        body = await self._read_body(request)
+        if isinstance(body, Response):
+            return body
+        try:
+            action = TeamAction.from_body(orjson.loads(body))
+        except orjson.JSONDecodeError as error:
+            return _error(400, CODE_INVALID_PARAMETER, f"Invalid team event: not JSON ({error})")
+        except TeamError as error:
+            return _error(400, CODE_INVALID_PARAMETER, f"Invalid team event: {error}")
+        if not self._started or self._closing:
+            return _error(503, CODE_INTERNAL, "The relay is not running; retry later")
+        if not action.kept:
+            presence = Presence(action, utc_iso(), PRESENCE_TTL[action.kind])
+            return JSONResponse({"fannedOut": self.publish_presence(presence)})
+        try:
+            event = await self.log.append(TEAM_NAMESPACE, action.kind, action.to_body())
+        except Exception:
+            logger.exception("relay: could not persist a team event")
+            return _error(503, CODE_INTERNAL, "The event could not be stored; retry later")
+        return JSONResponse({"seq": event.seq})
+
+    def publish_presence(self, presence: Presence) -> int:
+        """Send a presence frame to every console connected to this relay now (not kept, not
+        numbered: a console that connects later never sees it); returns how many."""
+        text = json.dumps(presence.to_frame(), separators=(",", ":"))
+        reached = 0
+        for subscriber in list(self._subscribers):
+            if len(subscriber.queue) < subscriber.limit:
+                subscriber.queue.append((0, text))
+                subscriber.wake.set()
+                reached += 1
+        return reached
+
+    def _bearer_ok(self, scope: Any) -> bool:
+        """An ``Authorization: Bearer <events token>`` header."""
+        return self._is_events_token(_bearer(scope))
+
+    def _is_events_token(self, supplied: bytes | None) -> bool:
+        # Compare against every token (no early exit), each in constant time.
+        matches = [_same_secret(supplied, token) for token in self._events_tokens]
+        return any(matches)
+
+    async def _read_body(self, request: Request) -> bytes | Response:
+        """The body, or the error answer when it is over ``max_body`` (declared or counted)."""
         declared = request.headers.get("content-length")
         if declared is not None:
             try:
@@ -275,22 +360,7 @@ class Relay:
             if size > self.max_body:
                 return self._too_large()
             chunks.append(chunk)
-        try:  # strict: what a strict parser would refuse is never stored or sent on
-            envelope = WebhookEnvelope.from_body(orjson.loads(b"".join(chunks)))
-        except orjson.JSONDecodeError as error:
-            reason = f"the body is not valid JSON ({error})"
-            return _error(400, CODE_INVALID_PARAMETER, f"Invalid webhook body: {reason}")
-        except FrameError as error:
-            return _error(400, CODE_INVALID_PARAMETER, f"Invalid webhook body: {error}")
-        if not self._started or self._closing:
-            return _error(503, CODE_INTERNAL, "The relay is not running; retry later")
-        try:
-            event = await self.log.append(envelope.namespace, envelope.event_type, envelope.payload)
-        except Exception:
-            logger.exception("relay: could not persist a webhook")
-            return _error(503, CODE_INTERNAL, "The event could not be stored; retry later")
-        self.accepted += 1
-        return JSONResponse({"seq": event.seq})
+        return b"".join(chunks)
 
     def _too_large(self) -> JSONResponse:
         return _error(413, CODE_INVALID_PARAMETER, f"Request body exceeds {self.max_body} bytes")
@@ -364,19 +434,12 @@ class Relay:
             await self._close(websocket, 1011, "relay error")
 
     def _token_ok(self, websocket: WebSocket) -> bool:
-        supplied: bytes | None = None
-        header = _header(websocket.scope, b"authorization")
-        if header is not None:
-            scheme, _, value = header.partition(b" ")
-            if scheme.lower() == b"bearer":
-                supplied = value.strip()
+        supplied = _bearer(websocket.scope)
         if supplied is None:
             query = websocket.query_params.get("token")
             if query is not None:
                 supplied = query.encode()
-        # Compare against every token (no early exit), each in constant time.
-        matches = [_same_secret(supplied, token) for token in self._events_tokens]
-        return any(matches)
+        return self._is_events_token(supplied)
 
     async def _close(self, websocket: WebSocket, code: int, reason: str) -> None:
         try:
@@ -429,6 +492,10 @@ class Relay:
             size = 0
             while queue and len(parts) < self.max_batch and size < self.max_batch_bytes:
                 seq, text = queue.popleft()
+                if not seq:  # presence: not numbered, sent as it comes
+                    parts.append(text)
+                    size += len(text)
+                    continue
                 if seq <= cursor:
                     continue  # already sent by the replay
                 parts.append(text)
@@ -457,6 +524,15 @@ async def _read_until_disconnect(websocket: WebSocket) -> None:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
             return
+
+
+def _bearer(scope: Any) -> bytes | None:
+    """The token of an ``Authorization: Bearer <token>`` header, or None."""
+    header = _header(scope, b"authorization")
+    if header is None:
+        return None
+    scheme, _, value = header.partition(b" ")
+    return value.strip() if scheme.lower() == b"bearer" else None
 
 
 def _header(scope: Any, name: bytes) -> bytes | None:

@@ -8,6 +8,7 @@ Usage (no UI)::
             case Event(): ...             # a numbered event, never a duplicate
             case GapNotice(): ...         # the relay could not replay some events
             case StreamState(): ...       # connecting / live / reconnecting (attempt n) / gap
+            case Presence(): ...          # a colleague viewing or typing (never numbered)
     ...
     await stream.close()                 # from anywhere: the loop above then ends
 
@@ -52,6 +53,7 @@ from websockets.exceptions import (
 
 from console.live.events import Event, FrameError, GapNotice, Heartbeat, parse_message
 from console.live.state import StreamPhase, StreamState
+from console.live.team import Presence
 from console.net import is_loopback_url
 
 
@@ -66,8 +68,8 @@ class EventBatch:
         return self.events[-1].seq
 
 
-StreamItem = Event | GapNotice | StreamState
-BatchItem = EventBatch | GapNotice | StreamState
+StreamItem = Event | GapNotice | StreamState | Presence
+BatchItem = EventBatch | GapNotice | StreamState | Presence
 
 
 def events_url(url: str, since: int | None) -> str:
@@ -301,7 +303,7 @@ class EventStream:
             async with asyncio.timeout(delay):
                 await self._wake.wait()
 
-    def _accept(self, frames: list[Event | GapNotice | Heartbeat]) -> list[BatchItem]:
+    def _accept(self, frames: list[Event | GapNotice | Heartbeat | Presence]) -> list[BatchItem]:
         """Turn decoded frames into items: drop duplicates, report gaps, track last_seq."""
         out: list[BatchItem] = []
         events: list[Event] = []
@@ -331,6 +333,9 @@ class EventStream:
                 self._last_seq = frame.seq
             elif isinstance(frame, GapNotice):
                 gap(frame)
+            elif isinstance(frame, Presence):  # not numbered: passed on in its place
+                flush()
+                out.append(frame)
             elif self._last_seq is None:  # the first heartbeat tells a fresh stream where it is
                 self._last_seq = frame.seq
         flush()

@@ -75,7 +75,7 @@ def child_command(flags: Mapping[str, object], python: str = sys.executable) -> 
 
     `console.serve.tab` is the console, ended with its sandbox if the server dies."""
     command = [python, "-P", "-m", "console.serve.tab"]
-    for name in ("server", "subaccount", "relay", "region", "data_dir", "seed", "speed"):
+    for name in ("server", "subaccount", "relay", "region", "data_dir", "seed", "speed", "agent"):
         value = flags.get(name)
         if value is None:
             continue

@@ -3,9 +3,11 @@
 One document per conversation: who (channel, peer, name), its last activity and message, and
 its unread count. The fields are described once, in `FIELDS`: what the file must hold, the
 types it may hold, and which fields callers may change through `History.update_conversation`.
-To keep more per conversation (an assignee, a status, labels…), add a line there and a field
-with a default to `records.Conversation`; files written before simply lack it, and fields this
-version does not know are kept as they are.
+To keep more per conversation, add a line there and a field with a default to
+`records.Conversation`; files written before simply lack it, and fields this version does not
+know are kept as they are. The inbox keeps its shared state here (assignee, status, snooze,
+labels, notes, and the seq of the last relay event applied), written with one
+`update_conversation` per change.
 
 Every method expects the caller to hold the history's lock.
 """
@@ -19,9 +21,19 @@ from threading import RLock
 
 from console.store.records import Doc, setting
 from console.store.small import SmallFile
-from console.store.validate import CONVERSATIONS, NUMBER, OPTIONAL_STR, STR, to_text
+from console.store.validate import (
+    CONVERSATIONS,
+    NUMBER,
+    OPTIONAL_STR,
+    STR,
+    to_seq,
+    to_text,
+    to_ts,
+)
 
 _INT = frozenset({int})
+_LIST = frozenset({list})
+OPTIONAL_NUMBER = frozenset({int, float, type(None)})
 
 
 def _optional_text(name: str) -> Callable[[object], object]:
@@ -46,6 +58,46 @@ class Field:
     settable: Callable[[object], object] | None = None
 
 
+def _optional_number(name: str) -> Callable[[object], object]:
+    def normalise(value: object) -> object:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError(f"{name} must be a number")
+        return to_ts(value, name)
+
+    return normalise
+
+
+def _seq(value: object) -> object:
+    return to_seq(value)
+
+
+def _labels(value: object) -> object:
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise TypeError("labels must be a list of str")
+    return [to_text(label, "label") for label in value]
+
+
+def _notes(value: object) -> object:
+    if not isinstance(value, list | tuple):
+        raise TypeError("notes must be a list")
+    notes: list[Doc] = []
+    for note in value:
+        if not isinstance(note, dict) or not isinstance(note.get("text"), str):
+            raise TypeError("a note must be a dict with its text")
+        seq = note.get("seq")
+        notes.append(
+            {
+                "agent": to_text(note.get("agent", ""), "agent"),
+                "text": to_text(note["text"], "text"),
+                "at": to_ts(note.get("at", 0.0), "at"),
+                "seq": None if seq is None else to_seq(seq),
+            }
+        )
+    return notes
+
+
 FIELDS: dict[str, Field] = {
     "conversation_id": Field(STR, required=True),
     "channel": Field(STR, required=True, settable=_required_text("channel")),
@@ -55,6 +107,13 @@ FIELDS: dict[str, Field] = {
     "unread": Field(_INT),
     "last_text": Field(OPTIONAL_STR),
     "last_direction": Field(OPTIONAL_STR),
+    # The inbox's shared state (console.core.inbox): set as one, by update_conversation.
+    "assignee": Field(OPTIONAL_STR, settable=_optional_text("assignee")),
+    "status": Field(OPTIONAL_STR, settable=_optional_text("status")),
+    "snoozed_until": Field(OPTIONAL_NUMBER, settable=_optional_number("snoozed_until")),
+    "labels": Field(_LIST, settable=_labels),
+    "notes": Field(_LIST, settable=_notes),
+    "team_seq": Field(_INT, settable=_seq),
 }
 
 

@@ -82,7 +82,7 @@ class Message:
 class Conversation:
     """A conversation with a customer, as the conversation index keeps it.
 
-    To add a field (assignee, status, labels…): give it a default here and a line in
+    To add a field: give it a default here and a line in
     `console.store.conversations.FIELDS`; documents saved before simply lack it.
     """
 
@@ -94,6 +94,13 @@ class Conversation:
     unread: int
     last_text: str | None = None
     last_direction: str | None = None
+    # The inbox's shared state (console.core.inbox), kept with the conversation.
+    assignee: str | None = None
+    status: str | None = None  # open | pending | resolved | snoozed (None: open)
+    snoozed_until: float | None = None
+    labels: tuple[str, ...] = ()
+    notes: tuple[dict[str, Any], ...] = ()  # {"agent", "text", "at", "seq"}, oldest first
+    team_seq: int = 0  # the last relay event applied to it
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,9 +178,16 @@ _CONVERSATION_DEFAULTS.update(name=None, unread=0)
 _CONVERSATION_NAMES = tuple(field.name for field in dataclasses.fields(Conversation))
 
 
+_AS_TUPLE = {
+    "labels": lambda items: tuple(item for item in items if type(item) is str),
+    "notes": lambda items: tuple(dict(item) for item in items if type(item) is dict),
+}
+
+
 def conversation(doc: Doc) -> Conversation:
     """Every dataclass field from the document, its default where the document lacks it."""
     get = doc.get
-    return Conversation(
-        *[get(name, _CONVERSATION_DEFAULTS.get(name)) for name in _CONVERSATION_NAMES]
-    )
+    values = {name: get(name, _CONVERSATION_DEFAULTS.get(name)) for name in _CONVERSATION_NAMES}
+    for name, convert in _AS_TUPLE.items():
+        values[name] = convert(values[name] or ())
+    return Conversation(**values)

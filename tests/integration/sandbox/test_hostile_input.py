@@ -217,6 +217,12 @@ SAMPLES: dict[str, Callable[[int], dict[str, Any]]] = {
     "/sandbox/faults": lambda n: {"count": 1, "status": 503, "prefix": "/nowhere"},
     "/webhooks/sms": _webhook,
     "/webhooks/chatapps": _webhook,
+    "/team/events": lambda n: {
+        "type": "note_added",
+        "conversationId": f"whatsapp:+659127{n:04d}",
+        "agent": "sweep",
+        "text": "Hello there",
+    },
 }
 # Routes whose POST reads no body (the sweep still sends them every hostile body).
 NO_BODY = {"/chatapps/api/v1/subaccounts/{sub}/messages/{umid}/read"}
@@ -542,7 +548,11 @@ def test_every_relay_route_survives_hostile_input(
     log = app.state.relay.log
     target = Target(
         url,
-        lambda template: {"Authorization": WEBHOOK_SECRET},
+        lambda template: {
+            "Authorization": WEBHOOK_SECRET
+            if template.startswith("/webhooks/")
+            else f"Bearer {RELAY_TOKEN}"  # team events: a console's events token
+        },
         lambda: (log.last_seq,),
         {},
     )

@@ -150,3 +150,33 @@ def test_history_retention_is_configurable_in_toml() -> None:
         load_settings({}, {}, {"history": {"max_records": 0}})
     with pytest.raises(SettingsError, match=r"\[history\]"):
         load_settings({}, {}, {"history": "forever"})
+
+
+def test_the_agent_name_comes_from_the_flag_then_the_config_then_the_os_user(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("console.config.os_user", lambda: "ana")
+    assert load_settings({}, {}, {}).agent == "ana"
+    assert load_settings({}, {}, {"inbox": {"agent": " Bob "}}).agent == "Bob"
+    assert load_settings({"agent": "Cleo"}, {}, {"inbox": {"agent": "Bob"}}).agent == "Cleo"
+    monkeypatch.setattr("console.config.os_user", lambda: "\x1b[2J")
+    assert load_settings({}, {}, {}).agent == "agent"  # an unusable OS name: a neutral one
+
+
+@pytest.mark.parametrize(
+    ("toml", "says"),
+    [
+        ({"inbox": {"agent": "a\x07b"}}, "control characters"),
+        ({"inbox": {"agent": "x" * 65}}, "longer than 64"),
+        ({"inbox": {"bell": "yes"}}, "bell must be true or false"),
+        ({"inbox": "loud"}, r"\[inbox\] must be a table"),
+    ],
+)
+def test_a_bad_inbox_setting_is_refused_by_name(toml: dict[str, object], says: str) -> None:
+    with pytest.raises(SettingsError, match=says):
+        load_settings({}, {}, toml)
+
+
+def test_the_bell_is_off_unless_the_config_turns_it_on() -> None:
+    assert load_settings({}, {}, {}).inbox_bell is False
+    assert load_settings({}, {}, {"inbox": {"bell": True}}).inbox_bell is True

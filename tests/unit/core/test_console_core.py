@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -39,17 +38,6 @@ def inbound(umid: str, text: str, *, peer: str = "+6591234567") -> Event:
         "content": {"text": text},
     }
     return Event(next(_seqs), AT, "ChatApps", "inbound_message_received", payload)
-
-
-@pytest.fixture
-def history(tmp_path: Path) -> Iterator[History]:
-    with History.open(tmp_path) as opened:
-        yield opened
-
-
-@pytest.fixture
-def published() -> list[Changes]:
-    return []
 
 
 @pytest.fixture

@@ -206,8 +206,33 @@ def test_conversations_take_new_fields_through_one_table(data_dir: Path) -> None
         assert history.update_conversation("nobody", name="x") is None
         with pytest.raises(ValueError, match="cannot change unread"):
             history.update_conversation("c0", unread=0)
-        with pytest.raises(ValueError, match="cannot change assignee"):
-            history.update_conversation("c0", assignee="ana")
+        with pytest.raises(ValueError, match="cannot change last_activity"):
+            history.update_conversation("c0", last_activity=0.0)
+
+
+def test_the_inbox_state_of_a_conversation_survives_a_restart(data_dir: Path) -> None:
+    build(data_dir, ages=(0, 1))
+    note = {"agent": "ana", "text": "VIP: call back\nbefore 5", "at": NOW, "seq": 7}
+    with History.open(data_dir, clock=clock) as history:
+        history.update_conversation(
+            "c0",
+            assignee="ana",
+            status="snoozed",
+            snoozed_until=NOW + 3600,
+            labels=["billing", "vip"],
+            notes=[note],
+            team_seq=7,
+        )
+        with pytest.raises(TypeError, match="labels"):
+            history.update_conversation("c0", labels="vip")
+    with History.open(data_dir, clock=clock) as history:
+        kept = history.conversation("c0")
+        assert kept is not None
+        assert (kept.assignee, kept.status, kept.snoozed_until) == ("ana", "snoozed", NOW + 3600)
+        assert (kept.labels, kept.notes, kept.team_seq) == (("billing", "vip"), (note,), 7)
+        untouched = history.conversation("c1")
+        assert untouched is not None
+        assert (untouched.assignee, untouched.labels, untouched.team_seq) == (None, (), 0)
 
 
 def test_receipts_keep_their_arrival_order_when_a_day_comes_into_memory_between_them(

@@ -1,0 +1,288 @@
+"""Team events: what consoles post to the relay about shared conversations, and what the
+relay fans back out. Pure: no I/O, no Textual; the relay and the console both use it.
+
+A console posts one action as JSON to ``POST /team/events`` (the relay's events token as
+``Authorization: Bearer <token>``)::
+
+    {"type": "assigned", "conversationId": "whatsapp:+6591234567", "agent": "ana",
+     "assignee": "ana"}
+
+Kinds and their fields (every kind has ``conversationId`` and ``agent``, who acted):
+
+- ``assigned``: ``assignee`` (an agent's name, or null: unassigned).
+- ``status_changed``: ``status`` (open, pending, resolved, snoozed); ``snoozedUntil`` (seconds
+  since the epoch) with ``snoozed`` and only then.
+- ``labelled``: ``add`` and ``remove``, lists of labels (at least one label in all).
+- ``note_added``: ``text``, a private note for the team (never sent to the customer).
+- ``replied``: ``umid``, ``channel`` and ``text`` of a reply an agent sent, so every console's
+  thread shows it (its receipts arrive as 8x8 webhooks like any other).
+- ``viewing`` and ``typing``: presence; ``active`` (default true) false when it stops.
+
+The first five are kept: the relay numbers them in the same sequence as 8x8's webhooks
+(namespace ``Team``, ``eventType`` the kind, ``payload`` the body), persists them, and fans
+them out, so every console applies them in the same order and a console that reconnects
+catches up on them with ``since=``. Presence is not kept: the relay fans it out at once as a
+``presence`` frame without a seq (:meth:`Presence.to_frame`),
+and a console forgets it after ``ttl`` seconds.
+
+The body is validated completely (:meth:`TeamAction.from_body`) before anything is stored
+or sent: an unknown kind or field, a wrong type, an overlong value is a :class:`TeamError`
+naming the field.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import replace as _replace
+from typing import Any
+
+from console.live.events import Event, FrameError
+
+TEAM_NAMESPACE = "Team"
+
+ASSIGNED = "assigned"
+STATUS_CHANGED = "status_changed"
+LABELLED = "labelled"
+NOTE_ADDED = "note_added"
+REPLIED = "replied"
+VIEWING = "viewing"
+TYPING = "typing"
+
+KEPT_KINDS = (ASSIGNED, STATUS_CHANGED, LABELLED, NOTE_ADDED, REPLIED)
+PRESENCE_KINDS = (VIEWING, TYPING)
+KINDS = KEPT_KINDS + PRESENCE_KINDS
+
+OPEN = "open"
+PENDING = "pending"
+RESOLVED = "resolved"
+SNOOZED = "snoozed"
+STATUSES = (OPEN, PENDING, RESOLVED, SNOOZED)
+
+#: How long a console keeps showing presence it has not heard again (seconds).
+PRESENCE_TTL = {VIEWING: 45.0, TYPING: 8.0}
+
+MAX_AGENT = 64
+MAX_CONVERSATION_ID = 300
+MAX_LABEL = 32
+MAX_LABELS = 20
+MAX_NOTE = 4_000
+MAX_REPLY = 35_000
+MAX_UMID = 100
+MAX_CHANNEL = 32
+
+_LABEL = re.compile(r"[a-z0-9][a-z0-9_\-]*")
+_COMMON = ("type", "conversationId", "agent")
+_FIELDS: dict[str, tuple[str, ...]] = {
+    ASSIGNED: ("assignee",),
+    STATUS_CHANGED: ("status", "snoozedUntil"),
+    LABELLED: ("add", "remove"),
+    NOTE_ADDED: ("text",),
+    REPLIED: ("umid", "channel", "text"),
+    VIEWING: ("active",),
+    TYPING: ("active",),
+}
+
+
+class TeamError(FrameError):
+    """A team event is not valid; the message names the field and why."""
+
+
+def agent_name(value: object, field: str = "agent") -> str:
+    """An agent's name as teams see it: trimmed, printable, 1–64 characters."""
+    if not isinstance(value, str):
+        raise TeamError(f"'{field}' must be a string")
+    name = value.strip()
+    if not name:
+        raise TeamError(f"'{field}' must not be empty")
+    if len(name) > MAX_AGENT:
+        raise TeamError(f"'{field}' is longer than {MAX_AGENT} characters")
+    if not name.isprintable():
+        raise TeamError(f"'{field}' must not contain control characters")
+    return name
+
+
+def label_name(value: object) -> str:
+    """A label as the inbox keeps it: lower case, spaces as '-', letters, digits, - and _."""
+    if not isinstance(value, str):
+        raise TeamError("a label must be a string")
+    label = "-".join(value.strip().lower().split())
+    if not label:
+        raise TeamError("a label must not be empty")
+    if len(label) > MAX_LABEL:
+        raise TeamError(f"label {label[:MAX_LABEL]!r}… is longer than {MAX_LABEL} characters")
+    if not _LABEL.fullmatch(label):
+        raise TeamError(f"label {label!r} may hold only letters, digits, '-' and '_'")
+    return label
+
+
+def _text(body: Mapping[str, Any], field: str, limit: int, *, lines: bool = False) -> str:
+    value = body.get(field)
+    if not isinstance(value, str) or not value.strip():
+        raise TeamError(f"'{field}' must be a non-empty string")
+    if len(value) > limit:
+        raise TeamError(f"'{field}' is longer than {limit:,} characters")
+    if not lines and not value.isprintable():
+        raise TeamError(f"'{field}' must not contain control characters")
+    return value
+
+
+def _labels(body: Mapping[str, Any], field: str) -> tuple[str, ...]:
+    value = body.get(field, [])
+    if not isinstance(value, list):
+        raise TeamError(f"'{field}' must be a list of labels")
+    if len(value) > MAX_LABELS:
+        raise TeamError(f"'{field}' holds more than {MAX_LABELS} labels")
+    return tuple(dict.fromkeys(label_name(item) for item in value))
+
+
+@dataclass(frozen=True, slots=True)
+class TeamAction:
+    """One thing an agent did (or is doing) in a conversation, as posted and fanned out."""
+
+    kind: str
+    conversation_id: str
+    agent: str
+    assignee: str | None = None
+    status: str | None = None
+    snoozed_until: float | None = None
+    add: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
+    text: str | None = None
+    umid: str | None = None
+    channel: str | None = None
+    active: bool = True
+
+    @property
+    def kept(self) -> bool:
+        """Numbered and persisted by the relay (presence is not)."""
+        return self.kind in KEPT_KINDS
+
+    @classmethod
+    def from_body(cls, body: object) -> TeamAction:
+        """Validate a decoded body completely; raises TeamError naming what is wrong."""
+        if not isinstance(body, Mapping):
+            raise TeamError("a team event must be a JSON object")
+        kind = body.get("type")
+        if not isinstance(kind, str) or kind not in _FIELDS:
+            raise TeamError(f"'type' must be one of {', '.join(KINDS)}")
+        allowed = set(_COMMON) | set(_FIELDS[kind])
+        unknown = sorted(str(name) for name in body if name not in allowed)
+        if unknown:
+            raise TeamError(f"{kind} does not take {', '.join(map(repr, unknown))}")
+        conversation_id = _text(body, "conversationId", MAX_CONVERSATION_ID)
+        if ":" not in conversation_id.strip(":"):
+            raise TeamError("'conversationId' must be '<channel>:<customer>'")
+        action = cls(kind, conversation_id, agent_name(body.get("agent")))
+        if kind == ASSIGNED:
+            if "assignee" not in body:
+                raise TeamError("'assignee' is required (null unassigns)")
+            assignee = body["assignee"]
+            return _replace(
+                action, assignee=None if assignee is None else agent_name(assignee, "assignee")
+            )
+        if kind == STATUS_CHANGED:
+            status = body.get("status")
+            if status not in STATUSES:
+                raise TeamError(f"'status' must be one of {', '.join(STATUSES)}")
+            until = body.get("snoozedUntil")
+            if status == SNOOZED:
+                if (
+                    isinstance(until, bool)
+                    or not isinstance(until, int | float)
+                    or not math.isfinite(until)
+                    or until <= 0
+                ):
+                    raise TeamError("'snoozedUntil' must be a time (seconds since the epoch)")
+                return _replace(action, status=status, snoozed_until=round(float(until), 3))
+            if until is not None:
+                raise TeamError("'snoozedUntil' goes only with status 'snoozed'")
+            return _replace(action, status=status)
+        if kind == LABELLED:
+            add, remove = _labels(body, "add"), _labels(body, "remove")
+            if not add and not remove:
+                raise TeamError("'add' or 'remove' must name at least one label")
+            return _replace(action, add=add, remove=remove)
+        if kind == NOTE_ADDED:
+            return _replace(action, text=_text(body, "text", MAX_NOTE, lines=True))
+        if kind == REPLIED:
+            return _replace(
+                action,
+                umid=_text(body, "umid", MAX_UMID),
+                channel=_text(body, "channel", MAX_CHANNEL).lower(),
+                text=_text(body, "text", MAX_REPLY, lines=True),
+            )
+        active = body.get("active", True)
+        if not isinstance(active, bool):
+            raise TeamError("'active' must be true or false")
+        return _replace(action, active=active)
+
+    def to_body(self) -> dict[str, Any]:
+        """The JSON body (what a console posts; a kept event's payload)."""
+        body: dict[str, Any] = {
+            "type": self.kind,
+            "conversationId": self.conversation_id,
+            "agent": self.agent,
+        }
+        if self.kind == ASSIGNED:
+            body["assignee"] = self.assignee
+        elif self.kind == STATUS_CHANGED:
+            body["status"] = self.status
+            if self.status == SNOOZED:
+                body["snoozedUntil"] = self.snoozed_until
+        elif self.kind == LABELLED:
+            body["add"] = list(self.add)
+            body["remove"] = list(self.remove)
+        elif self.kind == NOTE_ADDED:
+            body["text"] = self.text
+        elif self.kind == REPLIED:
+            body.update(umid=self.umid, channel=self.channel, text=self.text)
+        else:
+            body["active"] = self.active
+        return body
+
+
+def team_action(event: Event) -> TeamAction | None:
+    """The team action a relay event carries, or None (not a team event, or not valid)."""
+    if event.namespace != TEAM_NAMESPACE:
+        return None
+    try:
+        action = TeamAction.from_body(event.payload)
+    except TeamError:
+        return None
+    if action.kind != event.event_type or not action.kept:
+        return None
+    return action
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    """A colleague viewing or typing in a conversation, for ``ttl`` seconds from ``at``."""
+
+    action: TeamAction
+    at: str  # when the relay fanned it out (ISO 8601, UTC)
+    ttl: float
+
+    def to_frame(self) -> dict[str, Any]:
+        """``{"type": "presence", "kind": "typing", "conversationId", "agent", "active",
+        "at", "ttl"}``."""
+        body = self.action.to_body()
+        body["kind"] = body.pop("type")
+        return {"type": "presence", **body, "at": self.at, "ttl": self.ttl}
+
+    @classmethod
+    def from_frame(cls, frame: Mapping[str, Any]) -> Presence:
+        """Read a presence frame; raises TeamError when it is not one."""
+        body = {key: value for key, value in frame.items() if key not in ("type", "at", "ttl")}
+        body["type"] = body.pop("kind", None)
+        action = TeamAction.from_body(body)
+        if action.kept:
+            raise TeamError("a presence frame must be viewing or typing")
+        at, ttl = frame.get("at"), frame.get("ttl")
+        if not isinstance(at, str):
+            raise TeamError("'at' must be a time")
+        if isinstance(ttl, bool) or not isinstance(ttl, int | float) or not 0 < ttl <= 600:
+            raise TeamError("'ttl' must be a number of seconds")
+        return cls(action, at, float(ttl))

@@ -1,0 +1,124 @@
+"""Team events on the wire: every kind round-trips, and a bad body is refused by name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from console.live.events import Event, parse_frame
+from console.live.team import (
+    KINDS,
+    MAX_NOTE,
+    TEAM_NAMESPACE,
+    Presence,
+    TeamAction,
+    TeamError,
+    label_name,
+    team_action,
+)
+
+CONVERSATION = "whatsapp:+6591234567"
+
+
+def body(kind: str, **fields: Any) -> dict[str, Any]:
+    return {"type": kind, "conversationId": CONVERSATION, "agent": "ana", **fields}
+
+
+GOOD = [
+    body("assigned", assignee="bob"),
+    body("assigned", assignee=None),
+    body("status_changed", status="resolved"),
+    body("status_changed", status="snoozed", snoozedUntil=1_800_000_000.5),
+    body("labelled", add=["vip"], remove=["billing"]),
+    body("note_added", text="Called back.\nWaiting for the invoice."),
+    body("replied", umid="u-1", channel="whatsapp", text="On its way!"),
+    body("viewing", active=True),
+    body("typing", active=False),
+]
+
+
+@pytest.mark.parametrize("sent", GOOD, ids=lambda b: f"{b['type']}")
+def test_every_kind_round_trips(sent: dict[str, Any]) -> None:
+    action = TeamAction.from_body(sent)
+    assert TeamAction.from_body(action.to_body()) == action
+    assert action.kept == (sent["type"] not in ("viewing", "typing"))
+
+
+@pytest.mark.parametrize(
+    ("sent", "reason"),
+    [
+        ([], "JSON object"),
+        (body("deleted"), "'type' must be one of"),
+        (body("assigned"), "'assignee' is required"),
+        (body("assigned", assignee=""), "'assignee' must not be empty"),
+        (body("assigned", assignee="x" * 65), "longer than 64"),
+        (body("assigned", assignee="ana\x1b]52;c;aGk=\x07"), "control characters"),
+        ({**body("assigned", assignee="a"), "agent": 3}, "'agent' must be a string"),
+        ({**body("assigned", assignee="a"), "conversationId": "nobody"}, "<channel>:<customer>"),
+        (body("assigned", assignee="a", extra=1), "does not take 'extra'"),
+        (body("status_changed", status="closed"), "'status' must be one of"),
+        (body("status_changed", status="snoozed"), "'snoozedUntil' must be a time"),
+        (body("status_changed", status="snoozed", snoozedUntil=True), "must be a time"),
+        (body("status_changed", status="open", snoozedUntil=5), "only with status 'snoozed'"),
+        (body("labelled"), "at least one label"),
+        (body("labelled", add="vip"), "list of labels"),
+        (body("labelled", add=["no way!"]), "letters, digits"),
+        (body("labelled", add=[f"l{n}" for n in range(21)]), "more than 20"),
+        (body("note_added", text=" "), "non-empty string"),
+        (body("note_added", text="x" * (MAX_NOTE + 1)), "longer than"),
+        (body("replied", umid="u", channel="sms"), "'text' must be"),
+        (body("typing", active="yes"), "true or false"),
+    ],
+)
+def test_a_bad_body_is_refused_naming_the_field(sent: object, reason: str) -> None:
+    with pytest.raises(TeamError, match=reason):
+        TeamAction.from_body(sent)
+
+
+def test_labels_are_normalised_and_deduplicated() -> None:
+    action = TeamAction.from_body(body("labelled", add=["VIP ", "Big  Order", "vip"]))
+    assert action.add == ("vip", "big-order")
+    assert label_name(" Refund_2 ") == "refund_2"
+
+
+def test_a_relay_event_carries_a_kept_action_only_under_its_own_type() -> None:
+    payload = body("assigned", assignee="bob")
+    event = Event(4, "2026-11-27T05:00:00.000Z", TEAM_NAMESPACE, "assigned", payload)
+    action = team_action(event)
+    assert action is not None and action.assignee == "bob"
+    assert team_action(Event(5, event.received_at, "Team", "labelled", payload)) is None
+    assert team_action(Event(6, event.received_at, "SMS", "assigned", payload)) is None
+    presence = Event(7, event.received_at, TEAM_NAMESPACE, "typing", body("typing"))
+    assert team_action(presence) is None  # presence is never numbered
+
+
+def test_presence_is_its_own_frame_without_a_seq() -> None:
+    presence = Presence(TeamAction.from_body(body("typing")), "2026-11-27T05:00:00.000Z", 8.0)
+    frame = presence.to_frame()
+    assert frame["type"] == "presence" and frame["kind"] == "typing" and "seq" not in frame
+    assert parse_frame(frame) == presence
+    with pytest.raises(TeamError):
+        Presence.from_frame({**frame, "kind": "assigned"})
+    with pytest.raises(TeamError, match="ttl"):
+        Presence.from_frame({**frame, "ttl": 10_000})
+
+
+@given(st.sampled_from(KINDS), st.text(max_size=80), st.text(max_size=80))
+def test_nothing_but_team_errors_come_out_of_arbitrary_text(
+    kind: str, agent: str, value: str
+) -> None:
+    for sent in (
+        body(kind, assignee=value),
+        {**body(kind), "agent": agent},
+        body(kind, status=value, text=value, umid=value, channel=value),
+        body(kind, add=[value], remove=[agent]),
+    ):
+        try:
+            action = TeamAction.from_body(sent)
+        except TeamError:
+            continue
+        assert action.agent.isprintable() and action.agent == action.agent.strip()
+        assert TeamAction.from_body(action.to_body()) == action
