@@ -252,6 +252,7 @@ class SmsDetails:
     client_message_id: str | None = None
     client_batch_id: str | None = None
     batch_id: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SmsDetails:
@@ -271,6 +272,7 @@ class SmsDetails:
             client_message_id=_str_or_none(data.get("clientMessageId")),
             client_batch_id=_str_or_none(data.get("clientBatchId")),
             batch_id=_str_or_none(data.get("batchId")),
+            raw=dict(data),
         )
 
 

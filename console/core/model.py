@@ -9,13 +9,17 @@ from dataclasses import dataclass, field
 from console.core.delivery import status_label
 from console.core.inbound import InboundMessage
 from console.core.tracker import Accepted
-from console.live.events import TERMINAL_STATES, GapNotice, Receipt
+from console.live.events import TERMINAL_STATES, GapNotice, Price, Receipt
 from console.live.team import TeamAction
 
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """Where one message stands now: its state (forward only) and why it failed, if it did."""
+    """Where one message stands now: its state (forward only) and why it failed, if it did.
+
+    The rest comes from the receipt that set it, when it says: when it arrived and the time
+    8x8 gave it (ISO strings), the number, batch and clientMessageId (so a message another
+    console sent still reads), the segments billed and the price."""
 
     umid: str
     state: str
@@ -23,6 +27,13 @@ class Delivery:
     error_code: int | None = None
     error_message: str | None = None
     channel: str | None = None
+    received_at: str | None = None
+    provider_timestamp: str | None = None
+    destination: str | None = None
+    client_message_id: str | None = None
+    batch_id: str | None = None
+    sms_count: int | None = None
+    price: Price | None = None
 
     @classmethod
     def from_receipt(cls, receipt: Receipt) -> Delivery:
@@ -33,6 +44,13 @@ class Delivery:
             error_code=receipt.error_code,
             error_message=receipt.error_message,
             channel=receipt.channel,
+            received_at=receipt.received_at,
+            provider_timestamp=receipt.provider_timestamp,
+            destination=receipt.destination,
+            client_message_id=receipt.client_message_id,
+            batch_id=receipt.batch_id,
+            sms_count=receipt.sms_count,
+            price=receipt.price,
         )
 
     @property
@@ -92,6 +110,8 @@ class Changes:
     - ``conversations``: ids of inbox conversations whose row changed (a message, a team
       action, read, a colleague's presence); read them from ``core.inbox``.
     - ``team``: the team actions applied, in order (assignments, notes, replies by others…).
+    - ``receipts``: how many delivery receipts the batch held, duplicates and receipts that
+      moved nothing included (the feed's receipts per second).
     """
 
     sent: tuple[Outbound, ...] = ()
@@ -101,6 +121,7 @@ class Changes:
     skipped: int = 0
     conversations: frozenset[str] = frozenset()
     team: tuple[TeamChange, ...] = ()
+    receipts: int = 0
 
     def __bool__(self) -> bool:
         return bool(
@@ -111,6 +132,7 @@ class Changes:
             or self.skipped
             or self.conversations
             or self.team
+            or self.receipts
         )
 
 

@@ -153,16 +153,13 @@ class ConsoleCore:
         inbound: list[InboundMessage] = []
         conversations: set[str] = set()
         team: list[TeamChange] = []
-        skipped = 0
+        skipped = receipts = 0
         for event in events:
             try:
                 receipt = receipt_from_event(event)
                 if receipt is not None:
-                    if self._apply_receipt(receipt):
-                        current = self.tracker.timeline(receipt.umid)
-                        assert current is not None and current.current is not None
-                        deliveries.pop(receipt.umid, None)  # keep the latest move last
-                        deliveries[receipt.umid] = Delivery.from_receipt(current.current)
+                    receipts += 1
+                    self._apply_and_note(receipt, deliveries)
                     continue
                 action = team_action(event)
                 if action is not None:
@@ -188,8 +185,25 @@ class ConsoleCore:
                 skipped=skipped,
                 conversations=frozenset(conversations),
                 team=tuple(team),
+                receipts=receipts,
             )
         )
+
+    def apply_lookup(self, receipt: Receipt) -> Changes:
+        """8x8's answer to a status lookup (``GET /messages/{umid}``, a receipt of source
+        "lookup"), applied like any receipt: forward only, kept in the timeline and history."""
+        with self._one_hand_over():
+            deliveries: dict[str, Delivery] = {}
+            self._apply_and_note(receipt, deliveries)
+            return self._publish(Changes(deliveries=deliveries, receipts=1))
+
+    def _apply_and_note(self, receipt: Receipt, deliveries: dict[str, Delivery]) -> None:
+        """Apply one receipt; when it moved its message, note the delivery now (latest last)."""
+        if self._apply_receipt(receipt):
+            current = self.tracker.timeline(receipt.umid)
+            assert current is not None and current.current is not None
+            deliveries.pop(receipt.umid, None)  # keep the latest move last
+            deliveries[receipt.umid] = Delivery.from_receipt(current.current)
 
     def apply_gap(self, notice: GapNotice) -> Changes:
         """The relay could not replay some events: resume after them, and say so. A relay

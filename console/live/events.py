@@ -47,6 +47,7 @@ and the same current receipt.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -363,13 +364,47 @@ def _optional_int(value: Any) -> int | None:
     return None
 
 
-ReceiptSource = Literal["webhook", "api"]
+def _optional_float(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Price:
+    """What 8x8 charged for a message, as an SMS receipt says: ``{total, perSms, currency}``."""
+
+    total: float
+    currency: str
+    per_sms: float | None = None
+
+    @classmethod
+    def from_payload(cls, value: Any) -> Price | None:
+        """The receipt's ``price`` object, or None when it is missing or unreadable."""
+        if not isinstance(value, Mapping):
+            return None
+        total = _optional_float(value.get("total"))
+        currency = value.get("currency")
+        if total is None or not isinstance(currency, str) or not currency.strip():
+            return None
+        return cls(total, currency.strip(), _optional_float(value.get("perSms")))
+
+
+ReceiptSource = Literal["webhook", "api", "lookup"]
 
 
 @dataclass(frozen=True)
 class Receipt:
-    """One raw status observation for a message: a webhook receipt, or the send response
-    (source ``"api"``, built by ``console.core.tracker.Accepted.receipt``)."""
+    """One raw status observation for a message: a webhook receipt, the send response
+    (source ``"api"``, built by ``console.core.tracker.Accepted.receipt``), or 8x8's answer to
+    a status lookup (source ``"lookup"``, ``GET /messages/{umid}``).
+
+    ``destination``, ``batch_id``, ``sms_count`` and ``price`` are what an SMS receipt also
+    tells (None when it does not): the feed shows them for messages another console sent."""
 
     umid: str
     state: str
@@ -384,6 +419,10 @@ class Receipt:
     seq: int | None = None
     source: ReceiptSource = "webhook"
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    destination: str | None = None
+    batch_id: str | None = None
+    sms_count: int | None = None
+    price: Price | None = None
 
     @classmethod
     def from_webhook(
@@ -433,6 +472,10 @@ class Receipt:
             seq=seq,
             source="webhook",
             raw=payload,
+            destination=_destination(payload),
+            batch_id=_optional_str(payload.get("batchId")),
+            sms_count=_optional_int(payload.get("smsCount")),
+            price=Price.from_payload(payload.get("price")),
         )
 
     @property
@@ -466,6 +509,15 @@ class Receipt:
             self.received_at,
             -1 if self.seq is None else self.seq,
         )
+
+
+def _destination(payload: Mapping[str, Any]) -> str | None:
+    """The number a receipt is about: SMS ``destination``, Chat Apps ``user.msisdn``."""
+    value = payload.get("destination")
+    if value is None:
+        user = payload.get("user")
+        value = user.get("msisdn") if isinstance(user, Mapping) else None
+    return _optional_str(value)
 
 
 def receipt_from_event(event: Event) -> Receipt | None:

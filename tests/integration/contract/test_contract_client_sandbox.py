@@ -169,6 +169,21 @@ async def test_cancel_unknown_message_is_404_code_1300(api):
         await api.sms_details(str(uuid.uuid4()))
 
 
+async def test_a_status_lookup_reads_the_sandboxs_answer_as_a_receipt(api):
+    """The feed's "ask 8x8": GET /messages/{umid} through the real client, as a receipt."""
+    from console.core.lookup import look_up
+
+    accepted = await api.send_sms(SmsMessage("+6591234567", "Where is my parcel?"))
+    receipt = await look_up(api, accepted.umid)
+    assert (receipt.umid, receipt.source, receipt.state) == (accepted.umid, "lookup", "queued")
+    assert receipt.client_message_id == accepted.client_message_id
+    assert receipt.sms_count == 1
+    assert receipt.price is not None and receipt.price.currency
+    assert receipt.raw["body"] == "**MASKED**", "the raw answer is kept for the timeline"
+    with pytest.raises(NotFound):
+        await look_up(api, str(uuid.uuid4()))
+
+
 # ------------------------------------------------------------------------------ Chat Apps
 
 

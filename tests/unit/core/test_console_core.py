@@ -66,14 +66,16 @@ def test_a_batch_of_receipts_is_one_change_with_one_delivery_per_message(
     assert not changes.sent and not changes.inbound and changes.gap is None
 
 
-def test_receipts_that_move_nothing_change_nothing(
+def test_receipts_that_move_nothing_change_no_delivery_but_are_counted(
     core: ConsoleCore, published: list[Changes]
 ) -> None:
     core.apply_events([receipt("u-1", "delivered", second=5)])
     published.clear()
     changes = core.apply_events([receipt("u-1", "sent", second=1), receipt("u-1", "queued")])
-    assert not changes
-    assert published == [], "nothing is published when nothing changed"
+    assert not changes.deliveries and not changes.sent
+    assert changes.receipts == 2, "late receipts still count towards receipts per second"
+    assert published == [changes]
+    assert not core.apply_events([]), "no events, nothing to publish"
     delivery = core.delivery("u-1")
     assert delivery is not None and delivery.state == "delivered"
 
@@ -270,3 +272,46 @@ def test_a_failing_history_update_in_the_background_is_logged_not_raised(
     for job in jobs:
         job()  # type: ignore[operator]
     assert "a history update failed" in caplog.text
+
+
+def test_a_delivery_carries_what_its_receipt_tells(core: ConsoleCore) -> None:
+    event = receipt("u-9", "delivered", second=4)
+    event.payload.update(
+        batchId="b-7", clientMessageId="ref-1", smsCount=2,
+        price={"total": 0.09, "perSms": 0.045, "currency": "EUR"},
+    )  # fmt: skip
+    delivery = core.apply_events([event]).deliveries["u-9"]
+    assert (delivery.destination, delivery.batch_id, delivery.client_message_id) == (
+        "+6591234567",
+        "b-7",
+        "ref-1",
+    )
+    assert delivery.sms_count == 2
+    assert delivery.price is not None and delivery.price.total == 0.09
+    assert delivery.received_at == AT
+    assert delivery.provider_timestamp == "2026-11-27T05:00:04.00Z"
+
+
+def test_a_batch_counts_its_receipts_duplicates_included(core: ConsoleCore) -> None:
+    events = [receipt("u-1", "sent"), receipt("u-1", "sent"), inbound("in-1", "hi")]
+    changes = core.apply_events(events)
+    assert changes.receipts == 2
+    assert list(changes.deliveries) == ["u-1"]
+
+
+def test_a_status_lookup_moves_a_message_forward_only(
+    core: ConsoleCore, history: History, published: list[Changes]
+) -> None:
+    from console.live.events import Receipt
+
+    core.record_sent([sent("u-5")], "hello")
+    answer = Receipt("u-5", "delivered", "SMS", AT, provider_timestamp=AT, source="lookup")
+    changes = core.apply_lookup(answer)
+    assert changes.deliveries["u-5"].state == "delivered"
+    assert changes.receipts == 1 and published[-1] is changes
+    timeline = core.timeline("u-5")
+    assert timeline is not None and [r.source for r in timeline.receipts] == ["api", "lookup"]
+    stored = history.message_by_umid("u-5")
+    assert stored is not None and stored.status == "delivered"
+    older = Receipt("u-5", "sent", "SMS", AT, provider_timestamp=AT, source="lookup")
+    assert not core.apply_lookup(older).deliveries, "a lookup never moves a status back"

@@ -9,6 +9,7 @@ from console.live.events import (
     Event,
     FrameError,
     MessageTimeline,
+    Price,
     Receipt,
     advance,
     rank,
@@ -154,3 +155,40 @@ def test_chronological_order_uses_the_provider_time() -> None:
     timeline.apply(early)
     assert timeline.chronological() == [early, late]
     assert timeline.terminal
+
+
+def test_an_sms_receipt_also_tells_its_number_batch_segments_and_price() -> None:
+    parsed = Receipt.from_webhook("SMS", SMS_RECEIPT, AT)
+    assert parsed.destination == "+6591234567"
+    assert parsed.batch_id == "b-1"
+    assert parsed.sms_count == 1
+    assert parsed.price == Price(0.05, "EUR", 0.05)
+
+
+def test_a_chat_receipt_has_its_users_number_and_no_price() -> None:
+    parsed = Receipt.from_webhook("ChatApps", CHAT_RECEIPT, AT)
+    assert parsed.destination == "+6591234567"
+    assert parsed.price is None and parsed.sms_count is None and parsed.batch_id is None
+
+
+@pytest.mark.parametrize(
+    "price",
+    [
+        None,
+        "0.05",
+        {"total": "lots", "currency": "EUR"},
+        {"total": 0.05},
+        {"total": 0.05, "currency": "  "},
+        {"total": float("nan"), "currency": "EUR"},
+        {"total": True, "currency": "EUR"},
+    ],
+)
+def test_a_price_that_cannot_be_read_is_no_price(price: object) -> None:
+    parsed = Receipt.from_webhook("SMS", {**SMS_RECEIPT, "price": price}, AT)
+    assert parsed.price is None
+    assert parsed.state == "undelivered", "the rest of the receipt still counts"
+
+
+def test_a_price_given_as_text_is_read() -> None:
+    price = {"total": "0.0450", "perSms": "0.0225", "currency": "EUR"}
+    assert Price.from_payload(price) == Price(0.045, "EUR", 0.0225)
