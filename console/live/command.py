@@ -132,12 +132,9 @@ def run_from_args(ns: argparse.Namespace, *, out: TextIO | None = None) -> int:
         print("relay: --port must be between 0 and 65535", file=err)
         return 2
 
-    import asyncio
-
-    import uvicorn
-
     from console.live.log import FileEventLog, LogError
     from console.live.relay import create_relay_app
+    from console.serving import run, server_stack, uvicorn_config
 
     _QuietServer = _make_server_class()
 
@@ -150,8 +147,10 @@ def run_from_args(ns: argparse.Namespace, *, out: TextIO | None = None) -> int:
     port = listener.getsockname()[1]
     log = FileEventLog(log_path, max_events=ns.max_events, max_age_seconds=ns.max_age)
     app = create_relay_app(log, webhook_secret=secret, events_token=token, heartbeat=ns.heartbeat)
-    config = uvicorn.Config(
+    stack = server_stack()
+    config = uvicorn_config(
         app,
+        stack,
         log_level="warning",
         lifespan="on",
         access_log=False,
@@ -181,6 +180,7 @@ def run_from_args(ns: argparse.Namespace, *, out: TextIO | None = None) -> int:
                 f"Warning: {ns.host} is not loopback; serve the relay through an HTTPS proxy.",
                 file=err,
             )
+        print(f"  server:   uvicorn on {stack.describe()}", file=out)
         print("Press Ctrl-C to stop.", file=out, flush=True)
         try:
             await server.serve(sockets=[listener])
@@ -191,7 +191,7 @@ def run_from_args(ns: argparse.Namespace, *, out: TextIO | None = None) -> int:
         return 0 if server.started else 1
 
     try:
-        code = asyncio.run(serve())
+        code = run(serve(), stack)
     except KeyboardInterrupt:  # Ctrl-C before the server took over the signal
         code = 0
     finally:

@@ -216,12 +216,18 @@ def _serve(
 
     import uvicorn
 
+    from console.serving import run, server_stack, uvicorn_config
+
     from .app import create_sandbox_app
     from .keyfile import remove_shared_key, write_shared_key
 
+    stack = server_stack()
+    app = create_sandbox_app(config)
+    app.state.world.http_parser = stack.http
     server = uvicorn.Server(
-        uvicorn.Config(
-            create_sandbox_app(config),
+        uvicorn_config(
+            app,
+            stack,
             log_level="warning",
             access_log=False,
             lifespan="on",
@@ -268,7 +274,7 @@ def _serve(
         for sig in previous:
             signal.signal(sig, lambda *_: None)
     try:
-        asyncio.run(main())
+        run(main(), stack)
     except KeyboardInterrupt:
         pass
     finally:

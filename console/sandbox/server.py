@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import socket
 import threading
@@ -10,6 +9,8 @@ import time
 from collections.abc import Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING
+
+from console.serving import Stack, server_stack
 
 from .settings import SandboxConfig
 
@@ -53,7 +54,8 @@ class SandboxServer:
     """``start()`` binds, serves in a thread and returns the URL; ``stop()`` shuts down.
 
     The sandbox never shares the caller's event loop (a 10,000-message batch emits tens of
-    thousands of webhooks). Usable as a context manager: ``with SandboxServer(cfg) as url:``.
+    thousands of webhooks). It runs on ``stack`` (default: the fastest installed, see
+    console.serving). Usable as a context manager: ``with SandboxServer(cfg) as url:``.
     """
 
     def __init__(
@@ -64,8 +66,10 @@ class SandboxServer:
         *,
         routes: Sequence[BaseRoute] = (),
         clock: Clock | None = None,
+        stack: Stack | None = None,
     ) -> None:
         self.config = config
+        self.stack = stack or server_stack()
         self.routes = tuple(routes)
         self.clock = clock
         self.host = host
@@ -77,6 +81,8 @@ class SandboxServer:
 
     def start(self, timeout: float = 10.0) -> str:
         import uvicorn
+
+        from console.serving import run, uvicorn_config
 
         from .app import create_sandbox_app
 
@@ -90,9 +96,11 @@ class SandboxServer:
             config = dataclasses.replace(config, base_url=public_base_url(self.host, self.port))
         self.config = config
         self.app = create_sandbox_app(config, routes=self.routes, clock=self.clock)
+        self.app.state.world.http_parser = self.stack.http
         server = uvicorn.Server(
-            uvicorn.Config(
+            uvicorn_config(
                 self.app,
+                self.stack,
                 log_level="warning",
                 access_log=False,
                 lifespan="on",
@@ -101,15 +109,15 @@ class SandboxServer:
         )
         self._server = server
 
-        def run() -> None:
+        def serve() -> None:
             try:
-                asyncio.run(server.serve(sockets=[sock]))
+                run(server.serve(sockets=[sock]), self.stack)
             except BaseException as error:  # reported by start() or stop()
                 self._error = error
             finally:
                 sock.close()
 
-        self._thread = threading.Thread(target=run, name="sandbox-server", daemon=True)
+        self._thread = threading.Thread(target=serve, name="sandbox-server", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not server.started:

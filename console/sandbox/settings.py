@@ -64,6 +64,10 @@ class SandboxConfig:
             raise ValueError("rate limits must be greater than 0")
         if not 0.0 <= self.undelivered_share <= 1.0:
             raise ValueError("undelivered_share must be between 0 and 1")
+        if self.webhook_secret is not None and (
+            not self.webhook_secret.isprintable() or not self.webhook_secret.isascii()
+        ):
+            raise ValueError("the webhook secret must be printable ASCII (it is a header value)")
         if any(d < 0 for d in self.retry_schedule):
             raise ValueError("retry delays cannot be negative")
         for name in ("webhook_url", "base_url"):

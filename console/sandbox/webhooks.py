@@ -1,9 +1,16 @@
-"""Webhook delivery: one shared httpx client, a bounded pool of workers fed by a queue.
+"""Webhook delivery: one lane per product and kind, each with its own queue and workers.
+
+8x8 does not hold one product's webhooks behind another's batch, and neither does the
+sandbox: SMS receipts, SMS inbound messages, Chat Apps receipts and Chat Apps inbound
+messages each have a :class:`Lane` (a queue and ``workers`` workers). Each worker keeps its
+own keep-alive connection to each target (poster.py), so a lane holds several connections
+per target and a Chat Apps receipt posted behind 20,000 SMS receipts goes out at once.
 
 Events for the same key (a message's umid) are delivered one after the other, in the order
 they were posted: a ``delivered`` receipt waits until its ``sent`` receipt was accepted or
 given up. A failed delivery (connection error, timeout, 4xx or 5xx) is retried after each
-delay of the retry schedule (8x8: 1, 10, 30, 90 s), then given up.
+delay of the retry schedule (8x8: 1, 10, 30, 90 s), then given up; each webhook keeps its
+own attempt count. The ``Authorization`` header is sent verbatim.
 """
 
 from __future__ import annotations
@@ -12,15 +19,19 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Final
 
-import httpx
 import orjson
 
+from .poster import Poster, PostError, Target
 from .timeline import Timeline
 
 log = logging.getLogger(__name__)
+
+RECEIPTS: Final = "receipts"
+INBOUND: Final = "inbound"
+MAX_TARGETS = 1024  # parsed URLs kept (callback URLs are per message)
 
 
 def encode_webhook(body: dict[str, Any]) -> bytes:
@@ -33,6 +44,7 @@ class _Job:
     url: str
     body: dict[str, Any]
     key: str
+    lane: Lane
     attempt: int = 0
 
 
@@ -43,14 +55,34 @@ class WebhookStats:
     failed_attempts: int = 0
     given_up: int = 0
 
-    def as_dict(self, pending: int) -> dict[str, int]:
+    @property
+    def pending(self) -> int:
+        """Events accepted but not yet delivered or given up."""
+        return self.posted - self.delivered - self.given_up
+
+    def as_dict(self) -> dict[str, int]:
         return {
             "posted": self.posted,
             "delivered": self.delivered,
             "failedAttempts": self.failed_attempts,
             "givenUp": self.given_up,
-            "pending": pending,
+            "pending": self.pending,
         }
+
+
+@dataclass(eq=False)
+class Lane:
+    """One product's webhooks of one kind: a queue and its own workers."""
+
+    product: str
+    kind: str
+    queue: asyncio.Queue[_Job] = field(default_factory=asyncio.Queue)
+    stats: WebhookStats = field(default_factory=WebhookStats)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return f"{self.product} {self.kind}"
 
 
 class WebhookDispatcher:
@@ -60,106 +92,120 @@ class WebhookDispatcher:
         *,
         authorization: str | None,
         retry_delays: tuple[float, ...],
-        workers: int = 8,
+        workers: int = 4,
         timeout: float = 5.0,
     ) -> None:
         self._timeline = timeline
         self._authorization = authorization
         self._retry_delays = retry_delays
-        self._worker_count = workers
+        self._worker_count = workers  # per lane
         self._timeout = timeout
-        self._queue: asyncio.Queue[_Job] = asyncio.Queue()
+        self._lanes: dict[tuple[str, str], Lane] = {}
         self._waiting: dict[str, deque[_Job]] = {}  # key -> jobs posted after the one in flight
-        self._tasks: list[asyncio.Task[None]] = []
-        self._client: httpx.AsyncClient | None = None
-        self._urls: dict[str, httpx.URL] = {}  # parsed once: ~20% more webhooks per second
+        self._targets: dict[str, Target] = {}
+        self._started = False
         self.stats = WebhookStats()
 
     @property
     def pending(self) -> int:
         """Events accepted but not yet delivered or given up."""
-        return self.stats.posted - self.stats.delivered - self.stats.given_up
+        return self.stats.pending
+
+    def lane_stats(self) -> dict[str, dict[str, int]]:
+        return {lane.name: lane.stats.as_dict() for lane in self._lanes.values()}
 
     async def start(self) -> None:
-        headers = {"Content-Type": "application/json", "User-Agent": "agent-console-sandbox"}
-        if self._authorization is not None:
-            headers["Authorization"] = self._authorization
-        self._client = httpx.AsyncClient(
-            headers=headers,
-            timeout=httpx.Timeout(self._timeout, connect=min(2.0, self._timeout)),
-            limits=httpx.Limits(
-                max_connections=self._worker_count, max_keepalive_connections=self._worker_count
-            ),
-            trust_env=False,
-        )
-        self._tasks = [
-            asyncio.create_task(self._work(), name=f"sandbox-webhook-{i}")
-            for i in range(self._worker_count)
-        ]
+        self._started = True
+        for lane in self._lanes.values():
+            self._start_workers(lane)
 
     async def close(self) -> None:
-        for task in self._tasks:
+        self._started = False
+        tasks = [task for lane in self._lanes.values() for task in lane.tasks]
+        for task in tasks:
             task.cancel()
-        for task in self._tasks:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        self._tasks = []
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        for lane in self._lanes.values():
+            lane.tasks = []
 
-    def post(self, url: str, body: dict[str, Any], key: str) -> None:
-        """Queue one webhook; events with the same key keep their order."""
+    def post(self, url: str, body: dict[str, Any], key: str, *, product: str, kind: str) -> None:
+        """Queue one webhook on its product's lane; events with the same key keep their order."""
+        lane = self._lanes.get((product, kind))
+        if lane is None:
+            lane = self._lanes[(product, kind)] = Lane(product, kind)
+            if self._started:
+                self._start_workers(lane)
         self.stats.posted += 1
-        job = _Job(url, body, key)
+        lane.stats.posted += 1
+        job = _Job(url, body, key, lane)
         waiting = self._waiting.get(key)
         if waiting is not None:
             waiting.append(job)
         else:
             self._waiting[key] = deque()
-            self._queue.put_nowait(job)
+            lane.queue.put_nowait(job)
+
+    def _start_workers(self, lane: Lane) -> None:
+        lane.tasks = [
+            asyncio.create_task(self._work(lane), name=f"sandbox-webhook-{lane.name}-{i}")
+            for i in range(self._worker_count)
+        ]
 
     def _finish(self, job: _Job) -> None:
         waiting = self._waiting.get(job.key)
         if waiting:
-            self._queue.put_nowait(waiting.popleft())
+            follower = waiting.popleft()
+            follower.lane.queue.put_nowait(follower)
         else:
             self._waiting.pop(job.key, None)
 
-    async def _work(self) -> None:
-        while True:
-            job = await self._queue.get()
-            try:
-                ok = await self._deliver(job)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # never let one bad event kill a worker
-                log.exception("sandbox webhook delivery crashed")
-                ok = False
-            if ok:
-                self.stats.delivered += 1
-                self._finish(job)
-            elif job.attempt < len(self._retry_delays):
-                self.stats.failed_attempts += 1
-                delay = self._retry_delays[job.attempt]
-                job.attempt += 1
-                self._timeline.call_later(delay, self._queue.put_nowait, job)
-            else:
-                self.stats.failed_attempts += 1
-                self.stats.given_up += 1
-                log.debug("sandbox gave up webhook to %s after %d attempts", job.url, job.attempt)
-                self._finish(job)
+    def _settle(self, job: _Job, ok: bool) -> None:
+        stats = job.lane.stats
+        if ok:
+            self.stats.delivered += 1
+            stats.delivered += 1
+            self._finish(job)
+            return
+        self.stats.failed_attempts += 1
+        stats.failed_attempts += 1
+        if job.attempt < len(self._retry_delays):
+            delay = self._retry_delays[job.attempt]
+            job.attempt += 1
+            self._timeline.call_later(delay, job.lane.queue.put_nowait, job)
+            return
+        self.stats.given_up += 1
+        stats.given_up += 1
+        log.debug("sandbox gave up webhook to %s after %d attempts", job.url, job.attempt)
+        self._finish(job)
 
-    async def _deliver(self, job: _Job) -> bool:
-        assert self._client is not None
-        content = encode_webhook(job.body)
-        url = self._urls.get(job.url)
-        if url is None:
-            url = httpx.URL(job.url)
-            if len(self._urls) < 1024:
-                self._urls[job.url] = url
+    async def _work(self, lane: Lane) -> None:
+        poster = Poster(self._timeout, min(2.0, self._timeout))
         try:
-            response = await self._client.post(url, content=content)
-        except httpx.HTTPError:
+            while True:
+                job = await lane.queue.get()
+                try:
+                    ok = await self._deliver(job, poster)
+                except Exception:  # never let one bad event kill a worker
+                    log.exception("sandbox webhook delivery crashed")
+                    ok = False
+                self._settle(job, ok)
+        finally:
+            poster.close()
+
+    def _target(self, url: str) -> Target:
+        target = self._targets.get(url)
+        if target is None:
+            target = Target.parse(url, self._authorization)
+            if len(self._targets) < MAX_TARGETS:
+                self._targets[url] = target
+        return target
+
+    async def _deliver(self, job: _Job, poster: Poster) -> bool:
+        target = self._target(job.url)
+        try:
+            status = await poster.post(target, encode_webhook(job.body))
+        except (PostError, TimeoutError, OSError):
             return False
-        return 200 <= response.status_code < 300
+        return 200 <= status < 300

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from console.live.relay import DEFAULT_MAX_BODY as RELAY_MAX_BODY
+from console.serving import running_loop_kind
 
 from .customers import Customers
 from .errors import format_timestamp as _ts
@@ -26,7 +27,7 @@ from .records import ChatRecord, SmsRecord, Status
 from .textinfo import analyse
 from .timeline import Timeline
 from .video import VideoRooms
-from .webhooks import WebhookDispatcher, encode_webhook
+from .webhooks import INBOUND, RECEIPTS, WebhookDispatcher, encode_webhook
 
 if TYPE_CHECKING:
     from .settings import SandboxConfig
@@ -99,6 +100,7 @@ class World:
         self.config = config
         self.clock: Clock = clock or SystemClock()
         self.relay_mounted = False  # set by create_sandbox_app when it serves /events
+        self.http_parser: str | None = None  # set by whoever serves the app (console.serving)
         self.speed = config.speed
         self.base_url: str | None = config.base_url
         self.outcomes = random.Random(_seed_for(config.seed, "outcomes"))
@@ -152,15 +154,24 @@ class World:
             return None
         return self.base_url + "/webhooks"
 
-    def post(self, product: str, callback_url: str | None, body: dict[str, Any], key: str) -> None:
-        """Queue a webhook to the message's callback URL, else the product's webhook URL."""
+    def post(
+        self,
+        product: str,
+        callback_url: str | None,
+        body: dict[str, Any],
+        key: str,
+        *,
+        kind: str = RECEIPTS,
+    ) -> None:
+        """Queue a webhook to the message's callback URL, else the product's webhook URL, on
+        the product's lane for its kind (receipts or inbound messages)."""
         url = callback_url
         if url is None:
             base = self.webhook_base()
             if base is None:
                 return  # nowhere to send yet (no request seen, no configured URL)
             url = f"{base}/{product}"
-        self.webhooks.post(url, body, key)
+        self.webhooks.post(url, body, key, product=product, kind=kind)
 
     @staticmethod
     def check_deliverable(body: dict[str, Any]) -> None:
@@ -262,7 +273,7 @@ class World:
             }
             self.check_deliverable(body)
             self.sms.keep(record)
-            self.post(SMS.name, None, body, umid)
+            self.post(SMS.name, None, body, umid, kind=INBOUND)
             return umid
         user: dict[str, Any] = {
             "msisdn": msisdn,
@@ -301,7 +312,7 @@ class World:
         }
         self.check_deliverable(body)
         self.chat.keep(chat)
-        self.post(CHAT.name, None, body, umid)
+        self.post(CHAT.name, None, body, umid, kind=INBOUND)
         return umid
 
     @staticmethod
@@ -313,4 +324,9 @@ class World:
         return msisdn.lstrip("+")
 
     def info(self) -> dict[str, Any]:
-        return {"webhooks": self.webhooks.stats.as_dict(self.webhooks.pending)}
+        """Live figures for /sandbox/info (called on the server's loop)."""
+        return {
+            "webhooks": self.webhooks.stats.as_dict(),
+            "webhookLanes": self.webhooks.lane_stats(),
+            "server": {"loop": running_loop_kind(), "http": self.http_parser},
+        }
