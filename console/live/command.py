@@ -63,6 +63,14 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
         help="events kept for replay (default 100000)",
     )
     parser.add_argument(
+        "--max-memory",
+        type=float,
+        default=64,
+        metavar="MB",
+        help="memory for the newest events' text (default 64); older kept events are read "
+        "back from the log file when a console replays them",
+    )
+    parser.add_argument(
         "--max-age",
         type=float,
         default=7 * 86400,
@@ -125,8 +133,11 @@ def run_from_args(ns: argparse.Namespace, *, out: TextIO | None = None) -> int:
     if not token:
         print(f"relay: --events-token (or ${EVENTS_TOKEN_ENV}) is required", file=err)
         return 2
-    if ns.max_events < 1 or ns.max_age <= 0 or ns.heartbeat <= 0:
-        print("relay: --max-events, --max-age and --heartbeat must be positive", file=err)
+    if ns.max_events < 1 or ns.max_age <= 0 or ns.heartbeat <= 0 or not ns.max_memory > 0:
+        print(
+            "relay: --max-events, --max-memory, --max-age and --heartbeat must be positive",
+            file=err,
+        )
         return 2
     if not 0 <= ns.port <= 65535:
         print("relay: --port must be between 0 and 65535", file=err)
@@ -145,7 +156,12 @@ def run_from_args(ns: argparse.Namespace, *, out: TextIO | None = None) -> int:
         print(f"relay: cannot listen on {ns.host}:{ns.port}: {error.strerror or error}", file=err)
         return 1
     port = listener.getsockname()[1]
-    log = FileEventLog(log_path, max_events=ns.max_events, max_age_seconds=ns.max_age)
+    log = FileEventLog(
+        log_path,
+        max_events=ns.max_events,
+        max_age_seconds=ns.max_age,
+        max_bytes=max(1, int(ns.max_memory * 1024 * 1024)),
+    )
     app = create_relay_app(log, webhook_secret=secret, events_token=token, heartbeat=ns.heartbeat)
     stack = server_stack()
     config = uvicorn_config(
@@ -172,7 +188,8 @@ def run_from_args(ns: argparse.Namespace, *, out: TextIO | None = None) -> int:
         print(f"  events:   ws://{base}/events", file=out)
         print(
             f"  log:      {log_path} (last seq {log.last_seq}; keeps up to "
-            f"{ns.max_events} events, {ns.max_age:g} s)",
+            f"{ns.max_events} events, {ns.max_age:g} s; the newest {ns.max_memory:g} MB in "
+            "memory)",
             file=out,
         )
         if not is_loopback_host(ns.host):

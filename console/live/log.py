@@ -22,13 +22,19 @@ several relays serve one team). Two implementations:
   the dropped lines exceed a quarter of the bound, so the file holds at most ~1.25x
   ``max_events`` lines; ``compact()`` forces it. Events too old are also dropped at open.
 
+  *Memory*: only the newest events' text is kept in memory, up to ``max_bytes`` (each line
+  counted with ``LINE_OVERHEAD``); older kept events are read back from the file when a
+  replay asks for them, so 100,000 events of 60 KB cost ``max_bytes``, not 6 GB. The index
+  of every kept event (seq, time, file offset) costs 24 bytes each.
+
   One process per file: an advisory lock (``<name>.lock``) refuses a second relay.
 
   *Privacy*: the events hold customers' numbers and messages, so every file the log writes
   (the log, its lock, compaction temp files, copies of a corrupt log) is 0600 and a folder it
   creates is 0700, as the history's are; an existing log or lock is tightened to 0600.
 
-- :class:`MemoryEventLog`: the same behaviour without a file (tests, demos).
+- :class:`MemoryEventLog`: the same behaviour without a file (tests, demos); there
+  ``max_bytes`` bounds what is kept at all: the oldest events beyond it are dropped.
 
 Sequence numbers are positive, strictly increasing, and assigned at commit time, so a failed
 write never leaves a hole.
@@ -42,7 +48,9 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import time
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +63,8 @@ logger = logging.getLogger(__name__)
 CommitListener = Callable[[Sequence[Event]], None]
 
 DEFAULT_MAX_EVENTS = 100_000
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+LINE_OVERHEAD = 80  # what a kept line costs beyond its characters: str header, list slot
 DEFAULT_MAX_AGE = 7 * 86400.0
 LOG_FORMAT = "agent-console-relay-log"
 PRIVATE_FILE = 0o600
@@ -108,26 +118,36 @@ class EventLog(Protocol):
 
 
 class _RetainedEvents:
-    """The in-memory index shared by both logs: kept events as encoded JSON lines."""
+    """The in-memory index shared by both logs: kept events, the newest as JSON lines.
+
+    Index ``i`` (``_head <= i < len``) is a kept event; its line is in memory from
+    ``_cached`` on, and ``None`` before (the file has it: FileEventLog reads it back).
+    """
 
     def __init__(
         self,
         *,
         max_events: int,
         max_age_seconds: float,
+        max_bytes: int,
         clock: Callable[[], float],
     ) -> None:
         if max_events < 1:
             raise ValueError("max_events must be at least 1")
         if max_age_seconds <= 0:
             raise ValueError("max_age_seconds must be positive")
+        if max_bytes < 1:
+            raise ValueError("max_bytes must be at least 1")
         self.max_events = max_events
         self.max_age_seconds = max_age_seconds
+        self.max_bytes = max_bytes
         self._clock = clock
-        self._seqs: list[int] = []
-        self._times: list[float] = []
-        self._lines: list[str] = []
+        self._seqs = array("q")
+        self._times = array("d")
+        self._lines: list[str | None] = []
         self._head = 0
+        self._cached = 0
+        self._cached_bytes = 0
         self._last_seq = 0
         self._listeners: list[CommitListener] = []
 
@@ -143,6 +163,11 @@ class _RetainedEvents:
             return self._seqs[self._head]
         return self._last_seq + 1
 
+    @property
+    def memory_bytes(self) -> int:
+        """What the kept lines in memory cost (bounded by ``max_bytes``)."""
+        return self._cached_bytes
+
     def __len__(self) -> int:
         return len(self._seqs) - self._head
 
@@ -154,30 +179,56 @@ class _RetainedEvents:
             self._listeners.remove(listener)
 
     async def read_since(self, seq: int, limit: int = 1000) -> list[Event]:
-        return self._read_since(seq, limit)
+        return self._read_memory(seq, limit)
 
-    def _read_since(self, seq: int, limit: int) -> list[Event]:
-        start = bisect.bisect_right(self._seqs, seq, lo=self._head)
-        return [Event.from_json(line) for line in self._lines[start : start + max(0, limit)]]
+    def _index_after(self, seq: int) -> int:
+        return bisect.bisect_right(self._seqs, seq, lo=self._head)
+
+    def _read_memory(self, seq: int, limit: int) -> list[Event]:
+        """Kept events after ``seq`` whose lines are in memory (from ``_cached`` on)."""
+        start = max(self._index_after(seq), self._cached)
+        lines = self._lines[start : start + max(0, limit)]
+        return [Event.from_json(line) for line in lines if line is not None]
 
     # -- mutation
 
     def _retain(self, events: Sequence[Event], times: Sequence[float]) -> None:
         """Make committed events visible and tell the listeners, in one synchronous step."""
+        added = 0
         for event, moment in zip(events, times, strict=True):
+            line = event.frame_json
             self._seqs.append(event.seq)
             self._times.append(moment)
-            self._lines.append(event.frame_json)
+            self._lines.append(line)
+            added += len(line) + LINE_OVERHEAD
+        self._cached_bytes += added
         if events:
             self._last_seq = max(self._last_seq, events[-1].seq)
+        self._evict()
         for listener in list(self._listeners):
             try:
                 listener(events)
             except Exception:  # a broken listener must not break the commit
                 logger.exception("event log listener failed")
 
+    def _evict(self) -> None:
+        """Let go of the oldest lines in memory beyond ``max_bytes`` (the newest stays)."""
+        lines = self._lines
+        last = len(lines) - 1
+        while self._cached_bytes > self.max_bytes and self._cached < last:
+            line = lines[self._cached]
+            if line is not None:
+                self._cached_bytes -= len(line) + LINE_OVERHEAD
+                lines[self._cached] = None
+            self._cached += 1
+        self._evicted()
+
+    def _evicted(self) -> None:
+        """After lines left memory: the memory log forgets those events altogether."""
+        self._head = max(self._head, self._cached)
+
     def _drop_expired(self) -> int:
-        """Drop events over the count or age bound from memory; return how many."""
+        """Drop events over the count or age bound; return how many."""
         end = len(self._seqs)
         head = max(self._head, end - self.max_events)
         cutoff = self._clock() - self.max_age_seconds
@@ -185,15 +236,23 @@ class _RetainedEvents:
             head += 1
         dropped = head - self._head
         self._head = head
+        while self._cached < head:  # dropped lines still in memory
+            line = self._lines[self._cached]
+            if line is not None:
+                self._cached_bytes -= len(line) + LINE_OVERHEAD
+                self._lines[self._cached] = None
+            self._cached += 1
         if self._head > 4096 and self._head * 2 > end:
-            del self._seqs[: self._head]
-            del self._times[: self._head]
-            del self._lines[: self._head]
-            self._head = 0
+            self._forget_prefix(self._head)
         return dropped
 
-    def _kept_lines(self) -> list[str]:
-        return self._lines[self._head :]
+    def _forget_prefix(self, count: int) -> None:
+        """Delete the first ``count`` index entries (all dropped) from the arrays."""
+        del self._seqs[:count]
+        del self._times[:count]
+        del self._lines[:count]
+        self._head -= count
+        self._cached -= count
 
 
 class MemoryEventLog(_RetainedEvents):
@@ -204,9 +263,12 @@ class MemoryEventLog(_RetainedEvents):
         *,
         max_events: int = DEFAULT_MAX_EVENTS,
         max_age_seconds: float = DEFAULT_MAX_AGE,
+        max_bytes: int = DEFAULT_MAX_BYTES,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        super().__init__(max_events=max_events, max_age_seconds=max_age_seconds, clock=clock)
+        super().__init__(
+            max_events=max_events, max_age_seconds=max_age_seconds, max_bytes=max_bytes, clock=clock
+        )
 
     async def open(self) -> None:
         return None
@@ -240,7 +302,7 @@ class _Loaded:
     """What ``_load`` found on disk."""
 
     base_seq: int
-    events: list[tuple[int, float, str]]
+    events: list[tuple[int, float, str, int]]  # seq, time, line, offset in the file
     size: int
     needs_rewrite: bool
 
@@ -254,11 +316,15 @@ class FileEventLog(_RetainedEvents):
         *,
         max_events: int = DEFAULT_MAX_EVENTS,
         max_age_seconds: float = DEFAULT_MAX_AGE,
+        max_bytes: int = DEFAULT_MAX_BYTES,
         fsync: bool = True,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        super().__init__(max_events=max_events, max_age_seconds=max_age_seconds, clock=clock)
+        super().__init__(
+            max_events=max_events, max_age_seconds=max_age_seconds, max_bytes=max_bytes, clock=clock
+        )
         self.path = Path(path)
+        self._offsets = array("q")  # where each indexed event's line starts in the file
         self._fsync = fsync
         self._fd: int | None = None
         self._lock_file: IO[bytes] | None = None
@@ -284,19 +350,37 @@ class FileEventLog(_RetainedEvents):
             self._lock_file = None
             raise
         self._last_seq = loaded.base_seq
-        for seq, moment, line in loaded.events:
+        for seq, moment, line, offset in loaded.events:
             self._seqs.append(seq)
             self._times.append(moment)
             self._lines.append(line)
+            self._offsets.append(offset)
+            self._cached_bytes += len(line) + LINE_OVERHEAD
             self._last_seq = max(self._last_seq, seq)
         self._size = loaded.size
         self._dead_lines = 0
         self._fd = _open_private(self.path, os.O_WRONLY | os.O_APPEND)
         self._closed = False
         dropped = self._drop_expired()
-        if loaded.needs_rewrite or dropped:
+        if loaded.needs_rewrite or dropped:  # every kept line is still in memory here
             async with self._write_lock:
-                await self._rewrite()
+                await self._rewrite_from_memory()
+        self._evict()
+
+    async def _rewrite_from_memory(self) -> None:
+        base_seq = self.oldest_seq - 1
+        lines = [line for line in self._lines[self._head :] if line is not None]
+        assert len(lines) == len(self), "a line left memory before the rewrite"
+        header = _meta_line(base_seq) + "\n"
+        size = await asyncio.to_thread(self._replace_with_lines, header, lines)
+        offset = len(header.encode("utf-8"))
+        offsets = array("q", [0] * self._head)
+        for line in lines:
+            offsets.append(offset)
+            offset += len(line.encode("utf-8")) + 1
+        self._offsets = offsets
+        self._size = size
+        self._dead_lines = 0
 
     async def close(self) -> None:
         """Finish pending appends, then close the file and release the lock."""
@@ -314,6 +398,28 @@ class FileEventLog(_RetainedEvents):
             self._lock_file = None
 
     # -- EventLog
+
+    async def read_since(self, seq: int, limit: int = 1000) -> list[Event]:
+        """Kept events after ``seq``: from memory, or from the file for older ones (then
+        at most the events up to the first one in memory; the caller asks again)."""
+        if limit <= 0 or self._index_after(seq) >= self._cached:
+            return self._read_memory(seq, limit)
+        async with self._write_lock:  # no compaction moves the lines while we read them
+            start = self._index_after(seq)
+            end = min(start + limit, self._cached)
+            if start >= end or self._closed:
+                return self._read_memory(seq, limit)
+            first = self._offsets[start]
+            last = self._offsets[end] if end < len(self._offsets) else self._size
+            data = await asyncio.to_thread(self._read_range, first, last)
+        return [Event.from_json(line) for line in data.split(b"\n") if line.strip()]
+
+    def _forget_prefix(self, count: int) -> None:
+        super()._forget_prefix(count)
+        del self._offsets[:count]
+
+    def _evicted(self) -> None:
+        return None  # the file keeps them: read back by read_since
 
     async def append(self, namespace: str, event_type: str, payload: dict[str, Any]) -> Event:
         if self._closed:
@@ -388,7 +494,8 @@ class FileEventLog(_RetainedEvents):
             waiting.append(item)
         if not events:
             return
-        data = ("\n".join(event.frame_json for event in events) + "\n").encode("utf-8")
+        encoded = [event.frame_json.encode("utf-8") for event in events]
+        data = b"\n".join(encoded) + b"\n"
         try:
             await asyncio.to_thread(self._write, data)
         except Exception as error:
@@ -398,6 +505,10 @@ class FileEventLog(_RetainedEvents):
             for item in waiting:
                 _fail(item.future, LogError(f"could not store the event: {error}"))
             return
+        offset = self._size
+        for line in encoded:
+            self._offsets.append(offset)
+            offset += len(line) + 1
         self._size += len(data)
         self._retain(events, times)
         for item, event in zip(waiting, events, strict=True):
@@ -422,24 +533,49 @@ class FileEventLog(_RetainedEvents):
             os.ftruncate(self._fd, size)
 
     async def _rewrite(self) -> None:
-        """Compact: write the kept events to a temp file, fsync, and replace the log."""
+        """Compact: copy the kept events' lines (one stretch at the end of the file) after a
+        new header to a temp file, fsync, and replace the log. Runs under the write lock."""
         base_seq = self.oldest_seq - 1
-        lines = self._kept_lines()
-        size = await asyncio.to_thread(self._replace_file, base_seq, lines)
+        head = self._head
+        start = self._offsets[head] if head < len(self._offsets) else self._size
+        header = (_meta_line(base_seq) + "\n").encode("utf-8")
+        size = await asyncio.to_thread(self._replace_with_tail, header, start)
+        shift = len(header) - start
+        self._offsets = array("q", [offset + shift for offset in self._offsets])
         self._size = size
         self._dead_lines = 0
 
-    def _replace_file(self, base_seq: int, lines: list[str]) -> int:
+    def _read_range(self, first: int, last: int) -> bytes:
+        with open(self.path, "rb") as handle:
+            handle.seek(first)
+            return handle.read(last - first)
+
+    def _replace_with_tail(self, header: bytes, start: int) -> int:
         temp = self.path.with_name(self.path.name + ".tmp")
-        header = _meta_line(base_seq)
-        data = (header + "\n" + "".join(line + "\n" for line in lines)).encode("utf-8")
+        fd = _open_private(temp, os.O_WRONLY | os.O_TRUNC)
+        with os.fdopen(fd, "wb") as out, open(self.path, "rb") as source:
+            out.write(header)
+            source.seek(start)
+            shutil.copyfileobj(source, out, 1 << 20)
+            out.flush()
+            os.fsync(out.fileno())
+            size = out.tell()
+        self._swap_in(temp)
+        return size
+
+    def _replace_with_lines(self, header: str, lines: list[str]) -> int:
+        temp = self.path.with_name(self.path.name + ".tmp")
+        data = (header + "".join(line + "\n" for line in lines)).encode("utf-8")
         _write_private(temp, data)
+        self._swap_in(temp)
+        return len(data)
+
+    def _swap_in(self, temp: Path) -> None:
         os.replace(temp, self.path)
         _fsync_dir(self.path.parent)
         if self._fd is not None:
             os.close(self._fd)
         self._fd = _open_private(self.path, os.O_WRONLY | os.O_APPEND)
-        return len(data)
 
     def _load(self) -> _Loaded:
         if not self.path.exists():
@@ -450,13 +586,14 @@ class FileEventLog(_RetainedEvents):
 
         raw = self.path.read_bytes()
         base_seq = 0
-        events: list[tuple[int, float, str]] = []
+        events: list[tuple[int, float, str, int]] = []
         good_end = 0  # byte offset just after the last line that parsed
         bad_before_good = False
         bad_since_good = 0
         last_seq = 0
         position = 0
         for chunk in raw.split(b"\n"):
+            begin = position
             end = position + len(chunk) + 1
             complete = end <= len(raw)  # the final chunk has no newline: torn
             position = end
@@ -476,7 +613,7 @@ class FileEventLog(_RetainedEvents):
                 if seq <= last_seq:
                     bad_since_good += 1
                     continue
-                events.append(parsed)
+                events.append((*parsed, begin))
                 last_seq = seq
             if bad_since_good:
                 bad_before_good = True

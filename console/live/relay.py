@@ -35,10 +35,12 @@ Routes (Starlette):
   been idle for ``heartbeat`` seconds. Batches hold up to ``max_batch`` events or about
   ``max_batch_bytes`` of JSON.
 
-  Each subscriber has a bounded queue (``subscriber_queue`` events). When it overflows, that
-  subscriber alone is dropped and its socket closed with **1013** ("try again later") and a
-  reason naming the last seq sent; it reconnects with ``since=``. Others are unaffected: a
-  commit costs each subscriber one deque append per event.
+  Each subscriber has a bounded queue (``subscriber_queue`` events and ``subscriber_bytes``
+  of JSON). When it overflows, or when one send to it has waited ``send_timeout`` seconds
+  (a client that stopped reading: its socket buffers are full), that subscriber alone is
+  dropped and its socket closed with **1013** ("try again later") and a reason naming the
+  last seq sent; it reconnects with ``since=``. Others are unaffected: a commit costs each
+  subscriber one deque append per event.
 
 Mounting the routes on another Starlette app (the sandbox does this)::
 
@@ -133,10 +135,12 @@ def _same_secret(supplied: bytes | None, expected: bytes) -> bool:
 class _Subscriber:
     """One websocket's bounded queue of (seq, frame JSON)."""
 
-    __slots__ = ("limit", "overflowed", "pump", "queue", "wake")
+    __slots__ = ("limit", "limit_bytes", "overflowed", "pump", "queue", "queued_bytes", "wake")
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, limit_bytes: int) -> None:
         self.limit = limit
+        self.limit_bytes = limit_bytes
+        self.queued_bytes = 0
         self.queue: deque[tuple[int, str]] = deque()
         self.wake = asyncio.Event()
         self.overflowed = False
@@ -178,6 +182,8 @@ class Relay:
         events_token: str | Sequence[str],
         max_body: int = DEFAULT_MAX_BODY,
         subscriber_queue: int = 10_000,
+        subscriber_bytes: int = 16 * 1024 * 1024,
+        send_timeout: float = 10.0,
         heartbeat: float = 15.0,
         trim_interval: float = 60.0,
         max_batch: int = 1000,
@@ -194,6 +200,8 @@ class Relay:
         self._events_tokens = tuple(t.encode() for t in tokens)
         self.max_body = max_body
         self.subscriber_queue = subscriber_queue
+        self.subscriber_bytes = subscriber_bytes
+        self.send_timeout = send_timeout
         self.heartbeat = heartbeat
         self.trim_interval = trim_interval
         self.max_batch = max_batch
@@ -328,8 +336,12 @@ class Relay:
         text = json.dumps(presence.to_frame(), separators=(",", ":"))
         reached = 0
         for subscriber in list(self._subscribers):
-            if len(subscriber.queue) < subscriber.limit:
+            if (
+                len(subscriber.queue) < subscriber.limit
+                and subscriber.queued_bytes + len(text) <= subscriber.limit_bytes
+            ):
                 subscriber.queue.append((0, text))
+                subscriber.queued_bytes += len(text)
                 subscriber.wake.set()
                 reached += 1
         return reached
@@ -372,16 +384,26 @@ class Relay:
         if not self._subscribers:
             return
         items = [(event.seq, event.frame_json) for event in events]
+        size = sum(len(text) for _, text in items)
         for subscriber in list(self._subscribers):
-            if len(subscriber.queue) + len(items) > subscriber.limit:
-                subscriber.overflowed = True
-                subscriber.queue.clear()
-                self._subscribers.discard(subscriber)
-                if subscriber.pump is not None:
-                    subscriber.pump.cancel()
+            if (
+                len(subscriber.queue) + len(items) > subscriber.limit
+                or subscriber.queued_bytes + size > subscriber.limit_bytes
+            ):
+                self._drop(subscriber)
                 continue
             subscriber.queue.extend(items)
+            subscriber.queued_bytes += size
             subscriber.wake.set()
+
+    def _drop(self, subscriber: _Subscriber) -> None:
+        """Overflow: forget the subscriber's queue; its handler closes it with 1013."""
+        subscriber.overflowed = True
+        subscriber.queue.clear()
+        subscriber.queued_bytes = 0
+        self._subscribers.discard(subscriber)
+        if subscriber.pump is not None:
+            subscriber.pump.cancel()
 
     async def _events(self, websocket: WebSocket) -> None:
         await websocket.accept()
@@ -404,7 +426,7 @@ class Relay:
         handler = asyncio.current_task()
         if handler is not None:
             self._handlers.add(handler)
-        subscriber = _Subscriber(self.subscriber_queue)
+        subscriber = _Subscriber(self.subscriber_queue, self.subscriber_bytes)
         self._subscribers.add(subscriber)  # subscribe first, then read the backlog
         target = self.log.last_seq
         progress = [since if since is not None else target]
@@ -460,7 +482,7 @@ class Relay:
         cursor = progress[0]
 
         async def send_control(frame: GapNotice | Heartbeat) -> None:
-            await websocket.send_text(encode_message([control_json(frame)]))
+            await self._send(websocket, subscriber, encode_message([control_json(frame)]))
 
         if since is not None:
             oldest = self.log.oldest_seq
@@ -474,7 +496,7 @@ class Relay:
                     break
                 if batch[0].seq > cursor + 1:  # trimmed while we replayed, or a lost stretch
                     await send_control(GapNotice.describe(cursor, batch[0].seq))
-                await self._send_events(websocket, [(e.seq, e.frame_json) for e in batch])
+                await self._send_events(websocket, subscriber, [e.frame_json for e in batch])
                 cursor = progress[0] = batch[-1].seq
         await send_control(Heartbeat(cursor))
 
@@ -489,9 +511,10 @@ class Relay:
                     await send_control(Heartbeat(cursor))
                     continue
             parts: list[str] = []
-            size = 0
+            size = taken = 0
             while queue and len(parts) < self.max_batch and size < self.max_batch_bytes:
                 seq, text = queue.popleft()
+                taken += len(text)
                 if not seq:  # presence: not numbered, sent as it comes
                     parts.append(text)
                     size += len(text)
@@ -501,21 +524,33 @@ class Relay:
                 parts.append(text)
                 size += len(text)
                 cursor = seq
+            subscriber.queued_bytes -= taken
             if parts:
-                await websocket.send_text(encode_message(parts))
+                await self._send(websocket, subscriber, encode_message(parts))
                 progress[0] = cursor
 
-    async def _send_events(self, websocket: WebSocket, items: list[tuple[int, str]]) -> None:
+    async def _send_events(
+        self, websocket: WebSocket, subscriber: _Subscriber, texts: list[str]
+    ) -> None:
         parts: list[str] = []
         size = 0
-        for _, text in items:
+        for text in texts:
             if parts and size + len(text) > self.max_batch_bytes:
-                await websocket.send_text(encode_message(parts))
+                await self._send(websocket, subscriber, encode_message(parts))
                 parts, size = [], 0
             parts.append(text)
             size += len(text)
         if parts:
-            await websocket.send_text(encode_message(parts))
+            await self._send(websocket, subscriber, encode_message(parts))
+
+    async def _send(self, websocket: WebSocket, subscriber: _Subscriber, message: str) -> None:
+        """Send one message; a client that takes none for ``send_timeout`` s overflows."""
+        try:
+            async with asyncio.timeout(self.send_timeout):
+                await websocket.send_text(message)
+        except TimeoutError:
+            self._drop(subscriber)
+            raise asyncio.CancelledError from None
 
 
 async def _read_until_disconnect(websocket: WebSocket) -> None:

@@ -197,3 +197,59 @@ async def test_a_slow_subscriber_is_dropped_with_1013_while_the_others_get_every
     finally:
         for ws in [slow, *fast]:
             await ws.close()
+
+
+async def _never_reading_client(relay: RelayServer) -> ClientConnection:
+    """A websocket client with a tiny receive buffer that reads nothing until told."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", relay.port))
+    sock.setblocking(False)
+    return await connect(
+        relay.ws_url + "?since=0", additional_headers=AUTH, sock=sock, max_queue=1,
+        compression=None, ping_interval=None,
+    )  # fmt: skip
+
+
+async def _closed_with_1013(ws: ClientConnection) -> list[int]:
+    """Read what the relay had sent, then its close frame: 1013 naming the last seq."""
+    got: list[int] = []
+    with pytest.raises(ConnectionClosed) as caught:
+        async with asyncio.timeout(10):
+            while True:
+                got.extend(f.seq for f in parse_message(await ws.recv()) if isinstance(f, Event))
+    assert caught.value.rcvd is not None
+    assert caught.value.rcvd.code == 1013
+    assert f"since={got[-1] if got else 0}" in caught.value.rcvd.reason
+    return got
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"subscriber_bytes": 256 * 1024},  # its queue's bytes overflow
+        {"send_timeout": 0.3},  # a send to it waits too long (by the relay's own clock)
+    ],
+    ids=["queue-bytes", "stalled-send"],
+)
+async def test_a_subscriber_that_never_reads_is_closed_by_the_relay_with_1013(
+    relay_factory: Callable[..., Any], options: dict[str, Any]
+) -> None:
+    """Not left to the server's keepalive: the relay's own rule drops it, well before
+    its queue reaches 10,000 events, and only it."""
+    relay = await relay_factory(**options)
+    stuck = await _never_reading_client(relay)
+    try:
+        async with connect(relay.ws_url, additional_headers=AUTH) as reader:
+            await until(lambda: relay.relay.subscriber_count == 2)
+            total = 0
+            while relay.relay.subscriber_count == 2:  # until the relay lets go of it
+                await append(relay, 10, size=16_000)
+                total += 10
+                assert total <= 2_000, "the relay kept a subscriber that reads nothing"
+            assert relay.relay.subscriber_count == 1
+            got = await _closed_with_1013(stuck)
+            assert got == list(range(1, len(got) + 1)) and len(got) < total
+            await read_events_until(reader, total)  # the other one got everything
+    finally:
+        await stuck.close()

@@ -264,3 +264,69 @@ async def test_every_file_and_the_folder_are_private_to_the_user(path: Path) -> 
     assert any(".corrupt-" in p.name for p in written)
     for file in written:
         assert stat.S_IMODE(file.stat().st_mode) == 0o600, file.name
+
+
+async def replay_all(log: EventLog, since: int = 0) -> list[Event]:
+    """Every kept event after ``since``, read as the relay reads a backlog."""
+    out: list[Event] = []
+    while True:
+        batch = await log.read_since(out[-1].seq if out else since, limit=37)
+        if not batch:
+            return out
+        out.extend(batch)
+
+
+async def big_fill(log: EventLog, count: int, start: int = 0) -> list[Event]:
+    # non-ASCII text too: offsets in the file are bytes, lengths in memory are characters
+    return [
+        await log.append("SMS", "x", {"i": i, "text": "é€😀" * 50 + "x" * 900})
+        for i in range(start, start + count)
+    ]
+
+
+async def test_memory_is_bounded_in_bytes_and_older_replays_come_from_the_file(
+    path: Path,
+) -> None:
+    log = FileEventLog(path, max_bytes=20_000, max_events=250)
+    await log.open()
+    written = await big_fill(log, 400)  # ~1.3 KB a line: ~520 KB, 250 kept
+    assert 0 < log.memory_bytes <= 20_000
+    assert (log.oldest_seq, log.last_seq) == (151, 400)
+    assert await replay_all(log) == written[150:]
+    assert await replay_all(log, since=300) == written[300:]
+    assert await log.read_since(399) == written[399:]
+    await log.compact()  # the file is rewritten: older replays still find their lines
+    assert await replay_all(log) == written[150:]
+    more = await big_fill(log, 10, start=400)
+    assert await replay_all(log, since=390) == written[390:] + more
+    await log.close()
+
+    again = FileEventLog(path, max_bytes=20_000, max_events=250)
+    await again.open()  # a restart keeps memory within the bound too
+    assert 0 < again.memory_bytes <= 20_000
+    assert await replay_all(again) == written[160:] + more
+    await again.close()
+
+
+async def test_replays_from_the_file_interleave_with_appends_and_trims(path: Path) -> None:
+    clock = Clock()
+    log = FileEventLog(path, max_bytes=5_000, max_events=100, clock=clock)
+    await log.open()
+    written = await big_fill(log, 60)
+    replay = asyncio.ensure_future(replay_all(log))
+    written += await big_fill(log, 60, start=60)  # drops the first 20 meanwhile
+    got = await replay
+    seqs = [e.seq for e in got]
+    assert seqs == sorted(set(seqs))  # in order, no duplicate
+    assert got == [e for e in written if e.seq in set(seqs)]
+    assert seqs[-1] >= 60
+    await log.close()
+
+
+async def test_the_memory_log_keeps_what_fits_in_its_bytes() -> None:
+    log = MemoryEventLog(max_bytes=20_000)
+    written = await big_fill(log, 100)
+    assert 0 < log.memory_bytes <= 20_000
+    kept = await replay_all(log)
+    assert kept == written[-len(kept) :] and 5 < len(kept) < 20
+    assert log.oldest_seq == kept[0].seq and log.last_seq == 100
