@@ -24,9 +24,11 @@ Rules (DESIGN.md, 8x8's "Send SMS API" page):
 
 Performance: classifying a text is one C-level pass (``charset.classify``); when no character
 weighs 2 (no extension and no astral character) the counts are arithmetic and the parts are
-slices. Otherwise one byte per character flags the weight-2 characters (built by codecs and
-``bytes.translate``), and the cuts are placed on that byte stream with C-level indexing and
-counting, a few operations per segment (``_cuts``). Nothing walks the text in Python.
+slices. GSM-7 with extension characters: one byte per character flags them (built by codecs
+and ``bytes.translate``), and the cuts are placed on that byte stream with C-level indexing
+and counting, a few operations per segment (``_cuts``). UCS-2 with astral characters: the
+cuts are placed on the UTF-16 encoding itself and each part is decoded from its stretch
+(``_build_utf16``). Nothing walks the text in Python.
 Culprits and the lookalike suggestion are computed on first use.
 """
 
@@ -49,6 +51,8 @@ from console.sms.charset import (
 from console.sms.lookalikes import LOOKALIKES, suggest_gsm7
 
 Encoding = Literal["GSM7", "UCS2"]
+# A UTF-16LE unit's high byte -> 1 when the unit is a high surrogate (0xD800-0xDBFF).
+_HIGH_SURROGATE: Final = bytes(1 if 0xD8 <= b <= 0xDB else 0 for b in range(256))
 RequestedEncoding = Literal["AUTO", "GSM7", "UCS2"]
 
 MAX_SEGMENTS: Final = 10
@@ -186,6 +190,37 @@ class SmsAnalysis:
         return analyze(self.suggestion, self.requested)
 
 
+_new = object.__new__
+
+
+def _make(
+    text: str,
+    requested: RequestedEncoding,
+    encoding: Encoding,
+    segments: int,
+    units: int,
+    per_segment: int,
+    parts: tuple[str, ...],
+    part_units: tuple[int, ...],
+    remaining: int,
+) -> SmsAnalysis:
+    """``SmsAnalysis(...)`` without the frozen dataclass's per-field ``object.__setattr__``
+    (a third of the cost of a short text); the result is the same frozen object."""
+    result = _new(SmsAnalysis)
+    result.__dict__.update(
+        text=text,
+        requested=requested,
+        encoding=encoding,
+        segments=segments,
+        units=units,
+        per_segment=per_segment,
+        parts=parts,
+        part_units=part_units,
+        remaining=remaining,
+    )
+    return result
+
+
 def normalize_encoding(encoding: str) -> RequestedEncoding:
     """``"auto"`` → ``"AUTO"`` and so on; anything but AUTO, GSM7 or UCS2 is a ValueError."""
     requested = _REQUESTED.get(encoding.upper()) if isinstance(encoding, str) else None
@@ -196,7 +231,9 @@ def normalize_encoding(encoding: str) -> RequestedEncoding:
 
 def analyze(text: str, encoding: str = "AUTO") -> SmsAnalysis:
     """Analyse ``text`` as 8x8 would send it with ``encoding`` (AUTO, GSM7 or UCS2)."""
-    requested = normalize_encoding(encoding)
+    requested = _REQUESTED.get(encoding) if type(encoding) is str else None
+    if requested is None:
+        requested = normalize_encoding(encoding)
     if requested != "UCS2":
         kind = classify(text)
         if kind == BASIC_ONLY:
@@ -204,8 +241,52 @@ def analyze(text: str, encoding: str = "AUTO") -> SmsAnalysis:
         if kind != NOT_GSM7 or requested == "GSM7":
             flags = gsm7_heavy_flags(text)
             return _build(text, requested, "GSM7", flags, GSM7_SINGLE, GSM7_MULTI)
-    flags = None if text.isascii() else ucs2_heavy_flags(text)
-    return _build(text, requested, "UCS2", flags, UCS2_SINGLE, UCS2_MULTI)
+    if text.isascii():
+        return _build(text, requested, "UCS2", None, UCS2_SINGLE, UCS2_MULTI)
+    return _build_utf16(text, requested)
+
+
+def _build_utf16(text: str, requested: RequestedEncoding) -> SmsAnalysis:
+    """UCS-2 on the text's UTF-16 code units: a cut after a high surrogate moves back one
+    unit; a part's characters are its units less its pairs (C-level counts, no per-character
+    work in Python)."""
+    try:
+        data = text.encode("utf-16-le")
+    except UnicodeEncodeError:  # a lone surrogate: one unit, never half of a pair
+        return _build(text, requested, "UCS2", ucs2_heavy_flags(text), UCS2_SINGLE, UCS2_MULTI)
+    units = len(data) >> 1
+    if units == len(text):  # no astral character: every character is one unit
+        return _build(text, requested, "UCS2", None, UCS2_SINGLE, UCS2_MULTI)
+    if units <= UCS2_SINGLE:
+        return _make(
+            text, requested, "UCS2", 1, units, UCS2_SINGLE, (text,), (units,), UCS2_SINGLE - units
+        )
+    high = data[1::2].translate(_HIGH_SURROGATE)  # per unit: 1 = the first half of a pair
+    count = high.count
+    parts: list[str] = []
+    sizes: list[int] = []
+    start = char = 0
+    while start < units:
+        end = start + UCS2_MULTI
+        if end >= units:
+            end = units
+        elif high[end - 1]:
+            end -= 1  # never between the two units of a surrogate pair
+        stop = char + end - start - count(1, start, end)
+        parts.append(text[char:stop])
+        sizes.append(end - start)
+        start, char = end, stop
+    return _make(
+        text,
+        requested,
+        "UCS2",
+        len(parts),
+        units,
+        UCS2_MULTI,
+        tuple(parts),
+        tuple(sizes),
+        UCS2_MULTI - sizes[-1],
+    )
 
 
 def _build(
@@ -222,21 +303,19 @@ def _build(
     units = length + heavy_count
     if units <= single:
         if length == 0:
-            return SmsAnalysis(text, requested, encoding, 0, 0, single, (), (), single)
-        return SmsAnalysis(
-            text, requested, encoding, 1, units, single, (text,), (units,), single - units
-        )
+            return _make(text, requested, encoding, 0, 0, single, (), (), single)
+        return _make(text, requested, encoding, 1, units, single, (text,), (units,), single - units)
     if not heavy_count:
         parts = tuple([text[start : start + multi] for start in range(0, length, multi)])
         last = length - multi * (len(parts) - 1)
         part_units = (multi,) * (len(parts) - 1) + (last,)
-        return SmsAnalysis(
+        return _make(
             text, requested, encoding, len(parts), units, multi, parts, part_units, multi - last
         )
     assert heavy is not None
     cuts, sizes = _cuts(heavy, multi)
     parts = tuple([text[start:end] for start, end in pairwise(cuts)])
-    return SmsAnalysis(
+    return _make(
         text, requested, encoding, len(parts), units, multi, parts, tuple(sizes), multi - sizes[-1]
     )
 

@@ -46,14 +46,12 @@ NOT_GSM7: Final = 2
 
 def classify(text: str) -> int:
     """Return BASIC_ONLY, WITH_EXTENSION (all GSM-7, some escaped) or NOT_GSM7."""
-    try:
-        raw = text.encode("latin-1")
-    except UnicodeEncodeError:
+    if not text.isascii():  # most such texts are UCS-2: the first foreign character says so
         found = NOT_BASIC_RE.search(text)
         if found is None:
             return BASIC_ONLY
         return NOT_GSM7 if NOT_GSM7_RE.search(text, found.start()) else WITH_EXTENSION
-    rest = raw.translate(None, _BASIC_LATIN1)
+    rest = text.encode("ascii").translate(None, _BASIC_LATIN1)
     if not rest:
         return BASIC_ONLY
     return WITH_EXTENSION if not rest.translate(None, _EXTENSION_LATIN1) else NOT_GSM7
@@ -65,7 +63,6 @@ def is_gsm7(text: str) -> bool:
 
 
 _EXTENSION_FLAG: Final = bytes(1 if chr(b) in GSM7_EXTENSION else 0 for b in range(256))
-_NONZERO_FLAG: Final = bytes([0] + [1] * 255)
 
 
 def gsm7_heavy_flags(text: str) -> bytes:
@@ -77,6 +74,9 @@ def gsm7_heavy_flags(text: str) -> bytes:
     if "€" in text:
         text = text.replace("€", "{")
     return text.encode("latin-1", "replace").translate(_EXTENSION_FLAG)
+
+
+_NONZERO_FLAG: Final = bytes([0] + [1] * 255)
 
 
 def ucs2_heavy_flags(text: str) -> bytes:

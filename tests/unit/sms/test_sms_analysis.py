@@ -188,3 +188,12 @@ def test_a_lone_surrogate_from_a_bad_paste_costs_one_unit_and_does_not_crash() -
     long = analyze("й" * 66 + "\ud83d" + "ж" * 10)
     assert "".join(long.parts) == "й" * 66 + "\ud83d" + "ж" * 10
     assert long.part_units == (67, 10)
+
+
+def test_a_lone_surrogate_among_emoji_is_one_unit_and_pairs_stay_whole() -> None:
+    text = ("😀" * 33 + "\ud83d") * 3  # a lone high surrogate right where a cut would fall
+    result = analyze(text)
+    assert "".join(result.parts) == text
+    assert result.units == 3 * 67
+    assert all(units <= 67 for units in result.part_units)
+    assert result.part_units == (67, 67, 67)
