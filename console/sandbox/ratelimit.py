@@ -8,6 +8,28 @@ from collections import deque
 from collections.abc import Callable
 
 MAX_KEYS = 10_000
+KEPT_SECONDS = 120  # per-second admission counts kept for /sandbox/info
+
+
+class SecondCounts:
+    """Admitted and refused requests per whole second of the limiter's clock, the last
+    ``KEPT_SECONDS`` seconds: what a load test reads to see the limit the server applied."""
+
+    def __init__(self, keep: int = KEPT_SECONDS) -> None:
+        self._keep = keep
+        self._seconds: deque[list[int]] = deque()  # [second, admitted, refused]
+
+    def add(self, now: float, admitted: bool) -> None:
+        second = math.floor(now)
+        if not self._seconds or self._seconds[-1][0] != second:
+            self._seconds.append([second, 0, 0])
+            while len(self._seconds) > self._keep:
+                self._seconds.popleft()
+        self._seconds[-1][1 if admitted else 2] += 1
+
+    def as_list(self) -> list[dict[str, int]]:
+        """Oldest first; seconds with no request are absent."""
+        return [{"second": s, "admitted": a, "refused": r} for s, a, r in self._seconds]
 
 
 class SlidingWindowLimiter:
@@ -25,6 +47,7 @@ class SlidingWindowLimiter:
         self.capacity = max(1, round(rate * self.window))
         self._clock = clock
         self._hits: dict[str, deque[float]] = {}
+        self.counts = SecondCounts()
 
     def acquire(self, key: str) -> float:
         """Admit one request: returns 0.0, or the seconds to wait before one would be admitted."""
@@ -39,7 +62,9 @@ class SlidingWindowLimiter:
             hits.popleft()
         if len(hits) < self.capacity:
             hits.append(now)
+            self.counts.add(now, True)
             return 0.0
+        self.counts.add(now, False)
         return max(hits[0] + self.window - now, 1e-3)
 
     def _forget_idle(self, now: float) -> None:

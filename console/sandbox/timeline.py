@@ -24,12 +24,14 @@ class Timeline:
         self._heap: list[tuple[float, int, Callable[..., Any], tuple[Any, ...]]] = []
         self._seq = itertools.count()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._time: Callable[[], float] | None = None
         self._handle: asyncio.TimerHandle | asyncio.Handle | None = None
         self._armed_at: float | None = None
         self._closed = False
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
+        self._time = loop.time
         self._arm()
 
     def close(self) -> None:
@@ -42,8 +44,8 @@ class Timeline:
         return len(self._heap)
 
     def now(self) -> float:
-        assert self._loop is not None, "timeline not started"
-        return self._loop.time()
+        assert self._time is not None, "timeline not started"
+        return self._time()
 
     def call_later(self, delay: float, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` on the loop after ``delay`` seconds (must be called on the loop)."""

@@ -329,4 +329,6 @@ class World:
             "webhooks": self.webhooks.stats.as_dict(),
             "webhookLanes": self.webhooks.lane_stats(),
             "server": {"loop": running_loop_kind(), "http": self.http_parser},
+            # the sub-account limiter's admissions per second (its clock's whole seconds)
+            "admissions": self.sub_limiter.counts.as_list(),
         }
