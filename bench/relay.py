@@ -17,6 +17,12 @@ Three processes on loopback, as in a deployment where the relay has its own core
    - fan-out latency: relay received it (``receivedAt``) -> console received it
      (includes the fsync, since the relay fans out only what it has persisted).
 
+4. memory: 3,000 webhooks of 60 KB (180 MB of events), then a replay of the whole log to a
+   new subscriber; the relay's resident memory (VmRSS) is printed after each phase.
+
+--baseline DIR measures the relay of the checkout in DIR too (run with DIR/.venv/bin/python
+when it exists), in the same run, and prints both columns.
+
 Prints figures only; never fails on them. Target: fan-out p99 < 50 ms on a 2-core machine.
 """
 
@@ -90,16 +96,33 @@ def body(index: int, sent_at: float) -> bytes:
 # ----------------------------------------------------------------------------- relay process
 
 
-def start_relay(port: int, log: Path) -> subprocess.Popen[bytes]:
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process in MB (Linux), or NaN."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return float("nan")
+
+
+def start_relay(port: int, log: Path, code: Path | None) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "AGENT_CONSOLE_WEBHOOK_SECRET": SECRET,
         "AGENT_CONSOLE_EVENTS_TOKEN": TOKEN,
     }
+    python = sys.executable
+    if code is not None:  # the baseline: its code, with its own dependencies when it has them
+        env["PYTHONPATH"] = str(code)
+        venv = code / ".venv" / "bin" / "python"
+        python = str(venv) if venv.exists() else python
     return subprocess.Popen(
-        [sys.executable, "-m", "console.live.command", "--port", str(port), "--log", str(log)],
+        [python, "-m", "console.live.command", "--port", str(port), "--log", str(log)],
         env=env,
         stdout=subprocess.DEVNULL,
+        cwd=code or None,
     )
 
 
@@ -121,7 +144,9 @@ async def wait_ready(base: str) -> None:
 # ----------------------------------------------------------------------------- phase 1
 
 
-async def phase_webhooks(base: str, count: int, concurrency: int, relay_pid: int) -> None:
+async def phase_webhooks(
+    base: str, count: int, concurrency: int, relay_pid: int
+) -> dict[str, float]:
     import httpx
 
     clients = [
@@ -155,6 +180,10 @@ async def phase_webhooks(base: str, count: int, concurrency: int, relay_pid: int
     print(f"  accepted: {accepted / elapsed:,.0f} webhooks/s  ({accepted} in {elapsed:.2f} s)")
     print(f"  statuses: {dict(sorted(statuses.items()))}")
     print(f"  relay CPU: {cpu / elapsed:.0%} of one core")
+    return {
+        "ingest, httpx clients: webhooks/s": accepted / elapsed,
+        "  relay CPU µs per webhook (httpx)": cpu / max(1, accepted) * 1e6,
+    }
 
 
 # ----------------------------------------------------------------------------- phase 2
@@ -225,7 +254,7 @@ async def run_generator(port: int, rate: float, total: int) -> dict[str, float]:
     return json.loads(output.decode().strip().splitlines()[-1])
 
 
-async def phase_capacity(port: int, count: int, relay_pid: int) -> None:
+async def phase_capacity(port: int, count: int, relay_pid: int) -> dict[str, float]:
     cpu_before = cpu_seconds(relay_pid)
     started = time.perf_counter()
     summary = await run_generator(port, 0, count)
@@ -235,11 +264,16 @@ async def phase_capacity(port: int, count: int, relay_pid: int) -> None:
     print(f"phase 1b: {count} webhooks flat out, 48 keep-alive connections, minimal client")
     print(f"  accepted: {rate:,.0f} webhooks/s  ({summary['failed']:.0f} failed)")
     print(f"  relay CPU: {cpu / elapsed:.0%} of one core")
+    return {
+        "ingest, minimal client flat out: webhooks/s": rate,
+        "  relay CPU µs per webhook (flat out)": cpu / max(1, summary["accepted"]) * 1e6,
+        "  relay resident MB after ingest": rss_mb(relay_pid),
+    }
 
 
 async def phase_fanout(
     port: int, rate: float, duration: float, subscribers: int, relay_pid: int
-) -> None:
+) -> dict[str, float]:
     from console.live.events import parse_iso
     from console.live.stream import EventBatch, EventStream
 
@@ -310,6 +344,10 @@ async def phase_fanout(
         f"  CPU: relay {cpu / elapsed:.0%} of one core, "
         f"the {subscribers} subscribers (one process) {own_cpu / elapsed:.0%}"
     )
+    out = {
+        "fan-out: achieved webhooks/s": achieved,
+        "fan-out: relay CPU % of a core": cpu / elapsed * 100,
+    }
     figures = (("end-to-end (POST sent)", end_to_end), ("fan-out (relay receipt)", fan_out))
     for name, values in figures:
         ms = [v * 1000 for v in values]
@@ -318,26 +356,97 @@ async def phase_fanout(
             f"   p99 {percentile(ms, 0.99):6.1f} ms   max {max(ms, default=float('nan')):6.1f} ms"
             f"   (n={len(ms):,}, mean {statistics.fmean(ms) if ms else float('nan'):.1f} ms)"
         )
+        out[f"{name.split(' ')[0]} p50 ms"] = percentile(ms, 0.50)
+        out[f"{name.split(' ')[0]} p99 ms"] = percentile(ms, 0.99)
+    out["  relay resident MB after fan-out"] = rss_mb(relay_pid)
+    return out
+
+
+async def phase_memory(base: str, port: int, relay_pid: int, count: int) -> dict[str, float]:
+    """``count`` webhooks of 60 KB, then one subscriber replays the whole log."""
+    import httpx
+    import websockets
+
+    before = rss_mb(relay_pid)
+    padding = "x" * 60_000
+    async with httpx.AsyncClient(timeout=30) as client:
+        for index in range(count):
+            envelope = json.loads(body(index, time.time()))
+            envelope["payload"]["padding"] = padding
+            response = await client.post(
+                f"{base}/webhooks/sms",
+                headers={"Authorization": SECRET},
+                content=json.dumps(envelope).encode(),
+            )
+            assert response.status_code == 200, response.text
+    after = rss_mb(relay_pid)
+    replayed = 0
+    started = time.perf_counter()
+    async with (
+        asyncio.timeout(120),
+        websockets.connect(
+            f"ws://127.0.0.1:{port}/events?since=0",
+            additional_headers={"Authorization": f"Bearer {TOKEN}"},
+            max_size=None,
+        ) as ws,
+    ):
+        while True:  # the replay, then a heartbeat: the stream is live
+            frames = json.loads(await ws.recv())
+            replayed += sum(1 for frame in frames if "type" not in frame)
+            if any(frame.get("type") == "heartbeat" for frame in frames):
+                break
+    elapsed = time.perf_counter() - started
+    print(f"memory: {count} webhooks of 60 KB, then a replay of the whole log")
+    print(f"  relay resident memory: {before:.0f} MB before, {after:.0f} MB after")
+    print(f"  replay: {replayed:,} events in {elapsed:.1f} s; then {rss_mb(relay_pid):.0f} MB")
+    return {
+        f"memory: relay resident MB after {count} x 60 KB": after,
+        "memory: MB added by them": after - before,
+        "memory: events replayed from since=0": float(replayed),
+        "memory: replay seconds": elapsed,
+    }
 
 
 # ----------------------------------------------------------------------------- main
 
 
-async def main(args: argparse.Namespace) -> None:
+async def measure(args: argparse.Namespace, code: Path | None) -> dict[str, float]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="relay-bench-") as directory:
-        relay = start_relay(port, Path(directory) / "events.jsonl")
+        relay = start_relay(port, Path(directory) / "events.jsonl", code)
         try:
             await wait_ready(base)
-            print(f"relay on {base} (pid {relay.pid}), {os.cpu_count()} CPUs, fsync on")
-            await phase_webhooks(base, args.webhooks, args.concurrency, relay.pid)
-            await phase_capacity(port, args.webhooks * 2, relay.pid)
+            print(f"relay of {code or 'this checkout'} on {base} (pid {relay.pid}), "
+                  f"{os.cpu_count()} CPUs, fsync on, load {os.getloadavg()[0]:.2f}")  # fmt: skip
+            figures["  relay resident MB at start"] = rss_mb(relay.pid)
+            figures |= await phase_webhooks(base, args.webhooks, args.concurrency, relay.pid)
+            figures |= await phase_capacity(port, args.webhooks * 2, relay.pid)
             await asyncio.sleep(0.5)
-            await phase_fanout(port, args.rate, args.duration, args.subscribers, relay.pid)
+            figures |= await phase_fanout(
+                port, args.rate, args.duration, args.subscribers, relay.pid
+            )
+            figures |= await phase_memory(base, port, relay.pid, args.big)
+            print(f"load {os.getloadavg()[0]:.2f} after the run", flush=True)
         finally:
             relay.send_signal(signal.SIGINT)
             relay.wait(timeout=15)
+    return figures
+
+
+async def main(args: argparse.Namespace) -> None:
+    baseline: dict[str, float] = {}
+    if args.baseline is not None:
+        baseline = await measure(args, args.baseline.resolve())
+        print()
+    figures = await measure(args, None)
+    if baseline:
+        print(f"\n  {'figure':<48} {'before':>10} {'now':>10}")
+        for name in dict.fromkeys([*baseline, *figures]):
+            before = baseline.get(name, float("nan"))
+            now = figures.get(name, float("nan"))
+            print(f"  {name:<48} {before:10.1f} {now:10.1f}")
 
 
 if __name__ == "__main__":
@@ -348,6 +457,8 @@ if __name__ == "__main__":
     parser.add_argument("--webhooks", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--connections", type=int, default=48, help="generator connections")
+    parser.add_argument("--big", type=int, default=3000, help="60 KB webhooks in the memory phase")
+    parser.add_argument("--baseline", type=Path, metavar="DIR", help="also measure this checkout")
     parser.add_argument("--generate", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
     arguments = parser.parse_args()

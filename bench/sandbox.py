@@ -1,16 +1,28 @@
-"""Sandbox figures: single-send requests/s on loopback, and the rate limiter's admitted share.
+"""Sandbox figures: single sends/s, a 10,000 batch and its receipts on the event stream,
+webhooks delivered per second, a chat message's receipt after a batch, the rate limiter.
 
-    python bench/sandbox.py [--seconds 5] [--client both|httpx|raw]
+    python bench/sandbox.py [--seconds 5] [--client both|httpx|raw] [--baseline DIR]
 
-The sandbox runs in its own process (SandboxServer: uvicorn in a thread with its own loop),
-its webhooks go to a discarding receiver in another process, and the load comes from
-client processes: concurrent httpx AsyncClients (what the console uses), and a raw asyncio
-keep-alive client that costs far less per request, to tell the server's limit from the
-client's. Figures only; nothing here passes or fails.
+The sandbox runs in its own process (SandboxServer: uvicorn in a thread with its own loop);
+the load comes from client processes: a raw asyncio keep-alive client that costs little
+per request (to tell the server's limit from the client's) and, with --client both or
+httpx, concurrent httpx AsyncClients (what the console uses). Figures only.
 
-1. Throughput: a huge rate limit, closed-loop single sends for N seconds.
-2. Limiter: rate limit 1,800/s and an open-loop offered load of 2,500/s; the admitted rate
-   should be the limit ±5%. If the box cannot offer that much, also 500/s at 800 offered.
+1. Single sends: a huge rate limit, closed-loop sends for N seconds (webhooks to a
+   discarding sink in another process); the sandbox's CPU per send beside the rate, as
+   the machine may be shared.
+2. Batch: a 10,000-message batch at speed 1 with the sandbox's own relay and a websocket
+   subscriber: the answer's time, the time from the answer to the batch's last final
+   receipt on the event stream, and a Chat Apps message sent right after the answer: the
+   time from its answer to its first and its final receipt on the stream.
+3. Webhooks delivered per second: the same batch at speed 1000 (every receipt due at
+   once), its 20,000 webhooks to the sink, then to the sandbox's own relay.
+4. Limiter: rate limit 1,800/s and an open-loop offered load of 2,500/s; the admissions the
+   sandbox counted in each second of its clock (/sandbox/info), so the client's own
+   pace does not enter the figure.
+
+--baseline DIR runs every figure on the code in DIR too (with DIR/.venv/bin/python when
+it exists: the dependencies of that version), in the same run, and prints both columns.
 """
 
 from __future__ import annotations
@@ -19,13 +31,17 @@ import argparse
 import asyncio
 import json
 import multiprocessing as mp
+import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The code measured: this checkout, or the one --baseline names (set for the child run).
+CODE_ENV = "AGENT_CONSOLE_BENCH_CODE"
+sys.path.insert(0, os.environ.get(CODE_ENV) or str(Path(__file__).resolve().parents[1]))
 
 KEY = "bench-key"
 SUB = "sandbox"
@@ -65,18 +81,19 @@ def _sink(port_queue: Any) -> None:
     asyncio.run(_sink_main(port_queue))
 
 
-def _sandbox(conn: Any, webhook_url: str, rate_limit: float) -> None:
+def _sandbox(conn: Any, webhook_url: str | None, rate_limit: float, speed: float) -> None:
     from console.sandbox.server import SandboxServer
     from console.sandbox.settings import SandboxConfig
 
     config = SandboxConfig(
         api_keys=(KEY,),
         subaccount=SUB,
-        webhook_url=webhook_url,
+        webhook_url=webhook_url,  # None: to the sandbox's own relay (and its /events)
         customers=False,
         rate_limit=rate_limit,
         ip_rate_limit=1e9,
         seed=1,
+        speed=speed,
     )
     server = SandboxServer(config)
     conn.send(server.start())
@@ -85,9 +102,9 @@ def _sandbox(conn: Any, webhook_url: str, rate_limit: float) -> None:
 
 
 class Sandbox:
-    def __init__(self, webhook_url: str, rate_limit: float) -> None:
+    def __init__(self, webhook_url: str | None, rate_limit: float, speed: float = 1.0) -> None:
         self.conn, child = mp.Pipe()
-        self.process = mp.Process(target=_sandbox, args=(child, webhook_url, rate_limit))
+        self.process = mp.Process(target=_sandbox, args=(child, webhook_url, rate_limit, speed))
         self.process.start()
         self.url: str = self.conn.recv()
 
@@ -96,9 +113,21 @@ class Sandbox:
 
         return httpx.get(self.url + "/sandbox/info", timeout=30).json()
 
+    def cpu(self) -> float:
+        """CPU seconds the sandbox process has used (Linux), or NaN."""
+        return cpu_seconds(self.process.pid or 0)
+
     def stop(self) -> None:
         self.conn.send("stop")
         self.process.join(30)
+
+
+def cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
 
 
 # -- load generators -------------------------------------------------------------------------
@@ -261,94 +290,196 @@ def run_clients(
     return results
 
 
-# -- the two measurements ----------------------------------------------------------------
+# -- the measurements -------------------------------------------------------------------
+# Each returns {figure name: value}; main() prints them, beside the baseline's when asked.
 
 
-def throughput(sink: str, kind: str, seconds: float, processes: int, connections: int) -> None:
+def throughput(
+    sink: str, kind: str, seconds: float, processes: int, connections: int
+) -> dict[str, float]:
     sandbox = Sandbox(sink, rate_limit=1e9)
     try:
+        cpu_before = sandbox.cpu()
         results = run_clients("closed", sandbox.url, kind, seconds, processes, connections)
-        time.sleep(0.5)
-        webhooks = sandbox.info()["webhooks"]
+        cpu = sandbox.cpu() - cpu_before
     finally:
         sandbox.stop()
     latencies = sorted(x for r in results for x in r["latencies"])
-    statuses: dict[int, int] = {}
-    for r in results:
-        for status, count in r["statuses"].items():
-            statuses[status] = statuses.get(status, 0) + count
     done = len(latencies)
-    print(
-        f"  {kind:5} client, {processes} process(es) x {connections} connections: "
-        f"{done / seconds:7.0f} sends/s  p50 {statistics.median(latencies) * 1000:5.1f} ms  "
-        f"p99 {latencies[int(done * 0.99)] * 1000:6.1f} ms  statuses {statuses}"
-    )
-    print(
-        f"        webhooks: {webhooks['posted']} posted, {webhooks['delivered']} delivered "
-        f"({webhooks['delivered'] / (seconds + 0.5):.0f}/s), {webhooks['pending']} still "
-        "queued 0.5 s after the load stopped"
-    )
+    name = f"{kind} {processes}x{connections}"
+    return {
+        f"single sends/s ({name})": done / seconds,
+        f"  p99 ms ({name})": latencies[int(done * 0.99)] * 1000,
+        f"  sandbox CPU µs per send ({name})": cpu / done * 1e6,
+    }
 
 
-def limiter(
-    sink: str, kind: str, seconds: float, processes: int, limit: float, offered: float
-) -> float:
-    sandbox = Sandbox(sink, rate_limit=limit)
+async def _batch_on_the_stream(url: str, cpu: Any) -> dict[str, float]:
+    """A 10,000 batch then a chat message, watched on the sandbox's own /events."""
+    import httpx
+    import websockets
+
+    auth = {"Authorization": f"Bearer {KEY}"}
+    ws_url = url.replace("http", "ws", 1) + "/events"
+    async with (
+        websockets.connect(ws_url, additional_headers=auth, max_size=None) as ws,
+        httpx.AsyncClient(base_url=url, headers=auth, timeout=60, trust_env=False) as http,
+    ):
+        await ws.recv()  # live
+        body = {
+            "destinations": [f"+6590{i:06d}" for i in range(10_000)],
+            "template": {"text": "Flash sale: 20% off today only"},
+        }
+        content = json.dumps(body).encode()
+        cpu_before = cpu()
+        started = time.perf_counter()
+        batch = await http.post(f"{PATH}/batch", content=content)
+        answered = time.perf_counter()
+        batch_cpu = cpu() - cpu_before
+        assert batch.status_code == 200, batch.text
+        batch_id = batch.json()["batchId"]
+        chat = await http.post(
+            f"/chatapps/api/v1/subaccounts/{SUB}/messages",
+            json={
+                "user": {"msisdn": "+6591234567"},
+                "type": "text",
+                "content": {"text": "Your table is ready"},
+                "channels": [{"channel": "viber"}],
+            },
+        )
+        chat_answered = time.perf_counter()
+        chat_umid = chat.json()["umid"]
+        finals = 0
+        chat_first = chat_final = last_final = float("nan")
+        deadline = time.perf_counter() + 180
+        while (finals < 10_000 or chat_final != chat_final) and time.perf_counter() < deadline:
+            try:
+                message = await asyncio.wait_for(ws.recv(), deadline - time.perf_counter())
+            except TimeoutError:
+                break
+            now = time.perf_counter()
+            for frame in json.loads(message):
+                payload = frame.get("payload")
+                if frame.get("type") or not isinstance(payload, dict):
+                    continue  # a heartbeat or a gap
+                state = payload.get("status", {}).get("state")
+                final = state in ("delivered", "undelivered", "rejected")
+                if payload.get("umid") == chat_umid:
+                    if chat_first != chat_first:
+                        chat_first = now - chat_answered
+                    if final:
+                        chat_final = now - chat_answered
+                elif final and payload.get("batchId") == batch_id:
+                    finals += 1
+                    if finals == 10_000:
+                        last_final = now - answered
+    return {
+        "batch of 10,000 answered in ms": (answered - started) * 1000,
+        "  sandbox CPU ms for the batch's answer": batch_cpu * 1000,
+        "answer -> last final receipt on the stream, s": last_final,
+        "chat after the batch: answer -> first receipt, s": chat_first,
+        "chat after the batch: answer -> final receipt, s": chat_final,
+    }
+
+
+def batch_stream() -> dict[str, float]:
+    sandbox = Sandbox(None, rate_limit=1e9, speed=1.0)
     try:
-        results = run_clients("open", sandbox.url, kind, seconds, processes, offered / processes)
+        return asyncio.run(_batch_on_the_stream(sandbox.url, sandbox.cpu))
     finally:
         sandbox.stop()
-    ok = sum(r["statuses"].get(200, 0) for r in results)
-    limited = sum(r["statuses"].get(429, 0) for r in results)
-    other = sum(sum(r["statuses"].values()) for r in results) - ok - limited
-    span = max(r["span"] for r in results)
-    achieved = sum(r["offered"] for r in results) / span
-    admitted = ok / span
-    print(
-        f"  {kind:5} client: limit {limit:5.0f}/s, offered {offered:5.0f}/s "
-        f"(achieved {achieved:5.0f}/s over {span:4.1f} s): admitted {admitted:6.0f}/s = "
-        f"{admitted / limit:6.1%} of the limit; {limited} answered 429, {other} other"
-    )
-    return achieved
 
 
-def batch_drain(sink: str) -> None:
+def delivery_rate(webhook_url: str | None, label: str) -> dict[str, float]:
+    """20,000 webhooks all due at once (speed 1000): how fast the sandbox delivers them."""
     import httpx
 
-    sandbox = Sandbox(sink, rate_limit=1e9)
+    sandbox = Sandbox(webhook_url, rate_limit=1e9, speed=1000.0)
     try:
         body = {
             "destinations": [f"+6590{i:06d}" for i in range(10_000)],
             "template": {"text": "Flash sale: 20% off today only"},
         }
-        started = time.perf_counter()
         response = httpx.post(
-            sandbox.url + f"{PATH}/batch",
-            json=body,
-            headers={"Authorization": f"Bearer {KEY}"},
+            sandbox.url + f"{PATH}/batch", json=body, headers={"Authorization": f"Bearer {KEY}"},
             timeout=60,
-        )
-        accepted_in = time.perf_counter() - started
+        )  # fmt: skip
+        answered = time.perf_counter()
+        cpu_before = sandbox.cpu()
         assert response.status_code == 200, response.text
-        first_seen = None
         while True:
             webhooks = sandbox.info()["webhooks"]
-            if first_seen is None and webhooks["delivered"] > 0:
-                first_seen = time.perf_counter() - started
             if webhooks["delivered"] + webhooks["givenUp"] >= 20_000:
                 break
-            if time.perf_counter() - started > 120:
+            if time.perf_counter() - answered > 180:
                 break
-            time.sleep(0.05)
-        drained_in = time.perf_counter() - started
+            time.sleep(0.02)
+        elapsed = time.perf_counter() - answered
+        cpu = sandbox.cpu() - cpu_before
     finally:
         sandbox.stop()
-    print(
-        f"  10,000-message batch: answered in {accepted_in * 1000:.0f} ms "
-        f"({response.json()['acceptedCount']} accepted); first receipt after "
-        f"{(first_seen or 0) * 1000:.0f} ms; {webhooks['delivered']:,} receipts delivered in "
-        f"{drained_in:.1f} s ({webhooks['delivered'] / drained_in:.0f}/s)"
-    )
+    return {
+        f"webhooks delivered/s ({label})": webhooks["delivered"] / elapsed,
+        f"  sandbox CPU µs per webhook ({label})": cpu / max(1, webhooks["delivered"]) * 1e6,
+    }
+
+
+def limiter(sink: str, kind: str, seconds: float, processes: int) -> dict[str, float]:
+    limit, offered = 1800.0, 2500.0
+    sandbox = Sandbox(sink, rate_limit=limit)
+    try:
+        results = run_clients("open", sandbox.url, kind, seconds, processes, offered / processes)
+        admissions = sandbox.info().get("admissions")
+    finally:
+        sandbox.stop()
+    span = max(r["span"] for r in results)
+    achieved = sum(r["offered"] for r in results) / span
+    ok = sum(r["statuses"].get(200, 0) for r in results)
+    out = {
+        f"limiter: offered/s achieved ({kind})": achieved,
+        f"limiter: admitted/s over the client's span ({kind})": ok / span,
+    }
+    if admissions:  # whole seconds inside the run (the first and last are partial)
+        full = [row["admitted"] for row in admissions[1:-1]] or [admissions[0]["admitted"]]
+        refused = [row["refused"] for row in admissions[1:-1]]
+        out[f"limiter: admitted per second, sandbox-counted median ({kind})"] = float(
+            statistics.median(full)
+        )
+        out[f"limiter: admitted per second, sandbox-counted max ({kind})"] = float(max(full))
+        out[f"limiter: refused per second, sandbox-counted median ({kind})"] = float(
+            statistics.median(refused) if refused else 0
+        )
+    return out
+
+
+def measure(args: argparse.Namespace, sink: str) -> dict[str, float]:
+    kinds = ("raw", "httpx") if args.client == "both" else (args.client,)
+    figures: dict[str, float] = {}
+
+    def add(part: dict[str, float]) -> None:
+        figures.update(part)
+        if not args.json:
+            for name, value in part.items():
+                print(f"  {name:<62} {value:10.1f}", flush=True)
+
+    for kind in kinds:
+        connections = 32 if kind == "raw" else HTTPX_CONNECTIONS
+        add(throughput(sink, kind, args.seconds, processes=1, connections=connections))
+    add(batch_stream())
+    add(delivery_rate(sink, "to a sink"))
+    add(delivery_rate(None, "to its own relay"))
+    for kind in kinds:
+        add(limiter(sink, kind, max(args.seconds, 5.0), 1 if kind == "raw" else 2))
+    return figures
+
+
+def run_baseline(directory: Path, args: argparse.Namespace) -> dict[str, float]:
+    python = directory / ".venv" / "bin" / "python"
+    command = [str(python if python.exists() else sys.executable), __file__, "--json"]
+    command += ["--seconds", str(args.seconds), "--client", args.client]
+    env = {**os.environ, CODE_ENV: str(directory)}
+    output = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+    return json.loads(output.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -356,36 +487,32 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--client", choices=("both", "httpx", "raw"), default="both")
+    parser.add_argument("--client", choices=("both", "httpx", "raw"), default="raw")
+    parser.add_argument("--baseline", type=Path, metavar="DIR", help="also measure this checkout")
+    parser.add_argument("--json", action="store_true", help="print one JSON object only")
     args = parser.parse_args()
     mp.set_start_method("spawn")
     ports: Any = mp.Queue()
     sink_process = mp.Process(target=_sink, args=(ports,), daemon=True)
     sink_process.start()
     sink = f"http://127.0.0.1:{ports.get()}"
-    kinds = ("raw", "httpx") if args.client == "both" else (args.client,)
-    import os
-
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"{os.cpu_count()} CPU(s), load average {load:.2f} before the run")
     try:
-        print(f"Single-send throughput on loopback ({args.seconds:g} s each, 2 webhooks per send):")
-        for kind in kinds:
-            if kind == "raw":
-                throughput(sink, kind, args.seconds, processes=1, connections=32)
-            else:
-                throughput(sink, kind, args.seconds, processes=1, connections=HTTPX_CONNECTIONS)
-                throughput(sink, kind, args.seconds, processes=2, connections=HTTPX_CONNECTIONS)
-        print("Batch and its receipts (speed 1: sent after ~0.2 s, final after 0.5-3 s):")
-        batch_drain(sink)
-        print("Rate limiter under an offered load above the limit:")
-        for kind in kinds:
-            processes = 1 if kind == "raw" else 2
-            seconds = max(args.seconds, 5.0)
-            achieved = limiter(sink, kind, seconds, processes, limit=1800, offered=2500)
-            if achieved < 1800 * 1.1:
-                print("        (this client cannot offer more than the limit; scaled down:)")
-                limiter(sink, kind, seconds, processes, limit=500, offered=800)
+        if args.json:
+            print(json.dumps(measure(args, sink)))
+            return
+        baseline: dict[str, float] = {}
+        if args.baseline is not None:
+            print(f"baseline {args.baseline}: load {os.getloadavg()[0]:.2f}", flush=True)
+            baseline = run_baseline(args.baseline.resolve(), args)
+        print(f"{os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.2f} before the run")
+        figures = measure(args, sink)
+        print(f"load average {os.getloadavg()[0]:.2f} after the run")
+        if baseline:
+            print(f"\n  {'figure':<62} {'before':>10} {'now':>10}")
+            for name in dict.fromkeys([*baseline, *figures]):
+                before = baseline.get(name, float("nan"))
+                now = figures.get(name, float("nan"))
+                print(f"  {name:<62} {before:10.1f} {now:10.1f}")
     finally:
         sink_process.terminate()
         ports.close()
