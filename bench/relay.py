@@ -41,6 +41,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from figures import cpu_seconds, print_beside, rss_mb  # bench/figures.py
+
 SECRET = "bench-webhook-secret"
 TOKEN = "bench-events-token"
 WARMUP = 0.5  # seconds at the start of phase 2 left out of the latency figures
@@ -50,15 +52,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def cpu_seconds(pid: int) -> float:
-    """User+system CPU seconds used by a process (Linux), or NaN."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return float("nan")
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -94,17 +87,6 @@ def body(index: int, sent_at: float) -> bytes:
 
 
 # ----------------------------------------------------------------------------- relay process
-
-
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process in MB (Linux), or NaN."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return float("nan")
 
 
 def start_relay(port: int, log: Path, code: Path | None) -> subprocess.Popen[bytes]:
@@ -442,11 +424,7 @@ async def main(args: argparse.Namespace) -> None:
         print()
     figures = await measure(args, None)
     if baseline:
-        print(f"\n  {'figure':<48} {'before':>10} {'now':>10}")
-        for name in dict.fromkeys([*baseline, *figures]):
-            before = baseline.get(name, float("nan"))
-            now = figures.get(name, float("nan"))
-            print(f"  {name:<48} {before:10.1f} {now:10.1f}")
+        print_beside(baseline, figures)
 
 
 if __name__ == "__main__":

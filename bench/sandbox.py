@@ -39,6 +39,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from figures import cpu_seconds, print_beside  # bench/figures.py (this script's folder)
+
 # The code measured: this checkout, or the one --baseline names (set for the child run).
 CODE_ENV = "AGENT_CONSOLE_BENCH_CODE"
 sys.path.insert(0, os.environ.get(CODE_ENV) or str(Path(__file__).resolve().parents[1]))
@@ -120,14 +122,6 @@ class Sandbox:
     def stop(self) -> None:
         self.conn.send("stop")
         self.process.join(30)
-
-
-def cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return float("nan")
 
 
 # -- load generators -------------------------------------------------------------------------
@@ -508,11 +502,7 @@ def main() -> None:
         figures = measure(args, sink)
         print(f"load average {os.getloadavg()[0]:.2f} after the run")
         if baseline:
-            print(f"\n  {'figure':<62} {'before':>10} {'now':>10}")
-            for name in dict.fromkeys([*baseline, *figures]):
-                before = baseline.get(name, float("nan"))
-                now = figures.get(name, float("nan"))
-                print(f"  {name:<62} {before:10.1f} {now:10.1f}")
+            print_beside(baseline, figures)
     finally:
         sink_process.terminate()
         ports.close()
