@@ -9,6 +9,8 @@ long-lived services and the websocket worker.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -25,10 +27,11 @@ from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
 from console.api.session import ConnectError, Session, connect
-from console.config import Settings
+from console.config import START_LOGIN, START_SANDBOX, Settings
 from console.core.model import Changes
-from console.core.service import ConsoleCore
+from console.core.service import Clock, ConsoleCore
 from console.messages import (
+    ConfigNotSaved,
     ConnectFailed,
     EventsMissed,
     EventsReceived,
@@ -36,13 +39,18 @@ from console.messages import (
     HistoryOpened,
     HistoryUnavailable,
     HistoryWriteFailed,
+    KeyringChecked,
+    KeyringSaved,
+    LinkOpened,
     PresenceReceived,
+    SavedKeyFound,
     SessionStarted,
     StreamStateChanged,
 )
 from console.paths import styles_path
+from console.ui.browser import Browser
 from console.ui.clipboard import Clipboard, Copied
-from console.ui.sections import SECTIONS
+from console.ui.sections import SECTIONS, Section
 from console.ui.state import (
     ConnectionInfo,
     EventsState,
@@ -54,11 +62,23 @@ from console.ui.state import (
 from console.ui.text import clean
 
 if TYPE_CHECKING:
+    from console.api.keystore import KeyringStatus
+    from console.core.login import LoginRequest
+    from console.core.roomservice import RoomService
     from console.core.sending import SmsSender
     from console.live.stream import EventStream
     from console.store import History
 
 Connector = Callable[[Settings], Awaitable[Session]]
+log = logging.getLogger(__name__)
+
+ROOM_WATCH_SECONDS = 5.0  # how often open rooms ask the call reports whether the guest joined
+
+
+def _login_screen() -> Screen[None]:
+    from console.screens.login import LoginScreen
+
+    return LoginScreen()
 
 
 class AgentConsole(App[None]):
@@ -66,7 +86,10 @@ class AgentConsole(App[None]):
 
     TITLE = "agent-console"
     CSS_PATH = styles_path("base.tcss")
-    MODES: ClassVar = {section.mode: section.make_screen for section in SECTIONS}
+    MODES: ClassVar = {
+        **{section.mode: section.make_screen for section in SECTIONS},
+        "login": _login_screen,
+    }
     DEFAULT_MODE = "home"
     BINDINGS: ClassVar[list[BindingType]] = [
         *(
@@ -87,12 +110,30 @@ class AgentConsole(App[None]):
             show=False,
             tooltip="Try logging in again after a failure.",
         ),
+        Binding(
+            "f9",
+            "log_out",
+            "Log out",
+            id="logout",
+            show=False,
+            tooltip="Close the session, stop live events and forget the key; then log in.",
+        ),
     ]
 
     connection: reactive[ConnectionInfo] = reactive(ConnectionInfo)
     history_status: reactive[HistoryStatus] = reactive(HistoryStatus)
+    keyring: reactive[KeyringStatus | None] = reactive(None)
+    saved_key: reactive[tuple[str, str, str] | None] = reactive(None)
+    """(sub-account, region, masked key) of a key found in the keyring (never the key)."""
 
-    def __init__(self, settings: Settings, *, connector: Connector = connect) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        connector: Connector = connect,
+        clock: Clock = time.time,
+        browser: Browser | None = None,
+    ) -> None:
         super().__init__()
         self.settings = settings
         self._connector = connector
@@ -100,8 +141,13 @@ class AgentConsole(App[None]):
         self.stream: EventStream | None = None
         self.history: History | None = None
         self.sender: SmsSender | None = None
+        self.room_service: RoomService | None = None
+        self.browser = browser or Browser()
         self._history_settled = False
         self._history_closing: threading.Thread | None = None
+        self._pending_login: LoginRequest | None = None
+        self._pending_start: str | None = None
+        self._saved_key_value: str | None = None
         self.core_changed: Signal[Changes] = Signal(self, "core-changed")
         self.history_ready: Signal[History] = Signal(self, "history-ready")
         # The history's updates leave the UI loop, in order, on one thread of their own.
@@ -110,6 +156,7 @@ class AgentConsole(App[None]):
             on_change=self.core_changed.publish,
             background=self._history_writes.submit,
             agent=settings.agent,
+            clock=clock,
         )
         self.copier = Clipboard(super().copy_to_clipboard, secrets=self._secrets)
 
@@ -118,8 +165,14 @@ class AgentConsole(App[None]):
             self.set_keymap(dict(self.settings.keymap))
 
     async def on_ready(self) -> None:
-        """Open the history and log in only after the first frame: the console shows at once."""
+        """Open the history and log in only after the first frame: the console shows at once.
+        With no key configured it starts the embedded sandbox, unless the agent chose the
+        login screen once (``start = "login"`` in config.toml)."""
         self.open_history()
+        if self.settings.login_first:
+            self.connection = ConnectionInfo(LoginState.LOGGED_OUT)
+            await self.switch_mode("login")
+            return
         await self.action_reconnect()
 
     # -- text from outside and the clipboard --------------------------------------------
@@ -146,6 +199,8 @@ class AgentConsole(App[None]):
     def _secrets(self) -> Iterable[str]:
         if self.settings.api_key:
             yield self.settings.api_key
+        if self._saved_key_value:
+            yield self._saved_key_value
         if self.session is not None and self.session.sandbox is not None:
             yield self.session.sandbox.api_key
 
@@ -286,7 +341,9 @@ class AgentConsole(App[None]):
         """Drop the session and its event stream (before logging in again)."""
         self.workers.cancel_group(self, "events")
         self.workers.cancel_group(self, "sandbox-watch")
+        self.workers.cancel_group(self, "rooms-watch")
         self.sender = None
+        self.room_service = None
         if self.stream is not None:
             stream, self.stream = self.stream, None
             await stream.close()
@@ -300,21 +357,81 @@ class AgentConsole(App[None]):
             return  # a login is under way: a second one would start a second sandbox
         if self.connection.connected and self.session is not None:
             return
+        if self.connection.state is LoginState.LOGGED_OUT:
+            await self.switch_mode("login")  # logged out: only the agent chooses what next
+            return
+        await self._start_login()
+
+    async def _start_login(self) -> None:
         await self._tear_down()
         detail = (
             "starting the embedded sandbox…"
             if self.settings.embedded_sandbox
             else f"connecting to {self.settings.mode_label}…"
         )
-        self.connection = ConnectionInfo(LoginState.CONNECTING, detail=detail)
+        self.connection = ConnectionInfo(
+            LoginState.CONNECTING, detail=detail, demo=self.settings.is_sandbox
+        )
         self.start_session()
+
+    async def log_in(self, request: LoginRequest) -> None:
+        """Log in with what the agent typed on the login screen (checked by 8x8 in a worker)."""
+        self._pending_login = request
+        self._pending_start = START_LOGIN
+        self.settings = dataclasses.replace(
+            self.settings,
+            api_key=request.api_key,
+            subaccount=request.subaccount,
+            region=request.region,
+        )
+        await self._restart_login()
+
+    async def use_sandbox(self) -> None:
+        """ "Sandbox (demo, no account)": the embedded sandbox (or the --server's demo key)."""
+        self._pending_login = None
+        self._pending_start = START_SANDBOX
+        self.settings = dataclasses.replace(self.settings, api_key=None)
+        await self._restart_login()
+
+    async def _restart_login(self) -> None:
+        """Another login asked for by the agent: whatever was under way gives way to it."""
+        self.workers.cancel_group(self, "session")
+        await self._start_login()
+
+    async def action_log_out(self) -> None:
+        """Close the session, stop the event stream, forget the key; the login screen opens."""
+        await self._tear_down()
+        self.workers.cancel_group(self, "session")
+        self.settings = dataclasses.replace(self.settings, api_key=None)
+        self._pending_login = None
+        self._saved_key_value = None
+        self.saved_key = None
+        self.core.logged_out()
+        self.connection = ConnectionInfo(
+            LoginState.LOGGED_OUT, detail="Logged out: the session is closed, the key forgotten."
+        )
+        await self.switch_mode("login")
+
+    def key_source(self) -> str | None:
+        """Where the key in memory came from, for the login screen's key field ("the key from
+        CPAAS_API_KEY"), when a failed login may be retried with it; None when there is none."""
+        if not self.settings.api_key or self._pending_login is not None:
+            return None
+        return "the configured key"
+
+    @property
+    def configured_key(self) -> str:
+        """The key in memory that an empty key field stands for (never shown)."""
+        return (self.settings.api_key if self.key_source() else None) or (
+            self._saved_key_value or ""
+        )
 
     @work(group="session", exclusive=True, exit_on_error=False, description="Logging in")
     async def start_session(self) -> None:
         try:
             session = await self._connector(self.settings)
         except ConnectError as error:
-            self.post_message(ConnectFailed(str(error)))
+            self.post_message(ConnectFailed(str(error), error.refused, error.unreachable))
             return
         self.post_message(SessionStarted(session))
 
@@ -328,7 +445,10 @@ class AgentConsole(App[None]):
         if self._history_closing is not None:  # logged in while quitting
             await session.close(wait=False)
             return
+        from console.core.roomservice import RoomService
+
         self.sender = SmsSender(session.client, self.core)
+        self.room_service = RoomService(session.client, self.core, agent_name=self.settings.agent)
         self.core.follow(session.resume_key)
         self.core.logged_in(session.subaccount, session.target, session.key_tail)
         self.connection = ConnectionInfo(
@@ -342,10 +462,28 @@ class AgentConsole(App[None]):
                 if session.events_url
                 else EventsStatus(EventsState.OFF, note=session.events_note)
             ),
+            demo=session.demo,
         )
         self._maybe_follow_events()
         if session.sandbox is not None:
             self.watch_sandbox(session.sandbox.process)
+        self.watch_rooms()
+        self._after_login()
+
+    def _after_login(self) -> None:
+        """A login chosen on the login screen: remember the choice, save the key if asked,
+        forget the keyring's copy in memory, and open Home."""
+        request, self._pending_login = self._pending_login, None
+        start, self._pending_start = self._pending_start, None
+        self._saved_key_value = None
+        self.saved_key = None
+        if start is not None and start != self.settings.start:
+            self.settings = dataclasses.replace(self.settings, start=start)
+            self.remember_start(start)
+        if request is not None and request.save_key:
+            self.save_key(request)
+        if self.current_mode == "login":
+            self.switch_mode("home")
 
     @work(group="sandbox-watch", exclusive=True, exit_on_error=False, description="Sandbox")
     async def watch_sandbox(self, process: asyncio.subprocess.Process) -> None:
@@ -360,8 +498,125 @@ class AgentConsole(App[None]):
         if self._history_closing is not None:
             return
         await self._tear_down()
-        self.connection = ConnectionInfo(LoginState.FAILED, detail=message.reason)
-        self.notify(message.reason, title="Not connected", severity="error", timeout=10)
+        failed = ConnectionInfo(
+            LoginState.FAILED,
+            detail=message.reason,
+            demo=self.settings.is_sandbox,
+            refused=message.refused,
+            unreachable=message.unreachable,
+        )
+        if self.settings.api_key and self.current_mode != "login":
+            await self.switch_mode("login")  # a key was refused or not checked: fix it there
+        self.connection = failed
+        if self.current_mode != "login":
+            self.notify(message.reason, title="Not connected", severity="error", timeout=10)
+
+    # -- the login screen's services: keyring, config, links ---------------------------
+
+    @work(group="keyring", thread=True, exit_on_error=False, description="Keyring")
+    def check_keyring(self) -> None:
+        from console.api.keystore import keyring_status
+
+        self.post_message(KeyringChecked(keyring_status()))
+
+    @on(KeyringChecked)
+    def _keyring_checked(self, message: KeyringChecked) -> None:
+        self.keyring = message.status
+
+    @work(group="keyring-find", exclusive=True, thread=True, exit_on_error=False)
+    def find_saved_key(self, subaccount: str, region: str) -> None:
+        """Look for a key saved for this sub-account and region (the keyring may block)."""
+        from console.api.keystore import load_key
+
+        self.post_message(SavedKeyFound(subaccount, region, load_key(subaccount, region)))
+
+    @on(SavedKeyFound)
+    def _saved_key_found(self, message: SavedKeyFound) -> None:
+        from console.config import mask_key
+
+        if message.key is None or self.connection.connected:
+            self._saved_key_value = None
+            self.saved_key = None
+            return
+        self._saved_key_value = message.key
+        self.saved_key = (message.subaccount, message.region, mask_key(message.key))
+
+    def saved_key_for(self, subaccount: str, region: str) -> str:
+        """The keyring's key when it was found for exactly this sub-account and region."""
+        found = self.saved_key
+        if found is None or (found[0], found[1]) != (subaccount, region):
+            return ""
+        return self._saved_key_value or ""
+
+    @work(group="keyring", thread=True, exit_on_error=False, description="Saving the key")
+    def save_key(self, request: LoginRequest) -> None:
+        from console.api.keystore import KeyStoreError, save_key
+
+        try:
+            save_key(request.subaccount, request.region, request.api_key)
+        except KeyStoreError as error:
+            self.post_message(KeyringSaved(str(error)))
+            return
+        self.post_message(KeyringSaved())
+
+    @on(KeyringSaved)
+    def _keyring_saved(self, message: KeyringSaved) -> None:
+        if message.error:
+            self.notify(message.error, title="Key not saved", severity="warning", timeout=20)
+        else:
+            self.notify("The key is saved in the OS keyring.", title="Key saved")
+
+    @work(group="config", thread=True, exit_on_error=False, description="Saving the choice")
+    def remember_start(self, start: str) -> None:
+        """Write the agent's start choice to config.toml (kept: comments and other settings)."""
+        from console.config import SettingsError
+        from console.configfile import update_config_file
+        from console.paths import config_file
+
+        path = config_file()
+        try:
+            update_config_file(path, {"start": start})
+        except (SettingsError, OSError) as error:
+            self.post_message(ConfigNotSaved(f"The choice was not saved in {path}: {error}"))
+
+    @on(ConfigNotSaved)
+    def _config_not_saved(self, message: ConfigNotSaved) -> None:
+        self.notify(message.reason, title="Settings", severity="warning", timeout=15)
+
+    def open_link(self, url: str, what: str) -> None:
+        """Open `url` in the local browser when there is one, else copy it (and say so)."""
+        if self.browser.available:
+            self._open_in_browser(url, what)
+        else:
+            self.copy_text(url, f"{what} (no local browser here)")
+
+    @work(group="browser", thread=True, exit_on_error=False, description="Opening the browser")
+    def _open_in_browser(self, url: str, what: str) -> None:
+        self.post_message(LinkOpened(url, what, self.browser.open(url)))
+
+    @on(LinkOpened)
+    def _link_opened(self, message: LinkOpened) -> None:
+        if message.opened:
+            self.notify(f"Opened {message.what} in the browser.", title="Browser")
+        else:
+            self.copy_text(message.url, f"{message.what} (the browser did not open)")
+
+    # -- rooms: the App asks the call reports about open rooms ---------------------------
+
+    @work(group="rooms-watch", exclusive=True, exit_on_error=False, description="Rooms")
+    async def watch_rooms(self) -> None:
+        """While rooms wait for their guest, ask the call reports every few seconds."""
+        from console.api.errors import ApiError
+
+        while True:
+            await asyncio.sleep(ROOM_WATCH_SECONDS)
+            service = self.room_service
+            if service is None:
+                return
+            try:
+                await service.refresh()
+            except ApiError as error:  # the next round tries again; the screen says nothing
+                log.info("rooms: call reports failed: %s", error.readable)
 
     # -- live events: the App owns the one websocket; the core applies what it brings ---
 
@@ -440,6 +695,12 @@ class AgentConsole(App[None]):
             self.stream = None
             self.connection = self.connection.with_events(EventsStatus(EventsState.STOPPED))
 
+    async def run_section_action(self, section: Section, action: str) -> None:
+        """A section's palette command: open the section, then run the action on its screen."""
+        if self.current_mode != section.mode:
+            await self.switch_mode(section.mode)
+        await self.screen.run_action(action)
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         for section in SECTIONS:
             if self.current_mode != section.mode:
@@ -448,6 +709,23 @@ class AgentConsole(App[None]):
                     section.summary,
                     lambda mode=section.mode: self.switch_mode(mode),
                 )
+            for title, help_text, action in section.commands:
+                yield SystemCommand(
+                    f"{section.title}: {title}",
+                    help_text,
+                    lambda section=section, action=action: self.run_section_action(section, action),
+                )
+        if self.connection.state is LoginState.LOGGED_OUT:
+            if self.current_mode != "login":
+                yield SystemCommand(
+                    "Log in", "Log in with an API key, or use the sandbox", self.action_log_out
+                )
+        else:
+            yield SystemCommand(
+                "Log out",
+                "Close the session, stop live events and forget the key (F9)",
+                self.action_log_out,
+            )
         if self.connection.state is LoginState.FAILED:
             yield SystemCommand("Reconnect", "Try logging in again", self.action_reconnect)
         if self.connection.connected and self.connection.events.state is EventsState.STOPPED:

@@ -44,6 +44,11 @@ REGION_ALIASES = {
 }
 DEFAULT_REGION = "asia"
 DEFAULT_SANDBOX_SUBACCOUNT = "sandbox"
+# What `agent-console` does when no API key is configured (`start` in config.toml): the agent
+# chose it once on the login screen, and the console writes it there.
+START_SANDBOX = "sandbox"  # the embedded sandbox, no prompt (also the default)
+START_LOGIN = "login"  # the login screen
+START_CHOICES = (START_SANDBOX, START_LOGIN)
 
 
 class SettingsError(ValueError):
@@ -100,11 +105,22 @@ class Settings:
     history_max_records: int = 100_000
     agent: str = "agent"  # this agent's name in the team inbox (default: the OS user)
     inbox_bell: bool = False  # ring the terminal bell when a customer writes
+    start: str = START_SANDBOX
 
     @property
     def embedded_sandbox(self) -> bool:
         """No key and no server: start the embedded sandbox and log into it."""
         return self.server is None and not self.api_key
+
+    @property
+    def login_first(self) -> bool:
+        """No key configured and the agent chose the login screen over the sandbox."""
+        return self.embedded_sandbox and self.start == START_LOGIN
+
+    @property
+    def is_sandbox(self) -> bool:
+        """The console talks to a sandbox (embedded or at --server), not to 8x8."""
+        return self.server is not None or not self.api_key
 
     @property
     def mode_label(self) -> str:
@@ -193,6 +209,9 @@ def load_settings(
     bell = inbox.get("bell", False)
     if not isinstance(bell, bool):
         raise SettingsError(f"[inbox] bell must be true or false, not {bell!r}.")
+    start = toml.get("start", START_SANDBOX)
+    if start not in START_CHOICES:
+        raise SettingsError(f'start must be "sandbox" or "login", not {start!r}.')
     seed = flags.get("seed")
     speed = flags.get("speed")
     return Settings(
@@ -210,6 +229,7 @@ def load_settings(
         history_max_records=max_records,
         agent=agent,
         inbox_bell=bell,
+        start=start,
     )
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from console.api.keystore import KeyringStatus
     from console.api.session import Session
     from console.live.events import Event, GapNotice
     from console.live.state import StreamState
@@ -24,9 +25,51 @@ class SessionStarted(Message):
 
 @dataclass
 class ConnectFailed(Message):
-    """Logging in failed, or the embedded sandbox stopped; `reason` is readable by an agent."""
+    """Logging in failed, or the embedded sandbox stopped; `reason` is readable by an agent.
+    `refused` names the field 8x8 refused ("key", "subaccount"); `unreachable`: no answer."""
 
     reason: str
+    refused: str = ""
+    unreachable: bool = False
+
+
+@dataclass
+class ConfigNotSaved(Message):
+    """A choice could not be written to config.toml; `reason` is readable."""
+
+    reason: str
+
+
+@dataclass
+class KeyringChecked(Message):
+    """Whether an OS keyring backend can keep the API key here."""
+
+    status: KeyringStatus
+
+
+@dataclass
+class SavedKeyFound(Message):
+    """The keyring's key for a sub-account and region (None: none saved)."""
+
+    subaccount: str
+    region: str
+    key: str | None = field(repr=False)
+
+
+@dataclass
+class KeyringSaved(Message):
+    """Saving the key in the keyring ended: `error` says why it did not, readably."""
+
+    error: str | None = None
+
+
+@dataclass
+class LinkOpened(Message):
+    """A link was handed to the local browser (`opened`), or could not be."""
+
+    url: str = field(repr=False)
+    what: str
+    opened: bool
 
 
 @dataclass

@@ -16,20 +16,22 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, Select
 
 from console.app import AgentConsole
 from console.sandbox.app import SandboxConfig
 from console.sandbox.server import SandboxServer
+from console.ui.browser import Browser
 from console.widgets.message_editor import MessageEditor
 from console.widgets.sent_table import SentTable
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "screenshots"
 sys.path.insert(0, str(ROOT / "tests" / "tui"))  # the same console factory as the TUI tests
-from tui_helpers import DEMO_KEY, DEMO_SUBACCOUNT, console_for  # noqa: E402
+from tui_helpers import DEMO_KEY, DEMO_SUBACCOUNT, console_for, login_console  # noqa: E402
 
 Step = Callable[[AgentConsole, Pilot], Awaitable[None]]
+Factory = Callable[[str], AgentConsole]
 
 
 async def until(pilot: Pilot, predicate: Callable[[], bool], timeout: float = 20) -> None:
@@ -68,20 +70,73 @@ async def compose_ucs2(app: AgentConsole, pilot: Pilot) -> None:
     await pilot.pause(0.3)
 
 
-SHOTS: dict[str, Step] = {
-    "home": lambda app, pilot: pilot.pause(0.2),
-    "compose": compose_ucs2,
+async def login_again(app: AgentConsole, pilot: Pilot) -> None:
+    """Logged in once (Europe), logged out: the form, the keyring note, the recent login."""
+    await until(pilot, lambda: app.current_mode == "login" and app.keyring is not None)
+    screen = app.screen
+    screen.query_one("#region", Select).value = "europe"
+    screen.query_one("#subaccount", Input).value = DEMO_SUBACCOUNT
+    screen.query_one("#key", Input).value = DEMO_KEY
+    await pilot.press("ctrl+j")
+    await until(pilot, lambda: app.connection.state == "connected")
+    await pilot.press("f9")
+    await until(pilot, lambda: app.current_mode == "login" and app.connection.state == "logged out")
+    screen.query_one("#recent").focus()
+    await pilot.press("enter")
+    await pilot.pause(0.3)
+
+
+def visiting_browser() -> Browser:
+    """The agent's browser: it opens the agent link (the sandbox then texts the invite)."""
+
+    def visit(url: str) -> bool:
+        import httpx
+
+        return httpx.get(url, timeout=10).is_success
+
+    return Browser(visit, environ={"DISPLAY": ":0"}, platform="linux")
+
+
+async def rooms(app: AgentConsole, pilot: Pilot) -> None:
+    """A room sent by SMS (invite delivered, live), one without a phone, and call logs."""
+    await open_mode(app, pilot, "f2", "rooms")
+    screen = app.screen
+    for phone, reference in (("", "CASE-10041"), ("+6598765432", "CASE-10042")):
+        screen.query_one("#phone", Input).value = phone
+        screen.query_one("#reference", Input).value = reference
+        before = len(app.core.rooms)
+        await pilot.press("ctrl+j")
+        await until(pilot, lambda before=before: len(app.core.rooms) == before + 1)
+    await pilot.press("ctrl+o")
+    await until(pilot, lambda: "· to +65" in str(screen.query_one("#room-details").render()))
+    screen.query_one("#rooms-history").focus()
+    await pilot.press("up", "enter")
+    await until(pilot, lambda: "call " in str(screen.query_one("#call-logs").render()))
+    screen.query_one("#phone", Input).focus()
+    await pilot.pause(0.3)
+
+
+# In this order: the seeded sandbox draws each SMS's outcome in turn (the composer's batch
+# first, then the room's invite).
+SHOTS: dict[str, tuple[Factory, Step]] = {
+    "home": (console_for, lambda app, pilot: pilot.pause(0.2)),
+    "compose": (console_for, compose_ucs2),
+    "login": (login_console, login_again),
+    "rooms": (lambda url: console_for(url, browser=visiting_browser()), rooms),
 }
 
 
-async def shoot(url: str, name: str, step: Step, size: tuple[int, int]) -> Path:
-    app = console_for(url)
+async def shoot(url: str, name: str, shot: tuple[Factory, Step], size: tuple[int, int]) -> Path:
+    factory, step = shot
+    app = factory(url)
     async with app.run_test(size=size) as pilot:
-        await until(pilot, lambda: app.connection.state == "connected")
+        if app.current_mode != "login" and not app.settings.login_first:
+            await until(pilot, lambda: app.connection.state == "connected")
         await step(app, pilot)
         path = app.save_screenshot(filename=f"{name}.svg", path=str(OUT))
     svg = Path(path).read_text()
     assert DEMO_KEY not in svg, "the API key must never appear in a screenshot"
+    assert DEMO_KEY[:-6] not in svg, "nor any part of it but its last 6 characters"
     return Path(path)
 
 
@@ -104,10 +159,10 @@ def main() -> None:
     server = SandboxServer(config)
     url = server.start()
     try:
-        for name, step in SHOTS.items():
+        for name, shot in SHOTS.items():
             if args.names and name not in args.names:
                 continue
-            path = asyncio.run(shoot(url, name, step, (width, height)))
+            path = asyncio.run(shoot(url, name, shot, (width, height)))
             print(f"wrote {path.relative_to(ROOT)}")
     finally:
         server.stop()

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     )
     from console.api.models import (
         AgentToken,
+        CallLog,
+        CallLogPage,
         ChatAccepted,
         ChatChannel,
         ChatMessage,
@@ -60,6 +62,8 @@ _WHERE = {
     **dict.fromkeys(
         (
             "AgentToken",
+            "CallLog",
+            "CallLogPage",
             "ChatAccepted",
             "ChatChannel",
             "ChatMessage",
@@ -81,6 +85,8 @@ __all__ = [
     "AgentToken",
     "ApiError",
     "BatchTooLarge",
+    "CallLog",
+    "CallLogPage",
     "ChatAccepted",
     "ChatChannel",
     "ChatMessage",

@@ -41,9 +41,9 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal, Self
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 
@@ -63,6 +63,8 @@ from console.api.errors import (
 )
 from console.api.models import (
     AgentToken,
+    CallLog,
+    CallLogPage,
     ChatAccepted,
     ChatMessage,
     Room,
@@ -175,6 +177,40 @@ class CpaasClient:
         """POST /api/v1/tokens with an empty body: a login token for the agent."""
         response = await self._call("POST", self._tokens)
         return self._parse(response, lambda data: AgentToken.from_json(data, self.endpoints.video))
+
+    async def call_logs(
+        self,
+        x_token: str,
+        *,
+        query: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        cursor: str | None = None,
+    ) -> CallLogPage:
+        """GET /api/v1/call-logs: past and current calls, newest first, one page (8x8 pages
+        with `cursor`). `query` matches a call reference or a phone number; `x_token` is any
+        Video Interaction token of this account (POST /api/v1/tokens)."""
+        params = {
+            "q": query,
+            "from": since.isoformat() if since else None,
+            "to": until.isoformat() if until else None,
+            "cursor": cursor,
+        }
+        present = {key: value for key, value in params.items() if value}
+        url = self._video_url("/api/v1/call-logs")
+        if present:
+            url += "?" + urlencode(present)
+        response = await self._call("GET", url, headers={"x-token": x_token})
+        return self._parse(response, CallLogPage.from_json)
+
+    async def call_detail(self, x_token: str, call_id: str) -> CallLog:
+        """GET /api/v1/calls/{id}: one call's report (created, finished, duration, status)."""
+        url = self._video_url(f"/api/v1/calls/{_segment(call_id)}")
+        response = await self._call("GET", url, headers={"x-token": x_token})
+        return self._parse(response, lambda data: CallLog.from_json(data, call_id=call_id))
+
+    def _video_url(self, path: str) -> str:
+        return self.endpoints.video.rstrip("/") + path
 
     async def create_room(
         self, phone_number: str | None = None, call_reference: str | None = None
@@ -334,7 +370,13 @@ class CpaasClient:
     # ------------------------------------------------------------------ machinery
 
     async def _call(
-        self, method: str, url: str, *, body: Any = None, replay_safe: bool = True
+        self,
+        method: str,
+        url: str,
+        *,
+        body: Any = None,
+        replay_safe: bool = True,
+        headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """Send one request with the limiter and the retry policy; return a 2xx response."""
         content = (
@@ -342,7 +384,9 @@ class CpaasClient:
             if body is None
             else json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
         )
-        headers = {"Content-Type": "application/json"} if method in ("POST", "PUT") else None
+        extra = dict(headers or {})
+        if method in ("POST", "PUT"):
+            extra["Content-Type"] = "application/json"
         target = urlsplit(url)
         host, path = target.netloc, target.path
         attempt = 0  # every request made
@@ -356,7 +400,9 @@ class CpaasClient:
             cause: Exception | None = None
             answer: httpx.Response | None = None
             try:
-                response = await self._http.request(method, url, content=content, headers=headers)
+                response = await self._http.request(
+                    method, url, content=content, headers=extra or None
+                )
             except httpx.TimeoutException as exc:
                 # A read/write timeout on a POST may mean the server already acted on it.
                 # Retrying it is still safe for sends because the body carries the same

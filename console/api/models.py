@@ -437,3 +437,73 @@ class Room:
             expires_at=created_at + ROOM_VALIDITY,
             video_base=video_base,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class CallLog:
+    """One call (room) from Video Interaction's reports: `GET /api/v1/call-logs` entries and
+    `GET /api/v1/calls/{id}`. 8x8 documents them by example only, so every field but the id is
+    optional; `agent_joined_at`/`guest_joined_at` are there when the server gives them (the
+    sandbox does). `status` is 8x8's letter: "C" while the call is open, "E" once it ended."""
+
+    call_id: str
+    reference: str | None = None
+    phone: str | None = None
+    created_at: datetime | None = None
+    finished_at: datetime | None = None
+    duration: int | None = None  # seconds
+    status: str | None = None
+    country: str | None = None
+    agent_joined_at: datetime | None = None
+    guest_joined_at: datetime | None = None
+    agent_rating: str | None = None
+    guest_rating: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], call_id: str | None = None) -> CallLog:
+        raw_id = data.get("CallId", call_id)
+        if isinstance(raw_id, int) and not isinstance(raw_id, bool):
+            raw_id = str(raw_id)
+        if not isinstance(raw_id, str) or not raw_id:
+            raise KeyError("CallId")
+        phone = _str_or_none(data.get("UserB_MSISDN"))
+        digits = "".join(c for c in phone or "" if c.isdigit())
+        raw_country = _str_or_none(data.get("CountryISO2alpha")) or ""
+        country = "".join(c for c in raw_country if c.isascii() and c.isalpha())
+        rating = data.get("AgentRating"), data.get("GuestRating")
+        return cls(
+            call_id=raw_id,
+            reference=_str_or_none(data.get("Reference")),
+            phone=f"+{digits}" if digits else None,
+            created_at=parse_timestamp(data.get("CreatedAt")),
+            finished_at=parse_timestamp(data.get("FinishedAt")),
+            duration=_int_or_none(data.get("Duration")),
+            status=_str_or_none(data.get("Status")),
+            country=country.upper() or None,
+            agent_joined_at=parse_timestamp(data.get("AgentJoinedAt")),
+            guest_joined_at=parse_timestamp(data.get("GuestJoinedAt")),
+            agent_rating=None if rating[0] is None else str(rating[0]),
+            guest_rating=None if rating[1] is None else str(rating[1]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CallLogPage:
+    """One page of `GET /api/v1/call-logs`, newest first; `next_cursor` fetches older calls."""
+
+    calls: tuple[CallLog, ...]
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CallLogPage:
+        entries = data.get("list")
+        if not isinstance(entries, list):
+            raise TypeError("list is not an array")
+        return cls(
+            calls=tuple(
+                CallLog.from_json(entry) for entry in entries if isinstance(entry, Mapping)
+            ),
+            next_cursor=_str_or_none(data.get("nextCursor")),
+            prev_cursor=_str_or_none(data.get("prevCursor")),
+        )

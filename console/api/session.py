@@ -21,7 +21,44 @@ if TYPE_CHECKING:
 
 
 class ConnectError(Exception):
-    """Connecting failed; the message is for the agent."""
+    """Connecting failed; the message is for the agent.
+
+    `refused` names the field 8x8 refused ("key": code 1200, or the key cannot be sent;
+    "subaccount": code 1001, the key does not own it), so the login screen puts the cursor
+    there; `unreachable` says the server could not be reached (worth a retry)."""
+
+    def __init__(self, message: str, *, refused: str = "", unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.refused = refused
+        self.unreachable = unreachable
+
+    @classmethod
+    def from_error(cls, error: BaseException, subaccount: str) -> ConnectError:
+        """What a failed login says to the agent, by what failed."""
+        from console.api.errors import (
+            CODE_SUBACCOUNT_NOT_OWNED,
+            NetworkError,
+            ServerError,
+            Unauthenticated,
+        )
+
+        if isinstance(error, Unauthenticated):
+            if error.code == CODE_SUBACCOUNT_NOT_OWNED:
+                return cls(
+                    f"The sub-account {subaccount!r} was refused (8x8 code 1001): this API key "
+                    "does not own it. Check the sub-account.",
+                    refused="subaccount",
+                )
+            code = f" (8x8 code {error.code})" if error.code else ""
+            return cls(
+                f"The API key was refused{code}. Check the key: copy it again from the 8x8 "
+                "Connect portal.",
+                refused="key",
+            )
+        if isinstance(error, NetworkError | ServerError):
+            return cls(f"The service could not be reached: {error.readable}", unreachable=True)
+        readable = getattr(error, "readable", None) or str(error) or type(error).__name__
+        return cls(readable)
 
 
 @dataclass
@@ -142,6 +179,7 @@ class Session:
     events_token: str | None = field(default=None, repr=False)
     events_note: str = ""  # why there is no event stream, when there is none
     sandbox: EmbeddedSandbox | None = None
+    demo: bool = False  # a sandbox (embedded or at --server), not 8x8: every header says so
 
     @property
     def resume_key(self) -> str | None:
@@ -208,9 +246,11 @@ async def connect(settings: Settings) -> Session:
     # Importing httpx and building its SSL context takes ~150 ms: keep it off the UI loop.
     try:
         client = await asyncio.to_thread(_build_client, endpoints, api_key, subaccount)
-    except BaseException:
+    except BaseException as error:
         if sandbox is not None:
             await asyncio.shield(sandbox.stop())
+        if isinstance(error, ValueError):  # a key a header cannot carry: said without the key
+            raise ConnectError(str(error), refused="key") from None
         raise
     session = Session(
         client=client,
@@ -223,6 +263,7 @@ async def connect(settings: Settings) -> Session:
         events_token=events_token,
         events_note=events_note,
         sandbox=sandbox,
+        demo=settings.is_sandbox,
     )
     try:
         await client.verify()
@@ -231,8 +272,7 @@ async def connect(settings: Settings) -> Session:
         raise
     except Exception as error:
         await session.close()
-        readable = getattr(error, "readable", None) or str(error) or type(error).__name__
-        raise ConnectError(readable) from error
+        raise ConnectError.from_error(error, subaccount) from error
     return session
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from console.core.delivery import status_label
 from console.core.inbound import InboundMessage
+from console.core.rooms import RoomView
 from console.core.tracker import Accepted
 from console.live.events import TERMINAL_STATES, GapNotice, Price, Receipt
 from console.live.team import TeamAction
@@ -112,6 +113,8 @@ class Changes:
     - ``team``: the team actions applied, in order (assignments, notes, replies by others…).
     - ``receipts``: how many delivery receipts the batch held, duplicates and receipts that
       moved nothing included (the feed's receipts per second).
+    - ``rooms``: call reference → the room now, for each video room created or changed (its
+      invite SMS moved, the guest joined).
     """
 
     sent: tuple[Outbound, ...] = ()
@@ -122,6 +125,7 @@ class Changes:
     conversations: frozenset[str] = frozenset()
     team: tuple[TeamChange, ...] = ()
     receipts: int = 0
+    rooms: Mapping[str, RoomView] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(
@@ -133,6 +137,7 @@ class Changes:
             or self.conversations
             or self.team
             or self.receipts
+            or self.rooms
         )
 
 

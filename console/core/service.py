@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, TypeVar
 from console.core.inbound import InboundMessage, parse_inbound
 from console.core.inbox import Conversation, Inbox
 from console.core.model import NO_CHANGES, Changes, Delivery, Outbound, SentSms, TeamChange
+from console.core.rooms import CallSeen, Invite, RoomBook, RoomView
 from console.core.tracker import DeliveryTracker
 from console.live.events import (
     Event,
@@ -42,6 +43,7 @@ from console.live.team import REPLIED, Presence, TeamAction, team_action
 if TYPE_CHECKING:
     from console.store import History
     from console.store import Message as StoredMessage
+    from console.store import Room as StoredRoom
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +82,10 @@ class ConsoleCore:
     - :meth:`apply_events` — a batch of relay events (receipts, inbound messages).
     - :meth:`apply_gap` — the relay could not replay some events.
     - :meth:`record_sent` — what the API answered for messages this console sent.
-    - :meth:`delivery`, :meth:`timeline`, :meth:`recent_sent` — what screens read on opening.
+    - :meth:`record_room`, :meth:`apply_calls` — video rooms created, and what the call
+      reports say about them; receipts of a room's SMS invite move the room's invite.
+    - :meth:`delivery`, :meth:`timeline`, :meth:`recent_sent`, :meth:`rooms_newest` — what
+      screens read on opening; :meth:`now` is the core's clock (rooms' countdowns).
     - ``inbox`` (:class:`~console.core.inbox.Inbox`) — the conversations, their team state
       and presence; relay events change it here (customers' messages, team events), as do
       :meth:`apply_presence`, :meth:`apply_local`, :meth:`mark_read` and replies sent.
@@ -101,6 +106,8 @@ class ConsoleCore:
     ) -> None:
         self.tracker = tracker or DeliveryTracker()
         self.inbox = Inbox(me=agent)
+        self.rooms = RoomBook()
+        self._unsaved_rooms: list[str] = []  # created before the history opened
         self.history: History | None = None
         self.on_change = on_change
         self._clock = clock
@@ -115,12 +122,32 @@ class ConsoleCore:
 
     def attach_history(self, history: History | None) -> None:
         """Keep (or stop keeping, with None) the history; a login seen before is recorded,
-        and the inbox takes the conversations it keeps."""
+        the inbox takes the conversations it keeps, and the rooms it holds join those of
+        this run."""
         self.history = history
-        if history is not None:
-            self.inbox.load(history.conversations(MAX_CONVERSATIONS))
+        if history is None:
+            return
+        self.inbox.load(history.conversations(MAX_CONVERSATIONS))
         if self._login is not None:
             self._record_login(self._login)
+        unsaved, self._unsaved_rooms = self._unsaved_rooms, []
+        for reference in unsaved:
+            room = self.rooms.get(reference)
+            if room is not None:
+                self._write(_record_room(room))
+        for stored in history.rooms(self.rooms.max_rooms):
+            known = self.rooms.get(stored.call_reference)
+            if known is None or known.created_at < stored.created_at:
+                self.rooms.add(_stored_room(stored))
+
+    def now(self) -> float:
+        """The core's clock (seconds since the epoch): rooms' states and countdowns."""
+        return self._clock()
+
+    def logged_out(self) -> None:
+        """The session ended: no login to record, no stream to resume."""
+        self._login = None
+        self._stream_key = None
 
     def logged_in(self, subaccount: str, target: str, key_tail: str) -> None:
         """Remember a successful login (now, or as soon as the history is attached)."""
@@ -153,6 +180,7 @@ class ConsoleCore:
         inbound: list[InboundMessage] = []
         conversations: set[str] = set()
         team: list[TeamChange] = []
+        rooms: dict[str, RoomView] = {}
         skipped = receipts = 0
         for event in events:
             try:
@@ -160,6 +188,9 @@ class ConsoleCore:
                 if receipt is not None:
                     receipts += 1
                     self._apply_and_note(receipt, deliveries)
+                    room = self._invite_receipt(receipt)
+                    if room is not None:
+                        rooms[room.call_reference] = room
                     continue
                 action = team_action(event)
                 if action is not None:
@@ -186,6 +217,7 @@ class ConsoleCore:
                 conversations=frozenset(conversations),
                 team=tuple(team),
                 receipts=receipts,
+                rooms=rooms,
             )
         )
 
@@ -204,6 +236,26 @@ class ConsoleCore:
             assert current is not None and current.current is not None
             deliveries.pop(receipt.umid, None)  # keep the latest move last
             deliveries[receipt.umid] = Delivery.from_receipt(current.current)
+
+    def _invite_receipt(self, receipt: Receipt) -> RoomView | None:
+        """A receipt of an SMS that 8x8 sent as a room's invite moves that room's invite."""
+        if receipt.channel != "sms" or not len(self.rooms):
+            return None
+        timeline = self.tracker.timeline(receipt.umid)
+        ours = timeline is not None and any(r.source == "api" for r in timeline.receipts)
+        room = self.rooms.invite_receipt(
+            receipt.umid,
+            receipt.raw.get("destination"),
+            parse_iso(receipt.received_at) or self._clock(),
+            receipt.state,
+            detail=receipt.detail,
+            error_code=receipt.error_code,
+            error_message=receipt.error_message,
+            ours=ours,
+        )
+        if room is not None:
+            self._write(_save_invite(room))
+        return room
 
     def apply_gap(self, notice: GapNotice) -> Changes:
         """The relay could not replay some events: resume after them, and say so. A relay
@@ -368,7 +420,42 @@ class ConsoleCore:
         if conversation_id is not None and outbound:
             self.inbox.record_reply(conversation_id, text, now)
             touched = frozenset({conversation_id})
-        return self._publish(Changes(sent=tuple(outbound), conversations=touched))
+        disowned = self.rooms.disown(row.umid for row in outbound)
+        for room in disowned:
+            self._write(_save_invite(room))
+        return self._publish(
+            Changes(
+                sent=tuple(outbound),
+                conversations=touched,
+                rooms={room.call_reference: room for room in disowned},
+            )
+        )
+
+    # -- rooms ---------------------------------------------------------------------------
+
+    def record_room(self, room: RoomView) -> Changes:
+        """A video room was created: keep it (and its agent link, this run only)."""
+        with self._one_hand_over():
+            self.rooms.add(room)
+            if self.history is None:
+                self._unsaved_rooms.append(room.call_reference)
+            self._write(_record_room(room))
+            return self._publish(Changes(rooms={room.call_reference: room}))
+
+    def apply_calls(self, calls: Iterable[CallSeen]) -> Changes:
+        """What the Video Interaction call reports say (the guest joined, when)."""
+        with self._one_hand_over():
+            changed = self.rooms.calls_seen(calls)
+            for room in changed:
+                self._write(_save_joined(room))
+            return self._publish(Changes(rooms={room.call_reference: room for room in changed}))
+
+    def rooms_newest(self, limit: int | None = None) -> list[RoomView]:
+        """The rooms known (this run's and the history's), newest first."""
+        return self.rooms.newest(limit)
+
+    def room(self, reference: str) -> RoomView | None:
+        return self.rooms.get(reference)
 
     # -- reading -------------------------------------------------------------------------
 
@@ -524,6 +611,50 @@ def _record_reply(conversation: Conversation, umid: str, text: str, at: float) -
         )
 
     return record
+
+
+def _record_room(room: RoomView) -> HistoryJob:
+    def record(history: History) -> None:
+        history.record_room(
+            room.call_reference, room.guest_link, room.phone, room.created_at, room.expires_at
+        )
+
+    return record
+
+
+def _save_invite(room: RoomView) -> HistoryJob:
+    reference, invite = room.call_reference, room.invite
+    return lambda history: history.update_room(
+        reference, invite_umid=invite.umid, invite_status=invite.state
+    )
+
+
+def _save_joined(room: RoomView) -> HistoryJob:
+    def save(history: History) -> None:
+        history.update_room(
+            room.call_reference,
+            guest_joined=room.guest_joined_at is not None,
+            guest_joined_at=room.guest_joined_at,
+            agent_joined_at=room.agent_joined_at,
+        )
+
+    return save
+
+
+def _stored_room(stored: StoredRoom) -> RoomView:
+    joined = stored.guest_joined_at
+    if joined is None and stored.guest_joined:  # an older record: joined, time unknown
+        joined = stored.created_at
+    return RoomView(
+        call_reference=stored.call_reference,
+        guest_link=stored.guest_link,
+        phone=stored.phone_number,
+        created_at=stored.created_at,
+        expires_at=stored.expires_at,
+        agent_joined_at=stored.agent_joined_at,
+        guest_joined_at=joined,
+        invite=Invite(umid=stored.invite_umid, state=stored.invite_status),
+    )
 
 
 def _stored_delivery(message: StoredMessage) -> Delivery:

@@ -106,8 +106,19 @@ MAX_HELD = 100  # receipts held per umid not recorded yet
 MAX_PENDING_RECEIPTS = 5_000  # receipts for umids not recorded yet (they can beat the send reply)
 
 ROOM_FIELDS = frozenset(
-    {"guest_link", "phone_number", "expires_at", "guest_joined", "guest_joined_at", "status"}
+    {
+        "guest_link",
+        "phone_number",
+        "expires_at",
+        "guest_joined",
+        "guest_joined_at",
+        "agent_joined_at",
+        "invite_umid",
+        "invite_status",
+        "status",
+    }
 )
+ROOM_TIMES = frozenset({"expires_at", "guest_joined_at", "agent_joined_at"})
 
 
 class History:
@@ -325,7 +336,8 @@ class History:
         """Change fields of the newest room with this reference; None if there is none in
         memory (a room in a part on disk is changed in the background).
 
-        Fields: guest_link, phone_number, expires_at, guest_joined, guest_joined_at, status.
+        Fields: guest_link, phone_number, expires_at, guest_joined, guest_joined_at,
+        agent_joined_at, invite_umid (the SMS invite's umid), invite_status (its state), status.
         `guest_joined=True` without `guest_joined_at` stamps the current time.
         """
         unknown = set(changes) - ROOM_FIELDS
@@ -336,7 +348,7 @@ class History:
             )
         fields: Doc = {}
         for name, value in changes.items():
-            if name in ("expires_at", "guest_joined_at"):
+            if name in ROOM_TIMES:
                 fields[name] = None if value is None else to_ts(value, name)
             elif name == "guest_joined":
                 fields[name] = bool(value)

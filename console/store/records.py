@@ -45,6 +45,9 @@ class Room:
     guest_joined: bool = False
     guest_joined_at: float | None = None
     status: str | None = None
+    agent_joined_at: float | None = None
+    invite_umid: str | None = None  # the SMS invite 8x8 sent for the room (seen in receipts)
+    invite_status: str | None = None  # that SMS's status (forward only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +132,9 @@ def room(doc: Doc) -> Room:
         guest_joined=bool(doc.get("guest_joined", False)),
         guest_joined_at=doc.get("guest_joined_at"),
         status=doc.get("status"),
+        agent_joined_at=doc.get("agent_joined_at"),
+        invite_umid=doc.get("invite_umid"),
+        invite_status=doc.get("invite_status"),
     )
 
 

@@ -105,11 +105,17 @@ def has_types(doc: Doc, types: Types) -> bool:
 
 
 LOGIN_TYPES: Types = {"at": NUMBER, "subaccount": STR, "mode_label": STR, "key_tail": STR}
+OPTIONAL_NUMBER = frozenset({int, float, type(None)})
 ROOM_TYPES: Types = {
     "created_at": NUMBER,
     "expires_at": NUMBER,
     "call_reference": STR,
     "guest_link": STR,
+    "phone_number": OPTIONAL_STR,
+    "guest_joined_at": OPTIONAL_NUMBER,
+    "agent_joined_at": OPTIONAL_NUMBER,
+    "invite_umid": OPTIONAL_STR,
+    "invite_status": OPTIONAL_STR,
 }
 
 

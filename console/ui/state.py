@@ -21,6 +21,7 @@ class LoginState(StrEnum):
     CONNECTING = "connecting"
     CONNECTED = "connected"
     FAILED = "failed"
+    LOGGED_OUT = "logged out"  # no session: the login screen is where to go
 
 
 class EventsState(StrEnum):
@@ -93,6 +94,9 @@ class ConnectionInfo:
     detail: str = ""  # CONNECTING: what is under way; FAILED: why, readable
     server_url: str = ""
     events: EventsStatus = EventsStatus()
+    demo: bool = False  # a sandbox, not 8x8: every header says so
+    refused: str = ""  # FAILED: the field 8x8 refused ("key" or "subaccount")
+    unreachable: bool = False  # FAILED: the service could not be reached (retry)
 
     @property
     def connected(self) -> bool:

@@ -14,6 +14,8 @@ def describe(info: ConnectionInfo) -> str:
     """One line, never relying on colour alone."""
     if info.state is LoginState.FAILED:
         return f"✗ not connected · {info.detail}"
+    if info.state is LoginState.LOGGED_OUT:
+        return "○ logged out"
     if info.state is not LoginState.CONNECTED:
         return f"◌ {info.detail or 'connecting…'}"
     parts = [
@@ -48,7 +50,8 @@ class SessionBar(Widget):
     }
     SessionBar.-connected .session-bar--state { color: $success; }
     """
-    COMPONENT_CLASSES = {"session-bar--title", "session-bar--state"}
+    COMPONENT_CLASSES = {"session-bar--title", "session-bar--state", "session-bar--sandbox"}
+    SANDBOX = " SANDBOX "
 
     connection: reactive[ConnectionInfo] = reactive(ConnectionInfo, layout=False)
 
@@ -70,12 +73,15 @@ class SessionBar(Widget):
         title_style = self.get_component_rich_style("session-bar--title")
         width = self.size.width
         title = f" agent-console › {self.section_title} "
+        badge = self.SANDBOX if info.demo else ""
         detail = describe(info)
-        if len(title) + 1 + len(detail) > width:
+        if len(title) + len(badge) + 1 + len(detail) > width:
             title = f" {self.section_title} "
             detail = compact(info)
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(title, style=title_style)
+        if badge:  # a demo is never mistaken for production: the word, not only a colour
+            text.append(badge, style=self.get_component_rich_style("session-bar--sandbox"))
         text.append(" ")
         text.append(clean(detail))
         return text

@@ -3,14 +3,25 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import keyring
 import pytest
+from keyring.backends import fail
 from textual.pilot import Pilot
-from tui_helpers import console_for, wait_for
+from textual.widgets import DataTable, Input
+from tui_helpers import DEMO_KEY, DEMO_SUBACCOUNT, console_for, login_console, wait_for
 
+import console.screens.rooms
 from console.app import AgentConsole
+from console.core.rooms import CallReport, CallSeen, RoomView
+from console.live.events import Event, utc_iso
 from console.screens.compose import ComposeScreen
+from console.screens.login import LoginScreen
+from console.screens.rooms import RoomsScreen
+from console.store import History
 from console.widgets.message_editor import MessageEditor
 
 SIZE = (100, 30)
@@ -71,3 +82,232 @@ def test_compose_ucs2_culprit_highlighted(snap_compare, app: AgentConsole) -> No
 
 def test_compose_over_long(snap_compare, app: AgentConsole) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(app, terminal_size=SIZE, run_before=compose_with("x" * 1600))
+
+
+# -- login and rooms, at 80×24 and 120×36 -----------------------------------------------------
+
+SIZES = {"80x24": (80, 24), "120x36": (120, 36)}
+# 10:00 UTC today: every time shown is the same on every run (and within the history's
+# retention, which counts from the real clock)
+FIXED = (time.time() // 86400) * 86400 + 10 * 3600
+
+
+@pytest.fixture
+def _fail_keyring() -> Iterator[None]:
+    """A headless machine: no keyring backend (the login screen says so)."""
+    original = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(original)
+
+
+@pytest.fixture
+def login_app(
+    sandbox_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _fail_keyring: None
+) -> AgentConsole:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("AGENT_CONSOLE_CONFIG", str(tmp_path / "config.toml"))
+    app = login_console(sandbox_url, tmp_path / "agent-console", clock=lambda: FIXED)
+    app.follow_events = lambda *args, **kwargs: None  # type: ignore[method-assign]
+    return app
+
+
+async def login_screen(pilot: Pilot) -> LoginScreen:
+    app = pilot.app
+    assert isinstance(app, AgentConsole)
+    await wait_for(pilot, lambda: app.current_mode == "login" and app.keyring is not None)
+    await wait_for(pilot, lambda: app._history_settled)
+    await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, LoginScreen)
+    return screen
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_login_first_run(snap_compare, login_app: AgentConsole, size: str) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(login_app, terminal_size=SIZES[size], run_before=login_screen)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_login_key_refused(snap_compare, login_app: AgentConsole, size: str) -> None:  # type: ignore[no-untyped-def]
+    async def refused(pilot: Pilot) -> None:
+        screen = await login_screen(pilot)
+        screen.query_one("#subaccount", Input).value = DEMO_SUBACCOUNT
+        screen.query_one("#key", Input).value = "wrong-key-0000000000000000"
+        screen.query_one("#key", Input).focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: login_app.connection.state == "failed")
+        await pilot.pause()
+
+    assert snap_compare(login_app, terminal_size=SIZES[size], run_before=refused)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_login_subaccount_refused(snap_compare, login_app: AgentConsole, size: str) -> None:  # type: ignore[no-untyped-def]
+    async def refused(pilot: Pilot) -> None:
+        screen = await login_screen(pilot)
+        screen.query_one("#subaccount", Input).value = "someone-else"
+        screen.query_one("#key", Input).value = DEMO_KEY
+        screen.query_one("#key", Input).focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: login_app.connection.state == "failed")
+        await pilot.pause()
+
+    assert snap_compare(login_app, terminal_size=SIZES[size], run_before=refused)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_login_recent_logins(  # type: ignore[no-untyped-def]
+    snap_compare, sandbox_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: str
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    folder = tmp_path / "agent-console"
+    moment = [FIXED]
+    with History.open(folder, clock=lambda: moment[0]) as history:
+        for ago_seconds, subaccount, target in (
+            (3 * 3600, "acme_support", "Europe"),
+            (26 * 3600, "acme_sales", "Asia Pacific"),
+            (600, "acme_support", "North America"),
+        ):
+            moment[0] = FIXED - ago_seconds
+            history.record_login(subaccount, target, "a1b2c3")
+    original = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        app = login_console(sandbox_url, folder, clock=lambda: FIXED)
+
+        async def chosen(pilot: Pilot) -> None:
+            screen = await login_screen(pilot)
+            table = screen.query_one("#recent", DataTable)
+            await wait_for(pilot, lambda: table.row_count == 3)
+            table.focus()
+            await pilot.press("down", "enter")
+            await pilot.pause()
+
+        assert snap_compare(app, terminal_size=SIZES[size], run_before=chosen)
+    finally:
+        keyring.set_keyring(original)
+
+
+# -- rooms: the screen fed known rooms through the core (the sandbox's links have a random
+# port and code; the Pilot tests in test_rooms.py drive the sandbox itself) ---------------------
+
+GUEST = "https://video-agent.8x8.com/guest/k3f9q2xa7m4p"
+AGENT = "https://video-agent.8x8.com/?user=ana&token=eyJhbGciOiJIUzI1NiJ9.demo"
+
+
+def known_room(reference: str, created: float, phone: str | None = "+6591234567") -> RoomView:
+    return RoomView(
+        call_reference=reference,
+        guest_link=GUEST.replace("k3f9q2xa7m4p", reference.lower()[:12]),
+        phone=phone,
+        created_at=created,
+        expires_at=created + 900,
+        agent_link=AGENT,
+    )
+
+
+def invite_events(umid: str, destination: str, *states: str) -> list[Event]:
+    return [
+        Event(
+            index + 1,
+            utc_iso(FIXED - 30),
+            "SMS",
+            "outbound_message_status_changed",
+            {
+                "umid": umid,
+                "destination": destination,
+                "status": {"state": state, "timestamp": utc_iso(FIXED - 30 + index)},
+            },
+        )
+        for index, state in enumerate(states)
+    ]
+
+
+@pytest.fixture
+def rooms_app(sandbox_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AgentConsole:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    app = console_for(sandbox_url, data_dir=tmp_path / "agent-console", clock=lambda: FIXED)
+    app.follow_events = lambda *args, **kwargs: None  # type: ignore[method-assign]
+    app.watch_rooms = lambda: None  # type: ignore[method-assign]
+    monkeypatch.setattr(console.screens.rooms, "suggest_reference", lambda: "VC-K3F9Q2XA")
+    return app
+
+
+async def rooms_screen(pilot: Pilot) -> RoomsScreen:
+    await connected(pilot)
+    await pilot.press("f2")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, RoomsScreen))
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, RoomsScreen)
+    return screen
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_rooms_empty(snap_compare, rooms_app: AgentConsole, size: str) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(rooms_app, terminal_size=SIZES[size], run_before=rooms_screen)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_rooms_invalid_fields(snap_compare, rooms_app: AgentConsole, size: str) -> None:  # type: ignore[no-untyped-def]
+    async def invalid(pilot: Pilot) -> None:
+        screen = await rooms_screen(pilot)
+        screen.query_one("#phone", Input).value = "+65 9123"
+        screen.query_one("#reference", Input).value = "short"
+        screen.query_one("#reference", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+
+    assert snap_compare(rooms_app, terminal_size=SIZES[size], run_before=invalid)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_rooms_created_invite_delivered(snap_compare, rooms_app: AgentConsole, size: str) -> None:  # type: ignore[no-untyped-def]
+    async def created(pilot: Pilot) -> None:
+        screen = await rooms_screen(pilot)
+        core = rooms_app.core
+        core.record_room(known_room("CASE-20260312", FIXED - 1800, phone="+6598761234"))
+        room = known_room("CASE-20260312-B", FIXED - 61)
+        core.record_room(room)
+        core.apply_events(invite_events("inv-1", "6591234567", "sent", "delivered"))
+        screen.post_message(RoomsScreen.Created(core.room(room.call_reference)))  # type: ignore[arg-type]
+        await pilot.pause()
+
+    assert snap_compare(rooms_app, terminal_size=SIZES[size], run_before=created)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_rooms_expired_and_call_logs(snap_compare, rooms_app: AgentConsole, size: str) -> None:  # type: ignore[no-untyped-def]
+    async def expired(pilot: Pilot) -> None:
+        screen = await rooms_screen(pilot)
+        core = rooms_app.core
+        room = known_room("CASE-EXPIRED-1", FIXED - 901)
+        core.record_room(room)
+        core.record_room(known_room("CASE-JOINED-2", FIXED - 300, phone=None))
+        core.apply_calls([CallSeen("CASE-JOINED-2", "5002", FIXED - 290, FIXED - 240)])
+        screen.post_message(RoomsScreen.Created(core.room(room.call_reference)))  # type: ignore[arg-type]
+        await pilot.pause()
+        table = screen.query_one("#rooms-history", DataTable)
+        table.focus()
+        table.move_cursor(row=1)
+        report = CallReport(
+            "5001",
+            "CASE-EXPIRED-1",
+            created_at=FIXED - 901,
+            finished_at=FIXED - 1,
+            agent_joined_at=FIXED - 880,
+            guest_joined_at=FIXED - 760,
+            duration=759,
+            open=False,
+        )
+        screen.post_message(RoomsScreen.CallsLoaded("CASE-EXPIRED-1", [report]))
+        screen.query_one("#call-logs").display = True
+        await pilot.pause()
+
+    assert snap_compare(rooms_app, terminal_size=SIZES[size], run_before=expired)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_home_sizes(snap_compare, app: AgentConsole, size: str) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=connected)

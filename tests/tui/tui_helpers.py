@@ -13,7 +13,9 @@ from textual.pilot import Pilot
 
 from console.api.session import Session, connect
 from console.app import AgentConsole
-from console.config import Settings
+from console.config import Endpoints, Settings
+from console.core.service import Clock
+from console.ui.browser import Browser
 from console.ui.state import EventsState, LoginState
 
 WEBHOOK_SECRET = "tui-webhook-secret"  # the test sandbox's webhook Authorization
@@ -21,8 +23,16 @@ DEMO_KEY = "demo-key-for-screenshots-4f2a9c"
 DEMO_SUBACCOUNT = "sandbox"
 
 
+NO_BROWSER = Browser(lambda url: False, environ={}, platform="linux")
+
+
 def console_for(
-    server_url: str, data_dir: Path | None = None, *, keymap: dict[str, str] | None = None
+    server_url: str,
+    data_dir: Path | None = None,
+    *,
+    keymap: dict[str, str] | None = None,
+    clock: Clock | None = None,
+    browser: Browser | None = None,
 ) -> AgentConsole:
     """An AgentConsole on a sandbox at `server_url`, labelled plain "sandbox" so screenshots
     and snapshots do not depend on the random port."""
@@ -38,7 +48,47 @@ def console_for(
         session = await connect(settings)
         return dataclasses.replace(session, target="sandbox", server_url=None)
 
-    return AgentConsole(settings, connector=labelled_connect)
+    return AgentConsole(
+        settings,
+        connector=labelled_connect,
+        clock=clock or time.time,
+        browser=browser or NO_BROWSER,
+    )
+
+
+def login_console(
+    server_url: str,
+    data_dir: Path | None = None,
+    *,
+    clock: Clock | None = None,
+    attempts: list[Settings] | None = None,
+    **settings: object,
+) -> AgentConsole:
+    """A console that starts on the login screen (``start = "login"``, no key configured) as
+    if it talked to 8x8 itself: a key the agent types is checked by the sandbox at
+    `server_url`, and the session is labelled with the form's region, as 8x8 logins are.
+    "Sandbox (demo)" logs in with the sandbox's demo key, as the embedded sandbox would. Each
+    login's settings are appended to `attempts`."""
+    base = Settings(data_dir=data_dir, start="login")
+    base = dataclasses.replace(base, **settings)  # type: ignore[arg-type]
+
+    async def routed_connect(settings: Settings) -> Session:
+        if attempts is not None:
+            attempts.append(settings)
+        if settings.api_key:
+            routed = dataclasses.replace(settings, server=server_url)
+            target = Endpoints.for_region(settings.region).label
+        else:
+            routed = dataclasses.replace(
+                settings, server=server_url, api_key=DEMO_KEY, subaccount=DEMO_SUBACCOUNT
+            )
+            target = "sandbox"
+        session = await connect(routed)
+        return dataclasses.replace(session, target=target, server_url=None, demo=True)
+
+    return AgentConsole(
+        base, connector=routed_connect, clock=clock or time.time, browser=NO_BROWSER
+    )
 
 
 async def wait_for(pilot: Pilot, predicate: Callable[[], object], timeout: float = 15.0) -> None:
@@ -48,6 +98,10 @@ async def wait_for(pilot: Pilot, predicate: Callable[[], object], timeout: float
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s")
         await pilot.pause(0.05)
+
+
+def on_mode(app: AgentConsole, mode: str) -> Callable[[], bool]:
+    return lambda: app.current_mode == mode and app.screen.is_mounted
 
 
 def connected(app: AgentConsole) -> bool:

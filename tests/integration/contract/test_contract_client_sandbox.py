@@ -266,6 +266,61 @@ async def test_room_with_a_bad_reference_is_refused(api):
     assert caught.value.status == 400
 
 
+async def test_call_logs_and_detail_of_a_room(api):
+    room = await api.create_room(phone_number="+6598765432", call_reference="LOGS-CLIENT-01")
+    token = (await api.create_agent_token()).auth_token
+    page = await api.call_logs(token, query="logs-client-01")
+    (call,) = page.calls
+    assert (call.reference, call.phone, call.country, call.status) == (
+        "LOGS-CLIENT-01",
+        "+6598765432",
+        "SG",
+        "C",
+    )
+    assert call.guest_joined_at is None and call.created_at is not None
+    async with httpx.AsyncClient() as browser:
+        await browser.get(room.agent_link("jane"))
+        await browser.get(room.guest_link)
+    detail = await api.call_detail(token, call.call_id)
+    assert detail.call_id == call.call_id
+    assert detail.agent_joined_at is not None and detail.guest_joined_at is not None
+    today = datetime.now(UTC).date()
+    ranged = await api.call_logs(room.auth_token, since=today, until=today)
+    assert any(c.reference == "LOGS-CLIENT-01" for c in ranged.calls)
+    with pytest.raises(Unauthenticated):
+        await api.call_logs("forged-token")
+    with pytest.raises(NotFound):
+        await api.call_detail(token, "999999")
+
+
+async def test_the_room_service_records_rooms_and_reads_their_calls(api):
+    from console.core import ConsoleCore
+    from console.core.rooms import RoomDraft, RoomState
+    from console.core.roomservice import RoomFailed, RoomService
+
+    core = ConsoleCore()
+    service = RoomService(api, core, agent_name="jane")
+    room = await service.create(RoomDraft("+6591230000", "SERVICE-ROOM-01"))
+    assert core.room("SERVICE-ROOM-01") == room
+    assert room.agent_link is not None and "user=jane" in room.agent_link
+    assert await service.refresh() is not None  # asked; nothing changed yet
+    assert room.state(core.now()) is RoomState.WAITING
+    async with httpx.AsyncClient() as browser:
+        await browser.get(room.agent_link)
+        await browser.get(room.guest_link)
+    changes = await service.refresh()
+    assert changes is not None and "SERVICE-ROOM-01" in changes.rooms
+    joined = core.room("SERVICE-ROOM-01")
+    assert joined is not None and joined.state(core.now()) is RoomState.GUEST_JOINED
+    (report,) = await service.calls("SERVICE-ROOM-01")
+    assert report.open and report.guest_joined_at is not None and report.agent_joined_at
+    assert await service.calls("NO-SUCH-ROOM-01") == []
+    with pytest.raises(RoomFailed) as refused:
+        await service.create(RoomDraft(None, "short"))
+    assert "8x8 rejected the request" in refused.value.reason
+    assert refused.value.field == "reference"
+
+
 # ------------------------------------------------------------------------------ failures
 
 

@@ -267,3 +267,41 @@ def test_parse_timestamp(raw, expected):
 def test_format_timestamp_is_utc_with_z():
     assert format_timestamp(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)) == "2026-01-02T03:04:05Z"
     assert format_timestamp("as given") == "as given"
+
+
+# --------------------------------------------------------------------------- call reports
+
+
+def _video_example(path: str) -> dict:  # type: ignore[type-arg]
+    response = spec("video_interaction_api.json")["paths"][path]["get"]["responses"]["200"][
+        "content"
+    ]["application/json"]
+    return response["examples"]["response"]["value"]
+
+
+def test_call_logs_read_8x8s_documented_example_quirks_included() -> None:
+    from console.api.models import CallLogPage
+
+    page = CallLogPage.from_json(_video_example("/api/v1/call-logs"))
+    assert (page.prev_cursor, page.next_cursor) == ("5775", None)
+    ended, open_ = page.calls
+    assert (ended.call_id, ended.reference, ended.phone, ended.country) == (
+        "5774",
+        "ffdsfsfsf",
+        "+639215074178",
+        "PH",
+    )
+    assert ended.duration == 25 and ended.status == "E"
+    assert ended.finished_at == datetime(2019, 2, 5, 7, 24, 50, 170000, tzinfo=UTC)
+    # the example's "null," phone and curly-quoted country are read as what they mean
+    assert open_.phone is None and open_.country == "SG" and open_.finished_at is None
+
+
+def test_a_call_detail_takes_its_id_from_the_path_and_keeps_the_ratings() -> None:
+    from console.api.models import CallLog
+
+    detail = CallLog.from_json(_video_example("/api/v1/calls/{id}"), call_id="5774")
+    assert detail.call_id == "5774" and detail.duration == 25
+    assert (detail.agent_rating, detail.guest_rating) == ("5", "5")
+    with pytest.raises(KeyError):
+        CallLog.from_json({"Duration": 3})
