@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -46,3 +46,33 @@ def data_dir(tmp_path: Path) -> Path:
     path = tmp_path / "data"
     path.mkdir()
     return path
+
+
+@pytest.fixture
+def use_keyring() -> Iterator[Callable[..., object]]:
+    """Install a keyring backend for one test (`use_keyring(backend)`; none given: keyring's
+    fail backend, a headless machine) and put the machine's own back afterwards. Without the
+    optional keyring package the console has no keyring at all (headless too), and a test
+    that needs a working backend is skipped."""
+    try:
+        import keyring
+        from keyring.backends import fail
+    except ImportError:
+
+        def absent(backend: object | None = None) -> object:
+            if backend is not None:
+                pytest.skip("the keyring package is not installed (pip install -e '.[keyring]')")
+            return None
+
+        yield absent
+        return
+    original = keyring.get_keyring()
+
+    def use(backend: object | None = None) -> object:
+        chosen = backend if backend is not None else fail.Keyring()
+        keyring.set_keyring(chosen)  # type: ignore[arg-type]
+        return chosen
+
+    use()
+    yield use
+    keyring.set_keyring(original)

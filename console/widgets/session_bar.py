@@ -72,12 +72,15 @@ class SessionBar(Widget):
         info = self.connection
         title_style = self.get_component_rich_style("session-bar--title")
         width = self.size.width
-        title = f" agent-console › {self.section_title} "
         badge = self.SANDBOX if info.demo else ""
-        detail = describe(info)
-        if len(title) + len(badge) + 1 + len(detail) > width:
-            title = f" {self.section_title} "
-            detail = compact(info)
+        # The longest that fits: the app's name goes first, then the words of the detail.
+        for title, detail in (
+            (f" agent-console › {self.section_title} ", describe(info)),
+            (f" {self.section_title} ", describe(info)),
+            (f" {self.section_title} ", compact(info)),
+        ):
+            if len(title) + len(badge) + 1 + len(detail) <= width:
+                break
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(title, style=title_style)
         if badge:  # a demo is never mistaken for production: the word, not only a colour

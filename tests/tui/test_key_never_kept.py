@@ -3,13 +3,10 @@ login from the login screen, a room with its invite, a log out and a log in agai
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import keyring
 import pytest
-from keyring.backends import fail
 from textual.widgets import Input
 from tui_helpers import DEMO_KEY, DEMO_SUBACCOUNT, connected, login_console, on_mode, wait_for
 
@@ -17,12 +14,8 @@ from console.ui.browser import Browser
 
 
 @pytest.fixture(autouse=True)
-def _headless(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+def _headless(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, use_keyring: object) -> None:
     monkeypatch.setenv("AGENT_CONSOLE_CONFIG", str(tmp_path / "config.toml"))
-    original = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(original)
 
 
 def leaks(text: str) -> list[str]:

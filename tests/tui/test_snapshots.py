@@ -4,17 +4,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
-from keyring.backends import fail
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 from tui_helpers import DEMO_KEY, DEMO_SUBACCOUNT, console_for, login_console, wait_for
 
 import console.screens.rooms
+from console.api import keystore
+from console.api.keystore import NO_BACKEND, KeyringStatus
 from console.app import AgentConsole
 from console.core.rooms import CallReport, CallSeen, RoomView
 from console.live.events import Event, utc_iso
@@ -92,19 +91,15 @@ SIZES = {"80x24": (80, 24), "120x36": (120, 36)}
 FIXED = (time.time() // 86400) * 86400 + 10 * 3600
 
 
-@pytest.fixture
-def _fail_keyring() -> Iterator[None]:
-    """A headless machine: no keyring backend (the login screen says so)."""
-    original = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(original)
+def headless(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No keyring backend (the screen says so), whether or not the keyring package is here."""
+    monkeypatch.setattr(keystore, "keyring_status", lambda: KeyringStatus(False, reason=NO_BACKEND))
 
 
 @pytest.fixture
-def login_app(
-    sandbox_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _fail_keyring: None
-) -> AgentConsole:
+def login_app(sandbox_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AgentConsole:
+    """The login screen on a headless machine."""
+    headless(monkeypatch)
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("AGENT_CONSOLE_CONFIG", str(tmp_path / "config.toml"))
     app = login_console(sandbox_url, tmp_path / "agent-console", clock=lambda: FIXED)
@@ -158,8 +153,13 @@ def test_login_subaccount_refused(snap_compare, login_app: AgentConsole, size: s
 
 @pytest.mark.parametrize("size", SIZES)
 def test_login_recent_logins(  # type: ignore[no-untyped-def]
-    snap_compare, sandbox_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: str
+    snap_compare,
+    sandbox_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    size: str,
 ) -> None:
+    headless(monkeypatch)
     monkeypatch.setenv("HOME", str(tmp_path))
     folder = tmp_path / "agent-console"
     moment = [FIXED]
@@ -171,22 +171,17 @@ def test_login_recent_logins(  # type: ignore[no-untyped-def]
         ):
             moment[0] = FIXED - ago_seconds
             history.record_login(subaccount, target, "a1b2c3")
-    original = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    try:
-        app = login_console(sandbox_url, folder, clock=lambda: FIXED)
+    app = login_console(sandbox_url, folder, clock=lambda: FIXED)
 
-        async def chosen(pilot: Pilot) -> None:
-            screen = await login_screen(pilot)
-            table = screen.query_one("#recent", DataTable)
-            await wait_for(pilot, lambda: table.row_count == 3)
-            table.focus()
-            await pilot.press("down", "enter")
-            await pilot.pause()
+    async def chosen(pilot: Pilot) -> None:
+        screen = await login_screen(pilot)
+        table = screen.query_one("#recent", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 3)
+        table.focus()
+        await pilot.press("down", "enter")
+        await pilot.pause()
 
-        assert snap_compare(app, terminal_size=SIZES[size], run_before=chosen)
-    finally:
-        keyring.set_keyring(original)
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=chosen)
 
 
 # -- rooms: the screen fed known rooms through the core (the sandbox's links have a random

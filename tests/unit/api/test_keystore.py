@@ -3,12 +3,15 @@ backend exists, never a plain file, and the agent is told about CPAAS_API_KEY ot
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 
-import keyring
 import pytest
+
+pytest.importorskip("keyring", reason="the optional keyring package is not installed")
+
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
+from keyring_helpers import MemoryKeyring, PlaintextKeyring
 
 from console.api import keystore
 from console.api.keystore import KeyStoreError, forget_key, keyring_status, load_key, save_key
@@ -16,41 +19,12 @@ from console.api.keystore import KeyStoreError, forget_key, keyring_status, load
 KEY = "k3y-0f-thirty-two-characters-x9"
 
 
-class MemoryKeyring(KeyringBackend):
-    """A working backend that keeps passwords in a dict (what a real OS keyring does)."""
-
-    priority = 5  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.saved: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.saved.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.saved[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        del self.saved[(service, username)]
+Use = Callable[..., object]
 
 
-class PlaintextKeyring(MemoryKeyring):
-    """Like keyrings.alt's file backend: ranked below 1 by keyring itself."""
-
-    priority = 0.5  # type: ignore[assignment]
-
-
-@pytest.fixture(autouse=True)
-def _restore_keyring() -> Iterator[None]:
-    original = keyring.get_keyring()
-    yield
-    keyring.set_keyring(original)
-
-
-def test_a_working_backend_keeps_the_key_per_subaccount_and_region() -> None:
+def test_a_working_backend_keeps_the_key_per_subaccount_and_region(use_keyring: Use) -> None:
     memory = MemoryKeyring()
-    keyring.set_keyring(memory)
+    use_keyring(memory)
     assert keyring_status().available
     save_key("acme", "europe", KEY)
     assert memory.saved == {("agent-console", "acme@europe"): KEY}
@@ -62,9 +36,9 @@ def test_a_working_backend_keeps_the_key_per_subaccount_and_region() -> None:
 
 @pytest.mark.parametrize("backend", [fail.Keyring(), PlaintextKeyring()])
 def test_no_usable_backend_saves_nothing_and_names_the_environment_variable(
-    backend: KeyringBackend,
+    backend: KeyringBackend, use_keyring: Use
 ) -> None:
-    keyring.set_keyring(backend)
+    use_keyring(backend)
     status = keyring_status()
     assert not status.available
     assert "CPAAS_API_KEY" in status.message and "nothing is saved" in status.message
@@ -76,19 +50,21 @@ def test_no_usable_backend_saves_nothing_and_names_the_environment_variable(
         assert backend.saved == {}, "never a plain file"
 
 
-def test_a_backend_that_refuses_is_a_readable_error_without_the_key() -> None:
+def test_a_backend_that_refuses_is_a_readable_error_without_the_key(use_keyring: Use) -> None:
     class Locked(MemoryKeyring):
         def set_password(self, service: str, username: str, password: str) -> None:
             raise RuntimeError(f"locked wallet, cannot store {password}")
 
-    keyring.set_keyring(Locked())
+    use_keyring(Locked())
     with pytest.raises(KeyStoreError) as refused:
         save_key("acme", "europe", KEY)
     assert KEY not in str(refused.value) and refused.value.__cause__ is None
     assert "RuntimeError" in str(refused.value)
 
 
-def test_without_the_keyring_package_the_screen_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_the_keyring_package_the_screen_says_so(
+    monkeypatch: pytest.MonkeyPatch, use_keyring: Use
+) -> None:
     def missing() -> object:
         raise ImportError("No module named 'keyring'")
 

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import socket
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import keyring
 import pytest
-from keyring.backend import KeyringBackend
-from keyring.backends import fail
+from keyring_helpers import MemoryKeyring
 from textual.widgets import Button, Checkbox, DataTable, Input, Label
 from tui_helpers import (
     DEMO_KEY,
@@ -31,32 +29,11 @@ from console.screens.login import LoginScreen
 from console.ui.state import LoginState
 
 
-class MemoryKeyring(KeyringBackend):
-    priority = 5  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.saved: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.saved.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.saved[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.saved.pop((service, username), None)
-
-
 @pytest.fixture(autouse=True)
-def _no_keyring(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """A headless machine (keyring's fail backend) unless a test installs one; and this
-    test's own config.toml."""
+def _headless(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, use_keyring: object) -> None:
+    """A headless machine (no keyring backend) unless a test installs one; and this test's
+    own config.toml."""
     monkeypatch.setenv("AGENT_CONSOLE_CONFIG", str(tmp_path / "config.toml"))
-    original = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(original)
 
 
 async def on_login_screen(pilot, app: AgentConsole) -> LoginScreen:  # type: ignore[no-untyped-def]
@@ -255,10 +232,10 @@ async def test_no_keyring_backend_is_said_and_names_the_environment_variable(
 
 
 async def test_a_key_saved_in_the_keyring_logs_in_with_an_empty_field(
-    sandbox_url: str, tmp_path: Path
+    sandbox_url: str, tmp_path: Path, use_keyring: Callable[..., object]
 ) -> None:
     memory = MemoryKeyring()
-    keyring.set_keyring(memory)
+    use_keyring(memory)
     app = login_console(sandbox_url, tmp_path, subaccount=DEMO_SUBACCOUNT)
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         screen = await on_login_screen(pilot, app)
