@@ -64,6 +64,7 @@ CommitListener = Callable[[Sequence[Event]], None]
 
 DEFAULT_MAX_EVENTS = 100_000
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+REPLAY_BYTES = 1024 * 1024  # text one replay step reads (a relay replays to many consoles)
 LINE_OVERHEAD = 80  # what a kept line costs beyond its characters: str header, list slot
 DEFAULT_MAX_AGE = 7 * 86400.0
 LOG_FORMAT = "agent-console-relay-log"
@@ -106,6 +107,14 @@ class EventLog(Protocol):
 
     async def read_since(self, seq: int, limit: int = 1000) -> list[Event]:
         """Up to ``limit`` kept events with seq > ``seq``, in order."""
+        ...
+
+    async def read_frames_since(
+        self, seq: int, limit: int = 1000, max_bytes: int = REPLAY_BYTES
+    ) -> list[tuple[int, str]]:
+        """``read_since`` as (seq, frame JSON) pairs, unparsed, for sending on as they are:
+        up to ``limit`` events and about ``max_bytes`` of text (at least one event); fewer
+        does not mean the end (ask again after the last seq)."""
         ...
 
     async def trim(self) -> int:
@@ -181,6 +190,11 @@ class _RetainedEvents:
     async def read_since(self, seq: int, limit: int = 1000) -> list[Event]:
         return self._read_memory(seq, limit)
 
+    async def read_frames_since(
+        self, seq: int, limit: int = 1000, max_bytes: int = REPLAY_BYTES
+    ) -> list[tuple[int, str]]:
+        return self._frames_in_memory(seq, limit, max_bytes)
+
     def _index_after(self, seq: int) -> int:
         return bisect.bisect_right(self._seqs, seq, lo=self._head)
 
@@ -189,6 +203,19 @@ class _RetainedEvents:
         start = max(self._index_after(seq), self._cached)
         lines = self._lines[start : start + max(0, limit)]
         return [Event.from_json(line) for line in lines if line is not None]
+
+    def _frames_in_memory(self, seq: int, limit: int, max_bytes: int) -> list[tuple[int, str]]:
+        start = max(self._index_after(seq), self._cached)
+        out: list[tuple[int, str]] = []
+        size = 0
+        seqs, lines = self._seqs, self._lines
+        for index in range(start, min(start + max(0, limit), len(lines))):
+            line = lines[index]
+            if line is None or (out and size + len(line) > max_bytes):
+                break
+            out.append((seqs[index], line))
+            size += len(line)
+        return out
 
     # -- mutation
 
@@ -413,6 +440,28 @@ class FileEventLog(_RetainedEvents):
             last = self._offsets[end] if end < len(self._offsets) else self._size
             data = await asyncio.to_thread(self._read_range, first, last)
         return [Event.from_json(line) for line in data.split(b"\n") if line.strip()]
+
+    async def read_frames_since(
+        self, seq: int, limit: int = 1000, max_bytes: int = REPLAY_BYTES
+    ) -> list[tuple[int, str]]:
+        if limit <= 0 or self._index_after(seq) >= self._cached:
+            return self._frames_in_memory(seq, limit, max_bytes)
+        async with self._write_lock:
+            start = self._index_after(seq)
+            end = min(start + limit, self._cached)
+            if start >= end or self._closed:
+                return self._frames_in_memory(seq, limit, max_bytes)
+            first = self._offsets[start]
+            # the lines that end within max_bytes (at least one): [start, k) ends at offsets[k]
+            fits = bisect.bisect_right(self._offsets, first + max_bytes, start, end) - 1
+            end = max(start + 1, fits)
+            last = self._offsets[end] if end < len(self._offsets) else self._size
+            seqs = self._seqs[start:end].tolist()
+            data = await asyncio.to_thread(self._read_range, first, last)
+        lines = [line.decode("utf-8") for line in data.split(b"\n") if line.strip()]
+        if len(lines) != len(seqs):  # not one line per indexed event: read them properly
+            return [(event.seq, event.frame_json) for event in map(Event.from_json, lines)]
+        return list(zip(seqs, lines, strict=True))
 
     def _forget_prefix(self, count: int) -> None:
         super()._forget_prefix(count)

@@ -490,14 +490,14 @@ class Relay:
                 gap = GapNotice.describe(since, oldest)
                 await send_control(gap)
                 cursor = progress[0] = gap.resumes_at - 1
-            while cursor < target:
-                batch = await self.log.read_since(cursor, self.max_batch)
+            while cursor < target:  # frames as stored: nothing is parsed to be sent on
+                batch = await self.log.read_frames_since(cursor, self.max_batch)
                 if not batch:
                     break
-                if batch[0].seq > cursor + 1:  # trimmed while we replayed, or a lost stretch
-                    await send_control(GapNotice.describe(cursor, batch[0].seq))
-                await self._send_events(websocket, subscriber, [e.frame_json for e in batch])
-                cursor = progress[0] = batch[-1].seq
+                if batch[0][0] > cursor + 1:  # trimmed while we replayed, or a lost stretch
+                    await send_control(GapNotice.describe(cursor, batch[0][0]))
+                await self._send_events(websocket, subscriber, [text for _, text in batch])
+                cursor = progress[0] = batch[-1][0]
         await send_control(Heartbeat(cursor))
 
         queue = subscriber.queue

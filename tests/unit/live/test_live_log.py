@@ -330,3 +330,22 @@ async def test_the_memory_log_keeps_what_fits_in_its_bytes() -> None:
     kept = await replay_all(log)
     assert kept == written[-len(kept) :] and 5 < len(kept) < 20
     assert log.oldest_seq == kept[0].seq and log.last_seq == 100
+
+
+async def test_frames_replay_as_stored_in_steps_of_about_max_bytes(path: Path) -> None:
+    log = FileEventLog(path, max_bytes=20_000, max_events=250)
+    await log.open()
+    written = await big_fill(log, 300)
+    expected = [(e.seq, e.frame_json) for e in written[50:]]
+    for step in (1, 5_000, 10**9):  # bytes per step: one event at least, the whole at most
+        got: list[tuple[int, str]] = []
+        while batch := await log.read_frames_since(got[-1][0] if got else 0, 1000, step):
+            assert len(batch) == 1 or sum(len(text) for _, text in batch) <= step
+            got.extend(batch)
+        assert got == expected
+    memory = MemoryEventLog(max_bytes=20_000)
+    kept = await big_fill(memory, 50)
+    first = memory.oldest_seq - 1  # the memory log keeps what fits in its bytes
+    frames = [(e.seq, e.frame_json) for e in kept[first : first + 3]]
+    assert await memory.read_frames_since(0, 3) == frames
+    await log.close()
