@@ -28,9 +28,15 @@ from textual.worker import Worker, WorkerState
 
 from console.api.session import ConnectError, Session, connect
 from console.config import START_LOGIN, START_SANDBOX, Settings
+from console.core.canned import DEFAULT as DEFAULT_CANNED
+from console.core.canned import CannedResponses
+from console.core.inbox import channel_word
 from console.core.model import Changes
 from console.core.service import Clock, ConsoleCore
+from console.live.team import ASSIGNED, TeamAction
 from console.messages import (
+    CannedFailed,
+    CannedLoaded,
     ConfigNotSaved,
     ConnectFailed,
     EventsMissed,
@@ -46,6 +52,7 @@ from console.messages import (
     SavedKeyFound,
     SessionStarted,
     StreamStateChanged,
+    TeamActionFailed,
 )
 from console.paths import styles_path
 from console.ui.browser import Browser
@@ -64,9 +71,11 @@ from console.ui.text import clean
 if TYPE_CHECKING:
     from console.api.keystore import KeyringStatus
     from console.core.login import LoginRequest
+    from console.core.replying import ReplySender
     from console.core.roomservice import RoomService
     from console.core.sending import SmsSender
     from console.live.stream import EventStream
+    from console.live.team_client import TeamPoster
     from console.store import History
 
 Connector = Callable[[Settings], Awaitable[Session]]
@@ -137,12 +146,20 @@ class AgentConsole(App[None]):
         super().__init__()
         self.settings = settings
         self._connector = connector
+        self.clock = clock
         self.session: Session | None = None
         self.stream: EventStream | None = None
         self.history: History | None = None
         self.sender: SmsSender | None = None
         self.room_service: RoomService | None = None
         self.browser = browser or Browser()
+        self.replier: ReplySender | None = None
+        self.team: TeamPoster | None = None  # the relay's team endpoint, when there is one
+        self._team_outbox: asyncio.Queue[TeamAction] | None = None
+        self.canned = DEFAULT_CANNED
+        self._first_follow = False
+        self.canned_text: str | None = None  # the file as the agent wrote it (the editor)
+        self.canned_changed: Signal[CannedResponses] = Signal(self, "canned-changed")
         self._history_settled = False
         self._history_closing: threading.Thread | None = None
         self._pending_login: LoginRequest | None = None
@@ -169,6 +186,7 @@ class AgentConsole(App[None]):
         With no key configured it starts the embedded sandbox, unless the agent chose the
         login screen once (``start = "login"`` in config.toml)."""
         self.open_history()
+        self.load_canned()
         if self.settings.login_first:
             self.connection = ConnectionInfo(LoginState.LOGGED_OUT)
             await self.switch_mode("login")
@@ -342,8 +360,14 @@ class AgentConsole(App[None]):
         self.workers.cancel_group(self, "events")
         self.workers.cancel_group(self, "sandbox-watch")
         self.workers.cancel_group(self, "rooms-watch")
+        self.workers.cancel_group(self, "team")
         self.sender = None
         self.room_service = None
+        self.replier = None
+        self._team_outbox = None
+        if self.team is not None:
+            team, self.team = self.team, None
+            await team.aclose()
         if self.stream is not None:
             stream, self.stream = self.stream, None
             await stream.close()
@@ -437,7 +461,9 @@ class AgentConsole(App[None]):
 
     @on(SessionStarted)
     async def _session_started(self, message: SessionStarted) -> None:
+        from console.core.replying import ReplySender
         from console.core.sending import SmsSender
+        from console.live.team_client import TeamPoster, team_url
 
         if self.session is not None:
             await self.session.close()
@@ -449,6 +475,11 @@ class AgentConsole(App[None]):
 
         self.sender = SmsSender(session.client, self.core)
         self.room_service = RoomService(session.client, self.core, agent_name=self.settings.agent)
+        self.replier = ReplySender(session.client, self.sender, self.core)
+        if session.events_url and session.events_token:
+            self.team = TeamPoster(team_url(session.events_url), session.events_token)
+            self._team_outbox = asyncio.Queue()
+            self.post_team_events(self.team, self._team_outbox)
         self.core.follow(session.resume_key)
         self.core.logged_in(session.subaccount, session.target, session.key_tail)
         self.connection = ConnectionInfo(
@@ -628,6 +659,7 @@ class AgentConsole(App[None]):
         if session.events_url and session.events_token:
             # The embedded sandbox is a new world each run: everything from its start.
             since = 0 if session.sandbox is not None else self.core.resume_point()
+            self._first_follow = not since
             self.follow_events(session.events_url, session.events_token, since)
 
     @work(group="events", exclusive=True, exit_on_error=False, description="Live events")
@@ -638,7 +670,7 @@ class AgentConsole(App[None]):
         self.stream = stream = EventStream(url, token, since=since)
         async for item in stream.batches():
             if isinstance(item, EventBatch):
-                self.post_message(EventsReceived(item.events))
+                self.post_message(EventsReceived(item.events, item.replayed))
             elif isinstance(item, StreamState):
                 self.post_message(StreamStateChanged(item))
             elif isinstance(item, Presence):
@@ -648,10 +680,138 @@ class AgentConsole(App[None]):
 
     @on(EventsReceived)
     def _events_received(self, message: EventsReceived) -> None:
-        self.core.apply_events(message.events)
+        changes = self.core.apply_events(message.events)
+        # A first catch-up (a relay this console never followed) is the team's past, not
+        # news: its customers' messages are listed, not announced.
+        if not (message.replayed and self._first_follow):
+            self._announce(changes)
+        if not message.replayed:
+            self._first_follow = False
         events = self.connection.events.after_events(time.time())
         if events != self.connection.events:
             self.connection = self.connection.with_events(events)
+
+    # -- the team inbox: actions go through the relay, which every console follows -----
+
+    def team_act(self, action: TeamAction) -> None:
+        """Do a team action. With a relay it is posted there, and applied (here as in every
+        console) when it comes back in the relay's order; without one it applies here at
+        once. Presence goes only to a relay."""
+        if self._team_outbox is not None:
+            self._team_outbox.put_nowait(action)
+        elif action.kept:
+            self.core.apply_local(action)
+
+    @work(group="team", exclusive=True, exit_on_error=False, description="Team events")
+    async def post_team_events(self, poster: TeamPoster, outbox: asyncio.Queue[TeamAction]) -> None:
+        """Post the agent's team actions to the relay one by one, in the order they were made."""
+        from console.live.team_client import TeamPostFailed
+
+        while True:
+            action = await outbox.get()
+            try:
+                await poster.post(action)
+            except TeamPostFailed as failure:
+                if action.kept:  # presence is best effort: the next one will do
+                    self.post_message(TeamActionFailed(action, failure.reason))
+
+    @on(TeamActionFailed)
+    def _team_action_failed(self, message: TeamActionFailed) -> None:
+        self.notify(
+            f"{message.action.kind.replace('_', ' ').capitalize()} was not saved: "
+            f"{message.reason}. Try again when the relay is back.",
+            title="Inbox",
+            severity="error",
+        )
+
+    def _announce(self, changes: Changes) -> None:
+        """A customer wrote, or a colleague gave this agent a conversation: say so, wherever
+        the agent is (and ring the bell when the config asks for it)."""
+        inbox = self.core.inbox
+        if changes.inbound:
+            count = len(changes.inbound)
+            first = changes.inbound[-1]
+            conversation = inbox.get(first.conversation_id)
+            who = conversation.customer if conversation is not None else first.peer
+            if count == 1:
+                line = first.text.strip().split("\n", 1)[0]
+                text = f"{who} on {channel_word(first.channel)}: {line[:120]}"
+            else:
+                customers = len({m.conversation_id for m in changes.inbound})
+                text = f"{count} new messages from {customers} customer(s)"
+            self.notify(text, title="New message", timeout=6)
+            if self.settings.inbox_bell:
+                self.bell()
+        me = inbox.me
+        for change in changes.team:
+            action = change.action
+            if action.kind == ASSIGNED and action.assignee == me and action.agent != me:
+                conversation = inbox.get(action.conversation_id)
+                who = conversation.customer if conversation is not None else "a conversation"
+                self.notify(f"{action.agent} gave you {who}.", title="Assigned to you")
+
+    # -- canned responses: a TOML file in the config folder ----------------------------
+
+    @work(group="canned", thread=True, exit_on_error=False, description="Canned responses")
+    def load_canned(self) -> None:
+        from console.core.canned import CannedError, parse
+        from console.paths import canned_file
+
+        path = canned_file()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return  # the built-in responses stay
+        except (OSError, UnicodeDecodeError) as error:
+            self.post_message(CannedFailed(f"{path} could not be read: {error}"))
+            return
+        try:
+            self.post_message(CannedLoaded(parse(text), text))
+        except CannedError as error:
+            self.post_message(CannedFailed(f"{path}: {error}. The built-in ones are used."))
+
+    @work(group="canned", thread=True, exit_on_error=False, description="Saving responses")
+    def save_canned(self, text: str) -> None:
+        """Write the canned responses file (checked first by the editor) atomically."""
+        import os
+        import tempfile
+
+        from console.core.canned import CannedError, parse
+        from console.paths import canned_file
+
+        path = canned_file()
+        try:
+            responses = parse(text)
+        except CannedError as error:
+            self.post_message(CannedFailed(f"Not saved: {error}"))
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".canned-", suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, path)
+        except OSError as error:
+            self.post_message(CannedFailed(f"{path} could not be saved: {error}"))
+            return
+        self.post_message(CannedLoaded(responses, text, saved_to=str(path)))
+
+    @on(CannedLoaded)
+    def _canned_loaded(self, message: CannedLoaded) -> None:
+        self.canned = message.responses
+        self.canned_text = message.text
+        self.canned_changed.publish(message.responses)
+        if message.saved_to:
+            self.notify(
+                f"{len(message.responses.responses)} saved in {message.saved_to}.",
+                title="Canned responses",
+            )
+
+    @on(CannedFailed)
+    def _canned_failed(self, message: CannedFailed) -> None:
+        self.notify(message.reason, title="Canned responses", severity="error", timeout=10)
 
     @on(PresenceReceived)
     def _presence_received(self, message: PresenceReceived) -> None:

@@ -10,9 +10,10 @@ from textual.message import Message
 if TYPE_CHECKING:
     from console.api.keystore import KeyringStatus
     from console.api.session import Session
+    from console.core.canned import CannedResponses
     from console.live.events import Event, GapNotice
     from console.live.state import StreamState
-    from console.live.team import Presence
+    from console.live.team import Presence, TeamAction
     from console.store import History
 
 
@@ -77,6 +78,7 @@ class EventsReceived(Message):
     """The relay delivered new events (one websocket message: in seq order, never empty)."""
 
     events: tuple[Event, ...]
+    replayed: bool = False  # the catch-up after since=, not events happening now
 
 
 @dataclass
@@ -129,5 +131,29 @@ class HistoryNoticed(Message):
 @dataclass
 class HistoryUnavailable(Message):
     """The history could not be opened; the console runs without saving."""
+
+    reason: str
+
+
+@dataclass
+class TeamActionFailed(Message):
+    """The relay did not take a team action (assignment, note…); `reason` is readable."""
+
+    action: TeamAction
+    reason: str
+
+
+@dataclass
+class CannedLoaded(Message):
+    """The canned responses were read (or saved, to `saved_to`)."""
+
+    responses: CannedResponses
+    text: str
+    saved_to: str | None = None
+
+
+@dataclass
+class CannedFailed(Message):
+    """The canned responses file could not be read or saved; `reason` is readable."""
 
     reason: str

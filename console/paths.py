@@ -24,6 +24,11 @@ def config_file() -> Path:
     return Path(override) if override else config_dir() / "config.toml"
 
 
+def canned_file() -> Path:
+    """The inbox's canned responses (TOML), beside the settings file."""
+    return config_file().parent / "canned.toml"
+
+
 def data_dir() -> Path:
     """The per-user data folder where the history lives."""
     from platformdirs import user_data_path

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from console.core.delivery import status_label
 from console.core.inbound import InboundMessage
@@ -12,6 +13,9 @@ from console.core.rooms import RoomView
 from console.core.tracker import Accepted
 from console.live.events import TERMINAL_STATES, GapNotice, Price, Receipt
 from console.live.team import TeamAction
+
+if TYPE_CHECKING:
+    from console.store import Message as StoredMessage
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +56,19 @@ class Delivery:
             batch_id=receipt.batch_id,
             sms_count=receipt.sms_count,
             price=receipt.price,
+        )
+
+    @classmethod
+    def from_stored(cls, message: StoredMessage) -> Delivery:
+        """A message's delivery as the history last saw it."""
+        code = message.error_code
+        return cls(
+            umid=message.umid or "",
+            state=message.status,
+            detail=message.status_detail,
+            error_code=code if isinstance(code, int) else None,
+            error_message=message.error_message,
+            channel=message.channel,
         )
 
     @property

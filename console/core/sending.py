@@ -56,6 +56,7 @@ class SmsDraft:
     reference: str  # one number: its clientMessageId; many: the clientBatchId and id prefix
     source: str | None = None
     encoding: str = "AUTO"
+    conversation_id: str | None = None  # a reply from the inbox: its conversation
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +168,7 @@ class SmsSender:
             )
         )
         sent = (SentSms(number, accepted_from_api(answer)),)
-        self._record(sent, draft.text, None)
+        self._record(sent, draft, None)
         return SendProgress(sent, done=1, total=1)
 
     async def _send_chunk(self, draft: SmsDraft, chunk: Sequence[str], start: int) -> SendProgress:
@@ -188,9 +189,11 @@ class SmsSender:
             include_messages=True,
         )
         sent = tuple(pair_results(chunk, result.messages))
-        self._record(sent, draft.text, result.batch_id)
+        self._record(sent, draft, result.batch_id)
         return SendProgress(sent, done=start + len(chunk), total=total, batch_id=result.batch_id)
 
-    def _record(self, sent: Sequence[SentSms], text: str, batch_id: str | None) -> None:
+    def _record(self, sent: Sequence[SentSms], draft: SmsDraft, batch_id: str | None) -> None:
         if self.core is not None and sent:
-            self.core.record_sent(sent, text, batch_id=batch_id)
+            self.core.record_sent(
+                sent, draft.text, batch_id=batch_id, conversation_id=draft.conversation_id
+            )

@@ -42,7 +42,6 @@ from console.live.team import REPLIED, Presence, TeamAction, team_action
 
 if TYPE_CHECKING:
     from console.store import History
-    from console.store import Message as StoredMessage
     from console.store import Room as StoredRoom
 
 log = logging.getLogger(__name__)
@@ -160,10 +159,14 @@ class ConsoleCore:
         self._stream_key = stream_key
 
     def resume_point(self) -> int | None:
-        """The last event handled from the followed relay, or None (start live)."""
-        if self._stream_key is None or self.history is None:
+        """The last event handled from the followed relay; 0 for a relay never followed (or
+        no history): everything the relay keeps is replayed, so the team inbox starts with
+        the team's conversations, assignments and notes. None: no relay followed."""
+        if self._stream_key is None:
             return None
-        return self.history.resume_point(self._stream_key) or None
+        if self.history is None:
+            return 0
+        return self.history.resume_point(self._stream_key)
 
     # -- events --------------------------------------------------------------------------
 
@@ -471,7 +474,7 @@ class ConsoleCore:
         if self.history is not None:
             stored = self.history.message_by_umid(umid)
             if stored is not None:
-                return _stored_delivery(stored)
+                return Delivery.from_stored(stored)
         return None
 
     def recent_sent(self, limit: int, channel: str = "sms") -> list[Outbound]:
@@ -485,7 +488,7 @@ class ConsoleCore:
                 destination=message.peer,
                 text=message.text,
                 sent_at=message.created_at,
-                delivery=self.delivery(message.umid) or _stored_delivery(message),
+                delivery=self.delivery(message.umid) or Delivery.from_stored(message),
                 channel=message.channel,
                 client_message_id=message.client_message_id,
                 batch_id=message.batch_id,
@@ -654,17 +657,4 @@ def _stored_room(stored: StoredRoom) -> RoomView:
         agent_joined_at=stored.agent_joined_at,
         guest_joined_at=joined,
         invite=Invite(umid=stored.invite_umid, state=stored.invite_status),
-    )
-
-
-def _stored_delivery(message: StoredMessage) -> Delivery:
-    assert message.umid is not None
-    code = message.error_code
-    return Delivery(
-        umid=message.umid,
-        state=message.status,
-        detail=message.status_detail,
-        error_code=code if isinstance(code, int) else None,
-        error_message=message.error_message,
-        channel=message.channel,
     )

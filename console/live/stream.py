@@ -59,9 +59,12 @@ from console.net import is_loopback_url
 
 @dataclass(frozen=True)
 class EventBatch:
-    """The new events of one websocket message, in seq order (never empty)."""
+    """The new events of one websocket message, in seq order (never empty). `replayed`:
+    sent before the relay's first heartbeat on this connection, i.e. the catch-up after
+    ``since=`` rather than events happening now."""
 
     events: tuple[Event, ...]
+    replayed: bool = False
 
     @property
     def last_seq(self) -> int:
@@ -143,6 +146,7 @@ class EventStream:
         self._wake: asyncio.Event | None = None
         self._skip_pause = False
         self._state: StreamState | None = None
+        self._replaying = False
         self.duplicates_dropped = 0
         self.connections = 0
 
@@ -251,6 +255,7 @@ class EventStream:
                         self._ws = ws
                         self.connections += 1
                         live = False
+                        self._replaying = True
                         while not self._closed:
                             try:
                                 async with asyncio.timeout(self.heartbeat_timeout):
@@ -310,7 +315,7 @@ class EventStream:
 
         def flush() -> None:
             if events:
-                out.append(EventBatch(tuple(events)))
+                out.append(EventBatch(tuple(events), replayed=self._replaying))
                 events.clear()
 
         def gap(notice: GapNotice) -> None:
@@ -336,7 +341,10 @@ class EventStream:
             elif isinstance(frame, Presence):  # not numbered: passed on in its place
                 flush()
                 out.append(frame)
-            elif self._last_seq is None:  # the first heartbeat tells a fresh stream where it is
-                self._last_seq = frame.seq
+            else:
+                flush()
+                self._replaying = False  # the relay sends one right after its replay
+                if self._last_seq is None:  # it also tells a fresh stream where it is
+                    self._last_seq = frame.seq
         flush()
         return out

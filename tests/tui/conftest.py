@@ -11,13 +11,12 @@ from console.sandbox.app import SandboxConfig
 from console.sandbox.server import SandboxServer
 
 
-@pytest.fixture(scope="session")
-def sandbox_url() -> Iterator[str]:
-    """A quiet sandbox (no scripted customers) with fast receipts."""
+def quiet_sandbox(seed: int) -> Iterator[str]:
+    """A quiet sandbox (no scripted customers) with fast receipts, while iterated."""
     config = SandboxConfig(
         api_keys=(DEMO_KEY,),
         subaccount=DEMO_SUBACCOUNT,
-        seed=7,
+        seed=seed,
         speed=5.0,
         customers=False,
         undelivered_share=0.0,
@@ -29,6 +28,12 @@ def sandbox_url() -> Iterator[str]:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def sandbox_url() -> Iterator[str]:
+    """A quiet sandbox shared by the session's tests."""
+    yield from quiet_sandbox(7)
+
+
 @pytest.fixture(autouse=True)
 def _no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
     """Blinking cursors make snapshots flaky."""
@@ -36,3 +41,9 @@ def _no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(Input, "cursor_blink", False, raising=False)
     monkeypatch.setattr(TextArea, "cursor_blink", False, raising=False)
+
+
+@pytest.fixture
+def fresh_sandbox() -> Iterator[str]:
+    """A sandbox of its own: an inbox test sees only the conversations it makes."""
+    yield from quiet_sandbox(11)

@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
 import pytest
+from inbox_helpers import JANE_ID, SNAPSHOT_NOW, seed_inbox
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
-from tui_helpers import DEMO_KEY, DEMO_SUBACCOUNT, console_for, login_console, wait_for
+from tui_helpers import DEMO_KEY, DEMO_SUBACCOUNT, console_for, login_console, screen_text, wait_for
 
 import console.screens.rooms
 from console.api import keystore
@@ -18,10 +20,12 @@ from console.app import AgentConsole
 from console.core.rooms import CallReport, CallSeen, RoomView
 from console.live.events import Event, utc_iso
 from console.screens.compose import ComposeScreen
+from console.screens.inbox import InboxScreen
 from console.screens.login import LoginScreen
 from console.screens.rooms import RoomsScreen
 from console.store import History
 from console.widgets.message_editor import MessageEditor
+from console.widgets.reply_box import ReplyBox
 
 SIZE = (100, 30)
 
@@ -306,3 +310,50 @@ def test_rooms_expired_and_call_logs(snap_compare, rooms_app: AgentConsole, size
 @pytest.mark.parametrize("size", SIZES)
 def test_home_sizes(snap_compare, app: AgentConsole, size: str) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(app, terminal_size=SIZES[size], run_before=connected)
+
+
+# -- the inbox: a seeded team inbox, a fixed clock, at 80×24 and 160×48 -------------------
+
+
+@pytest.fixture
+def inbox_app(sandbox_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AgentConsole:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    data = tmp_path / "agent-console"
+    seed_inbox(data)
+    console = console_for(sandbox_url, data_dir=data, clock=lambda: SNAPSHOT_NOW)
+    console.settings = dataclasses.replace(console.settings, history_max_age_days=100_000)
+    console.follow_events = lambda *args, **kwargs: None  # type: ignore[method-assign]
+    return console
+
+
+def inbox_with(opened: str | None = None, draft: str = ""):  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot) -> None:
+        await connected(pilot)
+        app = pilot.app
+        assert isinstance(app, AgentConsole)
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, InboxScreen))
+        screen = app.screen
+        assert isinstance(screen, InboxScreen)
+        await wait_for(pilot, lambda: len(screen.conversations.rows) == 3)  # the open ones
+        if opened is not None:
+            screen.conversations.move_to(opened)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: "Where is it?" in screen_text(app))
+            if draft:
+                await pilot.press("enter")
+                screen.query_one(ReplyBox).insert(draft)
+        await pilot.pause()
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+def test_inbox_list(snap_compare, inbox_app: AgentConsole, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(inbox_app, terminal_size=size, run_before=inbox_with())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+def test_inbox_thread(snap_compare, inbox_app: AgentConsole, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    run_before = inbox_with(JANE_ID, draft="Great, the courier will ring around 4pm.")
+    assert snap_compare(inbox_app, terminal_size=size, run_before=run_before)

@@ -31,17 +31,19 @@ def console_for(
     data_dir: Path | None = None,
     *,
     keymap: dict[str, str] | None = None,
+    agent: str = "ana",
     clock: Clock | None = None,
     browser: Browser | None = None,
 ) -> AgentConsole:
     """An AgentConsole on a sandbox at `server_url`, labelled plain "sandbox" so screenshots
-    and snapshots do not depend on the random port."""
+    and snapshots do not depend on the random port; the agent is `agent`."""
     settings = Settings(
         api_key=DEMO_KEY,
         subaccount=DEMO_SUBACCOUNT,
         server=server_url,
         data_dir=data_dir,
         keymap=keymap or {},
+        agent=agent,
     )
 
     async def labelled_connect(settings: Settings) -> Session:

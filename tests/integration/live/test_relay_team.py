@@ -112,3 +112,39 @@ async def test_a_bad_request_is_refused_and_nothing_is_kept(
     assert answer.status_code == status
     assert says in answer.json()["message"]
     assert relay.log.last_seq == 0
+
+
+async def test_a_console_tells_the_catch_up_from_what_happens_now_and_hears_presence(
+    relay: RelayServer, http: httpx.AsyncClient
+) -> None:
+
+    from console.live.stream import EventBatch, EventStream
+
+    base = relay.http_url
+    await http.post(f"{base}/team/events", headers=AUTH, json=team("assigned", assignee="ana"))
+    stream = EventStream(relay.ws_url, TOKEN, since=0)
+    batches: list[Any] = []
+
+    async def run() -> None:
+        async for item in stream.batches():
+            batches.append(item)
+
+    task = asyncio.create_task(run())
+    try:
+        async with asyncio.timeout(10):
+            while not any(isinstance(b, EventBatch) for b in batches):
+                await asyncio.sleep(0.01)
+            while relay.relay.subscriber_count == 0:
+                await asyncio.sleep(0.01)
+            await http.post(f"{base}/team/events", headers=AUTH, json=team("note_added", text="x"))
+            await http.post(f"{base}/team/events", headers=AUTH, json=team("typing"))
+            while not any(isinstance(b, Presence) for b in batches):
+                await asyncio.sleep(0.01)
+    finally:
+        await stream.close()
+        task.cancel()
+    events = [b for b in batches if isinstance(b, EventBatch)]
+    assert [(b.events[0].event_type, b.replayed) for b in events] == [
+        ("assigned", True),
+        ("note_added", False),
+    ]

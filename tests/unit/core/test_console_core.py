@@ -139,7 +139,7 @@ def test_the_resume_point_follows_the_relay_and_never_the_embedded_sandbox(
     core.apply_events(events)
     assert core.resume_point() is None, "no relay followed: nothing saved"
     core.follow(RELAY)
-    assert core.resume_point() is None, "a first connection starts live"
+    assert core.resume_point() == 0, "a first connection replays what the relay keeps"
     core.apply_events(events)
     assert history.resume_point(RELAY) == events[-1].seq
     assert core.resume_point() == events[-1].seq

@@ -1,0 +1,52 @@
+"""Until when a snooze lasts: the usual choices, and what an agent types ('45m', '2h', '1d',
+'17:30'). Pure; times are seconds since the epoch, read in the local time zone."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+_SPAN = re.compile(r"(\d{1,4})\s*(m|min|h|d)")
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
+
+
+def _at(day: datetime, hour: int, minute: int = 0) -> float:
+    return day.replace(hour=hour, minute=minute, second=0, microsecond=0).timestamp()
+
+
+def snooze_options(now: float) -> list[tuple[str, float]]:
+    """(label, until) for the usual snoozes: an hour, three hours, tomorrow and next Monday
+    at 09:00."""
+    moment = datetime.fromtimestamp(now)
+    tomorrow = moment + timedelta(days=1)
+    monday = moment + timedelta(days=7 - moment.weekday())
+    return [
+        ("1 hour", now + 3600),
+        ("3 hours", now + 3 * 3600),
+        (f"tomorrow 09:00 ({tomorrow:%a})", _at(tomorrow, 9)),
+        (f"next week ({monday:%a %d %b} 09:00)", _at(monday, 9)),
+    ]
+
+
+def parse_snooze(text: str, now: float) -> float:
+    """'45m', '2h', '1d' from now, or '17:30' (today, else tomorrow); ValueError saying what
+    is understood."""
+    value = text.strip().lower()
+    span = _SPAN.fullmatch(value)
+    if span is not None:
+        amount = int(span.group(1))
+        unit = {"m": 60, "min": 60, "h": 3600, "d": 86400}[span.group(2)]
+        if amount == 0:
+            raise ValueError("a snooze lasts at least a minute")
+        if amount * unit > 90 * 86400:
+            raise ValueError("a snooze lasts at most 90 days")
+        return now + amount * unit
+    clock = _CLOCK.fullmatch(value)
+    if clock is not None:
+        hour, minute = int(clock.group(1)), int(clock.group(2))
+        if hour > 23 or minute > 59:
+            raise ValueError(f"{text.strip()} is not a time of day")
+        moment = datetime.fromtimestamp(now)
+        until = _at(moment, hour, minute)
+        return until if until > now else _at(moment + timedelta(days=1), hour, minute)
+    raise ValueError("type a time such as 45m, 2h, 1d or 17:30")

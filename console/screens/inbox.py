@@ -1,0 +1,882 @@
+"""InboxScreen: the team's conversations with customers on WhatsApp, Viber and SMS.
+
+The list (tabs Mine / Unassigned / All with their counts, filters by channel, status and
+label, a search over the whole history), the open conversation's thread with live delivery
+states, a reply box with canned responses (and the segment meter on SMS), and the actions,
+each one key away: take, assign, unassign, resolve, reopen, snooze, label, private note,
+next conversation with activity.
+
+The screen builds on the core through the App: `app.core.inbox` for the state, the
+`core_changed` Signal for every change, `app.team_act` for actions (through the relay, so
+every console agrees), `app.replier` to reply. Disk and network work runs in workers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from textual import events, getters, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Static, TextArea
+
+from console.app import AgentConsole
+from console.core.canned import DEFAULT_TOML, CannedResponses, parse, variables
+from console.core.inbox import (
+    OPEN,
+    PENDING,
+    RESOLVED,
+    SNOOZED,
+    Conversation,
+    Filters,
+    Tab,
+    channel_glyph,
+    channel_word,
+    mask_peer,
+)
+from console.core.model import Changes
+from console.core.snooze import parse_snooze, snooze_options
+from console.core.thread import Thread
+from console.live.team import (
+    ASSIGNED,
+    LABELLED,
+    NOTE_ADDED,
+    REPLIED,
+    STATUS_CHANGED,
+    TYPING,
+    VIEWING,
+    TeamAction,
+    agent_name,
+    label_name,
+)
+from console.paths import styles_path
+from console.screens.ask_dialog import AskDialog
+from console.sms import analyze
+from console.ui.sections import SECTION_BY_MODE
+from console.ui.text import clean, plain
+from console.widgets.conversation_list import ConversationList
+from console.widgets.reply_box import ReplyBox
+from console.widgets.segment_meter import SegmentMeter
+from console.widgets.session_bar import SessionBar
+from console.widgets.text_input import TextInput
+from console.widgets.thread_view import ThreadView
+
+if TYPE_CHECKING:
+    from console.store import History
+    from console.store import Message as StoredMessage
+
+STATUS_CYCLE: tuple[str | None, ...] = (OPEN, PENDING, SNOOZED, RESOLVED, None)
+CHANNEL_CYCLE: tuple[str | None, ...] = (None, "whatsapp", "viber", "sms")
+NARROW = 110  # columns: below this the list and the thread take turns
+THREAD_LIMIT = 200  # messages read when a conversation opens
+TYPING_EVERY = 4.0  # seconds between "typing" posts while the agent types
+VIEWING_EVERY = 30.0  # seconds between "viewing" posts while a conversation is open
+
+
+def new_reference() -> str:
+    return f"ac-{uuid.uuid4().hex[:12]}"
+
+
+# The actions' keys and footer labels; their palette names and help are the section's
+# commands (console/ui/sections.py), so the palette, the footer and the README agree.
+KEYS: tuple[tuple[str, str, str], ...] = (
+    ("take", "t", "Take"),
+    ("assign", "a", "Assign"),
+    ("unassign", "u", "Unassign"),
+    ("resolve", "r", "Resolve"),
+    ("reopen", "o", "Reopen"),
+    ("snooze", "s", "Snooze"),
+    ("label", "l", "Label"),
+    ("note", "p", "Note"),
+    ("next", "n", "Next"),
+    ("search", "slash", "Search"),
+    ("channel_filter", "c", "Channel"),
+    ("status_filter", "v", "Status"),
+    ("label_filter", "g", "Label filter"),
+)
+HELP = {action: help_text for _, help_text, action in SECTION_BY_MODE["inbox"].commands}
+
+
+class InboxScreen(Screen[None]):
+    """The shared inbox."""
+
+    CSS_PATH = styles_path("inbox.tcss")
+    BINDINGS = [
+        *(
+            Binding(key, action, label, id=f"inbox.{action}", tooltip=HELP[action] + ".")
+            for action, key, label in KEYS
+        ),
+        *(
+            Binding(
+                str(number),
+                f"tab('{tab.value}')",
+                tab.title,
+                id=f"inbox.tab_{tab.value}",
+                show=False,
+                tooltip=f"Show the {tab.title} tab.",
+            )
+            for number, tab in enumerate(Tab, 1)
+        ),
+        Binding(
+            "escape",
+            "back",
+            "Back",
+            id="inbox.back",
+            show=False,
+            tooltip="From the reply to the thread, from the thread to the list.",
+        ),
+        Binding(
+            "ctrl+j,alt+enter",
+            "send",
+            "Send",
+            id="inbox.send",
+            priority=True,
+            tooltip="Send the reply on the conversation's channel.",
+        ),
+    ]
+
+    app = getters.app(AgentConsole)
+
+    @dataclass
+    class ThreadLoaded(Message):
+        conversation_id: str
+        messages: list[StoredMessage]
+
+    @dataclass
+    class SearchFound(Message):
+        query: str
+        conversations: frozenset[str]
+        done: bool
+
+    @dataclass
+    class ReplySent(Message):
+        conversation_id: str
+        umid: str
+        channel: str
+        text: str
+
+    @dataclass
+    class ReplyNotSent(Message):
+        conversation_id: str
+        reason: str
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filters = Filters(tab=Tab.ALL)
+        self.opened: str | None = None
+        self.thread: Thread | None = None
+        self.listing: list[Conversation] = []
+        self.found: frozenset[str] = frozenset()
+        self.found_for = ""
+        self._list_due = False
+        self._thread_due = False
+        self._typing_at = 0.0
+        self._viewing_at = 0.0
+        self._last_tick = 0.0
+
+    # -- layout ------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield SessionBar("Inbox")
+        yield Static(id="tabs")
+        with Horizontal(id="search-row"):
+            yield Label("Search", classes="field-label")
+            yield TextInput(
+                placeholder="name, number, label, any message", id="search", compact=True
+            )
+            yield Label("", id="search-status", markup=False)
+            yield Static(id="filters", markup=False)
+        yield Static("", id="team-note", markup=False)
+        with Horizontal(id="inbox-body"):
+            yield ConversationList(id="conversations", empty="No conversations here.")
+            with Vertical(id="thread-pane"):
+                yield Static("", id="thread-header", markup=False)
+                yield ThreadView(id="thread")
+                yield Static("", id="presence", markup=False)
+                yield ReplyBox(id="reply")
+                yield Static("", id="reply-hint", markup=False)
+                yield SegmentMeter(id="meter")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#reply", ReplyBox).border_title = "Reply"
+        self.app.core_changed.subscribe(self, self._core_changed)
+        self.app.history_ready.subscribe(self, self._history_ready)
+        self.app.canned_changed.subscribe(self, self._canned_changed)
+        self.watch(self.app, "connection", lambda _: self._show_team_note(), init=False)
+        self._last_tick = self.app.clock()
+        self.set_interval(1.0, self._tick)
+        self._layout(self.size.width)
+        self._refresh_list()
+        self._show_thread_pane()
+        self._show_team_note()
+        self.query_one("#conversations", ConversationList).focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._layout(event.size.width)
+
+    def _layout(self, width: int) -> None:
+        self.set_class(width < NARROW, "-narrow")
+
+    def on_screen_resume(self) -> None:
+        self._refresh_list()
+        if self.opened is not None:
+            self._mark_read(self.opened)
+
+    # -- the list ----------------------------------------------------------------------
+
+    @property
+    def conversations(self) -> ConversationList:
+        return self.query_one("#conversations", ConversationList)
+
+    def _schedule_list(self) -> None:
+        if not self._list_due:
+            self._list_due = True
+            self.set_timer(0.05, self._refresh_list)
+
+    def _refresh_list(self) -> None:
+        self._list_due = False
+        inbox = self.app.core.inbox
+        now = self.app.clock()
+        also = self.found if self.found_for == self.filters.query.strip() else ()
+        self.listing = inbox.listing(self.filters, now, also=also)
+        self.conversations.show(self.listing, now)
+        counts = inbox.counts(self.filters, now)
+        parts = []
+        for tab in Tab:
+            count = counts[tab]
+            label = f"{tab.title} {count.conversations}"
+            if count.unread:
+                label += f" · {count.unread} unread"
+            style = "reverse bold" if tab is self.filters.tab else "bold"
+            parts.append(f"[@click=screen.tab('{tab.value}')][{style}] {label} [/][/]")
+        self.query_one("#tabs", Static).update("  ".join(parts))
+        status = self.filters.status or "any status"
+        channel = channel_word(self.filters.channel) if self.filters.channel else "all channels"
+        label = f"#{self.filters.label}" if self.filters.label else "any label"
+        self.query_one("#filters", Static).update(f"{status} · {channel} · {label}")
+
+    def _tick(self) -> None:
+        """Once a second: snoozes that ran out, presence that expired, ages."""
+        now = self.app.clock()
+        inbox = self.app.core.inbox
+        woke = inbox.wakes(self._last_tick, now)
+        if woke or int(now) // 30 != int(self._last_tick) // 30:
+            self.conversations.tick(now)
+            self._refresh_list()
+        self._last_tick = now
+        if self.opened is not None:
+            self._show_presence()
+            if self.app.team is not None and now - self._viewing_at >= VIEWING_EVERY:
+                self._post_presence(VIEWING, True)
+
+    def _history_ready(self, _history: History) -> None:
+        self._refresh_list()
+
+    # -- live changes ------------------------------------------------------------------
+
+    def _core_changed(self, changes: Changes) -> None:
+        if changes.conversations or changes.inbound:
+            self._schedule_list()
+        thread = self.thread
+        opened = self.opened
+        if thread is None or opened is None:
+            return
+        deliveries = {}
+        for team in changes.team:
+            umid = team.action.umid
+            if team.action.kind == REPLIED and umid:
+                delivery = self.app.core.delivery(umid)
+                if delivery is not None:
+                    deliveries[umid] = delivery
+        changed = thread.apply(changes, self.app.clock(), deliveries)
+        if opened in changes.conversations:
+            conversation = self.app.core.inbox.get(opened)
+            if conversation is not None:
+                changed |= thread.set_notes(conversation.notes)
+            self._show_header()
+            self._show_presence()
+            if self.is_current and any(m.conversation_id == opened for m in changes.inbound):
+                self._mark_read(opened)
+        if changed:
+            self._schedule_thread()
+
+    def _schedule_thread(self) -> None:
+        if not self._thread_due:
+            self._thread_due = True
+            self.set_timer(0.05, self._show_thread)
+
+    # -- opening a conversation --------------------------------------------------------
+
+    @on(ConversationList.Selected, "#conversations")
+    def _selected(self, message: ConversationList.Selected) -> None:
+        self.open_conversation(message.conversation_id)
+        self.query_one("#thread", ThreadView).focus()
+
+    def open_conversation(self, conversation_id: str) -> None:
+        if self.opened is not None and self.opened != conversation_id:
+            self._leave()
+        conversation = self.app.core.inbox.get(conversation_id)
+        if conversation is None:
+            return
+        self.opened = conversation_id
+        self.thread = Thread(conversation_id)
+        self.thread.set_notes(conversation.notes)
+        self.conversations.set_opened(conversation_id)
+        self.conversations.move_to(conversation_id)
+        reply = self.query_one("#reply", ReplyBox)
+        reply.clear()
+        reply.responses = self.app.canned
+        reply.values = variables(
+            name=conversation.name,
+            agent=self.app.core.inbox.me,
+            channel=channel_word(conversation.channel),
+            number=conversation.peer,
+        )
+        self.add_class("-reading")
+        self._show_thread_pane()
+        self._show_header()
+        self._show_thread()
+        self._show_presence()
+        self._refresh_reply_hint()
+        self._mark_read(conversation_id)
+        if self.app.team is not None:
+            self._post_presence(VIEWING, True)
+        if self.app.history is not None:
+            self.load_thread(conversation_id)
+
+    @work(group="inbox-thread", exclusive=True, exit_on_error=False, description="Thread")
+    async def load_thread(self, conversation_id: str) -> None:
+        """Read the thread after every history update already handed over (so nothing the
+        core published is missing), off the UI loop."""
+        future = self.app.core.after_writes(
+            lambda history: history.conversation_messages(conversation_id, THREAD_LIMIT)
+        )
+        try:
+            messages = await asyncio.wrap_future(future)
+        except LookupError:
+            return
+        self.post_message(self.ThreadLoaded(conversation_id, messages))
+
+    @on(ThreadLoaded)
+    def _thread_loaded(self, message: ThreadLoaded) -> None:
+        if message.conversation_id != self.opened or self.thread is None:
+            return
+        self.thread.add_stored(message.messages)
+        self._show_thread()
+        self._mark_read_remote(message.messages)
+
+    def _mark_read(self, conversation_id: str) -> None:
+        self.app.core.mark_read(conversation_id)
+
+    def _mark_read_remote(self, messages: list[StoredMessage]) -> None:
+        """Chat Apps marks the newest customer message read (WhatsApp's blue ticks)."""
+        conversation = self.app.core.inbox.get(self.opened or "")
+        latest = next((m for m in reversed(messages) if m.direction == "in" and m.umid), None)
+        if conversation is not None and latest is not None and latest.umid:
+            self.mark_read_remote(conversation, latest.umid)
+
+    @work(group="inbox-read", exclusive=True, exit_on_error=False, description="Mark read")
+    async def mark_read_remote(self, conversation: Conversation, umid: str) -> None:
+        from console.api.errors import ApiError
+
+        replier = self.app.replier
+        if replier is None:
+            return
+        try:
+            await replier.mark_read(conversation, umid)
+        except ApiError:
+            return  # the customer's ticks stay grey; nothing the agent needs to act on
+
+    def _leave(self) -> None:
+        """The agent leaves the open conversation (presence ends)."""
+        if self.app.team is not None and self.opened is not None:
+            if self._typing_at:
+                self._post_presence(TYPING, False)
+            self._post_presence(VIEWING, False)
+        self._typing_at = 0.0
+        self._viewing_at = 0.0
+
+    def _show_thread_pane(self) -> None:
+        opened = self.opened is not None
+        for selector in ("#presence", "#reply", "#reply-hint", "#thread-header"):
+            self.query_one(selector).display = opened
+        conversation = self.app.core.inbox.get(self.opened or "")
+        self.query_one("#meter").display = (
+            conversation is not None and conversation.channel == "sms"
+        )
+        if not opened:
+            self.query_one("#thread-body", Static).update(
+                plain("Open a conversation: ↑/↓ and Enter, or n for the next unread one.")
+            )
+
+    def _show_header(self) -> None:
+        conversation = self.app.core.inbox.get(self.opened or "")
+        if conversation is None:
+            return
+        now = self.app.clock()
+        parts = [
+            conversation.customer,
+            f"{channel_glyph(conversation.channel)} {channel_word(conversation.channel)}",
+            mask_peer(conversation.peer),
+            f"@{conversation.assignee}" if conversation.assignee else "unassigned",
+            conversation.status_at(now),
+        ]
+        if conversation.labels:
+            parts.append(" ".join(f"#{label}" for label in conversation.labels))
+        self.query_one("#thread-header", Static).update(plain(" · ".join(parts)))
+
+    def _show_thread(self) -> None:
+        self._thread_due = False
+        conversation = self.app.core.inbox.get(self.opened or "")
+        if self.thread is None or conversation is None:
+            return
+        self.query_one("#thread", ThreadView).show(
+            self.thread.entries(), conversation.customer, self.app.core.inbox.me, self.app.clock()
+        )
+
+    def _show_presence(self) -> None:
+        line = self.query_one("#presence", Static)
+        if self.opened is None:
+            line.update("")
+            return
+        seen = self.app.core.inbox.presence(self.opened, self.app.clock())
+        typing = [s.agent for s in seen if s.kind == TYPING]
+        viewing = [s.agent for s in seen if s.kind == VIEWING]
+        words = []
+        if typing:
+            words.append(f"{' and '.join(typing)} {'is' if len(typing) == 1 else 'are'} replying…")
+        if viewing:
+            words.append(f"{' and '.join(viewing)} {'is' if len(viewing) == 1 else 'are'} viewing")
+        line.update(plain(" · ".join(words)))
+        line.set_class(bool(typing), "-typing")
+
+    def _show_team_note(self) -> None:
+        note = self.query_one("#team-note", Static)
+        connected = self.app.connection.connected
+        alone = connected and self.app.team is None
+        note.display = alone
+        if alone:
+            note.update(
+                "Team features (assignment shared with colleagues, who is viewing or replying) "
+                "need the relay: this inbox is yours alone. Start with --relay, or with "
+                "--server on a shared sandbox."
+            )
+
+    # -- the reply ---------------------------------------------------------------------
+
+    @on(TextArea.Changed, "#reply")
+    def _reply_changed(self) -> None:
+        self._refresh_reply_hint()
+        text = self.query_one("#reply", ReplyBox).text
+        if self.app.team is None or self.opened is None:
+            return
+        now = self.app.clock()
+        if text.strip() and now - self._typing_at >= TYPING_EVERY:
+            self._post_presence(TYPING, True)
+        elif not text.strip() and self._typing_at:
+            self._post_presence(TYPING, False)
+
+    def _post_presence(self, kind: str, active: bool) -> None:
+        if self.opened is None:
+            return
+        now = self.app.clock()
+        if kind == TYPING:
+            self._typing_at = now if active else 0.0
+        else:
+            self._viewing_at = now if active else 0.0
+        me = self.app.core.inbox.me
+        self.app.team_act(TeamAction(kind, self.opened, me, active=active))
+
+    def _refresh_reply_hint(self) -> None:
+        reply = self.query_one("#reply", ReplyBox)
+        hint = self.query_one("#reply-hint", Static)
+        hint.remove_class("-error")
+        typed = reply.shortcode()
+        if typed is not None:
+            matches = reply.responses.matching(typed[1])
+            if matches:
+                shown = "   ".join(f"/{m.shortcode} {clean(m.text)[:40]}" for m in matches[:4])
+                hint.update(plain(f"Tab: {shown}"))
+            else:
+                hint.update(plain(f"No canned response /{typed[1]}…"))
+        else:
+            hint.update(plain("ctrl+j send · /shortcode then Tab: canned response · Esc back"))
+        conversation = self.app.core.inbox.get(self.opened or "")
+        if conversation is not None and conversation.channel == "sms":
+            self.query_one("#meter", SegmentMeter).show(analyze(reply.text))
+
+    @on(ReplyBox.CannedUsed, "#reply")
+    def _canned_used(self, message: ReplyBox.CannedUsed) -> None:
+        if message.unknown:
+            names = ", ".join("{{" + name + "}}" for name in message.unknown)
+            self._reply_problem(f"/{message.shortcode}: {names} could not be filled in")
+
+    @on(ReplyBox.CannedNotFound, "#reply")
+    def _canned_not_found(self, message: ReplyBox.CannedNotFound) -> None:
+        if message.candidates:
+            self._reply_problem(
+                f"/{message.typed} could be " + ", ".join(f"/{c}" for c in message.candidates)
+            )
+        else:
+            self._reply_problem(f"No canned response /{message.typed}")
+
+    def _reply_problem(self, text: str) -> None:
+        hint = self.query_one("#reply-hint", Static)
+        hint.update(plain("✗ " + text))
+        hint.add_class("-error")
+
+    def action_send(self) -> None:
+        conversation = self.app.core.inbox.get(self.opened or "")
+        if conversation is None:
+            self.notify("Open a conversation first.", severity="warning")
+            return
+        reply = self.query_one("#reply", ReplyBox)
+        text = reply.text.strip()
+        if not text:
+            self._reply_problem("Write a reply first.")
+            reply.focus()
+            return
+        if conversation.channel == "sms":
+            analysis = analyze(text)
+            if analysis.too_long:
+                self._reply_problem(f"{analysis.segments} segments: an SMS has at most 10.")
+                return
+        if self.app.replier is None:
+            self._reply_problem("Not connected yet: nothing was sent.")
+            return
+        reply.read_only = True
+        self.query_one("#reply-hint", Static).update(plain("Sending…"))
+        self.send_reply(conversation, text, new_reference())
+
+    @work(group="inbox-reply", exit_on_error=False, description="Sending the reply")
+    async def send_reply(self, conversation: Conversation, text: str, reference: str) -> None:
+        from console.core.replying import ReplyFailed
+
+        replier = self.app.replier
+        if replier is None:
+            self.post_message(self.ReplyNotSent(conversation.conversation_id, "not connected"))
+            return
+        try:
+            replied = await replier.reply(conversation, text, reference)
+        except ReplyFailed as failure:
+            self.post_message(self.ReplyNotSent(conversation.conversation_id, failure.reason))
+            return
+        self.post_message(
+            self.ReplySent(conversation.conversation_id, replied.umid, replied.channel, text)
+        )
+
+    @on(ReplySent)
+    def _reply_sent(self, message: ReplySent) -> None:
+        reply = self.query_one("#reply", ReplyBox)
+        reply.read_only = False
+        if message.conversation_id == self.opened:
+            reply.clear()
+            self._refresh_reply_hint()
+        if self.app.team is not None:
+            me = self.app.core.inbox.me
+            self.app.team_act(
+                TeamAction(
+                    REPLIED,
+                    message.conversation_id,
+                    me,
+                    umid=message.umid,
+                    channel=message.channel,
+                    text=message.text,
+                )
+            )
+            if self._typing_at:
+                self._post_presence(TYPING, False)
+
+    @on(ReplyNotSent)
+    def _reply_not_sent(self, message: ReplyNotSent) -> None:
+        self.query_one("#reply", ReplyBox).read_only = False
+        self._reply_problem(f"Not sent: {message.reason}")
+        self.notify(message.reason, title="Reply not sent", severity="error")
+
+    # -- search ------------------------------------------------------------------------
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        query = event.value.strip()
+        self.filters = Filters(
+            self.filters.tab, self.filters.channel, self.filters.status, self.filters.label, query
+        )
+        self._refresh_list()
+        status = self.query_one("#search-status", Label)
+        if len(query) < 2 or self.app.history is None:
+            self.workers.cancel_group(self, "inbox-search")
+            self.found, self.found_for = frozenset(), ""
+            status.update("")
+            return
+        status.update("searching every day…")
+        self.search_history(query)
+
+    @work(group="inbox-search", exclusive=True, thread=True, exit_on_error=False)
+    def search_history(self, query: str) -> None:
+        """Every day of the history, newest first, read from disk where it is not in memory;
+        the conversations found so far are shown as they come."""
+        from textual.worker import get_current_worker
+
+        worker = get_current_worker()
+        history = self.app.history
+        if history is None:
+            return
+        found: set[str] = set()
+        for chunk in history.scan_messages(text=query):
+            if worker.is_cancelled:
+                return
+            before = len(found)
+            found.update(m.conversation_id for m in chunk if m.conversation_id)
+            if len(found) != before:
+                self.post_message(self.SearchFound(query, frozenset(found), False))
+        if not worker.is_cancelled:
+            self.post_message(self.SearchFound(query, frozenset(found), True))
+
+    @on(SearchFound)
+    def _search_found(self, message: SearchFound) -> None:
+        if message.query != self.filters.query.strip():
+            return
+        self.found, self.found_for = message.conversations, message.query
+        self._refresh_list()
+        if message.done:
+            count = len(message.conversations)
+            self.query_one("#search-status", Label).update(
+                f"in the messages of {count} conversation{'s' if count != 1 else ''}"
+            )
+
+    # -- actions -----------------------------------------------------------------------
+
+    def _target(self) -> Conversation | None:
+        """The conversation an action applies to: the list's row when the list has the
+        focus, else the open conversation; None (and a word to the agent) when there is
+        none."""
+        inbox = self.app.core.inbox
+        if self.conversations.has_focus or self.opened is None:
+            found = inbox.get(self.conversations.cursor_id or "")
+        else:
+            found = inbox.get(self.opened)
+        if found is None:
+            self.notify("No conversation selected.", severity="warning")
+        return found
+
+    def _act(self, kind: str, conversation: Conversation, **fields: Any) -> None:
+        me = self.app.core.inbox.me
+        self.app.team_act(TeamAction(kind, conversation.conversation_id, me, **fields))
+
+    def _act_on_target(self, kind: str, **fields: Any) -> None:
+        conversation = self._target()
+        if conversation is not None:
+            self._act(kind, conversation, **fields)
+
+    def _ask_then_act(
+        self,
+        kind: str,
+        dialog: Callable[[Conversation], AskDialog],
+        fields: Callable[[str], dict[str, Any]],
+    ) -> None:
+        """Ask about the target conversation; act with the fields its answer gives."""
+        conversation = self._target()
+        if conversation is None:
+            return
+
+        def done(answer: str | None) -> None:
+            if answer is not None:
+                self._act(kind, conversation, **fields(answer))
+
+        self.app.push_screen(dialog(conversation), done)
+
+    def action_take(self) -> None:
+        self._act_on_target(ASSIGNED, assignee=self.app.core.inbox.me)
+
+    def action_unassign(self) -> None:
+        self._act_on_target(ASSIGNED, assignee=None)
+
+    def action_resolve(self) -> None:
+        self._act_on_target(STATUS_CHANGED, status=RESOLVED)
+
+    def action_reopen(self) -> None:
+        self._act_on_target(STATUS_CHANGED, status=OPEN)
+
+    def action_assign(self) -> None:
+        agents = self.app.core.inbox.agents()
+        choices = [(f"{name} (you)" if name == agents[0] else name, name) for name in agents]
+        self._ask_then_act(
+            ASSIGNED,
+            lambda conversation: AskDialog(
+                f"Assign {conversation.customer} to",
+                choices=choices,
+                placeholder="or type a colleague's name",
+                hint="Enter picks; Esc cancels.",
+                check=_refusal(lambda name: agent_name(name, "name")),
+            ),
+            lambda name: {"assignee": agent_name(name)},
+        )
+
+    def action_snooze(self) -> None:
+        options = snooze_options(self.app.clock())
+
+        def until(answer: str) -> float:
+            for label, moment in options:
+                if answer in (label, f"at:{moment}"):
+                    return moment
+            return parse_snooze(answer, self.app.clock())
+
+        self._ask_then_act(
+            STATUS_CHANGED,
+            lambda conversation: AskDialog(
+                f"Snooze {conversation.customer} until",
+                choices=[(label, f"at:{moment}") for label, moment in options],
+                placeholder="or type 45m, 2h, 1d or 17:30",
+                hint="It comes back on its own, or when the customer writes.",
+                check=_refusal(until),
+            ),
+            lambda answer: {"status": SNOOZED, "snoozed_until": round(until(answer), 3)},
+        )
+
+    def action_label(self) -> None:
+        known = " ".join(self.app.core.inbox.labels()) or "none yet"
+        self._ask_then_act(
+            LABELLED,
+            lambda conversation: AskDialog(
+                f"Labels of {conversation.customer} "
+                f"(now: {' '.join(f'#{x}' for x in conversation.labels) or 'none'})",
+                placeholder="vip billing  (-vip removes)",
+                hint=f"In use: {known}",
+                check=_refusal(label_changes),
+            ),
+            lambda answer: dict(zip(("add", "remove"), label_changes(answer), strict=True)),
+        )
+
+    def action_note(self) -> None:
+        self._ask_then_act(
+            NOTE_ADDED,
+            lambda conversation: AskDialog(
+                f"Private note on {conversation.customer}",
+                multiline=True,
+                hint="Only the team sees it. ctrl+j saves, Esc cancels.",
+                check=lambda text: None if text.strip() else "Write the note first.",
+            ),
+            lambda text: {"text": text.strip()},
+        )
+
+    def action_edit_canned(self) -> None:
+        def save(text: str | None) -> None:
+            if text is not None:
+                self.app.save_canned(text)
+
+        dialog = AskDialog(
+            "Canned responses (canned.toml in the config folder)",
+            multiline=True,
+            value=self.app.canned_text or DEFAULT_TOML,
+            hint='shortcode = "text" under [responses]. ctrl+j saves, Esc cancels.',
+            check=_refusal(parse),
+        )
+        self.app.push_screen(dialog, save)
+
+    def action_next(self) -> None:
+        after = self.opened or self.conversations.cursor_id
+        found = self.app.core.inbox.next_with_activity(self.listing, after)
+        if found is None:
+            self.notify("No other conversation has unread messages.")
+            return
+        self.open_conversation(found.conversation_id)
+        self.query_one("#thread", ThreadView).focus()
+
+    def action_tab(self, tab: str) -> None:
+        self.filters = Filters(
+            Tab(tab), self.filters.channel, self.filters.status, self.filters.label,
+            self.filters.query,
+        )  # fmt: skip
+        self._refresh_list()
+
+    def action_search(self) -> None:
+        self.query_one("#search", TextInput).focus()
+
+    def action_channel_filter(self) -> None:
+        self.filters = Filters(
+            self.filters.tab, _next(CHANNEL_CYCLE, self.filters.channel), self.filters.status,
+            self.filters.label, self.filters.query,
+        )  # fmt: skip
+        self._refresh_list()
+
+    def action_status_filter(self) -> None:
+        self.filters = Filters(
+            self.filters.tab, self.filters.channel, _next(STATUS_CYCLE, self.filters.status),
+            self.filters.label, self.filters.query,
+        )  # fmt: skip
+        self._refresh_list()
+
+    def action_label_filter(self) -> None:
+        labels: tuple[str | None, ...] = (None, *self.app.core.inbox.labels())
+        self.filters = Filters(
+            self.filters.tab, self.filters.channel, self.filters.status,
+            _next(labels, self.filters.label), self.filters.query,
+        )  # fmt: skip
+        self._refresh_list()
+
+    def action_back(self) -> None:
+        focused = self.focused
+        if isinstance(focused, ReplyBox):
+            self.query_one("#thread", ThreadView).focus()
+        elif isinstance(focused, TextInput):
+            self.conversations.focus()
+        elif self.opened is not None:
+            self._leave()
+            self.opened = None
+            self.thread = None
+            self.remove_class("-reading")
+            self.conversations.set_opened(None)
+            self._show_thread_pane()
+            self.conversations.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """Enter on the thread moves to the reply box (Esc comes back)."""
+        if event.key == "enter" and isinstance(self.focused, ThreadView):
+            self.query_one("#reply", ReplyBox).focus()
+            event.stop()
+
+    # -- canned responses --------------------------------------------------------------
+
+    def _canned_changed(self, responses: CannedResponses) -> None:
+        self.query_one("#reply", ReplyBox).responses = responses
+
+
+def label_changes(answer: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """'vip, billing -old' → (('vip', 'billing'), ('old',)); TeamError for a bad label,
+    ValueError when none is named."""
+    add: list[str] = []
+    remove: list[str] = []
+    for word in answer.replace(",", " ").split():
+        (remove if word.startswith("-") else add).append(label_name(word.lstrip("-+")))
+    if not add and not remove:
+        raise ValueError("Name at least one label.")
+    return tuple(add), tuple(remove)
+
+
+def _refusal(read: Callable[[str], object]) -> Callable[[str], str | None]:
+    """A dialog's check from a reader that raises ValueError (TeamError, CannedError…) with
+    the reason."""
+
+    def check(answer: str) -> str | None:
+        try:
+            read(answer)
+        except ValueError as error:
+            return str(error).replace("'name'", "The name")
+        return None
+
+    return check
+
+
+def _next(cycle: tuple[str | None, ...], current: str | None) -> str | None:
+    try:
+        return cycle[(cycle.index(current) + 1) % len(cycle)]
+    except ValueError:
+        return cycle[0]

@@ -1,0 +1,283 @@
+"""The inbox against a real sandbox: customers write in, the agent replies and sees the
+receipts, takes, resolves, reopens, snoozes (and the snooze comes back), labels, notes,
+searches; a restart shows the same inbox; hostile text stays text."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+
+from inbox_helpers import (
+    JANE,
+    LI,
+    OMAR,
+    conversation,
+    conversation_id,
+    customer_writes,
+    listed,
+    open_inbox,
+)
+from test_hostile_text import OSC52, TITLE, raw_controls, toasts
+from textual.pilot import Pilot
+from textual.widgets import Static
+from tui_helpers import console_for, screen_text, wait_for
+
+from console.api.session import Session, connect
+from console.app import AgentConsole
+from console.config import Settings
+from console.screens.ask_dialog import AskDialog
+from console.screens.inbox import InboxScreen
+from console.store import History
+from console.widgets.reply_box import ReplyBox
+from console.widgets.segment_meter import SegmentMeter
+
+DAY = 86_400.0
+
+
+async def jane_and_li_write(url: str, pilot: Pilot, screen: InboxScreen) -> None:
+    """Two customers write in; the list's cursor goes to Jane."""
+    customer_writes(url, JANE, "Hi")
+    customer_writes(url, LI, "Hello")
+    await wait_for(pilot, lambda: len(listed(screen)) == 2)
+    screen.conversations.move_to(conversation_id(JANE))
+
+
+def tabs(screen: object) -> str:
+    return str(screen.query_one("#tabs", Static).render())  # type: ignore[attr-defined]
+
+
+async def test_a_customers_message_appears_at_once_in_unassigned_with_its_counts(
+    fresh_sandbox: str, tmp_path: Path
+) -> None:
+    app = console_for(fresh_sandbox, data_dir=tmp_path)
+    async with app.run_test(size=(160, 40), notifications=True) as pilot:
+        screen = await open_inbox(app, pilot)
+        customer_writes(fresh_sandbox, JANE, "Where is my parcel?\nOrder A-1182")
+        await wait_for(pilot, lambda: listed(screen) == [conversation_id(JANE)])
+        await pilot.pause()
+        assert "Mine 0" in tabs(screen)
+        assert "Unassigned 1 · 1 unread" in tabs(screen)
+        assert "All 1 · 1 unread" in tabs(screen)
+        text = screen_text(app)
+        assert "Jane Tan" in text and "WhatsApp" in text and "Where is my parcel?" in text
+        assert "Order A-1182" not in text.split("Where is my parcel?")[0]  # the first line only
+        assert any("Jane Tan on WhatsApp: Where is my parcel?" in t for t in toasts(app))
+
+        customer_writes(fresh_sandbox, OMAR, "STOP")
+        await wait_for(pilot, lambda: len(listed(screen)) == 2)
+        assert listed(screen)[0] == conversation_id(OMAR), "the newest message raises its row"
+        assert "+65••••5432" in screen_text(app), "no name: the number, masked"
+        assert "All 2 · 2 unread" in tabs(screen)
+
+
+async def test_a_reply_goes_out_on_the_channel_and_its_receipts_move_it_forward(
+    fresh_sandbox: str, tmp_path: Path
+) -> None:
+    app = console_for(fresh_sandbox, data_dir=tmp_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = await open_inbox(app, pilot)
+        customer_writes(fresh_sandbox, JANE, "Hello?")
+        await wait_for(pilot, lambda: bool(listed(screen)))
+        await pilot.press("enter")  # open it: its messages are read
+        await wait_for(pilot, lambda: "Hello?" in screen_text(app))
+        await wait_for(pilot, lambda: conversation(app, JANE).unread == 0)  # type: ignore[union-attr]
+        assert "All 1" in tabs(screen) and "unread" not in tabs(screen)
+
+        await pilot.press("enter")  # from the thread to the reply box
+        for key in "/hi":
+            await pilot.press(key)
+        await pilot.press("tab")  # the canned response, with the customer's first name
+        reply = screen.query_one("#reply", ReplyBox)
+        assert reply.text == "Hi Jane, thanks for writing to us. How can I help?"
+        await pilot.press("ctrl+j")
+        await wait_for(pilot, lambda: "▶ you" in screen_text(app))
+        assert reply.text == ""
+        await wait_for(pilot, lambda: "read" in screen_text(app).split("▶ you")[1])
+
+        # SMS conversations reply through the SMS API, with the composer's segment meter.
+        customer_writes(fresh_sandbox, OMAR, "Is the shop open?")
+        await wait_for(pilot, lambda: len(listed(screen)) == 2)
+        await pilot.press("escape", "escape")
+        screen.conversations.move_to(conversation_id(OMAR))
+        await pilot.press("enter", "enter")
+        meter = screen.query_one("#meter", SegmentMeter)
+        assert meter.display
+        reply.insert("Yes, until 6pm — see you soon")
+        await pilot.pause()
+        assert "UCS-2" in str(meter.render())
+        await pilot.press("ctrl+j")
+        await wait_for(pilot, lambda: "delivered" in screen_text(app).split("▶ you")[-1])
+
+
+async def test_take_resolve_reopen_label_and_note(fresh_sandbox: str, tmp_path: Path) -> None:
+    app = console_for(fresh_sandbox, data_dir=tmp_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = await open_inbox(app, pilot)
+        await jane_and_li_write(fresh_sandbox, pilot, screen)
+
+        await pilot.press("t")
+        await wait_for(pilot, lambda: conversation(app, JANE).assignee == "ana")  # type: ignore[union-attr]
+        await pilot.pause()
+        assert "Mine 1" in tabs(screen) and "Unassigned 1" in tabs(screen)
+        await pilot.press("1")  # Mine
+        await wait_for(pilot, lambda: listed(screen) == [conversation_id(JANE)])
+
+        await pilot.press("r")
+        await wait_for(pilot, lambda: listed(screen) == [])
+        await pilot.press("v", "v", "v")  # open → pending → snoozed → resolved
+        await wait_for(pilot, lambda: listed(screen) == [conversation_id(JANE)])
+        assert "resolved" in screen_text(app)
+        await pilot.press("o")
+        await wait_for(pilot, lambda: conversation(app, JANE).status == "open")  # type: ignore[union-attr]
+        await pilot.press("v")  # any status
+        await pilot.press("l")
+        await wait_for(pilot, lambda: isinstance(app.screen, AskDialog))
+        for key in "VIP, billing":
+            await pilot.press(key)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: conversation(app, JANE).labels == ("billing", "vip"))  # type: ignore[union-attr]
+        await pilot.press("l")
+        await wait_for(pilot, lambda: isinstance(app.screen, AskDialog))
+        for key in "no way!":
+            await pilot.press(key)
+        await pilot.press("enter")
+        assert isinstance(app.screen, AskDialog), "a bad label is refused at the field"
+        assert "letters, digits" in screen_text(app)
+        await pilot.press("escape")
+
+        await pilot.press("enter")  # open Jane
+        await pilot.press("p")
+        await wait_for(pilot, lambda: isinstance(app.screen, AskDialog))
+        app.screen.query_one("#answer").insert("Called the courier.\nBack tomorrow.")  # type: ignore[attr-defined]
+        await pilot.press("ctrl+j")
+        await wait_for(pilot, lambda: "✎ note by ana" in screen_text(app))
+        assert "Back tomorrow." in screen_text(app)
+        header = str(screen.query_one("#thread-header", Static).render())
+        assert "@ana" in header and "#billing #vip" in header
+
+
+async def test_a_snooze_hides_the_conversation_until_it_comes_back_by_itself(
+    fresh_sandbox: str, tmp_path: Path
+) -> None:
+    now = [time.time()]
+    app = console_for(fresh_sandbox, data_dir=tmp_path, clock=lambda: now[0])
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = await open_inbox(app, pilot)
+        customer_writes(fresh_sandbox, JANE, "Call me back in an hour")
+        await wait_for(pilot, lambda: bool(listed(screen)))
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, AskDialog))
+        await pilot.press("enter")  # the first choice: 1 hour
+        await wait_for(pilot, lambda: conversation(app, JANE).status == "snoozed")  # type: ignore[union-attr]
+        await wait_for(pilot, lambda: listed(screen) == [])
+        now[0] += 3601  # an hour later
+        await wait_for(pilot, lambda: listed(screen) == [conversation_id(JANE)])
+        assert conversation(app, JANE).status_at(now[0]) == "open"  # type: ignore[union-attr]
+
+
+async def test_search_finds_a_conversation_by_a_message_from_an_older_day(
+    fresh_sandbox: str, tmp_path: Path
+) -> None:
+    old = time.time() - 20 * DAY
+    with History.open(tmp_path, hot_messages=1) as history:
+        history.record_message(
+            "old-1", None, "viber", "in", "+6581112222", "Refund for order 4471 please", "received",
+            old, conversation_id="viber:+6581112222",
+        )  # fmt: skip
+        for n in range(30):  # newer days: the old one is not in memory when the inbox opens
+            history.record_message(
+                f"new-{n}", None, "sms", "in", f"+65900000{n:02d}", "hello", "received",
+                time.time() - n * 3600, conversation_id=f"sms:+65900000{n:02d}",
+            )  # fmt: skip
+    app = console_for(fresh_sandbox, data_dir=tmp_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = await open_inbox(app, pilot)
+        await wait_for(pilot, lambda: len(listed(screen)) == 31)
+        await pilot.press("slash")
+        for key in "4471":
+            await pilot.press(key)
+        await wait_for(pilot, lambda: listed(screen) == ["viber:+6581112222"])
+        await wait_for(pilot, lambda: "in the messages of 1 conversation" in screen_text(app))
+
+
+async def test_a_restart_shows_the_same_inbox(fresh_sandbox: str, tmp_path: Path) -> None:
+    app = console_for(fresh_sandbox, data_dir=tmp_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = await open_inbox(app, pilot)
+        await jane_and_li_write(fresh_sandbox, pilot, screen)
+        await pilot.press("t", "r")
+        await wait_for(pilot, lambda: conversation(app, JANE).status == "resolved")  # type: ignore[union-attr]
+        before = dict(app.core.inbox.conversations)
+    assert app.wait_closed(timeout=30)
+
+    again = console_for(fresh_sandbox, data_dir=tmp_path)
+    async with again.run_test(size=(160, 40)) as pilot:
+        screen = await open_inbox(again, pilot)
+        await wait_for(pilot, lambda: len(again.core.inbox) == 2)
+        await pilot.pause(0.5)  # the relay replays from the resume point: nothing moves
+        assert dict(again.core.inbox.conversations) == before
+        await pilot.press("v")
+        await wait_for(pilot, lambda: conversation_id(JANE) not in listed(screen))
+
+
+async def test_a_hostile_message_is_shown_as_text(fresh_sandbox: str, tmp_path: Path) -> None:
+    hostile = f"{OSC52}\x1b[2J{TITLE}[@click=app.quit]free money[/] [/ end"
+    app = console_for(fresh_sandbox, data_dir=tmp_path)
+    async with app.run_test(size=(160, 40), notifications=True) as pilot:
+        screen = await open_inbox(app, pilot)
+        customer_writes(fresh_sandbox, ("whatsapp", "+6591234567", f"Eve{TITLE}[b]"), hostile)
+        await wait_for(pilot, lambda: bool(listed(screen)))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "free money" in screen_text(app).split("◀")[-1])
+        text = screen_text(app)
+        assert "␛]52;c;ZWNobyBwd25lZA==␇" in text and "␛[2J" in text and "␛]0;root@bank␇" in text
+        assert "[@click=app.quit]free money[/] [/ end" in text
+        assert "Eve␛]0;root@bank␇[b]" in text
+        assert not raw_controls(app)
+        await pilot.click("#thread", offset=(5, 3))  # a click on the "link" is only a click
+        await pilot.pause()
+        assert app.is_running
+        assert not any("\x1b" in t for t in toasts(app))
+
+
+async def test_without_a_relay_the_inbox_is_one_agents_and_says_so(
+    fresh_sandbox: str, tmp_path: Path
+) -> None:
+    async def no_relay(settings: Settings) -> Session:
+        session = await connect(settings)
+        return dataclasses.replace(session, events_url=None, events_token=None)
+
+    settings = console_for(fresh_sandbox, data_dir=tmp_path).settings
+    with History.open(tmp_path) as history:
+        history.record_message(
+            "in-1", None, "whatsapp", "in", "+6591234567", "Hi", "received", time.time(),
+            conversation_id=conversation_id(JANE),
+        )  # fmt: skip
+    app = AgentConsole(settings, connector=no_relay)
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = await open_inbox(app, pilot)
+        await wait_for(pilot, lambda: bool(listed(screen)))
+        assert "need the relay: this inbox is yours alone" in screen_text(app)
+        await pilot.press("t")  # applied here at once
+        assert conversation(app, JANE).assignee == "ana"  # type: ignore[union-attr]
+
+
+async def test_every_action_is_in_the_palette_and_runs_from_there(
+    fresh_sandbox: str, tmp_path: Path
+) -> None:
+    app = console_for(fresh_sandbox, data_dir=tmp_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = await open_inbox(app, pilot)
+        titles = [command.title for command in app.get_system_commands(screen)]
+        for action in ("take", "assign", "unassign", "resolve", "reopen", "snooze", "label"):
+            assert f"Inbox: {action}" in titles
+        for action in ("private note", "next conversation with activity", "search"):
+            assert f"Inbox: {action}" in titles
+        assert "Inbox: edit canned responses" in titles
+        customer_writes(fresh_sandbox, JANE, "Hi")
+        await wait_for(pilot, lambda: bool(listed(screen)))
+        await pilot.press("f1")
+        take = next(c for c in app.get_system_commands(app.screen) if c.title == "Inbox: take")
+        await take.callback()  # type: ignore[misc]
+        await wait_for(pilot, lambda: conversation(app, JANE).assignee == "ana")  # type: ignore[union-attr]
