@@ -38,6 +38,11 @@ several relays serve one team). Two implementations:
 
 Sequence numbers are positive, strictly increasing, and assigned at commit time, so a failed
 write never leaves a hole.
+
+*Subscriptions* (both logs): a subscription is registered when ``subscribe()`` returns and every
+commit queues its batch on every subscription in the same step that makes it visible to
+``read_since`` and before the appends return, so a reader that subscribes first and then reads
+the backlog misses nothing. Its queue is unbounded: iterate it, or ``aclose()`` it.
 """
 
 from __future__ import annotations
@@ -51,16 +56,15 @@ import os
 import shutil
 import time
 from array import array
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Protocol, runtime_checkable
+from typing import IO, Any, NamedTuple, Protocol, runtime_checkable
 
 from console.live.events import Event, FrameError, parse_iso, utc_iso
 
 logger = logging.getLogger(__name__)
-
-CommitListener = Callable[[Sequence[Event]], None]
 
 DEFAULT_MAX_EVENTS = 100_000
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
@@ -77,32 +81,53 @@ class LogError(RuntimeError):
     """The log could not store or load events; the message says why."""
 
 
-@runtime_checkable
-class EventLog(Protocol):
-    """What the relay needs from a replay log.
+class LogBounds(NamedTuple):
+    """What a log holds: ``oldest_seq`` (``last_seq + 1`` when it keeps nothing) and
+    ``last_seq``, the highest seq ever committed (0 for a new log; never decreases)."""
 
-    ``append`` numbers and durably stores one event; ``read_since`` replays; listeners are
-    called synchronously with every committed batch, in seq order, *before* the appends
-    return, and in the same step that makes the batch visible to ``read_since`` (so a reader
-    that subscribes first and then reads the backlog misses nothing).
+    oldest_seq: int
+    last_seq: int
+
+
+@runtime_checkable
+class Subscription(Protocol):
+    """Committed events as they come: an async iterator of non-empty batches in seq order.
+
+    It ends (``StopAsyncIteration``) when the log closes; ``aclose()`` ends it sooner.
     """
 
-    @property
-    def last_seq(self) -> int:
-        """The highest seq ever committed (0 for a new log). Never decreases."""
-        ...
+    def __aiter__(self) -> AsyncIterator[list[Event]]: ...
 
-    @property
-    def oldest_seq(self) -> int:
-        """The seq of the oldest event kept, or ``last_seq + 1`` when none is kept."""
-        ...
+    async def __anext__(self) -> list[Event]: ...
+
+    async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class EventLog(Protocol):
+    """What the relay needs from a replay log (memory, file, or Redis Streams).
+
+    - ``append`` numbers one event and returns once it is stored (durable for the file log;
+      acknowledged by Redis for Redis): seqs are positive, gapless and strictly increasing
+      in commit order; a failed append raises and uses no seq.
+    - ``read_since(seq, limit)``: up to ``limit`` kept events with seq > ``seq``, in order;
+      ``read_frames_since`` the same as (seq, frame JSON) pairs, bounded in bytes too.
+    - ``bounds()``: the :class:`LogBounds` now.
+    - ``subscribe(after)``: every event with seq > ``after`` (default: the last seq when the
+      subscription starts), in order, then every later commit, as batches; a reader that
+      subscribes, then reads ``bounds()`` and the backlog, misses nothing.
+    - ``trim()``: apply the count and age bounds now; returns how many events were dropped.
+    - ``publish_transient(text)`` hands a frame that is neither numbered nor kept (presence)
+      to the *other* relays sharing the log, whose ``transients()`` yield it; a log that one
+      process owns has no others, and its ``transients()`` only ends when the log closes.
+    """
 
     async def open(self) -> None: ...
 
     async def close(self) -> None: ...
 
     async def append(self, namespace: str, event_type: str, payload: dict[str, Any]) -> Event:
-        """Number and persist one event; returns once it is durable."""
+        """Number and store one event; returns once it is stored."""
         ...
 
     async def read_since(self, seq: int, limit: int = 1000) -> list[Event]:
@@ -117,13 +142,73 @@ class EventLog(Protocol):
         does not mean the end (ask again after the last seq)."""
         ...
 
+    async def bounds(self) -> LogBounds:
+        """The oldest kept seq and the last committed seq, now."""
+        ...
+
+    def subscribe(self, after: int | None = None) -> Subscription:
+        """Committed events after ``after`` (default: from now on), as batches."""
+        ...
+
     async def trim(self) -> int:
         """Apply the count and age bounds now; return how many events were dropped."""
         ...
 
-    def add_listener(self, listener: CommitListener) -> None: ...
+    async def publish_transient(self, text: str) -> None:
+        """Hand a frame that is never numbered nor kept to the other relays on this log."""
+        ...
 
-    def remove_listener(self, listener: CommitListener) -> None: ...
+    def transients(self) -> AsyncIterator[str]:
+        """Frames the other relays published, as they come (ends when the log closes)."""
+        ...
+
+
+class _LocalSubscription:
+    """A subscription to a log of this process: registered at once, fed by each commit."""
+
+    def __init__(self, log: _RetainedEvents, after: int | None) -> None:
+        self._log = log
+        self._queue: deque[Sequence[Event]] = deque()
+        self._wake = asyncio.Event()
+        self._cursor = log.last_seq if after is None else after
+        self._backlog = after is not None and after < log.last_seq
+        self._ended = False
+        log._subscriptions.add(self)
+
+    def push(self, batch: Sequence[Event]) -> None:
+        self._queue.append(batch)
+        self._wake.set()
+
+    def end(self) -> None:
+        self._ended = True
+        self._log._subscriptions.discard(self)
+        self._wake.set()
+
+    def __aiter__(self) -> _LocalSubscription:
+        return self
+
+    async def __anext__(self) -> list[Event]:
+        while self._backlog:
+            batch = await self._log.read_since(self._cursor)
+            if not batch:
+                self._backlog = False
+                break
+            self._cursor = batch[-1].seq
+            return batch
+        while True:
+            while self._queue:
+                batch = [e for e in self._queue.popleft() if e.seq > self._cursor]
+                if batch:
+                    self._cursor = batch[-1].seq
+                    return batch
+            if self._ended:
+                raise StopAsyncIteration
+            self._wake.clear()
+            await self._wake.wait()
+
+    async def aclose(self) -> None:
+        self._queue.clear()
+        self.end()
 
 
 class _RetainedEvents:
@@ -158,7 +243,8 @@ class _RetainedEvents:
         self._cached = 0
         self._cached_bytes = 0
         self._last_seq = 0
-        self._listeners: list[CommitListener] = []
+        self._subscriptions: set[_LocalSubscription] = set()
+        self._ended = asyncio.Event()
 
     # -- interface helpers
 
@@ -180,12 +266,25 @@ class _RetainedEvents:
     def __len__(self) -> int:
         return len(self._seqs) - self._head
 
-    def add_listener(self, listener: CommitListener) -> None:
-        self._listeners.append(listener)
+    async def bounds(self) -> LogBounds:
+        return LogBounds(self.oldest_seq, self._last_seq)
 
-    def remove_listener(self, listener: CommitListener) -> None:
-        with contextlib.suppress(ValueError):
-            self._listeners.remove(listener)
+    def subscribe(self, after: int | None = None) -> Subscription:
+        return _LocalSubscription(self, after)
+
+    async def publish_transient(self, text: str) -> None:
+        return None  # one process owns this log: there is no other relay to tell
+
+    async def transients(self) -> AsyncIterator[str]:
+        await self._ended.wait()
+        return
+        yield  # an async generator that yields nothing
+
+    def _end_subscriptions(self) -> None:
+        """The log closed: every subscription ends after what it has queued."""
+        for subscription in list(self._subscriptions):
+            subscription.end()
+        self._ended.set()
 
     async def read_since(self, seq: int, limit: int = 1000) -> list[Event]:
         return self._read_memory(seq, limit)
@@ -220,7 +319,7 @@ class _RetainedEvents:
     # -- mutation
 
     def _retain(self, events: Sequence[Event], times: Sequence[float]) -> None:
-        """Make committed events visible and tell the listeners, in one synchronous step."""
+        """Make committed events visible and queue them on every subscription, in one step."""
         added = 0
         for event, moment in zip(events, times, strict=True):
             line = event.frame_json
@@ -232,11 +331,9 @@ class _RetainedEvents:
         if events:
             self._last_seq = max(self._last_seq, events[-1].seq)
         self._evict()
-        for listener in list(self._listeners):
-            try:
-                listener(events)
-            except Exception:  # a broken listener must not break the commit
-                logger.exception("event log listener failed")
+        if events:
+            for subscription in self._subscriptions:
+                subscription.push(events)
 
     def _evict(self) -> None:
         """Let go of the oldest lines in memory beyond ``max_bytes`` (the newest stays)."""
@@ -298,15 +395,18 @@ class MemoryEventLog(_RetainedEvents):
         )
 
     async def open(self) -> None:
-        return None
+        self._ended.clear()
 
     async def close(self) -> None:
-        return None
+        self._end_subscriptions()
 
     async def append(self, namespace: str, event_type: str, payload: dict[str, Any]) -> Event:
         moment = self._clock()
         event = Event(self._last_seq + 1, utc_iso(moment), namespace, event_type, payload)
-        _ = event.frame_json  # encode now: fails here, before the seq is used, if it can't
+        try:
+            _ = event.frame_json  # encode now: fails here, before the seq is used, if it can't
+        except (TypeError, ValueError) as error:
+            raise LogError(f"event cannot be encoded as JSON: {error}") from error
         self._retain([event], [moment])
         self._drop_expired()
         return event
@@ -388,6 +488,7 @@ class FileEventLog(_RetainedEvents):
         self._dead_lines = 0
         self._fd = _open_private(self.path, os.O_WRONLY | os.O_APPEND)
         self._closed = False
+        self._ended.clear()
         dropped = self._drop_expired()
         if loaded.needs_rewrite or dropped:  # every kept line is still in memory here
             async with self._write_lock:
@@ -423,6 +524,7 @@ class FileEventLog(_RetainedEvents):
         if self._lock_file is not None:
             _release_lock(self._lock_file)
             self._lock_file = None
+        self._end_subscriptions()
 
     # -- EventLog
 

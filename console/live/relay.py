@@ -20,15 +20,20 @@ Routes (Starlette):
   note_added, replied) are numbered and persisted in the same log as webhooks (namespace
   ``Team``) and answered ``{"seq": n}``; presence (viewing, typing) is fanned out at once as
   a ``presence`` frame to the consoles connected now, never kept nor numbered, and answered
-  ``{"fannedOut": n}``. (With several relays on one log, presence reaches only this relay's
-  consoles.)
+  ``{"fannedOut": n}``, the number of this relay's consoles it reached. With several relays on
+  one Redis log, it is also handed to the other relays (Redis pub/sub, through the log's
+  ``publish_transient``), which fan it out to theirs.
 
 - websocket ``/events``: authenticated by ``Authorization: Bearer <token>`` or
   ``?token=<token>``; a wrong or missing token is accepted and then closed with 1008 (policy
   violation), as is a ``since`` that is not a plain number. ``?since=N`` replays every kept
   event after N, then continues live, with no duplicate and no hole: the connection
-  subscribes to new commits *before* it reads the backlog and drops queued events it already
-  sent (by seq). Without ``since`` the stream
+  subscribes to new commits *before* it reads the log's bounds and backlog, and drops queued
+  events it already sent (by seq). The relay itself holds one subscription to the log and
+  queues each batch it yields on every connection, so with several relays on one Redis log
+  every console sees the same events in the same seq order, whichever relay numbered them.
+  When the log cannot be read (Redis unreachable) the socket is closed with 1013 and the
+  console comes back later with ``since=``. Without ``since`` the stream
   starts live. Every websocket message is a JSON array of frames (see
   :mod:`console.live.events`): events, a ``gap`` frame first when N is older than the log
   (or ahead of it), and a ``heartbeat`` right after the replay and whenever the stream has
@@ -53,8 +58,9 @@ Mounting the routes on another Starlette app (the sandbox does this)::
 
     app = Starlette(routes=[*sandbox_routes, *relay.routes], lifespan=lifespan)
 
-``startup()`` opens the log and starts the periodic trim; ``shutdown()`` closes every
-subscriber with 1012 (service restart) and closes the log. Routes answer 503 before startup.
+``startup()`` opens the log, subscribes to it and starts the periodic trim; ``shutdown()``
+closes every subscriber with 1012 (service restart) and closes the log. Routes answer 503
+before startup.
 """
 
 from __future__ import annotations
@@ -88,7 +94,7 @@ from console.live.events import (
     encode_message,
     utc_iso,
 )
-from console.live.log import EventLog
+from console.live.log import EventLog, LogBounds, LogError, Subscription
 from console.live.team import PRESENCE_TTL, TEAM_NAMESPACE, Presence, TeamAction, TeamError
 
 logger = logging.getLogger(__name__)
@@ -212,6 +218,8 @@ class Relay:
         self._started = False
         self._closing = False
         self._maintenance: asyncio.Task[None] | None = None
+        self._feeds: list[asyncio.Task[None]] = []
+        self._subscription: Subscription | None = None
         self.accepted = 0
         self.routes: list[BaseRoute] = [
             Route("/webhooks/sms", self._webhook, methods=["POST"], name="webhook_sms"),
@@ -235,7 +243,16 @@ class Relay:
         if self._started:
             return
         await self.log.open()
-        self.log.add_listener(self._on_commit)
+        try:
+            bounds = await self.log.bounds()
+        except BaseException:
+            await self.log.close()
+            raise
+        self._subscription = self.log.subscribe(after=bounds.last_seq)
+        self._feeds = [
+            asyncio.create_task(self._fan_out_commits(self._subscription), name="relay-feed"),
+            asyncio.create_task(self._fan_out_transients(), name="relay-transients"),
+        ]
         self._closing = False
         self._started = True
         self._maintenance = asyncio.create_task(self._trim_forever(), name="relay-trim")
@@ -254,7 +271,15 @@ class Relay:
                 subscriber.pump.cancel()
         if self._handlers:
             await asyncio.wait(set(self._handlers), timeout=self.close_timeout + 1)
-        self.log.remove_listener(self._on_commit)
+        if self._subscription is not None:
+            await self._subscription.aclose()
+            self._subscription = None
+        for feed in self._feeds:
+            feed.cancel()
+        for feed in self._feeds:
+            with contextlib.suppress(asyncio.CancelledError):
+                await feed
+        self._feeds = []
         self._subscribers.clear()
         await self.log.close()
         self._started = False
@@ -267,6 +292,16 @@ class Relay:
             yield
         finally:
             await self.shutdown()
+
+    async def _fan_out_commits(self, subscription: Subscription) -> None:
+        """Queue every batch the log commits (this relay's or another's) on every console."""
+        async for batch in subscription:
+            self._on_commit(batch)
+
+    async def _fan_out_transients(self) -> None:
+        """Presence another relay received: to this relay's consoles."""
+        async for text in self.log.transients():
+            self._queue_transient(text)
 
     async def _trim_forever(self) -> None:
         while True:
@@ -322,7 +357,7 @@ class Relay:
             return _error(503, CODE_INTERNAL, "The relay is not running; retry later")
         if not action.kept:
             presence = Presence(action, utc_iso(), PRESENCE_TTL[action.kind])
-            return JSONResponse({"fannedOut": self.publish_presence(presence)})
+            return JSONResponse({"fannedOut": await self.publish_presence(presence)})
         try:
             event = await self.log.append(TEAM_NAMESPACE, action.kind, action.to_body())
         except Exception:
@@ -330,10 +365,20 @@ class Relay:
             return _error(503, CODE_INTERNAL, "The event could not be stored; retry later")
         return JSONResponse({"seq": event.seq})
 
-    def publish_presence(self, presence: Presence) -> int:
-        """Send a presence frame to every console connected to this relay now (not kept, not
-        numbered: a console that connects later never sees it); returns how many."""
+    async def publish_presence(self, presence: Presence) -> int:
+        """Send a presence frame to every console connected to this relay now, and hand it to
+        the other relays on the log for theirs (not kept, not numbered: a console that
+        connects later never sees it); returns how many of this relay's consoles it reached."""
         text = json.dumps(presence.to_frame(), separators=(",", ":"))
+        reached = self._queue_transient(text)
+        try:
+            await self.log.publish_transient(text)
+        except Exception:  # presence is best effort: it is sent again while it lasts
+            logger.warning("relay: could not hand presence to the other relays", exc_info=True)
+        return reached
+
+    def _queue_transient(self, text: str) -> int:
+        """Queue an unnumbered frame on every console that has room; returns how many."""
         reached = 0
         for subscriber in list(self._subscribers):
             if (
@@ -427,11 +472,19 @@ class Relay:
         if handler is not None:
             self._handlers.add(handler)
         subscriber = _Subscriber(self.subscriber_queue, self.subscriber_bytes)
-        self._subscribers.add(subscriber)  # subscribe first, then read the backlog
-        target = self.log.last_seq
-        progress = [since if since is not None else target]
+        self._subscribers.add(subscriber)  # subscribe first, then read the bounds and backlog
+        try:
+            bounds = await self.log.bounds()
+        except Exception:
+            self._subscribers.discard(subscriber)
+            if handler is not None:
+                self._handlers.discard(handler)
+            logger.warning("relay: the event log is unavailable", exc_info=True)
+            await self._close(websocket, CLOSE_TRY_AGAIN_LATER, "event log unavailable")
+            return
+        progress = [since if since is not None else bounds.last_seq]
         subscriber.pump = asyncio.create_task(
-            self._pump(websocket, subscriber, since, target, progress)
+            self._pump(websocket, subscriber, since, bounds, progress)
         )
         reader = asyncio.create_task(_read_until_disconnect(websocket))
         try:
@@ -447,7 +500,13 @@ class Relay:
                 self._handlers.discard(handler)
         if reader.done() and not reader.cancelled():
             return  # the client went away
-        if subscriber.overflowed:
+        pump = subscriber.pump
+        failed = pump.exception() if pump.done() and not pump.cancelled() else None
+        if isinstance(failed, LogError):
+            logger.warning("relay: a replay failed: %s", failed)
+            reason = f"event log unavailable; reconnect with since={progress[0]}"
+            await self._close(websocket, CLOSE_TRY_AGAIN_LATER, reason)
+        elif subscriber.overflowed:
             reason = f"subscriber too slow; reconnect with since={progress[0]}"
             await self._close(websocket, CLOSE_TRY_AGAIN_LATER, reason)
         elif self._closing:
@@ -475,18 +534,19 @@ class Relay:
         websocket: WebSocket,
         subscriber: _Subscriber,
         since: int | None,
-        target: int,
+        bounds: LogBounds,
         progress: list[int],
     ) -> None:
-        """Replay after ``since`` up to ``target``, then forward the live queue."""
+        """Replay after ``since`` up to ``bounds.last_seq``, then forward the live queue."""
         cursor = progress[0]
+        target = bounds.last_seq
 
         async def send_control(frame: GapNotice | Heartbeat) -> None:
             await self._send(websocket, subscriber, encode_message([control_json(frame)]))
 
         if since is not None:
-            oldest = self.log.oldest_seq
-            if since > self.log.last_seq or since + 1 < oldest:
+            oldest = bounds.oldest_seq
+            if since > target or since + 1 < oldest:
                 gap = GapNotice.describe(since, oldest)
                 await send_control(gap)
                 cursor = progress[0] = gap.resumes_at - 1

@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import stat
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -74,22 +73,15 @@ async def test_concurrent_appends_are_group_committed_in_order_before_they_retur
 ) -> None:
     log = FileEventLog(path)
     await log.open()
-    committed: list[list[int]] = []
-
-    def listener(batch: Sequence[Event]) -> None:
-        committed.append([e.seq for e in batch])
-        # the listener runs before any of the batch's appends return, with the file written
-        assert len(event_lines(path)) >= batch[-1].seq
-
-    log.add_listener(listener)
+    subscription = log.subscribe()
     events = await asyncio.gather(*(log.append("SMS", "x", {"i": i}) for i in range(500)))
     assert sorted(e.seq for e in events) == list(range(1, 501))
     assert [e.payload["i"] for e in events] == list(range(500))  # seq follows arrival order
-    flat = [seq for batch in committed for seq in batch]
-    assert flat == list(range(1, 501))
-    assert len(committed) < 500  # appends that waited for a write were batched together
     assert [line["seq"] for line in event_lines(path)] == list(range(1, 501))
-    await log.close()
+    await log.close()  # the subscription ends after what was queued before the appends returned
+    committed = [[e.seq for e in batch] async for batch in subscription]
+    assert [seq for batch in committed for seq in batch] == list(range(1, 501))
+    assert len(committed) < 500  # appends that waited for a write were batched together
 
 
 async def test_a_torn_last_line_is_cut_off_at_open(path: Path) -> None:
@@ -226,16 +218,15 @@ async def test_memory_log_behaves_like_the_file_log() -> None:
     clock = Clock()
     log = MemoryEventLog(max_events=3, max_age_seconds=10, clock=clock)
     await log.open()
-    seen: list[int] = []
-    log.add_listener(lambda batch: seen.extend(e.seq for e in batch))
+    subscription = log.subscribe()
     await fill(log, 5)
-    assert seen == [1, 2, 3, 4, 5]
     assert [e.seq for e in await log.read_since(0)] == [3, 4, 5]
     clock.now += 11
     assert await log.trim() == 3
     assert (log.oldest_seq, log.last_seq) == (6, 5)
     assert isinstance(log, EventLog)
     await log.close()
+    assert [e.seq async for batch in subscription for e in batch] == [1, 2, 3, 4, 5]
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
