@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import sys
 import tempfile
@@ -15,6 +16,7 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import httpx
 from textual.pilot import Pilot
 from textual.widgets import Input, Select
 
@@ -28,6 +30,7 @@ from console.widgets.sent_table import SentTable
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "screenshots"
 sys.path.insert(0, str(ROOT / "tests" / "tui"))  # the same console factory as the TUI tests
+from inbox_helpers import JANE_ID, seed_inbox  # noqa: E402
 from tui_helpers import DEMO_KEY, DEMO_SUBACCOUNT, console_for, login_console  # noqa: E402
 
 Step = Callable[[AgentConsole, Pilot], Awaitable[None]]
@@ -116,6 +119,39 @@ async def rooms(app: AgentConsole, pilot: Pilot) -> None:
     await pilot.pause(0.3)
 
 
+def seeded_inbox(url: str) -> AgentConsole:
+    """A console on a history that holds a team's inbox (the snapshots' conversations)."""
+    data = Path(tempfile.mkdtemp(prefix="agent-console-inbox-")) / "agent-console"
+    seed_inbox(data, time.time())
+    console = console_for(url, data_dir=data)
+    console.settings = dataclasses.replace(console.settings, history_max_age_days=100_000)
+    return console
+
+
+async def inbox(app: AgentConsole, pilot: Pilot) -> None:
+    """Jane's conversation open with a draft, while a colleague looks at it too."""
+    from console.screens.inbox import InboxScreen
+    from console.widgets.reply_box import ReplyBox
+
+    await open_mode(app, pilot, "f3", "inbox")
+    screen = app.screen
+    assert isinstance(screen, InboxScreen)
+    await until(pilot, lambda: app.connection.events.state == "live")
+    await until(pilot, lambda: len(screen.conversations.rows) == 3)
+    screen.conversations.move_to(JANE_ID)
+    await pilot.press("enter")
+    await until(pilot, lambda: "Where is it?" in str(screen.query_one("#thread-body").render()))
+    httpx.post(
+        f"{app.settings.server}/team/events",
+        json={"type": "viewing", "conversationId": JANE_ID, "agent": "bob"},
+        headers={"Authorization": f"Bearer {DEMO_KEY}"},
+    )
+    await until(pilot, lambda: "bob is viewing" in str(screen.query_one("#presence").render()))
+    await pilot.press("enter")
+    screen.query_one(ReplyBox).insert("Great, the courier will ring around 4pm.")
+    await pilot.pause(0.3)
+
+
 # In this order: the seeded sandbox draws each SMS's outcome in turn (the composer's batch
 # first, then the room's invite).
 SHOTS: dict[str, tuple[Factory, Step]] = {
@@ -123,6 +159,7 @@ SHOTS: dict[str, tuple[Factory, Step]] = {
     "compose": (console_for, compose_ucs2),
     "login": (login_console, login_again),
     "rooms": (lambda url: console_for(url, browser=visiting_browser()), rooms),
+    "inbox": (seeded_inbox, inbox),
 }
 
 

@@ -25,7 +25,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static, TextArea
+from textual.widgets import Input, Label, Static, TextArea
 
 from console.app import AgentConsole
 from console.core.canned import DEFAULT_TOML, CannedResponses, parse, variables
@@ -62,6 +62,7 @@ from console.sms import analyze
 from console.ui.sections import SECTION_BY_MODE
 from console.ui.text import clean, plain
 from console.widgets.conversation_list import ConversationList
+from console.widgets.key_bar import KeyBar
 from console.widgets.reply_box import ReplyBox
 from console.widgets.segment_meter import SegmentMeter
 from console.widgets.session_bar import SessionBar
@@ -85,21 +86,22 @@ def new_reference() -> str:
 
 
 # The actions' keys and footer labels; their palette names and help are the section's
-# commands (console/ui/sections.py), so the palette, the footer and the README agree.
-KEYS: tuple[tuple[str, str, str], ...] = (
-    ("take", "t", "Take"),
-    ("assign", "a", "Assign"),
-    ("unassign", "u", "Unassign"),
-    ("resolve", "r", "Resolve"),
-    ("reopen", "o", "Reopen"),
-    ("snooze", "s", "Snooze"),
-    ("label", "l", "Label"),
-    ("note", "p", "Note"),
-    ("next", "n", "Next"),
-    ("search", "slash", "Search"),
-    ("channel_filter", "c", "Channel"),
-    ("status_filter", "v", "Status"),
-    ("label_filter", "g", "Label filter"),
+# commands (console/ui/sections.py), so the palette, the footer and the README agree. The
+# footer shows the actions on a conversation; search and filters are keys and commands too.
+KEYS: tuple[tuple[str, str, str, bool], ...] = (
+    ("take", "t", "Take", True),
+    ("assign", "a", "Assign", True),
+    ("unassign", "u", "Unassign", True),
+    ("resolve", "r", "Resolve", True),
+    ("reopen", "o", "Reopen", True),
+    ("snooze", "s", "Snooze", True),
+    ("label", "l", "Label", True),
+    ("note", "p", "Note", True),
+    ("next", "n", "Next", True),
+    ("search", "slash", "Search", False),
+    ("channel_filter", "c", "Channel", False),
+    ("status_filter", "v", "Status", False),
+    ("label_filter", "g", "Label filter", False),
 )
 HELP = {action: help_text for _, help_text, action in SECTION_BY_MODE["inbox"].commands}
 
@@ -110,8 +112,8 @@ class InboxScreen(Screen[None]):
     CSS_PATH = styles_path("inbox.tcss")
     BINDINGS = [
         *(
-            Binding(key, action, label, id=f"inbox.{action}", tooltip=HELP[action] + ".")
-            for action, key, label in KEYS
+            Binding(key, action, label, id=f"inbox.{action}", tooltip=HELP[action] + ".", show=show)
+            for action, key, label, show in KEYS
         ),
         *(
             Binding(
@@ -203,7 +205,7 @@ class InboxScreen(Screen[None]):
                 yield ReplyBox(id="reply")
                 yield Static("", id="reply-hint", markup=False)
                 yield SegmentMeter(id="meter")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#reply", ReplyBox).border_title = "Reply"

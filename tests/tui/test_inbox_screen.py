@@ -29,6 +29,7 @@ from console.config import Settings
 from console.screens.ask_dialog import AskDialog
 from console.screens.inbox import InboxScreen
 from console.store import History
+from console.widgets.key_bar import KeyBar
 from console.widgets.reply_box import ReplyBox
 from console.widgets.segment_meter import SegmentMeter
 
@@ -280,4 +281,18 @@ async def test_every_action_is_in_the_palette_and_runs_from_there(
         await pilot.press("f1")
         take = next(c for c in app.get_system_commands(app.screen) if c.title == "Inbox: take")
         await take.callback()  # type: ignore[misc]
+        await wait_for(pilot, lambda: conversation(app, JANE).assignee == "ana")  # type: ignore[union-attr]
+
+
+async def test_a_click_on_a_key_in_the_key_bar_presses_it(
+    fresh_sandbox: str, tmp_path: Path
+) -> None:
+    app = console_for(fresh_sandbox, data_dir=tmp_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = await open_inbox(app, pilot)
+        customer_writes(fresh_sandbox, JANE, "Hi")
+        await wait_for(pilot, lambda: bool(listed(screen)))
+        bar = screen.query_one(KeyBar)
+        assert str(bar.render()).startswith(" t Take  a Assign  u Unassign  r Resolve")
+        await pilot.click(KeyBar, offset=(2, 0))  # " t Take"
         await wait_for(pilot, lambda: conversation(app, JANE).assignee == "ana")  # type: ignore[union-attr]

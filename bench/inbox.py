@@ -1,0 +1,241 @@
+"""Inbox benchmark: opening the inbox on a large history, a burst of customers' messages, and
+the keys the agent presses meanwhile. Prints figures only (budgets are never timed asserts).
+
+    python bench/inbox.py              # 3 runs of each figure
+    python bench/inbox.py --runs 5
+
+The history holds 100,000 messages over 30 days (10,000 today) in 2,000 conversations, a
+third of them with a team state (assignee, labels, a note). Each run starts a headless
+console on a fresh copy of it (no login: the inbox works from the history) and measures:
+
+1. `open_inbox_s`: F3 pressed, until the inbox shows its rows and counts (the history is
+   open and the inbox state loaded; its load is `load_s`, shown apart) (budget < 0.5 s);
+2. `burst_1000_s`: 1,000 inbound messages arriving at once (one relay batch: 500 known
+   conversations, 500 new), from the batch posted to the App until the list and the tabs
+   show them (budget < 0.5 s);
+3. `worst_key_ms`: the worst time from a keypress (↓ in the list, one every 5 ms from just
+   before the burst until it is shown) to its handling (budget < 50 ms); `keys` pressed.
+
+Each figure: median and max over the runs; `uptime` first, as the machine is shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DAY = 86_400.0
+MESSAGES = int(os.environ.get("BENCH_MESSAGES", 100_000))
+TODAY = MESSAGES // 10
+DAYS = 30
+CONVERSATIONS = 2_000
+BURST = 1_000
+KEY_EVERY = 0.005
+
+
+def build(folder: Path, now: float) -> None:
+    """The history every run copies, written once through the public API."""
+    from console.store import History
+
+    midnight = now - now % DAY
+    older = MESSAGES - TODAY
+    first = midnight - (DAYS - 1) * DAY
+    times = [first + (midnight - first) * n / older for n in range(older)]
+    times += [midnight + (now - midnight - 60) * n / TODAY for n in range(TODAY)]
+    with History.open(folder, flush_interval=3600, clock=lambda: now, max_age_days=365) as history:
+        for index, at in enumerate(times):
+            who = index % CONVERSATIONS
+            channel = ("whatsapp", "viber", "sms")[who % 3]
+            peer = f"+6590{who:06d}"
+            inbound = index % 2 == 0
+            history.record_message(
+                f"m-{index:07d}",
+                None,
+                channel,
+                "in" if inbound else "out",
+                peer,
+                f"Message {index}: about order {who}-{index % 97}",
+                "received" if inbound else "delivered",
+                at,
+                conversation_id=f"{channel}:{peer}",
+            )
+        for who in range(CONVERSATIONS):
+            channel = ("whatsapp", "viber", "sms")[who % 3]
+            conversation_id = f"{channel}:+6590{who:06d}"
+            history.upsert_conversation(
+                conversation_id, channel, f"+6590{who:06d}", f"Customer {who}"
+            )
+            if who % 3 == 0:
+                note = {"agent": "bob", "text": "Called back", "at": now - 3600, "seq": who + 1}
+                history.update_conversation(
+                    conversation_id,
+                    assignee=("ana", "bob")[who % 2],
+                    labels=["vip", "billing"][: 1 + who % 2],
+                    notes=[note],
+                    team_seq=who + 1,
+                )
+
+
+def burst(start_seq: int, now: float) -> list[Any]:
+    """1,000 customers' messages in one relay batch: 500 known conversations, 500 new."""
+    from console.live.events import Event, utc_iso
+
+    events = []
+    for n in range(BURST):
+        at = now + n / 1000  # in the order they were written
+        who = n if n < BURST // 2 else 100_000 + n
+        channel = ("whatsapp", "viber", "sms")[who % 3]
+        msisdn = f"+6590{who:06d}"
+        if channel == "sms":
+            namespace = "SMS"
+            payload: dict[str, Any] = {
+                "umid": f"burst-{n}",
+                "timestamp": utc_iso(at),
+                "source": msisdn,
+                "destination": "+6531580000",
+                "body": f"Hello again {n}",
+            }
+        else:
+            namespace = "ChatApps"
+            payload = {
+                "umid": f"burst-{n}",
+                "timestamp": utc_iso(at),
+                "user": {"msisdn": msisdn, "name": f"Customer {who}"},
+                "recipient": {"channel": channel, "channelId": "x"},
+                "type": "text",
+                "content": {"text": f"Hello again {n}"},
+            }
+        events.append(
+            Event(start_seq + n, utc_iso(at), namespace, "inbound_message_received", payload)
+        )
+    return events
+
+
+async def one_run(folder: Path) -> dict[str, float]:
+    from textual.pilot import Pilot
+
+    from console.api.session import Session
+    from console.app import AgentConsole
+    from console.config import Settings
+    from console.messages import EventsReceived
+    from console.screens.inbox import InboxScreen
+    from console.widgets.conversation_list import ConversationList
+
+    async def no_login(settings: Settings) -> Session:
+        await asyncio.Event().wait()  # the inbox works from the history alone
+        raise AssertionError
+
+    settings = Settings(
+        api_key="bench-key-000000", subaccount="bench", server="http://127.0.0.1:9",
+        data_dir=folder, agent="ana", history_max_age_days=365,
+    )  # fmt: skip
+    app = AgentConsole(settings, connector=no_login)
+    figures: dict[str, float] = {}
+
+    async def until(pilot: Pilot, predicate: Any, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise SystemExit(f"bench/inbox.py: the console did not get there ({predicate})")
+            await asyncio.sleep(0.001)
+
+    async with app.run_test(size=(160, 48)) as pilot:
+        started = time.perf_counter()
+        await until(pilot, lambda: app.history is not None and len(app.core.inbox) > 0)
+        figures["load_s"] = time.perf_counter() - started
+        await pilot.pause()
+
+        started = time.perf_counter()
+        await pilot.press("f3")
+        await until(pilot, lambda: isinstance(app.screen, InboxScreen))
+        screen = app.screen
+        assert isinstance(screen, InboxScreen)
+        rows = screen.query_one(ConversationList)
+        await until(pilot, lambda: len(rows.rows) > 0)
+        await pilot.pause(0)  # the first frame with the rows
+        figures["open_inbox_s"] = time.perf_counter() - started
+
+        rows.focus()
+        handled: list[float] = []
+        original = rows.action_move
+
+        def timed_move(step: int) -> None:
+            handled.append(time.perf_counter())
+            original(step)
+
+        rows.action_move = timed_move  # type: ignore[method-assign]
+        posted: list[float] = []
+        done = asyncio.Event()
+
+        async def press_keys() -> None:
+            while not done.is_set():
+                posted.append(time.perf_counter())
+                app.simulate_key("down")
+                await asyncio.sleep(KEY_EVERY)
+
+        presser = asyncio.create_task(press_keys())
+        await asyncio.sleep(0.02)
+        events = burst(10_000, time.time())
+        last = events[-1].payload
+        newest = f"{last['recipient']['channel']}:{last['user']['msisdn']}"
+        started = time.perf_counter()
+        app.post_message(EventsReceived(tuple(events)))
+
+        def shown() -> bool:
+            listed = rows.rows
+            return bool(listed) and listed[0].conversation_id == newest and not screen._list_due
+
+        await until(pilot, shown)
+        figures["burst_1000_s"] = time.perf_counter() - started
+        await asyncio.sleep(0.05)
+        done.set()
+        await presser
+        await until(pilot, lambda: len(handled) >= len(posted))
+        latencies = [end - start for start, end in zip(posted, handled, strict=False)]
+        figures["worst_key_ms"] = max(latencies) * 1000
+        figures["keys"] = len(latencies)
+    app.wait_closed(30)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    os.environ.setdefault("AGENT_CONSOLE_CONFIG", str(Path(tempfile.gettempdir()) / "none.toml"))
+    print("load:", os.getloadavg())
+    with tempfile.TemporaryDirectory(prefix="bench-inbox-") as temp:
+        source = Path(temp) / "source"
+        started = time.perf_counter()
+        build(source, time.time())
+        print(f"built {MESSAGES:,} messages in {CONVERSATIONS:,} conversations "
+              f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
+        results: list[dict[str, float]] = []
+        for run in range(args.runs):
+            copy = Path(temp) / f"run-{run}"
+            shutil.copytree(source, copy)
+            results.append(asyncio.run(one_run(copy)))
+            shutil.rmtree(copy, ignore_errors=True)
+    budgets = {"open_inbox_s": "< 0.5 s", "burst_1000_s": "< 0.5 s", "worst_key_ms": "< 50 ms"}
+    print(f"\n  {'figure':<14} {'median':>9} {'max':>9}   budget")
+    for name in ("load_s", "open_inbox_s", "burst_1000_s", "worst_key_ms", "keys"):
+        values = [r[name] for r in results]
+        print(
+            f"  {name:<14} {statistics.median(values):9.3f} {max(values):9.3f}   "
+            f"{budgets.get(name, '')}"
+        )
+
+
+if __name__ == "__main__":
+    main()
