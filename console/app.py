@@ -13,6 +13,7 @@ import dataclasses
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, ClassVar
@@ -79,6 +80,7 @@ if TYPE_CHECKING:
     from console.store import History
 
 Connector = Callable[[Settings], Awaitable[Session]]
+APPLY_STEP = 250  # events applied between two looks at the agent's keys
 log = logging.getLogger(__name__)
 
 ROOM_WATCH_SECONDS = 5.0  # how often open rooms ask the call reports whether the guest joined
@@ -158,6 +160,9 @@ class AgentConsole(App[None]):
         self._team_outbox: asyncio.Queue[TeamAction] | None = None
         self.canned = DEFAULT_CANNED
         self._first_follow = False
+        self._incoming: deque[EventsReceived | EventsMissed] = deque()
+        self._applying = False
+        self._heard: list[Changes] = []
         self.canned_text: str | None = None  # the file as the agent wrote it (the editor)
         self.canned_changed: Signal[CannedResponses] = Signal(self, "canned-changed")
         self._history_settled = False
@@ -679,12 +684,45 @@ class AgentConsole(App[None]):
                 self.post_message(EventsMissed(item))
 
     @on(EventsReceived)
-    def _events_received(self, message: EventsReceived) -> None:
-        changes = self.core.apply_events(message.events)
+    @on(EventsMissed)
+    def _events_arrived(self, message: EventsReceived | EventsMissed) -> None:
+        """Events and gaps are applied in their order, at most APPLY_STEP events at a time: a
+        burst (1,000 customers' messages in one batch) leaves room for the agent's keys."""
+        self._incoming.append(message)
+        if not self._applying:
+            self._applying = True
+            self.call_later(self._apply_incoming)
+
+    def _apply_incoming(self) -> None:
+        room = APPLY_STEP
+        while self._incoming and room > 0:
+            head = self._incoming.popleft()
+            if isinstance(head, EventsMissed):
+                self.core.apply_gap(head.notice)
+                self.notify(head.notice.message, title="Events may be missing", severity="warning")
+                continue
+            events, rest = head.events[:room], head.events[room:]
+            room -= len(events)
+            changes = self.core.apply_events(events)
+            self._heard.append(changes)
+            if rest:
+                self._incoming.appendleft(dataclasses.replace(head, events=rest))
+                break
+            self._events_applied(head)
+        if self._incoming:
+            self.call_later(self._apply_incoming)  # after what waits already: keys first
+        else:
+            self._applying = False
+
+    def _events_applied(self, message: EventsReceived) -> None:
+        """A websocket message's events are all in: say what is news, once."""
+        heard, self._heard = self._heard, []
         # A first catch-up (a relay this console never followed) is the team's past, not
         # news: its customers' messages are listed, not announced.
         if not (message.replayed and self._first_follow):
-            self._announce(changes)
+            inbound = tuple(m for changes in heard for m in changes.inbound)
+            team = tuple(t for changes in heard for t in changes.team)
+            self._announce(Changes(inbound=inbound, team=team))
         if not message.replayed:
             self._first_follow = False
         events = self.connection.events.after_events(time.time())
@@ -816,11 +854,6 @@ class AgentConsole(App[None]):
     @on(PresenceReceived)
     def _presence_received(self, message: PresenceReceived) -> None:
         self.core.apply_presence(message.presence)
-
-    @on(EventsMissed)
-    def _events_missed(self, message: EventsMissed) -> None:
-        self.core.apply_gap(message.notice)
-        self.notify(message.notice.message, title="Events may be missing", severity="warning")
 
     @on(StreamStateChanged)
     def _stream_state_changed(self, message: StreamStateChanged) -> None:

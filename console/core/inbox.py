@@ -161,6 +161,25 @@ class Conversation:
             "team_seq": self.seq,
         }
 
+    def shared_since(self, before: Conversation | None) -> dict[str, Any]:
+        """Only the team fields that differ from `before` (all of them for a new one): what
+        the history needs to write after a change."""
+        everything = before is None
+        out: dict[str, Any] = {}
+        if everything or before.assignee != self.assignee:
+            out["assignee"] = self.assignee
+        if everything or before.status != self.status:
+            out["status"] = self.status
+        if everything or before.snoozed_until != self.snoozed_until:
+            out["snoozed_until"] = self.snoozed_until
+        if everything or before.labels != self.labels:
+            out["labels"] = list(self.labels)
+        if everything or before.notes != self.notes:
+            out["notes"] = self.shared()["notes"]
+        if everything or before.seq != self.seq:
+            out["team_seq"] = self.seq
+        return out
+
 
 class StoredConversation(Protocol):
     """What the inbox reads from the history (`console.store.Conversation` is one)."""

@@ -352,7 +352,9 @@ class ConsoleCore:
         """Keep a customer's message; True when the inbox moved (not a replay)."""
         created_at = _readable_time(message.timestamp) or received_at
         at = parse_iso(created_at) or self._clock()
+        before = self.inbox.get(message.conversation_id)
         changed = self.inbox.apply_inbound(message, seq, at)
+        fields = changed.shared_since(before) if changed is not None else {}
 
         def record(history: History) -> None:
             # The message first: a new conversation then starts at the message's own time.
@@ -370,8 +372,8 @@ class ConsoleCore:
             history.upsert_conversation(
                 message.conversation_id, message.channel, message.peer, message.name
             )
-            if changed is not None:
-                history.update_conversation(message.conversation_id, **changed.shared())
+            if fields:
+                history.update_conversation(message.conversation_id, **fields)
 
         self._write(record)
         return changed is not None

@@ -150,6 +150,7 @@ class InboxScreen(Screen[None]):
     class ThreadLoaded(Message):
         conversation_id: str
         messages: list[StoredMessage]
+        first: bool = True  # the days in memory (then, maybe, the older days)
 
     @dataclass
     class SearchFound(Message):
@@ -357,7 +358,8 @@ class InboxScreen(Screen[None]):
     @work(group="inbox-thread", exclusive=True, exit_on_error=False, description="Thread")
     async def load_thread(self, conversation_id: str) -> None:
         """Read the thread after every history update already handed over (so nothing the
-        core published is missing), off the UI loop."""
+        core published is missing), off the UI loop; then, if the days in memory hold less
+        than a thread's worth, the older days from disk (in a thread)."""
         future = self.app.core.after_writes(
             lambda history: history.conversation_messages(conversation_id, THREAD_LIMIT)
         )
@@ -366,6 +368,14 @@ class InboxScreen(Screen[None]):
         except LookupError:
             return
         self.post_message(self.ThreadLoaded(conversation_id, messages))
+        history = self.app.history
+        if history is None or len(messages) >= THREAD_LIMIT:
+            return
+        older = await asyncio.to_thread(
+            history.find_messages, conversation_id=conversation_id, limit=THREAD_LIMIT
+        )
+        if len(older) > len(messages):
+            self.post_message(self.ThreadLoaded(conversation_id, older, first=False))
 
     @on(ThreadLoaded)
     def _thread_loaded(self, message: ThreadLoaded) -> None:
@@ -373,7 +383,8 @@ class InboxScreen(Screen[None]):
             return
         self.thread.add_stored(message.messages)
         self._show_thread()
-        self._mark_read_remote(message.messages)
+        if message.first:
+            self._mark_read_remote(message.messages)
 
     def _mark_read(self, conversation_id: str) -> None:
         self.app.core.mark_read(conversation_id)
@@ -381,7 +392,8 @@ class InboxScreen(Screen[None]):
     def _mark_read_remote(self, messages: list[StoredMessage]) -> None:
         """Chat Apps marks the newest customer message read (WhatsApp's blue ticks)."""
         conversation = self.app.core.inbox.get(self.opened or "")
-        latest = next((m for m in reversed(messages) if m.direction == "in" and m.umid), None)
+        inbound = [m for m in messages if m.direction == "in" and m.umid]
+        latest = max(inbound, key=lambda m: m.created_at, default=None)
         if conversation is not None and latest is not None and latest.umid:
             self.mark_read_remote(conversation, latest.umid)
 

@@ -177,7 +177,7 @@ async def test_a_snooze_hides_the_conversation_until_it_comes_back_by_itself(
         assert conversation(app, JANE).status_at(now[0]) == "open"  # type: ignore[union-attr]
 
 
-async def test_search_finds_a_conversation_by_a_message_from_an_older_day(
+async def test_search_and_the_thread_reach_a_message_from_an_older_day(
     fresh_sandbox: str, tmp_path: Path
 ) -> None:
     old = time.time() - 20 * DAY
@@ -186,20 +186,26 @@ async def test_search_finds_a_conversation_by_a_message_from_an_older_day(
             "old-1", None, "viber", "in", "+6581112222", "Refund for order 4471 please", "received",
             old, conversation_id="viber:+6581112222",
         )  # fmt: skip
-        for n in range(30):  # newer days: the old one is not in memory when the inbox opens
+        for n in range(1_200):  # newer days: the old one is not in memory when the inbox opens
+            peer = f"+65900000{n % 30:02d}"
             history.record_message(
-                f"new-{n}", None, "sms", "in", f"+65900000{n:02d}", "hello", "received",
-                time.time() - n * 3600, conversation_id=f"sms:+65900000{n:02d}",
+                f"new-{n}", None, "sms", "in", peer, "hello", "received",
+                time.time() - (n % 48) * 3600, conversation_id=f"sms:{peer}",
             )  # fmt: skip
     app = console_for(fresh_sandbox, data_dir=tmp_path)
     async with app.run_test(size=(160, 40)) as pilot:
         screen = await open_inbox(app, pilot)
         await wait_for(pilot, lambda: len(listed(screen)) == 31)
+        assert app.history is not None
+        assert [d.loaded for d in app.history.days()][-1] is False, "the old day is on disk"
         await pilot.press("slash")
         for key in "4471":
             await pilot.press(key)
         await wait_for(pilot, lambda: listed(screen) == ["viber:+6581112222"])
         await wait_for(pilot, lambda: "in the messages of 1 conversation" in screen_text(app))
+        screen.conversations.focus()
+        await pilot.press("enter")  # its thread reaches back to that day, read from disk
+        await wait_for(pilot, lambda: "Refund for order 4471 please" in screen_text(app))
 
 
 async def test_a_restart_shows_the_same_inbox(fresh_sandbox: str, tmp_path: Path) -> None:
@@ -296,3 +302,33 @@ async def test_a_click_on_a_key_in_the_key_bar_presses_it(
         assert str(bar.render()).startswith(" t Take  a Assign  u Unassign  r Resolve")
         await pilot.click(KeyBar, offset=(2, 0))  # " t Take"
         await wait_for(pilot, lambda: conversation(app, JANE).assignee == "ana")  # type: ignore[union-attr]
+
+
+async def test_a_burst_is_applied_in_steps_in_order_and_announced_once(
+    fresh_sandbox: str, tmp_path: Path
+) -> None:
+    from console.live.events import Event, GapNotice
+    from console.messages import EventsMissed, EventsReceived
+
+    def said(n: int) -> Event:
+        payload = {
+            "umid": f"burst-{n}",
+            "timestamp": "2026-11-27T05:00:00.000Z",
+            "user": {"msisdn": f"+659{n:07d}", "name": f"C{n}"},
+            "recipient": {"channel": "whatsapp", "channelId": "x"},
+            "type": "text",
+            "content": {"text": f"Hello {n}"},
+        }
+        return Event(500_000 + n, "2026-11-27T05:00:00.000Z", "ChatApps",
+                     "inbound_message_received", payload)  # fmt: skip
+
+    app = console_for(fresh_sandbox, data_dir=tmp_path)
+    async with app.run_test(size=(160, 40), notifications=True) as pilot:
+        screen = await open_inbox(app, pilot)
+        app.post_message(EventsReceived(tuple(said(n) for n in range(600))))
+        app.post_message(EventsMissed(GapNotice.describe(500_599, 500_700)))
+        await wait_for(pilot, lambda: len(listed(screen)) == 600)
+        await wait_for(pilot, lambda: any("Events may be missing" in t for t in toasts(app)))
+        news = [t for t in toasts(app) if t.startswith("New message")]
+        assert news == ["New message: 600 new messages from 600 customer(s)"]
+        await wait_for(pilot, lambda: app.core.resume_point() == 500_699)  # the gap came last
