@@ -28,9 +28,14 @@ def rss_mb(pid: int) -> float:
 
 def print_beside(baseline: dict[str, float], figures: dict[str, float]) -> None:
     """Every figure of either run, the baseline's value beside this checkout's."""
-    width = max(len(name) for name in [*baseline, *figures, "figure"])
-    print(f"\n  {'figure':<{width}} {'before':>10} {'now':>10}")
-    for name in dict.fromkeys([*baseline, *figures]):
-        before = baseline.get(name, float("nan"))
-        now = figures.get(name, float("nan"))
-        print(f"  {name:<{width}} {before:10.1f} {now:10.1f}")
+    print_columns({"before": baseline, "now": figures})
+
+
+def print_columns(columns: dict[str, dict[str, float]]) -> None:
+    """Every figure of any run, one column per run (NaN where a run has no such figure)."""
+    names = dict.fromkeys(name for figures in columns.values() for name in figures)
+    width = max(len(name) for name in [*names, "figure"])
+    print(f"\n  {'figure':<{width}}" + "".join(f" {title:>10}" for title in columns))
+    for name in names:
+        values = (figures.get(name, float("nan")) for figures in columns.values())
+        print(f"  {name:<{width}}" + "".join(f" {value:10.1f}" for value in values))

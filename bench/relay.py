@@ -23,6 +23,12 @@ Three processes on loopback, as in a deployment where the relay has its own core
 --baseline DIR measures the relay of the checkout in DIR too (run with DIR/.venv/bin/python
 when it exists), in the same run, and prints both columns.
 
+--redis URL measures, after the file log, the relay on that Redis (``--redis``): one relay
+process, then two relay processes sharing one stream (the load generator's connections and
+the subscribers split between them; CPU figures are the relays' total), and prints the three
+columns side by side. Each run uses its own key prefix, deleted afterwards. The memory phase
+runs on the file log only (on Redis, Redis holds the events).
+
 Prints figures only; never fails on them. Target: fan-out p99 < 50 ms on a 2-core machine.
 """
 
@@ -41,7 +47,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from figures import cpu_seconds, print_beside, rss_mb  # bench/figures.py
+from figures import cpu_seconds, print_beside, print_columns, rss_mb  # bench/figures.py
 
 SECRET = "bench-webhook-secret"
 TOKEN = "bench-events-token"
@@ -89,7 +95,10 @@ def body(index: int, sent_at: float) -> bytes:
 # ----------------------------------------------------------------------------- relay process
 
 
-def start_relay(port: int, log: Path, code: Path | None) -> subprocess.Popen[bytes]:
+def start_relay(
+    port: int, log: Path | None, code: Path | None, redis: tuple[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """A relay process on ``port``: its log in the file ``log``, or on Redis (url, prefix)."""
     env = {
         **os.environ,
         "AGENT_CONSOLE_WEBHOOK_SECRET": SECRET,
@@ -100,12 +109,19 @@ def start_relay(port: int, log: Path, code: Path | None) -> subprocess.Popen[byt
         env["PYTHONPATH"] = str(code)
         venv = code / ".venv" / "bin" / "python"
         python = str(venv) if venv.exists() else python
+    where = ["--log", str(log)] if redis is None else ["--redis-prefix", redis[1]]
+    if redis is not None:
+        env["AGENT_CONSOLE_REDIS_URL"] = redis[0]
     return subprocess.Popen(
-        [python, "-m", "console.live.command", "--port", str(port), "--log", str(log)],
+        [python, "-m", "console.live.command", "--port", str(port), *where],
         env=env,
         stdout=subprocess.DEVNULL,
         cwd=code or None,
     )
+
+
+def relays_cpu(pids: list[int]) -> float:
+    return sum(cpu_seconds(pid) for pid in pids)
 
 
 async def wait_ready(base: str) -> None:
@@ -127,7 +143,7 @@ async def wait_ready(base: str) -> None:
 
 
 async def phase_webhooks(
-    base: str, count: int, concurrency: int, relay_pid: int
+    bases: list[str], count: int, concurrency: int, relay_pids: list[int]
 ) -> dict[str, float]:
     import httpx
 
@@ -144,17 +160,17 @@ async def phase_webhooks(
             index = position
             position += 1
             response = await client.post(
-                f"{base}/webhooks/sms",
+                f"{bases[index % len(bases)]}/webhooks/sms",
                 headers={"Authorization": SECRET, "Content-Type": "application/json"},
                 content=body(index, time.time()),
             )
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
 
-    cpu_before = cpu_seconds(relay_pid)
+    cpu_before = relays_cpu(relay_pids)
     started = time.perf_counter()
     await asyncio.gather(*(worker(clients[i % len(clients)]) for i in range(concurrency)))
     elapsed = time.perf_counter() - started
-    cpu = cpu_seconds(relay_pid) - cpu_before
+    cpu = relays_cpu(relay_pids) - cpu_before
     for client in clients:
         await client.aclose()
     accepted = statuses.get(200, 0)
@@ -171,7 +187,7 @@ async def phase_webhooks(
 # ----------------------------------------------------------------------------- phase 2
 
 
-async def generate(port: int, rate: float, total: int, connections: int) -> None:
+async def generate(ports: list[int], rate: float, total: int, connections: int) -> None:
     """Child process: offer ``total`` webhooks at ``rate``/s (0: flat out); print a summary."""
     start = time.perf_counter() + 0.2
     next_index = 0
@@ -179,7 +195,7 @@ async def generate(port: int, rate: float, total: int, connections: int) -> None
     failed = 0
     latest_send = start
 
-    async def worker() -> None:
+    async def worker(port: int) -> None:
         nonlocal next_index, accepted, failed, latest_send
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         try:
@@ -210,7 +226,7 @@ async def generate(port: int, rate: float, total: int, connections: int) -> None
         finally:
             writer.close()
 
-    await asyncio.gather(*(worker() for _ in range(connections)))
+    await asyncio.gather(*(worker(ports[i % len(ports)]) for i in range(connections)))
     elapsed = (time.perf_counter() if not rate else latest_send) - start
     print(
         json.dumps(
@@ -220,12 +236,12 @@ async def generate(port: int, rate: float, total: int, connections: int) -> None
     )
 
 
-async def run_generator(port: int, rate: float, total: int) -> dict[str, float]:
+async def run_generator(ports: list[int], rate: float, total: int) -> dict[str, float]:
     generator = await asyncio.create_subprocess_exec(
         sys.executable,
         __file__,
         "--generate",
-        str(port),
+        ",".join(map(str, ports)),
         "--rate",
         str(rate),
         "--count",
@@ -236,12 +252,12 @@ async def run_generator(port: int, rate: float, total: int) -> dict[str, float]:
     return json.loads(output.decode().strip().splitlines()[-1])
 
 
-async def phase_capacity(port: int, count: int, relay_pid: int) -> dict[str, float]:
-    cpu_before = cpu_seconds(relay_pid)
+async def phase_capacity(ports: list[int], count: int, relay_pids: list[int]) -> dict[str, float]:
+    cpu_before = relays_cpu(relay_pids)
     started = time.perf_counter()
-    summary = await run_generator(port, 0, count)
+    summary = await run_generator(ports, 0, count)
     elapsed = time.perf_counter() - started
-    cpu = cpu_seconds(relay_pid) - cpu_before
+    cpu = relays_cpu(relay_pids) - cpu_before
     rate = summary["accepted"] / summary["send_seconds"]
     print(f"phase 1b: {count} webhooks flat out, 48 keep-alive connections, minimal client")
     print(f"  accepted: {rate:,.0f} webhooks/s  ({summary['failed']:.0f} failed)")
@@ -249,17 +265,17 @@ async def phase_capacity(port: int, count: int, relay_pid: int) -> dict[str, flo
     return {
         "ingest, minimal client flat out: webhooks/s": rate,
         "  relay CPU µs per webhook (flat out)": cpu / max(1, summary["accepted"]) * 1e6,
-        "  relay resident MB after ingest": rss_mb(relay_pid),
+        "  relay resident MB after ingest": rss_mb(relay_pids[0]),
     }
 
 
 async def phase_fanout(
-    port: int, rate: float, duration: float, subscribers: int, relay_pid: int
+    ports: list[int], rate: float, duration: float, subscribers: int, relay_pids: list[int]
 ) -> dict[str, float]:
     from console.live.events import parse_iso
     from console.live.stream import EventBatch, EventStream
 
-    url = f"ws://127.0.0.1:{port}/events"
+    urls = [f"ws://127.0.0.1:{port}/events" for port in ports]
     end_to_end: list[float] = []
     fan_out: list[float] = []
     counts = [0] * subscribers
@@ -272,7 +288,7 @@ async def phase_fanout(
 
     async def subscribe(slot: int) -> None:
         nonlocal live_count, finished
-        stream = EventStream(url, TOKEN)
+        stream = EventStream(urls[slot % len(urls)], TOKEN)
         async for item in stream.batches():
             if isinstance(item, EventBatch):
                 now = time.time()
@@ -299,17 +315,17 @@ async def phase_fanout(
     await asyncio.wait_for(live.wait(), 10)
     await asyncio.sleep(0.2)
 
-    cpu_before = cpu_seconds(relay_pid)
+    cpu_before = relays_cpu(relay_pids)
     own_cpu_before = time.process_time()
     started = time.perf_counter()
     measure_from = time.time() + WARMUP
-    summary = await run_generator(port, rate, total)
+    summary = await run_generator(ports, rate, total)
     try:
         await asyncio.wait_for(done.wait(), 30)
     except TimeoutError:
         print("  (some subscribers did not receive every event within 30 s)")
     elapsed = time.perf_counter() - started
-    cpu = cpu_seconds(relay_pid) - cpu_before
+    cpu = relays_cpu(relay_pids) - cpu_before
     own_cpu = time.process_time() - own_cpu_before
     for task in tasks:
         task.cancel()
@@ -340,7 +356,7 @@ async def phase_fanout(
         )
         out[f"{name.split(' ')[0]} p50 ms"] = percentile(ms, 0.50)
         out[f"{name.split(' ')[0]} p99 ms"] = percentile(ms, 0.99)
-    out["  relay resident MB after fan-out"] = rss_mb(relay_pid)
+    out["  relay resident MB after fan-out"] = rss_mb(relay_pids[0])
     return out
 
 
@@ -403,18 +419,66 @@ async def measure(args: argparse.Namespace, code: Path | None) -> dict[str, floa
             print(f"relay of {code or 'this checkout'} on {base} (pid {relay.pid}), "
                   f"{os.cpu_count()} CPUs, fsync on, load {os.getloadavg()[0]:.2f}")  # fmt: skip
             figures["  relay resident MB at start"] = rss_mb(relay.pid)
-            figures |= await phase_webhooks(base, args.webhooks, args.concurrency, relay.pid)
-            figures |= await phase_capacity(port, args.webhooks * 2, relay.pid)
-            await asyncio.sleep(0.5)
-            figures |= await phase_fanout(
-                port, args.rate, args.duration, args.subscribers, relay.pid
-            )
+            figures |= await measure_pipeline(args, [port], [relay.pid])
             figures |= await phase_memory(base, port, relay.pid, args.big)
             print(f"load {os.getloadavg()[0]:.2f} after the run", flush=True)
         finally:
             relay.send_signal(signal.SIGINT)
             relay.wait(timeout=15)
     return figures
+
+
+async def measure_pipeline(
+    args: argparse.Namespace, ports: list[int], pids: list[int]
+) -> dict[str, float]:
+    """Ingest (httpx, then the minimal client flat out) and fan-out, on these relays."""
+    bases = [f"http://127.0.0.1:{port}" for port in ports]
+    figures = await phase_webhooks(bases, args.webhooks, args.concurrency, pids)
+    figures |= await phase_capacity(ports, args.webhooks * 2, pids)
+    await asyncio.sleep(0.5)
+    figures |= await phase_fanout(ports, args.rate, args.duration, args.subscribers, pids)
+    return figures
+
+
+async def measure_redis(args: argparse.Namespace, url: str, count: int) -> dict[str, float]:
+    """``count`` relay processes on one Redis stream (a key prefix of this run's own)."""
+    prefix = f"relay-bench-{os.getpid()}-{count}-{int(time.time())}"
+    ports = [free_port() for _ in range(count)]
+    relays = [start_relay(port, None, None, (url, prefix)) for port in ports]
+    try:
+        for port in ports:
+            await wait_ready(f"http://127.0.0.1:{port}")
+        pids = ", ".join(str(relay.pid) for relay in relays)
+        print(f"\n{count} relay process(es) on Redis {redact(url)}, prefix {prefix} "
+              f"(pids {pids}), load {os.getloadavg()[0]:.2f}")  # fmt: skip
+        figures = await measure_pipeline(args, ports, [relay.pid for relay in relays])
+        print(f"load {os.getloadavg()[0]:.2f} after the run", flush=True)
+    finally:
+        for relay in relays:
+            relay.send_signal(signal.SIGINT)
+        for relay in relays:
+            relay.wait(timeout=15)
+        await forget(url, prefix)
+    return figures
+
+
+def redact(url: str) -> str:
+    from console.live.redis_log import redact_url
+
+    return redact_url(url)
+
+
+async def forget(url: str, prefix: str) -> None:
+    """Delete the run's keys."""
+    import redis.asyncio as redis_asyncio
+
+    from console.live.redis_log import stream_keys
+
+    client = redis_asyncio.Redis.from_url(url)
+    try:
+        await client.delete(*stream_keys(prefix))
+    finally:
+        await client.aclose()
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -425,6 +489,10 @@ async def main(args: argparse.Namespace) -> None:
     figures = await measure(args, None)
     if baseline:
         print_beside(baseline, figures)
+    if args.redis:
+        one = await measure_redis(args, args.redis, 1)
+        two = await measure_redis(args, args.redis, 2)
+        print_columns({"file": figures, "redis x1": one, "redis x2": two})
 
 
 if __name__ == "__main__":
@@ -437,12 +505,14 @@ if __name__ == "__main__":
     parser.add_argument("--connections", type=int, default=48, help="generator connections")
     parser.add_argument("--big", type=int, default=3000, help="60 KB webhooks in the memory phase")
     parser.add_argument("--baseline", type=Path, metavar="DIR", help="also measure this checkout")
-    parser.add_argument("--generate", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--redis", metavar="URL", help="also measure 1 and 2 relays on this Redis (redis://…)"
+    )
+    parser.add_argument("--generate", metavar="PORTS", help=argparse.SUPPRESS)
     parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.generate:
-        asyncio.run(
-            generate(arguments.generate, arguments.rate, arguments.count, arguments.connections)
-        )
+        ports = [int(port) for port in arguments.generate.split(",")]
+        asyncio.run(generate(ports, arguments.rate, arguments.count, arguments.connections))
     else:
         asyncio.run(main(arguments))

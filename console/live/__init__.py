@@ -2,6 +2,7 @@
 
 - ``events``: the event envelope, wire frames and the message-status state machine (pure).
 - ``log``: the replay log interface (``EventLog``) and its file and memory implementations.
+- ``redis_log``: ``RedisEventLog``, the log on Redis Streams that several relays share.
 - ``relay``: the Starlette routes (webhooks in, websocket ``/events`` out).
 - ``stream``: ``EventStream``, the reconnecting client.
 - ``command``: the ``agent-console relay`` subcommand.

@@ -5,8 +5,12 @@
 standalone (the benchmark uses this).
 
 Secrets can come from the environment instead of the command line (which other users of
-the machine can read in ``ps``): ``AGENT_CONSOLE_WEBHOOK_SECRET``, ``AGENT_CONSOLE_EVENTS_TOKEN``.
-They are never printed or logged.
+the machine can read in ``ps``): ``AGENT_CONSOLE_WEBHOOK_SECRET``, ``AGENT_CONSOLE_EVENTS_TOKEN``,
+and ``AGENT_CONSOLE_REDIS_URL`` (its password). They are never printed or logged.
+
+``--redis URL`` puts the event log on Redis Streams (console/live/redis_log.py) so that
+several relays serve one team; it needs the optional ``redis`` package
+(``pip install 'agent-console[redis]'``), and the relay says so when it is missing.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from console.net import is_loopback_host
 
 WEBHOOK_SECRET_ENV = "AGENT_CONSOLE_WEBHOOK_SECRET"
 EVENTS_TOKEN_ENV = "AGENT_CONSOLE_EVENTS_TOKEN"
+REDIS_URL_ENV = "AGENT_CONSOLE_REDIS_URL"
 DEFAULT_PORT = 8801
 LOG_FILE_NAME = "relay-events.jsonl"
 
@@ -56,6 +61,20 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
         help=f"the replay log file (default: <data dir>/{LOG_FILE_NAME})",
     )
     parser.add_argument(
+        "--redis",
+        metavar="URL",
+        help="keep the event log on Redis Streams (redis://[:password@]host:port/db, rediss:// "
+        "for TLS), shared by every relay given the same URL and --redis-prefix, instead of a "
+        f"file; default ${REDIS_URL_ENV}",
+    )
+    parser.add_argument(
+        "--redis-prefix",
+        metavar="NAME",
+        default="agent-console",
+        help="the Redis keys' prefix: relays with the same one share a stream (default "
+        "agent-console)",
+    )
+    parser.add_argument(
         "--max-events",
         type=int,
         default=100_000,
@@ -68,7 +87,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
         default=64,
         metavar="MB",
         help="memory for the newest events' text (default 64); older kept events are read "
-        "back from the log file when a console replays them",
+        "back from the log file when a console replays them (the file log only)",
     )
     parser.add_argument(
         "--max-age",
@@ -142,26 +161,50 @@ def run_from_args(ns: argparse.Namespace, *, out: TextIO | None = None) -> int:
     if not 0 <= ns.port <= 65535:
         print("relay: --port must be between 0 and 65535", file=err)
         return 2
+    redis_url = getattr(ns, "redis", None) or os.environ.get(REDIS_URL_ENV)
+    if redis_url and ns.log is not None:
+        print("relay: --log and --redis exclude each other: one event log", file=err)
+        return 2
 
-    from console.live.log import FileEventLog, LogError
+    from console.live.log import EventLog, FileEventLog, LogError
     from console.live.relay import create_relay_app
     from console.serving import run, server_stack, uvicorn_config
 
-    _QuietServer = _make_server_class()
+    log: EventLog
+    if redis_url:
+        from console.live.redis_log import RedisEventLog, load_redis
 
-    log_path = ns.log if ns.log is not None else _default_log_path(ns)
+        try:
+            load_redis()
+            log = RedisEventLog(
+                redis_url,
+                prefix=ns.redis_prefix,
+                max_events=ns.max_events,
+                max_age_seconds=ns.max_age,
+            )
+        except (LogError, ValueError) as error:
+            print(f"relay: {error}", file=err)
+            return 2
+        where = log.description
+        memory = ""
+    else:
+        log_path = ns.log if ns.log is not None else _default_log_path(ns)
+        log = FileEventLog(
+            log_path,
+            max_events=ns.max_events,
+            max_age_seconds=ns.max_age,
+            max_bytes=max(1, int(ns.max_memory * 1024 * 1024)),
+        )
+        where = str(log_path)
+        memory = f"; the newest {ns.max_memory:g} MB in memory"
+
+    _QuietServer = _make_server_class()
     try:
         listener = listen_socket(ns.host, ns.port)
     except OSError as error:
         print(f"relay: cannot listen on {ns.host}:{ns.port}: {error.strerror or error}", file=err)
         return 1
     port = listener.getsockname()[1]
-    log = FileEventLog(
-        log_path,
-        max_events=ns.max_events,
-        max_age_seconds=ns.max_age,
-        max_bytes=max(1, int(ns.max_memory * 1024 * 1024)),
-    )
     app = create_relay_app(log, webhook_secret=secret, events_token=token, heartbeat=ns.heartbeat)
     stack = server_stack()
     config = uvicorn_config(
@@ -179,17 +222,18 @@ def run_from_args(ns: argparse.Namespace, *, out: TextIO | None = None) -> int:
     async def serve() -> int:
         try:
             await log.open()  # here, not in the app's startup: a clear message if it fails
+            bounds = await log.bounds()
         except (LogError, OSError) as error:
             print(f"relay: cannot open the event log: {error}", file=err)
+            await log.close()
             return 1
         print(f"Relay listening on http://{base}", file=out)
         print(f"  webhooks: http://{base}/webhooks/sms", file=out)
         print(f"            http://{base}/webhooks/chatapps", file=out)
         print(f"  events:   ws://{base}/events", file=out)
         print(
-            f"  log:      {log_path} (last seq {log.last_seq}; keeps up to "
-            f"{ns.max_events} events, {ns.max_age:g} s; the newest {ns.max_memory:g} MB in "
-            "memory)",
+            f"  log:      {where} (last seq {bounds.last_seq}; keeps up to "
+            f"{ns.max_events} events, {ns.max_age:g} s{memory})",
             file=out,
         )
         if not is_loopback_host(ns.host):

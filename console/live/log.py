@@ -57,7 +57,7 @@ import shutil
 import time
 from array import array
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, NamedTuple, Protocol, runtime_checkable
@@ -416,12 +416,64 @@ class MemoryEventLog(_RetainedEvents):
 
 
 @dataclass
-class _Pending:
+class PendingAppend:
+    """An append waiting for its group's commit; ``future`` gets the numbered event."""
+
     namespace: str
     event_type: str
     payload: dict[str, Any]
     moment: float
     future: asyncio.Future[Event]
+
+
+class GroupCommit:
+    """Group commit for a log that stores on disk or over the network: while one commit runs,
+    new appends queue up, and the next commit takes them together (at most ``max_group``),
+    in arrival order. ``commit`` settles every future of its group; if it raises (a bug), the
+    group fails with a LogError and the queue goes on. ``after`` runs after each commit."""
+
+    def __init__(
+        self,
+        commit: Callable[[list[PendingAppend]], Awaitable[None]],
+        *,
+        name: str,
+        max_group: int = 0,
+        after: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self._commit = commit
+        self._name = name
+        self._max_group = max_group
+        self._after = after
+        self._pending: list[PendingAppend] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def append(
+        self, namespace: str, event_type: str, payload: dict[str, Any], moment: float
+    ) -> Event:
+        loop = asyncio.get_running_loop()
+        item = PendingAppend(namespace, event_type, payload, moment, loop.create_future())
+        self._pending.append(item)
+        if self._task is None or self._task.done():
+            self._task = loop.create_task(self._run(), name=self._name)
+        return await item.future
+
+    async def drain(self) -> None:
+        """Wait until every queued append is settled."""
+        while self._task is not None and not self._task.done():
+            await asyncio.shield(self._task)
+
+    async def _run(self) -> None:
+        while self._pending:
+            size = self._max_group or len(self._pending)
+            group, self._pending = self._pending[:size], self._pending[size:]
+            try:
+                await self._commit(group)
+            except Exception as error:  # a bug, not I/O (commit handles that): fail, go on
+                logger.exception("%s: commit failed", self._name)
+                for item in group:
+                    fail_pending(item.future, LogError(f"could not store the event: {error}"))
+            if self._after is not None:
+                await self._after()
 
 
 @dataclass
@@ -457,8 +509,9 @@ class FileEventLog(_RetainedEvents):
         self._lock_file: IO[bytes] | None = None
         self._size = 0
         self._dead_lines = 0
-        self._pending: list[_Pending] = []
-        self._flusher: asyncio.Task[None] | None = None
+        self._queue = GroupCommit(
+            self._commit_locked, name="event-log-flush", after=self._compact_if_due
+        )
         self._write_lock = asyncio.Lock()
         self._closed = True
 
@@ -515,8 +568,7 @@ class FileEventLog(_RetainedEvents):
         if self._closed:
             return
         self._closed = True  # refuse new appends; the pending ones are still written
-        while self._flusher is not None and not self._flusher.done():
-            await asyncio.shield(self._flusher)
+        await self._queue.drain()
         async with self._write_lock:
             if self._fd is not None:
                 os.close(self._fd)
@@ -575,12 +627,7 @@ class FileEventLog(_RetainedEvents):
     async def append(self, namespace: str, event_type: str, payload: dict[str, Any]) -> Event:
         if self._closed:
             raise LogError("the event log is not open")
-        loop = asyncio.get_running_loop()
-        pending = _Pending(namespace, event_type, payload, self._clock(), loop.create_future())
-        self._pending.append(pending)
-        if self._flusher is None or self._flusher.done():
-            self._flusher = loop.create_task(self._flush_loop(), name="event-log-flush")
-        return await pending.future
+        return await self._queue.append(namespace, event_type, payload, self._clock())
 
     async def trim(self) -> int:
         """Apply the bounds now; compact the file once enough dropped lines accumulated."""
@@ -609,26 +656,21 @@ class FileEventLog(_RetainedEvents):
 
     # -- group commit
 
-    async def _flush_loop(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending, []
-            try:
-                async with self._write_lock:
-                    await self._commit(batch)
-            except Exception as error:  # a bug, not I/O (_commit handles that): fail, go on
-                logger.exception("event log commit failed")
-                for item in batch:
-                    _fail(item.future, LogError(f"could not store the event: {error}"))
-            if self._dead_lines > self._compact_threshold:
-                try:
-                    await self.compact()
-                except Exception:  # the old file is intact; try again later
-                    logger.exception("event log compaction failed")
+    async def _commit_locked(self, batch: list[PendingAppend]) -> None:
+        async with self._write_lock:
+            await self._commit(batch)
 
-    async def _commit(self, batch: list[_Pending]) -> None:
+    async def _compact_if_due(self) -> None:
+        if self._dead_lines > self._compact_threshold:
+            try:
+                await self.compact()
+            except Exception:  # the old file is intact; try again later
+                logger.exception("event log compaction failed")
+
+    async def _commit(self, batch: list[PendingAppend]) -> None:
         events: list[Event] = []
         times: list[float] = []
-        waiting: list[_Pending] = []
+        waiting: list[PendingAppend] = []
         seq = self._last_seq
         for item in batch:
             candidate = Event(
@@ -637,7 +679,7 @@ class FileEventLog(_RetainedEvents):
             try:
                 _ = candidate.frame_json
             except (TypeError, ValueError) as error:
-                _fail(item.future, LogError(f"event cannot be encoded as JSON: {error}"))
+                fail_pending(item.future, LogError(f"event cannot be encoded as JSON: {error}"))
                 continue
             seq += 1
             events.append(candidate)
@@ -654,7 +696,7 @@ class FileEventLog(_RetainedEvents):
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(self._truncate, self._size)
             for item in waiting:
-                _fail(item.future, LogError(f"could not store the event: {error}"))
+                fail_pending(item.future, LogError(f"could not store the event: {error}"))
             return
         offset = self._size
         for line in encoded:
@@ -819,7 +861,8 @@ def _meta_line(base_seq: int) -> str:
     return json.dumps({"meta": meta}, separators=(",", ":"))
 
 
-def _fail(future: asyncio.Future[Event], error: Exception) -> None:
+def fail_pending(future: asyncio.Future[Event], error: Exception) -> None:
+    """Settle an append's future with ``error`` (unless it is settled already)."""
     if not future.done():
         future.set_exception(error)
 

@@ -24,6 +24,9 @@ Behaviour:
 - A dead peer is detected when nothing (event, heartbeat) arrives for ``heartbeat_timeout``
   seconds (the relay sends a heartbeat every 15 s when idle); websockets' own ping/pong
   runs too. Then it reconnects.
+- ``url`` may be a list of relays serving one log (several relays on one Redis): each
+  reconnection tries the next one, so the consoles of a relay that died resume on another with
+  ``since=``. Behind a load balancer one URL is enough.
 - Reconnects forever with exponential backoff and full jitter:
   ``uniform(0, min(backoff_max, backoff_initial * 2**(attempt-1)))``. The attempt counter
   resets once a connection delivers a frame (so a relay that accepts and immediately closes,
@@ -39,7 +42,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -114,7 +117,7 @@ class EventStream:
 
     def __init__(
         self,
-        url: str,
+        url: str | Sequence[str],
         token: str,
         *,
         since: int | None = None,
@@ -128,7 +131,10 @@ class EventStream:
         max_message_size: int = 16 * 1024 * 1024,
         rng: random.Random | None = None,
     ) -> None:
-        self.url = url
+        self.urls = (url,) if isinstance(url, str) else tuple(url)
+        if not self.urls:
+            raise ValueError("an EventStream needs at least one relay URL")
+        self._url_index = 0
         self._token = token
         self._last_seq = since
         self.heartbeat_timeout = heartbeat_timeout
@@ -151,6 +157,11 @@ class EventStream:
         self.connections = 0
 
     # ------------------------------------------------------------------ public
+
+    @property
+    def url(self) -> str:
+        """The relay this stream connects to now (the next of ``urls`` after a failure)."""
+        return self.urls[self._url_index]
 
     @property
     def last_seq(self) -> int | None:
@@ -281,6 +292,7 @@ class EventStream:
                     self._ws = None
                 if self._closed:
                     break
+                self._url_index = (self._url_index + 1) % len(self.urls)
                 attempt += 1
                 growth = 2.0 ** min(attempt - 1, 40)  # capped: days offline must not overflow
                 ceiling = min(self.backoff_max, self.backoff_initial * growth)

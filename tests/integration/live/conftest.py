@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from live_helpers import ChaosProxy, RelayServer
+from redis_server import RedisServer
 
 from console.live.log import EventLog, FileEventLog, MemoryEventLog
 
@@ -56,3 +57,12 @@ async def proxy_factory() -> AsyncIterator[Callable[[int], Any]]:
     yield make
     for proxy in proxies:
         await proxy.close()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One real redis-server for the session; tests keep apart by key prefix."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()

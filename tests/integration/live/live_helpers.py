@@ -2,6 +2,8 @@
 
 - ``RelayServer``: a relay app under uvicorn, in the test's event loop, on a free port that
   can be stopped and started again on the same port (relay restart).
+- ``start_relay_process``: ``agent-console relay`` as a real process (``read_base_url``
+  reads where it listens; ``stop_relay_process`` sends Ctrl-C).
 - ``ChaosProxy``: a TCP proxy between clients and the relay that can cut every connection
   (a network blip) or silently stop forwarding (a dead peer, a laptop asleep).
 """
@@ -11,8 +13,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import re
+import signal
 import socket
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -146,6 +154,36 @@ async def post_webhooks(
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return [seqs[index] for index in queue]
+
+
+def start_relay_process(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "console.live.command", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=tmp_path,
+    )
+
+
+async def read_base_url(process: subprocess.Popen) -> tuple[str, str]:
+    """The relay's base URL from its first line of output, and that line."""
+    assert process.stdout is not None
+    line = await asyncio.wait_for(asyncio.to_thread(process.stdout.readline), 10)
+    match = re.match(r"Relay listening on (http://127\.0\.0\.1:\d+)", line)
+    assert match, line
+    return match.group(1), line
+
+
+def stop_relay_process(process: subprocess.Popen) -> tuple[str, str]:
+    """Ctrl-C, then the rest of stdout and stderr."""
+    assert process.stdout is not None and process.stderr is not None
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=10)
+    return process.stdout.read(), process.stderr.read()
 
 
 class ChaosProxy:

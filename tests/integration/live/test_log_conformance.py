@@ -1,19 +1,22 @@
-"""One conformance suite for every EventLog (memory and file). What the relay relies on,
-whichever log is behind it."""
+"""One conformance suite for every EventLog: memory, file, and Redis Streams (a real
+redis-server). What the relay relies on, whichever log is behind it."""
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from redis_server import RedisServer
 
 from console.live.events import Event
 from console.live.log import EventLog, FileEventLog, LogBounds, LogError, MemoryEventLog
+from console.live.redis_log import RedisEventLog
 
-KINDS = ["memory", "file"]
+KINDS = ["memory", "file", "redis"]
 
 
 class Clock:
@@ -38,8 +41,12 @@ def make_log(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> MakeL
     Redis keys each time, so a second one is a reopen or, for Redis, another relay)."""
     if kind == "memory":
         return lambda **options: MemoryEventLog(**options)
-    path = tmp_path / "events.jsonl"
-    return lambda **options: FileEventLog(path, **options)
+    if kind == "file":
+        path = tmp_path / "events.jsonl"
+        return lambda **options: FileEventLog(path, **options)
+    server: RedisServer = request.getfixturevalue("redis_server")
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    return lambda **options: RedisEventLog(server.url, prefix=prefix, block_ms=500, **options)
 
 
 async def opened(make_log: MakeLog, **options: Any) -> EventLog:
@@ -201,9 +208,8 @@ async def test_the_count_bound_keeps_the_newest(make_log: MakeLog) -> None:
     assert await log.bounds() == LogBounds(16, 25)
     assert await replay(log) == written[15:]
     assert await log.read_since(3, limit=2) == written[15:17]
-    assert await log.read_frames_since(3, limit=2) == [
-        (e.seq, e.frame_json) for e in written[15:17]
-    ]
+    frames = [(e.seq, e.frame_json) for e in written[15:17]]
+    assert await log.read_frames_since(3, limit=2) == frames
     await log.trim()
     assert await log.bounds() == LogBounds(16, 25)
     assert await replay(log) == written[15:]
@@ -243,11 +249,31 @@ async def test_a_reopened_log_keeps_its_events_and_numbering(make_log: MakeLog, 
     await again.close()
 
 
-async def test_transients_have_no_other_relay_to_reach(make_log: MakeLog) -> None:
+async def test_transients_reach_other_relays_on_the_log_but_not_the_publisher(
+    make_log: MakeLog, kind: str
+) -> None:
     log = await opened(make_log)
     mine = log.transients()
-    await log.publish_transient('{"type":"presence"}')
-    waiting = asyncio.ensure_future(anext(mine))
-    await log.close()
+    if kind != "redis":  # one process owns the log: nobody else to tell
+        await log.publish_transient('{"type":"presence"}')
+        waiting = asyncio.ensure_future(anext(mine))
+        await log.close()
+        with pytest.raises(StopAsyncIteration):
+            await asyncio.wait_for(waiting, 5)
+        return
+    other = await opened(make_log)
+    theirs = other.transients()
+    first = asyncio.ensure_future(anext(theirs))
+    mine_first = asyncio.ensure_future(anext(mine))
+    async with asyncio.timeout(10):  # until the other relay is subscribed to the channel
+        while not first.done():
+            await log.publish_transient('{"type":"presence","n":1}')
+            await asyncio.wait({first}, timeout=0.05)
+    assert first.result() == '{"type":"presence","n":1}'
+    assert not mine_first.done()  # the publisher does not get its own back
+    await other.close()
+    await log.close()  # the transients end with their logs
     with pytest.raises(StopAsyncIteration):
-        await asyncio.wait_for(waiting, 5)
+        await asyncio.wait_for(mine_first, 10)
+    with pytest.raises(StopAsyncIteration):
+        await asyncio.wait_for(anext(theirs), 10)

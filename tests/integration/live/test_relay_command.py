@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
-import signal
-import subprocess
 import sys
 from pathlib import Path
 
 import httpx
-from live_helpers import envelope
+from live_helpers import (
+    envelope,
+    free_port,
+    read_base_url,
+    start_relay_process,
+    stop_relay_process,
+)
 
 from console.live.events import Event
 from console.live.stream import EventStream
@@ -20,39 +23,11 @@ SECRET = "cli-secret-value-123"
 TOKEN = "cli-token-value-456"
 
 
-def start_relay(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "console.live.command", "--port", "0", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **(env or {})},
-        cwd=tmp_path,
-    )
-
-
-async def read_base_url(process: subprocess.Popen) -> tuple[str, str]:
-    """The relay's base URL from its first line of output, and that line."""
-    assert process.stdout is not None
-    line = await asyncio.wait_for(asyncio.to_thread(process.stdout.readline), 10)
-    match = re.match(r"Relay listening on (http://127\.0\.0\.1:\d+)", line)
-    assert match, line
-    return match.group(1), line
-
-
-def stop(process: subprocess.Popen) -> tuple[str, str]:
-    """Ctrl-C, then the rest of stdout and stderr."""
-    assert process.stdout is not None and process.stderr is not None
-    process.send_signal(signal.SIGINT)
-    process.wait(timeout=10)
-    return process.stdout.read(), process.stderr.read()
-
-
 async def test_the_relay_command_serves_webhooks_and_events_and_stops_on_ctrl_c(
     tmp_path: Path,
 ) -> None:
     log = tmp_path / "relay.jsonl"
-    process = start_relay(tmp_path, "--log", str(log), env={
+    process = start_relay_process(tmp_path, "--log", str(log), env={
         "AGENT_CONSOLE_WEBHOOK_SECRET": SECRET, "AGENT_CONSOLE_EVENTS_TOKEN": TOKEN,
     })  # fmt: skip
     first_line = ""
@@ -71,7 +46,7 @@ async def test_the_relay_command_serves_webhooks_and_events_and_stops_on_ctrl_c(
         await stream.close()
         assert item.payload["index"] == 1
     finally:
-        rest, err = stop(process)
+        rest, err = stop_relay_process(process)
     out = first_line + rest
     assert process.returncode == 0, err
     assert "ws://127.0.0.1:" in out and "/webhooks/chatapps" in out
@@ -83,7 +58,7 @@ async def test_the_relay_command_serves_webhooks_and_events_and_stops_on_ctrl_c(
 
 async def test_the_relay_command_refuses_to_start_without_a_secret(tmp_path: Path) -> None:
     env = {"AGENT_CONSOLE_WEBHOOK_SECRET": "", "AGENT_CONSOLE_EVENTS_TOKEN": ""}
-    process = start_relay(tmp_path, "--events-token", TOKEN, env=env)
+    process = start_relay_process(tmp_path, "--events-token", TOKEN, env=env)
     out, err = process.communicate(timeout=10)
     assert process.returncode == 2
     assert "--webhook-secret" in err
@@ -95,14 +70,57 @@ async def test_a_second_relay_on_the_same_log_refuses_to_start_with_a_clear_mess
 ) -> None:
     env = {"AGENT_CONSOLE_WEBHOOK_SECRET": SECRET, "AGENT_CONSOLE_EVENTS_TOKEN": TOKEN}
     log = str(tmp_path / "shared.jsonl")
-    first = start_relay(tmp_path, "--log", log, env=env)
+    first = start_relay_process(tmp_path, "--log", log, env=env)
     try:
         await read_base_url(first)
-        second = start_relay(tmp_path, "--log", log, env=env)
+        second = start_relay_process(tmp_path, "--log", log, env=env)
         out, err = second.communicate(timeout=10)
         assert second.returncode == 1
         assert "already used by another relay" in err
         assert "Traceback" not in err and "Relay listening" not in out
     finally:
-        stop(first)
+        stop_relay_process(first)
     assert first.returncode == 0
+
+
+async def test_the_relay_says_what_to_install_when_the_redis_package_is_missing(
+    tmp_path: Path,
+) -> None:
+    blocker = tmp_path / "no-redis"
+    (blocker / "redis").mkdir(parents=True)
+    (blocker / "redis" / "__init__.py").write_text("raise ImportError('No module named redis')\n")
+    env = {
+        "AGENT_CONSOLE_WEBHOOK_SECRET": SECRET,
+        "AGENT_CONSOLE_EVENTS_TOKEN": TOKEN,
+        "PYTHONPATH": os.pathsep.join([str(blocker), *sys.path]),
+    }
+    process = start_relay_process(tmp_path, "--redis", "redis://127.0.0.1:1/0", env=env)
+    out, err = process.communicate(timeout=20)
+    assert process.returncode == 2
+    assert "pip install 'agent-console[redis]'" in err
+    assert "Traceback" not in err and "Relay listening" not in out
+
+
+async def test_an_unreachable_redis_stops_the_relay_with_a_clear_message_and_no_password(
+    tmp_path: Path,
+) -> None:
+    env = {
+        "AGENT_CONSOLE_WEBHOOK_SECRET": SECRET,
+        "AGENT_CONSOLE_EVENTS_TOKEN": TOKEN,
+        "AGENT_CONSOLE_REDIS_URL": f"redis://:hunter2-secret@127.0.0.1:{free_port()}/0",
+    }
+    process = start_relay_process(tmp_path, env=env)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 1
+    assert "cannot open the event log" in err and "cannot reach Redis" in err
+    assert "redis://***@127.0.0.1" in err
+    assert "hunter2" not in out + err and "Traceback" not in err
+
+
+async def test_one_event_log_a_file_or_redis_not_both(tmp_path: Path) -> None:
+    env = {"AGENT_CONSOLE_WEBHOOK_SECRET": SECRET, "AGENT_CONSOLE_EVENTS_TOKEN": TOKEN}
+    args = ("--log", str(tmp_path / "x.jsonl"), "--redis", "redis://127.0.0.1:6379/0")
+    process = start_relay_process(tmp_path, *args, env=env)
+    _, err = process.communicate(timeout=20)
+    assert process.returncode == 2
+    assert "exclude each other" in err
