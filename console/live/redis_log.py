@@ -81,6 +81,7 @@ DEFAULT_PREFIX = "agent-console"
 INSTALL_HINT = "pip install 'agent-console[redis]'"
 MAX_GROUP = 500  # events numbered by one script run
 MAX_GROUP_BYTES = 4 * 1024 * 1024
+MIN_VERSION = (6, 2)  # XTRIM MINID and exclusive ranges
 BLOCK_MS = 5_000  # one XREAD BLOCK; the socket timeout of the reading client is above it
 
 # KEYS: counter, stream. ARGV: max_events, then (time, frame without its opening '{"seq":N,')
@@ -159,6 +160,15 @@ def load_redis() -> Any:
     except ImportError as error:
         raise LogError(f"the Redis event log needs the redis package: {INSTALL_HINT}") from error
     return redis_asyncio
+
+
+def redis_version(text: str) -> tuple[int, ...]:
+    """``"7.0.15"`` as ``(7, 0, 15)``; what does not parse counts as 0."""
+    parts = []
+    for piece in text.split(".")[:3]:
+        digits = "".join(c for c in piece if c.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)
 
 
 def redact_url(url: str) -> str:
@@ -269,10 +279,14 @@ class RedisEventLog:
                 name: self._client.register_script(source)
                 for name, source in (("append", APPEND), ("bounds", BOUNDS), ("read", READ))
             }
-            await self._client.ping()
+            info = await self._client.info("server")
         except Exception as error:
             await self._disconnect()
             raise LogError(f"cannot reach Redis at {redact_url(self.url)}: {error}") from error
+        version = str(info.get("redis_version", "0"))
+        if redis_version(version) < MIN_VERSION:
+            await self._disconnect()
+            raise LogError(f"the event log needs Redis 6.2 or later (XTRIM MINID); found {version}")
         self._closed = False
         self._ended.clear()
 

@@ -13,6 +13,7 @@ from console.live.events import Event
 from console.live.redis_log import (
     frame_with_seq,
     redact_url,
+    redis_version,
     seq_of,
     split_frame,
     stream_keys,
@@ -57,3 +58,10 @@ def test_urls_are_shown_without_their_password() -> None:
 
 def test_both_keys_share_one_cluster_slot() -> None:
     assert stream_keys("floor-3") == ("{floor-3}:seq", "{floor-3}:events")
+
+
+def test_redis_versions_compare_as_numbers() -> None:
+    assert redis_version("7.0.15") == (7, 0, 15)
+    assert redis_version("6.2.0") >= (6, 2) > redis_version("6.0.16")
+    assert redis_version("10.0") > (6, 2)
+    assert redis_version("x") == (0,)
