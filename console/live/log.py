@@ -100,7 +100,28 @@ class Subscription(Protocol):
 
     async def __anext__(self) -> list[Event]: ...
 
+    def deliver_to(self, callback: Callable[[list[Event]], None]) -> None:
+        """Instead of being iterated: hand every batch to ``callback`` as it comes, until
+        ``aclose()`` or the log closes. A log of this process calls it in the commit step
+        itself (no task hop between a commit and the relay's fan-out); a shared log calls it
+        from its reading task. An exception in ``callback`` is logged, never raised."""
+        ...
+
     async def aclose(self) -> None: ...
+
+
+def call_safely(callback: Callable[[list[Event]], None], batch: list[Event]) -> None:
+    """``callback(batch)``; a failure is logged: it must not break a commit or a reader."""
+    try:
+        callback(batch)
+    except Exception:
+        logger.exception("event log subscriber failed")
+
+
+async def deliver(subscription: Subscription, callback: Callable[[list[Event]], None]) -> None:
+    """Iterate ``subscription`` and hand each batch to ``callback`` (``deliver_to``'s task)."""
+    async for batch in subscription:
+        call_safely(callback, batch)
 
 
 @runtime_checkable
@@ -173,11 +194,25 @@ class _LocalSubscription:
         self._cursor = log.last_seq if after is None else after
         self._backlog = after is not None and after < log.last_seq
         self._ended = False
+        self._callback: Callable[[list[Event]], None] | None = None
+        self._task: asyncio.Task[None] | None = None
         log._subscriptions.add(self)
 
     def push(self, batch: Sequence[Event]) -> None:
+        if self._callback is not None:  # called in the commit step
+            fresh = [e for e in batch if e.seq > self._cursor]
+            if fresh:
+                self._cursor = fresh[-1].seq
+                call_safely(self._callback, fresh)
+            return
         self._queue.append(batch)
         self._wake.set()
+
+    def deliver_to(self, callback: Callable[[list[Event]], None]) -> None:
+        if self._backlog or self._queue:  # what came before goes through a task first
+            self._task = asyncio.ensure_future(deliver(self, callback))
+        else:
+            self._callback = callback
 
     def end(self) -> None:
         self._ended = True
@@ -208,7 +243,12 @@ class _LocalSubscription:
 
     async def aclose(self) -> None:
         self._queue.clear()
+        self._callback = None
         self.end()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
 
 
 class _RetainedEvents:

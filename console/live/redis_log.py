@@ -68,6 +68,7 @@ from console.live.log import (
     LogError,
     PendingAppend,
     Subscription,
+    deliver,
     fail_pending,
 )
 
@@ -467,7 +468,11 @@ class _RedisSubscription:
         self._cursor = after
         self._ended = asyncio.Event()
         self._backoff = _Backoff()
+        self._task: asyncio.Task[None] | None = None
         log._subscriptions.add(self)
+
+    def deliver_to(self, callback: Callable[[list[Event]], None]) -> None:
+        self._task = asyncio.ensure_future(deliver(self, callback))
 
     def end(self) -> None:
         self._ended.set()
@@ -478,6 +483,10 @@ class _RedisSubscription:
 
     async def aclose(self) -> None:
         self.end()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
 
     async def __anext__(self) -> list[Event]:
         log = self._log

@@ -249,8 +249,8 @@ class Relay:
             await self.log.close()
             raise
         self._subscription = self.log.subscribe(after=bounds.last_seq)
+        self._subscription.deliver_to(self._on_commit)
         self._feeds = [
-            asyncio.create_task(self._fan_out_commits(self._subscription), name="relay-feed"),
             asyncio.create_task(self._fan_out_transients(), name="relay-transients"),
         ]
         self._closing = False
@@ -292,11 +292,6 @@ class Relay:
             yield
         finally:
             await self.shutdown()
-
-    async def _fan_out_commits(self, subscription: Subscription) -> None:
-        """Queue every batch the log commits (this relay's or another's) on every console."""
-        async for batch in subscription:
-            self._on_commit(batch)
 
     async def _fan_out_transients(self) -> None:
         """Presence another relay received: to this relay's consoles."""
@@ -425,7 +420,8 @@ class Relay:
     # ------------------------------------------------------------------ fan-out
 
     def _on_commit(self, events: Sequence[Event]) -> None:
-        """Log listener: queue a committed batch on every subscriber (O(1) per event each)."""
+        """The log's subscription: queue a committed batch (this relay's or, on a shared log,
+        another's) on every console (O(1) per event each)."""
         if not self._subscribers:
             return
         items = [(event.seq, event.frame_json) for event in events]

@@ -192,6 +192,34 @@ async def test_read_the_bounds_subscribe_after_them_then_replay_misses_nothing(
     await log.close()
 
 
+@pytest.mark.parametrize("after", ["last", 1])
+async def test_deliver_to_hands_every_batch_to_a_callback_in_order(
+    make_log: MakeLog, after: str | int, caplog: pytest.LogCaptureFixture
+) -> None:
+    log = await opened(make_log)
+    first = await fill(log, 3)
+    got: list[Event] = []
+    done = asyncio.Event()
+
+    def take(batch: list[Event]) -> None:
+        got.extend(batch)
+        if got[-1].seq >= 53:
+            done.set()
+        raise RuntimeError("a broken subscriber")  # logged; never breaks a commit
+
+    start = (await log.bounds()).last_seq if after == "last" else after
+    subscription = log.subscribe(after=start)
+    subscription.deliver_to(take)
+    written = await asyncio.gather(*(log.append("SMS", "x", {"i": i}) for i in range(50)))
+    await asyncio.wait_for(done.wait(), 10)
+    assert got == [e for e in first if e.seq > start] + list(written)
+    assert "subscriber failed" in caplog.text
+    await subscription.aclose()
+    await fill(log, 2, start=50)  # after aclose: not handed over
+    assert got[-1].seq == 53
+    await log.close()
+
+
 async def test_subscriptions_end_when_the_log_closes(make_log: MakeLog) -> None:
     log = await opened(make_log)
     subscription = log.subscribe()
