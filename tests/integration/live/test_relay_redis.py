@@ -34,7 +34,8 @@ from websockets.exceptions import ConnectionClosed
 from console.live.events import Event, Heartbeat, parse_message
 from console.live.redis_log import RedisEventLog
 from console.live.stream import EventStream
-from console.live.team import Presence
+from console.live.team import Presence, TeamAction
+from console.live.team_client import TeamPoster, TeamPostFailed, team_url
 
 FAST = {"backoff_initial": 0.02, "backoff_max": 0.2, "open_timeout": 2.0}
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -172,10 +173,11 @@ async def test_team_events_and_presence_reach_the_consoles_of_every_relay(
     one, two = await redis_relays(relay_factory, redis_server.url, 2)
     async with connect(f"{two.ws_url}?since=0", additional_headers=AUTH) as console:
         await receive_until(console, lambda f: any(isinstance(x, Heartbeat) for x in f))
-        kept = await http.post(
-            f"{one.http_url}/team/events", headers=AUTH, json=team("assigned", assignee="ana")
-        )
-        assert kept.status_code == 200 and kept.json() == {"seq": 1}
+        poster = TeamPoster(team_url(one.ws_url), TOKEN)  # the console's own client
+        try:
+            assert await poster.post(TeamAction.from_body(team("assigned", assignee="ana"))) == 1
+        finally:
+            await poster.aclose()
         frames = await receive_until(console, lambda f: any(isinstance(x, Event) for x in f))
         event = next(x for x in frames if isinstance(x, Event))
         assert (event.seq, event.namespace, event.event_type) == (1, "Team", "assigned")
@@ -215,6 +217,12 @@ async def test_redis_unreachable_means_503_and_nothing_acknowledged_then_numberi
         )  # fmt: skip
         assert refused.status_code == 503
         assert refused.json()["code"] == 2000 and "retry later" in refused.json()["message"]
+        poster = TeamPoster(team_url(relay.ws_url), TOKEN)  # a team event is refused alike
+        try:
+            with pytest.raises(TeamPostFailed, match="503"):
+                await poster.post(TeamAction.from_body(team("assigned", assignee="ana")))
+        finally:
+            await poster.aclose()
         async with connect(f"{relay.ws_url}?since=0", additional_headers=AUTH) as console:
             with pytest.raises(ConnectionClosed) as closed:
                 await asyncio.wait_for(console.recv(), 10)
