@@ -35,7 +35,10 @@ and drops entries older than ``max_age_seconds`` (``XTRIM MINID``). There is no 
 in the relay: Redis holds the events (size it with ``maxmemory``, policy ``noeviction``).
 
 *Subscriptions*: ``XREAD BLOCK`` from the subscription's last seq on a connection of its own;
-a lost connection is retried with backoff from where it stopped, so nothing is skipped.
+a lost connection is retried with backoff from where it stopped, so nothing is skipped. After
+a lost connection or an idle block it checks that the counter is not below its last seq: a
+Redis that came back without the events it had acknowledged (no persistence) restarts the
+numbering, and the subscription follows it from the start of what the stream keeps.
 
 *Transients* (presence): published on the channel ``<prefix>:presence`` (Redis pub/sub), each
 message tagged with the publishing log's random origin so that a relay does not fan its own
@@ -469,6 +472,7 @@ class _RedisSubscription:
         self._ended = asyncio.Event()
         self._backoff = _Backoff()
         self._task: asyncio.Task[None] | None = None
+        self._verify = False  # check that the numbering did not go back before the next read
         log._subscriptions.add(self)
 
     def deliver_to(self, callback: Callable[[list[Event]], None]) -> None:
@@ -494,11 +498,15 @@ class _RedisSubscription:
             try:
                 if self._cursor is None:
                     self._cursor = (await log.bounds()).last_seq
+                elif self._verify:
+                    self._cursor = await self._followed(self._cursor)
+                    self._verify = False
                 reply = await self._until_ended(self._read(self._cursor))
             except Exception as error:  # LogError, redis.exceptions.RedisError, OSError
                 if self._ended.is_set() or log._closed:
                     break
                 logger.warning("Redis event log: reading the stream failed (%s); retrying", error)
+                self._verify = True  # Redis may have restarted without what it had
                 await self._backoff.wait(self._ended)
                 continue
             if reply is None:
@@ -507,8 +515,26 @@ class _RedisSubscription:
             if reply:
                 self._cursor = reply[-1].seq
                 return reply
+            self._verify = True  # nothing new for a whole block: is the counter below us?
         self.end()
         raise StopAsyncIteration
+
+    async def _followed(self, cursor: int) -> int:
+        """Where to read from: ``cursor``, or from the start of what the stream keeps when
+        its numbering went back below ``cursor`` (Redis lost acknowledged writes: restarted
+        without persistence, or from an older snapshot). Otherwise the reads would wait for
+        seqs the new numbering reaches only much later and hand its events to nobody; this
+        way the subscriber sees seqs go back (the relay lets its consoles resume anew)."""
+        bounds = await self._log.bounds()
+        if bounds.last_seq >= cursor:
+            return cursor
+        logger.warning(
+            "Redis event log: the numbering went back from seq %d to %d (Redis lost writes it "
+            "had acknowledged: check its persistence); following the new numbering",
+            cursor,
+            bounds.last_seq,
+        )
+        return bounds.oldest_seq - 1
 
     async def _read(self, cursor: int) -> list[Event]:
         reader = self._log._reader

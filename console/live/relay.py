@@ -33,8 +33,9 @@ Routes (Starlette):
   queues each batch it yields on every connection, so with several relays on one Redis log
   every console sees the same events in the same seq order, whichever relay numbered them.
   When the log cannot be read (Redis unreachable) the socket is closed with 1013 and the
-  console comes back later with ``since=``. Without ``since`` the stream
-  starts live. Every websocket message is a JSON array of frames (see
+  console comes back later with ``since=``; so is every console when the log's numbering went
+  back (a Redis that lost what it had acknowledged), and the replay then tells it so.
+  Without ``since`` the stream starts live. Every websocket message is a JSON array of frames (see
   :mod:`console.live.events`): events, a ``gap`` frame first when N is older than the log
   (or ahead of it), and a ``heartbeat`` right after the replay and whenever the stream has
   been idle for ``heartbeat`` seconds. Batches hold up to ``max_batch`` events or about
@@ -141,7 +142,15 @@ def _same_secret(supplied: bytes | None, expected: bytes) -> bool:
 class _Subscriber:
     """One websocket's bounded queue of (seq, frame JSON)."""
 
-    __slots__ = ("limit", "limit_bytes", "overflowed", "pump", "queue", "queued_bytes", "wake")
+    __slots__ = (
+        "dropped",
+        "limit",
+        "limit_bytes",
+        "pump",
+        "queue",
+        "queued_bytes",
+        "wake",
+    )
 
     def __init__(self, limit: int, limit_bytes: int) -> None:
         self.limit = limit
@@ -149,7 +158,7 @@ class _Subscriber:
         self.queued_bytes = 0
         self.queue: deque[tuple[int, str]] = deque()
         self.wake = asyncio.Event()
-        self.overflowed = False
+        self.dropped: str | None = None  # why the relay let it go (it reconnects with since=)
         self.pump: asyncio.Task[None] | None = None
 
 
@@ -220,6 +229,7 @@ class Relay:
         self._maintenance: asyncio.Task[None] | None = None
         self._feeds: list[asyncio.Task[None]] = []
         self._subscription: Subscription | None = None
+        self._fanned_seq = 0  # the highest seq fanned out
         self.accepted = 0
         self.routes: list[BaseRoute] = [
             Route("/webhooks/sms", self._webhook, methods=["POST"], name="webhook_sms"),
@@ -248,6 +258,7 @@ class Relay:
         except BaseException:
             await self.log.close()
             raise
+        self._fanned_seq = bounds.last_seq
         self._subscription = self.log.subscribe(after=bounds.last_seq)
         self._subscription.deliver_to(self._on_commit)
         self._feeds = [
@@ -421,7 +432,23 @@ class Relay:
 
     def _on_commit(self, events: Sequence[Event]) -> None:
         """The log's subscription: queue a committed batch (this relay's or, on a shared log,
-        another's) on every console (O(1) per event each)."""
+        another's) on every console (O(1) per event each).
+
+        A batch at or below a seq already fanned out means the log's numbering went back (a
+        shared log whose Redis lost acknowledged writes, restarted without persistence): the
+        consoles' resume points belong to the old numbering, so each is let go (1013) and
+        comes back with ``since=``, which the replay answers with a reset gap notice."""
+        went_back = bool(events) and events[0].seq <= self._fanned_seq
+        if events:
+            self._fanned_seq = events[-1].seq
+        if went_back:
+            logger.warning(
+                "relay: the event log's numbering went back to seq %d; consoles resume anew",
+                events[0].seq,
+            )
+            for subscriber in list(self._subscribers):
+                self._drop(subscriber, "the event log's numbering restarted")
+            return
         if not self._subscribers:
             return
         items = [(event.seq, event.frame_json) for event in events]
@@ -437,9 +464,10 @@ class Relay:
             subscriber.queued_bytes += size
             subscriber.wake.set()
 
-    def _drop(self, subscriber: _Subscriber) -> None:
-        """Overflow: forget the subscriber's queue; its handler closes it with 1013."""
-        subscriber.overflowed = True
+    def _drop(self, subscriber: _Subscriber, reason: str = "subscriber too slow") -> None:
+        """Let a subscriber go (overflow, by default): forget its queue; its handler closes it
+        with 1013 and ``reason``."""
+        subscriber.dropped = reason
         subscriber.queue.clear()
         subscriber.queued_bytes = 0
         self._subscribers.discard(subscriber)
@@ -502,8 +530,8 @@ class Relay:
             logger.warning("relay: a replay failed: %s", failed)
             reason = f"event log unavailable; reconnect with since={progress[0]}"
             await self._close(websocket, CLOSE_TRY_AGAIN_LATER, reason)
-        elif subscriber.overflowed:
-            reason = f"subscriber too slow; reconnect with since={progress[0]}"
+        elif subscriber.dropped is not None:
+            reason = f"{subscriber.dropped}; reconnect with since={progress[0]}"
             await self._close(websocket, CLOSE_TRY_AGAIN_LATER, reason)
         elif self._closing:
             await self._close(websocket, CLOSE_SERVICE_RESTART, "relay restarting")

@@ -31,7 +31,7 @@ from redis_server import RedisServer
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from console.live.events import Event, Heartbeat, parse_message
+from console.live.events import Event, GapNotice, Heartbeat, parse_message
 from console.live.redis_log import RedisEventLog
 from console.live.stream import EventStream
 from console.live.team import Presence, TeamAction
@@ -245,4 +245,47 @@ async def test_redis_unreachable_means_503_and_nothing_acknowledged_then_numberi
         await recorder.stop()
         assert [(e.seq, e.payload["index"]) for e in recorder.events] == [(1, 0), (2, 1)]
     finally:
+        server.stop()
+
+
+async def test_a_redis_that_lost_its_events_is_followed_and_its_consoles_told(
+    relay_factory: Callable[..., Any], tmp_path: Path, http: httpx.AsyncClient
+) -> None:
+    server = RedisServer(tmp_path / "redis")  # no persistence: a restart loses everything
+    server.start()
+    recorder: StreamRecorder | None = None
+    try:
+        (relay,) = await redis_relays(relay_factory, server.url, 1)
+        recorder = StreamRecorder(EventStream(relay.ws_url, TOKEN, since=0, **FAST))
+        await recorder.wait_for(lambda r: any(s.state == "live" for s in r.states))
+        assert [await post(http, relay.http_url, index) for index in range(3)] == [1, 2, 3]
+        await recorder.wait_for_seq(3)
+
+        server.stop()
+        server.start()  # empty: the numbering starts again at 1
+        async with asyncio.timeout(20):
+            while True:  # 8x8 retries until the relay answers 200
+                response = await http.post(
+                    f"{relay.http_url}/webhooks/sms", headers={"Authorization": SECRET},
+                    content=json.dumps(envelope(3)),
+                )  # fmt: skip
+                if response.status_code == 200:
+                    break
+                assert response.status_code == 503
+                await asyncio.sleep(0.05)
+        assert response.json() == {"seq": 1}
+
+        # the console is told that the numbering restarted, and gets the new event
+        await recorder.wait_for(lambda r: r.events[-1].payload["index"] == 3, timeout=20)
+        gaps = [item for item in recorder.items if isinstance(item, GapNotice)]
+        assert len(gaps) == 1 and gaps[0].resumes_at <= gaps[0].since
+        assert [(e.seq, e.payload["index"]) for e in recorder.events] == [
+            (1, 0),
+            (2, 1),
+            (3, 2),
+            (1, 3),
+        ]
+    finally:
+        if recorder is not None:
+            await recorder.stop()
         server.stop()
