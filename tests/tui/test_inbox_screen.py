@@ -163,7 +163,7 @@ async def test_a_snooze_hides_the_conversation_until_it_comes_back_by_itself(
 ) -> None:
     now = [time.time()]
     app = console_for(fresh_sandbox, data_dir=tmp_path, clock=lambda: now[0])
-    async with app.run_test(size=(160, 40)) as pilot:
+    async with app.run_test(size=(160, 40), notifications=True) as pilot:
         screen = await open_inbox(app, pilot)
         customer_writes(fresh_sandbox, JANE, "Call me back in an hour")
         await wait_for(pilot, lambda: bool(listed(screen)))
@@ -172,9 +172,12 @@ async def test_a_snooze_hides_the_conversation_until_it_comes_back_by_itself(
         await pilot.press("enter")  # the first choice: 1 hour
         await wait_for(pilot, lambda: conversation(app, JANE).status == "snoozed")  # type: ignore[union-attr]
         await wait_for(pilot, lambda: listed(screen) == [])
+        await pilot.press("f1")  # the agent works elsewhere meanwhile
         now[0] += 3601  # an hour later
-        await wait_for(pilot, lambda: listed(screen) == [conversation_id(JANE)])
+        await wait_for(pilot, lambda: any("Jane Tan is back" in t for t in toasts(app)))
         assert conversation(app, JANE).status_at(now[0]) == "open"  # type: ignore[union-attr]
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: listed(screen) == [conversation_id(JANE)])
 
 
 async def test_search_and_the_thread_reach_a_message_from_an_older_day(
