@@ -79,6 +79,20 @@ async def post_alternately(
     return acknowledged
 
 
+async def post_until_accepted(http: httpx.AsyncClient, base: str, index: int) -> int:
+    """POST a webhook again while the relay answers 503, as 8x8 does; returns its seq."""
+    async with asyncio.timeout(20):
+        while True:
+            response = await http.post(
+                f"{base}/webhooks/sms", headers={"Authorization": SECRET},
+                content=json.dumps(envelope(index)),
+            )  # fmt: skip
+            if response.status_code == 200:
+                return response.json()["seq"]
+            assert response.status_code == 503
+            await asyncio.sleep(0.05)
+
+
 @pytest.fixture
 def relay_env(redis_server: RedisServer) -> dict[str, str]:
     return {
@@ -229,17 +243,7 @@ async def test_redis_unreachable_means_503_and_nothing_acknowledged_then_numberi
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
 
         server.start()  # back, with what it had acknowledged (AOF, fsync always)
-        async with asyncio.timeout(20):
-            while True:  # 8x8 retries until the relay answers 200
-                response = await http.post(
-                    f"{relay.http_url}/webhooks/sms", headers={"Authorization": SECRET},
-                    content=json.dumps(envelope(1)),
-                )  # fmt: skip
-                if response.status_code == 200:
-                    break
-                assert response.status_code == 503
-                await asyncio.sleep(0.05)
-        assert response.json() == {"seq": 2}
+        assert await post_until_accepted(http, relay.http_url, 1) == 2
         recorder = StreamRecorder(EventStream(relay.ws_url, TOKEN, since=0, **FAST))
         await recorder.wait_for_seq(2)
         await recorder.stop()
@@ -263,17 +267,7 @@ async def test_a_redis_that_lost_its_events_is_followed_and_its_consoles_told(
 
         server.stop()
         server.start()  # empty: the numbering starts again at 1
-        async with asyncio.timeout(20):
-            while True:  # 8x8 retries until the relay answers 200
-                response = await http.post(
-                    f"{relay.http_url}/webhooks/sms", headers={"Authorization": SECRET},
-                    content=json.dumps(envelope(3)),
-                )  # fmt: skip
-                if response.status_code == 200:
-                    break
-                assert response.status_code == 503
-                await asyncio.sleep(0.05)
-        assert response.json() == {"seq": 1}
+        assert await post_until_accepted(http, relay.http_url, 3) == 1
 
         # the console is told that the numbering restarted, and gets the new event
         await recorder.wait_for(lambda r: r.events[-1].payload["index"] == 3, timeout=20)
