@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
@@ -34,6 +34,7 @@ from console.core.canned import CannedResponses
 from console.core.inbox import channel_word
 from console.core.model import Changes
 from console.core.service import Clock, ConsoleCore
+from console.feed.rows import FeedStore
 from console.live.team import ASSIGNED, TeamAction
 from console.messages import (
     CannedFailed,
@@ -58,6 +59,7 @@ from console.messages import (
 from console.paths import styles_path
 from console.ui.browser import Browser
 from console.ui.clipboard import Clipboard, Copied
+from console.ui.gc_pacing import GcPacer
 from console.ui.sections import SECTIONS, Section
 from console.ui.state import (
     ConnectionInfo,
@@ -184,12 +186,26 @@ class AgentConsole(App[None]):
             clock=clock,
         )
         self.copier = Clipboard(super().copy_to_clipboard, secrets=self._secrets)
+        # The delivery feed's rows, from the first change on: the feed shows messages sent
+        # and receipts heard before it was first opened (one row per message, bounded).
+        self.feed = FeedStore(max_rows=settings.feed_max_rows, clock=clock)
+        # The cyclic GC runs between keystrokes, not in the middle of one (gc_pacing.py).
+        self.gc_pacer = GcPacer()
 
     def on_mount(self) -> None:
+        # Immediate: the rows move as the core publishes, before any screen hears of it.
+        self.core_changed.subscribe(self, self.feed.apply, immediate=True)
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
         self.core_changed.subscribe(self, self._conversations_moved)
         self.set_interval(1.0, self._wake_snoozes)
+        self.gc_pacer.start()
+        self.set_interval(self.gc_pacer.young_every, self.gc_pacer.tick, name="gc-pacer")
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown | events.MouseScrollUp):
+            self.gc_pacer.input_seen()
+        await super().on_event(event)
 
     async def on_ready(self) -> None:
         """Open the history and log in only after the first frame: the console shows at once.
@@ -288,6 +304,7 @@ class AgentConsole(App[None]):
         return not self._history_closing.is_alive()
 
     async def on_unmount(self) -> None:
+        self.gc_pacer.stop()
         self._start_closing()
         session, self.session = self.session, None
         if session is not None:
@@ -326,6 +343,7 @@ class AgentConsole(App[None]):
         self.history = history
         self.core.attach_history(history)
         self._wakes_stale = True
+        self.gc_pacer.freeze_long_lived()  # what the history loaded stays: never walked again
         self._history_settled = True
         self.history_status = HistoryStatus(HistoryState.SAVED, folder=history.data_dir)
         for notice in history.notices:

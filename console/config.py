@@ -106,6 +106,7 @@ class Settings:
     agent: str = "agent"  # this agent's name in the team inbox (default: the OS user)
     inbox_bell: bool = False  # ring the terminal bell when a customer writes
     start: str = START_SANDBOX
+    feed_max_rows: int = 100_000
 
     @property
     def embedded_sandbox(self) -> bool:
@@ -212,6 +213,10 @@ def load_settings(
     start = toml.get("start", START_SANDBOX)
     if start not in START_CHOICES:
         raise SettingsError(f'start must be "sandbox" or "login", not {start!r}.')
+    feed = toml.get("feed", {})
+    if not isinstance(feed, Mapping):
+        raise SettingsError("[feed] must be a table: max_rows.")
+    feed_max_rows = _positive_int(feed, "max_rows", 100_000, table_name="feed")
     seed = flags.get("seed")
     speed = flags.get("speed")
     return Settings(
@@ -230,6 +235,7 @@ def load_settings(
         agent=agent,
         inbox_bell=bell,
         start=start,
+        feed_max_rows=feed_max_rows,
     )
 
 
@@ -259,10 +265,12 @@ def _agent(value: Any) -> str:
         raise SettingsError(f"Agent name {value!r}: {reason}.") from None
 
 
-def _positive_int(table: Mapping[str, Any], key: str, default: int) -> int:
+def _positive_int(
+    table: Mapping[str, Any], key: str, default: int, *, table_name: str = "history"
+) -> int:
     value = table.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise SettingsError(f"[history] {key} must be a whole number above 0, not {value!r}.")
+        raise SettingsError(f"[{table_name}] {key} must be a whole number above 0, not {value!r}.")
     return value
 
 

@@ -152,6 +152,30 @@ async def inbox(app: AgentConsole, pilot: Pilot) -> None:
     await pilot.pause(0.3)
 
 
+async def feed_batch(app: AgentConsole, pilot: Pilot, reference: str = "ac-7d41c2e0") -> None:
+    """A batch of 500 sent as the composer sends it, its receipts arriving live."""
+    from console.core.sending import SmsDraft
+
+    await until(pilot, lambda: app.connection.events.state == "live" and app.sender is not None)
+    await open_mode(app, pilot, "f4", "feed")
+    assert app.sender is not None
+    numbers = tuple(f"+6591{n:06d}" for n in range(500))
+    async for _ in app.sender.send(SmsDraft(numbers, "Your parcel ships today", reference)):
+        pass
+    await until(pilot, lambda: app.feed.final >= 500, timeout=60)
+    await pilot.pause(1.2)
+
+
+async def feed_timeline(app: AgentConsole, pilot: Pilot) -> None:
+    """An undelivered message's timeline, opened from the feed."""
+    await feed_batch(app, pilot, "ac-5be09f13")  # another batch: 8x8 dedupes references
+    screen = app.screen
+    screen.action_use_filter("status:undelivered")  # type: ignore[attr-defined]
+    await pilot.pause(0.3)
+    await pilot.press("up", "enter")
+    await pilot.pause(0.5)
+
+
 # In this order: the seeded sandbox draws each SMS's outcome in turn (the composer's batch
 # first, then the room's invite).
 SHOTS: dict[str, tuple[Factory, Step]] = {
@@ -160,6 +184,8 @@ SHOTS: dict[str, tuple[Factory, Step]] = {
     "login": (login_console, login_again),
     "rooms": (lambda url: console_for(url, browser=visiting_browser()), rooms),
     "inbox": (seeded_inbox, inbox),
+    "feed": (console_for, feed_batch),
+    "feed-timeline": (console_for, feed_timeline),
 }
 
 

@@ -74,8 +74,15 @@ def time_text(at: float, today: date) -> str:
 
 
 def short_id(value: str | None, width: int) -> str:
+    """An id cut in the middle when too long: its start and its end tell ids apart
+    ('ac-4f2a9c…-1000')."""
     text = clean(value or "")
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+    if len(text) <= width:
+        return text
+    if width < 5:
+        return text[: max(width - 1, 0)] + "…"
+    tail = (width - 1) // 2
+    return text[: width - 1 - tail] + "…" + text[len(text) - tail :]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,22 +91,28 @@ class Column:
     title: str
     width: int  # the least it needs
     most: int  # the most it takes when there is room (== width: fixed)
-    priority: int  # 0 always shown; higher ones go first when space is short
     right: bool = False
+    short: str = ""  # the title when the column is narrower than `title`
+
+    def heading(self, width: int) -> str:
+        return self.short if self.short and width < len(self.title) else self.title
 
 
-COLUMNS: tuple[Column, ...] = (
-    Column("time", "time", 11, 11, 0, right=True),
-    Column("to", "to", 14, 16, 0),
-    Column("channel", "channel", 8, 8, 2),
-    Column("ref", "clientMessageId", 10, 28, 1),
-    Column("batch", "batch", 10, 12, 3),
-    Column("status", "status", 18, 18, 0),
-    Column("error", "error", 14, 44, 1),
-    Column("segments", "seg", 3, 3, 4, right=True),
-    Column("price", "price", 11, 11, 3, right=True),
+COLUMNS: tuple[Column, ...] = (  # in display order
+    Column("time", "time", 11, 11, right=True),
+    Column("to", "to", 12, 16),
+    Column("channel", "channel", 8, 8),
+    Column("ref", "clientMessageId", 12, 24, short="ref"),
+    Column("batch", "batch", 10, 12),
+    Column("status", "status", 18, 18),
+    Column("error", "error", 20, 44),
+    Column("segments", "seg", 3, 3, right=True),
+    Column("price", "price", 10, 10, right=True),
 )
+PRIORITY = ("time", "to", "status", "error", "ref", "channel", "price", "batch", "segments")
+GROWTH = ("ref", "error", "to", "batch")  # who gets spare room first
 GAP = 1
+_BY_NAME = {column.name: column for column in COLUMNS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,26 +127,24 @@ class Layout:
 
 
 def layout(width: int) -> Layout:
-    """Which columns fit `width` cells (by priority), and how wide each is: fixed columns at
-    their width, the rest sharing what is left up to their most."""
+    """Which columns fit `width` cells, taken in order of importance (one that does not fit
+    is skipped, a smaller one after it may still fit), and how wide each is: the rest of the
+    room goes to the reference, then the error, up to their most."""
     chosen: set[str] = set()
     used = -GAP
-    for priority in sorted({column.priority for column in COLUMNS}):
-        tier = [column for column in COLUMNS if column.priority == priority]
-        need = sum(column.width + GAP for column in tier)
-        if used + need > width and chosen:
-            break
-        chosen.update(column.name for column in tier)
-        used += need
+    for name in PRIORITY:
+        need = _BY_NAME[name].width + GAP
+        if used + need <= width or not chosen:
+            chosen.add(name)
+            used += need
     shown = [column for column in COLUMNS if column.name in chosen]
     widths = {column.name: column.width for column in shown}
     spare = max(width - used, 0)
-    for column in shown:  # left to right: the reference first, then the error
-        if spare <= 0:
-            break
-        grow = min(column.most - column.width, spare)
-        widths[column.name] += grow
-        spare -= grow
+    for name in GROWTH:
+        if name in widths and spare > 0:
+            grow = min(_BY_NAME[name].most - widths[name], spare)
+            widths[name] += grow
+            spare -= grow
     return Layout(tuple((column, widths[column.name]) for column in shown))
 
 

@@ -111,6 +111,16 @@ class FeedRow:
     def __repr__(self) -> str:
         return f"FeedRow({self.umid!r}, {self.status!r})"
 
+    def copy(self) -> FeedRow:
+        """The same message as a new row (for another store: a row belongs to one store)."""
+        twin = FeedRow.__new__(FeedRow)
+        for name in FeedRow.__slots__:
+            setattr(twin, name, getattr(self, name))
+        twin.seq = next(_seqs)
+        twin.key = (twin.at, twin.seq)
+        twin.version = 0
+        return twin
+
     @property
     def status(self) -> str:
         """The status the feed shows and counts: the state, or "no final receipt"."""
@@ -299,6 +309,7 @@ class FeedStore:
         self._forgotten: OrderedDict[str, None] = OrderedDict()
         self._pending: dict[str, FeedRow] = {}  # not final, not stale yet
         self._listeners: list[Listener] = []
+        self.history_loaded = False  # the history's window is merged in (the feed screen does it)
 
     # -- reading -----------------------------------------------------------------------
 

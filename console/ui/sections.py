@@ -82,6 +82,42 @@ SECTIONS: tuple[Section, ...] = (
         ),
     ),
     Section(
+        "feed",
+        "Feed",
+        "f4",
+        "Delivery statuses as they arrive: one row per message, counters, filters, export.",
+        "console.screens.feed:FeedScreen",
+        (
+            (
+                "pause or follow",
+                "Stay on the current row, or follow the newest again",
+                "toggle_follow",
+            ),
+            ("numbers in full or masked", "Destination numbers in the rows", "toggle_reveal"),
+            (
+                "filter",
+                "status:, channel:, to:, batch:, since:, until:, a umid or reference",
+                "focus_filter",
+            ),
+            ("clear the filter", "Show every message", "clear_filter"),
+            (
+                "show failures",
+                "Undelivered, rejected and failed messages",
+                "use_filter('status:undelivered,rejected,failed')",
+            ),
+            (
+                "show messages with no final receipt",
+                "Still queued or sent after 48 hours",
+                "use_filter('status:nofinal')",
+            ),
+            ("show the last hour", "Messages sent in the last hour", "use_filter('since:1h')"),
+            ("open the timeline", "Every receipt of the selected message; ask 8x8", "open"),
+            ("copy the umid", "The selected message's umid", "copy_umid"),
+            ("export CSV", "The messages the filter shows, numbers masked", "export(False)"),
+            ("export CSV with full numbers", "The messages the filter shows", "export(True)"),
+        ),
+    ),
+    Section(
         "compose",
         "Compose",
         "f5",

@@ -180,3 +180,12 @@ def test_a_bad_inbox_setting_is_refused_by_name(toml: dict[str, object], says: s
 def test_the_bell_is_off_unless_the_config_turns_it_on() -> None:
     assert load_settings({}, {}, {}).inbox_bell is False
     assert load_settings({}, {}, {"inbox": {"bell": True}}).inbox_bell is True
+
+
+def test_the_feeds_row_bound_is_configurable_in_toml() -> None:
+    assert load_settings({}, {}, {}).feed_max_rows == 100_000
+    assert load_settings({}, {}, {"feed": {"max_rows": 5000}}).feed_max_rows == 5000
+    with pytest.raises(SettingsError, match=r"\[feed\] max_rows"):
+        load_settings({}, {}, {"feed": {"max_rows": -1}})
+    with pytest.raises(SettingsError, match=r"\[feed\]"):
+        load_settings({}, {}, {"feed": 10})

@@ -15,6 +15,7 @@ from console.feed.columns import (
     layout,
     mask_number,
     price_text,
+    short_id,
     status_text,
     status_tone,
     time_text,
@@ -83,7 +84,10 @@ def test_narrow_terminals_keep_the_essentials_and_wide_ones_show_everything() ->
         "time", "to", "channel", "ref", "batch", "status", "error", "segments", "price",
     )  # fmt: skip
     assert sum(width for _, width in wide.columns) + len(wide.columns) - 1 <= 158
-    assert layout(20).names == ("time", "to", "status"), "the essentials even when cut"
+    assert {"time", "to", "status"} <= set(layout(60).names), "the essentials when narrow"
+    assert layout(5).names == ("time",), "never nothing"
+    widths = dict((column.name, width) for column, width in layout(118).columns)
+    assert widths["ref"] >= 17, "a composer's batch reference fits at 120 columns"
 
 
 def test_cells_mask_unless_revealed_and_fit_cuts_with_an_ellipsis() -> None:
@@ -91,7 +95,9 @@ def test_cells_mask_unless_revealed_and_fit_cuts_with_an_ellipsis() -> None:
     widths = dict((column.name, width) for column, width in layout(158).columns)
     assert cells(row, reveal=False, today=TODAY, widths=widths)["to"] == "+65••••4567"
     assert cells(row, reveal=True, today=TODAY, widths=widths)["to"] == "+6591234567"
-    assert cells(row, reveal=False, today=TODAY, widths=widths)["ref"].endswith("…")
+    assert cells(row, reveal=False, today=TODAY, widths=widths)["ref"] == "x" * 12 + "…" + "x" * 11
+    assert short_id("ac-4f2a9c8e1b2d-1000", 14) == "ac-4f2a…d-1000"
+    assert short_id("abcdefgh", 4) == "abc…"
     assert fit("abcdef", 4) == "abc…"
     assert fit("ab", 4, right=True) == "  ab"
     assert fit("✓✓ read", 8) == "✓✓ read "

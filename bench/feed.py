@@ -1,0 +1,461 @@
+"""The delivery feed under a 10,000-message batch: prints figures only (DESIGN.md budgets).
+
+    python bench/feed.py                      # the table: the feed and a DataTable baseline
+    python bench/feed.py --json               # then one JSON object on the last line
+    python bench/feed.py --rate 4000          # receipts per second (default 2,000)
+    python bench/feed.py --only feed          # one variant
+
+Each run is a fresh interpreter with a headless console (Textual's `run_test`, 120×36) on a
+copy of a 100,000-record history (30 days, 10,000 of them today, written once through the
+public API as `bench/history.py` does). The console is not logged in: the batch goes straight
+into the console core (`core.record_sent`, as the sending service records a batch answer),
+and its 20,000 receipts (a "sent" and a final status per message: 10 % undelivered) are
+posted to the App as `EventsReceived` messages at `--rate` per second in 50 ms chunks,
+exactly as the websocket worker posts a relay's batches. So the bench drives events itself
+and does not depend on the sandbox's webhook rate. Meanwhile Pilot presses a key every
+`--key-every` seconds (up, down, page up, page down, end) and the time from the press to the
+key's action running is recorded.
+
+Figures per variant:
+- `final_s`: from the first receipt posted until the screen holds every final status (the
+  feed: its view counts 10,000 final and has been drawn since; the baseline: its last
+  status cell updated);
+- `key_max_ms`, `key_p99_ms`, `keys`: keypress latency while the receipts arrive (budget: every
+  keypress within 50 ms);
+- `open_s`: opening the screen on the history's window (the baseline adds its rows);
+- `rss_mb` before the batch and `peak_mb` (the process's peak resident memory);
+- with `--batches N`: RSS after each batch (the feed keeps the newest `--max-rows`: memory
+  should stay flat; a DataTable keeps every row).
+
+Variants: `feed` (FeedScreen: a virtualised ScrollView over a row store) and `datatable`
+(Textual's DataTable keyed by umid, rows added and status cells updated in `batch_update`,
+the cursor following the newest row, as STYLE.md pitfall 7 recommends).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+KEYS = ("down", "up", "pagedown", "pageup", "end", "down", "up")
+CACHE = Path(tempfile.gettempdir()) / "agent-console-bench-feed-history"
+
+
+# --- the history every run copies -------------------------------------------------------------
+
+
+def history_folder(records: int) -> Path:
+    """A 100,000-record history written once (reused while the cache folder exists)."""
+    folder = CACHE / f"{records}"
+    marker = folder / "built.json"
+    if marker.exists():
+        return folder
+    from history import build_history  # bench/history.py
+
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    print(f"writing a {records:,}-record history once (cached in {folder})…", flush=True)
+    started = time.perf_counter()
+    build_history(folder, records, 30, records // 10)
+    marker.write_text(json.dumps({"seconds": time.perf_counter() - started}))
+    return folder
+
+
+# --- one run, in a fresh interpreter -----------------------------------------------------------
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6  # KiB on Linux
+
+
+def receipts(prefix: str, count: int, seq: int) -> list[Any]:
+    """A "sent" then a final status for each message, the finals trailing the sents by a
+    quarter of the batch (as 8x8's arrive: a few seconds apart)."""
+    from console.live.events import Event, utc_iso
+
+    at = utc_iso()
+    events: list[Any] = []
+    lag = max(count // 4, 1)
+
+    def one(n: int, state: str, **status: Any) -> None:
+        nonlocal seq
+        payload = {
+            "umid": f"{prefix}-{n:06d}",
+            "destination": f"+6591{n:07d}",
+            "status": {"state": state, "timestamp": at, **status},
+            "smsCount": 1,
+            "price": {"total": 0.037, "perSms": 0.037, "currency": "EUR"},
+        }
+        seq += 1
+        events.append(Event(seq, at, "SMS", "outbound_message_status_changed", payload))
+
+    for step in range(count + lag):
+        if step < count:
+            one(step, "sent")
+        final = step - lag
+        if 0 <= final < count:
+            if final % 10 == 3:
+                one(final, "undelivered", errorCode=46, errorMessage="Subscriber not reachable")
+            else:
+                one(final, "delivered", detail="delivered_to_recipient")
+    return events
+
+
+async def run(kind: str, folder: Path, options: dict[str, Any]) -> dict[str, Any]:
+    from textual.widgets import DataTable
+
+    from console.app import AgentConsole
+    from console.config import Settings
+    from console.core import Accepted, SentSms
+    from console.messages import EventsReceived
+
+    batch, rate, batches = options["batch"], options["rate"], options["batches"]
+
+    async def never_logged_in(settings: Settings) -> Any:
+        await asyncio.Event().wait()
+
+    settings = Settings(data_dir=folder, feed_max_rows=options["max_rows"])
+    app = AgentConsole(settings, connector=never_logged_in)
+    figures: dict[str, Any] = {"variant": kind, "batch": batch, "rate": rate}
+    latencies: list[float] = []
+    order: list[tuple[float, int]] = []
+    handled: list[float] = []
+
+    def timed(action: Any) -> Any:
+        def wrapper(*args: Any) -> Any:
+            handled.append(time.perf_counter())
+            return action(*args)
+
+        return wrapper
+
+    import gc
+
+    pauses: list[tuple[int, float]] = []
+    gc_started = [0.0]
+
+    def gc_watch(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            gc_started[0] = time.perf_counter()
+        else:
+            pauses.append((info["generation"], time.perf_counter() - gc_started[0]))
+
+    gc.callbacks.append(gc_watch)
+    async with app.run_test(size=(120, 36)) as pilot:
+        while not app._history_settled:
+            await pilot.pause(0.05)
+        opened = time.perf_counter()
+        if kind == "feed":
+            from console.screens.feed import FeedScreen
+
+            await pilot.press("f4")
+            while not isinstance(app.screen, FeedScreen):
+                await pilot.pause(0.01)
+            screen = app.screen
+            while not app.feed.history_loaded:
+                await pilot.pause(0.01)
+            await pilot.pause()
+            table: Any = screen.table
+            for name in ("cursor_up", "cursor_down", "page_up", "page_down", "follow"):
+                setattr(table, f"action_{name}", timed(getattr(table, f"action_{name}")))
+
+            def final() -> int:
+                view = table.view
+                view.settle()
+                drawn = table._drawn_version == view.version and not table._dirty
+                return view.final if drawn else -1
+        else:
+            screen = BaselineScreen()
+            await app.push_screen(screen)
+            await pilot.pause()
+            screen.load_window()
+            await pilot.pause()
+            table = screen.query_one(DataTable)
+            for name in ("cursor_up", "cursor_down", "page_up", "page_down", "scroll_end"):
+                setattr(table, f"action_{name}", timed(getattr(table, f"action_{name}")))
+
+            def final() -> int:
+                return screen.final
+
+        if os.environ.get("BENCH_GC") == "python":  # the collector's own schedule
+            app.gc_pacer.stop()
+        if os.environ.get("BENCH_SWITCH"):
+            sys.setswitchinterval(float(os.environ["BENCH_SWITCH"]))
+        figures["open_s"] = time.perf_counter() - opened
+        figures["window_rows"] = table.row_count if kind == "datatable" else len(table.view)
+        figures["rss_mb"] = rss_mb()
+        figures["rss_after_batch_mb"] = []
+        seq = 10_000_000
+        base_final = final()
+        for number in range(batches):
+            prefix = f"b{number}"
+            sent = [
+                SentSms(f"+6591{n:07d}", Accepted(f"{prefix}-{n:06d}", f"ref-{prefix}-{n}"))
+                for n in range(batch)
+            ]
+            app.core.record_sent(sent, "Your parcel ships today", batch_id=f"batch-{number}")
+            events = receipts(prefix, batch, seq)
+            seq += len(events)
+            chunk = max(int(rate * 0.05), 1)
+            target = base_final + batch * (number + 1)
+            started = time.perf_counter()
+
+            async def feed_events(
+                events: list[Any] = events, start: float = started, chunk: int = chunk
+            ) -> None:
+                for index in range(0, len(events), chunk):
+                    due = start + index / rate
+                    delay = due - time.perf_counter()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                    app.post_message(EventsReceived(tuple(events[index : index + chunk])))
+
+            feeder = asyncio.create_task(feed_events())
+            key_index = 0
+            while final() < target:
+                key = KEYS[key_index % len(KEYS)]
+                key_index += 1
+                handled.clear()
+                pressed = time.perf_counter()
+                await pilot.press(key)
+                if handled:
+                    latencies.append(handled[0] - pressed)
+                    order.append(
+                        (round(pressed - started, 2), round((handled[0] - pressed) * 1000))
+                    )
+                await asyncio.sleep(options["key_every"])
+                if time.perf_counter() - started > options["timeout"]:
+                    figures["timed_out"] = True
+                    break
+            while final() < target and time.perf_counter() - started < options["timeout"]:
+                await pilot.pause(0.005)
+            if number == 0:
+                figures["final_s"] = time.perf_counter() - started
+                figures["lag_s"] = figures["final_s"] - (len(events) - 1) / rate
+            await feeder
+            figures["rss_after_batch_mb"].append(rss_mb())
+        figures["keys"] = len(latencies)
+        figures["key_max_ms"] = max(latencies) * 1000 if latencies else None
+        ranked = sorted(latencies)
+        figures["key_p99_ms"] = (  # nearest rank: a latency that was measured
+            ranked[max(math.ceil(0.99 * len(ranked)) - 1, 0)] * 1000 if ranked else None
+        )
+        figures["key_slowest_ms"] = [round(value * 1000, 1) for value in ranked[-5:]]
+        figures["key_median_ms"] = statistics.median(latencies) * 1000 if latencies else None
+        figures["peak_mb"] = peak_mb()
+        figures["key_timeline"] = order
+        figures["set_aside"] = app.gc_pacer.set_aside
+        started = time.perf_counter()
+        app.gc_pacer.collect_all()  # what the next idle moment costs after the batch
+        figures["idle_full_ms"] = (time.perf_counter() - started) * 1000
+    gc.callbacks.remove(gc_watch)
+    figures["gc_max_ms"] = max((p for _, p in pauses), default=0.0) * 1000
+    figures["gc_full"] = sum(1 for generation, _ in pauses if generation == 2)
+    return figures
+
+
+def baseline_screen_class() -> Any:
+    from rich.text import Text
+    from textual.app import ComposeResult
+    from textual.screen import Screen
+    from textual.widgets import DataTable
+
+    from console.core.model import Changes
+    from console.live.events import TERMINAL_STATES
+
+    class DataTableFeed(Screen[None]):
+        """The baseline: one DataTable row per message, keyed by umid."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.states: dict[str, bool] = {}
+            self.final = 0
+
+        def compose(self) -> ComposeResult:
+            yield DataTable(cursor_type="row")
+
+        def on_mount(self) -> None:
+            table = self.query_one(DataTable)
+            for key in ("time", "to", "channel", "ref", "batch", "status", "seg", "price"):
+                table.add_column(key, key=key)
+            self.app.core_changed.subscribe(self, self.changed)  # type: ignore[attr-defined]
+
+        def load_window(self) -> None:
+            history = self.app.history  # type: ignore[attr-defined]
+            table = self.query_one(DataTable)
+            with self.app.batch_update():
+                for message in reversed(history.recent_messages(100_000)):
+                    if message.direction == "out" and message.umid:
+                        self._add(table, message.umid, message.peer, message.channel,
+                                  message.client_message_id, message.batch_id, message.status,
+                                  message.created_at)  # fmt: skip
+            table.move_cursor(row=table.row_count - 1)
+
+        def _add(self, table: Any, umid: str, *cells: Any) -> None:
+            peer, channel, ref, batch, state, at = cells
+            table.add_row(
+                Text(time.strftime("%H:%M:%S", time.localtime(at))), Text(peer),
+                Text(channel), Text(ref or ""), Text(batch or ""), Text(state), Text(""),
+                Text(""), key=umid,
+            )  # fmt: skip
+            self._state(umid, state)
+
+        def _state(self, umid: str, state: str) -> None:
+            final = state in TERMINAL_STATES
+            before = self.states.get(umid, False)
+            self.states[umid] = final
+            self.final += int(final) - int(before)
+
+        def changed(self, changes: Changes) -> None:
+            table = self.query_one(DataTable)
+            with self.app.batch_update():
+                for sent in changes.sent:
+                    if sent.umid not in table.rows:
+                        self._add(table, sent.umid, sent.destination, sent.channel,
+                                  sent.client_message_id, sent.batch_id, sent.delivery.state,
+                                  sent.sent_at)  # fmt: skip
+                for umid, delivery in changes.deliveries.items():
+                    if umid in table.rows:
+                        table.update_cell(umid, "status", Text(delivery.label))
+                        if delivery.sms_count is not None:
+                            table.update_cell(umid, "seg", Text(str(delivery.sms_count)))
+                        if delivery.price is not None:
+                            table.update_cell(umid, "price", Text(f"{delivery.price.total}"))
+                        self._state(umid, delivery.state)
+                if changes.sent or changes.deliveries:
+                    table.move_cursor(row=table.row_count - 1)
+
+    return DataTableFeed
+
+
+def BaselineScreen() -> Any:  # a factory that reads like the class
+    return baseline_screen_class()()
+
+
+def child_main(kind: str, folder: str, options: str) -> None:
+    figures = asyncio.run(run(kind, Path(folder), json.loads(options)))
+    print(json.dumps(figures))
+
+
+def one_run(kind: str, source: Path, options: dict[str, Any]) -> dict[str, Any]:
+    work = Path(tempfile.mkdtemp(prefix="bench-feed-"))
+    try:
+        shutil.copytree(source, work / "data", ignore=shutil.ignore_patterns("built.json"))
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", kind, str(work / "data"), json.dumps(options)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if done.returncode:
+        raise SystemExit(f"{kind} run failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def fmt(value: Any, unit: str = "", digits: int = 1) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, list):
+        return " ".join(f"{item:.0f}" for item in value) + unit
+    return f"{value:,.{digits}f}{unit}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--only", choices=("feed", "datatable"))
+    parser.add_argument("--batch", type=int, default=10_000)
+    parser.add_argument("--rate", type=float, default=2_000.0, help="receipts per second")
+    parser.add_argument("--batches", type=int, default=1, help="batches one after another")
+    parser.add_argument("--max-rows", type=int, default=100_000, help="the feed's row bound")
+    parser.add_argument("--records", type=int, default=100_000, help="history records")
+    parser.add_argument("--key-every", type=float, default=0.05, help="seconds between keys")
+    parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if args.child:
+        child_main(*args.child)
+        return
+    options = {
+        "batch": args.batch,
+        "rate": args.rate,
+        "batches": args.batches,
+        "max_rows": args.max_rows,
+        "key_every": args.key_every,
+        "timeout": args.timeout,
+    }
+    source = history_folder(args.records)
+    print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} (1 and 5 min), "
+          f"{os.cpu_count()} cores")  # fmt: skip
+    results = {}
+    for kind in ("feed", "datatable"):
+        if args.only and kind != args.only:
+            continue
+        results[kind] = one_run(kind, source, options)
+    receipts_total = 2 * args.batch
+    print(
+        f"\n{args.batch:,}-message batch, {receipts_total:,} receipts at {args.rate:,.0f}/s "
+        f"({receipts_total / args.rate:.1f} s), on a {args.records:,}-record history\n"
+    )
+    rows = [
+        ("every final status shown", "final_s", " s", 2),
+        ("  of which after the last receipt", "lag_s", " s", 2),
+        ("keypress latency, worst", "key_max_ms", " ms", 1),
+        ("keypress latency, p99", "key_p99_ms", " ms", 1),
+        ("keypress latency, median", "key_median_ms", " ms", 1),
+        ("keys pressed meanwhile", "keys", "", 0),
+        ("the five slowest keys", "key_slowest_ms", " ms", 0),
+        ("longest garbage collection", "gc_max_ms", " ms", 1),
+        ("full collections", "gc_full", "", 0),
+        ("bursts set aside (not walked)", "set_aside", "", 0),
+        ("a full collection when idle", "idle_full_ms", " ms", 0),
+        ("opening on the history's window", "open_s", " s", 2),
+        ("rows from the window", "window_rows", "", 0),
+        ("RSS before the batch", "rss_mb", " MB", 0),
+        ("RSS after each batch", "rss_after_batch_mb", " MB", 0),
+        ("peak RSS", "peak_mb", " MB", 0),
+    ]
+    kinds = list(results)
+    print(f"{'':34}" + "".join(f"{kind:>22}" for kind in kinds))
+    for label, key, unit, digits in rows:
+        print(
+            f"{label:34}" + "".join(f"{fmt(results[k].get(key), unit, digits):>22}" for k in kinds)
+        )
+    if "feed" in results and "datatable" in results:
+        feed, table = results["feed"], results["datatable"]
+        pairs = (("lag after the last receipt", "lag_s"), ("worst keypress", "key_max_ms"))
+        for label, key in pairs:
+            if feed.get(key) and table.get(key):
+                print(f"DataTable / feed, {label}: {table[key] / feed[key]:.1f}×")
+    for kind in kinds:
+        if results[kind].get("timed_out"):
+            print(f"{kind}: did not show every final status within --timeout")
+    if args.json:
+        print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""GcPacer: Python's cyclic garbage collector on the console's terms.
+
+A batch of 10,000 messages leaves a few hundred thousand long-lived objects behind (receipts
+with their payloads, the history's records, the feed's rows). With the collector's own
+schedule, every time the survivors grow by a quarter it walks all of them: measured with
+`bench/feed.py`, eleven full collections during one batch, the longest 240 ms, and the
+keypress that waited for it 122 ms (budget: 50 ms).
+
+So the console runs the collector itself:
+
+- every `young_every` seconds, the young generations (cheap: only what was allocated since);
+  after a burst (`burst` objects or more allocated since: a batch just recorded) those are
+  set aside instead (`gc.freeze`, no walk at all): they are the batch's rows and timelines;
+- when the agent has not touched a key or the mouse for `idle` seconds (at most every
+  `full_every` seconds; in any case every `full_at_most` seconds), everything: what was set
+  aside is walked again (`gc.unfreeze`), collected, and what lives on is set aside anew. So
+  cyclic garbage waits at most until the next idle moment, and no collection walks the
+  long-lived objects while the agent types.
+
+Reference counting still frees almost everything at once; only cycles wait for a
+collection. No Textual: the App calls :meth:`tick` from a timer and :meth:`input_seen` on
+keys and clicks.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+
+class Collector(Protocol):
+    def collect(self, generation: int = 2) -> int: ...
+    def disable(self) -> None: ...
+    def enable(self) -> None: ...
+    def isenabled(self) -> bool: ...
+    def freeze(self) -> None: ...
+    def unfreeze(self) -> None: ...
+    def get_count(self) -> tuple[int, int, int]: ...
+
+
+class GcPacer:
+    """Young collections on a timer, full ones when the agent is idle (see the module)."""
+
+    def __init__(
+        self,
+        *,
+        young_every: float = 0.5,
+        idle: float = 3.0,
+        full_every: float = 60.0,
+        full_at_most: float = 600.0,
+        burst: int = 50_000,
+        clock: Callable[[], float] = time.monotonic,
+        collector: Collector = gc,  # type: ignore[assignment]
+    ) -> None:
+        self.young_every = young_every
+        self.idle = idle
+        self.full_every = full_every
+        self.full_at_most = full_at_most
+        self.burst = burst
+        self._clock = clock
+        self._gc = collector
+        self._was_enabled: bool | None = None
+        self._last_full = self._last_input = clock()
+        self.full_collections = 0
+        self.set_aside = 0
+
+    @property
+    def running(self) -> bool:
+        return self._was_enabled is not None
+
+    def start(self) -> None:
+        """Take over from the collector's own schedule (idempotent)."""
+        if self._was_enabled is None:
+            self._was_enabled = self._gc.isenabled()
+            self._gc.disable()
+            self._last_full = self._clock()
+
+    def stop(self) -> None:
+        """Give the schedule back as it was (idempotent)."""
+        if self._was_enabled is not None:
+            if self._was_enabled:
+                self._gc.enable()
+            self._was_enabled = None
+
+    def input_seen(self) -> None:
+        self._last_input = self._clock()
+
+    def freeze_long_lived(self) -> None:
+        """What is alive now lives as long as the console (e.g. the history just loaded): no
+        collection walks it again."""
+        self._gc.freeze()
+
+    def collect_all(self) -> None:
+        """Everything, what was set aside included; what lives on is set aside anew."""
+        self._gc.unfreeze()
+        self._gc.collect(2)
+        self._gc.freeze()
+        self._last_full = self._clock()
+        self.full_collections += 1
+
+    def tick(self) -> int | None:
+        """Collect: the young generations (or set a burst aside: returns 0), or everything
+        when it is time (returns 2); None when not running."""
+        if self._was_enabled is None:
+            return None
+        now = self._clock()
+        since_full = now - self._last_full
+        idle = now - self._last_input >= self.idle
+        if since_full >= self.full_at_most or (since_full >= self.full_every and idle):
+            self.collect_all()
+            return 2
+        if self._gc.get_count()[0] >= self.burst:
+            self._gc.freeze()
+            self.set_aside += 1
+            return 0
+        self._gc.collect(1)
+        return 1
