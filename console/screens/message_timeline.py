@@ -267,7 +267,7 @@ class MessageTimelineScreen(ModalScreen[None]):
         moved = (
             f"the feed now shows {self.row.status}"
             if changes.deliveries and self.row.status != before
-            else "the feed already showed as much or more"
+            else "the feed already had this status, or a later one"
         )
         self.query_one("#timeline-lookup", Static).update(
             plain(f"8x8 says: {state}{when} — {moved}.")

@@ -500,3 +500,27 @@ async def test_scrolling_up_pauses_and_end_follows_again(sandbox_url: str, tmp_p
         assert table.cursor_row is not None
         assert table.cursor_row.client_message_id == "ac-follow-more-20"
         assert table.scroll_offset.y == table.max_scroll_y, "the newest row is in view"
+
+
+async def test_text_from_a_receipt_is_shown_as_text(sandbox_url: str, tmp_path: Path) -> None:
+    """A reference or an error message that looks like markup or terminal control is shown
+    as it is, in the row and in the timeline, and the console keeps running."""
+    app = console_for(sandbox_url, data_dir=tmp_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = await open_feed(app, pilot)
+        await wait_for(pilot, lambda: events_live(app))
+        body = receipt_body("hostile-1", "rejected", 2, errorMessage="[/]\x1b]52;c;QUFB\x07[b]x")
+        body["payload"]["clientMessageId"] = "[@click=app.quit]"  # type: ignore[index]
+        await post_receipts(sandbox_url, [body])
+        await wait_for(pilot, lambda: app.feed.get("hostile-1") is not None)
+        await pilot.pause(0.3)
+        text = screen_text(app)
+        assert "[@click=app.quit]" in text
+        assert "[/]␛]52;c;QUFB␇[b]x" in text
+        await pilot.press("slash", *"hostile", "enter")
+        await wait_for(pilot, lambda: shown(screen) == ["hostile-1"])
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, MessageTimelineScreen))
+        await pilot.pause(0.2)
+        assert "␛]52;c;QUFB␇" in screen_text(app)
+        assert app.is_running
