@@ -8,7 +8,7 @@ import asyncio
 import csv
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -61,6 +61,24 @@ def shown(screen: FeedScreen) -> list[str]:
     view = screen.table.view
     view.settle()
     return [row.umid for row in view.rows]
+
+
+@pytest.fixture
+def feed_sandbox() -> Iterator[str]:
+    """A quiet sandbox of the test's own: its receipts never wait behind another test's batch
+    in a shared sandbox's webhook queue, and its relay replays no other test's events."""
+    config = SandboxConfig(
+        api_keys=(DEMO_KEY,),
+        subaccount=DEMO_SUBACCOUNT,
+        seed=5,
+        speed=5.0,
+        customers=False,
+        undelivered_share=0.0,
+        webhook_secret=WEBHOOK_SECRET,
+    )
+    server = SandboxServer(config)
+    yield server.start()
+    server.stop()
 
 
 # --- a batch of 1,000 ---------------------------------------------------------------------------
@@ -168,16 +186,16 @@ async def post_receipts(url: str, bodies: list[dict[str, object]]) -> None:
 
 
 async def test_out_of_order_and_duplicated_receipts_leave_the_right_status(
-    sandbox_url: str, tmp_path: Path
+    feed_sandbox: str, tmp_path: Path
 ) -> None:
-    app = console_for(sandbox_url, data_dir=tmp_path)
+    app = console_for(feed_sandbox, data_dir=tmp_path)
     async with app.run_test(size=(160, 40)) as pilot:
         screen = await open_feed(app, pilot)
         await wait_for(pilot, lambda: events_live(app))
         before = Counter(app.feed.counts)
         undelivered = {"errorCode": 46, "errorMessage": "Subscriber not reachable"}
         await post_receipts(
-            sandbox_url,
+            feed_sandbox,
             [
                 receipt_body("ooo-1", "delivered", 3),
                 receipt_body("ooo-1", "sent", 1),
@@ -211,16 +229,16 @@ async def test_out_of_order_and_duplicated_receipts_leave_the_right_status(
 
 
 async def test_filters_narrow_the_rows_and_a_bad_one_is_named_at_the_field(
-    sandbox_url: str, tmp_path: Path
+    feed_sandbox: str, tmp_path: Path
 ) -> None:
-    app = console_for(sandbox_url, data_dir=tmp_path)
+    app = console_for(feed_sandbox, data_dir=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_feed(app, pilot)
         await wait_for(pilot, lambda: events_live(app))
         await send(app, 5, "ac-filter-a")
         await send(app, 3, "ac-filter-b", start=100)
         await post_receipts(
-            sandbox_url,
+            feed_sandbox,
             [receipt_body("elsewhere-1", "undelivered", 2, errorCode=36, errorMessage="x")],
         )
         await wait_for(pilot, lambda: app.feed.final == 9, timeout=30)
@@ -257,7 +275,7 @@ async def test_filters_narrow_the_rows_and_a_bad_one_is_named_at_the_field(
 
 
 async def test_a_time_range_reads_older_days_from_the_history(
-    sandbox_url: str, tmp_path: Path
+    feed_sandbox: str, tmp_path: Path
 ) -> None:
     day = 86_400.0
     now = time.time()
@@ -271,7 +289,7 @@ async def test_a_time_range_reads_older_days_from_the_history(
             history.record_message(
                 f"today-{n}", None, "sms", "out", "+6590000001", "hi", "delivered", now - n
             )
-    app = console_for(sandbox_url, data_dir=tmp_path)
+    app = console_for(feed_sandbox, data_dir=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_feed(app, pilot)
         await wait_for(pilot, lambda: len(shown(screen)) >= 1100)
@@ -295,9 +313,9 @@ async def test_a_time_range_reads_older_days_from_the_history(
 
 
 async def test_the_timeline_shows_every_receipt_and_asking_8x8_moves_a_silent_message(
-    sandbox_url: str, tmp_path: Path
+    feed_sandbox: str, tmp_path: Path
 ) -> None:
-    app = console_for(sandbox_url, data_dir=tmp_path)
+    app = console_for(feed_sandbox, data_dir=tmp_path)
     app.follow_events = lambda *args, **kwargs: None  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_feed(app, pilot)
@@ -336,7 +354,7 @@ async def test_the_timeline_shows_every_receipt_and_asking_8x8_moves_a_silent_me
 
 
 async def test_the_timeline_of_a_message_in_the_history_has_its_stored_receipts(
-    sandbox_url: str, tmp_path: Path
+    feed_sandbox: str, tmp_path: Path
 ) -> None:
     now = time.time()
     with History.open(tmp_path) as history:
@@ -345,7 +363,7 @@ async def test_the_timeline_of_a_message_in_the_history_has_its_stored_receipts(
         )
         history.apply_receipt("kept-1", "sent", now - 59, now - 58)
         history.apply_receipt("kept-1", "undelivered", now - 30, now - 29, error_code=46)
-    app = console_for(sandbox_url, data_dir=tmp_path)
+    app = console_for(feed_sandbox, data_dir=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_feed(app, pilot)
         await wait_for(pilot, lambda: "kept-1" in shown(screen))
@@ -362,9 +380,9 @@ async def test_the_timeline_of_a_message_in_the_history_has_its_stored_receipts(
 
 
 async def test_export_writes_the_filters_rows_masked_unless_asked(
-    sandbox_url: str, tmp_path: Path
+    feed_sandbox: str, tmp_path: Path
 ) -> None:
-    app = console_for(sandbox_url, data_dir=tmp_path)
+    app = console_for(feed_sandbox, data_dir=tmp_path)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         screen = await open_feed(app, pilot)
         await wait_for(pilot, lambda: events_live(app))
@@ -449,9 +467,9 @@ class Blip:
 
 
 async def test_a_stream_disconnect_shows_in_the_feed_and_clears(
-    sandbox_url: str, tmp_path: Path
+    feed_sandbox: str, tmp_path: Path
 ) -> None:
-    blip = Blip(sandbox_url)
+    blip = Blip(feed_sandbox)
     url = await blip.start()
     app = console_for(url, data_dir=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
@@ -478,8 +496,8 @@ async def test_a_stream_disconnect_shows_in_the_feed_and_clears(
         await blip.cut()
 
 
-async def test_scrolling_up_pauses_and_end_follows_again(sandbox_url: str, tmp_path: Path) -> None:
-    app = console_for(sandbox_url, data_dir=tmp_path)
+async def test_scrolling_up_pauses_and_end_follows_again(feed_sandbox: str, tmp_path: Path) -> None:
+    app = console_for(feed_sandbox, data_dir=tmp_path)
     async with app.run_test(size=(100, 24)) as pilot:
         screen = await open_feed(app, pilot)
         await send(app, 200, "ac-follow")
@@ -502,16 +520,16 @@ async def test_scrolling_up_pauses_and_end_follows_again(sandbox_url: str, tmp_p
         assert table.scroll_offset.y == table.max_scroll_y, "the newest row is in view"
 
 
-async def test_text_from_a_receipt_is_shown_as_text(sandbox_url: str, tmp_path: Path) -> None:
+async def test_text_from_a_receipt_is_shown_as_text(feed_sandbox: str, tmp_path: Path) -> None:
     """A reference or an error message that looks like markup or terminal control is shown
     as it is, in the row and in the timeline, and the console keeps running."""
-    app = console_for(sandbox_url, data_dir=tmp_path)
+    app = console_for(feed_sandbox, data_dir=tmp_path)
     async with app.run_test(size=(160, 40)) as pilot:
         screen = await open_feed(app, pilot)
         await wait_for(pilot, lambda: events_live(app))
         body = receipt_body("hostile-1", "rejected", 2, errorMessage="[/]\x1b]52;c;QUFB\x07[b]x")
         body["payload"]["clientMessageId"] = "[@click=app.quit]"  # type: ignore[index]
-        await post_receipts(sandbox_url, [body])
+        await post_receipts(feed_sandbox, [body])
         await wait_for(pilot, lambda: app.feed.get("hostile-1") is not None)
         await pilot.pause(0.3)
         text = screen_text(app)
