@@ -119,7 +119,7 @@ class MessageTimelineScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         box = self.query_one("#timeline-box")
-        box.border_title = f"Message {clean(self.row.umid)}"
+        box.border_title = plain(f"Message {self.row.umid}")
         table = self.query_one("#timeline-receipts", DataTable)
         table.add_column("8x8 time", key="provider")
         table.add_column("arrived", key="arrived")

@@ -8,13 +8,14 @@ import asyncio
 import csv
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Label
 from tui_helpers import (
     DEMO_KEY,
     DEMO_SUBACCOUNT,
@@ -63,41 +64,34 @@ def shown(screen: FeedScreen) -> list[str]:
     return [row.umid for row in view.rows]
 
 
-@pytest.fixture
-def feed_sandbox() -> Iterator[str]:
+def own_sandbox(seed: int, undelivered_share: float) -> Iterator[str]:
     """A quiet sandbox of the test's own: its receipts never wait behind another test's batch
     in a shared sandbox's webhook queue, and its relay replays no other test's events."""
     config = SandboxConfig(
         api_keys=(DEMO_KEY,),
         subaccount=DEMO_SUBACCOUNT,
-        seed=5,
+        seed=seed,
         speed=5.0,
         customers=False,
-        undelivered_share=0.0,
+        undelivered_share=undelivered_share,
         webhook_secret=WEBHOOK_SECRET,
     )
     server = SandboxServer(config)
     yield server.start()
     server.stop()
+
+
+@pytest.fixture
+def feed_sandbox() -> Iterator[str]:
+    yield from own_sandbox(5, 0.0)
 
 
 # --- a batch of 1,000 ---------------------------------------------------------------------------
 
 
 @pytest.fixture
-def mixed_sandbox() -> AsyncIterator[str]:
-    config = SandboxConfig(
-        api_keys=(DEMO_KEY,),
-        subaccount=DEMO_SUBACCOUNT,
-        seed=11,
-        speed=5.0,
-        customers=False,
-        undelivered_share=0.2,
-        webhook_secret=WEBHOOK_SECRET,
-    )
-    server = SandboxServer(config)
-    yield server.start()
-    server.stop()
+def mixed_sandbox() -> Iterator[str]:
+    yield from own_sandbox(11, 0.2)
 
 
 def fold(events: list[Event]) -> dict[str, MessageTimeline]:
@@ -521,24 +515,35 @@ async def test_scrolling_up_pauses_and_end_follows_again(feed_sandbox: str, tmp_
 
 
 async def test_text_from_a_receipt_is_shown_as_text(feed_sandbox: str, tmp_path: Path) -> None:
-    """A reference or an error message that looks like markup or terminal control is shown
-    as it is, in the row and in the timeline, and the console keeps running."""
+    """A umid, reference, batch or error message that looks like markup or terminal control
+    is shown as it is (controls as visible symbols) in the row, the filter hint, the timeline
+    and the toasts, and the console keeps running."""
     app = console_for(feed_sandbox, data_dir=tmp_path)
-    async with app.run_test(size=(160, 40)) as pilot:
+    umid = "hostile-[/x]-1"
+    async with app.run_test(size=(160, 40), notifications=True) as pilot:
         screen = await open_feed(app, pilot)
         await wait_for(pilot, lambda: events_live(app))
-        body = receipt_body("hostile-1", "rejected", 2, errorMessage="[/]\x1b]52;c;QUFB\x07[b]x")
-        body["payload"]["clientMessageId"] = "[@click=app.quit]"  # type: ignore[index]
+        body = receipt_body(umid, "rejected", 2, errorMessage="[/x]\x1b[2J\x1b]52;c;QUFB\x07[b]x")
+        payload = body["payload"]
+        assert isinstance(payload, dict)
+        payload["clientMessageId"] = "[@click=app.quit]"
+        payload["batchId"] = "[b]b\x1b[2J"
         await post_receipts(feed_sandbox, [body])
-        await wait_for(pilot, lambda: app.feed.get("hostile-1") is not None)
+        await wait_for(pilot, lambda: app.feed.get(umid) is not None)
         await pilot.pause(0.3)
         text = screen_text(app)
         assert "[@click=app.quit]" in text
-        assert "[/]␛]52;c;QUFB␇[b]x" in text
-        await pilot.press("slash", *"hostile", "enter")
-        await wait_for(pilot, lambda: shown(screen) == ["hostile-1"])
+        assert "[/x]␛[2J␛]52;c;QUFB␇[b]x" in text
+        assert "[b]b␛[2J" in text
+        await pilot.press("slash", *"[/x]", "enter")
+        await wait_for(pilot, lambda: shown(screen) == [umid])
+        assert "[/x]" in str(screen.query_one("#feed-filter-hint", Label).render())
+        await pilot.press("c")  # the copy toast names the umid
+        await pilot.pause(0.2)
+        assert umid in screen_text(app)
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, MessageTimelineScreen))
         await pilot.pause(0.2)
         assert "␛]52;c;QUFB␇" in screen_text(app)
+        assert "\x1b" not in screen_text(app)
         assert app.is_running
