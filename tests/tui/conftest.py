@@ -5,27 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from tui_helpers import DEMO_KEY, DEMO_SUBACCOUNT, WEBHOOK_SECRET
-
-from console.sandbox.app import SandboxConfig
-from console.sandbox.server import SandboxServer
-
-
-def quiet_sandbox(seed: int) -> Iterator[str]:
-    """A quiet sandbox (no scripted customers) with fast receipts, while iterated."""
-    config = SandboxConfig(
-        api_keys=(DEMO_KEY,),
-        subaccount=DEMO_SUBACCOUNT,
-        seed=seed,
-        speed=5.0,
-        customers=False,
-        undelivered_share=0.0,
-        webhook_secret=WEBHOOK_SECRET,
-    )
-    server = SandboxServer(config)
-    url = server.start()
-    yield url
-    server.stop()
+from tui_helpers import quiet_sandbox
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,7 @@ from tui_helpers import (
     connected,
     console_for,
     events_live,
+    quiet_sandbox,
     screen_text,
     wait_for,
 )
@@ -31,8 +32,6 @@ from console.app import AgentConsole
 from console.core.sending import SmsDraft
 from console.live.events import Event, MessageTimeline, receipt_from_event
 from console.live.stream import EventBatch, EventStream
-from console.sandbox.app import SandboxConfig
-from console.sandbox.server import SandboxServer
 from console.screens.feed import FeedScreen
 from console.screens.message_timeline import MessageTimelineScreen
 from console.store import History
@@ -64,26 +63,11 @@ def shown(screen: FeedScreen) -> list[str]:
     return [row.umid for row in view.rows]
 
 
-def own_sandbox(seed: int, undelivered_share: float) -> Iterator[str]:
-    """A quiet sandbox of the test's own: its receipts never wait behind another test's batch
-    in a shared sandbox's webhook queue, and its relay replays no other test's events."""
-    config = SandboxConfig(
-        api_keys=(DEMO_KEY,),
-        subaccount=DEMO_SUBACCOUNT,
-        seed=seed,
-        speed=5.0,
-        customers=False,
-        undelivered_share=undelivered_share,
-        webhook_secret=WEBHOOK_SECRET,
-    )
-    server = SandboxServer(config)
-    yield server.start()
-    server.stop()
-
-
 @pytest.fixture
 def feed_sandbox() -> Iterator[str]:
-    yield from own_sandbox(5, 0.0)
+    """A sandbox of the test's own: its receipts never wait behind another test's batch in a
+    shared sandbox's webhook queue, and its relay replays no other test's events."""
+    yield from quiet_sandbox(5)
 
 
 # --- a batch of 1,000 ---------------------------------------------------------------------------
@@ -91,7 +75,7 @@ def feed_sandbox() -> Iterator[str]:
 
 @pytest.fixture
 def mixed_sandbox() -> Iterator[str]:
-    yield from own_sandbox(11, 0.2)
+    yield from quiet_sandbox(11, undelivered_share=0.2)
 
 
 def fold(events: list[Event]) -> dict[str, MessageTimeline]:

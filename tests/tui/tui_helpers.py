@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from textual.app import App
@@ -15,6 +15,8 @@ from console.api.session import Session, connect
 from console.app import AgentConsole
 from console.config import Endpoints, Settings
 from console.core.service import Clock
+from console.sandbox.app import SandboxConfig
+from console.sandbox.server import SandboxServer
 from console.ui.browser import Browser
 from console.ui.state import EventsState, LoginState
 
@@ -144,3 +146,20 @@ async def send_from_compose(pilot: Pilot, screen, number: str, text: str) -> str
     await pilot.press("ctrl+j")
     await wait_for(pilot, lambda: table.row_count == before + 1)
     return str(table.get_row_at(table.row_count - 1)[1])
+
+
+def quiet_sandbox(seed: int, undelivered_share: float = 0.0) -> Iterator[str]:
+    """A quiet sandbox (no scripted customers) with fast receipts, while iterated."""
+    config = SandboxConfig(
+        api_keys=(DEMO_KEY,),
+        subaccount=DEMO_SUBACCOUNT,
+        seed=seed,
+        speed=5.0,
+        customers=False,
+        undelivered_share=undelivered_share,
+        webhook_secret=WEBHOOK_SECRET,
+    )
+    server = SandboxServer(config)
+    url = server.start()
+    yield url
+    server.stop()
