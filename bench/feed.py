@@ -27,6 +27,15 @@ Figures per variant:
 - with `--batches N`: RSS after each batch (the feed keeps the newest `--max-rows`: memory
   should stay flat; a DataTable keeps every row).
 
+Before the stream, `load` runs (each in a fresh interpreter, 120×36) put 10,000 and 100,000
+rows in front of the agent from rows already built (what the history's worker hands over):
+the feed (a FeedStore, its view and FeedTable) against a DataTable given the same rows' cells
+(`add_rows`, cursor on the newest). Each is timed until the newest row is on the screen, with
+the resident memory the rows added. `--load` chooses the sizes (`--load` with none skips it).
+
+During the stream, `repaints_per_s` is how often the feed redrew its rows (at most 30 a second
+whatever the receipt rate: changes only mark it dirty).
+
 Variants: `feed` (FeedScreen: a virtualised ScrollView over a row store) and `datatable`
 (Textual's DataTable keyed by umid, rows added and status cells updated in `batch_update`,
 the cursor following the newest row, as STYLE.md pitfall 7 recommends).
@@ -231,6 +240,7 @@ async def run(kind: str, folder: Path, options: dict[str, Any]) -> dict[str, Any
                         await asyncio.sleep(delay)
                     app.post_message(EventsReceived(tuple(events[index : index + chunk])))
 
+            syncs_before = table.syncs if kind == "feed" else 0
             feeder = asyncio.create_task(feed_events())
             key_index = 0
             while final() < target:
@@ -252,6 +262,8 @@ async def run(kind: str, folder: Path, options: dict[str, Any]) -> dict[str, Any
                 await pilot.pause(0.005)
             if number == 0:
                 figures["final_s"] = time.perf_counter() - started
+                if kind == "feed":
+                    figures["repaints_per_s"] = (table.syncs - syncs_before) / figures["final_s"]
                 figures["lag_s"] = figures["final_s"] - (len(events) - 1) / rate
             await feeder
             figures["rss_after_batch_mb"].append(rss_mb())
@@ -273,6 +285,93 @@ async def run(kind: str, folder: Path, options: dict[str, Any]) -> dict[str, Any
     figures["gc_max_ms"] = max((p for _, p in pauses), default=0.0) * 1000
     figures["gc_full"] = sum(1 for generation, _ in pauses if generation == 2)
     return figures
+
+
+# --- loading N rows: the feed's line-drawn table against a DataTable ------------------------------
+
+
+def load_rows(count: int) -> list[Any]:
+    """`count` messages as the feed holds them (10 % undelivered, the rest delivered)."""
+    from console.feed.rows import FeedRow
+
+    now = time.time()
+    rows = []
+    for n in range(count):
+        undelivered = n % 10 == 3
+        rows.append(
+            FeedRow(
+                f"load-{n:06d}",
+                now - (count - n),
+                "undelivered" if undelivered else "delivered",
+                destination=f"+6591{n:07d}",
+                channel="sms",
+                client_message_id=f"ref-{n}",
+                batch_id="batch-load",
+                error_code=46 if undelivered else None,
+                sms_count=1,
+                price=0.037,
+                currency="EUR",
+            )
+        )
+    return rows
+
+
+async def load_run(kind: str, count: int) -> dict[str, Any]:
+    from datetime import date
+
+    from textual.app import App, ComposeResult
+    from textual.widgets import DataTable
+
+    from console.feed.columns import cells, layout
+    from console.feed.rows import FeedStore
+    from console.feed.view import FeedView
+    from console.widgets.feed_table import FeedTable
+
+    rows = load_rows(count)
+    newest = rows[-1].client_message_id or ""
+    chosen = layout(118)  # 120 columns less the scrollbar: the same columns for both
+    names = list(chosen.names)
+    widths = {column.name: size for column, size in chosen.columns}
+    today = date.today()
+
+    class LoadApp(App[None]):
+        def compose(self) -> ComposeResult:
+            if kind == "feed":
+                yield FeedTable(FeedView(FeedStore(max_rows=max(count, 1))), id="table")
+            else:
+                yield DataTable(cursor_type="row", id="table")
+
+    def on_screen(app: App[None]) -> bool:
+        return any(newest in strip.text for strip in app.screen._compositor.render_strips())
+
+    app = LoadApp()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        before = rss_mb()
+        started = time.perf_counter()
+        if kind == "feed":
+            table: Any = app.query_one(FeedTable)
+            table.view.store.merge(rows)
+            table.sync()
+        else:
+            table = app.query_one(DataTable)
+            for name in names:
+                table.add_column(name, key=name)
+            table.add_rows(
+                [
+                    tuple(values[name] for name in names)
+                    for values in (
+                        cells(row, reveal=False, today=today, widths=widths) for row in rows
+                    )
+                ]
+            )
+            table.move_cursor(row=count - 1)
+        await pilot.pause()
+        while not on_screen(app):
+            await pilot.pause(0.005)
+        seconds = time.perf_counter() - started
+        grown = rss_mb() - before
+    return {"variant": kind, "rows": count, "load_s": seconds, "load_mb": grown}
 
 
 def baseline_screen_class() -> Any:
@@ -354,8 +453,44 @@ def BaselineScreen() -> Any:  # a factory that reads like the class
 
 
 def child_main(kind: str, folder: str, options: str) -> None:
-    figures = asyncio.run(run(kind, Path(folder), json.loads(options)))
+    if kind.startswith("load-"):
+        figures = asyncio.run(load_run(kind.removeprefix("load-"), int(folder)))
+    else:
+        figures = asyncio.run(run(kind, Path(folder), json.loads(options)))
     print(json.dumps(figures))
+
+
+def load_child(kind: str, count: int) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", f"load-{kind}", str(count), "{}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        raise SystemExit(f"{kind} load of {count:,} failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def print_loads(sizes: list[int], kinds: list[str]) -> dict[str, Any]:
+    """Rows put in front of the agent: the feed against a DataTable, each size in a fresh
+    interpreter."""
+    loads: dict[str, Any] = {}
+    print("\nloading rows (until the newest is on the screen; RSS the rows added)\n")
+    print(f"{'':34}" + "".join(f"{kind:>22}" for kind in kinds) + f"{'DataTable / feed':>20}")
+    for count in sizes:
+        figures = {kind: load_child(kind, count) for kind in kinds}
+        loads[str(count)] = figures
+        shown = [
+            f"{fmt(figures[k]['load_s'], ' s', 2)}, {fmt(figures[k]['load_mb'], ' MB', 0)}"
+            for k in kinds
+        ]
+        cells = "".join(f"{text:>22}" for text in shown)
+        ratio = ""
+        if "feed" in figures and "datatable" in figures:
+            ratio = f"{figures['datatable']['load_s'] / figures['feed']['load_s']:.1f}×"
+        print(f"{f'{count:,} rows':34}{cells}{ratio:>20}")
+    return loads
 
 
 def one_run(kind: str, source: Path, options: dict[str, Any]) -> dict[str, Any]:
@@ -394,6 +529,13 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000, help="history records")
     parser.add_argument("--key-every", type=float, default=0.05, help="seconds between keys")
     parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument(
+        "--load",
+        type=int,
+        nargs="*",
+        default=[10_000, 100_000],
+        help="row counts for the load runs (none: skip them)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if args.child:
@@ -410,6 +552,8 @@ def main() -> None:
     source = history_folder(args.records)
     print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} (1 and 5 min), "
           f"{os.cpu_count()} cores")  # fmt: skip
+    kinds_wanted = [kind for kind in ("feed", "datatable") if not args.only or kind == args.only]
+    loads = print_loads(args.load, kinds_wanted) if args.load else {}
     results = {}
     for kind in ("feed", "datatable"):
         if args.only and kind != args.only:
@@ -427,6 +571,7 @@ def main() -> None:
         ("keypress latency, p99", "key_p99_ms", " ms", 1),
         ("keypress latency, median", "key_median_ms", " ms", 1),
         ("keys pressed meanwhile", "keys", "", 0),
+        ("repaints per second meanwhile", "repaints_per_s", "", 1),
         ("the five slowest keys", "key_slowest_ms", " ms", 0),
         ("longest garbage collection", "gc_max_ms", " ms", 1),
         ("full collections", "gc_full", "", 0),
@@ -454,7 +599,7 @@ def main() -> None:
         if results[kind].get("timed_out"):
             print(f"{kind}: did not show every final status within --timeout")
     if args.json:
-        print(json.dumps(results))
+        print(json.dumps({"stream": results, "load": loads}))
 
 
 if __name__ == "__main__":

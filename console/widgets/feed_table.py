@@ -182,10 +182,11 @@ class FeedTable(ScrollView, can_focus=True):
             shift = index - self.cursor
             self.cursor = index
             if shift:  # rows came or went above: the cursor's row stays where the agent saw it
-                self.scroll_to(y=self.scroll_offset.y + shift, animate=False)
+                self.scroll_to(y=self.scroll_offset.y + shift, animate=False, force=True)
         self._cursor_row = rows[self.cursor] if 0 <= self.cursor < count else None
         if self.following:
-            self.scroll_to(y=max(count - self.scrollable_content_region.height, 0), animate=False)
+            bottom = max(count - self.scrollable_content_region.height, 0)
+            self.scroll_to(y=bottom, animate=False, force=True)
         self._drawn_version = view.version
         self.refresh()
 
@@ -265,9 +266,9 @@ class FeedTable(ScrollView, can_focus=True):
         height = self.scrollable_content_region.height
         top = self.scroll_offset.y
         if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False)
+            self.scroll_to(y=self.cursor, animate=False, force=True)
         elif self.cursor >= top + height:
-            self.scroll_to(y=self.cursor - height + 1, animate=False)
+            self.scroll_to(y=self.cursor - height + 1, animate=False, force=True)
         self.refresh()
         self.post_message(self.CursorMoved(self.cursor))
 
