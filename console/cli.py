@@ -17,7 +17,8 @@ DESCRIPTION = (
     "starts an embedded sandbox that imitates the 8x8 APIs on loopback and logs into it."
 )
 EPILOG = (
-    "Settings: flags > environment (CPAAS_API_KEY, CPAAS_SUBACCOUNT, CPAAS_REGION, "
+    "Settings: flags > environment (CPAAS_API_KEY, CPAAS_SUBACCOUNT, CPAAS_ACCOUNT_ID, "
+    "CPAAS_REGION, "
     "CPAAS_RELAY_URL, CPAAS_EVENTS_TOKEN) > "
     "config.toml in the user config folder > defaults. Regions: asia (default), europe, "
     "north-america, indonesia."
@@ -26,6 +27,7 @@ EPILOG = (
 CONSOLE_OPTIONS = (
     "api_key",
     "subaccount",
+    "account_id",
     "region",
     "server",
     "relay",
@@ -86,6 +88,12 @@ def add_console_options(parser: argparse.ArgumentParser, default: object = None)
         help="8x8 API key (prefer the CPAAS_API_KEY environment variable: flags show in ps)",
     )
     parser.add_argument("--subaccount", metavar="ID", default=default, help="8x8 sub-account id")
+    parser.add_argument(
+        "--account-id",
+        metavar="UUID",
+        default=default,
+        help="8x8 account id, for webhooks, balance and prices (or CPAAS_ACCOUNT_ID)",
+    )
     parser.add_argument(
         "--relay",
         metavar="URL",

@@ -93,6 +93,7 @@ class Settings:
 
     api_key: str | None = field(default=None, repr=False)
     subaccount: str | None = None
+    account_id: str | None = None  # for the configuration API, balance and prices
     region: str = DEFAULT_REGION
     server: str | None = None
     data_dir: Path | None = None
@@ -173,6 +174,11 @@ def load_settings(
     subaccount = _first(
         flags.get("subaccount"), environ.get("CPAAS_SUBACCOUNT"), toml.get("subaccount")
     )
+    account_id = _first(
+        flags.get("account_id"), environ.get("CPAAS_ACCOUNT_ID"), toml.get("account_id")
+    )
+    if account_id is not None:
+        _check_account(str(account_id))
     region_raw = _first(flags.get("region"), environ.get("CPAAS_REGION"), toml.get("region"))
     server = _first(flags.get("server"), toml.get("server"))
     data_dir_raw = _first(flags.get("data_dir"), toml.get("data_dir"))
@@ -222,6 +228,7 @@ def load_settings(
     return Settings(
         api_key=str(api_key) if api_key is not None else None,
         subaccount=str(subaccount) if subaccount is not None else None,
+        account_id=str(account_id) if account_id is not None else None,
         region=region,
         server=server,
         data_dir=Path(data_dir_raw).expanduser() if data_dir_raw else None,
@@ -279,3 +286,10 @@ def _check_subaccount(value: str) -> None:
 
     if not re.fullmatch(r"[A-Za-z0-9\-._&]{3,50}", value):
         raise SettingsError(f"Sub-account {value!r} is not valid: 3–50 letters, digits or - . _ &.")
+
+
+def _check_account(value: str) -> None:
+    import re
+
+    if not re.fullmatch(r"[0-9A-Fa-f]{8}-?(?:[0-9A-Fa-f]{4}-?){3}[0-9A-Fa-f]{12}", value):
+        raise SettingsError(f"Account id {value!r} is not valid: 8x8's account id is a UUID.")

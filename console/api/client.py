@@ -48,6 +48,14 @@ from urllib.parse import quote, urlencode, urlsplit
 import httpx
 
 from console import __version__
+from console.api.account import (
+    OUTCOMES,
+    Balance,
+    PriceList,
+    WebhookConfig,
+    WebhookProduct,
+    webhooks_from_json,
+)
 from console.api.errors import (
     BATCH_LIMIT,
     ApiError,
@@ -319,6 +327,63 @@ class CpaasClient:
         except NotFound:
             return
 
+    async def send_feedback(
+        self, umid: str, outcome: str, timestamp: datetime | None = None
+    ) -> None:
+        """Tell 8x8 whether an SMS did what it was for (an OTP entered: "success")."""
+        if outcome not in OUTCOMES:
+            raise ValueError("outcome must be success or failure")
+        body: dict[str, Any] = {"outcome": outcome}
+        if timestamp is not None:
+            body["timestamp"] = timestamp.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        # Reporting the same outcome twice changes nothing: safe to retry.
+        await self._call("POST", f"{self._sms}/{_segment(umid)}/feedback", body=body)
+
+    # ------------------------------------------------------------------ the account
+
+    def _account(self, product: str, account_id: str, what: str) -> str:
+        base = self.endpoints.sms if product == "sms" else self.endpoints.chatapps
+        if product not in ("sms", "chatapps"):
+            raise ValueError(f"product must be sms or chatapps, not {product!r}")
+        return f"{base.rstrip('/')}/api/v1/accounts/{_segment(account_id)}/{what}"
+
+    async def balance(self, account_id: str) -> Balance:
+        """The account's prepaid balance (8x8 answers 403 code 1201 for post-paid accounts)."""
+        response = await self._call("GET", self._account("sms", account_id, "balance"))
+        return self._parse(response, Balance.from_json)
+
+    async def prices(self, account_id: str, country: str | None = None) -> PriceList:
+        """The SMS price list of this sub-account: one country's operators, or every one."""
+        url = self._account("sms", account_id, "prices")
+        query = {"subAccountId": self.subaccount, "direction": "outbound"}
+        if country:
+            query["country"] = country.upper()
+        response = await self._call("GET", url + "?" + urlencode(query))
+        return self._parse(response, PriceList.from_json)
+
+    async def webhooks(self, product: WebhookProduct, account_id: str) -> list[WebhookConfig]:
+        """The webhooks configured for one product (SMS, or Chat Apps) of the account."""
+        response = await self._call("GET", self._account(product, account_id, "webhooks"))
+        return self._parse(
+            response, lambda data: webhooks_from_json(product, data), require_object=False
+        )
+
+    async def put_webhooks(
+        self, product: WebhookProduct, account_id: str, hooks: Sequence[WebhookConfig]
+    ) -> None:
+        """Create or replace webhooks (same sub-account scope and type: replaced)."""
+        body = [hook.to_json() for hook in hooks]
+        await self._call("POST", self._account(product, account_id, "webhooks"), body=body)
+
+    async def delete_webhooks(
+        self, product: WebhookProduct, account_id: str, hooks: Sequence[WebhookConfig]
+    ) -> None:
+        """Delete webhooks, named by their sub-account scope and type."""
+        body = [{"subAccountId": hook.subaccount, "type": hook.type} for hook in hooks]
+        await self._call(
+            "DELETE", self._account(product, account_id, "webhooks"), body=body, replay_safe=False
+        )
+
     # ------------------------------------------------------------------ Chat Apps
 
     async def send_chat(self, message: ChatMessage) -> ChatAccepted:
@@ -385,7 +450,7 @@ class CpaasClient:
             else json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
         )
         extra = dict(headers or {})
-        if method in ("POST", "PUT"):
+        if method in ("POST", "PUT") or content is not None:  # a DELETE may carry a body too
             extra["Content-Type"] = "application/json"
         target = urlsplit(url)
         host, path = target.netloc, target.path

@@ -72,6 +72,7 @@ class EmbeddedSandbox:
     api_key: str = field(repr=False)
     subaccount: str
     process: asyncio.subprocess.Process
+    account_id: str | None = None
     last_errors: deque[str] = field(default_factory=lambda: deque(maxlen=20), repr=False)
     _drain: asyncio.Task[None] | None = field(default=None, repr=False)
 
@@ -114,6 +115,7 @@ class EmbeddedSandbox:
                 api_key=ready["api_key"],
                 subaccount=ready["subaccount"],
                 process=process,
+                account_id=ready.get("account_id"),
             )
         except BaseException as error:
             if not isinstance(error, TimeoutError | ValueError | KeyError | TypeError):
@@ -180,6 +182,7 @@ class Session:
     events_note: str = ""  # why there is no event stream, when there is none
     sandbox: EmbeddedSandbox | None = None
     demo: bool = False  # a sandbox (embedded or at --server), not 8x8: every header says so
+    account_id: str | None = None  # the configuration API's, balance's and prices' account
 
     @property
     def resume_key(self) -> str | None:
@@ -215,6 +218,7 @@ async def connect(settings: Settings) -> Session:
         sandbox = await EmbeddedSandbox.start(settings.sandbox_seed, settings.sandbox_speed)
         base = sandbox.url
         api_key, subaccount = sandbox.api_key, sandbox.subaccount
+        info = {"accountId": sandbox.account_id}
         endpoints = Endpoints.for_server(base, label="sandbox")
         target = "sandbox"
     elif settings.server is not None:
@@ -264,6 +268,7 @@ async def connect(settings: Settings) -> Session:
         events_note=events_note,
         sandbox=sandbox,
         demo=settings.is_sandbox,
+        account_id=settings.account_id or _str(info.get("accountId")),
     )
     try:
         await client.verify()
@@ -274,6 +279,10 @@ async def connect(settings: Settings) -> Session:
         await session.close()
         raise ConnectError.from_error(error, subaccount) from error
     return session
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _build_client(endpoints: Endpoints, api_key: str, subaccount: str) -> CpaasClient:

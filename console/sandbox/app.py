@@ -27,12 +27,14 @@ from starlette.routing import BaseRoute, Route
 from console.live.relay import Relay, http_error
 
 from . import errors as E
+from .account import AccountApi
 from .chatapps import MAX_TEXT, ChatAppsApi
 from .common import read_json, require_object
 from .errors import bad_request, error_response, json_response
 from .gate import ApiKey, Auth, Endpoint, Gate, InjectedFault, Open, VideoToken
 from .phones import PhoneError, parse_phone
-from .settings import DEMO_FRAUD_PREFIX, SandboxConfig, generate_demo_key
+from .scenarios import DEFAULT_ATTACK_AFTER, NORMAL_SECONDS, start_scenario
+from .settings import DEMO_FRAUD_PREFIX, SCENARIOS, SandboxConfig, generate_demo_key
 from .sms import SmsApi
 from .textinfo import MAX_PARTS, analyse
 from .video import refused_page
@@ -45,7 +47,7 @@ log = logging.getLogger(__name__)
 FAULT_STATUSES = (500, 502, 503, 504)
 
 
-def _routes(world: World, gate: Gate) -> list[Route]:
+def _routes(world: World, gate: Gate, account: AccountApi) -> list[Route]:
     sms = SmsApi(world.sms)
     chat = ChatAppsApi(world.chat)
     video = world.video
@@ -69,6 +71,15 @@ def _routes(world: World, gate: Gate) -> list[Route]:
 
     sub = "/api/v1/subaccounts/{sub}"
     legacy = "/sms/v1/{sub}"
+    acc = "/api/v1/accounts/{account}"
+    hooks: list[Route] = []
+    for product in ("sms", "chatapps"):  # the configuration API is served on both hosts
+        listed, put, delete = account.webhooks_endpoints(product)
+        hooks += [
+            api(f"/{product}{acc}/webhooks", listed, "GET", subaccount=False),
+            api(f"/{product}{acc}/webhooks", put, "POST", subaccount=False),
+            api(f"/{product}{acc}/webhooks", delete, "DELETE", subaccount=False),
+        ]
     return [
         # SMS
         api(f"/sms{sub}/messages", sms.send, "POST"),
@@ -76,6 +87,11 @@ def _routes(world: World, gate: Gate) -> list[Route]:
         api(f"/sms{sub}/messages/batch/{{batch_id}}", sms.cancel_batch, "DELETE"),
         api(f"/sms{sub}/messages/{{umid}}", sms.details, "GET"),
         api(f"/sms{sub}/messages/{{umid}}", sms.cancel, "DELETE"),
+        api(f"/sms{sub}/messages/{{umid}}/feedback", account.feedback_endpoint, "POST"),
+        # the account: balance, prices, webhooks (configuration API)
+        api(f"/sms{acc}/balance", account.balance, "GET", subaccount=False),
+        api(f"/sms{acc}/prices", account.prices, "GET", subaccount=False),
+        *hooks,
         # SMS, legacy paths from 8x8's migration guide (same payloads and responses)
         api(f"{legacy}/single", sms.send, "POST"),
         api(f"{legacy}/many", sms.batch, "POST"),
@@ -101,9 +117,10 @@ def _routes(world: World, gate: Gate) -> list[Route]:
         page("/video/", video.agent_page, auth=link_token),
         page("/video/guest/{code}", video.guest_page, auth=guest),
         # control
-        control("/sandbox/info", _info(world), "GET", auth=about),
+        control("/sandbox/info", _info(world, account), "GET", auth=about),
         control("/sandbox/inbound", _inbound(world), "POST", auth=key),
         control("/sandbox/faults", _faults(world), "POST", auth=key),
+        control("/sandbox/scenarios", _scenarios(world), "POST", auth=key),
         control("/healthz", _healthz, "GET", auth=probe),
     ]
 
@@ -175,7 +192,37 @@ def _faults(world: World) -> Endpoint:
     return endpoint
 
 
-def _info(world: World) -> Endpoint:
+def _scenarios(world: World) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        body = require_object(await read_json(request))
+        name = body.get("name")
+        if name not in SCENARIOS:
+            raise bad_request(E.INVALID_PARAMETER, f"name must be one of: {', '.join(SCENARIOS)}")
+        after = body.get("attackAfter", DEFAULT_ATTACK_AFTER)
+        if isinstance(after, bool) or not isinstance(after, int | float) or not 0 <= after <= 3600:
+            raise bad_request(E.INVALID_PARAMETER, "attackAfter must be 0 to 3600 seconds")
+        duration = body.get("duration", NORMAL_SECONDS)
+        if (
+            isinstance(duration, bool)
+            or not isinstance(duration, int | float)
+            or not 1 <= duration <= 86_400
+        ):
+            raise bad_request(E.INVALID_PARAMETER, "duration must be 1 to 86400 seconds")
+        if any(scenario.name == name for scenario in world.scenarios):
+            raise bad_request(E.INVALID_PARAMETER, f"the {name} scenario is already running")
+        state = start_scenario(world, name, float(after), float(duration))
+        return json_response(
+            {
+                "name": state.name,
+                "startedAt": E.format_timestamp(state.started_at),
+                "attackAt": E.format_timestamp(state.attack_at),
+            }
+        )
+
+    return endpoint
+
+
+def _info(world: World, account: AccountApi) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         config = world.config
         out: dict[str, Any] = {
@@ -190,6 +237,8 @@ def _info(world: World) -> Endpoint:
             "rateLimit": config.rate_limit,
             "ipRateLimit": config.ip_rate_limit,
             "fraudPrefixes": list(config.fraud_prefixes),
+            "scenarios": [scenario.name for scenario in world.scenarios],
+            **account.info(),
             **world.info(),
         }
         return json_response(out)
@@ -238,6 +287,7 @@ def create_sandbox_app(
     world = World(config, clock)
     world.relay_mounted = relay is not None
     gate = Gate(world)
+    account = AccountApi(world)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -251,7 +301,7 @@ def create_sandbox_app(
                 await world.stop()
 
     app = Starlette(
-        routes=[*routes, *_routes(world, gate)],
+        routes=[*routes, *_routes(world, gate, account)],
         exception_handlers={
             HTTPException: http_error,  # 404, 405: 8x8's error body, as the relay's
             InjectedFault: _server_error,  # handled without re-raising: no traceback
@@ -261,4 +311,5 @@ def create_sandbox_app(
     )
     app.state.world = world
     app.state.relay = relay
+    app.state.account = account
     return app

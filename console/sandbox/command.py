@@ -12,7 +12,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .settings import SUBACCOUNT_PATTERN, SandboxConfig, generate_demo_key
+from .settings import (
+    ACCOUNT_PATTERN,
+    SCENARIOS,
+    SUBACCOUNT_PATTERN,
+    SandboxConfig,
+    generate_demo_key,
+)
 
 
 def _positive(value: str) -> float:
@@ -36,6 +42,12 @@ def _subaccount(value: str) -> str:
         raise argparse.ArgumentTypeError(
             f"{value!r} is not a valid sub-account: 3-50 letters, digits or - . _ &"
         )
+    return value
+
+
+def _account(value: str) -> str:
+    if not ACCOUNT_PATTERN.match(value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not an account id (a UUID)")
     return value
 
 
@@ -106,10 +118,30 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
         help="no scripted customers writing in (quiet demo or tests)",
     )
     p.add_argument(
+        "--scenario",
+        choices=SCENARIOS,
+        help="start a scenario with the sandbox: ait = another application's OTP traffic, "
+        "then a surge to one operator (artificially inflated traffic), for the Shield view",
+    )
+    p.add_argument(
+        "--account-id",
+        type=_account,
+        metavar="UUID",
+        help="the account id of the configuration API, balance and prices "
+        "(default: one derived from the sub-account)",
+    )
+    p.add_argument(
+        "--balance",
+        type=float,
+        default=500.0,
+        metavar="EUR",
+        help="the prepaid balance at start (default 500); each SMS sent lowers it",
+    )
+    p.add_argument(
         "--ready-json",
         action="store_true",
-        help='print one JSON line {"url", "subaccount", "api_key"} once listening, nothing '
-        "else on stdout (for a parent process)",
+        help='print one JSON line {"url", "subaccount", "api_key", "account_id"} once '
+        "listening, nothing else on stdout (for a parent process)",
     )
     p.add_argument(
         "--exit-with-stdin",
@@ -131,6 +163,8 @@ def _banner(
         f"  Sub-account  {subaccount}",
         f"  API key      {key_line}",
         f"  Webhooks     {config.webhook_url or url + '/webhooks'}  (/sms, /chatapps)",
+        f"  Account      {config.account}",
+        *([f"  Scenario     {config.scenario}"] if config.scenario else []),
         f"  Speed        {config.speed:g}x"
         + (f"   seed {config.seed}" if config.seed is not None else ""),
         "",
@@ -172,6 +206,9 @@ def run_from_args(ns: argparse.Namespace) -> int:
             rate_limit=ns.rate_limit,
             customers=getattr(ns, "customers", True),
             base_url=public_base_url(host, port),
+            scenario=getattr(ns, "scenario", None),
+            account_id=getattr(ns, "account_id", None),
+            balance=getattr(ns, "balance", 500.0),
         )
     except ValueError as error:
         sock.close()
@@ -184,6 +221,7 @@ def run_from_args(ns: argparse.Namespace) -> int:
                 "url": url,
                 "subaccount": config.subaccount,
                 "api_key": api_keys[0] if generated else None,
+                "account_id": config.account,
             }
         )
     else:

@@ -139,6 +139,11 @@ class Outbox(Generic[R]):
         if agent and record.batch_id is None and customer and world.customers is not None:
             world.customers.on_agent_message(customer, record.channel)
 
+    def accept_planned(self, record: R, plan: list[Step]) -> None:
+        """Keep a message the sandbox itself sends (a scenario) with receipts it chose."""
+        self.keep(record)
+        self._start(record, plan)
+
     def plan(self, record: R) -> list[Step]:
         """The receipts this message will get: sent, then delivered (and read) or a failure."""
         world, product = self.world, self.product

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 import secrets
+import uuid
 from dataclasses import dataclass, field
 
 SUBACCOUNT_PATTERN = re.compile(r"^[A-Za-z0-9\-._&]{3,50}$")
+# 8x8's accountId: a UUID, with or without its dashes (configuration API, balance, prices).
+ACCOUNT_PATTERN = re.compile(r"^[0-9A-Fa-f]{8}[-]?(?:[0-9A-Fa-f]{4}[-]?){3}[0-9A-Fa-f]{12}$")
+SCENARIOS = ("ait",)
 
 # Omni Shield's demo fraud list: +1 202 555-0100 to -0199, a North American range reserved
 # for fiction. Numbers there are clearly fake, pass 8x8's format check and the console's
@@ -48,6 +52,16 @@ class SandboxConfig:
     customers: bool = True
     retry_schedule: tuple[float, ...] = (1, 10, 30, 90)
     base_url: str | None = None
+    account_id: str | None = None  # None: a UUID derived from the sub-account (stable)
+    balance: float = 500.0  # the prepaid balance at start, EUR; each SMS sent lowers it
+    scenario: str | None = None  # started with the sandbox: "ait" (scenarios.py)
+
+    @property
+    def account(self) -> str:
+        """The account id, as 8x8 shows it (a UUID with dashes)."""
+        if self.account_id is not None:
+            return self.account_id
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"agent-console-sandbox:{self.subaccount}"))
 
     def __post_init__(self) -> None:
         if isinstance(self.api_keys, str):
@@ -68,6 +82,12 @@ class SandboxConfig:
             not self.webhook_secret.isprintable() or not self.webhook_secret.isascii()
         ):
             raise ValueError("the webhook secret must be printable ASCII (it is a header value)")
+        if self.account_id is not None and not ACCOUNT_PATTERN.match(self.account_id):
+            raise ValueError(f"account id {self.account_id!r} is not valid: a UUID")
+        if not self.balance >= 0:
+            raise ValueError("the balance cannot be negative")
+        if self.scenario is not None and self.scenario not in SCENARIOS:
+            raise ValueError(f"unknown scenario {self.scenario!r}: {', '.join(SCENARIOS)}")
         if any(d < 0 for d in self.retry_schedule):
             raise ValueError("retry delays cannot be negative")
         for name in ("webhook_url", "base_url"):

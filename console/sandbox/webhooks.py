@@ -45,6 +45,7 @@ class _Job:
     body: dict[str, Any]
     key: str
     lane: Lane
+    authorization: str | None = None
     attempt: int = 0
 
 
@@ -90,19 +91,17 @@ class WebhookDispatcher:
         self,
         timeline: Timeline,
         *,
-        authorization: str | None,
         retry_delays: tuple[float, ...],
         workers: int = 4,
         timeout: float = 5.0,
     ) -> None:
         self._timeline = timeline
-        self._authorization = authorization
         self._retry_delays = retry_delays
         self._worker_count = workers  # per lane
         self._timeout = timeout
         self._lanes: dict[tuple[str, str], Lane] = {}
         self._waiting: dict[str, deque[_Job]] = {}  # key -> jobs posted after the one in flight
-        self._targets: dict[str, Target] = {}
+        self._targets: dict[tuple[str, str | None], Target] = {}
         self._started = False
         self.stats = WebhookStats()
 
@@ -130,8 +129,19 @@ class WebhookDispatcher:
         for lane in self._lanes.values():
             lane.tasks = []
 
-    def post(self, url: str, body: dict[str, Any], key: str, *, product: str, kind: str) -> None:
-        """Queue one webhook on its product's lane; events with the same key keep their order."""
+    def post(
+        self,
+        url: str,
+        body: dict[str, Any],
+        key: str,
+        *,
+        product: str,
+        kind: str,
+        authorization: str | None = None,
+    ) -> None:
+        """Queue one webhook on its product's lane; events with the same key keep their order.
+        ``authorization`` is sent verbatim as the Authorization header (the account's
+        webhook configuration says which: hooks.py)."""
         lane = self._lanes.get((product, kind))
         if lane is None:
             lane = self._lanes[(product, kind)] = Lane(product, kind)
@@ -139,7 +149,7 @@ class WebhookDispatcher:
                 self._start_workers(lane)
         self.stats.posted += 1
         lane.stats.posted += 1
-        job = _Job(url, body, key, lane)
+        job = _Job(url, body, key, lane, authorization)
         waiting = self._waiting.get(key)
         if waiting is not None:
             waiting.append(job)
@@ -194,16 +204,16 @@ class WebhookDispatcher:
         finally:
             poster.close()
 
-    def _target(self, url: str) -> Target:
-        target = self._targets.get(url)
+    def _target(self, url: str, authorization: str | None) -> Target:
+        target = self._targets.get((url, authorization))
         if target is None:
-            target = Target.parse(url, self._authorization)
+            target = Target.parse(url, authorization)
             if len(self._targets) < MAX_TARGETS:
-                self._targets[url] = target
+                self._targets[(url, authorization)] = target
         return target
 
     async def _deliver(self, job: _Job, poster: Poster) -> bool:
-        target = self._target(job.url)
+        target = self._target(job.url, job.authorization)
         try:
             status = await poster.post(target, encode_webhook(job.body))
         except (PostError, TimeoutError, OSError):

@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 from console.live.relay import DEFAULT_MAX_BODY as RELAY_MAX_BODY
 from console.serving import running_loop_kind
 
+from . import operators
 from .customers import Customers
 from .errors import format_timestamp as _ts
+from .hooks import WebhookBook
 from .pipeline import CHAT, SMS, Outbox
 from .ratelimit import SlidingWindowLimiter
 from .records import ChatRecord, SmsRecord, Status
@@ -34,22 +36,6 @@ if TYPE_CHECKING:
 
 SMS_NUMBER = "+6531580000"  # the sandbox's virtual number: customers' SMS arrive here
 DEFAULT_SOURCE = "Sandbox"  # sender ID when a send names none
-# Plausible per-SMS prices (EUR) by destination country; others pay DEFAULT_PRICE.
-PRICES = {
-    "SG": 0.0370,
-    "MY": 0.0210,
-    "ID": 0.0290,
-    "PH": 0.0160,
-    "TH": 0.0150,
-    "IN": 0.0045,
-    "AU": 0.0390,
-    "GB": 0.0350,
-    "DE": 0.0750,
-    "FR": 0.0690,
-    "US": 0.0079,
-    "CA": 0.0075,
-}
-DEFAULT_PRICE = 0.0500
 # WhatsApp / Viber channel ids of the sandbox's business accounts (stable, documented).
 CHANNEL_IDS = {
     "whatsapp": "5b6c2f0e-1a8d-4c43-9d0e-5a1f2b3c4d01",
@@ -107,15 +93,16 @@ class World:
         self.timeline = Timeline()
         self.webhooks = WebhookDispatcher(
             self.timeline,
-            authorization=config.webhook_secret,
             retry_delays=tuple(d / config.speed for d in config.retry_schedule),
         )
+        self.hooks = WebhookBook(self.webhook_base, config.webhook_secret)
         self.sub_limiter = SlidingWindowLimiter(config.rate_limit, self.clock.monotonic)
         self.ip_limiter = SlidingWindowLimiter(config.ip_rate_limit, self.clock.monotonic)
         self.sms = Outbox(self, SMS)
         self.chat = Outbox(self, CHAT)
         self.faults: list[Fault] = []
         self.video = VideoRooms(self)
+        self.scenarios: list[Any] = []  # running scenarios (scenarios.py)
         self.customers: Customers | None = None
         if config.customers:
             self.customers = Customers(self, random.Random(_seed_for(config.seed, "customers")))
@@ -127,6 +114,10 @@ class World:
         await self.webhooks.start()
         if self.customers is not None:
             self.customers.start()
+        if self.config.scenario is not None:
+            from .scenarios import start_scenario
+
+            start_scenario(self, self.config.scenario)
 
     async def stop(self) -> None:
         self.timeline.close()
@@ -163,15 +154,18 @@ class World:
         *,
         kind: str = RECEIPTS,
     ) -> None:
-        """Queue a webhook to the message's callback URL, else the product's webhook URL, on
-        the product's lane for its kind (receipts or inbound messages)."""
+        """Queue a webhook on the product's lane for its kind (receipts or inbound
+        messages): to the message's callback URL, else where the account's webhook
+        configuration (hooks.py) sends this product's events of this kind; nowhere when no
+        enabled webhook matches (or no URL is known yet)."""
+        route = self.hooks.route(product, kind, self.config.subaccount)
+        authorization = route.authorization if route is not None else self.config.webhook_secret
         url = callback_url
         if url is None:
-            base = self.webhook_base()
-            if base is None:
-                return  # nowhere to send yet (no request seen, no configured URL)
-            url = f"{base}/{product}"
-        self.webhooks.post(url, body, key, product=product, kind=kind)
+            if route is None:
+                return
+            url = route.url
+        self.webhooks.post(url, body, key, product=product, kind=kind, authorization=authorization)
 
     @staticmethod
     def check_deliverable(body: dict[str, Any]) -> None:
@@ -207,7 +201,7 @@ class World:
 
     @staticmethod
     def price_for(region: str | None) -> float:
-        return PRICES.get(region or "", DEFAULT_PRICE)
+        return operators.price_for(region)  # the price list /prices serves
 
     def send_system_sms(
         self, destination: str, region: str | None, text: str, source: str

@@ -270,6 +270,7 @@ class Contract:
             "sms_api.json",
             "business_messaging_api.json",
             "video_interaction_api.json",
+            "configuration_api.json",
             "common_models.json",
         ):
             spec = json.loads((oas_dir / name).read_text())
@@ -285,6 +286,9 @@ class Contract:
             if our_path.startswith(ours_sub):
                 our_path = "/sms" + theirs.replace("{sub}", SUB) + our_path[len(ours_sub) :]
                 break
+        for prefix in ("/sms/", "/chatapps/"):  # the configuration API is on both hosts
+            if our_path.startswith(prefix + "api/v1/accounts/") and our_path.endswith("/webhooks"):
+                return "configuration_api.json", our_path[len(prefix) - 1 :]
         for prefix, (name, strip) in PRODUCTS.items():
             if our_path.startswith(prefix):
                 return name, our_path[len(strip) :]

@@ -193,6 +193,18 @@ def _webhook(n: int) -> dict[str, Any]:
     }
 
 
+def _hook(n: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "subAccountId": f"sweep-{n}",
+            "type": "DR",
+            "url": "http://127.0.0.1:9/dr",
+            "httpAuthorization": "Basic c3dlZXA=",
+            "enabled": True,
+        }
+    ]
+
+
 # A valid body per route that reads one; each field of it is then replaced by hostile values.
 SAMPLES: dict[str, Callable[[int], dict[str, Any]]] = {
     "/sms/api/v1/subaccounts/{sub}/messages": _sms,
@@ -215,6 +227,15 @@ SAMPLES: dict[str, Callable[[int], dict[str, Any]]] = {
     },
     # a prefix no route has: an armed fault never fires during the sweep
     "/sandbox/faults": lambda n: {"count": 1, "status": 503, "prefix": "/nowhere"},
+    # a short run: the sweep waits for it to end before its next case (Sandbox.settle)
+    "/sandbox/scenarios": lambda n: {"name": "ait", "attackAfter": 0, "duration": 1},
+    # another sub-account's scope: the sweep's own events keep going to the relay
+    "/sms/api/v1/accounts/{account}/webhooks": _hook,
+    "/chatapps/api/v1/accounts/{account}/webhooks": _hook,
+    "/sms/api/v1/subaccounts/{sub}/messages/{umid}/feedback": lambda n: {
+        "outcome": "success",
+        "timestamp": "2020-01-01T00:00:00Z",
+    },
     "/webhooks/sms": _webhook,
     "/webhooks/chatapps": _webhook,
     "/team/events": lambda n: {
@@ -438,6 +459,8 @@ class Sandbox:
             len(world.video.tokens),
             len(world.video.rooms),
             len(world.faults),
+            len(world.scenarios),
+            len(world.hooks.webhooks("sms")) + len(world.hooks.webhooks("chatapps")),
         )
 
     def target(self) -> Target:
@@ -447,13 +470,16 @@ class Sandbox:
             return {"Authorization": f"Bearer {API_KEY}", "x-token": self.token}
 
         fill = {"sub": SUB, "umid": str(uuid.uuid4()), "batch_id": str(uuid.uuid4())}
-        fill |= {"call_id": "5001", "code": "nosuchroom00"}
-        return Target(self.url, credentials, self.fingerprint, fill, self.disarm)
+        fill |= {"call_id": "5001", "code": "nosuchroom00", "account": self.world.config.account}
+        return Target(self.url, credentials, self.fingerprint, fill, self.settle)
 
-    def disarm(self) -> None:
+    def settle(self) -> None:
         """An armed fault fails the next requests on purpose (an empty body to /sandbox/faults
-        arms one for every route): the sweep disarms it, or it would fail the next cases."""
+        arms one for every route): the sweep disarms it, or it would fail the next cases. A
+        scenario changes the world while it runs: the sweep waits for it to end."""
         self.world.faults.clear()
+        if self.world.scenarios:
+            _wait_idle(self)
 
 
 @pytest.fixture(scope="module")
@@ -597,7 +623,7 @@ def test_an_announced_huge_body_is_refused_at_once(
     targets = [(hostile_sandbox.url, p) for p in _post_routes(SANDBOX_ROUTES)]
     targets += [(hostile_relay[0], p) for p in _post_routes(_relay_routes())]
     for url, template in targets:
-        path = template.format(**{k: fill.get(k, "x") for k in ("sub", "umid")})
+        path = template.format(**{k: fill.get(k, "x") for k in ("sub", "umid", "account")})
         auth = WEBHOOK_SECRET if template.startswith("/webhooks/") else f"Bearer {API_KEY}"
         headers = f"Authorization: {auth}\r\nContent-Length: 900000000000\r\nConnection: close\r\n"
         started = time.monotonic()

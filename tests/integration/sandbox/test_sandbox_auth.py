@@ -29,6 +29,7 @@ OPEN = {
     ("GET", "/video/guest/{code}"): "a customer opens the guest link from a text message",
 }
 FILL = {"sub": SUB, "umid": "u-1", "batch_id": "b-1", "call_id": "5001", "code": "c0de"}
+FILL["account"] = sandbox_config(None).account
 # Each route's own key, and a key of the wrong kind for it (a real key, for another route).
 VIDEO_TOKEN_ROUTES = ("/video/api/v1/call-logs", "/video/api/v1/calls/{call_id}", "/video/")
 
