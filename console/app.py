@@ -950,6 +950,9 @@ class AgentConsole(App[None]):
         await self.screen.run_action(action)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        screen_commands = getattr(screen, "palette_commands", None)
+        if callable(screen_commands):  # the open section's actions ("Shield: Suspend", …)
+            yield from screen_commands()
         for section in SECTIONS:
             if self.current_mode != section.mode:
                 yield SystemCommand(

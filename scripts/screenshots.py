@@ -73,6 +73,42 @@ async def compose_ucs2(app: AgentConsole, pilot: Pilot) -> None:
     await pilot.pause(0.3)
 
 
+async def shield_under_attack(app: AgentConsole, pilot: Pilot) -> None:
+    """The sandbox's AIT scenario: last week's traffic, then a surge to one operator."""
+    import httpx
+
+    await open_mode(app, pilot, "f7", "shield")
+    assert app.session is not None and app.session.server_url is None  # labelled sandbox
+    started = httpx.post(
+        f"{SERVER['url']}/sandbox/scenarios",
+        json={"name": "ait", "attackAfter": 2},
+        headers={"Authorization": f"Bearer {DEMO_KEY}"},
+    )
+    started.raise_for_status()
+    screen = app.screen
+
+    def surged() -> bool:
+        report = getattr(screen, "report", None)
+        return report is not None and report.rejected_99 >= 150
+
+    await until(pilot, surged, timeout=60)
+    await pilot.pause(0.5)
+
+
+async def tools_with_prices(app: AgentConsole, pilot: Pilot) -> None:
+    """The account's webhooks, its balance, and Singapore's prices."""
+    await open_mode(app, pilot, "f8", "tools")
+    screen = app.screen
+    await until(pilot, lambda: bool(getattr(screen, "hooks", None)))
+    await pilot.click("#price-for")
+    await pilot.press(*"+6591234567", "enter")
+    await until(pilot, lambda: "SingTel" in str(screen.query_one("#prices").render()))
+    await pilot.pause(0.3)
+
+
+SERVER: dict[str, str] = {}
+
+
 async def login_again(app: AgentConsole, pilot: Pilot) -> None:
     """Logged in once (Europe), logged out: the form, the keyring note, the recent login."""
     await until(pilot, lambda: app.current_mode == "login" and app.keyring is not None)
@@ -186,6 +222,8 @@ SHOTS: dict[str, tuple[Factory, Step]] = {
     "inbox": (seeded_inbox, inbox),
     "feed": (console_for, feed_batch),
     "feed-timeline": (console_for, feed_timeline),
+    "tools": (console_for, tools_with_prices),
+    "shield": (console_for, shield_under_attack),  # last: its traffic would show elsewhere
 }
 
 
@@ -221,6 +259,7 @@ def main() -> None:
     )
     server = SandboxServer(config)
     url = server.start()
+    SERVER["url"] = url
     try:
         for name, shot in SHOTS.items():
             if args.names and name not in args.names:

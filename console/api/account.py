@@ -12,9 +12,9 @@ from typing import Any, Literal
 WebhookProduct = Literal["sms", "chatapps"]
 WEBHOOK_TYPES = ("DR", "MO", "MSG", "EV")
 TYPE_LABELS = {
-    "DR": "delivery receipts",
+    "DR": "receipts",
     "MO": "SMS inbound",
-    "MSG": "inbound messages",
+    "MSG": "inbound",
     "EV": "events",
 }
 OUTCOMES = ("success", "failure")

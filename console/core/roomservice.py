@@ -111,7 +111,12 @@ class RoomService:
         self._x_token: str | None = None
 
     async def create(self, draft: RoomDraft) -> RoomView:
-        """Create the room; raises RoomFailed (never anything else) when it could not be."""
+        """Create the room; raises RoomFailed (never anything else) when it could not be. A
+        phone under an active suspension is refused before anything is asked of 8x8: the
+        room's invite is an SMS to it."""
+        refusal = self.core.refusal([draft.phone]) if draft.phone else None
+        if refusal is not None:
+            raise RoomFailed(refusal, field="phone")
         try:
             room = await self.gateway.create_room(draft.phone, draft.reference)
         except ApiError as error:

@@ -87,6 +87,10 @@ class SendFailed(Exception):
         self.unexpected = unexpected
 
 
+class Suspended(SendFailed):
+    """A number of the draft is under an active suspension: nothing was sent."""
+
+
 def accepted_from_api(answer: SmsAccepted) -> Accepted:
     """The API's answer for one SMS in the core's terms (REJECTED: refused, with why)."""
     refused = answer.status_code.upper() == "REJECTED"
@@ -129,10 +133,15 @@ class SmsSender:
 
     async def send(self, draft: SmsDraft) -> AsyncIterator[SendProgress]:
         """Send the draft; yields one SendProgress per request. Raises SendFailed (never
-        anything else) when a request fails: what was sent before it stays recorded."""
+        anything else) when a request fails: what was sent before it stays recorded. A
+        draft with a number under an active suspension is refused whole, before anything
+        is sent (Suspended: the reason names the suspension and its expiry)."""
         total = len(draft.destinations)
         if not total:
             raise ValueError("a draft needs at least one destination")
+        refusal = None if self.core is None else self.core.refusal(draft.destinations)
+        if refusal is not None:
+            raise Suspended(refusal, sent=0, unsent=draft.destinations)
         done = 0
         try:
             if total == 1:

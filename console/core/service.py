@@ -28,7 +28,9 @@ from console.core.inbound import InboundMessage, parse_inbound
 from console.core.inbox import Conversation, Inbox
 from console.core.model import NO_CHANGES, Changes, Delivery, Outbound, SentSms, TeamChange
 from console.core.rooms import CallSeen, Invite, RoomBook, RoomView
+from console.core.suspensions import Suspension, Suspensions
 from console.core.tracker import DeliveryTracker
+from console.core.traffic import Observation, TrafficLedger, observation_from_receipt
 from console.live.events import (
     Event,
     GapNotice,
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
+MAX_FEEDBACK = 5_000  # OTP outcomes kept across runs
 HistoryJob = Callable[["History"], object]
 Runner = Callable[[Callable[[], object]], object]
 T = TypeVar("T")
@@ -114,6 +117,10 @@ class ConsoleCore:
         self._jobs: list[HistoryJob] | None = None
         self._stream_key: str | None = None
         self._login: LoginRecord | None = None
+        # The Shield: the sub-account's SMS traffic seen, suspensions, OTP feedback.
+        self.traffic = TrafficLedger()
+        self.suspensions = Suspensions(clock=clock, on_change=self._keep_suspensions)
+        self.feedback: dict[str, str] = {}  # umid -> "success" | "failure"
         if history is not None:
             self.attach_history(history)
 
@@ -127,6 +134,7 @@ class ConsoleCore:
         if history is None:
             return
         self.inbox.load(history.conversations(MAX_CONVERSATIONS))
+        self._restore_shield(history)
         if self._login is not None:
             self._record_login(self._login)
         unsaved, self._unsaved_rooms = self._unsaved_rooms, []
@@ -334,6 +342,12 @@ class ConsoleCore:
 
     def _apply_receipt(self, receipt: Receipt) -> bool:
         moved = self.tracker.apply(receipt)
+        if receipt.namespace == "SMS":
+            seen = observation_from_receipt(
+                receipt.umid, receipt.raw, receipt.state, receipt.error_code, receipt.received_at
+            )
+            if seen is not None:
+                self.traffic.observe(seen)
         timestamp = _readable_time(receipt.provider_timestamp) or receipt.received_at
         self._write(
             lambda history: history.apply_receipt(
@@ -408,6 +422,9 @@ class ConsoleCore:
             accepted = item.accepted
             current = self.tracker.apply_accepted(accepted, received_at)
             self._write(_record_send(item, text, now, batch_id, conversation_id))
+            if accepted.channel == "sms" and item.destination.startswith("+"):
+                state = "rejected" if accepted.refused else "queued"
+                self.traffic.observe(Observation(accepted.umid, item.destination, now, state))
             outbound.append(
                 Outbound(
                     umid=accepted.umid,
@@ -461,6 +478,43 @@ class ConsoleCore:
 
     def room(self, reference: str) -> RoomView | None:
         return self.rooms.get(reference)
+
+    # -- the Shield: suspensions and feedback ----------------------------------------------
+
+    def refusal(self, numbers: Iterable[str]) -> str | None:
+        """Why sending to these numbers is refused (an active suspension), or None. Every
+        sender asks: SmsSender does for each draft, a room invite before creating the room."""
+        return self.suspensions.refusal(numbers)
+
+    def record_feedback(self, umid: str, outcome: str) -> None:
+        """An OTP's outcome the agent's flow reported to 8x8 (success or failure)."""
+        if outcome not in ("success", "failure"):
+            raise ValueError("outcome must be success or failure")
+        self.feedback.pop(umid, None)
+        self.feedback[umid] = outcome
+        while len(self.feedback) > MAX_FEEDBACK:
+            self.feedback.pop(next(iter(self.feedback)))
+        kept = dict(self.feedback)
+        self._write(lambda history: history.keep("feedback", kept))
+
+    def _keep_suspensions(self, items: list[Suspension]) -> None:
+        docs = [item.as_doc() for item in items]
+        self._write(lambda history: history.keep("suspensions", docs))
+
+    def _restore_shield(self, history: History) -> None:
+        try:
+            docs = history.kept("suspensions")
+            feedback = history.kept("feedback")
+        except Exception:  # a damaged value is ignored, never fatal
+            log.warning("the Shield's suspensions or feedback could not be read", exc_info=True)
+            return
+        if isinstance(docs, list):
+            loaded = [Suspension.from_doc(doc) for doc in docs if isinstance(doc, dict)]
+            self.suspensions.load(item for item in loaded if item is not None)
+        if isinstance(feedback, dict):
+            for umid, outcome in feedback.items():
+                if isinstance(umid, str) and outcome in ("success", "failure"):
+                    self.feedback.setdefault(umid, outcome)
 
     # -- reading -------------------------------------------------------------------------
 

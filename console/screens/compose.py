@@ -31,6 +31,7 @@ from console.sms import (
     suggest_gsm7,
 )
 from console.sms import split_destinations as split_numbers
+from console.ui.pricing import countries_of, estimate
 from console.ui.text import plain
 from console.widgets.destination_input import DestinationInput
 from console.widgets.message_editor import MessageEditor
@@ -40,8 +41,10 @@ from console.widgets.session_bar import SessionBar
 from console.widgets.text_input import TextInput
 
 if TYPE_CHECKING:
+    from console.api.account import PriceList
     from console.store import History
 
+PRICED_NUMBERS = 2_000  # a longer list shows no estimate (phonenumbers per number adds up)
 ENCODING_CHOICES = [("Auto", "AUTO"), ("GSM-7", "GSM7"), ("UCS-2", "UCS2")]
 
 
@@ -116,6 +119,8 @@ class ComposeScreen(Screen[None]):
         super().__init__()
         self.analysis: SmsAnalysis = analyze("")
         self.sending = False
+        self._priced_numbers: list[str] = []
+        self._price_lists: dict[str, PriceList | None] = {}  # country -> list (None: asked)
 
     def compose(self) -> ComposeResult:
         yield SessionBar("Compose")
@@ -178,7 +183,7 @@ class ComposeScreen(Screen[None]):
         text = self.query_one("#message", MessageEditor).text
         self.analysis = analyze(text, self.encoding)
         lookalike = self.analysis.suggestion_analysis if self.analysis.culprits else None
-        self.query_one("#meter", SegmentMeter).show(self.analysis, lookalike)
+        self.query_one("#meter", SegmentMeter).show(self.analysis, lookalike, self._cost())
         self.query_one("#message", MessageEditor).mark(c.index for c in self.analysis.culprits)
         self.query_one("#message", MessageEditor).set_class(self.analysis.too_long, "-error")
 
@@ -200,6 +205,7 @@ class ComposeScreen(Screen[None]):
     @on(Input.Changed, "#country")
     def _on_destinations_changed(self) -> None:
         self._check_destinations(final=False)
+        self._refresh_meter()  # the price follows the numbers
 
     def _check_destinations(self, *, final: bool) -> list[str] | None:
         """Check every number; return them in E.164, or None (with the hint saying why)."""
@@ -207,6 +213,7 @@ class ComposeScreen(Screen[None]):
         country = self.query_one("#country", Input).value.strip().upper() or None
         hint = self.query_one("#to-hint", Label)
         numbers = split_numbers(raw)
+        self._priced_numbers = []
         if not numbers:
             if final:
                 self._hint(hint, "✗ Enter at least one destination number.", error=True)
@@ -226,12 +233,54 @@ class ComposeScreen(Screen[None]):
             self._hint(hint, f"✗ {bad[0]}{more}", error=True)
             return None
         unique = list(dict.fromkeys(good))
+        self._priced_numbers = unique
+        self._ask_prices(unique)
         dupes = len(good) - len(unique)
         label = "1 number" if len(unique) == 1 else f"{len(unique):,} numbers (batch)"
         self._hint(
             hint, f"✓ {label}" + (f", {dupes} duplicate(s) dropped" if dupes else ""), error=False
         )
         return unique
+
+    # -- price (segments × the price list's price per part) ------------------------------
+
+    def _cost(self) -> str:
+        numbers = self._priced_numbers
+        if not numbers or self.analysis.too_long:
+            return ""
+        found = estimate(numbers, self.analysis.segments, self._price_lists)
+        return found.label if found is not None else ""
+
+    def _ask_prices(self, numbers: list[str]) -> None:
+        session = self.app.session
+        if session is None or session.account_id is None or len(numbers) > PRICED_NUMBERS:
+            return
+        missing = countries_of(numbers) - set(self._price_lists)
+        for country in missing:
+            self._price_lists[country] = None  # asked once
+            self._fetch_prices(session.account_id, country)
+
+    @work(group="compose-prices", exit_on_error=False)
+    async def _fetch_prices(self, account_id: str, country: str) -> None:
+        session = self.app.session
+        if session is None:
+            return
+        try:
+            prices = await session.client.prices(account_id, country)
+        except Exception:  # no price shown; sending is unaffected
+            return
+        self.post_message(self.PricesKnown(country, prices))
+
+    class PricesKnown(Message):
+        def __init__(self, country: str, prices: PriceList) -> None:
+            super().__init__()
+            self.country = country
+            self.prices = prices
+
+    @on(PricesKnown)
+    def _prices_known(self, message: PricesKnown) -> None:
+        self._price_lists[message.country] = message.prices
+        self._refresh_meter()
 
     @staticmethod
     def _hint(label: Label, text: str, *, error: bool) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
-from textual import getters
+from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -24,6 +25,7 @@ class HomeScreen(Screen[None]):
     CSS_PATH = styles_path("home.tcss")
 
     app = getters.app(AgentConsole)
+    balance = ""  # the account's balance, once 8x8 said it
     connection_card = getters.query_one("#connection-card", Static)
 
     def compose(self) -> ComposeResult:
@@ -36,8 +38,37 @@ class HomeScreen(Screen[None]):
     def on_mount(self) -> None:
         self.connection_card.border_title = "Connection"
         self.query_one("#sections-card", Static).border_title = "Sections"
-        self.watch(self.app, "connection", self._show_connection, init=True)
+        self.watch(self.app, "connection", self._connection_changed, init=True)
         self.watch(self.app, "history_status", self._history_changed, init=False)
+
+    def _connection_changed(self, info: ConnectionInfo) -> None:
+        self._show_connection(info)
+        session = self.app.session
+        if info.state is LoginState.CONNECTED and session is not None and session.account_id:
+            self._fetch_balance(session.account_id)
+
+    @work(group="home-balance", exclusive=True, exit_on_error=False)
+    async def _fetch_balance(self, account_id: str) -> None:
+        session = self.app.session
+        if session is None:
+            return
+        try:
+            balance = await session.client.balance(account_id)
+        except Exception as error:
+            reason = getattr(error, "readable", None) or type(error).__name__
+            self.post_message(self.BalanceKnown(f"unavailable ({reason})"))
+            return
+        self.post_message(self.BalanceKnown(f"{balance.amount:,.2f} {balance.currency}"))
+
+    class BalanceKnown(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    @on(BalanceKnown)
+    def _balance_known(self, message: BalanceKnown) -> None:
+        self.balance = message.text
+        self._show_connection(self.app.connection)
 
     def _history_changed(self, _status: HistoryStatus) -> None:
         self._show_connection(self.app.connection)
@@ -52,6 +83,7 @@ class HomeScreen(Screen[None]):
             *((("Server", info.server_url),) if info.server_url else ()),
             ("Sub-account", info.subaccount or "—"),
             ("API key", info.masked_key or "—"),
+            *((("Balance", self.balance),) if self.balance else ()),
             ("Live events", events),
             ("History", self.app.history_status.label),
         )

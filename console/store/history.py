@@ -54,6 +54,7 @@ only its last six characters, as the 8x8 portal shows them.
 from __future__ import annotations
 
 import contextlib
+import copy
 import gc
 import threading
 import time
@@ -570,6 +571,22 @@ class History:
             self._check_open()
             self._state.set_resume_point(stream, seq)
 
+    # --- small values kept across runs (the Shield's suspensions and feedback) ----------------
+
+    def kept(self, name: str) -> Any:
+        """A small JSON value kept under `name` in state.json, or None. Readers check its
+        shape: the file is the user's and may have been edited."""
+        _check_kept_name(name)
+        with self._lock:
+            return copy.deepcopy(self._state.meta().get(name))
+
+    def keep(self, name: str, value: Any) -> None:
+        """Keep a small JSON value (lists, dicts, strings, numbers) under `name`."""
+        _check_kept_name(name)
+        with self._lock:
+            self._check_open()
+            self._state.set_meta(**{name: copy.deepcopy(value)})
+
     # --- on demand: the whole history (disk work, for workers) --------------------------------
 
     def days(self) -> list[DaySummary]:
@@ -798,3 +815,11 @@ class History:
         reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
         where = getattr(error, "filename", None) or self.folder
         return f"Could not save the history to {where} ({reason}); will retry."
+
+
+KEPT_NAMES = frozenset({"suspensions", "feedback"})
+
+
+def _check_kept_name(name: str) -> None:
+    if name not in KEPT_NAMES:
+        raise ValueError(f"{name!r} is not kept: {', '.join(sorted(KEPT_NAMES))}")

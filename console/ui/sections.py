@@ -124,5 +124,19 @@ SECTIONS: tuple[Section, ...] = (
         "Write an SMS and see its encoding (GSM-7 or UCS-2) and segment count as you type.",
         "console.screens.compose:ComposeScreen",
     ),
+    Section(
+        "shield",
+        "Shield",
+        "f7",
+        "Omni Shield: operator and country share, spikes, code-99 rejections, suspensions.",
+        "console.screens.shield:ShieldScreen",
+    ),
+    Section(
+        "tools",
+        "Tools",
+        "f8",
+        "The account's webhooks (point them at your relay and prove it), balance and prices.",
+        "console.screens.tools:ToolsScreen",
+    ),
 )
 SECTION_BY_MODE = {section.mode: section for section in SECTIONS}

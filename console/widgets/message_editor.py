@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from rich.style import Style
 from textual import events
+from textual.binding import BindingsMap
 from textual.widgets import TextArea
 from textual.widgets.text_area import TextAreaTheme
 
@@ -24,8 +25,21 @@ def _sms_theme() -> TextAreaTheme:
     return dataclasses.replace(base, name="sms", syntax_styles=styles)
 
 
+# TextArea selects the line with F6 and everything with F7; in the console the function keys
+# open sections (F7 is Shield), so they pass through a text being written; selecting stays on
+# shift with the arrows, home and end, and on the mouse.
+SECTION_KEYS = frozenset({"f6", "f7"})
+
+
 class MessageEditor(TextArea):
     """A TextArea that highlights given character positions (str indexes into the text)."""
+
+    @classmethod
+    def _merge_bindings(cls) -> BindingsMap:
+        merged = super()._merge_bindings()
+        for key in SECTION_KEYS:
+            merged.key_to_bindings.pop(key, None)
+        return merged
 
     def __init__(self, text: str = "", *, id: str | None = None) -> None:
         super().__init__(text, id=id, soft_wrap=True, tab_behavior="focus", compact=False)

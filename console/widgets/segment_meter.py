@@ -7,6 +7,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from console.sms import SmsAnalysis
+from console.ui.text import clean
 
 
 def _show(char: str) -> str:
@@ -24,11 +25,16 @@ class SegmentMeter(Static):
     SegmentMeter { height: 2; }
     """
 
-    def show(self, analysis: SmsAnalysis, lookalike: SmsAnalysis | None = None) -> None:
+    def show(
+        self, analysis: SmsAnalysis, lookalike: SmsAnalysis | None = None, cost: str = ""
+    ) -> None:
+        """``cost``: what the draft costs (segments × price), shown after the segments."""
         self.set_class(analysis.encoding == "UCS2", "-ucs2")
         self.set_class(analysis.too_long, "-too-long")
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(analysis.summary, style="bold")
+        if cost:
+            text.append(f" · {clean(cost)}")
         text.append("\n")
         if analysis.too_long:
             text.append(

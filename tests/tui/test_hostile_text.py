@@ -172,3 +172,69 @@ async def test_a_send_failure_with_markup_shows_once_as_text(
         assert app.is_running
         assert "✗ Not sent: [/x] [@click=app.quit]q[/] ␛]0;root@bank␇" in screen_text(app)
         assert not raw_controls(app)
+
+
+HOSTILE = f"[/x] [@click=app.quit]q[/] {TITLE}"
+
+
+async def test_webhooks_balance_and_prices_from_a_server_show_as_text(
+    sandbox_url: str, tmp_path: Path
+) -> None:
+    from textual.widgets import DataTable
+
+    from console.api.account import Balance, OperatorPrice, PriceList, WebhookConfig
+    from console.screens.tools import ToolsScreen
+
+    app = console_for(sandbox_url, data_dir=tmp_path)
+    async with app.run_test(size=(200, 40), notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.connection.state == "connected")
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, ToolsScreen))
+        screen = app.screen
+        assert isinstance(screen, ToolsScreen)
+        await wait_for(pilot, lambda: bool(screen.hooks))
+        hook = WebhookConfig("sms", HOSTILE, HOSTILE, f"https://x.example/{HOSTILE}", True, "s")
+        balance = Balance(1.5, HOSTILE)
+        screen.post_message(ToolsScreen.Loaded([hook], balance, [HOSTILE]))
+        price = OperatorPrice("SG", HOSTILE, HOSTILE, 0.01, HOSTILE)
+        screen.post_message(ToolsScreen.PricesLoaded("SG", PriceList((price,)), None))
+        await wait_for(pilot, lambda: "https://x.example/[/x]" in screen_text(app))
+        await pilot.pause()
+        assert app.is_running
+        row = [str(cell) for cell in screen.query_one("#webhooks", DataTable).get_row_at(0)]
+        assert row[1] == "[/x] [@click=app.quit]q[/] ␛]0;root@bank␇"
+        assert row[5] == "https://x.example/[/x] [@click=app.quit]q[/] ␛]0;root@bank␇"
+        shown = screen_text(app)
+        assert "1.50 [/x] [@click=app.quit]q[/] ␛]0;root@bank␇" in shown  # the balance
+        assert "✗ [/x] [@click=app.quit]q[/]" in shown  # an error 8x8 gave
+        assert "0.0100 [/x] [@click=app.quit]q[/]" in shown  # a price's currency
+        assert not raw_controls(app)
+
+
+async def test_a_suspension_and_a_price_with_markup_show_as_text(
+    sandbox_url: str, tmp_path: Path
+) -> None:
+    from textual.widgets import DataTable
+
+    from console.api.account import OperatorPrice, PriceList
+    from console.screens.shield import ShieldScreen
+
+    app = console_for(sandbox_url, data_dir=tmp_path)
+    async with app.run_test(size=(160, 40), notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.connection.state == "connected")
+        app.core.suspensions.add("prefix", HOSTILE, None, 600)  # as a tampered history keeps it
+        await pilot.press("f7")
+        await wait_for(pilot, lambda: isinstance(app.screen, ShieldScreen))
+        table = app.screen.query_one("#suspensions", DataTable)
+        await wait_for(pilot, lambda: "[@click=app.quit]" in str(table.get_row_at(0)[0]))
+        assert str(table.get_row_at(0)[0]).endswith("[/x] [@click=app.quit]q[/] ␛]0;root@bank␇")
+        assert not raw_controls(app)
+
+        compose = await open_compose(app, pilot)
+        await pilot.click("#to")
+        await pilot.press(*"+6591234567")
+        compose.query_one(MessageEditor).insert("hello")
+        price = OperatorPrice("SG", "Singapore", "SingTel", 0.02, HOSTILE)
+        compose.post_message(ComposeScreen.PricesKnown("SG", PriceList((price,))))
+        await wait_for(pilot, lambda: "≈ 0.0200 [/x] [@click=app.quit]q[/]" in screen_text(app))
+        assert app.is_running and not raw_controls(app)

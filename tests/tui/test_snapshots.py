@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,8 @@ from console.api.keystore import NO_BACKEND, KeyringStatus
 from console.app import AgentConsole
 from console.core.rooms import CallReport, CallSeen, RoomView
 from console.live.events import Event, utc_iso
+from console.sandbox.app import SandboxConfig
+from console.sandbox.server import SandboxServer
 from console.screens.compose import ComposeScreen
 from console.screens.inbox import InboxScreen
 from console.screens.login import LoginScreen
@@ -65,8 +68,36 @@ def app(sandbox_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ag
     return console
 
 
-def test_home(snap_compare, app: AgentConsole) -> None:  # type: ignore[no-untyped-def]
-    assert snap_compare(app, terminal_size=SIZE, run_before=connected)
+async def home_with_balance(pilot: Pilot) -> None:
+    await connected(pilot)
+    await wait_for(pilot, lambda: bool(getattr(pilot.app.screen, "balance", "")))
+    await pilot.pause()
+
+
+@pytest.fixture(scope="module")
+def untouched_sandbox() -> Iterator[str]:
+    """A sandbox nobody sent from: Home shows its balance, which every SMS sent lowers."""
+    config = SandboxConfig(
+        api_keys=(DEMO_KEY,), subaccount=DEMO_SUBACCOUNT, seed=7, customers=False
+    )
+    server = SandboxServer(config)
+    url = server.start()
+    yield url
+    server.stop()
+
+
+@pytest.fixture
+def home_app(
+    untouched_sandbox: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AgentConsole:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    console = console_for(untouched_sandbox, data_dir=tmp_path / "agent-console")
+    console.follow_events = lambda *args, **kwargs: None  # type: ignore[method-assign]
+    return console
+
+
+def test_home(snap_compare, home_app: AgentConsole) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(home_app, terminal_size=SIZE, run_before=home_with_balance)
 
 
 def test_compose_empty(snap_compare, app: AgentConsole) -> None:  # type: ignore[no-untyped-def]
@@ -308,8 +339,8 @@ def test_rooms_expired_and_call_logs(snap_compare, rooms_app: AgentConsole, size
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_home_sizes(snap_compare, app: AgentConsole, size: str) -> None:  # type: ignore[no-untyped-def]
-    assert snap_compare(app, terminal_size=SIZES[size], run_before=connected)
+def test_home_sizes(snap_compare, home_app: AgentConsole, size: str) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(home_app, terminal_size=SIZES[size], run_before=home_with_balance)
 
 
 # -- the inbox: a seeded team inbox, a fixed clock, at 80×24 and 160×48 -------------------

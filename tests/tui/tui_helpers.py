@@ -108,6 +108,13 @@ def on_mode(app: AgentConsole, mode: str) -> Callable[[], bool]:
     return lambda: app.current_mode == mode and app.screen.is_mounted
 
 
+def press(app, selector: str) -> None:  # type: ignore[no-untyped-def]
+    """Press a dialog's button (as Enter on it would), wherever the layout put it."""
+    from textual.widgets import Button
+
+    app.screen.query_one(selector, Button).press()
+
+
 def connected(app: AgentConsole) -> bool:
     return app.connection.state is LoginState.CONNECTED
 

@@ -9,12 +9,13 @@ import signal
 import stat
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from sandbox_support import REPO_ROOT, SUB
+from sandbox_support import REPO_ROOT, SUB, Hook, Receiver
 
 from console.sandbox.keyfile import key_file, shared_demo_key
 from console.sandbox.server import bind_socket
@@ -73,7 +74,7 @@ def test_ready_json_then_sigterm_exits_cleanly() -> None:
     proc = _spawn("--port", "0", "--ready-json", "--no-customers", "--seed", "3")
     line = _read_until(proc, "\n")
     ready = json.loads(line)
-    assert set(ready) == {"url", "subaccount", "api_key"}
+    assert set(ready) == {"url", "subaccount", "api_key", "account_id"}
     assert ready["subaccount"] == SUB and ready["url"].startswith("http://127.0.0.1:")
     url, key = ready["url"], ready["api_key"]
     assert httpx.get(url + "/healthz").json() == {"status": "ok"}
@@ -91,6 +92,24 @@ def test_ready_json_then_sigterm_exits_cleanly() -> None:
     assert code == 0
     assert out == ""  # the ready line was the only thing on stdout
     assert "Traceback" not in err
+
+
+def test_scenario_ait_starts_with_the_sandbox(make_receiver: Callable[..., Receiver]) -> None:
+    receiver = make_receiver()
+    args = ("--port", "0", "--ready-json", "--no-customers", "--seed", "5", "--speed", "10")
+    proc = _spawn(*args, "--scenario", "ait", "--webhook-url", receiver.url)
+    try:
+        ready = json.loads(_read_until(proc, "\n"))
+        info = httpx.get(ready["url"] + "/sandbox/info").json()
+        assert info["scenarios"] == ["ait"]
+
+        def from_the_other_application(hooks: list[Hook]) -> bool:
+            return any(h.body.get("payload", {}).get("source") == "VerifyApp" for h in hooks)
+
+        receiver.wait_for(from_the_other_application, timeout=30)  # its OTPs' receipts
+    finally:
+        code, out, err = _stop(proc, signal.SIGTERM)
+    assert code == 0 and out == "" and "Traceback" not in err
 
 
 def test_banner_shows_the_key_and_shares_it_with_this_user_only_then_ctrl_c() -> None:

@@ -1,0 +1,464 @@
+"""ToolsScreen: what 8x8 Connect's Developer Tools page offers an agent setting up live
+receipts — the account's webhooks (8x8's configuration API: list, create, delete,
+enable/disable, for SMS and Chat Apps), "point 8x8's webhooks at my relay" with its proof,
+the balance and SMS prices. Every call runs in a worker; results arrive as messages.
+
+A webhook's Authorization is never shown: only whether one is set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from rich.text import Text
+from textual import getters, on, work
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label, Static
+
+from console.api.account import Balance, PriceList, WebhookConfig
+from console.api.relay_setup import Hop, point_at_relay
+from console.app import AgentConsole
+from console.paths import styles_path
+from console.screens.tools_dialogs import RelayDialog, RelayRequest, WebhookDialog
+from console.ui.state import EventsState
+from console.ui.text import clean, plain_text
+from console.widgets.session_bar import SessionBar
+from console.widgets.tables import reselect, selected_key
+from console.widgets.text_input import TextInput
+
+SANDBOX_TEST_NUMBER = "+6531580000"  # the sandbox's own virtual number
+PROOF_TIMEOUT = 20.0  # seconds for the test SMS's receipt (sandbox)
+LIVE_PROOF_TIMEOUT = 120.0  # seconds to wait for the next receipt (live)
+DELETE_CONFIRM = 3.0  # seconds within which a second d deletes
+
+
+def _reason(error: BaseException) -> str:
+    return clean(getattr(error, "readable", None) or str(error) or type(error).__name__)
+
+
+class ToolsScreen(Screen[None]):
+    """The Tools section."""
+
+    CSS_PATH = styles_path("tools.tcss")
+    BINDINGS = [
+        Binding(
+            "n",
+            "new_webhook",
+            "New webhook",
+            id="tools.new",
+            tooltip="Add an SMS or Chat Apps webhook",
+        ),
+        Binding(
+            "d",
+            "delete_webhook",
+            "Delete",
+            id="tools.delete",
+            tooltip="Delete the selected webhook (press twice)",
+        ),
+        Binding(
+            "e",
+            "toggle_webhook",
+            "Enable/disable",
+            id="tools.toggle",
+            tooltip="Enable or disable the selected webhook",
+        ),
+        Binding(
+            "p",
+            "point_at_relay",
+            "Point at my relay",
+            id="tools.relay",
+            tooltip="Point 8x8's webhooks at your relay and prove that receipts arrive",
+        ),
+        Binding(
+            "r", "reload", "Refresh", id="tools.refresh", tooltip="Ask 8x8 for webhooks and balance"
+        ),
+    ]
+
+    app = getters.app(AgentConsole)
+
+    class Loaded(Message):
+        def __init__(
+            self,
+            hooks: list[WebhookConfig] | None,
+            balance: Balance | None,
+            errors: list[str],
+        ) -> None:
+            super().__init__()
+            self.hooks = hooks
+            self.balance = balance
+            self.errors = errors
+
+    class Done(Message):
+        def __init__(self, text: str, error: bool = False) -> None:
+            super().__init__()
+            self.text = text
+            self.error = error
+
+    class HopReported(Message):
+        def __init__(self, hop: Hop) -> None:
+            super().__init__()
+            self.hop = hop
+
+    class PricesLoaded(Message):
+        def __init__(self, asked: str, prices: PriceList | None, error: str | None) -> None:
+            super().__init__()
+            self.asked = asked
+            self.prices = prices
+            self.error = error
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hooks: list[WebhookConfig] = []
+        self.hops: list[Hop] = []
+        self._delete_armed: tuple[str, float] | None = None
+        self._receipts = asyncio.Event()
+
+    def compose(self) -> ComposeResult:
+        yield SessionBar("Tools")
+        with VerticalScroll(id="tools-body"):
+            yield Static(id="account", markup=False)
+            yield DataTable(id="webhooks", cursor_type="row", zebra_stripes=True)
+            yield Static(id="relay-proof", markup=False)
+            with Horizontal(id="price-row"):
+                yield Label("SMS price for a country or number ")
+                yield TextInput(placeholder="SG or +6591234567", id="price-for")
+            yield Static(id="prices", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#webhooks", DataTable)
+        table.border_title = "Webhooks (n new · d delete · e enable/disable · p point at my relay)"
+        table.add_columns("Product", "Sub-account", "Events", "Auth", "State", "URL")
+        self.query_one("#relay-proof", Static).display = False
+        self.app.core_changed.subscribe(self, self._core_changed)
+        self.watch(self.app, "connection", lambda _info: self.action_reload(), init=False)
+        self.action_reload()
+
+    def _core_changed(self, changes: Any) -> None:
+        if changes.deliveries:
+            self._receipts.set()
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def _account_id(self) -> str | None:
+        session = self.app.session
+        return None if session is None else session.account_id
+
+    def action_reload(self) -> None:
+        session = self.app.session
+        account = self.query_one("#account", Static)
+        if session is None:
+            account.update("Not connected yet: the account's tools show once logged in.")
+            return
+        if session.account_id is None:
+            account.update(
+                "No account id: set CPAAS_ACCOUNT_ID (or --account-id) to manage webhooks and "
+                "see the balance and prices (8x8 Connect shows it under Account)."
+            )
+            return
+        account.update(f"Account {session.account_id} · loading…")
+        self._load(session.account_id)
+
+    @work(group="tools-load", exclusive=True, exit_on_error=False)
+    async def _load(self, account_id: str) -> None:
+        session = self.app.session
+        if session is None:
+            return
+        client = session.client
+        errors: list[str] = []
+        hooks: list[WebhookConfig] | None = []
+        for product in ("sms", "chatapps"):
+            try:
+                found = await client.webhooks(product, account_id)
+            except Exception as error:
+                errors.append(f"{product} webhooks: {_reason(error)}")
+                hooks = None
+                break
+            hooks.extend(found)
+        balance = None
+        try:
+            balance = await client.balance(account_id)
+        except Exception as error:
+            errors.append(f"balance: {_reason(error)}")
+        self.post_message(self.Loaded(hooks, balance, errors))
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        account_id = self._account_id() or "—"
+        text = Text()
+        text.append("Account ", style="bold")
+        text.append(account_id)
+        text.append("   Balance ", style="bold")
+        if message.balance is not None:
+            text.append(f"{message.balance.amount:,.2f} {clean(message.balance.currency)}")
+        else:
+            text.append("unavailable")
+        for error in message.errors:
+            text.append(f"\n✗ {clean(error)}")
+        self.query_one("#account", Static).update(text)
+        if message.hooks is not None:
+            self.hooks = message.hooks
+            self._show_hooks()
+
+    def _show_hooks(self) -> None:
+        table = self.query_one("#webhooks", DataTable)
+        selected = selected_key(table)
+        table.clear()
+        for hook in self.hooks:
+            table.add_row(
+                "SMS" if hook.product == "sms" else "Chat Apps",
+                plain_text(hook.subaccount),
+                plain_text(f"{hook.type} · {hook.type_label}"),
+                "set" if hook.has_authorization else "not set",
+                "● on" if hook.enabled else "○ off",
+                plain_text(hook.url),
+                key=_key(hook),
+            )
+        if not self.hooks:
+            nowhere = "no webhook: 8x8 sends this account's events nowhere"
+            table.add_row("—", "", nowhere, "", "", "", key="-")
+        reselect(table, selected)
+
+    def _selected(self) -> WebhookConfig | None:
+        key = selected_key(self.query_one("#webhooks", DataTable))
+        return next((hook for hook in self.hooks if _key(hook) == key), None)
+
+    # -- webhooks --------------------------------------------------------------------------
+
+    def _ready(self) -> str | None:
+        account_id = self._account_id()
+        if account_id is None:
+            self.app.notify("No account id: set CPAAS_ACCOUNT_ID or pass --account-id.")
+        return account_id
+
+    def action_new_webhook(self) -> None:
+        session = self.app.session
+        if self._ready() is None or session is None:
+            return
+        self.app.push_screen(WebhookDialog(session.subaccount), self._create)
+
+    def _create(self, hook: WebhookConfig | None) -> None:
+        account_id = self._account_id()
+        if hook is not None and account_id is not None:
+            self._change("put", account_id, hook, f"Webhook created: {hook.type} → {hook.url}")
+
+    def action_delete_webhook(self) -> None:
+        hook = self._selected()
+        account_id = self._ready()
+        if hook is None or account_id is None:
+            return
+        armed, now = self._delete_armed, time.monotonic()
+        if armed is None or armed[0] != _key(hook) or now - armed[1] > DELETE_CONFIRM:
+            self._delete_armed = (_key(hook), now)
+            self.app.notify(f"Press d again to delete the {hook.type} webhook to {hook.url}")
+            return
+        self._delete_armed = None
+        self._change("delete", account_id, hook, f"Webhook deleted: {hook.type} → {hook.url}")
+
+    def action_toggle_webhook(self) -> None:
+        hook = self._selected()
+        account_id = self._ready()
+        if hook is None or account_id is None:
+            return
+        flipped = WebhookConfig(
+            hook.product, hook.subaccount, hook.type, hook.url, not hook.enabled, hook.authorization
+        )
+        state = "enabled" if flipped.enabled else "disabled"
+        self._change("put", account_id, flipped, f"Webhook {state}: {hook.type} → {hook.url}")
+
+    @work(group="tools-change", exit_on_error=False)
+    async def _change(self, how: str, account_id: str, hook: WebhookConfig, done: str) -> None:
+        session = self.app.session
+        if session is None:
+            return
+        client = session.client
+        try:
+            if how == "put":
+                await client.put_webhooks(hook.product, account_id, [hook])  # type: ignore[arg-type]
+            else:
+                await client.delete_webhooks(hook.product, account_id, [hook])  # type: ignore[arg-type]
+        except Exception as error:
+            self.post_message(self.Done(f"8x8 refused it: {_reason(error)}", error=True))
+            return
+        self.post_message(self.Done(done))
+
+    @on(Done)
+    def _done(self, message: Done) -> None:
+        self.app.notify(message.text, severity="error" if message.error else "information")
+        self.action_reload()
+
+    # -- point at my relay -----------------------------------------------------------------
+
+    def action_point_at_relay(self) -> None:
+        if self._ready() is None:
+            return
+        session = self.app.session
+        suggested = ""
+        if session is not None and session.events_url:
+            suggested = session.events_url.replace("wss://", "https://").replace("ws://", "http://")
+            suggested = suggested.removesuffix("/events")
+        self.app.push_screen(RelayDialog(suggested), self._point)
+
+    def _point(self, request: RelayRequest | None) -> None:
+        account_id = self._account_id()
+        if request is None or account_id is None:
+            return
+        self.hops = []
+        proof = self.query_one("#relay-proof", Static)
+        proof.display = True
+        proof.update("Pointing 8x8's webhooks at the relay…")
+        self._prove(account_id, request)
+
+    @work(group="tools-relay", exclusive=True, exit_on_error=False)
+    async def _prove(self, account_id: str, request: RelayRequest) -> None:
+        session = self.app.session
+        if session is None:
+            return
+        sandbox = self.app.settings.server is not None or self.app.settings.embedded_sandbox
+        core = self.app.core
+
+        async def reachable(url: str) -> str | None:
+            import httpx
+
+            try:
+                async with httpx.AsyncClient(timeout=5, trust_env=False) as http:
+                    await http.get(url)
+            except httpx.HTTPError as error:
+                return f"no answer from {url} ({type(error).__name__})"
+            return None
+
+        def following() -> bool:
+            return self.app.connection.events.state is EventsState.LIVE
+
+        async def receipt(umid: str | None) -> bool:
+            deadline = time.monotonic() + (PROOF_TIMEOUT if umid else LIVE_PROOF_TIMEOUT)
+            self._receipts.clear()
+            while time.monotonic() < deadline:
+                if umid is not None:
+                    timeline = core.timeline(umid)
+                    if timeline is not None and any(
+                        r.source == "webhook" for r in timeline.receipts
+                    ):
+                        return True
+                    await asyncio.sleep(0.1)
+                else:
+                    try:
+                        await asyncio.wait_for(self._receipts.wait(), deadline - time.monotonic())
+                    except TimeoutError:
+                        return False
+                    return True
+            return False
+
+        result = await point_at_relay(
+            session.client,
+            account_id=account_id,
+            subaccount=session.subaccount,
+            relay_url=request.url,
+            secret=request.secret,
+            reachable=reachable,
+            following=following,
+            receipt=receipt,
+            test_number=SANDBOX_TEST_NUMBER if sandbox else None,
+            on_hop=lambda hop: self.post_message(self.HopReported(hop)),
+        )
+        if result.ok:
+            self.post_message(self.Done("8x8's webhooks reach the relay: receipts arrive live"))
+        else:
+            failed = result.failed
+            what = failed.name if failed else "the check"
+            self.post_message(self.Done(f"Failed at: {what}", error=True))
+
+    @on(HopReported)
+    def _hop(self, message: HopReported) -> None:
+        self.hops.append(message.hop)
+        text = Text("Point 8x8's webhooks at my relay\n", style="bold")
+        for hop in self.hops:
+            text.append(clean(hop.line) + "\n", style="" if hop.ok else "bold")
+        proof = self.query_one("#relay-proof", Static)
+        proof.update(text)
+        proof.scroll_visible()  # below the webhooks on a small terminal
+
+    # -- prices ----------------------------------------------------------------------------
+
+    @on(TextInput.Submitted, "#price-for")
+    def _price_for(self, event: TextInput.Submitted) -> None:
+        account_id = self._ready()
+        asked = event.value.strip()
+        if account_id is None or not asked:
+            return
+        country = _country_of(asked)
+        if country is None:
+            self.query_one("#prices", Static).update(
+                "Give a country code (SG) or an international number (+6591234567)."
+            )
+            return
+        self._prices(account_id, asked, country)
+
+    @work(group="tools-prices", exclusive=True, exit_on_error=False)
+    async def _prices(self, account_id: str, asked: str, country: str) -> None:
+        session = self.app.session
+        if session is None:
+            return
+        try:
+            prices = await session.client.prices(account_id, country)
+        except Exception as error:
+            self.post_message(self.PricesLoaded(asked, None, _reason(error)))
+            return
+        self.post_message(self.PricesLoaded(asked, prices, None))
+
+    @on(PricesLoaded)
+    def _prices_loaded(self, message: PricesLoaded) -> None:
+        target = self.query_one("#prices", Static)
+        if message.prices is None:
+            target.update(f"✗ prices: {clean(message.error)}")
+            return
+        if not message.prices.prices:
+            target.update(f"No price for {clean(message.asked)} in this account's price list.")
+            return
+        text = Text()
+        for price in message.prices.prices:
+            text.append(clean(f"{price.country_name} · {price.operator}: "))
+            text.append(f"{price.amount:.4f} {clean(price.currency)}", style="bold")
+            text.append(" per SMS part\n")
+        target.update(text)
+
+    # -- the palette -----------------------------------------------------------------------
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        yield SystemCommand(
+            "Tools: Point 8x8's webhooks at my relay",
+            "Create or update the SMS and Chat Apps webhooks, then prove receipts arrive",
+            self.action_point_at_relay,
+        )
+        yield SystemCommand("Tools: New webhook", "SMS or Chat Apps", self.action_new_webhook)
+        yield SystemCommand(
+            "Tools: Delete the selected webhook", "Asks once more", self.action_delete_webhook
+        )
+        yield SystemCommand(
+            "Tools: Enable or disable the selected webhook", "", self.action_toggle_webhook
+        )
+        yield SystemCommand(
+            "Tools: Refresh webhooks and balance", "Ask 8x8 again", self.action_reload
+        )
+
+
+def _key(hook: WebhookConfig) -> str:
+    return f"{hook.product}|{hook.subaccount}|{hook.type}"
+
+
+def _country_of(asked: str) -> str | None:
+    if len(asked) == 2 and asked.isascii() and asked.isalpha():
+        return asked.upper()
+    if asked.startswith("+"):
+        from console.core.networks import UNKNOWN, network_of
+
+        country = network_of(asked.replace(" ", "")).country
+        return None if country == UNKNOWN else country
+    return None

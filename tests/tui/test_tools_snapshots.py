@@ -1,0 +1,61 @@
+"""Snapshots of the Tools section: the account's webhooks, balance and a price lookup, at
+120×40 and 80×24. Regenerate with --snapshot-update and review the SVG."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from tui_helpers import DEMO_KEY, DEMO_SUBACCOUNT, console_for, wait_for
+
+from console.app import AgentConsole
+from console.sandbox.app import SandboxConfig
+from console.sandbox.server import SandboxServer
+from console.screens.tools import ToolsScreen
+
+
+@pytest.fixture(scope="module")
+def relay_sandbox() -> Iterator[str]:
+    """A sandbox whose webhooks start at a fixed relay URL, so the listing is stable."""
+    config = SandboxConfig(
+        api_keys=(DEMO_KEY,),
+        subaccount=DEMO_SUBACCOUNT,
+        seed=7,
+        customers=False,
+        webhook_url="https://relay.example.com/webhooks",
+        webhook_secret="Bearer s3cret",
+    )
+    server = SandboxServer(config)
+    url = server.start()
+    yield url
+    server.stop()
+
+
+async def tools_with_prices(pilot: Pilot) -> None:
+    app = pilot.app
+    assert isinstance(app, AgentConsole)
+    await wait_for(pilot, lambda: app.connection.state == "connected" and app._history_settled)
+    await pilot.press("f8")
+    await wait_for(pilot, lambda: isinstance(app.screen, ToolsScreen))
+    screen = app.screen
+    assert isinstance(screen, ToolsScreen)
+    await wait_for(pilot, lambda: len(screen.hooks) == 4)
+    await pilot.click("#price-for")
+    await pilot.press(*"SG", "enter")
+    await wait_for(pilot, lambda: "SingTel" in str(screen.query_one("#prices").render()))
+    await pilot.pause()
+
+
+@pytest.fixture
+def app(relay_sandbox: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AgentConsole:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    console = console_for(relay_sandbox, data_dir=tmp_path / "agent-console")
+    console.follow_events = lambda *args, **kwargs: None  # type: ignore[method-assign]
+    return console
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+def test_tools(snap_compare, app, size) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(app, terminal_size=size, run_before=tools_with_prices)

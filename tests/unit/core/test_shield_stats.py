@@ -1,0 +1,207 @@
+"""The Shield's statistics: shares against a baseline, deviations, spikes, Omni Shield's
+rejections, delivery rate and conversion; pure, from observations."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from console.core.networks import UNKNOWN, Network, network_of
+from console.core.shield import (
+    BUCKETS,
+    DEVIATION_POINTS,
+    SPIKE_FACTOR,
+    SPIKE_MIN,
+    WEEK,
+    ShareRow,
+    report,
+    shares,
+    spans,
+    sparkline,
+    spike_in,
+)
+from console.core.traffic import Observation, TrafficLedger, merge, observation_from_receipt
+
+NOW = 1_800_000_000.0
+SINGTEL = "+6591230000"
+INDOSAT = "+62857111111"
+STARHUB = "+6591011111"
+
+
+def obs(n: int, number: str, at: float, state: str = "delivered", code: int | None = None):
+    return Observation(f"u{n}-{number}-{at}", number, at, state, code)
+
+
+def test_networks_come_from_phonenumbers_carrier_data() -> None:
+    assert network_of(SINGTEL) == Network("SG", "SingTel")
+    assert network_of("62857111111") == Network("ID", "Indosat Ooredoo Hutchison")
+    assert network_of("+12025550123") == Network("US", UNKNOWN)
+    assert network_of("not a number") == Network(UNKNOWN, UNKNOWN)
+
+
+def test_spans_baseline_is_last_week_or_the_time_before() -> None:
+    window, base = spans("1h", "last-week", NOW)
+    assert (window.start, window.end) == (NOW - 3600, NOW)
+    assert (base.start, base.end) == (NOW - 3600 - WEEK, NOW - WEEK)
+    window, base = spans("1h", "before", NOW)
+    assert (base.start, base.end) == (NOW - 3600 - 86_400, NOW - 3600)
+    window, base = spans("7d", "before", NOW)
+    assert base.length == window.length == WEEK and base.end == window.start
+
+
+@given(st.sampled_from(["1h", "24h", "7d"]), st.sampled_from(["last-week", "before"]))
+def test_window_and_baseline_never_overlap(window_name: str, baseline_name: str) -> None:
+    window, base = spans(window_name, baseline_name, NOW)
+    assert base.end <= window.start and window.end == NOW
+
+
+names = st.lists(st.sampled_from(["SG", "ID", "MY", "PH"]), max_size=60)
+
+
+@given(names, names)
+def test_shares_sum_to_one_and_count_everything(window: list[str], base: list[str]) -> None:
+    rows = shares(window, base)
+    assert sum(row.count for row in rows) == len(window)
+    assert sum(row.baseline_count for row in rows) == len(base)
+    if window:
+        assert sum(row.share for row in rows) == pytest.approx(1.0)
+    if base:
+        assert sum(row.baseline_share for row in rows) == pytest.approx(1.0)
+    for row in rows:
+        assert row.deviates == (
+            abs(row.points) >= DEVIATION_POINTS and row.count + row.baseline_count >= 10
+        )
+
+
+def test_a_small_move_is_not_a_deviation_and_a_big_one_is() -> None:
+    steady = ShareRow("SG", 50, 0.50, 50, 0.45)
+    assert round(steady.points, 6) == 5.0 and not steady.deviates
+    surge = ShareRow("ID", 90, 0.90, 5, 0.05)
+    assert round(surge.points) == 85 and surge.deviates
+    few = ShareRow("PH", 2, 1.0, 0, 0.0)
+    assert not few.deviates  # two messages say nothing
+
+
+@given(st.lists(st.integers(min_value=0, max_value=500), min_size=1, max_size=40))
+def test_a_spike_is_a_big_slice_against_the_usual_one(series: list[int]) -> None:
+    index = spike_in(series)
+    if index is None:
+        return
+    from statistics import median
+
+    usual = max(median(series), 1)
+    assert series[index] >= SPIKE_MIN and series[index] >= SPIKE_FACTOR * usual
+    assert series[index] == max(series)
+
+
+def test_spikes_examples() -> None:
+    assert spike_in([2, 3, 2, 40, 3]) == 3
+    assert spike_in([20, 22, 21, 25]) is None  # busy, but steady
+    assert spike_in([0, 0, 0, 9]) is None  # too few to call
+    assert spike_in([]) is None
+
+
+@given(st.lists(st.integers(min_value=0, max_value=1000), max_size=50))
+def test_sparkline_has_one_block_per_value_and_peaks_at_the_top(values: list[int]) -> None:
+    line = sparkline(values)
+    assert len(line) == len(values)
+    if values and max(values) > 0:
+        assert line[values.index(max(values))] == "█"
+
+
+def _ait_like() -> list[Observation]:
+    """A week-old baseline of the usual mix, then a surge to Indosat, mostly rejected."""
+    seen = []
+    for n in range(60):  # baseline: same hour last week
+        at = NOW - WEEK - 3000 + n * 40
+        seen.append(obs(n, SINGTEL if n % 3 else STARHUB, at))
+        if n % 10 == 0:
+            seen.append(obs(n, INDOSAT, at + 1))
+    for n in range(40):  # the window's usual traffic
+        seen.append(obs(n, SINGTEL if n % 3 else STARHUB, NOW - 3000 + n * 60))
+    for n in range(300):  # the attack, in the last minute
+        at = NOW - 60 + n * 0.2
+        if n % 10 < 6:
+            seen.append(obs(n, INDOSAT, at, "rejected", 99))
+        elif n % 10 < 9:
+            seen.append(obs(n, INDOSAT, at, "sent"))
+        else:
+            seen.append(obs(n, INDOSAT, at))
+    return seen
+
+
+def test_the_attack_raises_the_operator_deviation_the_spike_and_the_99s() -> None:
+    result = report(_ait_like(), NOW, "1h", "last-week")
+    assert result.total == 340 and result.baseline_total == 66
+    indosat = next(row for row in result.operators if row.name.startswith("Indosat"))
+    assert indosat.deviates and indosat.points > 70
+    assert indosat.count == 300 and indosat.baseline_count == 6
+    country = next(row for row in result.countries if row.name == "ID")
+    assert country.deviates
+    assert result.rejections_by_country == (("ID", 180),)
+    assert result.rejections_by_operator == (("Indosat Ooredoo Hutchison (ID)", 180),)
+    assert result.rejected_99 == 180
+    top = result.volume[0]
+    assert top.network == Network("ID", "Indosat Ooredoo Hutchison")
+    assert top.spike == BUCKETS - 1 and top.delivery_rate == pytest.approx(0.1)
+    singtel = next(row for row in result.volume if row.network.operator == "SingTel")
+    assert singtel.delivery_rate == 1.0 and singtel.spike is None
+    assert result.conversion is None  # no feedback: said plainly, never a made-up rate
+
+
+def test_conversion_counts_only_messages_with_feedback() -> None:
+    seen = [obs(n, SINGTEL, NOW - 100 - n) for n in range(10)]
+    feedback = {seen[0].umid: "success", seen[1].umid: "success", seen[2].umid: "failure"}
+    result = report(seen, NOW, feedback=feedback)
+    assert result.conversion is not None
+    assert (result.conversion.success, result.conversion.total) == (2, 3)
+    assert result.conversion.rate == pytest.approx(2 / 3)
+
+
+def test_the_ledger_keeps_the_earliest_time_and_the_furthest_state() -> None:
+    ledger = TrafficLedger(max_observed=3)
+    ledger.observe(Observation("a", SINGTEL, 100.0, "sent"))
+    ledger.observe(Observation("a", SINGTEL, 90.0, "queued"))
+    ledger.observe(Observation("a", SINGTEL, 120.0, "rejected", 99))
+    (a,) = ledger.snapshot()
+    assert (a.at, a.state, a.error_code) == (90.0, "rejected", 99)
+    version = ledger.version
+    ledger.observe(Observation("a", SINGTEL, 130.0, "sent"))  # late, older state
+    assert ledger.version == version
+    for umid in "bcd":
+        ledger.observe(Observation(umid, SINGTEL, 1.0, "sent"))
+    assert [o.umid for o in ledger.snapshot()] == ["b", "c", "d"]  # bounded: oldest gone
+
+
+states = st.sampled_from(["queued", "sent", "delivered", "undelivered", "rejected"])
+
+
+@given(st.lists(st.tuples(st.floats(0, 1e6), states), min_size=1, max_size=8))
+def test_merging_in_any_order_ends_the_same(seen: list[tuple[float, str]]) -> None:
+    items = [Observation("x", SINGTEL, at, state) for at, state in seen]
+    forward = None
+    for item in items:
+        forward = merge(forward, item)
+    backward = None
+    for item in reversed(items):
+        backward = merge(backward, item)
+    assert forward is not None and backward is not None
+    assert (forward.at, forward.state) == (backward.at, backward.state)
+    assert forward.at == min(at for at, _ in seen)
+
+
+def test_an_sms_receipt_becomes_an_observation_at_its_provider_time() -> None:
+    payload = {
+        "umid": "u1",
+        "destination": "+6591230000",
+        "status": {"state": "rejected", "timestamp": "2026-01-02T03:04:05.00Z", "errorCode": 99},
+    }
+    received = "2027-01-15T08:00:00Z"
+    seen = observation_from_receipt("u1", payload, "rejected", 99, received)
+    assert seen is not None and seen.at == 1767323045.0 and seen.error_code == 99
+    chat = {"umid": "u2", "user": {"msisdn": "+6591230000"}, "status": {"state": "sent"}}
+    assert observation_from_receipt("u2", chat, "sent", None, received) is None
+    undated = {"destination": "6591230000", "status": {"state": "sent"}}
+    got = observation_from_receipt("u3", undated, "sent", None, received)
+    assert got is not None and got.at == 1800000000.0 and got.destination == "+6591230000"
