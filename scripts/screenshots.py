@@ -73,14 +73,23 @@ async def compose_ucs2(app: AgentConsole, pilot: Pilot) -> None:
     await pilot.pause(0.3)
 
 
+def own_sandbox(url: str) -> AgentConsole:
+    """A console on a sandbox of its own (stopped at the end): the other screens' sends would
+    be most of the Shield's traffic."""
+    config = SandboxConfig(
+        api_keys=(DEMO_KEY,), subaccount=DEMO_SUBACCOUNT, seed=7, customers=False, speed=4
+    )
+    server = SandboxServer(config)
+    OWN_SERVERS.append(server)
+    return console_for(server.start())
+
+
 async def shield_under_attack(app: AgentConsole, pilot: Pilot) -> None:
     """The sandbox's AIT scenario: last week's traffic, then a surge to one operator."""
-    import httpx
-
     await open_mode(app, pilot, "f7", "shield")
     assert app.session is not None and app.session.server_url is None  # labelled sandbox
     started = httpx.post(
-        f"{SERVER['url']}/sandbox/scenarios",
+        f"{app.settings.server}/sandbox/scenarios",
         json={"name": "ait", "attackAfter": 2},
         headers={"Authorization": f"Bearer {DEMO_KEY}"},
     )
@@ -106,7 +115,7 @@ async def tools_with_prices(app: AgentConsole, pilot: Pilot) -> None:
     await pilot.pause(0.3)
 
 
-SERVER: dict[str, str] = {}
+OWN_SERVERS: list[SandboxServer] = []
 
 
 async def login_again(app: AgentConsole, pilot: Pilot) -> None:
@@ -223,7 +232,7 @@ SHOTS: dict[str, tuple[Factory, Step]] = {
     "feed": (console_for, feed_batch),
     "feed-timeline": (console_for, feed_timeline),
     "tools": (console_for, tools_with_prices),
-    "shield": (console_for, shield_under_attack),  # last: its traffic would show elsewhere
+    "shield": (own_sandbox, shield_under_attack),
 }
 
 
@@ -259,7 +268,6 @@ def main() -> None:
     )
     server = SandboxServer(config)
     url = server.start()
-    SERVER["url"] = url
     try:
         for name, shot in SHOTS.items():
             if args.names and name not in args.names:
@@ -268,6 +276,8 @@ def main() -> None:
             print(f"wrote {path.relative_to(ROOT)}")
     finally:
         server.stop()
+        for own in OWN_SERVERS:
+            own.stop()
 
 
 if __name__ == "__main__":

@@ -202,7 +202,8 @@ class ShieldScreen(Screen[None]):
     def _show(self, report: ShieldReport) -> None:
         self.query_one("#shield-summary", Static).update(_summary(report))
         operators = self.query_one("#operators", DataTable)
-        selected = selected_key(operators)
+        # the row the agent chose stays chosen; a row nobody chose is the top one again
+        selected = selected_key(operators) if operators.has_focus else None
         operators.clear()
         volume = {row.network.label: row for row in report.volume}
         for share in report.operators:
@@ -223,7 +224,7 @@ class ShieldScreen(Screen[None]):
             )
         reselect(operators, selected)
         countries = self.query_one("#countries", DataTable)
-        selected = selected_key(countries)
+        selected = selected_key(countries) if countries.has_focus else None
         countries.clear()
         rejected = dict(report.rejections_by_country)
         for share in report.countries:
