@@ -124,8 +124,9 @@ class ToolsScreen(Screen[None]):
         yield SessionBar("Tools")
         with VerticalScroll(id="tools-body"):
             yield Static(id="account", markup=False)
-            yield DataTable(id="webhooks", cursor_type="row", zebra_stripes=True)
+            # above the webhooks: the proof is what the agent waits for once p is pressed
             yield Static(id="relay-proof", markup=False)
+            yield DataTable(id="webhooks", cursor_type="row", zebra_stripes=True)
             with Horizontal(id="price-row"):
                 yield Label("SMS price for a country or number ")
                 yield TextInput(placeholder="SG or +6591234567", id="price-for")
@@ -136,7 +137,9 @@ class ToolsScreen(Screen[None]):
         table = self.query_one("#webhooks", DataTable)
         table.border_title = "Webhooks (n new · d delete · e enable/disable · p point at my relay)"
         table.add_columns("Product", "Sub-account", "Events", "Auth", "State", "URL")
-        self.query_one("#relay-proof", Static).display = False
+        proof = self.query_one("#relay-proof", Static)
+        proof.border_title = "Point 8x8's webhooks at my relay"
+        proof.display = False
         self.app.core_changed.subscribe(self, self._core_changed)
         self.watch(self.app, "connection", lambda _info: self.action_reload(), init=False)
         self.action_reload()
@@ -378,12 +381,10 @@ class ToolsScreen(Screen[None]):
     @on(HopReported)
     def _hop(self, message: HopReported) -> None:
         self.hops.append(message.hop)
-        text = Text("Point 8x8's webhooks at my relay\n", style="bold")
-        for hop in self.hops:
-            text.append(clean(hop.line) + "\n", style="" if hop.ok else "bold")
-        proof = self.query_one("#relay-proof", Static)
-        proof.update(text)
-        proof.scroll_visible()  # below the webhooks on a small terminal
+        text = Text("\n").join(
+            Text(clean(hop.line), style="" if hop.ok else "bold") for hop in self.hops
+        )
+        self.query_one("#relay-proof", Static).update(text)
 
     # -- prices ----------------------------------------------------------------------------
 
