@@ -15,6 +15,7 @@ from tui_helpers import (
     WEBHOOK_SECRET,
     console_for,
     open_compose,
+    open_section,
     screen_text,
     send_from_compose,
     wait_for,
@@ -187,11 +188,7 @@ async def test_webhooks_balance_and_prices_from_a_server_show_as_text(
 
     app = console_for(sandbox_url, data_dir=tmp_path)
     async with app.run_test(size=(200, 40), notifications=True) as pilot:
-        await wait_for(pilot, lambda: app.connection.state == "connected")
-        await pilot.press("f8")
-        await wait_for(pilot, lambda: isinstance(app.screen, ToolsScreen))
-        screen = app.screen
-        assert isinstance(screen, ToolsScreen)
+        screen = await open_section(app, pilot, "f8", ToolsScreen)
         await wait_for(pilot, lambda: bool(screen.hooks))
         hook = WebhookConfig("sms", HOSTILE, HOSTILE, f"https://x.example/{HOSTILE}", True, "s")
         balance = Balance(1.5, HOSTILE)

@@ -11,17 +11,16 @@ import httpx
 import pytest
 from tui_helpers import (
     DEMO_KEY,
-    DEMO_SUBACCOUNT,
     console_for,
     open_compose,
+    open_section,
     press,
+    quiet_sandbox,
     screen_text,
     send_from_compose,
     wait_for,
 )
 
-from console.sandbox.app import SandboxConfig
-from console.sandbox.server import SandboxServer
 from console.screens.shield import ShieldScreen
 from console.widgets.message_editor import MessageEditor
 
@@ -32,26 +31,11 @@ TELKOMSEL = "+62811111111"
 @pytest.fixture
 def ait_sandbox() -> Iterator[str]:
     """A sandbox of its own: the scenario's traffic must not reach other tests' consoles."""
-    config = SandboxConfig(
-        api_keys=(DEMO_KEY,),
-        subaccount=DEMO_SUBACCOUNT,
-        seed=11,
-        speed=10.0,
-        customers=False,
-    )
-    server = SandboxServer(config)
-    url = server.start()
-    yield url
-    server.stop()
+    yield from quiet_sandbox(11, speed=10.0)
 
 
 async def open_shield(app, pilot) -> ShieldScreen:  # type: ignore[no-untyped-def]
-    await wait_for(pilot, lambda: app.connection.state == "connected")
-    await pilot.press("f7")
-    await wait_for(pilot, lambda: isinstance(app.screen, ShieldScreen))
-    screen = app.screen
-    assert isinstance(screen, ShieldScreen)
-    return screen
+    return await open_section(app, pilot, "f7", ShieldScreen)
 
 
 async def test_the_ait_scenario_shows_the_operator_deviation_and_99s(

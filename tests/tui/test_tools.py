@@ -15,15 +15,23 @@ from typing import Any
 import pytest
 import uvicorn
 from textual.widgets import DataTable
-from tui_helpers import DEMO_KEY, DEMO_SUBACCOUNT, console_for, press, screen_text, wait_for
+from tui_helpers import (
+    DEMO_KEY,
+    DEMO_SUBACCOUNT,
+    console_for,
+    open_section,
+    press,
+    quiet_sandbox,
+    screen_text,
+    wait_for,
+)
 
 from console.api.session import Session, connect
 from console.app import AgentConsole
 from console.config import Settings
 from console.live.log import MemoryEventLog
 from console.live.relay import create_relay_app
-from console.sandbox.app import SandboxConfig
-from console.sandbox.server import SandboxServer, bind_socket
+from console.sandbox.server import bind_socket
 from console.screens.tools import ToolsScreen
 from console.ui.state import EventsState
 
@@ -69,20 +77,12 @@ def elsewhere_sandbox() -> Iterator[str]:
     dead = bind_socket("127.0.0.1", 0)
     port = dead.getsockname()[1]
     dead.close()
-    config = SandboxConfig(
-        api_keys=(DEMO_KEY,),
-        subaccount=DEMO_SUBACCOUNT,
-        seed=3,
-        speed=5.0,
-        customers=False,
+    yield from quiet_sandbox(
+        3,
         webhook_url=f"http://127.0.0.1:{port}/hooks",
         webhook_secret="Bearer not-the-relay",
         retry_schedule=(0.1,),
     )
-    server = SandboxServer(config)
-    url = server.start()
-    yield url
-    server.stop()
 
 
 def console_with_relay(server: str, relay: str, data_dir: Path) -> AgentConsole:
@@ -102,11 +102,7 @@ def console_with_relay(server: str, relay: str, data_dir: Path) -> AgentConsole:
 
 
 async def open_tools(app: AgentConsole, pilot) -> ToolsScreen:  # type: ignore[no-untyped-def]
-    await wait_for(pilot, lambda: app.connection.state == "connected")
-    await pilot.press("f8")
-    await wait_for(pilot, lambda: isinstance(app.screen, ToolsScreen))
-    screen = app.screen
-    assert isinstance(screen, ToolsScreen)
+    screen = await open_section(app, pilot, "f8", ToolsScreen)
     await wait_for(pilot, lambda: bool(screen.hooks))
     return screen
 

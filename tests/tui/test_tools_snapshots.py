@@ -8,29 +8,18 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from tui_helpers import DEMO_KEY, DEMO_SUBACCOUNT, console_for, wait_for
+from tui_helpers import console_for, quiet_sandbox, wait_for
 
 from console.app import AgentConsole
-from console.sandbox.app import SandboxConfig
-from console.sandbox.server import SandboxServer
 from console.screens.tools import ToolsScreen
 
 
 @pytest.fixture(scope="module")
 def relay_sandbox() -> Iterator[str]:
     """A sandbox whose webhooks start at a fixed relay URL, so the listing is stable."""
-    config = SandboxConfig(
-        api_keys=(DEMO_KEY,),
-        subaccount=DEMO_SUBACCOUNT,
-        seed=7,
-        customers=False,
-        webhook_url="https://relay.example.com/webhooks",
-        webhook_secret="Bearer s3cret",
+    yield from quiet_sandbox(
+        7, webhook_url="https://relay.example.com/webhooks", webhook_secret="Bearer s3cret"
     )
-    server = SandboxServer(config)
-    url = server.start()
-    yield url
-    server.stop()
 
 
 async def tools_with_prices(pilot: Pilot) -> None:

@@ -7,6 +7,7 @@ import dataclasses
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 from textual.app import App
 from textual.pilot import Pilot
@@ -24,6 +25,8 @@ WEBHOOK_SECRET = "tui-webhook-secret"  # the test sandbox's webhook Authorizatio
 DEMO_KEY = "demo-key-for-screenshots-4f2a9c"
 DEMO_SUBACCOUNT = "sandbox"
 
+
+S = TypeVar("S")
 
 NO_BROWSER = Browser(lambda url: False, environ={}, platform="linux")
 
@@ -155,18 +158,29 @@ async def send_from_compose(pilot: Pilot, screen, number: str, text: str) -> str
     return str(table.get_row_at(table.row_count - 1)[1])
 
 
-def quiet_sandbox(seed: int, undelivered_share: float = 0.0) -> Iterator[str]:
-    """A quiet sandbox (no scripted customers) with fast receipts, while iterated."""
+def quiet_sandbox(seed: int, undelivered_share: float = 0.0, **overrides: Any) -> Iterator[str]:
+    """A quiet sandbox (no scripted customers) with fast receipts, while iterated; other
+    SandboxConfig settings as keywords (speed, webhook_url, …)."""
+    settings: dict[str, Any] = {
+        "speed": 5.0,
+        "customers": False,
+        "undelivered_share": undelivered_share,
+        "webhook_secret": WEBHOOK_SECRET,
+    }
     config = SandboxConfig(
-        api_keys=(DEMO_KEY,),
-        subaccount=DEMO_SUBACCOUNT,
-        seed=seed,
-        speed=5.0,
-        customers=False,
-        undelivered_share=undelivered_share,
-        webhook_secret=WEBHOOK_SECRET,
+        api_keys=(DEMO_KEY,), subaccount=DEMO_SUBACCOUNT, seed=seed, **(settings | overrides)
     )
     server = SandboxServer(config)
     url = server.start()
     yield url
     server.stop()
+
+
+async def open_section(app: AgentConsole, pilot: Pilot, key: str, screen_type: type[S]) -> S:
+    """Wait for the login, press a section's key and return its screen."""
+    await wait_for(pilot, lambda: connected(app))
+    await pilot.press(key)
+    await wait_for(pilot, lambda: isinstance(app.screen, screen_type))
+    screen = app.screen
+    assert isinstance(screen, screen_type)
+    return screen
