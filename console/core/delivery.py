@@ -26,6 +26,7 @@ ERROR_MEANINGS = {
     34: "operator system failure",
     36: "expired before delivery",
     46: "subscriber not reachable",
+    47: "subscriber briefly away",
     48: "operator refused content",
     61: "network timeout",
     99: "Omni Shield: likely fraud",
@@ -36,8 +37,17 @@ def explain_error(code: int | None, message: str | None = None) -> str:
     """'46 subscriber not reachable' — the code and its meaning (or 8x8's own message)."""
     if code is None:
         return message or ""
-    meaning = ERROR_MEANINGS.get(code) or (message or "").strip() or "no description"
+    meaning = ERROR_MEANINGS.get(code) or _as_meaning(message) or "no description"
     return f"{code} {meaning}"
+
+
+def _as_meaning(message: str | None) -> str:
+    """8x8's own message in the table's voice: 'Subscriber busy' reads 'subscriber busy';
+    an acronym or a name keeps its capitals ('SMSC down', 'AbsentSubscriber')."""
+    text = (message or "").strip()
+    if len(text) > 1 and text[0].isupper() and text[1].islower() and " " in text:
+        return text[0].lower() + text[1:]
+    return text
 
 
 def status_label(

@@ -355,7 +355,7 @@ class RoomsScreen(Screen[None]):
             return
         box.display = True
         state = room.state(now)
-        box.border_title = f"Room {clean(room.call_reference)} · {room.countdown(now)}"
+        box.border_title = plain(f"Room {clean(room.call_reference)} · {room.countdown(now)}")
         box.border_subtitle = "ctrl+y copy guest link · ctrl+o open agent link"
         box.set_class(state is RoomState.EXPIRED, "-expired")
         if state is RoomState.EXPIRED:

@@ -322,3 +322,20 @@ async def test_rooms_actions_are_in_the_palette(sandbox_url: str, tmp_path: Path
         screen = app.screen
         assert isinstance(screen, RoomsScreen)
         await wait_for(pilot, lambda: screen.current is not None)
+
+
+async def test_a_room_id_from_the_server_that_looks_like_markup_shows_as_text(
+    sandbox_url: str, tmp_path: Path
+) -> None:
+    """With no reference the room is named by the id the server gave it: a '[/x]' there is
+    its name, not markup that ends the console."""
+    import dataclasses
+
+    app = console_for(sandbox_url, tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_rooms(pilot, app)
+        room = await create(pilot, screen)
+        screen.current = dataclasses.replace(room, call_reference="[/x][@click=app.quit]r")
+        screen._show_current(time.time())
+        await pilot.pause()
+        assert "Room [/x][@click=app.quit]r" in screen_text(app)

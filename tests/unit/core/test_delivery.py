@@ -20,7 +20,12 @@ def test_failures_carry_the_meaning_of_their_code() -> None:
 
 
 def test_unknown_codes_fall_back_to_8x8s_own_message() -> None:
-    assert explain_error(58, "Message too long for operator") == "58 Message too long for operator"
+    # 8x8's own message reads like the table's meanings beside it in a list…
+    assert explain_error(58, "Message too long for operator") == "58 message too long for operator"
+    # …but an acronym or a single CamelCase name keeps its capitals.
+    assert explain_error(58, "SMSC down") == "58 SMSC down"
+    assert explain_error(58, "AbsentSubscriber") == "58 AbsentSubscriber"
+    assert explain_error(47, "Subscriber temporary unavailable") == ("47 subscriber briefly away")
     assert explain_error(58) == "58 no description"
     assert explain_error(None, "Rejected") == "Rejected"
 
