@@ -64,12 +64,20 @@ class FeedScreen(Screen[None]):
             id="feed.follow",
             tooltip="Follow the newest message (scrolling up pauses).",
         ),
+        # One key, one label at a time: "Pause" while following, "Resume" while paused.
         Binding(
             "space",
-            "toggle_follow",
+            "pause",
             "Pause",
             id="feed.pause",
-            tooltip="Pause on the current row, or follow the newest again.",
+            tooltip="Stay on the current row while new messages arrive.",
+        ),
+        Binding(
+            "space",
+            "resume",
+            "Resume",
+            id="feed.resume",
+            tooltip="Follow the newest message again.",
         ),
         Binding(
             "v",
@@ -287,6 +295,7 @@ class FeedScreen(Screen[None]):
     @on(FeedTable.CursorMoved)
     def _follow_changed(self) -> None:
         self.show_summary()
+        self.refresh_bindings()
 
     # -- the filter ------------------------------------------------------------------------
 
@@ -396,11 +405,23 @@ class FeedScreen(Screen[None]):
     def action_pause(self) -> None:
         self.table.pause()
 
+    def action_resume(self) -> None:
+        self.table.action_follow()
+
     def action_toggle_follow(self) -> None:
+        """The palette's "pause or follow": whichever the feed is not doing."""
         if self.table.following:
             self.table.pause()
         else:
             self.table.action_follow()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Space pauses while following and resumes while paused; the footer shows which."""
+        if action not in ("pause", "resume"):
+            return True
+        tables = self.query(FeedTable)
+        following = tables.first().following if tables else True
+        return following if action == "pause" else not following
 
     def action_toggle_reveal(self) -> None:
         self.table.reveal = not self.table.reveal

@@ -497,6 +497,16 @@ async def test_scrolling_up_pauses_and_end_follows_again(feed_sandbox: str, tmp_
         assert table.cursor_row.client_message_id == "ac-follow-more-20"
         assert table.scroll_offset.y == table.max_scroll_y, "the newest row is in view"
 
+        # space pauses, and the footer then offers to resume (and back)
+        assert "space Pause" in screen_text(app) and "Resume" not in screen_text(app)
+        await pilot.press("space")
+        await pilot.pause()
+        assert not table.following
+        assert "space Resume" in screen_text(app) and "space Pause" not in screen_text(app)
+        await pilot.press("space")
+        await pilot.pause()
+        assert table.following and "space Pause" in screen_text(app)
+
 
 async def test_text_from_a_receipt_is_shown_as_text(feed_sandbox: str, tmp_path: Path) -> None:
     """A umid, reference, batch or error message that looks like markup or terminal control
