@@ -1,7 +1,8 @@
 """The relay's replay log: numbered events, bounded by count and age, behind a small interface.
 
-:class:`EventLog` is the interface the relay uses (a later issue puts it on a shared broker so
-several relays serve one team). Two implementations:
+:class:`EventLog` is the interface the relay uses. Two implementations live here; the third,
+:class:`console.live.redis_log.RedisEventLog`, puts the log on Redis Streams so several relays
+serve one team:
 
 - :class:`FileEventLog`: survives restarts. An append-only JSON-lines file, one event frame per
   line, preceded by a ``{"meta": {...}}`` header line that remembers the numbering base (so
