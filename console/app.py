@@ -175,8 +175,6 @@ class AgentConsole(App[None]):
         self.core_changed: Signal[Changes] = Signal(self, "core-changed")
         self.history_ready: Signal[History] = Signal(self, "history-ready")
         self._snoozes_checked = clock()  # snoozes that ran out after this are announced
-        self._next_wake: float | None = None
-        self._wakes_stale = True  # the conversations changed: the next wake-up is unknown
         # The history's updates leave the UI loop, in order, on one thread of their own.
         self._history_writes = ThreadPoolExecutor(1, thread_name_prefix="history-write")
         self.core = ConsoleCore(
@@ -197,7 +195,6 @@ class AgentConsole(App[None]):
         self.core_changed.subscribe(self, self.feed.apply, immediate=True)
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
-        self.core_changed.subscribe(self, self._conversations_moved)
         self.set_interval(1.0, self._wake_snoozes)
         self.gc_pacer.start()
         self.set_interval(self.gc_pacer.young_every, self.gc_pacer.tick, name="gc-pacer")
@@ -342,7 +339,6 @@ class AgentConsole(App[None]):
             return
         self.history = history
         self.core.attach_history(history)
-        self._wakes_stale = True
         self.gc_pacer.freeze_long_lived()  # what the history loaded stays: never walked again
         self._history_settled = True
         self.history_status = HistoryStatus(HistoryState.SAVED, folder=history.data_dir)
@@ -812,28 +808,17 @@ class AgentConsole(App[None]):
                 who = conversation.customer if conversation is not None else "a conversation"
                 self.notify(f"{action.agent} gave you {who}.", title="Assigned to you")
 
-    def _conversations_moved(self, changes: Changes) -> None:
-        if changes.conversations or changes.team:
-            self._wakes_stale = True
-
     def _wake_snoozes(self) -> None:
         """Once a second: a snooze of the agent's (or of nobody's) that ran out is announced
         wherever the agent is; the customer is waiting again."""
         now = self.clock()
         inbox = self.core.inbox
-        if self._wakes_stale:
-            self._next_wake = inbox.next_wake(self._snoozes_checked)
-            self._wakes_stale = False
-        if self._next_wake is None or now < self._next_wake:
-            self._snoozes_checked = now
-            return
         woke = [
             c
             for c in inbox.wakes(self._snoozes_checked, now)
             if c.assignee is None or c.assignee == inbox.me
         ]
         self._snoozes_checked = now
-        self._wakes_stale = True
         if len(woke) == 1:
             self.notify(f"{woke[0].customer} is back in the inbox.", title="Snooze over")
         elif woke:

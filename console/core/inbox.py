@@ -550,15 +550,6 @@ class Inbox:
             and before < c.snoozed_until <= now
         ]
 
-    def next_wake(self, now: float) -> float | None:
-        """When the next snooze runs out, if any does."""
-        times = [
-            c.snoozed_until
-            for c in self.conversations.values()
-            if c.status == SNOOZED and c.snoozed_until is not None and c.snoozed_until > now
-        ]
-        return min(times, default=None)
-
 
 def _round(items: list[Conversation], start: int) -> Iterator[Conversation]:
     yield from items[start:]
