@@ -1,7 +1,7 @@
 """ "Point 8x8's webhooks at my relay": create (or update) the SMS and Chat Apps webhooks to
 ``<relay>/webhooks/sms`` and ``…/webhooks/chatapps`` with the relay's secret, then prove the
 whole path, and say which hop failed when one does. UI-free; the screen runs it in a worker
-and gives it the I/O it needs (the API client, a reachability probe, the stream's state, a
+and gives it the I/O it needs (the API client, :func:`probe_url`, the stream's state, a
 wait for a receipt through the relay).
 
 The hops, in order:
@@ -98,6 +98,18 @@ def relay_webhooks(product: str, url: str, secret: str, subaccount: str) -> list
         WebhookConfig(product, subaccount, kind, target, True, secret)
         for kind in ("DR", INBOUND_TYPE[product])
     ]
+
+
+async def probe_url(url: str) -> str | None:
+    """The reachability probe: None when `url` answers at all (any status), else why not."""
+    import httpx  # imported when the agent asks for the proof, not at start-up
+
+    try:
+        async with httpx.AsyncClient(timeout=5, trust_env=False) as http:
+            await http.get(url)
+    except httpx.HTTPError as error:
+        return f"no answer from {url} ({type(error).__name__})"
+    return None
 
 
 def _readable(error: Exception) -> str:

@@ -23,7 +23,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
 from console.api.account import Balance, PriceList, WebhookConfig
-from console.api.relay_setup import Hop, point_at_relay
+from console.api.relay_setup import Hop, point_at_relay, probe_url
 from console.app import AgentConsole
 from console.paths import styles_path
 from console.screens.tools_dialogs import RelayDialog, RelayRequest, WebhookDialog
@@ -327,16 +327,6 @@ class ToolsScreen(Screen[None]):
         sandbox = self.app.settings.server is not None or self.app.settings.embedded_sandbox
         core = self.app.core
 
-        async def reachable(url: str) -> str | None:
-            import httpx
-
-            try:
-                async with httpx.AsyncClient(timeout=5, trust_env=False) as http:
-                    await http.get(url)
-            except httpx.HTTPError as error:
-                return f"no answer from {url} ({type(error).__name__})"
-            return None
-
         def following() -> bool:
             return self.app.connection.events.state is EventsState.LIVE
 
@@ -365,7 +355,7 @@ class ToolsScreen(Screen[None]):
             subaccount=session.subaccount,
             relay_url=request.url,
             secret=request.secret,
-            reachable=reachable,
+            reachable=probe_url,
             following=following,
             receipt=receipt,
             test_number=SANDBOX_TEST_NUMBER if sandbox else None,
