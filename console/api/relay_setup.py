@@ -27,6 +27,7 @@ PRODUCTS = ("sms", "chatapps")
 INBOUND_TYPE = {"sms": "MO", "chatapps": "MSG"}
 TEST_TEXT = "agent-console: checking that receipts reach the relay"
 MAX_SECRET = 1024
+MAX_URL = 2048  # what the configuration API keeps of a webhook URL
 
 
 class ConfigApi(Protocol):
@@ -73,11 +74,17 @@ def check_relay_input(url: str, secret: str) -> dict[str, str]:
         good = parts.scheme in ("http", "https") and bool(parts.hostname)
     except ValueError:
         good = False
-    if not good or not value.isascii() or not value.isprintable() or " " in value:
+    if len(value) > MAX_URL:
+        problems["relay-url"] = f"The URL is {len(value):,} characters: at most {MAX_URL:,}"
+    elif not good or not value.isascii() or not value.isprintable() or " " in value:
         problems["relay-url"] = "Give the relay's public URL, e.g. https://relay.example.com"
     if not secret:
         problems["relay-secret"] = "Give the relay's webhook secret (sent as Authorization)"
-    elif len(secret) > MAX_SECRET or not secret.isascii() or not secret.isprintable():
+    elif len(secret) > MAX_SECRET:
+        problems["relay-secret"] = (
+            f"The secret is {len(secret):,} characters: at most {MAX_SECRET:,}"
+        )
+    elif not secret.isascii() or not secret.isprintable():
         problems["relay-secret"] = "The secret must be printable ASCII (it is a header value)"
     return problems
 
@@ -107,7 +114,7 @@ async def probe_url(url: str) -> str | None:
     try:
         async with httpx.AsyncClient(timeout=5, trust_env=False) as http:
             await http.get(url)
-    except httpx.HTTPError as error:
+    except (httpx.HTTPError, httpx.InvalidURL) as error:  # InvalidURL is no HTTPError
         return f"no answer from {url} ({type(error).__name__})"
     return None
 

@@ -47,6 +47,8 @@ from console.core.thread import Thread
 from console.live.team import (
     ASSIGNED,
     LABELLED,
+    MAX_NOTE,
+    MAX_REPLY,
     NOTE_ADDED,
     REPLIED,
     STATUS_CHANGED,
@@ -563,6 +565,9 @@ class InboxScreen(Screen[None]):
             if analysis.too_long:
                 self._reply_problem(f"{analysis.segments} segments: an SMS has at most 10.")
                 return
+        elif len(text) > MAX_REPLY:  # 8x8's Chat Apps limit, and what the team log keeps
+            self._reply_problem(f"{len(text):,} characters: a reply holds at most {MAX_REPLY:,}.")
+            return
         if self.app.replier is None:
             self._reply_problem("Not connected yet: nothing was sent.")
             return
@@ -776,7 +781,7 @@ class InboxScreen(Screen[None]):
                 f"Private note on {conversation.customer}",
                 multiline=True,
                 hint="Only the team sees it. ctrl+j saves, Esc cancels.",
-                check=lambda text: None if text.strip() else "Write the note first.",
+                check=_note_problem,
             ),
             lambda text: {"text": text.strip()},
         )
@@ -873,6 +878,15 @@ def label_changes(answer: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if not add and not remove:
         raise ValueError("Name at least one label.")
     return tuple(add), tuple(remove)
+
+
+def _note_problem(text: str) -> str | None:
+    """Why a note cannot be saved as typed, or None: the team log keeps notes of MAX_NOTE."""
+    if not text.strip():
+        return "Write the note first."
+    if len(text.strip()) > MAX_NOTE:
+        return f"{len(text.strip()):,} characters: a note holds at most {MAX_NOTE:,}."
+    return None
 
 
 def _refusal(read: Callable[[str], object]) -> Callable[[str], str | None]:

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Label, Select, Static
 
 from console.api.account import TYPE_LABELS, WEBHOOK_TYPES, WebhookConfig
-from console.api.relay_setup import check_relay_input
+from console.api.relay_setup import MAX_URL, check_relay_input
 from console.screens.form_dialog import FormDialog
 from console.widgets.text_input import TextInput
 
@@ -76,7 +76,9 @@ class WebhookDialog(FormDialog[WebhookConfig]):
 
         scope_ok = scope == "*" or re.fullmatch(r"[A-Za-z0-9\-._&]{3,50}", scope) is not None
         self.problem("scope", "" if scope_ok else "A sub-account id (3-50 characters) or *")
-        url_problem = "A webhook URL: http:// or https://" if "relay-url" in problems else ""
+        url_problem = problems.get("relay-url", "")
+        if url_problem and len(url) <= MAX_URL:
+            url_problem = "A webhook URL: http:// or https://"
         self.problem("url", url_problem)
         auth_problem = problems.get("relay-secret", "") if authorization else ""
         self.problem("authorization", auth_problem)

@@ -335,3 +335,32 @@ async def test_a_burst_is_applied_in_steps_in_order_and_announced_once(
         news = [t for t in toasts(app) if t.startswith("New message")]
         assert news == ["New message: 600 new messages from 600 customer(s)"]
         await wait_for(pilot, lambda: app.core.resume_point() == 500_699)  # the gap came last
+
+
+async def test_a_note_or_reply_too_long_for_the_team_log_or_8x8_is_refused_at_the_field(
+    fresh_sandbox: str, tmp_path: Path
+) -> None:
+    app = console_for(fresh_sandbox, data_dir=tmp_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = await open_inbox(app, pilot)
+        customer_writes(fresh_sandbox, JANE, "Hello?")
+        await wait_for(pilot, lambda: bool(listed(screen)))
+        await pilot.press("enter")  # open Jane
+        await pilot.press("p")
+        await wait_for(pilot, lambda: isinstance(app.screen, AskDialog))
+        app.screen.query_one("#answer").insert("n" * 5_000)  # type: ignore[attr-defined]
+        await pilot.press("ctrl+j")
+        await pilot.pause()
+        assert isinstance(app.screen, AskDialog), "the note is kept in the dialog"
+        assert "5,000 characters: a note holds at most 4,000." in screen_text(app)
+        await pilot.press("escape")
+        assert conversation(app, JANE).notes == ()  # type: ignore[union-attr]
+
+        reply = screen.query_one("#reply", ReplyBox)
+        reply.focus()
+        reply.insert("r" * 35_001)
+        await pilot.press("ctrl+j")
+        await pilot.pause()
+        assert "35,001 characters: a reply holds at most 35,000." in screen_text(app)
+        assert reply.text == "r" * 35_001, "nothing typed is lost"
+        assert "▶ you" not in screen_text(app), "nothing was sent"

@@ -76,6 +76,10 @@ def test_inputs_and_the_webhooks_made() -> None:
     assert check_relay_input("https://relay.example.com", "S") == {}
     assert set(check_relay_input("relay.example.com", "")) == {"relay-url", "relay-secret"}
     assert "relay-secret" in check_relay_input("https://r", "bad\nsecret")
+    # 100,000 characters pasted: refused at the field, and the message says why
+    long = check_relay_input("https://" + "a" * 100_000, "a" * 100_000)
+    assert long["relay-url"] == "The URL is 100,008 characters: at most 2,048"
+    assert long["relay-secret"] == "The secret is 100,000 characters: at most 1,024"
     assert relay_base("https://r.example.com/webhooks/sms/") == "https://r.example.com"
     hooks = relay_webhooks("chatapps", "https://r.example.com", "S", "sub")
     assert [(h.type, h.url, h.authorization) for h in hooks] == [
@@ -115,3 +119,10 @@ async def test_the_failed_hop_is_named_and_nothing_after_it_runs(options, failed
     result, _ = await run(api, **options)
     assert not result.ok and result.failed is not None and result.failed.name == failed
     assert result.hops[-1] is result.failed and result.failed.detail
+
+
+async def test_an_url_httpx_cannot_even_build_is_a_failed_hop_not_a_silent_stop() -> None:
+    from console.api.relay_setup import probe_url
+
+    problem = await probe_url("https://" + "a" * 100_000)
+    assert problem is not None and problem.startswith("no answer from https://aaa")
