@@ -9,23 +9,45 @@ from datetime import datetime, timedelta
 _SPAN = re.compile(r"(\d{1,4})\s*(m|min|h|d)")
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
 
+MORNING = 9  # the hour "tomorrow" and "next week" come back at
+
 
 def _at(day: datetime, hour: int, minute: int = 0) -> float:
     return day.replace(hour=hour, minute=minute, second=0, microsecond=0).timestamp()
 
 
+def _when(moment: float, now: float) -> str:
+    """The moment as the agent reads it: '10:15' today, 'Mon 07 Dec 09:00' on another day."""
+    then, today = datetime.fromtimestamp(moment), datetime.fromtimestamp(now)
+    if then.date() == today.date():
+        return f"{then:%H:%M}"
+    return f"{then:%a %d %b %H:%M}"
+
+
 def snooze_options(now: float) -> list[tuple[str, float]]:
-    """(label, until) for the usual snoozes: an hour, three hours, tomorrow and next Monday
-    at 09:00."""
+    """(label, until) for the usual snoozes: an hour, three hours, tomorrow at 09:00 and
+    next Monday at 09:00, each label saying the moment it names.
+
+    Every moment is offered once: on a Sunday "next week" (Monday 09:00) is tomorrow, so only
+    "tomorrow" is shown. Moments are strictly later than `now` and in rising order.
+    """
     moment = datetime.fromtimestamp(now)
     tomorrow = moment + timedelta(days=1)
     monday = moment + timedelta(days=7 - moment.weekday())
-    return [
+    presets = [
         ("1 hour", now + 3600),
         ("3 hours", now + 3 * 3600),
-        (f"tomorrow 09:00 ({tomorrow:%a})", _at(tomorrow, 9)),
-        (f"next week ({monday:%a %d %b} 09:00)", _at(monday, 9)),
+        ("tomorrow", _at(tomorrow, MORNING)),
+        ("next week", _at(monday, MORNING)),
     ]
+    options: list[tuple[str, float]] = []
+    seen: set[float] = set()
+    for name, until in sorted(presets, key=lambda preset: preset[1]):
+        if until <= now or until in seen:
+            continue
+        seen.add(until)
+        options.append((f"{name} ({_when(until, now)})", until))
+    return options
 
 
 def parse_snooze(text: str, now: float) -> float:

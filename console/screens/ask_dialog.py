@@ -21,6 +21,18 @@ from console.widgets.text_input import TextInput
 Check = Callable[[str], str | None]  # the answer → why it is refused, or None
 
 
+def _one_per_answer(choices: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The choices with each answer once (the first label wins): an OptionList refuses two
+    options with one id, and two labels for one answer would only confuse."""
+    seen: set[str] = set()
+    kept = []
+    for label, answer in choices:
+        if answer not in seen:
+            seen.add(answer)
+            kept.append((label, answer))
+    return kept
+
+
 class AskDialog(ModalScreen[str | None]):
     """Returns the chosen or typed answer, or None (Escape)."""
 
@@ -81,7 +93,7 @@ class AskDialog(ModalScreen[str | None]):
     ) -> None:
         super().__init__()
         self.title_text = title
-        self.choices = list(choices)
+        self.choices = _one_per_answer(choices)
         self.placeholder = placeholder
         self.value = value
         self.hint = hint
@@ -90,7 +102,7 @@ class AskDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = self.title_text
+            box.border_title = plain(self.title_text)  # it names customers: never markup
             if self.choices:
                 yield OptionList(
                     *(Option(plain(label), id=value) for label, value in self.choices),

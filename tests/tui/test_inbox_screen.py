@@ -20,7 +20,7 @@ from inbox_helpers import (
 )
 from test_hostile_text import OSC52, TITLE, raw_controls, toasts
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import OptionList, Static
 from tui_helpers import console_for, screen_text, wait_for
 
 from console.api.session import Session, connect
@@ -34,6 +34,7 @@ from console.widgets.reply_box import ReplyBox
 from console.widgets.segment_meter import SegmentMeter
 
 DAY = 86_400.0
+SUNDAY = 1_796_551_200.0  # 2026-12-06 10:00 UTC, a Sunday (the tests run in UTC)
 
 
 async def jane_and_li_write(url: str, pilot: Pilot, screen: InboxScreen) -> None:
@@ -161,7 +162,7 @@ async def test_take_resolve_reopen_label_and_note(fresh_sandbox: str, tmp_path: 
 async def test_a_snooze_hides_the_conversation_until_it_comes_back_by_itself(
     fresh_sandbox: str, tmp_path: Path
 ) -> None:
-    now = [time.time()]
+    now = [SUNDAY]  # whatever day the suite runs: a Sunday, whose "next week" is tomorrow
     app = console_for(fresh_sandbox, data_dir=tmp_path, clock=lambda: now[0])
     async with app.run_test(size=(160, 40), notifications=True) as pilot:
         screen = await open_inbox(app, pilot)
@@ -169,6 +170,8 @@ async def test_a_snooze_hides_the_conversation_until_it_comes_back_by_itself(
         await wait_for(pilot, lambda: bool(listed(screen)))
         await pilot.press("s")
         await wait_for(pilot, lambda: isinstance(app.screen, AskDialog))
+        offered = [str(o.prompt) for o in app.screen.query_one(OptionList).options]
+        assert offered == ["1 hour (11:00)", "3 hours (13:00)", "tomorrow (Mon 07 Dec 09:00)"]
         await pilot.press("enter")  # the first choice: 1 hour
         await wait_for(pilot, lambda: conversation(app, JANE).status == "snoozed")  # type: ignore[union-attr]
         await wait_for(pilot, lambda: listed(screen) == [])
@@ -364,3 +367,36 @@ async def test_a_note_or_reply_too_long_for_the_team_log_or_8x8_is_refused_at_th
         assert "35,001 characters: a reply holds at most 35,000." in screen_text(app)
         assert reply.text == "r" * 35_001, "nothing typed is lost"
         assert "▶ you" not in screen_text(app), "nothing was sent"
+
+
+HOSTILE_NAMES = (
+    ("whatsapp", "+6591230001", "Eve[/x]"),
+    ("whatsapp", "+6591230002", "Eve [@click=app.quit]x[/]"),
+    ("viber", "+6591230003", f"Eve{TITLE}\x1b[2J"),
+    ("whatsapp", "+6591230004", "Eve " + "[/x]" * 499),  # 2,000 characters
+)
+
+
+async def test_every_dialog_shows_a_hostile_customer_name_as_text(
+    fresh_sandbox: str, tmp_path: Path
+) -> None:
+    """Assign, snooze, labels and note name the customer in their title: a name that looks
+    like markup or carries an escape sequence is shown as it is and ends nothing."""
+    app = console_for(fresh_sandbox, data_dir=tmp_path, clock=lambda: SUNDAY)
+    async with app.run_test(size=(160, 40), notifications=True) as pilot:
+        screen = await open_inbox(app, pilot)
+        for who in HOSTILE_NAMES:
+            customer_writes(fresh_sandbox, who, "hello")
+        await wait_for(pilot, lambda: len(listed(screen)) == len(HOSTILE_NAMES))
+        for who in HOSTILE_NAMES:
+            shown = who[2].replace("\x1b", "␛").replace("\x07", "␇")[:30]
+            for key in "aslp":
+                screen.conversations.move_to(conversation_id(who))
+                await pilot.press(key)
+                await wait_for(pilot, lambda: isinstance(app.screen, AskDialog))
+                assert app.is_running
+                assert shown in screen_text(app), f"{key}: the name is in the title as typed"
+                assert not raw_controls(app)
+                await pilot.press("escape")
+                await wait_for(pilot, lambda: isinstance(app.screen, InboxScreen))
+        assert app.is_running
