@@ -37,6 +37,7 @@ from console.core.service import Clock, ConsoleCore
 from console.feed.rows import FeedStore
 from console.live.team import ASSIGNED, TeamAction
 from console.messages import (
+    BalanceAsked,
     CannedFailed,
     CannedLoaded,
     ConfigNotSaved,
@@ -62,6 +63,7 @@ from console.ui.clipboard import Clipboard, Copied
 from console.ui.gc_pacing import GcPacer
 from console.ui.sections import SECTIONS, Section
 from console.ui.state import (
+    BalanceStatus,
     ConnectionInfo,
     EventsState,
     EventsStatus,
@@ -86,6 +88,7 @@ APPLY_STEP = 250  # events applied between two looks at the agent's keys
 log = logging.getLogger(__name__)
 
 ROOM_WATCH_SECONDS = 5.0  # how often open rooms ask the call reports whether the guest joined
+BALANCE_EVERY = 60.0  # seconds between two looks at the prepaid balance
 
 
 def _login_screen() -> Screen[None]:
@@ -136,6 +139,8 @@ class AgentConsole(App[None]):
     connection: reactive[ConnectionInfo] = reactive(ConnectionInfo)
     history_status: reactive[HistoryStatus] = reactive(HistoryStatus)
     keyring: reactive[KeyringStatus | None] = reactive(None)
+    balance: reactive[BalanceStatus] = reactive(BalanceStatus)
+    """The account's prepaid balance, asked every minute and after each send."""
     saved_key: reactive[tuple[str, str, str] | None] = reactive(None)
     """(sub-account, region, masked key) of a key found in the keyring (never the key)."""
 
@@ -196,6 +201,7 @@ class AgentConsole(App[None]):
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
         self.set_interval(1.0, self._wake_snoozes)
+        self.set_interval(BALANCE_EVERY, self.refresh_balance, name="balance")
         self.gc_pacer.start()
         self.set_interval(self.gc_pacer.young_every, self.gc_pacer.tick, name="gc-pacer")
 
@@ -456,10 +462,34 @@ class AgentConsole(App[None]):
         self._saved_key_value = None
         self.saved_key = None
         self.core.logged_out()
+        self.balance = BalanceStatus()
         self.connection = ConnectionInfo(
             LoginState.LOGGED_OUT, detail="Logged out: the session is closed, the key forgotten."
         )
         await self.switch_mode("login")
+
+    def refresh_balance(self) -> None:
+        """Ask 8x8 for the balance (every minute, after each send, at login): Home and the
+        composer's guard read `app.balance`."""
+        session = self.session
+        if session is not None and session.account_id:
+            self._ask_balance(session, session.account_id)
+
+    @work(group="balance", exclusive=True, exit_on_error=False, description="Balance")
+    async def _ask_balance(self, session: Session, account_id: str) -> None:
+        try:
+            found = await session.client.balance(account_id)
+        except Exception as error:  # post-paid (403, code 1201), or 8x8 out of reach
+            reason = getattr(error, "readable", None) or type(error).__name__
+            self.post_message(BalanceAsked(session, BalanceStatus(problem=reason)))
+            return
+        status = BalanceStatus(found.amount, found.currency)
+        self.post_message(BalanceAsked(session, status))
+
+    @on(BalanceAsked)
+    def _balance_asked(self, message: BalanceAsked) -> None:
+        if message.session is self.session:  # not a logged-out session's late answer
+            self.balance = message.status
 
     def key_source(self) -> str | None:
         """Where the key in memory came from, for the login screen's key field ("the key from
@@ -524,6 +554,7 @@ class AgentConsole(App[None]):
         if session.sandbox is not None:
             self.watch_sandbox(session.sandbox.process)
         self.watch_rooms()
+        self.refresh_balance()
         self._after_login()
 
     def _after_login(self) -> None:

@@ -108,6 +108,7 @@ class Settings:
     inbox_bell: bool = False  # ring the terminal bell when a customer writes
     start: str = START_SANDBOX
     feed_max_rows: int = 100_000
+    confirm_above: float = 5.0  # a single SMS costing more than this asks first (a batch always)
 
     @property
     def embedded_sandbox(self) -> bool:
@@ -223,6 +224,18 @@ def load_settings(
     if not isinstance(feed, Mapping):
         raise SettingsError("[feed] must be a table: max_rows.")
     feed_max_rows = _positive_int(feed, "max_rows", 100_000, table_name="feed")
+    compose = toml.get("compose", {})
+    if not isinstance(compose, Mapping):
+        raise SettingsError("[compose] must be a table: confirm_above.")
+    confirm_above = compose.get("confirm_above", 5.0)
+    if (
+        isinstance(confirm_above, bool)
+        or not isinstance(confirm_above, int | float)
+        or not 0 <= confirm_above < float("inf")
+    ):
+        raise SettingsError(
+            f"[compose] confirm_above must be an amount of 0 or more, not {confirm_above!r}."
+        )
     seed = flags.get("seed")
     speed = flags.get("speed")
     return Settings(
@@ -243,6 +256,7 @@ def load_settings(
         inbox_bell=bell,
         start=start,
         feed_max_rows=feed_max_rows,
+        confirm_above=float(confirm_above),
     )
 
 

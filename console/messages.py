@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from console.live.state import StreamState
     from console.live.team import Presence, TeamAction
     from console.store import History
+    from console.ui.state import BalanceStatus
 
 
 @dataclass
@@ -157,3 +158,11 @@ class CannedFailed(Message):
     """The canned responses file could not be read or saved; `reason` is readable."""
 
     reason: str
+
+
+@dataclass
+class BalanceAsked(Message):
+    """8x8 answered the balance question for `session` (or failed: `status.problem`)."""
+
+    session: object
+    status: BalanceStatus

@@ -23,6 +23,7 @@ from textual.widgets import Input, Select
 from console.app import AgentConsole
 from console.sandbox.app import SandboxConfig
 from console.sandbox.server import SandboxServer
+from console.screens.confirm_send_dialog import ConfirmSendDialog
 from console.ui.browser import Browser
 from console.widgets.message_editor import MessageEditor
 from console.widgets.sent_table import SentTable
@@ -60,6 +61,8 @@ async def compose_ucs2(app: AgentConsole, pilot: Pilot) -> None:
     editor = screen.query_one("#message", MessageEditor)
     editor.insert("Your technician arrives between 2 and 4pm today. Reply 1 to confirm.")
     await pilot.press("ctrl+j")
+    await until(pilot, lambda: isinstance(app.screen, ConfirmSendDialog))  # a batch asks first
+    await pilot.click("#send")
     table = screen.query_one("#sent", SentTable)
     await until(pilot, lambda: table.row_count == 3)
     await until(

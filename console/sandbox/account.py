@@ -102,11 +102,7 @@ class AccountApi:
 
     async def balance(self, request: Request) -> Response:
         self._check_account(request)
-        spent = 0.0
-        for record in list(self.world.sms.records.values()):
-            if record.direction == "outbound" and record.status.state not in ("rejected", "failed"):
-                spent += record.per_sms * record.sms_count
-        left = round(max(self.world.config.balance - spent, 0.0), 4)
+        left = round(self.world.ledger.left, 4)
         return json_response({"balance": left, "currency": operators.CURRENCY})
 
     async def prices(self, request: Request) -> Response:

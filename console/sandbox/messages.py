@@ -21,6 +21,7 @@ from console.api.limits import BATCH_LIMIT
 from . import errors as E
 from .common import read_json, require_object
 from .errors import ApiError, bad_request, json_response
+from .ledger import cost_of
 from .pipeline import Outbox
 from .records import Record
 from .replays import ReplayCache
@@ -76,6 +77,7 @@ class MessagesApi(ABC, Generic[R]):
         if replay is not None:
             return json_response(replay)
         record, scheduled = self.build(body)
+        self.world.ledger.check(cost_of(record))
         answer = self.accepted_item(record)
         response = json_response(answer)  # written before anything is queued
         self.outbox.accept(record, scheduled)
@@ -117,6 +119,7 @@ class MessagesApi(ABC, Generic[R]):
             accepted.append((record, scheduled))
             if include:
                 results.append(self.accepted_item(record))
+        self.world.ledger.check(sum(cost_of(r) for r, _ in accepted), len(accepted))
         answer = {
             "batchId": batch_id,
             "clientBatchId": client_batch_id,

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from .ledger import REFUNDED_STATES, cost_of
 from .records import ChatRecord, Record, SmsRecord, Step
 
 if TYPE_CHECKING:
@@ -111,7 +112,9 @@ class Outbox(Generic[R]):
         return self.records.get(umid)
 
     def keep(self, record: R) -> None:
-        """Store a record (outbound or inbound); the oldest is forgotten beyond the bound."""
+        """Store a record (outbound or inbound), charged to the balance; the oldest is
+        forgotten beyond the bound (what it cost stays spent)."""
+        self.world.ledger.charge(cost_of(record))
         self.records[record.umid] = record
         if len(self.records) > MAX_RECORDS:
             self.records.pop(next(iter(self.records)))
@@ -182,6 +185,8 @@ class Outbox(Generic[R]):
         """A planned status change: post the receipt if it moves the message forward."""
         at, state, detail, code, message = plan[index]
         if record.status.advance(state, detail, code, message):
+            if state in REFUNDED_STATES:
+                self.world.ledger.refund(cost_of(record))
             receipt = self.receipt(record)
             self.world.post(self.product.name, record.callback_url, receipt, record.umid)
         if index + 1 < len(plan):
@@ -214,7 +219,8 @@ class Outbox(Generic[R]):
         if record is None or not record.waiting_schedule:
             return 0
         record.waiting_schedule = False
-        record.status.advance("failed", "cancelled", None, None)
+        if record.status.advance("failed", "cancelled", None, None):
+            self.world.ledger.refund(cost_of(record))
         return 1
 
     def cancel_batch(self, batch_id: str) -> int:

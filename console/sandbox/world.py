@@ -23,6 +23,7 @@ from . import operators
 from .customers import Customers
 from .errors import format_timestamp as _ts
 from .hooks import WebhookBook
+from .ledger import Ledger
 from .pipeline import CHAT, SMS, Outbox
 from .ratelimit import SlidingWindowLimiter
 from .records import ChatRecord, SmsRecord, Status
@@ -98,6 +99,7 @@ class World:
         self.hooks = WebhookBook(self.webhook_base, config.webhook_secret)
         self.sub_limiter = SlidingWindowLimiter(config.rate_limit, self.clock.monotonic)
         self.ip_limiter = SlidingWindowLimiter(config.ip_rate_limit, self.clock.monotonic)
+        self.ledger = Ledger(config.balance)
         self.sms = Outbox(self, SMS)
         self.chat = Outbox(self, CHAT)
         self.faults: list[Fault] = []

@@ -3,6 +3,7 @@ one number (single send) or many (batches: the sending service) and watch the st
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from textual.widgets import Footer, Input, Label, ProgressBar, Select, TextArea
 from console.app import AgentConsole
 from console.core.model import Changes
 from console.core.sending import SendFailed, SmsDraft
+from console.core.spend import Spend, Verdict, judge, refusal, summary
 from console.paths import styles_path
 from console.sms import (
     LOOKALIKES,
@@ -32,6 +34,7 @@ from console.sms import (
 )
 from console.sms import split_destinations as split_numbers
 from console.ui.pricing import countries_of, estimate
+from console.ui.state import BalanceStatus
 from console.ui.text import plain
 from console.widgets.destination_input import DestinationInput
 from console.widgets.message_editor import MessageEditor
@@ -106,6 +109,13 @@ class ComposeScreen(Screen[None]):
 
         done: int
         total: int
+
+    @dataclass
+    class Priced(Message):
+        """What `draft` costs and what the account holds, as far as 8x8 said."""
+
+        draft: SmsDraft
+        spend: Spend
 
     @dataclass
     class Failed(Message):
@@ -315,6 +325,8 @@ class ComposeScreen(Screen[None]):
         self.app.push_screen(LookalikeDialog(rows, before, after), apply)
 
     def action_send(self) -> None:
+        """Check every field, then what the send costs against the balance: above it nothing
+        is sent; a batch (or a dear single SMS) asks once; then it goes."""
         if self.sending:
             self.notify("Still sending the previous message.", severity="warning")
             return
@@ -324,7 +336,74 @@ class ComposeScreen(Screen[None]):
         if self.app.sender is None:
             self.notify("Not connected yet: nothing was sent.", severity="error")
             return
-        self.sending = True
+        self.sending = True  # a second ctrl+j while the cost is worked out sends nothing
+        if len(draft.destinations) > 1:
+            self._set_status(f"Working out what {len(draft.destinations):,} numbers cost…")
+        self.price_draft(draft, self.analysis.segments)
+
+    @work(group="send-price", exit_on_error=False, description="Pricing the send")
+    async def price_draft(self, draft: SmsDraft, segments: int) -> None:
+        """The send's figures: each number's price (8x8's price lists, fetched for countries
+        not asked yet; the numbers are read in a thread) and the balance (asked now for a
+        batch, the last known one for a single SMS)."""
+        session = self.app.session
+        numbers = list(draft.destinations)
+        balance = self.app.balance
+        spend = Spend(len(numbers), segments, None, None, balance.amount, balance.currency)
+        if session is None or not session.account_id:
+            self.post_message(self.Priced(draft, spend))
+            return
+        account_id, client = session.account_id, session.client
+        try:
+            countries = await asyncio.to_thread(countries_of, numbers)
+            for country in countries - {c for c, v in self._price_lists.items() if v}:
+                self._price_lists[country] = await client.prices(account_id, country)
+            found = await asyncio.to_thread(estimate, numbers, segments, dict(self._price_lists))
+            if len(numbers) > 1 or balance.amount is None:
+                asked = await client.balance(account_id)
+                balance = BalanceStatus(asked.amount, asked.currency)
+        except Exception:  # no figure is no reason to send nothing: the agent still confirms
+            found = None
+        spend = Spend(
+            len(numbers),
+            segments,
+            found.total if found is not None else None,
+            found.currency if found is not None else None,
+            balance.amount,
+            balance.currency,
+        )
+        self.post_message(self.Priced(draft, spend))
+
+    @on(Priced)
+    def _priced(self, message: Priced) -> None:
+        spend, draft = message.spend, message.draft
+        verdict = judge(spend, self.app.settings.confirm_above)
+        if verdict is Verdict.REFUSE:
+            self.sending = False
+            self._set_status("✗ " + refusal(spend), error=True)
+            return
+        if verdict is Verdict.SEND:
+            self._start_sending(draft)
+            return
+        noun = "number" if spend.numbers == 1 else "numbers"
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self._start_sending(draft)
+            else:
+                self.sending = False
+                self._set_status("Not sent: cancelled. Nothing left the account.")
+
+        from console.screens.confirm_send_dialog import ConfirmSendDialog
+
+        dialog = ConfirmSendDialog(
+            f"Send to {spend.numbers:,} {noun}?",
+            summary(spend),
+            send_label=f"Send {spend.parts:,} parts",
+        )
+        self.app.push_screen(dialog, answered)
+
+    def _start_sending(self, draft: SmsDraft) -> None:
         self._set_status(f"Sending to {len(draft.destinations):,}…")
         progress = self.query_one("#send-progress", ProgressBar)
         progress.display = len(draft.destinations) > 1
@@ -398,11 +477,13 @@ class ComposeScreen(Screen[None]):
             else:
                 follow = "live statuses are off (no relay: see --relay)."
             self._set_status(f"✓ Sent {message.total:,} {noun}; {follow}")
+            self.app.refresh_balance()
             self.query_one("#reference", Input).value = new_reference()
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
         self.sending = False
+        self.app.refresh_balance()  # some of it may have gone
         self.query_one("#send-progress", ProgressBar).display = False
         if message.sent:
             # Leave only the numbers not yet sent, so ctrl+j resumes instead of resending.

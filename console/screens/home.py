@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
-from textual import getters, on, work
+from textual import getters
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from console.app import AgentConsole
 from console.paths import styles_path
 from console.ui.sections import SECTIONS
-from console.ui.state import ConnectionInfo, HistoryStatus, LoginState
+from console.ui.state import BalanceStatus, ConnectionInfo, HistoryStatus, LoginState
 from console.ui.text import clean
 from console.widgets.session_bar import SessionBar
 
@@ -40,34 +39,13 @@ class HomeScreen(Screen[None]):
         self.query_one("#sections-card", Static).border_title = "Sections"
         self.watch(self.app, "connection", self._connection_changed, init=True)
         self.watch(self.app, "history_status", self._history_changed, init=False)
+        self.watch(self.app, "balance", self._balance_changed, init=True)
 
     def _connection_changed(self, info: ConnectionInfo) -> None:
         self._show_connection(info)
-        session = self.app.session
-        if info.state is LoginState.CONNECTED and session is not None and session.account_id:
-            self._fetch_balance(session.account_id)
 
-    @work(group="home-balance", exclusive=True, exit_on_error=False)
-    async def _fetch_balance(self, account_id: str) -> None:
-        session = self.app.session
-        if session is None:
-            return
-        try:
-            balance = await session.client.balance(account_id)
-        except Exception as error:
-            reason = getattr(error, "readable", None) or type(error).__name__
-            self.post_message(self.BalanceKnown(f"unavailable ({reason})"))
-            return
-        self.post_message(self.BalanceKnown(f"{balance.amount:,.2f} {balance.currency}"))
-
-    class BalanceKnown(Message):
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
-
-    @on(BalanceKnown)
-    def _balance_known(self, message: BalanceKnown) -> None:
-        self.balance = message.text
+    def _balance_changed(self, status: BalanceStatus) -> None:
+        self.balance = status.label
         self._show_connection(self.app.connection)
 
     def _history_changed(self, _status: HistoryStatus) -> None:

@@ -27,7 +27,7 @@ from console.api.relay_setup import Hop, point_at_relay, probe_url
 from console.app import AgentConsole
 from console.paths import styles_path
 from console.screens.tools_dialogs import RelayDialog, RelayRequest, WebhookDialog
-from console.ui.state import EventsState
+from console.ui.state import BalanceStatus, EventsState
 from console.ui.text import clean, plain_text
 from console.widgets.session_bar import SessionBar
 from console.widgets.tables import reselect, selected_key
@@ -201,6 +201,8 @@ class ToolsScreen(Screen[None]):
         text.append("   Balance ", style="bold")
         if message.balance is not None:
             text.append(f"{message.balance.amount:,.2f} {clean(message.balance.currency)}")
+            # One figure everywhere: Home and the composer's guard read the app's balance.
+            self.app.balance = BalanceStatus(message.balance.amount, message.balance.currency)
         else:
             text.append("unavailable")
         for error in message.errors:

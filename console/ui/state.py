@@ -139,3 +139,20 @@ def _tilde(path: Path) -> str:
         return "~/" + str(Path(path).resolve().relative_to(Path.home().resolve()))
     except ValueError:
         return str(path)
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceStatus:
+    """The account's prepaid balance as last asked (every minute and after each send)."""
+
+    amount: float | None = None
+    currency: str | None = None
+    problem: str | None = None  # why it is unknown (post-paid: 8x8's 403, or a failure)
+
+    @property
+    def label(self) -> str:
+        if self.amount is not None:
+            return f"{self.amount:,.2f} {self.currency or ''}".rstrip()
+        if self.problem is not None:
+            return f"unavailable ({self.problem})"
+        return ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.widgets import Input, Label
-from tui_helpers import console_for, open_compose, screen_text, wait_for
+from tui_helpers import confirm_send, console_for, open_compose, screen_text, wait_for
 
 from console.screens.compose import ComposeScreen
 from console.widgets.message_editor import MessageEditor
@@ -148,6 +148,9 @@ async def test_several_numbers_go_out_as_one_batch(sandbox_url: str, tmp_path: P
         assert "3 numbers (batch)" in hint(screen, "to-hint")
         type_message(screen, "Store closes early today.")
         await pilot.press("ctrl+j")
+        lines = await confirm_send(pilot, app)
+        assert lines[0] == "Recipients: 3 numbers × 1 part = 3 SMS parts"
+        assert lines[1] == "Cost: ≈ 0.11 EUR"
         table = screen.query_one("#sent", SentTable)
         await wait_for(pilot, lambda: table.row_count == 3)
         destinations = sorted(str(table.get_row_at(i)[0]) for i in range(3))
@@ -162,6 +165,7 @@ async def test_batch_statuses_arrive_for_every_number(sandbox_url: str, tmp_path
         await pilot.press(*"+6591230001, +6591230002")
         type_message(screen, "Your order is ready for pickup.")
         await pilot.press("ctrl+j")
+        await confirm_send(pilot, app)
         table = screen.query_one("#sent", SentTable)
         await wait_for(pilot, lambda: table.row_count == 2)
         await wait_for(
@@ -189,6 +193,7 @@ async def test_big_sends_are_split_into_batches_with_progress(
         screen.query_one("#to", Input).value = numbers
         type_message(screen, "Five numbers, three requests.")
         await pilot.press("ctrl+j")
+        await confirm_send(pilot, app)
         table = screen.query_one("#sent", SentTable)
         await wait_for(pilot, lambda: table.row_count == 5)
         await wait_for(pilot, lambda: not screen.sending)

@@ -158,6 +158,20 @@ async def send_from_compose(pilot: Pilot, screen, number: str, text: str) -> str
     return str(table.get_row_at(table.row_count - 1)[1])
 
 
+async def confirm_send(pilot: Pilot, app: AgentConsole) -> list[str]:
+    """Wait for the guard's question before a batch, press Send; return the dialog's lines."""
+    from textual.widgets import Static
+
+    from console.screens.confirm_send_dialog import ConfirmSendDialog
+
+    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmSendDialog))
+    dialog = app.screen
+    lines = str(dialog.query_one("#confirm-lines", Static).render()).splitlines()
+    await pilot.click("#send")
+    await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmSendDialog))
+    return lines
+
+
 def quiet_sandbox(seed: int, undelivered_share: float = 0.0, **overrides: Any) -> Iterator[str]:
     """A quiet sandbox (no scripted customers) with fast receipts, while iterated; other
     SandboxConfig settings as keywords (speed, webhook_url, …)."""

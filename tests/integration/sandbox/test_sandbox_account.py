@@ -134,6 +134,47 @@ def test_balance_goes_down_with_each_sms(
         assert contract.check(http.get(path))["balance"] == pytest.approx(10.0 - 2 * 0.037)
 
 
+def test_a_send_the_balance_does_not_cover_is_refused_whole_and_charges_nothing(
+    make_sandbox: Callable[..., str], contract: Contract
+) -> None:
+    """400 code 1400 (the sandbox's choice: 8x8 documents no code for it) with both figures;
+    a batch is refused whole, before any of it is accepted; the balance is unchanged."""
+    url = make_sandbox(balance=0.12)  # two SMS parts to Singapore cost 0.074
+    path = f"/sms/api/v1/accounts/{ACCOUNT}/balance"
+    with httpx.Client(base_url=url, headers=AUTH, trust_env=False) as http:
+        ok = http.post(SMS, json={"destination": "+6591230000", "text": "x" * 200})
+        assert ok.status_code == 200, ok.text
+        left = contract.check(http.get(path))["balance"]
+        assert left == pytest.approx(0.12 - 0.074)
+        again = http.post(SMS, json={"destination": "+6591230001", "text": "x" * 200})
+        body = assert_error(again, 400, 1400, contract)
+        assert "0.0740 EUR" in body["message"] and "0.0460 EUR" in body["message"]
+        batch = http.post(
+            f"{SMS}/batch",
+            json={"template": {"text": "hi"}, "destinations": ["+6591230002"] * 3},
+        )
+        assert "these 3 messages cost 0.1110 EUR" in assert_error(batch, 400, 1400)["message"]
+        assert contract.check(http.get(path))["balance"] == pytest.approx(left)
+        fits = http.post(SMS, json={"destination": "+6591230003", "text": "hi"})
+        assert fits.status_code == 200, "what the balance still covers goes out"
+
+
+def test_a_rejected_sms_gives_its_price_back(
+    make_sandbox: Callable[..., str], contract: Contract
+) -> None:
+    url = make_sandbox(balance=1.0, speed=20)
+    path = f"/sms/api/v1/accounts/{ACCOUNT}/balance"
+    with httpx.Client(base_url=url, headers=AUTH, trust_env=False) as http:
+        fraud = http.get("/sandbox/info").json()["fraudPrefixes"][0] + "23"
+        umid = http.post(SMS, json={"destination": fraud, "text": "hi"}).json()["umid"]
+        assert contract.check(http.get(path))["balance"] < 1.0  # charged when accepted
+        deadline = time.monotonic() + 10
+        while http.get(f"{SMS}/{umid}").json()["status"]["state"] != "rejected":
+            assert time.monotonic() < deadline, "Omni Shield rejects the fraudulent number"
+            time.sleep(0.05)
+        assert contract.check(http.get(path))["balance"] == pytest.approx(1.0)
+
+
 def test_prices_of_one_country_with_its_operators(
     sandbox: str, client: httpx.Client, contract: Contract
 ) -> None:

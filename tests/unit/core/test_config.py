@@ -189,3 +189,12 @@ def test_the_feeds_row_bound_is_configurable_in_toml() -> None:
         load_settings({}, {}, {"feed": {"max_rows": -1}})
     with pytest.raises(SettingsError, match=r"\[feed\]"):
         load_settings({}, {}, {"feed": 10})
+
+
+def test_the_confirmation_threshold_of_a_single_send() -> None:
+    assert load_settings({}, {}, {}).confirm_above == 5.0
+    assert load_settings({}, {}, {"compose": {"confirm_above": 0}}).confirm_above == 0.0
+    assert load_settings({}, {}, {"compose": {"confirm_above": 2.5}}).confirm_above == 2.5
+    for bad in (-1, "5", True, float("nan"), float("inf")):
+        with pytest.raises(SettingsError, match=r"\[compose\] confirm_above"):
+            load_settings({}, {}, {"compose": {"confirm_above": bad}})
