@@ -118,6 +118,31 @@ def test_compose_over_long(snap_compare, app: AgentConsole) -> None:  # type: ig
     assert snap_compare(app, terminal_size=SIZE, run_before=compose_with("x" * 1600))
 
 
+async def compose_confirming(pilot: Pilot) -> None:
+    from console.screens.confirm_send_dialog import ConfirmSendDialog
+
+    app = pilot.app
+    assert isinstance(app, AgentConsole)
+    await compose_with(
+        "Your technician arrives between 2 and 4pm today.",
+        to="+6591234567, +6598765432, +6591112222",
+    )(pilot)
+    await wait_for(pilot, lambda: app.balance.amount is not None)
+    await pilot.press("ctrl+j")
+    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmSendDialog))
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", ["80x24", "120x36"])
+def test_compose_asks_before_a_batch(
+    snap_compare, untouched_sandbox: str, tmp_path: Path, size: str
+) -> None:  # type: ignore[no-untyped-def]
+    """The guard before money leaves: recipients, parts, cost, balance; Cancel focused."""
+    console = console_for(untouched_sandbox, data_dir=tmp_path)
+    console.follow_events = lambda *args, **kwargs: None  # type: ignore[method-assign]
+    assert snap_compare(console, terminal_size=SIZES[size], run_before=compose_confirming)
+
+
 # -- login and rooms, at 80×24 and 120×36 -----------------------------------------------------
 
 SIZES = {"80x24": (80, 24), "120x36": (120, 36)}
