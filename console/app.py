@@ -134,6 +134,14 @@ class AgentConsole(App[None]):
             show=False,
             tooltip="Close the session, stop live events and forget the key; then log in.",
         ),
+        Binding(
+            "question_mark",
+            "show_keys",
+            "Keys",
+            id="keys",
+            show=False,
+            tooltip="Every key of this section and those that work everywhere.",
+        ),
     ]
 
     connection: reactive[ConnectionInfo] = reactive(ConnectionInfo)
@@ -965,6 +973,23 @@ class AgentConsole(App[None]):
             await self.switch_mode(section.mode)
         await self.screen.run_action(action)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "log_out":  # F9 shows (and works) only while logged in or trying
+            return self.connection.state is not LoginState.LOGGED_OUT
+        return True
+
+    def action_show_keys(self) -> None:
+        """`?`: the open section's keys and the global ones, from the bindings in force."""
+        from console.screens.keys_screen import KeysScreen, key_lines
+
+        screen = self.screen
+        own, everywhere = [], []
+        for active in screen.active_bindings.values():
+            target = everywhere if active.node is self else own
+            target.append((self.get_key_display(active.binding), active.binding))
+        title = next((s.title for s in SECTIONS if s.mode == self.current_mode), "Log in")
+        self.push_screen(KeysScreen(title, key_lines(own), key_lines(everywhere)))
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         screen_commands = getattr(screen, "palette_commands", None)
         if callable(screen_commands):  # the open section's actions ("Shield: Suspend", …)
@@ -993,6 +1018,11 @@ class AgentConsole(App[None]):
                 "Close the session, stop live events and forget the key (F9)",
                 self.action_log_out,
             )
+        yield SystemCommand(
+            "Keys",
+            "Every key of this section and those that work everywhere (?)",
+            self.action_show_keys,
+        )
         if self.connection.state is LoginState.FAILED:
             yield SystemCommand("Reconnect", "Try logging in again", self.action_reconnect)
         if self.connection.connected and self.connection.events.state is EventsState.STOPPED:

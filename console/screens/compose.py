@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, ProgressBar, Select, TextArea
+from textual.widgets import Input, Label, ProgressBar, Select, TextArea
 
 from console.app import AgentConsole
 from console.core.model import Changes
@@ -37,6 +37,7 @@ from console.ui.pricing import countries_of, estimate
 from console.ui.state import BalanceStatus
 from console.ui.text import plain
 from console.widgets.destination_input import DestinationInput
+from console.widgets.key_bar import KeyBar
 from console.widgets.message_editor import MessageEditor
 from console.widgets.segment_meter import SegmentMeter
 from console.widgets.sent_table import SentTable
@@ -166,7 +167,7 @@ class ComposeScreen(Screen[None]):
                 yield Label("", id="send-status", markup=False)
                 yield ProgressBar(id="send-progress", show_eta=False)
             yield SentTable(id="sent")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#message", MessageEditor).border_title = "Message"

@@ -20,7 +20,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Label, Sparkline, Static
+from textual.widgets import Input, Label, Sparkline, Static
 from textual.worker import get_current_worker
 
 from console.app import AgentConsole
@@ -34,6 +34,7 @@ from console.ui.clipboard import MIN_SECRET
 from console.ui.state import ConnectionInfo, LoginState
 from console.ui.text import plain
 from console.widgets.feed_table import FeedHeader, FeedTable
+from console.widgets.key_bar import KeyBar
 from console.widgets.session_bar import SessionBar
 from console.widgets.text_input import TextInput
 
@@ -176,7 +177,7 @@ class FeedScreen(Screen[None]):
         table = FeedTable(self.view, id="feed-table")
         yield FeedHeader(table, id="feed-header")
         yield table
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.app.core_changed.subscribe(self, self._core_changed)

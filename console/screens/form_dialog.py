@@ -20,9 +20,10 @@ class FormDialog(ModalScreen[T | None]):
 
     DEFAULT_CSS = """
     FormDialog { align: center middle; }
-    FormDialog > Vertical {
-        width: 70; max-width: 96%; height: auto; max-height: 95%;
+    FormDialog > .dialog-body {
+        width: 70; max-width: 96%; height: auto; max-height: 100%;
         border: thick $primary; background: $surface; padding: 0 1;
+        scrollbar-size-vertical: 1;
     }
     FormDialog .dialog-title { text-style: bold; margin-bottom: 1; }
     FormDialog .field-error { color: $error; height: auto; }

@@ -8,13 +8,14 @@ from textual import getters
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from console.app import AgentConsole
 from console.paths import styles_path
 from console.ui.sections import SECTIONS
 from console.ui.state import BalanceStatus, ConnectionInfo, HistoryStatus, LoginState
 from console.ui.text import clean
+from console.widgets.key_bar import KeyBar
 from console.widgets.session_bar import SessionBar
 
 
@@ -32,7 +33,7 @@ class HomeScreen(Screen[None]):
         with VerticalScroll(id="home-body"):
             yield Static(id="connection-card")
             yield Static(self._sections_text(), id="sections-card")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.connection_card.border_title = "Connection"

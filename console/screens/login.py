@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Label, Select
+from textual.widgets import Button, Checkbox, DataTable, Input, Label, Select
 
 from console.api.keystore import KeyringStatus
 from console.app import AgentConsole
@@ -23,6 +23,7 @@ from console.core.login import RecentLogin, ago, check_login_form, recent_logins
 from console.paths import styles_path
 from console.ui.state import ConnectionInfo, LoginState
 from console.ui.text import plain, plain_text
+from console.widgets.key_bar import KeyBar
 from console.widgets.secret_input import REVEAL_SECONDS, SecretInput
 from console.widgets.session_bar import SessionBar
 from console.widgets.text_input import TextInput
@@ -102,7 +103,7 @@ class LoginScreen(Screen[None]):
                 yield Button("Sandbox (demo, no account)", id="sandbox", compact=True)
             yield Label("", id="login-status", markup=False)
         yield DataTable(id="recent", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#login-form").border_title = "Log in to 8x8"

@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Input, Label, Static
+from textual.widgets import Button, DataTable, Input, Label, Static
 
 from console.app import AgentConsole
 from console.core.model import Changes
@@ -33,6 +33,7 @@ from console.core.rooms import (
 from console.core.roomservice import RoomFailed
 from console.paths import styles_path
 from console.ui.text import clean, plain, plain_text
+from console.widgets.key_bar import KeyBar
 from console.widgets.session_bar import SessionBar
 from console.widgets.text_input import TextInput
 
@@ -180,7 +181,7 @@ class RoomsScreen(Screen[None]):
             yield Label("", id="rooms-count", markup=False)
         yield DataTable(id="rooms-history", cursor_type="row", zebra_stripes=True)
         yield Static("", id="call-logs")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#room-result").display = False

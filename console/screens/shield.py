@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from console.app import AgentConsole
 from console.core import shield as stats
@@ -34,7 +34,8 @@ from console.screens.shield_dialogs import (
     SuspendDialog,
     SuspendRequest,
 )
-from console.ui.text import clean, plain_text
+from console.ui.text import clean, middle, plain_text
+from console.widgets.key_bar import KeyBar
 from console.widgets.session_bar import SessionBar
 from console.widgets.tables import reselect, selected_key
 
@@ -43,6 +44,7 @@ WINDOW_CYCLE = ("1h", "24h", "7d")
 BASELINE_CYCLE = ("last-week", "before")
 HISTORY_TTL = 30.0  # seconds: the history's part is read again after this
 TREND_WIDTH = 12
+TREND_MIN = 6  # the narrowest sparkline worth showing
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ class ShieldScreen(Screen[None]):
             yield DataTable(id="countries", cursor_type="row", zebra_stripes=True)
             yield Static(id="conversion", markup=False)
             yield DataTable(id="suspensions", cursor_type="row")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         operators = self.query_one("#operators", DataTable)
@@ -206,19 +208,39 @@ class ShieldScreen(Screen[None]):
         selected = selected_key(operators) if operators.has_focus else None
         operators.clear()
         volume = {row.network.label: row for row in report.volume}
+        cells = []
         for share in report.operators:
             row = volume.get(share.name)
-            trend = Text(stats.sparkline(stats.resample(row.series, TREND_WIDTH))) if row else ""
+            cells.append(
+                (
+                    share,
+                    row,
+                    (
+                        str(share.count),
+                        _percent(share.share),
+                        _percent(share.baseline_share) if report.baseline_total else "—",
+                        _move(share, report),
+                        _percent(row.delivery_rate) if row and row.count else "—",
+                        str(row.rejected_99) if row else "0",
+                    ),
+                )
+            )
+        # At 80 columns the trend keeps its place: a long operator name is cut in the middle
+        # (its country stays) and the sparkline takes what is left, down to TREND_MIN.
+        headers = ("Msgs", "Share", "Usual", "Move", "Dlvd", "99")
+        fixed = sum(max(len(h), *(len(c[2][n]) for c in cells)) + 2 for n, h in enumerate(headers))
+        width = (operators.size.width or self.size.width - 2) - 2 - fixed
+        names = [clean(share.name) for share, _, _ in cells]
+        longest = max((len(n) for n in names), default=8)
+        name_room = max(12, min(longest, width - 2 - (TREND_MIN + 8) - 2))
+        trend_room = max(TREND_MIN, min(TREND_WIDTH, width - (name_room + 2) - 2 - 7))
+        for (share, row, figures), name in zip(cells, names, strict=True):
+            trend = Text(stats.sparkline(stats.resample(row.series, trend_room))) if row else ""
             if row is not None and row.spike is not None:
                 trend.append(" ▲spike", style="bold")
             operators.add_row(
-                Text(clean(share.name), style="bold" if share.deviates else ""),
-                str(share.count),
-                _percent(share.share),
-                _percent(share.baseline_share) if report.baseline_total else "—",
-                _move(share, report),
-                _percent(row.delivery_rate) if row and row.count else "—",
-                str(row.rejected_99) if row else "0",
+                Text(middle(name, name_room), style="bold" if share.deviates else ""),
+                *figures,
                 trend,
                 key=share.name,
             )

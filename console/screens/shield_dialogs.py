@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Label, Static
 
 from console.core.suspensions import Kind, SuspensionError, parse_duration, parse_target
@@ -44,7 +44,7 @@ class SuspendDialog(FormDialog[SuspendRequest]):
         self._duration = duration
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with VerticalScroll(classes="dialog-body"):
             yield Static("Suspend sending", classes="dialog-title")
             yield Label("Operator (with its country) or number prefix")
             yield TextInput(
@@ -111,7 +111,7 @@ class FeedbackDialog(FormDialog[FeedbackRequest]):
         self._umid = umid
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with VerticalScroll(classes="dialog-body"):
             yield Static(
                 "Record an OTP's outcome (sent to 8x8 as feedback)", classes="dialog-title"
             )

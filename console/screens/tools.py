@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from console.api.account import Balance, PriceList, WebhookConfig
 from console.api.relay_setup import Hop, point_at_relay, probe_url
@@ -28,7 +28,8 @@ from console.app import AgentConsole
 from console.paths import styles_path
 from console.screens.tools_dialogs import RelayDialog, RelayRequest, WebhookDialog
 from console.ui.state import BalanceStatus, EventsState
-from console.ui.text import clean, plain_text
+from console.ui.text import clean, middle, plain_text
+from console.widgets.key_bar import KeyBar
 from console.widgets.session_bar import SessionBar
 from console.widgets.tables import reselect, selected_key
 from console.widgets.text_input import TextInput
@@ -37,6 +38,7 @@ SANDBOX_TEST_NUMBER = "+6531580000"  # the sandbox's own virtual number
 PROOF_TIMEOUT = 20.0  # seconds for the test SMS's receipt (sandbox)
 LIVE_PROOF_TIMEOUT = 120.0  # seconds to wait for the next receipt (live)
 DELETE_CONFIRM = 3.0  # seconds within which a second d deletes
+URL_MIN = 16  # the webhooks' URL column never narrower than this (cut in the middle)
 
 
 def _reason(error: BaseException) -> str:
@@ -131,7 +133,7 @@ class ToolsScreen(Screen[None]):
                 yield Label("SMS price for a country or number ")
                 yield TextInput(placeholder="SG or +6591234567", id="price-for")
             yield Static(id="prices", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#webhooks", DataTable)
@@ -212,18 +214,33 @@ class ToolsScreen(Screen[None]):
             self.hooks = message.hooks
             self._show_hooks()
 
+    def on_resize(self) -> None:
+        if self.hooks:
+            self._show_hooks()  # the URL column takes what the others leave
+
     def _show_hooks(self) -> None:
         table = self.query_one("#webhooks", DataTable)
         selected = selected_key(table)
         table.clear()
-        for hook in self.hooks:
-            table.add_row(
+        rows = [
+            (
                 "SMS" if hook.product == "sms" else "Chat Apps",
-                plain_text(hook.subaccount),
-                plain_text(f"{hook.type} · {hook.type_label}"),
+                clean(hook.subaccount),
+                clean(f"{hook.type} · {hook.type_label}"),
                 "set" if hook.has_authorization else "not set",
                 "● on" if hook.enabled else "○ off",
-                plain_text(hook.url),
+            )
+            for hook in self.hooks
+        ]
+        headers = ("Product", "Sub-account", "Events", "Auth", "State")
+        widths = [max(len(h), *(len(r[n]) for r in rows)) for n, h in enumerate(headers)]
+        # the table's border, and each column's padding of 1 on both sides
+        width = table.size.width or self.size.width - 2  # before its first layout: the screen's
+        room = max(URL_MIN, width - 2 - sum(w + 2 for w in widths) - 2)
+        for hook, row in zip(self.hooks, rows, strict=True):
+            table.add_row(
+                *(plain_text(cell) for cell in row),
+                plain_text(middle(clean(hook.url), room)),
                 key=_key(hook),
             )
         if not self.hooks:

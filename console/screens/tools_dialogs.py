@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Checkbox, Label, Select, Static
 
 from console.api.account import TYPE_LABELS, WEBHOOK_TYPES, WebhookConfig
@@ -37,7 +37,7 @@ class WebhookDialog(FormDialog[WebhookConfig]):
         self._subaccount = subaccount
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with VerticalScroll(classes="dialog-body"):
             yield Static("New webhook", classes="dialog-title")
             yield Label("Product")
             yield Select(PRODUCT_CHOICES, value="sms", allow_blank=False, id="product")
@@ -114,7 +114,7 @@ class RelayDialog(FormDialog[RelayRequest]):
         self._url = url
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with VerticalScroll(classes="dialog-body"):
             yield Static("Point 8x8's webhooks at my relay", classes="dialog-title")
             yield Static(
                 "Creates or updates the SMS and Chat Apps webhooks of this sub-account to "

@@ -85,3 +85,15 @@ def plain_text(value: object, *, style: str = "") -> Text:
     from rich.text import Text
 
     return Text(clean(value), style=style, end="")
+
+
+def middle(text: str, width: int) -> str:
+    """`text` in at most `width` characters, cut in the middle ('http://127.…/webhooks/sms'):
+    both ends of a URL say more than its middle."""
+    if len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    keep = width - 1
+    head = (keep + 1) // 2
+    return text[:head] + "…" + text[len(text) - (keep - head) :]

@@ -1,4 +1,5 @@
-"""KeyBar: the screen's keys on one line, like Textual's Footer, drawn as one widget.
+"""KeyBar: the screen's keys on one line, like Textual's Footer, drawn as one widget, and
+never cut in the middle of a word (console/ui/key_fit.py chooses what fits).
 
 Textual's Footer mounts a widget per key and composes them again whenever the focus moves;
 on the inbox, with its dozen actions, that was about 0.2 s of the 0.5 s it took to open.
@@ -13,6 +14,11 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widget import Widget
+from textual.widgets import Input, TextArea
+
+from console.ui.key_fit import SHORT, KeyItem, Place, fit
+
+TAIL_IDS = ("keys", "logout")  # the App's keys always at the right, when they apply
 
 
 class KeyBar(Widget):
@@ -45,39 +51,58 @@ class KeyBar(Widget):
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_updated)
+        self.watch(self.screen, "focused", lambda _: self.refresh(), init=False)
+
+    def on_resize(self) -> None:
+        self.refresh()
 
     def _bindings_updated(self, _screen: Screen[object]) -> None:
         self.refresh()
 
-    def _keys(self) -> list[tuple[str, str, str, bool]]:
-        """(key to press, key as shown, description, enabled), one per action."""
-        keys: list[tuple[str, str, str, bool]] = []
+    def _items(self) -> list[KeyItem]:
+        """One item per action shown: the screen's (and focused widget's) keys, the App's
+        section keys, and the tail — `?` (where a key is not typed into a field), F9 (while
+        logged in) and the palette."""
+        own: list[KeyItem] = []
+        tail: dict[str, KeyItem] = {}
         seen: set[str] = set()
         palette = self.app.COMMAND_PALETTE_BINDING
-        for key, (_, binding, enabled, _) in self.screen.active_bindings.items():
-            if not binding.show or binding.action in seen or key == palette:
+        typing = isinstance(self.app.focused, Input | TextArea)
+        here = f"switch_mode({self.app.current_mode!r})"
+        for key, active in self.screen.active_bindings.items():
+            binding = active.binding
+            if key == palette or binding.action in seen:
+                continue
+            shown = self.app.get_key_display(binding)
+            if binding.id in TAIL_IDS:
+                if active.enabled and not (binding.id == "keys" and typing):
+                    tail[binding.id] = KeyItem(key, shown, binding.description, Place.TAIL)
+                continue
+            if not binding.show or binding.action == here:  # not the section already open
                 continue
             seen.add(binding.action)
-            keys.append((key, self.app.get_key_display(binding), binding.description, enabled))
-        return keys
+            place = Place.SECTION if active.node is self.app else Place.OWN
+            short = SHORT.get(binding.id or "")
+            own.append(KeyItem(key, shown, binding.description, place, active.enabled, short))
+        items = own + [tail[i] for i in TAIL_IDS if i in tail]
+        if self.app.ENABLE_COMMAND_PALETTE:
+            shown = self.app.get_key_display(Binding(palette, "command_palette"))
+            items.append(KeyItem(palette, shown, "Palette", Place.TAIL))
+        return items
 
     def render(self) -> Text:
         key_style = self.get_component_rich_style("key-bar--key")
         description_style = self.get_component_rich_style("key-bar--description")
         dim = Style(dim=True)
-        line = Text(no_wrap=True, overflow="ellipsis", end="")
-        for key, shown, description, enabled in self._keys():
-            state = Style() if enabled else dim
-            click = Style(meta={"@click": f"app.simulate_key({key!r})"})
-            line.append(f" {shown} ", style=key_style + state + click)
-            line.append(f"{description} ", style=description_style + state)
-        if self.app.ENABLE_COMMAND_PALETTE:
-            palette = self.app.COMMAND_PALETTE_BINDING
-            tail = Text(no_wrap=True, end="")
-            shown = self.app.get_key_display(Binding(palette, "command_palette"))
-            tail.append(f" {shown} ", style=key_style)
-            tail.append("palette ", style=description_style)
-            room = max(0, self.size.width - tail.cell_len)
-            line.truncate(room, overflow="ellipsis", pad=True)
-            line.append_text(tail)
+        line = Text(no_wrap=True, overflow="crop", end="")
+        shown = fit(self._items(), self.size.width)
+        tail_at = next((n for n, item in enumerate(shown) if item.place is Place.TAIL), None)
+        for index, item in enumerate(shown):
+            if index == tail_at:  # the tail sits at the right
+                room = self.size.width - sum(i.width for i in shown[index:]) - line.cell_len
+                line.append(" " * max(room, 0))
+            state = Style() if item.enabled else dim
+            click = Style(meta={"@click": f"app.simulate_key({item.key!r})"})
+            line.append(f" {item.shown} ", style=key_style + state + click)
+            line.append(f"{item.label} ", style=description_style + state)
         return line

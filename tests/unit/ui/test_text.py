@@ -99,3 +99,24 @@ def test_strip_controls_only_removes(text: str) -> None:
     assert not any(is_control(char) for char in stripped)
     assert len(stripped) <= len(text)
     assert all(char in text for char in stripped)
+
+
+def test_middle_keeps_both_ends_of_a_url() -> None:
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from console.ui.text import middle
+
+    url = "http://127.0.0.1:18801/webhooks/sms"
+    assert middle(url, 100) == url
+    assert middle(url, 21) == "http://127…bhooks/sms"  # 21 characters, both ends kept
+    assert middle(url, 1) == "…" and middle(url, 0) == ""
+
+    @given(st.text(max_size=200), st.integers(0, 250))
+    def fits(text: str, width: int) -> None:
+        shown = middle(text, width)
+        assert len(shown) <= max(width, 0) or len(text) <= width
+        if len(text) <= width:
+            assert shown == text
+
+    fits()

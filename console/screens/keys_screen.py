@@ -1,0 +1,84 @@
+"""KeysScreen (`?`): every key of the open section and every key that works everywhere,
+made from the bindings themselves, so a `[keymap]` remap in config.toml shows here too."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from console.ui.text import clean, plain
+
+
+@dataclass(frozen=True, slots=True)
+class KeyLine:
+    shown: str  # the key as the agent presses it ("^j", "f9", "?")
+    description: str
+    help: str
+
+
+def key_lines(bindings: Iterable[tuple[str, Binding]]) -> list[KeyLine]:
+    """One line per action (its first key), in the bindings' order: the console's own keys
+    (each has an id) and quitting, not the scrolling and focus keys every Textual widget has."""
+    lines: list[KeyLine] = []
+    seen: set[str] = set()
+    for shown, binding in bindings:
+        ours = binding.id is not None or binding.action == "quit"
+        if binding.action in seen or binding.system or not ours:
+            continue
+        seen.add(binding.action)
+        lines.append(KeyLine(shown, binding.description or binding.action, binding.tooltip or ""))
+    return lines
+
+
+class KeysScreen(ModalScreen[None]):
+    """The keys, in two groups; Escape, `?` or `q` closes it."""
+
+    DEFAULT_CSS = """
+    KeysScreen { align: center middle; }
+    KeysScreen > VerticalScroll {
+        width: 96; max-width: 100%; height: auto; max-height: 100%;
+        border: round $primary; background: $panel; padding: 0 1;
+    }
+    """
+    BINDINGS = [
+        Binding("escape,question_mark,q", "dismiss", "Close", id="keys.close"),
+    ]
+
+    def __init__(self, section: str, own: Sequence[KeyLine], everywhere: Sequence[KeyLine]) -> None:
+        super().__init__()
+        self.section = section
+        self.own = list(own)
+        self.everywhere = list(everywhere)
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll() as box:
+            box.border_title = plain(f"Keys · {self.section}")
+            box.border_subtitle = "Esc closes · every action is in the palette too (ctrl+p)"
+            yield Static(self._text(), id="keys-text")
+
+    def _text(self) -> Text:
+        text = Text(end="")
+        for title, lines in ((self.section, self.own), ("Everywhere", self.everywhere)):
+            if not lines:
+                continue
+            if text:
+                text.append("\n\n")
+            text.append(clean(title), style="bold underline")
+            width = max(len(line.shown) for line in lines) + 2
+            for line in lines:
+                text.append("\n")
+                text.append(f"{clean(line.shown):<{width}}", style="bold")
+                text.append(clean(line.description))
+                if line.help:
+                    text.append(f" — {clean(line.help)}", style="dim")
+        return text
+
+    def on_mount(self) -> None:
+        self.query_one(VerticalScroll).focus()
