@@ -8,11 +8,16 @@ Routes (Starlette):
   compared in constant time. Answers: 401 (wrong or missing secret, nothing stored), 413 (body
   over ``max_body`` bytes, by ``Content-Length`` or counted while reading), 400 (not strict
   JSON: not UTF-8, NaN or Infinity, a lone surrogate, nested deeper than 1,024 levels; or no
-  string ``namespace``/``eventType`` and object ``payload``), 503 (could not persist: 8x8
-  retries), 200 ``{"seq": n}`` once the event is durably in the log. Every error, 404 and 405
-  included, is 8x8's error body ``{code, message, errorId, timestamp}``. The namespace is
-  taken from the body, not from the path, so a webhook configured on the "wrong" path is not
-  lost. What the relay stores and sends is therefore JSON any strict parser accepts.
+  string ``namespace``/``eventType`` and object ``payload``; or an envelope that is not one
+  8x8 sends on this route: ``/webhooks/sms`` takes only namespace ``SMS``, ``/webhooks/chatapps``
+  only ``ChatApps``, each with 8x8's event types (``inbound_message_received``,
+  ``outbound_message_status_changed``), so the webhook secret can never post a ``Team``
+  event; ``namespace``, ``eventType`` and ``description`` bounded and free of control
+  characters), 503 (could not persist: 8x8 retries), 200 ``{"seq": n}`` once the event is
+  durably in the log. Every error, 404 and 405 included, is 8x8's error body ``{code,
+  message, errorId, timestamp}``. What the relay stores and sends is therefore JSON any strict
+  parser accepts. The payload is 8x8's event as 8x8 sent it (a customer's text may hold any
+  character): consoles show it as text.
 
 - ``POST /team/events``: a console's team event (console/live/team.py), authenticated by
   ``Authorization: Bearer <events token>``. Validated completely first (401, 413 and 400 as
@@ -232,8 +237,13 @@ class Relay:
         self._fanned_seq = 0  # the highest seq fanned out
         self.accepted = 0
         self.routes: list[BaseRoute] = [
-            Route("/webhooks/sms", self._webhook, methods=["POST"], name="webhook_sms"),
-            Route("/webhooks/chatapps", self._webhook, methods=["POST"], name="webhook_chatapps"),
+            Route("/webhooks/sms", self._sms_webhook, methods=["POST"], name="webhook_sms"),
+            Route(
+                "/webhooks/chatapps",
+                self._chatapps_webhook,
+                methods=["POST"],
+                name="webhook_chatapps",
+            ),
             Route("/team/events", self._team_event, methods=["POST"], name="team_events"),
             WebSocketRoute("/events", self._events, name="events"),
         ]
@@ -319,7 +329,15 @@ class Relay:
 
     # ------------------------------------------------------------------ webhooks
 
-    async def _webhook(self, request: Request) -> Response:
+    async def _sms_webhook(self, request: Request) -> Response:
+        return await self._webhook(request, "SMS")
+
+    async def _chatapps_webhook(self, request: Request) -> Response:
+        return await self._webhook(request, "ChatApps")
+
+    async def _webhook(self, request: Request, namespace: str) -> Response:
+        """8x8's webhook for ``namespace`` (the route's): 8x8's event types only, never a
+        team event, whatever the body says."""
         supplied = _header(request.scope, b"authorization")
         if not _same_secret(supplied, self._webhook_secret):
             return _error(401, CODE_UNAUTHENTICATED, "Request was not authenticated properly")
@@ -327,7 +345,7 @@ class Relay:
         if isinstance(body, Response):
             return body
         try:  # strict: what a strict parser would refuse is never stored or sent on
-            envelope = WebhookEnvelope.from_body(orjson.loads(body))
+            envelope = WebhookEnvelope.from_body(orjson.loads(body), (namespace,))
         except orjson.JSONDecodeError as error:
             reason = f"the body is not valid JSON ({error})"
             return _error(400, CODE_INVALID_PARAMETER, f"Invalid webhook body: {reason}")

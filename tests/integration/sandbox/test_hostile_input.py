@@ -193,6 +193,10 @@ def _webhook(n: int) -> dict[str, Any]:
     }
 
 
+def _chat_webhook(n: int) -> dict[str, Any]:
+    return {**_webhook(n), "namespace": "ChatApps"}
+
+
 def _hook(n: int) -> list[dict[str, Any]]:
     return [
         {
@@ -237,7 +241,7 @@ SAMPLES: dict[str, Callable[[int], dict[str, Any]]] = {
         "timestamp": "2020-01-01T00:00:00Z",
     },
     "/webhooks/sms": _webhook,
-    "/webhooks/chatapps": _webhook,
+    "/webhooks/chatapps": _chat_webhook,
     "/team/events": lambda n: {
         "type": "note_added",
         "conversationId": f"whatsapp:+659127{n:04d}",
