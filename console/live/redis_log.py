@@ -402,7 +402,7 @@ class RedisEventLog:
             except Exception as error:
                 if self._closed:
                     break
-                logger.warning("Redis presence channel lost (%s); reconnecting", error)
+                logger.debug("Redis presence channel lost (%s); reconnecting", error)
                 await backoff.wait(self._ended)
             finally:
                 with contextlib.suppress(Exception):
@@ -446,7 +446,7 @@ class RedisEventLog:
         try:
             reply = await self._run("append", args)
         except LogError as error:
-            logger.warning("Redis event log: could not store %d event(s): %s", len(run), error)
+            logger.debug("Redis event log: could not store %d event(s): %s", len(run), error)
             for item, _, _ in run:
                 fail_pending(item.future, error)
             return
@@ -505,7 +505,7 @@ class _RedisSubscription:
             except Exception as error:  # LogError, redis.exceptions.RedisError, OSError
                 if self._ended.is_set() or log._closed:
                     break
-                logger.warning("Redis event log: reading the stream failed (%s); retrying", error)
+                logger.debug("Redis event log: reading the stream failed (%s); retrying", error)
                 self._verify = True  # Redis may have restarted without what it had
                 await self._backoff.wait(self._ended)
                 continue
