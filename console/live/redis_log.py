@@ -26,7 +26,9 @@ an fsync per write; ``everysec``, Redis's default, at most one second of writes 
 crash of the Redis host). Any failure (unreachable, timeout, refused) raises
 :class:`~console.live.log.LogError` and the relay answers 503, so 8x8 sends the webhook again;
 nothing is acknowledged that Redis did not accept. A timeout is never retried by the client,
-since the script may have run: the retry is 8x8's, and a receipt seen twice is harmless.
+since the script may have run: the retry is 8x8's, and a receipt seen twice is harmless. Each
+failed attempt is logged at debug level only: the relay says an outage once, when it begins
+and when it ends.
 
 *Bounds*: ``XADD … MAXLEN ~ max_events`` trims whole stream nodes cheaply as it goes; reads
 and ``bounds()`` apply the exact count on top (the oldest kept seq is never below
