@@ -242,11 +242,11 @@ SAMPLES: dict[str, Callable[[int], dict[str, Any]]] = {
     },
     "/webhooks/sms": _webhook,
     "/webhooks/chatapps": _chat_webhook,
-    "/team/events": lambda n: {
-        "type": "note_added",
+    "/team/events": lambda n: {  # an assignment can start a conversation the relay never saw
+        "type": "assigned",
         "conversationId": f"whatsapp:+659127{n:04d}",
         "agent": "sweep",
-        "text": "Hello there",
+        "assignee": "Hello there",
     },
 }
 # Routes whose POST reads no body (the sweep still sends them every hostile body).
