@@ -123,6 +123,7 @@ from console.live.team import (
     TeamAction,
     TeamError,
     conversation_id_problem,
+    conversation_in,
     conversation_of,
     snooze_problem,
 )
@@ -454,10 +455,16 @@ class Relay:
             if not batch:
                 break
             for _, text in batch:
-                try:
-                    self._know(conversation_of(Event.from_frame(orjson.loads(text))))
-                except (orjson.JSONDecodeError, FrameError):
+                # receipts, most of a log, are passed over without being parsed
+                if '"Team"' not in text and "inbound_message_received" not in text:
                     continue
+                try:
+                    frame = orjson.loads(text)
+                except orjson.JSONDecodeError:
+                    continue
+                if isinstance(frame, dict):
+                    fields = (frame.get("namespace"), frame.get("eventType"), frame.get("payload"))
+                    self._know(conversation_in(*fields))
             cursor = batch[-1][0]
 
     async def _conversation_problem(self, action: TeamAction) -> str | None:

@@ -297,13 +297,19 @@ def snooze_problem(action: TeamAction, now: float) -> str | None:
 def conversation_of(event: Event) -> str | None:
     """The conversation a relay event is about: a customer's message (as the inbox files it,
     console/core/inbound.py) or a team event; None for anything else (receipts)."""
-    payload = event.payload
-    if event.namespace == TEAM_NAMESPACE:
+    return conversation_in(event.namespace, event.event_type, event.payload)
+
+
+def conversation_in(namespace: object, event_type: object, payload: object) -> str | None:
+    """:func:`conversation_of` for a frame's fields as decoded (unchecked) JSON."""
+    if not isinstance(payload, dict):
+        return None
+    if namespace == TEAM_NAMESPACE:
         found = payload.get("conversationId")
         return found if isinstance(found, str) and found else None
-    if event.event_type != "inbound_message_received":
+    if event_type != "inbound_message_received" or not isinstance(namespace, str):
         return None
-    if event.namespace.lower() == "sms":
+    if namespace.lower() == "sms":
         peer = payload.get("source")
         return f"sms:{peer}" if isinstance(peer, str) and peer else None
     user, recipient = payload.get("user"), payload.get("recipient")
