@@ -17,7 +17,8 @@ keeps each request cheap; a lookup compares against every agent's hash in consta
 without stopping at the first match. Adding a name that is already there is refused unless
 ``rotate`` is asked for: the old token then stops working (on every relay reading the file,
 within a second). Names are compared exactly; one that differs from another only in case
-is refused, so that two agents never look alike in the inbox.
+is refused, so that two agents never look alike in the inbox. ``FILE.lock`` beside the file
+keeps two ``add-agent`` runs from losing one another's agent.
 
 :class:`AgentDirectory` is the relay's view: it re-reads the file when it changes (checked
 at most once a second, so several relays reading one file, on a shared disk for instance,
