@@ -385,11 +385,6 @@ class Relay:
 
     # ------------------------------------------------------------------ the log's health
 
-    @property
-    def log_down(self) -> str | None:
-        """Why the relay cannot store events now, or None when it can."""
-        return self._log_down
-
     async def _watch_log(self) -> None:
         """Ask the log every ``health_interval`` s whether it answers, so that an outage is
         noticed (and consoles told) while nothing is being posted, and its end too."""
