@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"agent-console {__version__}")
     add_console_options(parser)
-    sub = parser.add_subparsers(dest="command", metavar="{sandbox,relay,serve}")
+    sub = parser.add_subparsers(dest="command", metavar="{sandbox,relay,serve,events-token}")
     sandbox = sub.add_parser(
         "sandbox",
         help="serve the 8x8-compatible sandbox alone, so several consoles can share it",
@@ -63,10 +63,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve the same console to a web browser, for demos",
         description="Serve the console to a web browser: each tab runs its own console.",
     )
+    events_token = sub.add_parser(
+        "events-token",
+        help="keep your agent token for a relay in the OS keyring",
+        description="Keep the agent token `relay add-agent` printed for you in the OS "
+        "keyring (never a file); the console uses it when it follows that relay.",
+    )
     add_console_options(serve, default=argparse.SUPPRESS)
     _configure_lazily(sandbox, "console.sandbox.command")
     _configure_lazily(relay, "console.live.command")
     _configure_lazily(serve, "console.serve.command")
+    _configure_lazily(events_token, "console.events_token")
     return parser
 
 

@@ -204,7 +204,13 @@ def load_settings(
         relay = str(relay).rstrip("/")
         if not relay.startswith(("http://", "https://", "ws://", "wss://")):
             raise SettingsError(f"Relay {relay!r}: give a URL such as https://relay.example.com.")
-    events_token = _first(environ.get("CPAAS_EVENTS_TOKEN"), toml.get("events_token"))
+    if toml.get("events_token") is not None:
+        raise SettingsError(
+            "events_token in config.toml: an agent's relay token is a secret and never goes in "
+            "a file. Remove it; set CPAAS_EVENTS_TOKEN, or keep it in the OS keyring with "
+            "`agent-console events-token --relay URL`."
+        )
+    events_token = _first(environ.get("CPAAS_EVENTS_TOKEN"))
     history = toml.get("history", {})
     if not isinstance(history, Mapping):
         raise SettingsError("[history] must be a table: max_age_days, max_records.")

@@ -116,3 +116,53 @@ def forget_key(subaccount: str, region: str) -> bool:
     except Exception:
         return False
     return True
+
+
+# -- the relay's agent token ------------------------------------------------------------------
+#
+# An agent's own token for the relay (``agent-console relay add-agent`` prints it) is kept like
+# the API key: in the environment (``CPAAS_EVENTS_TOKEN``), or in the OS keyring when the agent
+# asks (``agent-console events-token --relay URL``), under the user "events@<relay URL>".
+# Never in config.toml or any other plain file.
+
+EVENTS_ENV_HINT = "set CPAAS_EVENTS_TOKEN in the environment instead (never a file)"
+
+
+def events_account(relay_url: str) -> str:
+    """The keyring user name for the agent's token on one relay (its URL, as configured)."""
+    return f"events@{relay_url.rstrip('/')}"
+
+
+def save_events_token(relay_url: str, token: str) -> None:
+    """Keep the agent's relay token in the OS keyring; KeyStoreError when that is impossible."""
+    status = keyring_status()
+    if not status.available:
+        raise KeyStoreError(status.message.replace(ENV_HINT, EVENTS_ENV_HINT))
+    try:
+        _backend().set_password(SERVICE, events_account(relay_url), token)
+    except Exception as error:
+        raise KeyStoreError(
+            f"The OS keyring refused the token ({type(error).__name__}): {EVENTS_ENV_HINT}."
+        ) from None
+
+
+def load_events_token(relay_url: str) -> str | None:
+    """The agent's token for this relay from the keyring, or None (none kept, no keyring)."""
+    if not keyring_status().available:
+        return None
+    try:
+        token = _backend().get_password(SERVICE, events_account(relay_url))
+    except Exception:
+        return None
+    return token or None
+
+
+def forget_events_token(relay_url: str) -> bool:
+    """Remove the agent's token for this relay from the keyring; False when there was none."""
+    if not keyring_status().available:
+        return False
+    try:
+        _backend().delete_password(SERVICE, events_account(relay_url))
+    except Exception:
+        return False
+    return True

@@ -202,6 +202,22 @@ class Session:
                 self.sandbox.terminate()
 
 
+async def relay_token(settings: Settings, api_key: str) -> str | None:
+    """The token this console shows the relay (``settings.relay``): the agent's own, from
+    the environment (``CPAAS_EVENTS_TOKEN``) or else the OS keyring when the agent kept it
+    there; None when there is none. The API key stands in only for a sandbox's demo relay: a
+    relay in front of 8x8 is never sent the 8x8 key."""
+    if settings.events_token:
+        return settings.events_token
+    if settings.relay is not None:
+        from console.api.keystore import load_events_token
+
+        saved = await asyncio.to_thread(load_events_token, settings.relay)
+        if saved:
+            return saved
+    return api_key if settings.is_sandbox else None
+
+
 def _events_url(base: str) -> str:
     if base.startswith("https://"):
         return "wss://" + base.removeprefix("https://") + "/events"
@@ -243,8 +259,14 @@ async def connect(settings: Settings) -> Session:
     if settings.relay is not None:
         relay = settings.relay.replace("ws://", "http://").replace("wss://", "https://")
         events_url = _events_url(relay.removesuffix("/events"))
-        events_token = settings.events_token or api_key
+        events_token = await relay_token(settings, api_key)
         events_note = ""
+        if events_token is None:
+            events_url = None
+            events_note = (
+                "no token for the relay: set CPAAS_EVENTS_TOKEN, or `agent-console "
+                "events-token --relay URL` to keep it in the keyring"
+            )
     if events_url is None and not events_note:
         events_note = "no relay configured: set CPAAS_RELAY_URL for live receipts"
     # Importing httpx and building its SSL context takes ~150 ms: keep it off the UI loop.

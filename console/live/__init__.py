@@ -4,6 +4,7 @@
 - ``log``: the replay log interface (``EventLog``) and its file and memory implementations.
 - ``redis_log``: ``RedisEventLog``, the log on Redis Streams that several relays share.
 - ``relay``: the Starlette routes (webhooks in, websocket ``/events`` out).
+- ``agents``: the agents file: each agent's own token, kept only as a salted hash.
 - ``stream``: ``EventStream``, the reconnecting client.
 - ``command``: the ``agent-console relay`` subcommand.
 

@@ -8,6 +8,12 @@ Secrets can come from the environment instead of the command line (which other u
 the machine can read in ``ps``): ``AGENT_CONSOLE_WEBHOOK_SECRET``, ``AGENT_CONSOLE_EVENTS_TOKEN``,
 and ``AGENT_CONSOLE_REDIS_URL`` (its password). They are never printed or logged.
 
+``--agents FILE`` gives each agent their own token (console/live/agents.py): the relay then
+knows who acts, and a team event naming someone else is refused. ``agent-console relay
+add-agent NAME --agents FILE`` adds an agent and prints their token once (``--rotate`` gives
+an agent a new one; ``remove-agent`` takes one away). Without ``--agents``, one shared
+``--events-token`` opens the event stream for everyone (the embedded demo does this).
+
 ``--redis URL`` puts the event log on Redis Streams (console/live/redis_log.py) so that
 several relays serve one team; it needs the optional ``redis`` package
 (``pip install 'agent-console[redis]'``), and the relay says so when it is missing.
@@ -21,7 +27,7 @@ import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from console.net import is_loopback_host
 
@@ -52,7 +58,42 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--events-token",
         metavar="T",
-        help=f"the bearer token consoles use on the /events websocket; default ${EVENTS_TOKEN_ENV}",
+        help="one bearer token shared by every console (no agents file); default "
+        f"${EVENTS_TOKEN_ENV}",
+    )
+    parser.add_argument(
+        "--agents",
+        type=Path,
+        metavar="FILE",
+        help="serve the agents in FILE, each with their own token (see add-agent); instead of "
+        "--events-token. Re-read when it changes, or on SIGHUP",
+    )
+    actions = parser.add_subparsers(
+        dest="relay_action", metavar="{add-agent,remove-agent}", required=False
+    )
+    add = actions.add_parser(
+        "add-agent",
+        help="add an agent to the agents file and print their token once",
+        description="Add an agent to the agents file (created 0600) and print their new "
+        "token once: the file keeps only its salted hash.",
+    )
+    add.add_argument("name", metavar="NAME", help="the agent's name in the team inbox")
+    add.add_argument(
+        "--agents", type=Path, metavar="FILE", default=argparse.SUPPRESS, help="the agents file"
+    )
+    add.add_argument(
+        "--rotate",
+        action="store_true",
+        help="the agent is there already: give them a new token (the old one stops working)",
+    )
+    remove = actions.add_parser(
+        "remove-agent",
+        help="remove an agent from the agents file (their token stops working)",
+        description="Remove an agent from the agents file: their token stops working.",
+    )
+    remove.add_argument("name", metavar="NAME")
+    remove.add_argument(
+        "--agents", type=Path, metavar="FILE", default=argparse.SUPPRESS, help="the agents file"
     )
     parser.add_argument(
         "--log",
@@ -140,18 +181,83 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
+def run_agent_action(ns: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``add-agent`` / ``remove-agent``: change the agents file; print a new token once."""
+    from console.live.agents import AgentsError, add_agent, remove_agent
+
+    path: Path | None = getattr(ns, "agents", None)
+    if path is None:
+        print(f"relay {ns.relay_action}: --agents FILE is required", file=err)
+        return 2
+    try:
+        if ns.relay_action == "remove-agent":
+            if not remove_agent(path, ns.name):
+                print(f"relay: no agent {ns.name.strip()!r} in {path}", file=err)
+                return 1
+            name = ns.name.strip()
+            print(f"Removed {name!r} from {path}: their token no longer works.", file=out)
+            return 0
+        token = add_agent(path, ns.name, rotate=ns.rotate)
+    except (AgentsError, OSError) as error:
+        print(f"relay: {error}", file=err)
+        return 1
+    name = ns.name.strip()
+    done = "New token for" if ns.rotate else "Added"
+    print(f"{done} {name!r} in {path}. Their token, shown this once (the file keeps", file=out)
+    print("only a salted hash of it):", file=out)
+    print(f"\n  {token}\n", file=out)
+    print(
+        "Give it to them privately. On their machine: CPAAS_EVENTS_TOKEN=<token> in the\n"
+        "environment, or `agent-console events-token --relay URL` to keep it in the OS "
+        "keyring;\n"
+        f"their console's agent name (--agent, or [inbox] agent) must be {name!r}.",
+        file=out,
+        flush=True,
+    )
+    return 0
+
+
 def run_from_args(ns: argparse.Namespace, *, out: TextIO | None = None) -> int:
     """Run the relay until Ctrl-C or SIGTERM; return the process exit code."""
     out = out or sys.stdout
     err = sys.stderr
+    if getattr(ns, "relay_action", None):
+        return run_agent_action(ns, out, err)
     secret = ns.webhook_secret or os.environ.get(WEBHOOK_SECRET_ENV)
-    token = ns.events_token or os.environ.get(EVENTS_TOKEN_ENV)
+    agents_path: Path | None = getattr(ns, "agents", None)
+    token = ns.events_token or (None if agents_path else os.environ.get(EVENTS_TOKEN_ENV))
     if not secret:
         print(f"relay: --webhook-secret (or ${WEBHOOK_SECRET_ENV}) is required", file=err)
         return 2
-    if not token:
-        print(f"relay: --events-token (or ${EVENTS_TOKEN_ENV}) is required", file=err)
+    if agents_path is not None and token:
+        print(
+            "relay: --agents and --events-token exclude each other: with an agents file, "
+            "each console uses its agent's own token",
+            file=err,
+        )
         return 2
+    if agents_path is None and not token:
+        print(
+            f"relay: --agents FILE or --events-token (or ${EVENTS_TOKEN_ENV}) is required",
+            file=err,
+        )
+        return 2
+    agents = None
+    if agents_path is not None:
+        from console.live.agents import AgentDirectory, AgentsError
+
+        try:
+            agents = AgentDirectory(agents_path)
+        except AgentsError as error:
+            print(f"relay: {error}", file=err)
+            return 2
+        if not len(agents):
+            print(
+                f"relay: no agents in {agents_path}: add one with "
+                f"`agent-console relay add-agent NAME --agents {agents_path}`",
+                file=err,
+            )
+            return 2
     if ns.max_events < 1 or ns.max_age <= 0 or ns.heartbeat <= 0 or not ns.max_memory > 0:
         print(
             "relay: --max-events, --max-memory, --max-age and --heartbeat must be positive",
@@ -205,7 +311,9 @@ def run_from_args(ns: argparse.Namespace, *, out: TextIO | None = None) -> int:
         print(f"relay: cannot listen on {ns.host}:{ns.port}: {error.strerror or error}", file=err)
         return 1
     port = listener.getsockname()[1]
-    app = create_relay_app(log, webhook_secret=secret, events_token=token, heartbeat=ns.heartbeat)
+    app = create_relay_app(
+        log, webhook_secret=secret, events_token=token, agents=agents, heartbeat=ns.heartbeat
+    )
     stack = server_stack()
     config = uvicorn_config(
         app,
@@ -231,6 +339,14 @@ def run_from_args(ns: argparse.Namespace, *, out: TextIO | None = None) -> int:
         print(f"  webhooks: http://{base}/webhooks/sms", file=out)
         print(f"            http://{base}/webhooks/chatapps", file=out)
         print(f"  events:   ws://{base}/events", file=out)
+        print(f"  team:     http://{base}/team/events", file=out)
+        if agents is not None:
+            print(
+                f"  agents:   {agents.path} ({len(agents)}; each console uses its agent's "
+                "own token; re-read when it changes or on SIGHUP)",
+                file=out,
+            )
+            _reload_on_hangup(agents)
         print(
             f"  log:      {where} (last seq {bounds.last_seq}; keeps up to "
             f"{ns.max_events} events, {ns.max_age:g} s{memory})",
@@ -260,6 +376,19 @@ def run_from_args(ns: argparse.Namespace, *, out: TextIO | None = None) -> int:
     if code == 0:
         print("Relay stopped.", file=out)
     return code
+
+
+def _reload_on_hangup(agents: Any) -> None:
+    """``kill -HUP`` re-reads the agents file now (it is also re-read when it changes)."""
+    import asyncio
+    import contextlib
+    import signal
+
+    hangup = getattr(signal, "SIGHUP", None)
+    if hangup is None:  # Windows
+        return
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+        asyncio.get_running_loop().add_signal_handler(hangup, agents.reload)
 
 
 def _make_server_class() -> type:

@@ -26,7 +26,9 @@ an fsync per write; ``everysec``, Redis's default, at most one second of writes 
 crash of the Redis host). Any failure (unreachable, timeout, refused) raises
 :class:`~console.live.log.LogError` and the relay answers 503, so 8x8 sends the webhook again;
 nothing is acknowledged that Redis did not accept. A timeout is never retried by the client,
-since the script may have run: the retry is 8x8's, and a receipt seen twice is harmless.
+since the script may have run: the retry is 8x8's, and a receipt seen twice is harmless. Each
+failed attempt is logged at debug level only: the relay says an outage once, when it begins
+and when it ends.
 
 *Bounds*: ``XADD … MAXLEN ~ max_events`` trims whole stream nodes cheaply as it goes; reads
 and ``bounds()`` apply the exact count on top (the oldest kept seq is never below
@@ -402,7 +404,7 @@ class RedisEventLog:
             except Exception as error:
                 if self._closed:
                     break
-                logger.warning("Redis presence channel lost (%s); reconnecting", error)
+                logger.debug("Redis presence channel lost (%s); reconnecting", error)
                 await backoff.wait(self._ended)
             finally:
                 with contextlib.suppress(Exception):
@@ -446,7 +448,7 @@ class RedisEventLog:
         try:
             reply = await self._run("append", args)
         except LogError as error:
-            logger.warning("Redis event log: could not store %d event(s): %s", len(run), error)
+            logger.debug("Redis event log: could not store %d event(s): %s", len(run), error)
             for item, _, _ in run:
                 fail_pending(item.future, error)
             return
@@ -505,7 +507,7 @@ class _RedisSubscription:
             except Exception as error:  # LogError, redis.exceptions.RedisError, OSError
                 if self._ended.is_set() or log._closed:
                     break
-                logger.warning("Redis event log: reading the stream failed (%s); retrying", error)
+                logger.debug("Redis event log: reading the stream failed (%s); retrying", error)
                 self._verify = True  # Redis may have restarted without what it had
                 await self._backoff.wait(self._ended)
                 continue

@@ -8,37 +8,53 @@ Routes (Starlette):
   compared in constant time. Answers: 401 (wrong or missing secret, nothing stored), 413 (body
   over ``max_body`` bytes, by ``Content-Length`` or counted while reading), 400 (not strict
   JSON: not UTF-8, NaN or Infinity, a lone surrogate, nested deeper than 1,024 levels; or no
-  string ``namespace``/``eventType`` and object ``payload``), 503 (could not persist: 8x8
-  retries), 200 ``{"seq": n}`` once the event is durably in the log. Every error, 404 and 405
-  included, is 8x8's error body ``{code, message, errorId, timestamp}``. The namespace is
-  taken from the body, not from the path, so a webhook configured on the "wrong" path is not
-  lost. What the relay stores and sends is therefore JSON any strict parser accepts.
+  string ``namespace``/``eventType`` and object ``payload``; or an envelope that is not one
+  8x8 sends on this route: ``/webhooks/sms`` takes only namespace ``SMS``, ``/webhooks/chatapps``
+  only ``ChatApps``, each with 8x8's event types (``inbound_message_received``,
+  ``outbound_message_status_changed``), so the webhook secret can never post a ``Team``
+  event; ``namespace``, ``eventType`` and ``description`` bounded and free of control
+  characters), 503 (could not persist: 8x8 retries), 200 ``{"seq": n}`` once the event is
+  durably in the log. Every error, 404 and 405 included, is 8x8's error body ``{code,
+  message, errorId, timestamp}``. What the relay stores and sends is therefore JSON any strict
+  parser accepts. The payload is 8x8's event as 8x8 sent it (a customer's text may hold any
+  character): consoles show it as text.
 
 - ``POST /team/events``: a console's team event (console/live/team.py), authenticated by
-  ``Authorization: Bearer <events token>``. Validated completely first (401, 413 and 400 as
-  for webhooks, naming the field). Kept kinds (assigned, status_changed, labelled,
-  note_added, replied) are numbered and persisted in the same log as webhooks (namespace
-  ``Team``) and answered ``{"seq": n}``; presence (viewing, typing) is fanned out at once as
-  a ``presence`` frame to the consoles connected now, never kept nor numbered, and answered
-  ``{"fannedOut": n}``, the number of this relay's consoles it reached. With several relays on
-  one Redis log, it is also handed to the other relays (Redis pub/sub, through the log's
-  ``publish_transient``), which fan it out to theirs.
+  ``Authorization: Bearer <token>``: an agent's own token from the agents file
+  (console/live/agents.py), which makes the token's agent the one who acts (a body naming
+  anyone else is refused with 403 and not stored), or, without an agents file, the shared
+  events token (the embedded demo), which may name any agent. Validated completely first (401,
+  413 and 400 as for webhooks, naming the field): a conversation the log has never mentioned
+  (no customer's message, no team event) takes only a valid first event (an assignment or a
+  reply) for a valid id (one of 8x8's channels, a number or user id), and a snooze ends within
+  a year of the relay's clock and not in the past. Kept kinds (assigned, status_changed,
+  labelled, note_added, replied) are numbered and persisted in the same log as webhooks
+  (namespace ``Team``) and answered ``{"seq": n}``; presence (viewing, typing) is fanned out
+  at once as a ``presence`` frame to the consoles connected now, never kept nor numbered, and
+  answered ``{"fannedOut": n}``, the number of this relay's consoles it reached. With several
+  relays on one Redis log, it is also handed to the other relays (Redis pub/sub, through the
+  log's ``publish_transient``), which fan it out to theirs.
 
 - websocket ``/events``: authenticated by ``Authorization: Bearer <token>`` or
-  ``?token=<token>``; a wrong or missing token is accepted and then closed with 1008 (policy
-  violation), as is a ``since`` that is not a plain number. ``?since=N`` replays every kept
-  event after N, then continues live, with no duplicate and no hole: the connection
-  subscribes to new commits *before* it reads the log's bounds and backlog, and drops queued
-  events it already sent (by seq). The relay itself holds one subscription to the log and
-  queues each batch it yields on every connection, so with several relays on one Redis log
-  every console sees the same events in the same seq order, whichever relay numbered them.
-  When the log cannot be read (Redis unreachable) the socket is closed with 1013 and the
-  console comes back later with ``since=``; so is every console when the log's numbering went
-  back (a Redis that lost what it had acknowledged), and the replay then tells it so.
-  Without ``since`` the stream starts live. Every websocket message is a JSON array of frames (see
-  :mod:`console.live.events`): events, a ``gap`` frame first when N is older than the log
-  (or ahead of it), and a ``heartbeat`` right after the replay and whenever the stream has
-  been idle for ``heartbeat`` seconds. Batches hold up to ``max_batch`` events or about
+  ``?token=<token>`` (an agent's token, or the shared events token); a wrong or missing token
+  is accepted and then closed with 1008 (policy violation), as is a ``since`` that is not a
+  plain number. ``?since=N`` replays every kept event after N, then continues live, with no
+  duplicate and no hole: the connection subscribes to new commits *before* it reads the log's
+  bounds and backlog, and drops queued events it already sent (by seq). The relay itself holds
+  one subscription to the log and queues each batch it yields on every connection, so with
+  several relays on one Redis log every console sees the same events in the same seq order,
+  whichever relay numbered them. When the log cannot store or be read (Redis unreachable),
+  every console is let go at once (1013, "the relay cannot store events now …"): the relay
+  asks the log every ``health_interval`` s, so consoles hear of an outage within a few seconds
+  even when nothing is posted, and the relay logs one line when it begins and one when it
+  ends, not one per refused request. A console comes back with ``since=`` (refused with 1013
+  until the log answers again). Every console is let go the same way when the log's
+  numbering went back (a Redis that lost what it had acknowledged), and the replay then tells
+  it so. Without
+  ``since`` the stream starts live. Every websocket message is a JSON array of frames (see
+  :mod:`console.live.events`): events, a ``gap`` frame first when N is older than the log (or
+  ahead of it), and a ``heartbeat`` right after the replay and whenever the stream has been
+  idle for ``heartbeat`` seconds. Batches hold up to ``max_batch`` events or about
   ``max_batch_bytes`` of JSON.
 
   Each subscriber has a bounded queue (``subscriber_queue`` events and ``subscriber_bytes``
@@ -72,8 +88,10 @@ import hmac
 import json
 import logging
 import re
-from collections import deque
-from collections.abc import AsyncIterator, Sequence
+import time
+from collections import OrderedDict, deque
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -85,6 +103,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from console.api.error_body import error_body
+from console.live.agents import AgentDirectory
 from console.live.events import (
     Event,
     FrameError,
@@ -96,7 +115,18 @@ from console.live.events import (
     utc_iso,
 )
 from console.live.log import EventLog, LogBounds, LogError, Subscription
-from console.live.team import PRESENCE_TTL, TEAM_NAMESPACE, Presence, TeamAction, TeamError
+from console.live.team import (
+    FIRST_KINDS,
+    PRESENCE_TTL,
+    TEAM_NAMESPACE,
+    Presence,
+    TeamAction,
+    TeamError,
+    conversation_id_problem,
+    conversation_in,
+    conversation_of,
+    snooze_problem,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -108,10 +138,17 @@ CLOSE_TRY_AGAIN_LATER = 1013
 
 # 8x8 error codes used in error bodies
 CODE_INVALID_PARAMETER = 1000
+CODE_FORBIDDEN = 1001  # as the sandbox answers a sub-account the key does not own
 CODE_UNAUTHENTICATED = 1200
 CODE_NOT_FOUND = 1300
 CODE_INTERNAL = 2000
 SINCE = re.compile(r"[0-9]{1,18}")  # a seq: ASCII digits only, well inside 64 bits
+#: Why consoles are let go while the log cannot store (a websocket close reason: short).
+LOG_DOWN = "the relay cannot store events now (its event log is unavailable)"
+#: Conversations the relay remembers having seen (the oldest are forgotten past this).
+MAX_KNOWN_CONVERSATIONS = 1_000_000
+#: The identity of the shared events token: it may name any agent (the embedded demo).
+ANYONE = ""
 
 
 def _error(
@@ -194,7 +231,8 @@ class Relay:
         log: EventLog,
         *,
         webhook_secret: str,
-        events_token: str | Sequence[str],
+        events_token: str | Sequence[str] | None = None,
+        agents: AgentDirectory | None = None,
         max_body: int = DEFAULT_MAX_BODY,
         subscriber_queue: int = 10_000,
         subscriber_bytes: int = 16 * 1024 * 1024,
@@ -204,15 +242,30 @@ class Relay:
         max_batch: int = 1000,
         max_batch_bytes: int = 256 * 1024,
         close_timeout: float = 5.0,
+        health_interval: float = 1.0,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.log = log
-        tokens = (events_token,) if isinstance(events_token, str) else tuple(events_token)
+        if events_token is None:
+            tokens: tuple[str, ...] = ()
+        elif isinstance(events_token, str):
+            tokens = (events_token,)
+        else:
+            tokens = tuple(events_token)
         if not isinstance(webhook_secret, str) or not webhook_secret:
             raise ValueError("the relay needs a webhook secret")
-        if not tokens or not all(isinstance(t, str) and t for t in tokens):
-            raise ValueError("the relay needs at least one events token")
+        if agents is not None and tokens:
+            raise ValueError("an agents file replaces the shared events token: give one")
+        if agents is None and (not tokens or not all(isinstance(t, str) and t for t in tokens)):
+            raise ValueError("the relay needs at least one events token, or an agents file")
         self._webhook_secret = webhook_secret.encode()
         self._events_tokens = tuple(t.encode() for t in tokens)
+        self.agents = agents
+        self.health_interval = health_interval
+        self._clock = clock
+        self._known: OrderedDict[str, None] = OrderedDict()  # conversations seen in the log
+        self._log_down: str | None = None  # why the log cannot store, while it cannot
+        self._down_by_probe = False  # the watch saw it (so the watch may see it back)
         self.max_body = max_body
         self.subscriber_queue = subscriber_queue
         self.subscriber_bytes = subscriber_bytes
@@ -232,8 +285,13 @@ class Relay:
         self._fanned_seq = 0  # the highest seq fanned out
         self.accepted = 0
         self.routes: list[BaseRoute] = [
-            Route("/webhooks/sms", self._webhook, methods=["POST"], name="webhook_sms"),
-            Route("/webhooks/chatapps", self._webhook, methods=["POST"], name="webhook_chatapps"),
+            Route("/webhooks/sms", self._sms_webhook, methods=["POST"], name="webhook_sms"),
+            Route(
+                "/webhooks/chatapps",
+                self._chatapps_webhook,
+                methods=["POST"],
+                name="webhook_chatapps",
+            ),
             Route("/team/events", self._team_event, methods=["POST"], name="team_events"),
             WebSocketRoute("/events", self._events, name="events"),
         ]
@@ -259,10 +317,16 @@ class Relay:
             await self.log.close()
             raise
         self._fanned_seq = bounds.last_seq
+        try:
+            await self._learn_conversations(bounds)
+        except BaseException:
+            await self.log.close()
+            raise
         self._subscription = self.log.subscribe(after=bounds.last_seq)
         self._subscription.deliver_to(self._on_commit)
         self._feeds = [
             asyncio.create_task(self._fan_out_transients(), name="relay-transients"),
+            asyncio.create_task(self._watch_log(), name="relay-log-watch"),
         ]
         self._closing = False
         self._started = True
@@ -314,12 +378,124 @@ class Relay:
             await asyncio.sleep(self.trim_interval)
             try:
                 await self.log.trim()
+            except LogError as error:
+                self._log_failed(error, probe=True)
             except Exception:
                 logger.exception("relay: trimming the event log failed")
 
+    # ------------------------------------------------------------------ the log's health
+
+    async def _watch_log(self) -> None:
+        """Ask the log every ``health_interval`` s whether it answers, so that an outage is
+        noticed (and consoles told) while nothing is being posted, and its end too."""
+        while True:
+            await asyncio.sleep(self.health_interval)
+            try:
+                async with asyncio.timeout(max(1.0, self.health_interval * 2)):
+                    await self.log.bounds()
+            except (TimeoutError, LogError, OSError) as error:
+                self._log_failed(error, probe=True)
+            else:
+                if self._down_by_probe:
+                    self._log_back()
+
+    def _log_failed(self, error: BaseException, *, probe: bool = False) -> None:
+        """The log failed: said once per outage (one log line), and every console is let go
+        with 1013 so that its stream shows it, and resumes with ``since=`` when it is back."""
+        self._down_by_probe = self._down_by_probe or probe
+        if self._log_down is not None:
+            return
+        self._log_down = _short(error)
+        logger.warning(
+            "relay: cannot store events (%s); answering 503 and closing event streams "
+            "(1013) until the event log is back",
+            self._log_down,
+        )
+        for subscriber in list(self._subscribers):
+            self._drop(subscriber, LOG_DOWN)
+
+    def _log_back(self) -> None:
+        if self._log_down is None:
+            return
+        logger.warning("relay: the event log is back after an outage (%s)", self._log_down)
+        self._log_down = None
+        self._down_by_probe = False
+
+    async def _append(self, namespace: str, event_type: str, payload: dict[str, Any]) -> Event:
+        """Append through the health watch: a failure is said once, a success ends it."""
+        try:
+            event = await self.log.append(namespace, event_type, payload)
+        except Exception as error:
+            self._log_failed(error)
+            raise
+        self._log_back()
+        self._know(conversation_of(event))
+        return event
+
+    # ------------------------------------------------------------------ conversations
+
+    def _know(self, conversation_id: str | None) -> None:
+        if conversation_id is None:
+            return
+        self._known[conversation_id] = None
+        self._known.move_to_end(conversation_id)
+        while len(self._known) > MAX_KNOWN_CONVERSATIONS:
+            self._known.popitem(last=False)
+
+    async def _learn_conversations(self, bounds: LogBounds) -> None:
+        """Every conversation the kept log mentions (customers' messages, team events)."""
+        cursor = max(0, bounds.oldest_seq - 1)
+        while cursor < bounds.last_seq:
+            batch = await self.log.read_frames_since(cursor, self.max_batch)
+            if not batch:
+                break
+            for _, text in batch:
+                # receipts, most of a log, are passed over without being parsed
+                if '"Team"' not in text and "inbound_message_received" not in text:
+                    continue
+                try:
+                    frame = orjson.loads(text)
+                except orjson.JSONDecodeError:
+                    continue
+                if isinstance(frame, dict):
+                    fields = (frame.get("namespace"), frame.get("eventType"), frame.get("payload"))
+                    self._know(conversation_in(*fields))
+            cursor = batch[-1][0]
+
+    async def _conversation_problem(self, action: TeamAction) -> str | None:
+        """Why this team event cannot be about its conversation, or None."""
+        if action.conversation_id in self._known:
+            return None
+        problem = conversation_id_problem(action.conversation_id)
+        if problem is not None:
+            return problem
+        if not action.kept or action.kind in FIRST_KINDS:
+            return None
+        # Another relay on a shared log may have numbered the customer's message a moment
+        # ago: let this relay's fan-out catch up with the log before saying no.
+        with contextlib.suppress(Exception):
+            target = (await self.log.bounds()).last_seq
+            async with asyncio.timeout(2.0):
+                while self._fanned_seq < target and action.conversation_id not in self._known:
+                    await asyncio.sleep(0.02)
+        if action.conversation_id in self._known:
+            return None
+        return (
+            f"no conversation {action.conversation_id!r} (a conversation starts with a "
+            "customer's message, or an agent's reply or assignment)"
+        )
+
     # ------------------------------------------------------------------ webhooks
 
-    async def _webhook(self, request: Request) -> Response:
+    async def _sms_webhook(self, request: Request) -> Response:
+        return await self._webhook(request, "SMS")
+
+    async def _chatapps_webhook(self, request: Request) -> Response:
+        return await self._webhook(request, "ChatApps")
+
+    async def _webhook(self, request: Request, namespace: str) -> Response:
+        """8x8's webhook for ``namespace`` (the route's): 8x8's event types only, never a
+        team event, whatever the body says."""
         supplied = _header(request.scope, b"authorization")
         if not _same_secret(supplied, self._webhook_secret):
             return _error(401, CODE_UNAUTHENTICATED, "Request was not authenticated properly")
@@ -327,7 +503,7 @@ class Relay:
         if isinstance(body, Response):
             return body
         try:  # strict: what a strict parser would refuse is never stored or sent on
-            envelope = WebhookEnvelope.from_body(orjson.loads(body))
+            envelope = WebhookEnvelope.from_body(orjson.loads(body), (namespace,))
         except orjson.JSONDecodeError as error:
             reason = f"the body is not valid JSON ({error})"
             return _error(400, CODE_INVALID_PARAMETER, f"Invalid webhook body: {reason}")
@@ -336,9 +512,8 @@ class Relay:
         if not self._started or self._closing:
             return _error(503, CODE_INTERNAL, "The relay is not running; retry later")
         try:
-            event = await self.log.append(envelope.namespace, envelope.event_type, envelope.payload)
-        except Exception:
-            logger.exception("relay: could not persist a webhook")
+            event = await self._append(envelope.namespace, envelope.event_type, envelope.payload)
+        except Exception:  # said once per outage by _append
             return _error(503, CODE_INTERNAL, "The event could not be stored; retry later")
         self.accepted += 1
         return JSONResponse({"seq": event.seq})
@@ -347,8 +522,10 @@ class Relay:
 
     async def _team_event(self, request: Request) -> Response:
         """A console's team event (console/live/team.py): kept kinds are numbered and
-        persisted like a webhook; presence is fanned out at once and never kept."""
-        if not self._bearer_ok(request.scope):
+        persisted like a webhook; presence is fanned out at once and never kept. The acting
+        agent is the token's: a body naming another is refused (403)."""
+        who = self._identify(_bearer(request.scope))
+        if who is None:
             return _error(401, CODE_UNAUTHENTICATED, "Request was not authenticated properly")
         body = await self._read_body(request)
         if isinstance(body, Response):
@@ -359,15 +536,23 @@ class Relay:
             return _error(400, CODE_INVALID_PARAMETER, f"Invalid team event: not JSON ({error})")
         except TeamError as error:
             return _error(400, CODE_INVALID_PARAMETER, f"Invalid team event: {error}")
+        if who != ANYONE:
+            if action.agent != who:
+                message = f"This token acts as {who!r}, not as {action.agent!r}"
+                return _error(403, CODE_FORBIDDEN, message)
+            action = replace(action, agent=who)
+        problem = snooze_problem(action, self._clock())
         if not self._started or self._closing:
             return _error(503, CODE_INTERNAL, "The relay is not running; retry later")
+        problem = problem or await self._conversation_problem(action)
+        if problem is not None:
+            return _error(400, CODE_INVALID_PARAMETER, f"Invalid team event: {problem}")
         if not action.kept:
             presence = Presence(action, utc_iso(), PRESENCE_TTL[action.kind])
             return JSONResponse({"fannedOut": await self.publish_presence(presence)})
         try:
-            event = await self.log.append(TEAM_NAMESPACE, action.kind, action.to_body())
-        except Exception:
-            logger.exception("relay: could not persist a team event")
+            event = await self._append(TEAM_NAMESPACE, action.kind, action.to_body())
+        except Exception:  # said once per outage by _append
             return _error(503, CODE_INTERNAL, "The event could not be stored; retry later")
         return JSONResponse({"seq": event.seq})
 
@@ -379,7 +564,9 @@ class Relay:
         reached = self._queue_transient(text)
         try:
             await self.log.publish_transient(text)
-        except Exception:  # presence is best effort: it is sent again while it lasts
+        except LogError as error:  # presence is best effort: it is sent again while it lasts
+            self._log_failed(error, probe=True)
+        except Exception:
             logger.warning("relay: could not hand presence to the other relays", exc_info=True)
         return reached
 
@@ -397,14 +584,14 @@ class Relay:
                 reached += 1
         return reached
 
-    def _bearer_ok(self, scope: Any) -> bool:
-        """An ``Authorization: Bearer <events token>`` header."""
-        return self._is_events_token(_bearer(scope))
-
-    def _is_events_token(self, supplied: bytes | None) -> bool:
+    def _identify(self, supplied: bytes | None) -> str | None:
+        """Who a bearer token is: an agent's name (the agents file), :data:`ANYONE` (the
+        shared events token, without an agents file), or None (nobody we know)."""
+        if self.agents is not None:
+            return self.agents.agent_for(supplied)
         # Compare against every token (no early exit), each in constant time.
         matches = [_same_secret(supplied, token) for token in self._events_tokens]
-        return any(matches)
+        return ANYONE if any(matches) else None
 
     async def _read_body(self, request: Request) -> bytes | Response:
         """The body, or the error answer when it is over ``max_body`` (declared or counted)."""
@@ -441,6 +628,8 @@ class Relay:
         went_back = bool(events) and events[0].seq <= self._fanned_seq
         if events:
             self._fanned_seq = events[-1].seq
+        for event in events:
+            self._know(conversation_of(event))
         if went_back:
             logger.warning(
                 "relay: the event log's numbering went back to seq %d; consoles resume anew",
@@ -499,12 +688,12 @@ class Relay:
         self._subscribers.add(subscriber)  # subscribe first, then read the bounds and backlog
         try:
             bounds = await self.log.bounds()
-        except Exception:
+        except Exception as error:
             self._subscribers.discard(subscriber)
             if handler is not None:
                 self._handlers.discard(handler)
-            logger.warning("relay: the event log is unavailable", exc_info=True)
-            await self._close(websocket, CLOSE_TRY_AGAIN_LATER, "event log unavailable")
+            self._log_failed(error, probe=True)
+            await self._close(websocket, CLOSE_TRY_AGAIN_LATER, LOG_DOWN)
             return
         progress = [since if since is not None else bounds.last_seq]
         subscriber.pump = asyncio.create_task(
@@ -527,8 +716,8 @@ class Relay:
         pump = subscriber.pump
         failed = pump.exception() if pump.done() and not pump.cancelled() else None
         if isinstance(failed, LogError):
-            logger.warning("relay: a replay failed: %s", failed)
-            reason = f"event log unavailable; reconnect with since={progress[0]}"
+            self._log_failed(failed, probe=True)
+            reason = f"{LOG_DOWN}; reconnect with since={progress[0]}"
             await self._close(websocket, CLOSE_TRY_AGAIN_LATER, reason)
         elif subscriber.dropped is not None:
             reason = f"{subscriber.dropped}; reconnect with since={progress[0]}"
@@ -544,7 +733,7 @@ class Relay:
             query = websocket.query_params.get("token")
             if query is not None:
                 supplied = query.encode()
-        return self._is_events_token(supplied)
+        return self._identify(supplied) is not None
 
     async def _close(self, websocket: WebSocket, code: int, reason: str) -> None:
         try:
@@ -645,6 +834,12 @@ async def _read_until_disconnect(websocket: WebSocket) -> None:
             return
 
 
+def _short(error: BaseException) -> str:
+    """An error in one short line (for the one log line an outage gets)."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
 def _bearer(scope: Any) -> bytes | None:
     """The token of an ``Authorization: Bearer <token>`` header, or None."""
     header = _header(scope, b"authorization")
@@ -669,7 +864,7 @@ def create_relay_app(
     log: EventLog,
     *,
     webhook_secret: str,
-    events_token: str | Sequence[str],
+    events_token: str | Sequence[str] | None = None,
     **options: Any,
 ) -> Starlette:
     """A Starlette app serving only the relay; ``app.state.relay`` is the :class:`Relay`."""

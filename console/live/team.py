@@ -11,7 +11,7 @@ Kinds and their fields (every kind has ``conversationId`` and ``agent``, who act
 
 - ``assigned``: ``assignee`` (an agent's name, or null: unassigned).
 - ``status_changed``: ``status`` (open, pending, resolved, snoozed); ``snoozedUntil`` (seconds
-  since the epoch) with ``snoozed`` and only then.
+  since the epoch, between 2000 and 2200) with ``snoozed`` and only then.
 - ``labelled``: ``add`` and ``remove``, lists of labels (at least one label in all).
 - ``note_added``: ``text``, a private note for the team (never sent to the customer).
 - ``replied``: ``umid``, ``channel`` and ``text`` of a reply an agent sent, so every console's
@@ -24,6 +24,11 @@ them out, so every console applies them in the same order and a console that rec
 catches up on them with ``since=``. Presence is not kept: the relay fans it out at once as a
 ``presence`` frame without a seq (:meth:`Presence.to_frame`),
 and a console forgets it after ``ttl`` seconds.
+
+The relay stamps ``agent`` from the poster's own token when it serves an agents file
+(console/live/agents.py), bounds ``snoozedUntil`` against its clock (:func:`snooze_problem`)
+and takes a team event about a conversation it has never seen only when it can start one
+(:data:`FIRST_KINDS`, :func:`conversation_id_problem`).
 
 The body is validated completely (:meth:`TeamAction.from_body`) before anything is stored
 or sent: an unknown kind or field, a wrong type, an overlong value is a :class:`TeamError`
@@ -72,6 +77,28 @@ MAX_NOTE = 4_000
 MAX_REPLY = 35_000
 MAX_UMID = 100
 MAX_CHANNEL = 32
+
+#: Times a team event may name at all (2000-01-01 to 2200-01-01, seconds since the epoch);
+#: the relay bounds them further against its clock (:func:`snooze_problem`).
+EARLIEST_TIME = 946_684_800.0
+LATEST_TIME = 7_258_118_400.0
+#: A snooze ends within this long from now (the relay's clock) ...
+MAX_SNOOZE = 366 * 86_400.0
+#: ... and not further in the past than this (clocks differ a little between machines).
+SNOOZE_SKEW = 300.0
+
+#: The channels a conversation can be on: 8x8's (lower case, as its webhooks name them),
+#: and ``chatapps`` for a Chat Apps message that named none.
+CHANNELS = frozenset(
+    {"sms", "whatsapp", "viber", "rcs", "line", "zalo", "facebook", "instagram", "wechat"}
+    | {"chatapps"}
+)
+#: A customer as a conversation id names them: a number (E.164, with or without +) or a
+#: channel's user id (letters, digits and + / = _ . -).
+_PEER = re.compile(r"[A-Za-z0-9+/=_.\-]{1,128}")
+#: What can start a conversation the relay has not seen: an agent taking (or handing) it, or
+#: writing to the customer first. Notes, labels and statuses need a conversation to exist.
+FIRST_KINDS = frozenset({"assigned", "replied"})
 
 _LABEL = re.compile(r"[a-z0-9][a-z0-9_\-]*")
 _COMMON = ("type", "conversationId", "agent")
@@ -193,7 +220,7 @@ class TeamAction:
                     isinstance(until, bool)
                     or not isinstance(until, int | float)
                     or not math.isfinite(until)
-                    or until <= 0
+                    or not EARLIEST_TIME <= until <= LATEST_TIME
                 ):
                     raise TeamError("'snoozedUntil' must be a time (seconds since the epoch)")
                 return _replace(action, status=status, snoozed_until=round(float(until), 3))
@@ -242,6 +269,58 @@ class TeamAction:
         else:
             body["active"] = self.active
         return body
+
+
+def conversation_id_problem(conversation_id: str) -> str | None:
+    """Why ``conversation_id`` cannot be a new conversation's id, or None when it can:
+    ``<channel>:<customer>`` with one of 8x8's channels and a number or user id."""
+    channel, _, peer = conversation_id.partition(":")
+    if channel not in CHANNELS:
+        return f"'conversationId' must start with a channel ({', '.join(sorted(CHANNELS))})"
+    if not _PEER.fullmatch(peer):
+        return "'conversationId' must name the customer by number or channel user id"
+    return None
+
+
+def snooze_problem(action: TeamAction, now: float) -> str | None:
+    """Why the relay refuses this action's snooze at ``now``, or None."""
+    until = action.snoozed_until
+    if until is None:
+        return None
+    if until < now - SNOOZE_SKEW:
+        return "'snoozedUntil' is in the past"
+    if until > now + MAX_SNOOZE:
+        return "'snoozedUntil' must be within a year from now"
+    return None
+
+
+def conversation_of(event: Event) -> str | None:
+    """The conversation a relay event is about: a customer's message (as the inbox files it,
+    console/core/inbound.py) or a team event; None for anything else (receipts)."""
+    return conversation_in(event.namespace, event.event_type, event.payload)
+
+
+def conversation_in(namespace: object, event_type: object, payload: object) -> str | None:
+    """:func:`conversation_of` for a frame's fields as decoded (unchecked) JSON."""
+    if not isinstance(payload, dict):
+        return None
+    if namespace == TEAM_NAMESPACE:
+        found = payload.get("conversationId")
+        return found if isinstance(found, str) and found else None
+    if event_type != "inbound_message_received" or not isinstance(namespace, str):
+        return None
+    if namespace.lower() == "sms":
+        peer = payload.get("source")
+        return f"sms:{peer}" if isinstance(peer, str) and peer else None
+    user, recipient = payload.get("user"), payload.get("recipient")
+    user = user if isinstance(user, dict) else {}
+    recipient = recipient if isinstance(recipient, dict) else {}
+    peer = user.get("msisdn") or user.get("channelUserId")
+    if not isinstance(peer, str) or not peer:
+        return None
+    channel = recipient.get("channel")
+    channel = channel if isinstance(channel, str) and channel else "chatapps"
+    return f"{channel.lower()}:{peer}"
 
 
 def team_action(event: Event) -> TeamAction | None:

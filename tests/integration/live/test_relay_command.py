@@ -124,3 +124,67 @@ async def test_one_event_log_a_file_or_redis_not_both(tmp_path: Path) -> None:
     _, err = process.communicate(timeout=20)
     assert process.returncode == 2
     assert "exclude each other" in err
+
+
+async def test_add_agent_prints_a_token_once_and_the_relay_serves_that_agent(
+    tmp_path: Path,
+) -> None:
+    import dataclasses
+    import re
+    import subprocess
+
+    from console.live.team import TeamAction
+    from console.live.team_client import TeamPoster, TeamPostFailed
+
+    agents = tmp_path / "agents.toml"
+    added = subprocess.run(
+        [sys.executable, "-m", "console", "relay", "add-agent", "ana", "--agents", str(agents)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=tmp_path,
+    )
+    assert added.returncode == 0, added.stderr
+    token = re.search(r"^  (\S{40,})$", added.stdout, re.MULTILINE)
+    assert token, added.stdout
+    secret = token.group(1)
+    assert added.stdout.count(secret) == 1
+    assert secret not in agents.read_text() and "ana" in agents.read_text()
+    again = subprocess.run(
+        [sys.executable, "-m", "console", "relay", "add-agent", "ana", "--agents", str(agents)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert again.returncode == 1 and "--rotate" in again.stderr
+
+    env = {"AGENT_CONSOLE_WEBHOOK_SECRET": SECRET, "AGENT_CONSOLE_EVENTS_TOKEN": ""}
+    process = start_relay_process(tmp_path, "--agents", str(agents), env=env)
+    first_line = ""
+    try:
+        base, first_line = await read_base_url(process)
+        poster = TeamPoster(f"{base}/team/events", secret)
+        try:
+            mine = TeamAction("assigned", "sms:+6591234567", "ana", assignee="ana")
+            seq = await poster.post(mine)
+            try:
+                await poster.post(dataclasses.replace(mine, agent="bob", assignee="bob"))
+            except TeamPostFailed as error:
+                refused = error.reason
+        finally:
+            await poster.aclose()
+        assert seq == 1
+        assert "403: This token acts as 'ana', not as 'bob'" in refused
+        stream = EventStream(base, secret, since=0)
+        async with asyncio.timeout(10):
+            async for item in stream:
+                if isinstance(item, Event):
+                    break
+        await stream.close()
+        assert item.payload["agent"] == "ana"
+    finally:
+        rest, err = stop_relay_process(process)
+    out = first_line + rest
+    assert process.returncode == 0, err
+    assert f"agents:   {agents} (1;" in out
+    assert secret not in out + err

@@ -283,3 +283,64 @@ async def test_a_redis_that_lost_its_events_is_followed_and_its_consoles_told(
         if recorder is not None:
             await recorder.stop()
         server.stop()
+
+
+async def test_a_redis_outage_is_said_to_consoles_within_seconds_and_logged_once(
+    relay_factory: Callable[..., Any],
+    tmp_path: Path,
+    http: httpx.AsyncClient,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Redis stops while a console listens and nothing is posted: the console's stream says
+    the relay cannot store (1013) within 5 s, the relay writes one line for the outage however
+    many webhooks it refuses meanwhile, one when Redis is back, and the console resumes with
+    since= without losing what was acknowledged."""
+    import logging
+
+    from console.live.relay import LOG_DOWN
+    from console.live.state import StreamPhase
+
+    server = RedisServer(tmp_path / "redis", durable=True)
+    server.start()
+    recorder: StreamRecorder | None = None
+    try:
+        (relay,) = await redis_relays(relay_factory, server.url, 1)
+        recorder = StreamRecorder(EventStream(relay.ws_url, TOKEN, since=0, **FAST))
+        assert await post(http, relay.http_url, 0) == 1
+        await recorder.wait_for_seq(1)
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG):
+            server.stop()  # killed: nothing is posted; the console only listens
+            await recorder.wait_for(
+                lambda r: any(LOG_DOWN in (s.error or "") for s in r.states), timeout=5
+            )
+            told = next(s for s in recorder.states if LOG_DOWN in (s.error or ""))
+            assert told.state is StreamPhase.RECONNECTING and "1013" in (told.error or "")
+            for index in range(1, 21):  # 8x8 keeps posting meanwhile: each refused with 503
+                refused = await http.post(
+                    f"{relay.http_url}/webhooks/sms",
+                    headers={"Authorization": SECRET},
+                    json=envelope(index),
+                )
+                assert refused.status_code == 503
+            reconnects = len(recorder.states)
+            await recorder.wait_for(lambda r: len(r.states) >= reconnects + 4)  # it keeps trying
+
+            server.start()  # back, with what it had acknowledged
+            assert await post_until_accepted(http, relay.http_url, 21) == 2
+            await recorder.wait_for_seq(2, timeout=20)
+        said = [
+            r
+            for r in caplog.records
+            if r.name.startswith("console.") and r.levelno >= logging.WARNING
+        ]
+        assert [r.getMessage().split(" (")[0] for r in said] == [
+            "relay: cannot store events",
+            "relay: the event log is back after an outage",
+        ]
+        assert not any(r.exc_info for r in caplog.records if r.name.startswith("console."))
+        assert [(e.seq, e.payload["index"]) for e in recorder.events] == [(1, 0), (2, 21)]
+    finally:
+        if recorder is not None:
+            await recorder.stop()
+        server.stop()

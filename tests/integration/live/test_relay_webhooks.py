@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
 import pytest
-from live_helpers import SECRET, RelayServer, envelope
+from live_helpers import SECRET, TOKEN, RelayServer, envelope
 
 from console.live.log import FileEventLog
 
@@ -145,3 +146,100 @@ async def test_wrong_methods_and_unknown_paths_get_the_8x8_error_body(
         f"{relay.http_url}/webhooks/telegram", headers={"Authorization": SECRET}
     )
     assert assert_8x8_error(missing, 404, 1300)["message"] == "Resource not found"
+
+
+FORGED_TEAM = {
+    "namespace": "Team",
+    "eventType": "assigned",
+    "payload": {
+        "type": "assigned",
+        "conversationId": "whatsapp:+6591234567",
+        "agent": "supervisor",
+        "assignee": "mallory",
+    },
+}
+
+
+async def test_the_webhook_secret_cannot_post_a_team_event_nor_another_routes_events(
+    relay: RelayServer, http: httpx.AsyncClient
+) -> None:
+    """8x8's secret opens 8x8's routes for 8x8's events only: a Team event (or the other
+    product's namespace) is refused with 400 and no connected console ever sees it."""
+    from websockets.asyncio.client import connect
+
+    from console.live.events import Event, Heartbeat, parse_message
+
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    async with connect(relay.ws_url, additional_headers=auth) as ws:
+        async with asyncio.timeout(5):
+            while not any(isinstance(f, Heartbeat) for f in parse_message(await ws.recv())):
+                pass
+        refused = [
+            await http.post(
+                f"{relay.http_url}/webhooks/{route}",
+                headers={"Authorization": SECRET},
+                json=body,
+            )
+            for route in ("sms", "chatapps")
+            for body in (
+                FORGED_TEAM,
+                {**FORGED_TEAM, "namespace": "team"},
+                envelope(1, namespace="ChatApps" if route == "sms" else "SMS"),
+                {**envelope(1), "eventType": "assigned"},
+            )
+        ]
+        for answer in refused:
+            assert_8x8_error(answer, 400, 1000)
+        assert "'namespace' must be 'SMS' here" in refused[0].json()["message"]
+        assert relay.log.last_seq == 0
+        good = await http.post(
+            f"{relay.http_url}/webhooks/sms", headers={"Authorization": SECRET}, json=envelope(7)
+        )
+        assert good.status_code == 200 and good.json() == {"seq": 1}
+        seen: list[Event] = []
+        async with asyncio.timeout(5):
+            while not seen:  # the forged posts came first: they would arrive before this one
+                seen = [f for f in parse_message(await ws.recv()) if isinstance(f, Event)]
+    assert [(e.seq, e.namespace, e.payload["index"]) for e in seen] == [(1, "SMS", 7)]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        ("namespace", "SMS\x1b[2J", "control characters"),
+        ("namespace", "S\x07MS", "control characters"),
+        ("namespace", "SMS\x9b", "control characters"),
+        ("namespace", "N" * 60_000, "longer than 64 characters"),
+        ("eventType", "outbound_message_status_changed\x1b]0;x\x07", "control characters"),
+        ("eventType", "e" * 65, "longer than 64 characters"),
+        ("eventType", "outbound_message_read", "'eventType' must be"),
+        ("description", "receipt\x1b[31m", "control characters"),
+        ("description", "line\u2028break", "control characters"),
+        ("description", "d" * 1_001, "longer than 1,000 characters"),
+        ("description", 5, "'description' must be a string"),
+    ],
+    ids=[
+        "esc-namespace",
+        "bel-namespace",
+        "c1-namespace",
+        "60k-namespace",
+        "esc-event-type",
+        "long-event-type",
+        "unknown-event-type",
+        "esc-description",
+        "separator-description",
+        "long-description",
+        "number-description",
+    ],
+)
+async def test_envelope_strings_are_bounded_and_free_of_control_characters(
+    relay: RelayServer, http: httpx.AsyncClient, field: str, value: object, reason: str
+) -> None:
+    body = {**envelope(1), "description": "SMS status changed", field: value}
+    answer = await http.post(
+        f"{relay.http_url}/webhooks/sms", headers={"Authorization": SECRET}, json=body
+    )
+    message = assert_8x8_error(answer, 400, 1000)["message"]
+    assert reason in message
+    assert "\x1b" not in message and len(message) < 200  # the value is never echoed back
+    assert relay.log.last_seq == 0

@@ -193,6 +193,10 @@ def _webhook(n: int) -> dict[str, Any]:
     }
 
 
+def _chat_webhook(n: int) -> dict[str, Any]:
+    return {**_webhook(n), "namespace": "ChatApps"}
+
+
 def _hook(n: int) -> list[dict[str, Any]]:
     return [
         {
@@ -237,12 +241,12 @@ SAMPLES: dict[str, Callable[[int], dict[str, Any]]] = {
         "timestamp": "2020-01-01T00:00:00Z",
     },
     "/webhooks/sms": _webhook,
-    "/webhooks/chatapps": _webhook,
-    "/team/events": lambda n: {
-        "type": "note_added",
+    "/webhooks/chatapps": _chat_webhook,
+    "/team/events": lambda n: {  # an assignment can start a conversation the relay never saw
+        "type": "assigned",
         "conversationId": f"whatsapp:+659127{n:04d}",
         "agent": "sweep",
-        "text": "Hello there",
+        "assignee": "Hello there",
     },
 }
 # Routes whose POST reads no body (the sweep still sends them every hostile body).

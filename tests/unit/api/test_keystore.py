@@ -71,3 +71,26 @@ def test_without_the_keyring_package_the_screen_says_so(
     monkeypatch.setattr(keystore, "_backend", missing)
     status = keyring_status()
     assert not status.available and "not installed" in status.message
+
+
+async def test_the_agents_relay_token_comes_from_the_environment_or_the_keyring_never_the_key(
+    use_keyring: Use,
+) -> None:
+    import dataclasses
+
+    from console.api.keystore import forget_events_token, save_events_token
+    from console.api.session import relay_token
+    from console.config import Settings
+
+    memory = MemoryKeyring()
+    use_keyring(memory)
+    live = Settings(api_key=KEY, subaccount="acme", relay="https://relay.example.com")
+    assert await relay_token(live, KEY) is None, "a real relay is never sent the 8x8 key"
+    save_events_token("https://relay.example.com/", "agent-token-1")
+    assert memory.saved == {("agent-console", "events@https://relay.example.com"): "agent-token-1"}
+    assert await relay_token(live, KEY) == "agent-token-1"
+    from_env = dataclasses.replace(live, events_token="agent-token-2")
+    assert await relay_token(from_env, KEY) == "agent-token-2"
+    assert forget_events_token("https://relay.example.com")
+    demo = dataclasses.replace(live, server="http://127.0.0.1:8800")
+    assert await relay_token(demo, KEY) == KEY  # the sandbox's demo relay takes the demo key

@@ -198,3 +198,10 @@ def test_the_confirmation_threshold_of_a_single_send() -> None:
     for bad in (-1, "5", True, float("nan"), float("inf")):
         with pytest.raises(SettingsError, match=r"\[compose\] confirm_above"):
             load_settings({}, {}, {"compose": {"confirm_above": bad}})
+
+
+def test_an_events_token_in_config_toml_is_refused_not_read() -> None:
+    with pytest.raises(SettingsError, match="never goes in a file") as refused:
+        load_settings({}, {}, {"events_token": "agent-secret-123"})
+    assert "agent-secret-123" not in str(refused.value)
+    assert "CPAAS_EVENTS_TOKEN" in str(refused.value)

@@ -122,3 +122,71 @@ def test_nothing_but_team_errors_come_out_of_arbitrary_text(
             continue
         assert action.agent.isprintable() and action.agent == action.agent.strip()
         assert TeamAction.from_body(action.to_body()) == action
+
+
+def test_a_new_conversation_needs_one_of_8x8s_channels_and_a_customer_id() -> None:
+    from console.live.team import conversation_id_problem
+
+    for good in ("sms:+6591234567", "whatsapp:6591234567", "viber:abc+/DEF==", "line:U4af49"):
+        assert conversation_id_problem(good) is None
+    for bad, says in (
+        ("nochannel:[/]", "must start with a channel"),
+        ("WhatsApp:+6591234567", "must start with a channel"),
+        ("sms:[/]", "by number or channel user id"),
+        ("sms:+65 9123", "by number or channel user id"),
+        ("sms:" + "9" * 129, "by number or channel user id"),
+    ):
+        problem = conversation_id_problem(bad)
+        assert problem is not None and says in problem
+
+
+def test_the_relay_files_each_event_under_the_conversation_the_inbox_does() -> None:
+    from console.core.inbound import parse_inbound
+    from console.live.events import Event
+    from console.live.team import conversation_of
+
+    chat = Event(
+        1, "t", "ChatApps", "inbound_message_received",
+        {"umid": "u", "user": {"msisdn": "+6591234567"}, "recipient": {"channel": "WhatsApp"}},
+    )  # fmt: skip
+    sms = Event(2, "t", "SMS", "inbound_message_received", {"umid": "v", "source": "+659"})
+    viber = Event(
+        3, "t", "ChatApps", "inbound_message_received",
+        {"umid": "w", "user": {"channelUserId": "a=="}, "recipient": {"channel": "viber"}},
+    )  # fmt: skip
+    for event in (chat, sms, viber):
+        message = parse_inbound(event)
+        assert message is not None and conversation_of(event) == message.conversation_id
+    receipt = Event(4, "t", "SMS", "outbound_message_status_changed", {"umid": "x"})
+    team = Event(5, "t", "Team", "note_added", {"conversationId": "sms:+659"})
+    assert (conversation_of(receipt), conversation_of(team)) == (None, "sms:+659")
+
+
+@pytest.mark.parametrize("until", [1e308, 0.001, -1.0, 0.0, 7_258_118_401.0])
+def test_a_snooze_names_a_time_between_2000_and_2200(until: float) -> None:
+    body = {
+        "type": "status_changed",
+        "conversationId": "sms:+6591234567",
+        "agent": "ana",
+        "status": "snoozed",
+        "snoozedUntil": until,
+    }
+    with pytest.raises(TeamError, match="must be a time"):
+        TeamAction.from_body(body)
+
+
+def test_the_relay_bounds_a_snooze_against_its_clock() -> None:
+    from console.live.team import MAX_SNOOZE, SNOOZE_SKEW, snooze_problem
+
+    now = 1_900_000_000.0
+
+    def snoozed(until: float) -> TeamAction:
+        return TeamAction(
+            "status_changed", "sms:+659", "ana", status="snoozed", snoozed_until=until
+        )
+
+    assert snooze_problem(snoozed(now + 3600), now) is None
+    assert snooze_problem(snoozed(now - SNOOZE_SKEW + 1), now) is None  # clocks differ a little
+    assert "in the past" in (snooze_problem(snoozed(now - SNOOZE_SKEW - 1), now) or "")
+    assert "within a year" in (snooze_problem(snoozed(now + MAX_SNOOZE + 1), now) or "")
+    assert snooze_problem(TeamAction("assigned", "sms:+659", "ana"), now) is None
