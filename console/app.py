@@ -23,7 +23,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
@@ -31,6 +31,7 @@ from console.api.session import ConnectError, Session, connect
 from console.config import START_LOGIN, START_SANDBOX, Settings
 from console.core.canned import DEFAULT as DEFAULT_CANNED
 from console.core.canned import CannedResponses
+from console.core.hotlist import Notices
 from console.core.inbox import channel_word
 from console.core.model import Changes
 from console.core.service import Clock, ConsoleCore
@@ -89,6 +90,7 @@ log = logging.getLogger(__name__)
 
 ROOM_WATCH_SECONDS = 5.0  # how often open rooms ask the call reports whether the guest joined
 BALANCE_EVERY = 60.0  # seconds between two looks at the prepaid balance
+TOAST_MIN_WIDTH = 100  # narrower, a customer's message is never a toast (the hotlist says it)
 
 
 def _login_screen() -> Screen[None]:
@@ -202,6 +204,7 @@ class AgentConsole(App[None]):
         self.feed = FeedStore(max_rows=settings.feed_max_rows, clock=clock)
         # The cyclic GC runs between keystrokes, not in the middle of one (gc_pacing.py).
         self.gc_pacer = GcPacer()
+        self.notices = Notices()  # the palette's "Notifications"
 
     def on_mount(self) -> None:
         # Immediate: the rows move as the core publishes, before any screen hears of it.
@@ -242,7 +245,9 @@ class AgentConsole(App[None]):
         markup: bool = False,
     ) -> None:
         """Every toast shows its text as it is: toasts carry server and exception text, which
-        must never be parsed as markup or reach the terminal as control characters."""
+        must never be parsed as markup or reach the terminal as control characters. Each is
+        kept for the palette's "Notifications"."""
+        self.notices.add(self.clock(), clean(title), clean(message, newlines=True))
         super().notify(
             clean(message, newlines=True),
             title=clean(title),
@@ -836,7 +841,10 @@ class AgentConsole(App[None]):
             else:
                 customers = len({m.conversation_id for m in changes.inbound})
                 text = f"{count} new messages from {customers} customer(s)"
-            self.notify(text, title="New message", timeout=6)
+            if self._at_work():  # the hotlist line says it; nothing drawn over the work
+                self.notices.add(self.clock(), "New message", clean(text))
+            else:
+                self.notify(text, title="New message", timeout=6)
             if self.settings.inbox_bell:
                 self.bell()
         me = inbox.me
@@ -846,6 +854,24 @@ class AgentConsole(App[None]):
                 conversation = inbox.get(action.conversation_id)
                 who = conversation.customer if conversation is not None else "a conversation"
                 self.notify(f"{action.agent} gave you {who}.", title="Assigned to you")
+
+    def _at_work(self) -> bool:
+        """The agent is typing, in a dialog, in the inbox (whose list shows it) or on a
+        narrow terminal: a customer's message goes to the hotlist line, not a toast."""
+        from textual.widgets import Input, TextArea
+
+        return (
+            isinstance(self.focused, Input | TextArea)
+            or isinstance(self.screen, ModalScreen)
+            or self.current_mode == "inbox"
+            or self.size.width < TOAST_MIN_WIDTH
+        )
+
+    def action_show_notices(self) -> None:
+        """The palette's "Notifications": the recent toasts and hotlist announcements."""
+        from console.screens.notices_screen import NoticesScreen
+
+        self.push_screen(NoticesScreen(self.notices.recent()))
 
     def _wake_snoozes(self) -> None:
         """Once a second: a snooze of the agent's (or of nobody's) that ran out is announced

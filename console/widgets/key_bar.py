@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
+from console.core.hotlist import hotlist_line
 from console.ui.key_fit import SHORT, KeyItem, Place, fit
 
 TAIL_IDS = ("keys", "logout")  # the App's keys always at the right, when they apply
@@ -27,7 +28,7 @@ class KeyBar(Widget):
     DEFAULT_CSS = """
     KeyBar {
         dock: bottom;
-        height: 1;
+        height: auto;
         background: $footer-background;
         /* the keys are clickable: drawn as keys, not as links */
         link-color: $footer-key-foreground;
@@ -42,19 +43,42 @@ class KeyBar(Widget):
         background: $footer-key-background;
         text-style: bold;
     }
+    KeyBar > .key-bar--hotlist {
+        color: $warning;
+        text-style: bold;
+    }
     KeyBar > .key-bar--description {
         color: $footer-description-foreground;
         background: $footer-description-background;
     }
     """
-    COMPONENT_CLASSES = {"key-bar--key", "key-bar--description"}
+    COMPONENT_CLASSES = {"key-bar--key", "key-bar--description", "key-bar--hotlist"}
+    HOTLIST_EVERY = 0.5  # seconds between two looks at who is waiting
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hotlist = ""  # "3 new · Jane Tan 2 · …": above the keys, outside the inbox
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_updated)
         self.watch(self.screen, "focused", lambda _: self.refresh(), init=False)
 
+        self.set_interval(self.HOTLIST_EVERY, self._look_at_hotlist)
+        self._look_at_hotlist()
+
     def on_resize(self) -> None:
+        self._look_at_hotlist()
         self.refresh()
+
+    def _look_at_hotlist(self) -> None:
+        core = getattr(self.app, "core", None)
+        line = ""
+        if core is not None and getattr(self.app, "current_mode", None) != "inbox":
+            inbox = core.inbox
+            line = hotlist_line(inbox.conversations.values(), inbox.me, self.size.width - 4)
+        if line != self.hotlist:
+            self.hotlist = line
+            self.refresh(layout=True)
 
     def _bindings_updated(self, _screen: Screen[object]) -> None:
         self.refresh()
@@ -105,4 +129,7 @@ class KeyBar(Widget):
             click = Style(meta={"@click": f"app.simulate_key({item.key!r})"})
             line.append(f" {item.shown} ", style=key_style + state + click)
             line.append(f"{item.label} ", style=description_style + state)
-        return line
+        if not self.hotlist:
+            return line
+        hot = Text(f" ◆ {self.hotlist} ", style=self.get_component_rich_style("key-bar--hotlist"))
+        return Text("\n", no_wrap=True, overflow="crop", end="").join((hot, line))

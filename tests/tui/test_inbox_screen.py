@@ -64,7 +64,9 @@ async def test_a_customers_message_appears_at_once_in_unassigned_with_its_counts
         text = screen_text(app)
         assert "Jane Tan" in text and "WhatsApp" in text and "Where is my parcel?" in text
         assert "Order A-1182" not in text.split("Where is my parcel?")[0]  # the first line only
-        assert any("Jane Tan on WhatsApp: Where is my parcel?" in t for t in toasts(app))
+        said = [n.text for n in app.notices.recent() if n.title == "New message"]
+        assert said == ["Jane Tan on WhatsApp: Where is my parcel?"], "once, in Notifications"
+        assert not any("Where is my parcel" in t for t in toasts(app)), "no toast on the thread"
 
         customer_writes(fresh_sandbox, OMAR, "STOP")
         await wait_for(pilot, lambda: len(listed(screen)) == 2)
@@ -335,8 +337,8 @@ async def test_a_burst_is_applied_in_steps_in_order_and_announced_once(
         app.post_message(EventsMissed(GapNotice.describe(500_599, 500_700)))
         await wait_for(pilot, lambda: len(listed(screen)) == 600)
         await wait_for(pilot, lambda: any("Events may be missing" in t for t in toasts(app)))
-        news = [t for t in toasts(app) if t.startswith("New message")]
-        assert news == ["New message: 600 new messages from 600 customer(s)"]
+        news = [n.text for n in app.notices.recent() if n.title == "New message"]
+        assert news == ["600 new messages from 600 customer(s)"], "announced once"
         await wait_for(pilot, lambda: app.core.resume_point() == 500_699)  # the gap came last
 
 

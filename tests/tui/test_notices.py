@@ -1,0 +1,55 @@
+"""Notifications never cover the work: while the agent types (or at 80 columns) a customer's
+message goes to the hotlist line above the keys instead of a toast; the line says who is
+waiting until it is read; the palette's "Notifications" lists the recent notices."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from inbox_helpers import JANE, customer_writes, open_inbox
+from tui_helpers import console_for, open_compose, screen_text, wait_for
+
+from console.screens.notices_screen import NoticesScreen
+from console.widgets.key_bar import KeyBar
+
+
+async def test_while_typing_a_customers_message_goes_to_the_hotlist_not_a_toast(
+    fresh_sandbox: str, tmp_path: Path
+) -> None:
+    app = console_for(fresh_sandbox, data_dir=tmp_path)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await open_inbox(app, pilot)  # connected, live
+        compose = await open_compose(app, pilot)
+        await pilot.click("#to")
+        await pilot.press(*"+6591")  # the agent is typing
+        customer_writes(fresh_sandbox, JANE, "Is my parcel coming today?")
+        bar = compose.query_one(KeyBar)
+        await wait_for(pilot, lambda: bar.hotlist == "1 new · Jane Tan 1")
+        assert "◆ 1 new · Jane Tan 1" in screen_text(app)
+        assert not app._notifications, "no toast over the field being typed in"
+        assert compose.query_one("#to").value == "+6591"  # type: ignore[attr-defined]
+        app.action_show_notices()
+        said = "New message: Jane Tan on WhatsApp: Is my parcel coming today?"
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, NoticesScreen) and said in screen_text(app)
+        )
+        await pilot.press("escape")
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: app.screen is screen)
+        screen.conversations.move_to("whatsapp:+6591234567")
+        await pilot.press("enter")  # read: the line empties
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.screen is compose and bar.hotlist == "")
+        assert "◆" not in screen_text(app)
+
+
+async def test_on_a_wide_screen_not_typing_it_is_a_toast(
+    fresh_sandbox: str, tmp_path: Path
+) -> None:
+    app = console_for(fresh_sandbox, data_dir=tmp_path)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        await open_inbox(app, pilot)
+        await pilot.press("f1")
+        customer_writes(fresh_sandbox, JANE, "Hello?")
+        await wait_for(pilot, lambda: bool(app._notifications))
+        assert "Jane Tan on WhatsApp: Hello?" in next(iter(app._notifications)).message
