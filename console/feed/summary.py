@@ -74,12 +74,15 @@ def state_line(facts: FeedFacts) -> str:
     return " · ".join(parts)
 
 
-def counters_line(counts: Mapping[str, int]) -> str:
+def counters_line(counts: Mapping[str, int], *, filtered_from: int = 0) -> str:
     """'◌ queued 12 · ✓ delivered 9,500 · ✗ undelivered 140': statuses with messages, in a
-    fixed order (others after them), each with its glyph."""
+    fixed order (others after them), each with its glyph. `filtered_from`: the messages a
+    filter chose from (none matching is not "no messages yet")."""
     shown = [status for status in STATUS_ORDER if counts.get(status)]
     shown += sorted(status for status in counts if status not in STATUS_ORDER and counts[status])
     if not shown:
+        if filtered_from:
+            return f"no message matches the filter (0 of {filtered_from:,})"
         return "no messages yet"
     return " · ".join(
         f"{STATUS_GLYPHS.get(status, '?')} {status} {counts[status]:,}" for status in shown

@@ -287,7 +287,11 @@ class FeedScreen(Screen[None]):
         facts = self.facts()
         self.query_one("#feed-state", Static).update(plain(state_line(facts)))
         self.query_one("#feed-counters", Static).update(
-            plain(counters_line(self.table.view.counts))
+            plain(
+                counters_line(
+                    self.table.view.counts, filtered_from=facts.kept if facts.filtered else 0
+                )
+            )
         )
         state = self.query_one("#feed-state", Static)
         state.set_class(facts.stream_state not in ("live", "off"), "-warning")

@@ -1,4 +1,5 @@
-"""SentTable: messages sent, one row per umid, status moving forward; `c` copies a umid."""
+"""SentTable: messages sent, one row per umid, status moving forward; `c` copies a umid,
+`v` shows the numbers in full (masked otherwise, as in the Feed)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
+from console.core.inbox import mask_peer
 from console.core.model import Delivery, Outbound
 from console.ui.text import plain_text
 
@@ -29,7 +31,15 @@ class SentTable(DataTable[Text]):
             id="sent.copy_umid",
             tooltip="Copy the selected message's umid (8x8's message id) to the clipboard.",
         ),
+        Binding(
+            "v",
+            "toggle_reveal",
+            "Numbers",
+            id="sent.reveal",
+            tooltip="Show the numbers in full, or masked again.",
+        ),
     ]
+    revealed = False  # numbers masked unless the agent asks (v)
 
     @dataclass
     class CopyRequested(Message):
@@ -41,6 +51,20 @@ class SentTable(DataTable[Text]):
         @property
         def control(self) -> SentTable:
             return self.table
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._numbers: dict[str, str] = {}  # umid -> the destination in full
+
+    def _number(self, number: str) -> Text:
+        return plain_text(number if self.revealed else mask_peer(number))
+
+    def action_toggle_reveal(self) -> None:
+        self.revealed = not self.revealed
+        with self.app.batch_update():
+            for umid, number in self._numbers.items():
+                if umid in self.rows:
+                    self.update_cell(umid, "to", self._number(number))
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
@@ -64,9 +88,11 @@ class SentTable(DataTable[Text]):
                 else:
                     for key in list(self.rows)[:overflow]:
                         self.remove_row(key)
+                self._numbers = {k: v for k, v in self._numbers.items() if k in self.rows}
             for row in fresh:
+                self._numbers[row.umid] = row.destination
                 self.add_row(
-                    plain_text(row.destination),
+                    self._number(row.destination),
                     plain_text(row.umid),
                     plain_text(row.delivery.label),
                     Text(datetime.fromtimestamp(row.sent_at).astimezone().strftime("%H:%M:%S")),

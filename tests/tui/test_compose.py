@@ -154,6 +154,10 @@ async def test_several_numbers_go_out_as_one_batch(sandbox_url: str, tmp_path: P
         table = screen.query_one("#sent", SentTable)
         await wait_for(pilot, lambda: table.row_count == 3)
         destinations = sorted(str(table.get_row_at(i)[0]) for i in range(3))
+        assert destinations == ["+65••••4567", "+65••••4568", "+65••••4569"], "masked, as the Feed"
+        table.focus()
+        await pilot.press("v")  # in full
+        destinations = sorted(str(table.get_row_at(i)[0]) for i in range(3))
         assert destinations == ["+6591234567", "+6591234568", "+6591234569"]
         assert "Sent 3 messages" in screen_text(app)
 

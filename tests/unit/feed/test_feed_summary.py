@@ -58,4 +58,5 @@ def test_counters_in_a_fixed_order_with_glyphs() -> None:
         "✓ delivered 9,500 · ✗ undelivered 140 · ◷ no final receipt 2 · ? odd 1"
     )
     assert counters_line({}) == "no messages yet"
+    assert counters_line({}, filtered_from=10_002) == "no message matches the filter (0 of 10,002)"
     assert rate_label(1980, 2103, 120) == "receipts/s 1,980 · peak 2,103 over 2 min"
