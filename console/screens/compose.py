@@ -146,13 +146,17 @@ class ComposeScreen(Screen[None]):
                     placeholder="+6591234567, or many separated by commas", id="to", compact=True
                 )
                 yield Label("Country", classes="field-label-inline")
-                yield TextInput(placeholder="cc", id="country", compact=True, max_length=2)
+                yield TextInput(
+                    placeholder="cc", id="country", compact=True, max_length=2, what="Country"
+                )
             with Horizontal(classes="form-row"):
                 yield Label("", classes="field-label")
                 yield Label("", id="to-hint", classes="hint", markup=False)
             with Horizontal(classes="form-row"):
                 yield Label("Ref", classes="field-label")
-                yield TextInput(new_reference(), id="reference", compact=True, max_length=350)
+                yield TextInput(
+                    new_reference(), id="reference", compact=True, max_length=350, what="Ref"
+                )
                 yield Label("Encoding", classes="field-label-inline")
                 yield Select(
                     ENCODING_CHOICES,

@@ -76,7 +76,11 @@ class LoginScreen(Screen[None]):
             with Horizontal(classes="form-row"):
                 yield Label("Sub-account", classes="field-label")
                 yield TextInput(
-                    placeholder="e.g. acme_support", id="subaccount", compact=True, max_length=50
+                    placeholder="e.g. acme_support",
+                    id="subaccount",
+                    compact=True,
+                    max_length=50,
+                    what="The sub-account",
                 )
             with Horizontal(classes="hint-row"):
                 yield Label("", classes="field-label")

@@ -157,7 +157,9 @@ class RoomsScreen(Screen[None]):
                     placeholder="customer, optional: +6591234567", id="phone", compact=True
                 )
                 yield Label("Country", classes="field-label-inline")
-                yield TextInput(placeholder="cc", id="country", max_length=2, compact=True)
+                yield TextInput(
+                    placeholder="cc", id="country", max_length=2, compact=True, what="Country"
+                )
             with Horizontal(classes="hint-row"):
                 yield Label("", classes="field-label")
                 yield Label("", id="phone-hint", classes="hint", markup=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import events
 from textual.widgets import Input
 
@@ -10,7 +12,13 @@ from console.ui.text import strip_controls
 
 class TextInput(Input):
     """Pasted text arrives without control characters (an escape sequence in a field would
-    reach the terminal when the field is drawn); its first line only, as Input does."""
+    reach the terminal when the field is drawn); its first line only, as Input does. A paste
+    longer than the field's maximum keeps what fits and says so (Input refuses it whole,
+    with only a bell)."""
+
+    def __init__(self, *args: Any, what: str = "This field", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.what = what  # the field's name in a notice ("Country")
 
     def pasted(self, text: str) -> str:
         """What a paste inserts; subclasses shape it further."""
@@ -19,6 +27,18 @@ class TextInput(Input):
 
     def _on_paste(self, event: events.Paste) -> None:
         text = self.pasted(event.text) if event.text else ""
+        if text and self.max_length:
+            start, end = sorted(self.selection)
+            room = self.max_length - (len(self.value) - (end - start))
+            if len(text) > room:
+                left_out = len(text) - max(room, 0)
+                text = text[: max(room, 0)]
+                self.notify(
+                    f"{self.what} takes at most {self.max_length} characters: the paste was "
+                    f"cut ({left_out:,} left out).",
+                    severity="warning",
+                    timeout=4,
+                )
         if text:
             selection = self.selection
             if selection.is_empty:

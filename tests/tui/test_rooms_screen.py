@@ -12,7 +12,15 @@ from pathlib import Path
 import httpx
 import pytest
 from textual.widgets import DataTable, Input, Label
-from tui_helpers import DEMO_KEY, connected, console_for, on_mode, screen_text, wait_for
+from tui_helpers import (
+    DEMO_KEY,
+    connected,
+    console_for,
+    on_mode,
+    open_section,
+    screen_text,
+    wait_for,
+)
 
 import console.app
 from console.app import AgentConsole
@@ -339,3 +347,21 @@ async def test_a_room_id_from_the_server_that_looks_like_markup_shows_as_text(
         screen._show_current(time.time())
         await pilot.pause()
         assert "Room [/x][@click=app.quit]r" in screen_text(app)
+
+
+async def test_a_paste_longer_than_the_country_field_keeps_what_fits_and_says_why(
+    sandbox_url: str, tmp_path: Path
+) -> None:
+    from textual import events
+
+    from console.widgets.text_input import TextInput
+
+    app = console_for(sandbox_url, data_dir=tmp_path)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await open_section(app, pilot, "f2", RoomsScreen)
+        country = screen.query_one("#country", TextInput)
+        country.focus()
+        country.post_message(events.Paste("SGP"))
+        await wait_for(pilot, lambda: country.value == "SG")
+        said = [n.message for n in app._notifications]
+        assert said == ["Country takes at most 2 characters: the paste was cut (1 left out)."]
