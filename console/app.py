@@ -36,7 +36,7 @@ from console.core.inbox import channel_word
 from console.core.model import Changes
 from console.core.service import Clock, ConsoleCore
 from console.feed.rows import FeedStore
-from console.live.team import ASSIGNED, TeamAction
+from console.live.team import ASSIGNED, ONLINE, TeamAction
 from console.messages import (
     BalanceAsked,
     CannedFailed,
@@ -90,6 +90,7 @@ log = logging.getLogger(__name__)
 
 ROOM_WATCH_SECONDS = 5.0  # how often open rooms ask the call reports whether the guest joined
 BALANCE_EVERY = 60.0  # seconds between two looks at the prepaid balance
+ONLINE_EVERY = 30.0  # seconds between two "online" posts to the team (the roster)
 TOAST_MIN_WIDTH = 100  # narrower, a customer's message is never a toast (the hotlist says it)
 
 
@@ -205,6 +206,7 @@ class AgentConsole(App[None]):
         # The cyclic GC runs between keystrokes, not in the middle of one (gc_pacing.py).
         self.gc_pacer = GcPacer()
         self.notices = Notices()  # the palette's "Notifications"
+        self._last_input = time.monotonic()  # the roster's "idle" (sent with "online")
 
     def on_mount(self) -> None:
         # Immediate: the rows move as the core publishes, before any screen hears of it.
@@ -213,12 +215,14 @@ class AgentConsole(App[None]):
             self.set_keymap(dict(self.settings.keymap))
         self.set_interval(1.0, self._wake_snoozes)
         self.set_interval(BALANCE_EVERY, self.refresh_balance, name="balance")
+        self.set_interval(ONLINE_EVERY, self._say_online, name="online")
         self.gc_pacer.start()
         self.set_interval(self.gc_pacer.young_every, self.gc_pacer.tick, name="gc-pacer")
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown | events.MouseScrollUp):
             self.gc_pacer.input_seen()
+            self._last_input = time.monotonic()
         await super().on_event(event)
 
     async def on_ready(self) -> None:
@@ -548,6 +552,7 @@ class AgentConsole(App[None]):
             self.team = TeamPoster(team_url(session.events_url), session.events_token)
             self._team_outbox = asyncio.Queue()
             self.post_team_events(self.team, self._team_outbox)
+            self._say_online()
         self.core.follow(session.resume_key)
         self.core.logged_in(session.subaccount, session.target, session.key_tail)
         self.connection = ConnectionInfo(
@@ -795,6 +800,25 @@ class AgentConsole(App[None]):
 
     # -- the team inbox: actions go through the relay, which every console follows -----
 
+    def _say_online(self) -> None:
+        """Tell the team this agent is here, and how long since their last key."""
+        if self.team is not None:
+            idle = round(time.monotonic() - self._last_input, 1)
+            self.team_act(TeamAction(ONLINE, "", self.core.inbox.me, idle=idle))
+
+    def action_show_team(self) -> None:
+        """The palette's "Team": who is online, idle for how long, in which conversation."""
+        from console.screens.team_screen import TeamScreen
+
+        inbox = self.core.inbox
+        roster = inbox.roster(self.clock())
+        labels = [member.label(inbox.me, self.customer_of) for member in roster]
+        self.push_screen(TeamScreen(labels, relay=self.team is not None))
+
+    def customer_of(self, conversation_id: str) -> str:
+        conversation = self.core.inbox.get(conversation_id)
+        return conversation.customer if conversation is not None else conversation_id
+
     def team_act(self, action: TeamAction) -> None:
         """Do a team action. With a relay it is posted there, and applied (here as in every
         console) when it comes back in the relay's order; without one it applies here at
@@ -850,10 +874,14 @@ class AgentConsole(App[None]):
         me = inbox.me
         for change in changes.team:
             action = change.action
-            if action.kind == ASSIGNED and action.assignee == me and action.agent != me:
-                conversation = inbox.get(action.conversation_id)
-                who = conversation.customer if conversation is not None else "a conversation"
-                self.notify(f"{action.agent} gave you {who}.", title="Assigned to you")
+            if action.kind != ASSIGNED:
+                continue
+            who = self.customer_of(action.conversation_id)
+            if change.lost_to is not None and action.agent == me:
+                self.notify(f"{change.lost_to} took {who} first.", title="Not yours",
+                            severity="warning")  # fmt: skip
+            elif change.lost_to is None and action.assignee == me and action.agent != me:
+                self.notify(f"Assigned to you by {action.agent}: {who}.", title="Assigned to you")
 
     def _at_work(self) -> bool:
         """The agent is typing, in a dialog, in the inbox (whose list shows it) or on a

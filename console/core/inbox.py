@@ -27,6 +27,7 @@ from console.live.team import (
     LABELLED,
     MAX_LABELS,
     NOTE_ADDED,
+    ONLINE,
     OPEN,
     PENDING,
     PRESENCE_TTL,
@@ -95,6 +96,9 @@ def age_label(seconds: float) -> str:
         return f"{hours}h"
     days = hours // 24
     return f"{days}d" if days < 14 else f"{days // 7}w"
+
+
+IDLE_AFTER = 300.0  # seconds without a key before an online colleague shows as idle
 
 
 def split_conversation_id(conversation_id: str) -> tuple[str, str]:
@@ -241,6 +245,15 @@ def from_stored(stored: StoredConversation) -> Conversation:
 # ----------------------------------------------------------------------------- applying
 
 
+def lost_take(conversation: Conversation | None, action: TeamAction) -> bool:
+    """A take (an assignment made on what its agent saw) of a conversation that has been
+    assigned to someone else since: every console leaves it with its assignee."""
+    if action.kind != ASSIGNED or not action.conditional:
+        return False
+    now = conversation.assignee if conversation is not None else None
+    return now != action.was and now != action.assignee
+
+
 def apply_action(
     conversation: Conversation, action: TeamAction, seq: int | None, at: float
 ) -> Conversation:
@@ -249,7 +262,10 @@ def apply_action(
     replace = dataclasses.replace
     kind = action.kind
     if kind == ASSIGNED:
-        changed = replace(conversation, assignee=action.assignee)
+        if lost_take(conversation, action):  # someone else's since: it stays theirs
+            changed = conversation
+        else:
+            changed = replace(conversation, assignee=action.assignee)
     elif kind == STATUS_CHANGED:
         assert action.status is not None
         until = action.snoozed_until if action.status == SNOOZED else None
@@ -317,6 +333,29 @@ class Seen:
     kind: str  # viewing | typing
 
 
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One agent of the team as the roster shows them."""
+
+    agent: str
+    online: bool
+    idle: float | None = None  # seconds since their last key, when online
+    viewing: str | None = None  # the conversation they have open, if any
+
+    def label(self, me: str, customer_of: Any = None) -> str:
+        """'ana (you)', 'bob · online · in Jane Tan', 'cleo · idle 12m', 'dave · offline'."""
+        if self.agent == me:
+            return f"{self.agent} (you)"
+        if not self.online:
+            return f"{self.agent} · offline"
+        idle = self.idle or 0.0
+        state = "online" if idle < IDLE_AFTER else f"idle {age_label(idle)}"
+        if self.viewing is not None:
+            where = customer_of(self.viewing) if customer_of is not None else self.viewing
+            return f"{self.agent} · {state} · in {where}"
+        return f"{self.agent} · {state}"
+
+
 @dataclass
 class Inbox:
     """Every conversation, applied events, and presence. `me` is this agent's name."""
@@ -324,6 +363,7 @@ class Inbox:
     me: str
     conversations: dict[str, Conversation] = field(default_factory=dict)
     _presence: dict[str, dict[tuple[str, str], float]] = field(default_factory=dict)
+    _online: dict[str, tuple[float, float]] = field(default_factory=dict)  # until, idle since
 
     def __len__(self) -> int:
         return len(self.conversations)
@@ -403,6 +443,8 @@ class Inbox:
         """A colleague started or stopped viewing or typing; True when it changed anything
         this agent sees (their own presence is not shown to them)."""
         action = presence.action
+        if action.kind == ONLINE:
+            return self._apply_online(presence, now)
         if action.agent == self.me:
             return False
         key = (action.agent, action.kind)
@@ -416,6 +458,38 @@ class Inbox:
                 if other != action.conversation_id:
                     agents.pop(key, None)
         return not known
+
+    def _apply_online(self, presence: Presence, now: float) -> bool:
+        action = presence.action
+        was_online = self._is_online(action.agent, now)
+        if not action.active:
+            self._online.pop(action.agent, None)
+            return was_online
+        ttl = min(presence.ttl, PRESENCE_TTL[ONLINE])
+        self._online[action.agent] = (now + ttl, now - action.idle)
+        return not was_online
+
+    def _is_online(self, agent: str, now: float) -> bool:
+        seen = self._online.get(agent)
+        return seen is not None and seen[0] > now
+
+    def roster(self, now: float) -> list[Member]:
+        """The team: this agent first, then colleagues online (the least idle first, with
+        the conversation they have open), then those seen before and offline, by name."""
+        viewing: dict[str, str] = {}
+        for conversation_id, seen in self._presence.items():
+            for (agent, kind), until in seen.items():
+                if kind == "viewing" and until > now:
+                    viewing[agent] = conversation_id
+        online = [
+            Member(agent, True, max(now - idle_since, 0.0), viewing.get(agent))
+            for agent, (until, idle_since) in self._online.items()
+            if until > now and agent != self.me
+        ]
+        online.sort(key=lambda m: (m.idle or 0.0, m.agent.casefold()))
+        here = {m.agent for m in online} | {self.me}
+        offline = [Member(a, False) for a in self.agents() if a not in here]
+        return [Member(self.me, True, 0.0), *online, *offline]
 
     def _forget(self, conversation_id: str, agent: str, kind: str) -> None:
         seen = self._presence.get(conversation_id)
@@ -520,6 +594,7 @@ class Inbox:
         names = {c.assignee for c in self.conversations.values() if c.assignee}
         names |= {note.agent for c in self.conversations.values() for note in c.notes}
         names |= {agent for seen in self._presence.values() for agent, _ in seen}
+        names |= set(self._online)
         names.discard(self.me)
         return [self.me, *sorted(names, key=str.casefold)]
 

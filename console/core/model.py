@@ -113,6 +113,7 @@ class TeamChange:
     action: TeamAction
     seq: int | None
     at: float  # when it happened (the relay's time), seconds since the epoch
+    lost_to: str | None = None  # a take that lost: who had the conversation already
 
 
 @dataclass(frozen=True, slots=True)

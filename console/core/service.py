@@ -25,7 +25,7 @@ from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
 from console.core.inbound import InboundMessage, parse_inbound
-from console.core.inbox import Conversation, Inbox
+from console.core.inbox import Conversation, Inbox, lost_take
 from console.core.model import NO_CHANGES, Changes, Delivery, Outbound, SentSms, TeamChange
 from console.core.rooms import CallSeen, Invite, RoomBook, RoomView
 from console.core.suspensions import Suspension, Suspensions
@@ -206,9 +206,11 @@ class ConsoleCore:
                 action = team_action(event)
                 if action is not None:
                     at = parse_iso(event.received_at) or self._clock()
+                    before = self.inbox.get(action.conversation_id)
                     if self._apply_team(action, event.seq, at):
                         conversations.add(action.conversation_id)
-                        team.append(TeamChange(action, event.seq, at))
+                        lost = before.assignee if lost_take(before, action) else None
+                        team.append(TeamChange(action, event.seq, at, lost_to=lost))
                     continue
                 message = parse_inbound(event)
                 if message is not None:
@@ -308,7 +310,8 @@ class ConsoleCore:
         """A colleague is viewing or typing (or stopped); presence is never saved."""
         if not self.inbox.apply_presence(presence, self._clock()):
             return NO_CHANGES
-        return self._publish(Changes(conversations=frozenset({presence.action.conversation_id})))
+        about = presence.action.conversation_id  # "" for an agent's own (online) presence
+        return self._publish(Changes(conversations=frozenset({about} if about else ())))
 
     def mark_read(self, conversation_id: str) -> Changes:
         """This agent read the conversation: its unread count goes to zero."""

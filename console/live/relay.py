@@ -117,6 +117,7 @@ from console.live.events import (
 from console.live.log import EventLog, LogBounds, LogError, Subscription
 from console.live.team import (
     FIRST_KINDS,
+    ONLINE,
     PRESENCE_TTL,
     TEAM_NAMESPACE,
     Presence,
@@ -464,8 +465,8 @@ class Relay:
 
     async def _conversation_problem(self, action: TeamAction) -> str | None:
         """Why this team event cannot be about its conversation, or None."""
-        if action.conversation_id in self._known:
-            return None
+        if action.conversation_id in self._known or action.kind == ONLINE:
+            return None  # an agent's own presence is about no conversation
         problem = conversation_id_problem(action.conversation_id)
         if problem is not None:
             return problem

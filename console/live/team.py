@@ -9,7 +9,10 @@ A console posts one action as JSON to ``POST /team/events`` (the relay's events 
 
 Kinds and their fields (every kind has ``conversationId`` and ``agent``, who acted):
 
-- ``assigned``: ``assignee`` (an agent's name, or null: unassigned).
+- ``assigned``: ``assignee`` (an agent's name, or null: unassigned); with ``was`` (the
+  assignee the poster saw, or null) it is a *take*: every console applies it only while the
+  conversation is still assigned to ``was``, so of two agents taking one conversation at
+  once the first in the relay's order has it and the other is told who did.
 - ``status_changed``: ``status`` (open, pending, resolved, snoozed); ``snoozedUntil`` (seconds
   since the epoch, between 2000 and 2200) with ``snoozed`` and only then.
 - ``labelled``: ``add`` and ``remove``, lists of labels (at least one label in all).
@@ -17,6 +20,8 @@ Kinds and their fields (every kind has ``conversationId`` and ``agent``, who act
 - ``replied``: ``umid``, ``channel`` and ``text`` of a reply an agent sent, so every console's
   thread shows it (its receipts arrive as 8x8 webhooks like any other).
 - ``viewing`` and ``typing``: presence; ``active`` (default true) false when it stops.
+- ``online``: presence of the agent at a console, with no ``conversationId``; ``idle``
+  (seconds since the agent's last key). Consoles post it every 30 s; the team's roster.
 
 The first five are kept: the relay numbers them in the same sequence as 8x8's webhooks
 (namespace ``Team``, ``eventType`` the kind, ``payload`` the body), persists them, and fans
@@ -55,9 +60,10 @@ NOTE_ADDED = "note_added"
 REPLIED = "replied"
 VIEWING = "viewing"
 TYPING = "typing"
+ONLINE = "online"
 
 KEPT_KINDS = (ASSIGNED, STATUS_CHANGED, LABELLED, NOTE_ADDED, REPLIED)
-PRESENCE_KINDS = (VIEWING, TYPING)
+PRESENCE_KINDS = (VIEWING, TYPING, ONLINE)
 KINDS = KEPT_KINDS + PRESENCE_KINDS
 
 OPEN = "open"
@@ -67,7 +73,8 @@ SNOOZED = "snoozed"
 STATUSES = (OPEN, PENDING, RESOLVED, SNOOZED)
 
 #: How long a console keeps showing presence it has not heard again (seconds).
-PRESENCE_TTL = {VIEWING: 45.0, TYPING: 8.0}
+PRESENCE_TTL = {VIEWING: 45.0, TYPING: 8.0, ONLINE: 75.0}
+MAX_IDLE = 30 * 86_400.0  # an idle time beyond this is not believed
 
 MAX_AGENT = 64
 MAX_CONVERSATION_ID = 300
@@ -103,13 +110,14 @@ FIRST_KINDS = frozenset({"assigned", "replied"})
 _LABEL = re.compile(r"[a-z0-9][a-z0-9_\-]*")
 _COMMON = ("type", "conversationId", "agent")
 _FIELDS: dict[str, tuple[str, ...]] = {
-    ASSIGNED: ("assignee",),
+    ASSIGNED: ("assignee", "was"),
     STATUS_CHANGED: ("status", "snoozedUntil"),
     LABELLED: ("add", "remove"),
     NOTE_ADDED: ("text",),
     REPLIED: ("umid", "channel", "text"),
     VIEWING: ("active",),
     TYPING: ("active",),
+    ONLINE: ("active", "idle"),
 }
 
 
@@ -181,6 +189,9 @@ class TeamAction:
     umid: str | None = None
     channel: str | None = None
     active: bool = True
+    was: str | None = None  # a take: the assignee the poster saw (``conditional``)
+    conditional: bool = False
+    idle: float = 0.0  # online: seconds since the agent's last key
 
     @property
     def kept(self) -> bool:
@@ -199,17 +210,27 @@ class TeamAction:
         unknown = sorted(str(name) for name in body if name not in allowed)
         if unknown:
             raise TeamError(f"{kind} does not take {', '.join(map(repr, unknown))}")
-        conversation_id = _text(body, "conversationId", MAX_CONVERSATION_ID)
-        if ":" not in conversation_id.strip(":"):
-            raise TeamError("'conversationId' must be '<channel>:<customer>'")
+        if kind == ONLINE:
+            if body.get("conversationId") not in (None, ""):
+                raise TeamError("'online' is about no conversation")
+            conversation_id = ""
+        else:
+            conversation_id = _text(body, "conversationId", MAX_CONVERSATION_ID)
+            if ":" not in conversation_id.strip(":"):
+                raise TeamError("'conversationId' must be '<channel>:<customer>'")
         action = cls(kind, conversation_id, agent_name(body.get("agent")))
         if kind == ASSIGNED:
             if "assignee" not in body:
                 raise TeamError("'assignee' is required (null unassigns)")
             assignee = body["assignee"]
-            return _replace(
+            action = _replace(
                 action, assignee=None if assignee is None else agent_name(assignee, "assignee")
             )
+            if "was" in body:
+                was = body["was"]
+                was = None if was is None else agent_name(was, "was")
+                action = _replace(action, was=was, conditional=True)
+            return action
         if kind == STATUS_CHANGED:
             status = body.get("status")
             if status not in STATUSES:
@@ -244,17 +265,28 @@ class TeamAction:
         active = body.get("active", True)
         if not isinstance(active, bool):
             raise TeamError("'active' must be true or false")
+        if kind == ONLINE:
+            idle = body.get("idle", 0)
+            if (
+                isinstance(idle, bool)
+                or not isinstance(idle, int | float)
+                or not math.isfinite(idle)
+                or not 0 <= idle <= MAX_IDLE
+            ):
+                raise TeamError("'idle' must be seconds since the agent's last key")
+            return _replace(action, active=active, idle=round(float(idle), 1))
         return _replace(action, active=active)
 
     def to_body(self) -> dict[str, Any]:
         """The JSON body (what a console posts; a kept event's payload)."""
-        body: dict[str, Any] = {
-            "type": self.kind,
-            "conversationId": self.conversation_id,
-            "agent": self.agent,
-        }
+        body: dict[str, Any] = {"type": self.kind}
+        if self.kind != ONLINE:
+            body["conversationId"] = self.conversation_id
+        body["agent"] = self.agent
         if self.kind == ASSIGNED:
             body["assignee"] = self.assignee
+            if self.conditional:
+                body["was"] = self.was
         elif self.kind == STATUS_CHANGED:
             body["status"] = self.status
             if self.status == SNOOZED:
@@ -268,6 +300,8 @@ class TeamAction:
             body.update(umid=self.umid, channel=self.channel, text=self.text)
         else:
             body["active"] = self.active
+            if self.kind == ONLINE:
+                body["idle"] = self.idle
         return body
 
 
@@ -358,7 +392,7 @@ class Presence:
         body["type"] = body.pop("kind", None)
         action = TeamAction.from_body(body)
         if action.kept:
-            raise TeamError("a presence frame must be viewing or typing")
+            raise TeamError("a presence frame must be viewing, typing or online")
         at, ttl = frame.get("at"), frame.get("ttl")
         if not isinstance(at, str):
             raise TeamError("'at' must be a time")

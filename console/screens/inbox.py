@@ -713,7 +713,14 @@ class InboxScreen(Screen[None]):
         self.app.push_screen(dialog(conversation), done)
 
     def action_take(self) -> None:
-        self._act_on_target(ASSIGNED, assignee=self.app.core.inbox.me)
+        """Take it as it is seen now: if a colleague took it first, it stays theirs and the
+        agent is told (``was``: every console applies the first take only)."""
+        conversation = self._target()
+        if conversation is not None:
+            me = self.app.core.inbox.me
+            self._act(
+                ASSIGNED, conversation, assignee=me, was=conversation.assignee, conditional=True
+            )
 
     def action_unassign(self) -> None:
         self._act_on_target(ASSIGNED, assignee=None)
@@ -725,8 +732,9 @@ class InboxScreen(Screen[None]):
         self._act_on_target(STATUS_CHANGED, status=OPEN)
 
     def action_assign(self) -> None:
-        agents = self.app.core.inbox.agents()
-        choices = [(f"{name} (you)" if name == agents[0] else name, name) for name in agents]
+        inbox = self.app.core.inbox
+        roster = inbox.roster(self.app.clock())  # me, who is online, then the others
+        choices = [(m.label(inbox.me, self.app.customer_of), m.agent) for m in roster]
         self._ask_then_act(
             ASSIGNED,
             lambda conversation: AskDialog(

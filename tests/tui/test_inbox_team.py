@@ -121,3 +121,63 @@ async def test_after_an_outage_in_the_middle_both_consoles_converge(
             await wait_for(ana_pilot, lambda: shared(bob) == shared(ana), timeout=30)
     finally:
         await proxy.close()
+
+
+async def test_the_team_sees_each_other_and_a_take_that_loses_says_who_won(
+    fresh_sandbox: str, tmp_path: Path
+) -> None:
+    """Bob is in ana's assign dialog (online, in the conversation he has open); of two takes
+    at once the first in the relay's order wins, and the other agent is told who has it."""
+    from textual.widgets import OptionList
+
+    from console.screens.ask_dialog import AskDialog
+
+    ana = console_for(fresh_sandbox, data_dir=tmp_path / "ana", agent="ana")
+    bob = console_for(fresh_sandbox, data_dir=tmp_path / "bob", agent="bob")
+    async with (
+        ana.run_test(size=(80, 24), notifications=True) as ana_pilot,
+        bob.run_test(size=(80, 24), notifications=True) as bob_pilot,
+    ):
+        ana_screen = await open_inbox(ana, ana_pilot)
+        bob_screen = await open_inbox(bob, bob_pilot)
+        customer_writes(fresh_sandbox, JANE, "Anyone there?")
+        await wait_for(ana_pilot, lambda: bool(listed(ana_screen)))
+        await wait_for(bob_pilot, lambda: bool(listed(bob_screen)))
+        await bob_pilot.press("enter")  # bob opens Jane
+
+        def bob_is_in_a_conversation() -> bool:
+            roster = ana.core.inbox.roster(ana.clock())
+            return any(m.agent == "bob" and m.online and m.viewing for m in roster)
+
+        await wait_for(ana_pilot, bob_is_in_a_conversation)
+        await ana_pilot.press("a")
+        await wait_for(ana_pilot, lambda: isinstance(ana.screen, AskDialog))
+        offered = [str(o.prompt) for o in ana.screen.query_one(OptionList).options]
+        assert offered == ["ana (you)", "bob · online · in Jane Tan"]
+        await ana_pilot.press("escape")
+
+        # Both take at once: both saw it unassigned.
+        jane = conversation_id(JANE)
+        for app in (ana, bob):
+            seen = app.core.inbox.get(jane)
+            assert seen is not None and seen.assignee is None
+        ana.team_act(TeamAction(ASSIGNED, jane, "ana", assignee="ana", was=None, conditional=True))
+        await wait_for(bob_pilot, lambda: conversation(bob, JANE).assignee == "ana")  # type: ignore[union-attr]
+        bob.team_act(TeamAction(ASSIGNED, jane, "bob", assignee="bob", was=None, conditional=True))
+
+        def told(app: AgentConsole, text: str) -> bool:
+            return any(text in n.message for n in app._notifications)
+
+        def same_seq() -> bool:
+            a, b = conversation(ana, JANE), conversation(bob, JANE)
+            return a is not None and b is not None and a.seq == b.seq
+
+        await wait_for(bob_pilot, lambda: told(bob, "ana took Jane Tan first."))
+        await wait_for(ana_pilot, same_seq)
+        assert conversation(ana, JANE).assignee == conversation(bob, JANE).assignee == "ana"  # type: ignore[union-attr]
+        assert not any("Assigned to you" in n.title for n in ana._notifications)
+
+        # Ana hands it to Bob: he is told wherever he is.
+        await bob_pilot.press("f1")
+        ana.team_act(TeamAction(ASSIGNED, jane, "ana", assignee="bob"))
+        await wait_for(bob_pilot, lambda: told(bob, "Assigned to you by ana: Jane Tan."))

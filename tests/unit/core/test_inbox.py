@@ -283,3 +283,45 @@ def test_the_same_events_in_seq_order_from_any_starting_replay_give_the_same_sta
         filters = Filters(tab=tab, status=None)
         assert restarted.listing(filters, now) == whole.listing(filters, now)
     assert restarted.counts(Filters(), now) == whole.counts(Filters(), now)
+
+
+def test_of_two_takes_at_once_the_first_in_the_relays_order_wins() -> None:
+    from console.core.inbox import lost_take
+    from console.live.team import ASSIGNED, TeamAction
+
+    inbox = Inbox("ana")
+    cid = "whatsapp:+6591234567"
+    ana = TeamAction(ASSIGNED, cid, "ana", assignee="ana", was=None, conditional=True)
+    bob = TeamAction(ASSIGNED, cid, "bob", assignee="bob", was=None, conditional=True)
+    first = inbox.apply_action(ana, 1, 10.0)
+    assert first is not None and first.assignee == "ana"
+    assert lost_take(inbox.get(cid), bob), "bob saw it unassigned; it is ana's now"
+    second = inbox.apply_action(bob, 2, 10.1)
+    assert second is not None and second.assignee == "ana" and second.seq == 2
+    handed = TeamAction(ASSIGNED, cid, "ana", assignee="bob")  # an assignment, not a take
+    assert inbox.apply_action(handed, 3, 11.0).assignee == "bob"  # type: ignore[union-attr]
+    retake = TeamAction(ASSIGNED, cid, "ana", assignee="ana", was="bob", conditional=True)
+    assert inbox.apply_action(retake, 4, 12.0).assignee == "ana"  # type: ignore[union-attr]
+
+
+def test_the_roster_lists_me_then_colleagues_online_then_the_others() -> None:
+    from console.live.team import ONLINE, VIEWING, Presence, TeamAction
+
+    inbox = Inbox("ana")
+    cid = "whatsapp:+6591234567"
+    inbox.apply_action(TeamAction("note_added", cid, "dave", text="hi"), 1, 1.0)  # seen once
+    now = 1_000.0
+    assert inbox.apply_presence(Presence(TeamAction(ONLINE, "", "cleo", idle=900), "t", 75), now)
+    assert inbox.apply_presence(Presence(TeamAction(ONLINE, "", "bob", idle=3), "t", 75), now)
+    assert not inbox.apply_presence(Presence(TeamAction(ONLINE, "", "bob"), "t", 75), now + 1)
+    inbox.apply_presence(Presence(TeamAction(VIEWING, cid, "bob"), "t", 45), now)
+    roster = inbox.roster(now + 10)
+    assert [m.agent for m in roster] == ["ana", "bob", "cleo", "dave"]
+    labels = [m.label("ana", lambda c: "Jane Tan") for m in roster]
+    assert labels == ["ana (you)", "bob · online · in Jane Tan", "cleo · idle 15m",
+                      "dave · offline"]  # fmt: skip
+    later = inbox.roster(now + 200)  # no heartbeat for 75 s: offline
+    assert [m.label("ana") for m in later][1:] == ["bob · offline", "cleo · offline",
+                                                    "dave · offline"]  # fmt: skip
+    gone = Presence(TeamAction(ONLINE, "", "bob", active=False), "t", 75)
+    assert not inbox.apply_presence(gone, now + 300)

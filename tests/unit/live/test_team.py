@@ -190,3 +190,32 @@ def test_the_relay_bounds_a_snooze_against_its_clock() -> None:
     assert "in the past" in (snooze_problem(snoozed(now - SNOOZE_SKEW - 1), now) or "")
     assert "within a year" in (snooze_problem(snoozed(now + MAX_SNOOZE + 1), now) or "")
     assert snooze_problem(TeamAction("assigned", "sms:+659", "ana"), now) is None
+
+
+def test_a_take_carries_the_assignee_its_agent_saw() -> None:
+    body = {"type": "assigned", "conversationId": "sms:+6591234567", "agent": "ana",
+            "assignee": "ana", "was": None}  # fmt: skip
+    take = TeamAction.from_body(body)
+    assert take.conditional and take.was is None
+    assert take.to_body() == body, "a take goes out as it came in"
+    plain = TeamAction.from_body({**body, "was": "bob"})
+    assert plain.was == "bob"
+    handed = TeamAction.from_body({k: v for k, v in body.items() if k != "was"})
+    assert not handed.conditional and "was" not in handed.to_body(), "an assignment is not a take"
+    with pytest.raises(TeamError, match="'was'"):
+        TeamAction.from_body({**body, "was": "\x1b[2J"})
+
+
+def test_online_is_presence_about_no_conversation_with_an_idle_time() -> None:
+    online = TeamAction.from_body({"type": "online", "agent": "bob", "idle": 12.34})
+    assert (online.kind, online.conversation_id, online.idle, online.kept) == (
+        "online", "", 12.3, False,
+    )  # fmt: skip
+    assert online.to_body() == {"type": "online", "agent": "bob", "active": True, "idle": 12.3}
+    frame = Presence(online, "2026-12-06T10:00:00.000Z", 75.0).to_frame()
+    assert Presence.from_frame(frame).action == online
+    for bad in (-1, float("inf"), "5", True, 10**9):
+        with pytest.raises(TeamError, match="'idle'"):
+            TeamAction.from_body({"type": "online", "agent": "bob", "idle": bad})
+    with pytest.raises(TeamError, match="no conversation"):
+        TeamAction.from_body({"type": "online", "agent": "bob", "conversationId": "sms:+65"})
