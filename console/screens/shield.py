@@ -228,7 +228,9 @@ class ShieldScreen(Screen[None]):
         # At 80 columns the trend keeps its place: a long operator name is cut in the middle
         # (its country stays) and the sparkline takes what is left, down to TREND_MIN.
         headers = ("Msgs", "Share", "Usual", "Move", "Dlvd", "99")
-        fixed = sum(max(len(h), *(len(c[2][n]) for c in cells)) + 2 for n, h in enumerate(headers))
+        fixed = sum(
+            max([len(h), *(len(c[2][n]) for c in cells)]) + 2 for n, h in enumerate(headers)
+        )
         width = (operators.size.width or self.size.width - 2) - 2 - fixed
         names = [clean(share.name) for share, _, _ in cells]
         longest = max((len(n) for n in names), default=8)

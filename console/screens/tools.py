@@ -233,7 +233,7 @@ class ToolsScreen(Screen[None]):
             for hook in self.hooks
         ]
         headers = ("Product", "Sub-account", "Events", "Auth", "State")
-        widths = [max(len(h), *(len(r[n]) for r in rows)) for n, h in enumerate(headers)]
+        widths = [max([len(h), *(len(r[n]) for r in rows)]) for n, h in enumerate(headers)]
         # the table's border, and each column's padding of 1 on both sides
         width = table.size.width or self.size.width - 2  # before its first layout: the screen's
         room = max(URL_MIN, width - 2 - sum(w + 2 for w in widths) - 2)

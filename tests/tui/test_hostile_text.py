@@ -195,12 +195,13 @@ async def test_webhooks_balance_and_prices_from_a_server_show_as_text(
         screen.post_message(ToolsScreen.Loaded([hook], balance, [HOSTILE]))
         price = OperatorPrice("SG", HOSTILE, HOSTILE, 0.01, HOSTILE)
         screen.post_message(ToolsScreen.PricesLoaded("SG", PriceList((price,)), None))
-        await wait_for(pilot, lambda: "https://x.example/[/x]" in screen_text(app))
+        await wait_for(pilot, lambda: "https://x.example/[/" in screen_text(app))
         await pilot.pause()
         assert app.is_running
         row = [str(cell) for cell in screen.query_one("#webhooks", DataTable).get_row_at(0)]
         assert row[1] == "[/x] [@click=app.quit]q[/] ␛]0;root@bank␇"
-        assert row[5] == "https://x.example/[/x] [@click=app.quit]q[/] ␛]0;root@bank␇"
+        # the URL takes what the long hostile columns leave: cut in the middle, as text
+        assert row[5].startswith("https://x.example/[/") and row[5].endswith("root@bank␇")
         shown = screen_text(app)
         assert "1.50 [/x] [@click=app.quit]q[/] ␛]0;root@bank␇" in shown  # the balance
         assert "✗ [/x] [@click=app.quit]q[/]" in shown  # an error 8x8 gave

@@ -240,3 +240,17 @@ async def test_balance_on_home_and_the_price_in_the_composer(
         await wait_for(pilot, lambda: "≈ 0.0580 EUR (2 × 0.0290)" in screen_text(app))
         await pilot.press(*", +6591231111")
         await wait_for(pilot, lambda: "≈ 0.13 EUR for 2 numbers" in screen_text(app))
+
+
+async def test_an_account_without_webhooks_says_so_at_80_columns(
+    sandbox_url: str, tmp_path: Path
+) -> None:
+    app = console_for(sandbox_url, data_dir=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_section(app, pilot, "f8", ToolsScreen)
+        await wait_for(pilot, lambda: bool(screen.hooks))
+        screen.post_message(ToolsScreen.Loaded([], None, []))
+        table = screen.query_one("#webhooks", DataTable)
+        await wait_for(pilot, lambda: not screen.hooks and table.row_count == 1)
+        assert "8x8 sends this account's events nowhere" in str(table.get_row_at(0)[2])
+        assert app.is_running
