@@ -267,6 +267,8 @@ class AgentConsole(App[None]):
             yield self._saved_key_value
         if self.session is not None and self.session.sandbox is not None:
             yield self.session.sandbox.api_key
+            if self.session.sandbox.webhook_secret:
+                yield self.session.sandbox.webhook_secret
 
     def copy_to_clipboard(self, text: str) -> None:
         """Every copy (ours and Textual's own, e.g. a selection) goes through the one

@@ -107,6 +107,30 @@ def relay_webhooks(product: str, url: str, secret: str, subaccount: str) -> list
     ]
 
 
+# What stops when a webhook stops (deleted or disabled), by product and type.
+_STOPS = {
+    ("sms", "DR"): "SMS delivery receipts: the Feed, Compose's statuses and room invites' "
+    "receipts stop moving",
+    ("sms", "MO"): "customers' SMS: they stop reaching the Inbox",
+    ("chatapps", "DR"): "Chat Apps receipts: replies' delivery states stop moving",
+    ("chatapps", "MSG"): "customers' WhatsApp, Viber and other Chat Apps messages: they stop "
+    "reaching the Inbox",
+}
+
+
+def what_stops(hook: WebhookConfig, followed: str | None) -> str | None:
+    """What the consoles lose when `hook` stops, when it is one the relay they follow
+    (`followed`: its events URL, ws:// or wss://) depends on: enabled, and pointing at that
+    relay's webhook routes. None for any other webhook."""
+    if followed is None or not hook.enabled:
+        return None
+    base = followed.replace("wss://", "https://", 1).replace("ws://", "http://", 1)
+    base = relay_base(base.removesuffix("/events"))
+    if relay_base(hook.url).rstrip("/") != base.rstrip("/"):
+        return None
+    return _STOPS.get((hook.product, hook.type), f"{hook.type} events from 8x8")
+
+
 async def probe_url(url: str) -> str | None:
     """The reachability probe: None when `url` answers at all (any status), else why not."""
     import httpx  # imported when the agent asks for the proof, not at start-up

@@ -73,6 +73,7 @@ class EmbeddedSandbox:
     subaccount: str
     process: asyncio.subprocess.Process
     account_id: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)  # its relay's, for Tools
     last_errors: deque[str] = field(default_factory=lambda: deque(maxlen=20), repr=False)
     _drain: asyncio.Task[None] | None = field(default=None, repr=False)
 
@@ -116,6 +117,7 @@ class EmbeddedSandbox:
                 subaccount=ready["subaccount"],
                 process=process,
                 account_id=ready.get("account_id"),
+                webhook_secret=ready.get("webhook_secret"),
             )
         except BaseException as error:
             if not isinstance(error, TimeoutError | ValueError | KeyError | TypeError):

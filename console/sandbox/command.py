@@ -6,7 +6,9 @@ Imports nothing heavy until it runs, so ``agent-console --help`` stays fast.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import secrets
 import signal
 import sys
 from pathlib import Path
@@ -216,12 +218,17 @@ def run_from_args(ns: argparse.Namespace) -> int:
         return 2
     shared: tuple[str, str, str] | None = None
     if ns.ready_json:
+        if config.webhook_secret is None and config.webhook_url is None:
+            # Its own relay's secret, made here so the console that started it knows it
+            # (Tools' "point at my relay" in the demo); it travels on the pipe only.
+            config = dataclasses.replace(config, webhook_secret=secrets.token_urlsafe(24))
         ready = json.dumps(
             {
                 "url": url,
                 "subaccount": config.subaccount,
                 "api_key": api_keys[0] if generated else None,
                 "account_id": config.account,
+                "webhook_secret": config.webhook_secret if generated else None,
             }
         )
     else:

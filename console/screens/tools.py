@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from rich.text import Text
@@ -23,7 +23,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Label, Static
 
 from console.api.account import Balance, PriceList, WebhookConfig
-from console.api.relay_setup import Hop, point_at_relay, probe_url
+from console.api.relay_setup import Hop, point_at_relay, probe_url, what_stops
 from console.app import AgentConsole
 from console.paths import styles_path
 from console.screens.tools_dialogs import RelayDialog, RelayRequest, WebhookDialog
@@ -37,7 +37,6 @@ from console.widgets.text_input import TextInput
 SANDBOX_TEST_NUMBER = "+6531580000"  # the sandbox's own virtual number
 PROOF_TIMEOUT = 20.0  # seconds for the test SMS's receipt (sandbox)
 LIVE_PROOF_TIMEOUT = 120.0  # seconds to wait for the next receipt (live)
-DELETE_CONFIRM = 3.0  # seconds within which a second d deletes
 URL_MIN = 16  # the webhooks' URL column never narrower than this (cut in the middle)
 
 
@@ -119,7 +118,7 @@ class ToolsScreen(Screen[None]):
         super().__init__()
         self.hooks: list[WebhookConfig] = []
         self.hops: list[Hop] = []
-        self._delete_armed: tuple[str, float] | None = None
+
         self._receipts = asyncio.Event()
 
     def compose(self) -> ComposeResult:
@@ -272,19 +271,28 @@ class ToolsScreen(Screen[None]):
             self._change("put", account_id, hook, f"Webhook created: {hook.type} → {hook.url}")
 
     def action_delete_webhook(self) -> None:
+        """Delete the selected webhook, after one question (saying what stops when the relay
+        the console follows depends on it)."""
         hook = self._selected()
         account_id = self._ready()
         if hook is None or account_id is None:
             return
-        armed, now = self._delete_armed, time.monotonic()
-        if armed is None or armed[0] != _key(hook) or now - armed[1] > DELETE_CONFIRM:
-            self._delete_armed = (_key(hook), now)
-            self.app.notify(f"Press d again to delete the {hook.type} webhook to {hook.url}")
-            return
-        self._delete_armed = None
-        self._change("delete", account_id, hook, f"Webhook deleted: {hook.type} → {hook.url}")
+        lines = [f"{hook.type} · {hook.type_label} → {hook.url}"]
+        stops = self._what_stops(hook)
+        if stops is not None:
+            lines += ["", f"Your relay depends on it. What stops: {stops}."]
+        self._ask(
+            f"Delete this {'SMS' if hook.product == 'sms' else 'Chat Apps'} webhook?",
+            lines,
+            "Delete",
+            lambda: self._change(
+                "delete", account_id, hook, f"Webhook deleted: {hook.type} → {hook.url}"
+            ),
+        )
 
     def action_toggle_webhook(self) -> None:
+        """Enable or disable the selected webhook; disabling one the relay depends on asks
+        first and says what stops."""
         hook = self._selected()
         account_id = self._ready()
         if hook is None or account_id is None:
@@ -293,7 +301,33 @@ class ToolsScreen(Screen[None]):
             hook.product, hook.subaccount, hook.type, hook.url, not hook.enabled, hook.authorization
         )
         state = "enabled" if flipped.enabled else "disabled"
-        self._change("put", account_id, flipped, f"Webhook {state}: {hook.type} → {hook.url}")
+
+        def change() -> None:
+            self._change("put", account_id, flipped, f"Webhook {state}: {hook.type} → {hook.url}")
+
+        stops = self._what_stops(hook)
+        if stops is None:
+            change()
+            return
+        self._ask(
+            "Disable a webhook your relay depends on?",
+            [f"{hook.type} · {hook.type_label} → {hook.url}", "", f"What stops: {stops}."],
+            "Disable",
+            change,
+        )
+
+    def _what_stops(self, hook: WebhookConfig) -> str | None:
+        session = self.app.session
+        return what_stops(hook, session.events_url if session is not None else None)
+
+    def _ask(self, title: str, lines: list[str], label: str, then: Callable[[], None]) -> None:
+        from console.screens.confirm_send_dialog import ConfirmSendDialog
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                then()
+
+        self.app.push_screen(ConfirmSendDialog(title, lines, send_label=label), answered)
 
     @work(group="tools-change", exit_on_error=False)
     async def _change(self, how: str, account_id: str, hook: WebhookConfig, done: str) -> None:
@@ -326,7 +360,11 @@ class ToolsScreen(Screen[None]):
         if session is not None and session.events_url:
             suggested = session.events_url.replace("wss://", "https://").replace("ws://", "http://")
             suggested = suggested.removesuffix("/events")
-        self.app.push_screen(RelayDialog(suggested), self._point)
+        # The embedded sandbox told the console its relay's secret (over its pipe, never on
+        # disk): in the demo, "point at my relay" completes without a secret to find.
+        embedded = session.sandbox if session is not None else None
+        secret = (embedded.webhook_secret or "") if embedded is not None else ""
+        self.app.push_screen(RelayDialog(suggested, secret), self._point)
 
     def _point(self, request: RelayRequest | None) -> None:
         account_id = self._account_id()

@@ -109,9 +109,10 @@ class RelayDialog(FormDialog[RelayRequest]):
         )
     ]
 
-    def __init__(self, url: str = "") -> None:
+    def __init__(self, url: str = "", secret: str = "") -> None:
         super().__init__()
         self._url = url
+        self._secret = secret  # the embedded sandbox's own: the demo completes with Enter
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog-body"):
@@ -125,15 +126,22 @@ class RelayDialog(FormDialog[RelayRequest]):
             yield Label("Relay's public URL")
             yield TextInput(self._url, placeholder="https://relay.example.com", id="relay-url")
             yield from self.field_error("relay-url")
-            yield Label("Webhook secret (the relay's AGENT_CONSOLE_WEBHOOK_SECRET)")
-            yield TextInput(password=True, id="relay-secret")
+            yield Label(
+                "Webhook secret (the demo sandbox's relay: filled in)"
+                if self._secret
+                else "Webhook secret (the relay's AGENT_CONSOLE_WEBHOOK_SECRET)"
+            )
+            yield TextInput(self._secret, password=True, id="relay-secret")
             yield from self.field_error("relay-secret")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Point and prove", id="point", variant="primary")
 
     def on_mount(self) -> None:
-        self.query_one("#relay-secret" if self._url else "#relay-url", TextInput).focus()
+        if self._url and self._secret:
+            self.query_one("#point", Button).focus()
+        else:
+            self.query_one("#relay-secret" if self._url else "#relay-url", TextInput).focus()
 
     @on(TextInput.Submitted)
     @on(Button.Pressed, "#point")

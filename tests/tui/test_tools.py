@@ -18,6 +18,7 @@ from textual.widgets import DataTable
 from tui_helpers import (
     DEMO_KEY,
     DEMO_SUBACCOUNT,
+    confirm_send,
     console_for,
     open_section,
     press,
@@ -148,9 +149,13 @@ async def test_webhooks_are_listed_created_toggled_and_deleted(
             lambda: any(row[5].endswith("/dr") and row[4] == "○ off" for row in rows(screen)),
         )
         await pilot.press("d")
-        await wait_for(pilot, lambda: "Press d again" in screen_text(app))
+        await wait_for(pilot, lambda: "Delete this SMS webhook?" in screen_text(app))
+        assert "relay depends on it" not in screen_text(app), "it points elsewhere"
+        await pilot.press("escape")  # Cancel: nothing deleted
+        await wait_for(pilot, lambda: app.screen is screen)
         assert len(rows(screen)) == 5
         await pilot.press("d")
+        await confirm_send(pilot, app)
         await wait_for(pilot, lambda: len(rows(screen)) == 4)
         assert all(not row[5].endswith("/dr") for row in rows(screen))
 
@@ -164,7 +169,8 @@ async def test_webhooks_are_listed_created_toggled_and_deleted(
         (open_hook,) = [row for row in rows(screen) if row[5].endswith("open.example.com/dr")]
         assert open_hook[3] == "not set"
         table.move_cursor(row=table.get_row_index(f"sms|{DEMO_SUBACCOUNT}|DR"))
-        await pilot.press("d", "d")  # the shared sandbox's receipts go where they went before
+        await pilot.press("d")  # the shared sandbox's receipts go where they went before
+        await confirm_send(pilot, app)
         await wait_for(pilot, lambda: len(rows(screen)) == 4)
 
 
@@ -254,3 +260,59 @@ async def test_an_account_without_webhooks_says_so_at_80_columns(
         await wait_for(pilot, lambda: not screen.hooks and table.row_count == 1)
         assert "8x8 sends this account's events nowhere" in str(table.get_row_at(0)[2])
         assert app.is_running
+
+
+async def test_in_the_demo_point_at_my_relay_completes_without_a_secret_to_find(
+    tmp_path: Path,
+) -> None:
+    """The embedded sandbox tells the console its relay's secret (over its pipe): the
+    dialog comes filled in, masked, and Enter proves the whole path."""
+    from console.config import load_settings
+
+    app = AgentConsole(load_settings({"seed": 3, "data_dir": str(tmp_path)}, {}, {}))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.connection.state == "connected", timeout=60)
+        await wait_for(pilot, lambda: app.connection.events.state is EventsState.LIVE)
+        screen = await open_section(app, pilot, "f8", ToolsScreen)
+        session = app.session
+        assert session is not None and session.sandbox is not None
+        secret = session.sandbox.webhook_secret
+        assert secret
+        await pilot.press("p")
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "RelayDialog")
+        assert app.screen.query_one("#relay-secret").value == secret  # type: ignore[attr-defined]
+        assert secret not in screen_text(app), "masked"
+        await pilot.press("enter")  # the focused button: Point and prove
+        await wait_for(
+            pilot, lambda: len(screen.hops) == 5 or any(not h.ok for h in screen.hops), timeout=30
+        )
+        assert [hop.ok for hop in screen.hops] == [True] * 5, [h.line for h in screen.hops]
+        assert secret not in screen_text(app)
+
+
+async def test_stopping_a_webhook_the_relay_depends_on_asks_and_says_what_stops(
+    fresh_sandbox: str, tmp_path: Path
+) -> None:
+    app = console_for(fresh_sandbox, data_dir=tmp_path)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await open_tools(app, pilot)
+        await wait_for(pilot, lambda: app.connection.events.state is EventsState.LIVE)
+        table = screen.query_one("#webhooks", DataTable)
+        table.focus()
+        table.move_cursor(row=table.get_row_index("sms|*|DR"))  # to the sandbox's own relay
+        await pilot.press("e")
+        await wait_for(
+            pilot, lambda: "Disable a webhook your relay depends on?" in screen_text(app)
+        )
+        said = str(app.screen.query_one("#confirm-lines").render())
+        assert "What stops: SMS delivery receipts: the Feed, Compose's statuses" in said
+        await pilot.press("enter")  # Cancel is focused
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert all(row[4] == "● on" for row in rows(screen)), "nothing changed"
+        table.move_cursor(row=table.get_row_index("chatapps|*|MSG"))
+        await pilot.press("d")
+        await wait_for(pilot, lambda: "relay depends on it" in screen_text(app))
+        said = str(app.screen.query_one("#confirm-lines").render())
+        assert "What stops: customers' WhatsApp, Viber and other Chat Apps messages" in said
+        await confirm_send(pilot, app)
+        await wait_for(pilot, lambda: len(rows(screen)) == 3)

@@ -126,3 +126,24 @@ async def test_an_url_httpx_cannot_even_build_is_a_failed_hop_not_a_silent_stop(
 
     problem = await probe_url("https://" + "a" * 100_000)
     assert problem is not None and problem.startswith("no answer from https://aaa")
+
+
+def test_what_stops_names_the_loss_only_for_webhooks_the_followed_relay_depends_on() -> None:
+    from console.api.account import WebhookConfig
+    from console.api.relay_setup import what_stops
+
+    followed = "wss://relay.example.com/events"
+    dr = WebhookConfig("sms", "*", "DR", "https://relay.example.com/webhooks/sms", True, "s")
+    assert what_stops(dr, followed) is not None and "SMS delivery receipts" in what_stops(
+        dr, followed
+    )  # type: ignore[operator]
+    mo = WebhookConfig("sms", "*", "MO", "https://relay.example.com/webhooks/sms/", True, "s")
+    assert "customers' SMS" in (what_stops(mo, followed) or "")
+    elsewhere = WebhookConfig("sms", "*", "DR", "https://hooks.example.com/dr", True, None)
+    assert what_stops(elsewhere, followed) is None
+    off = WebhookConfig("sms", "*", "DR", "https://relay.example.com/webhooks/sms", False, "s")
+    assert what_stops(off, followed) is None, "a disabled webhook stops nothing more"
+    assert what_stops(dr, None) is None, "no relay followed: nothing depends on it"
+    plain = WebhookConfig("chatapps", "*", "MSG", "http://127.0.0.1:8800/webhooks/chatapps",
+                          True, "s")  # fmt: skip
+    assert "stop reaching the Inbox" in (what_stops(plain, "ws://127.0.0.1:8800/events") or "")
