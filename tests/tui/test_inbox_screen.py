@@ -402,3 +402,19 @@ async def test_every_dialog_shows_a_hostile_customer_name_as_text(
                 await pilot.press("escape")
                 await wait_for(pilot, lambda: isinstance(app.screen, InboxScreen))
         assert app.is_running
+
+
+async def test_at_80_columns_the_search_box_keeps_room_to_type(
+    fresh_sandbox: str, tmp_path: Path
+) -> None:
+    from textual.widgets import Input
+
+    app = console_for(fresh_sandbox, data_dir=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_inbox(app, pilot)
+        await pilot.press("slash")
+        await pilot.press(*"parcel")
+        await wait_for(pilot, lambda: "messages of" in screen_text(app))  # its hint shows
+        await pilot.pause()
+        assert screen.query_one("#search", Input).size.width >= 20
+        assert "parcel" in screen_text(app)
