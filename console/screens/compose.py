@@ -35,7 +35,7 @@ from console.sms import (
 from console.sms import split_destinations as split_numbers
 from console.ui.pricing import countries_of, estimate
 from console.ui.state import BalanceStatus
-from console.ui.text import plain
+from console.ui.text import middle, plain
 from console.widgets.destination_input import DestinationInput
 from console.widgets.key_bar import KeyBar
 from console.widgets.message_editor import MessageEditor
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from console.api.account import PriceList
     from console.store import History
 
+QUOTED = 16  # a refused number is quoted in at most this many characters (its reason follows)
 PRICED_NUMBERS = 2_000  # a longer list shows no estimate (phonenumbers per number adds up)
 ENCODING_CHOICES = [("Auto", "AUTO"), ("GSM-7", "GSM7"), ("UCS-2", "UCS2")]
 
@@ -242,7 +243,7 @@ class ComposeScreen(Screen[None]):
             if check.ok and check.e164:
                 good.append(check.e164)
             else:
-                bad.append(f"{number}: {check.message}")
+                bad.append(f"{middle(number, QUOTED)}: {check.message}")
         if bad:
             more = f" (+{len(bad) - 1} more)" if len(bad) > 1 else ""
             self._hint(hint, f"✗ {bad[0]}{more}", error=True)

@@ -133,13 +133,16 @@ class SmsAnalysis:
         """E.g. ``GSM-7 · 2 segments · 306/306 · 0 left`` (total units / capacity)."""
         name = "GSM-7" if self.encoding == "GSM7" else "UCS-2"
         plural = "" if self.segments == 1 else "s"
-        text = (
+        if self.too_long:  # what is left of a segment means nothing past the limit
+            limit = self.per_segment * self.max_segments
+            return (
+                f"{name} · {self.segments:,} segments · {self.units:,}/{limit:,} · "
+                f"{self.units - limit:,} over the {self.max_segments}-segment limit"
+            )
+        return (
             f"{name} · {self.segments} segment{plural} · "
             f"{self.units}/{self.capacity} · {self.remaining} left"
         )
-        if self.too_long:
-            text += f" · over the {self.max_segments}-segment limit"
-        return text
 
     @cached_property
     def culprits(self) -> tuple[Culprit, ...]:

@@ -273,3 +273,18 @@ async def test_c_on_a_sent_row_copies_its_umid(sandbox_url: str, tmp_path: Path)
         await wait_for(pilot, lambda: bool(app._notifications))
         assert app.clipboard == umid, "sent to the terminal's clipboard (OSC 52)"
         assert [n.message for n in app._notifications] == [f"Copied the umid {umid}."]
+
+
+async def test_a_huge_paste_into_to_shows_its_reason_not_only_itself(
+    sandbox_url: str, tmp_path: Path
+) -> None:
+    app = console_for(sandbox_url, data_dir=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_compose(app, pilot)
+        screen.query_one("#to", Input).value = "x" * 100_000
+        await wait_for(pilot, lambda: hint(screen, "to-hint").startswith("✗"))
+        said = hint(screen, "to-hint")
+        quoted, reason = said.split(": ", 1)
+        assert quoted == "✗ " + "x" * 8 + "…" + "x" * 7, "the number quoted in 16 characters"
+        assert reason == "Letters in the number ('x'): use digits only"
+        assert reason in screen_text(app), "the reason is on screen at 80 columns"

@@ -105,8 +105,11 @@ def test_more_than_ten_segments_is_too_long() -> None:
     assert not analyze("й" * 670).too_long
     assert analyze("й" * 671).too_long
     assert analyze("a" * 1531).summary == (
-        "GSM-7 · 11 segments · 1531/1683 · 152 left · over the 10-segment limit"
+        "GSM-7 · 11 segments · 1,531/1,530 · 1 over the 10-segment limit"
     )
+    assert analyze("a" * 100_000).summary == (
+        "GSM-7 · 654 segments · 100,000/1,530 · 98,470 over the 10-segment limit"
+    ), "no 'left' past the limit"
     huge = analyze("a" * 100_000)
     assert huge.segments == 654
     assert "".join(huge.parts) == "a" * 100_000
