@@ -249,6 +249,11 @@ class ComposeScreen(Screen[None]):
             self._hint(hint, f"✗ {bad[0]}{more}", error=True)
             return None
         unique = list(dict.fromkeys(good))
+        if len(unique) <= PRICED_NUMBERS:  # a longer list is checked when it is sent
+            refused = self.app.core.refusal(unique)  # a Shield suspension blocks them
+            if refused is not None:
+                self._hint(hint, f"✗ {refused}", error=True)
+                return None
         self._priced_numbers = unique
         self._ask_prices(unique)
         dupes = len(good) - len(unique)

@@ -103,6 +103,9 @@ async def test_a_suspension_blocks_a_composer_send_and_expires(
         compose = await open_compose(app, pilot)
         await pilot.click("#to")
         await pilot.press(*INDOSAT)
+        to_hint = compose.query_one("#to-hint")
+        await wait_for(pilot, lambda: "suspended until" in str(to_hint.render()))  # as typed
+        assert not str(to_hint.render()).startswith("✓")
         compose.query_one(MessageEditor).insert("Your code is 123456")
         await pilot.press("ctrl+j")
         await wait_for(pilot, lambda: "suspended until" in screen_text(app))
