@@ -106,6 +106,7 @@ class Settings:
     history_max_records: int = 100_000
     agent: str = "agent"  # this agent's name in the team inbox (default: the OS user)
     inbox_bell: bool = False  # ring the terminal bell when a customer writes
+    reply_within: float = 15 * 60.0  # seconds a customer may wait before the row warns
     start: str = START_SANDBOX
     feed_max_rows: int = 100_000
     confirm_above: float = 5.0  # a single SMS costing more than this asks first (a batch always)
@@ -223,6 +224,15 @@ def load_settings(
     bell = inbox.get("bell", False)
     if not isinstance(bell, bool):
         raise SettingsError(f"[inbox] bell must be true or false, not {bell!r}.")
+    reply_within = inbox.get("reply_within_minutes", 15)
+    if (
+        isinstance(reply_within, bool)
+        or not isinstance(reply_within, int | float)
+        or not 0 < reply_within <= 7 * 24 * 60
+    ):
+        raise SettingsError(
+            f"[inbox] reply_within_minutes must be minutes (1 to 10080), not {reply_within!r}."
+        )
     start = toml.get("start", START_SANDBOX)
     if start not in START_CHOICES:
         raise SettingsError(f'start must be "sandbox" or "login", not {start!r}.')
@@ -260,6 +270,7 @@ def load_settings(
         history_max_records=max_records,
         agent=agent,
         inbox_bell=bell,
+        reply_within=float(reply_within) * 60,
         start=start,
         feed_max_rows=feed_max_rows,
         confirm_above=float(confirm_above),

@@ -84,6 +84,13 @@ def mask_peer(peer: str) -> str:
     return peer[:head] + "•" * (len(peer) - head - 4) + peer[-4:]
 
 
+def waiting_label(conversation: Conversation, now: float) -> str | None:
+    """'⏳ 12m' while an open conversation's customer waits for a reply, else None."""
+    if conversation.waiting_since is None or conversation.status_at(now) != OPEN:
+        return None
+    return f"⏳ {age_label(max(0.0, now - conversation.waiting_since))}"
+
+
 def age_label(seconds: float) -> str:
     """How long ago, in one short word: 'now', '4m', '3h', '2d', '5w'."""
     if seconds < 60:
@@ -135,6 +142,10 @@ class Conversation:
     labels: tuple[str, ...] = ()
     notes: tuple[Note, ...] = ()
     seq: int = 0  # the last relay event applied to it
+    # Since when the customer has waited for a first or next reply (None: answered last).
+    # Each console's own view, like unread (not compared, not shared): kept in memory, and
+    # at start the last message's time when the customer wrote last.
+    waiting_since: float | None = field(default=None, compare=False)
 
     def status_at(self, now: float) -> str:
         """The status as of `now`: a snooze that has run out is open again."""
@@ -239,6 +250,7 @@ def from_stored(stored: StoredConversation) -> Conversation:
         labels=tuple(stored.labels),
         notes=_notes(stored.notes),
         seq=stored.team_seq,
+        waiting_since=stored.last_activity if stored.last_direction == "in" else None,
     )
 
 
@@ -278,10 +290,10 @@ def apply_action(
         note = Note(action.agent, action.text or "", at, seq)
         changed = replace(conversation, notes=(*conversation.notes, note)[-MAX_NOTES:])
     elif kind == REPLIED:
-        changed = conversation
+        changed = replace(conversation, waiting_since=None)  # answered
         if at >= conversation.last_activity:
             changed = replace(
-                conversation, last_activity=at, last_text=action.text, last_direction="out"
+                changed, last_activity=at, last_text=action.text, last_direction="out"
             )
     else:
         return conversation
@@ -294,8 +306,14 @@ def apply_inbound(
     """A customer wrote: one more unread, the conversation's latest line, and a resolved or
     snoozed conversation is open again (the customer is waiting)."""
     replace = dataclasses.replace
+    waiting = conversation.waiting_since
+    if waiting is None or conversation.last_direction != "in":
+        waiting = at  # the customer starts waiting with their first unanswered message
     changed = replace(
-        conversation, unread=conversation.unread + 1, name=message.name or conversation.name
+        conversation,
+        unread=conversation.unread + 1,
+        name=message.name or conversation.name,
+        waiting_since=min(waiting, at),
     )
     if conversation.status in (RESOLVED, SNOOZED):
         changed = replace(changed, status=OPEN, snoozed_until=None)
@@ -414,7 +432,7 @@ class Inbox:
     def record_reply(self, conversation_id: str, text: str, at: float) -> Conversation:
         """This console sent a reply (its team event, if any, follows through the relay)."""
         current = self._conversation(conversation_id, at)
-        changed = current
+        changed = dataclasses.replace(current, waiting_since=None)  # answered
         if at >= current.last_activity:
             changed = dataclasses.replace(
                 current, last_activity=at, last_text=text, last_direction="out"

@@ -212,6 +212,7 @@ class InboxScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#reply", ReplyBox).border_title = "Reply"
+        self.conversations.late_after = self.app.settings.reply_within
         self.app.core_changed.subscribe(self, self._core_changed)
         self.app.history_ready.subscribe(self, self._history_ready)
         self.app.canned_changed.subscribe(self, self._canned_changed)

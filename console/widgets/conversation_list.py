@@ -29,10 +29,12 @@ from console.core.inbox import (
     age_label,
     channel_glyph,
     channel_word,
+    waiting_label,
 )
 from console.ui.text import clean
 
 ROW_HEIGHT = 2
+LATE_AFTER = 15 * 60.0  # seconds a customer may wait before the row says so in bold
 
 
 def _fit(left: Text, right: Text, width: int) -> Text:
@@ -49,8 +51,11 @@ def _fit(left: Text, right: Text, width: int) -> Text:
     return line
 
 
-def row_lines(conversation: Conversation, width: int, now: float) -> tuple[Text, Text]:
-    """The two lines of a row (pure: snapshot-testable)."""
+def row_lines(
+    conversation: Conversation, width: int, now: float, late_after: float = LATE_AFTER
+) -> tuple[Text, Text]:
+    """The two lines of a row (pure: snapshot-testable). A customer waiting for a reply
+    shows '⏳ 12m'; past `late_after` seconds it is '⚠ 25m', in bold."""
     unread = conversation.unread
     first = Text(no_wrap=True, end="")
     first.append("● " if unread else "  ", style="bold")
@@ -63,6 +68,12 @@ def row_lines(conversation: Conversation, width: int, now: float) -> tuple[Text,
     arrow = "↩ " if conversation.last_direction == "out" else "  "
     second.append("  " + arrow + clean(conversation.first_line))
     tail = Text(no_wrap=True, end="")
+    waiting = waiting_label(conversation, now)
+    if waiting is not None:
+        assert conversation.waiting_since is not None
+        late = now - conversation.waiting_since >= late_after
+        tail.append(waiting.replace("⏳", "⚠") if late else waiting, style="bold" if late else "")
+        tail.append(" ")
     status = conversation.status_at(now)
     if status != OPEN:
         word = status
@@ -79,6 +90,8 @@ def row_lines(conversation: Conversation, width: int, now: float) -> tuple[Text,
 
 class ConversationList(ScrollView, can_focus=True):
     """Rows of conversations; a cursor row; Enter or a click opens one."""
+
+    late_after = LATE_AFTER  # the screen sets the agent's own ([inbox] reply_within)
 
     DEFAULT_CSS = """
     ConversationList {
@@ -241,7 +254,7 @@ class ConversationList(ScrollView, can_focus=True):
             base = base + self.get_component_rich_style("conversation-list--cursor")
         console = self.app.console
         out: list[Strip] = []
-        for line in row_lines(row, width, self._now):
+        for line in row_lines(row, width, self._now, self.late_after):
             segments = [
                 Segment(segment.text, base + segment.style if segment.style else base)
                 for segment in line.render(console)

@@ -205,3 +205,11 @@ def test_an_events_token_in_config_toml_is_refused_not_read() -> None:
         load_settings({}, {}, {"events_token": "agent-secret-123"})
     assert "agent-secret-123" not in str(refused.value)
     assert "CPAAS_EVENTS_TOKEN" in str(refused.value)
+
+
+def test_how_long_a_customer_may_wait_before_the_row_warns() -> None:
+    assert load_settings({}, {}, {}).reply_within == 15 * 60
+    assert load_settings({}, {}, {"inbox": {"reply_within_minutes": 5}}).reply_within == 300
+    for bad in (0, -3, "5", True, 10**6):
+        with pytest.raises(SettingsError, match=r"\[inbox\] reply_within_minutes"):
+            load_settings({}, {}, {"inbox": {"reply_within_minutes": bad}})

@@ -119,3 +119,27 @@ def test_a_row_fits_its_width_with_the_customers_text_made_harmless() -> None:
     assert f"[snoozed until {until}] @ana #vip" in second.plain
     narrow_first, _ = row_lines(conversation, 30, NOW)
     assert narrow_first.cell_len == 30 and narrow_first.plain.rstrip().endswith("2")
+
+
+def test_a_row_says_how_long_the_customer_has_waited_for_a_reply() -> None:
+    from console.core.inbox import Inbox
+    from console.live.team import REPLIED
+
+    inbox = Inbox("ana")
+    first = InboundMessage("in-1", "whatsapp", "+6591234567", "Jane Tan", "Hi", None)
+    again = InboundMessage("in-2", "whatsapp", "+6591234567", "Jane Tan", "Hello??", None)
+    inbox.apply_inbound(first, None, NOW)
+    inbox.apply_inbound(again, None, NOW + 600)
+    waiting = inbox.get(JANE)
+    assert waiting is not None and waiting.waiting_since == NOW, "since the first unanswered"
+    text = " ".join(str(line) for line in row_lines(waiting, 80, NOW + 10 * 60))
+    assert "⏳ 10m" in text and "⚠" not in text
+    late = " ".join(str(line) for line in row_lines(waiting, 80, NOW + 20 * 60, 15 * 60))
+    assert "⚠ 20m" in late
+    reply = TeamAction(REPLIED, JANE, "ana", umid="u1", channel="whatsapp", text="On it")
+    answered = inbox.apply_action(reply, 5, NOW + 1300)
+    assert answered is not None and answered.waiting_since is None
+    assert "⏳" not in " ".join(str(line) for line in row_lines(answered, 80, NOW + 1400))
+    inbox.apply_inbound(InboundMessage("in-3", "whatsapp", "+6591234567", None, "Thanks", None),
+                        None, NOW + 2000)  # fmt: skip
+    assert inbox.get(JANE).waiting_since == NOW + 2000  # type: ignore[union-attr]
