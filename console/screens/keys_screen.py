@@ -48,7 +48,9 @@ class KeysScreen(ModalScreen[None]):
     }
     """
     BINDINGS = [
-        Binding("escape,question_mark,q", "dismiss", "Close", id="keys.close"),
+        Binding(
+            "escape,question_mark,q", "dismiss", "Close", id="keys.close", tooltip="Close the keys."
+        ),
     ]
 
     def __init__(self, section: str, own: Sequence[KeyLine], everywhere: Sequence[KeyLine]) -> None:

@@ -27,7 +27,9 @@ class NoticesScreen(ModalScreen[None]):
         border: round $primary; background: $panel; padding: 0 1;
     }
     """
-    BINDINGS = [Binding("escape,q", "dismiss", "Close", id="notices.close")]
+    BINDINGS = [
+        Binding("escape,q", "dismiss", "Close", id="notices.close", tooltip="Close the notices.")
+    ]
 
     def __init__(self, notices: Sequence[Notice]) -> None:
         super().__init__()

@@ -24,7 +24,9 @@ class TeamScreen(ModalScreen[None]):
         border: round $primary; background: $panel; padding: 0 1;
     }
     """
-    BINDINGS = [Binding("escape,q", "dismiss", "Close", id="team.close")]
+    BINDINGS = [
+        Binding("escape,q", "dismiss", "Close", id="team.close", tooltip="Close the roster.")
+    ]
 
     def __init__(self, lines: Sequence[str], *, relay: bool) -> None:
         super().__init__()

@@ -74,7 +74,7 @@ def test_ready_json_then_sigterm_exits_cleanly() -> None:
     proc = _spawn("--port", "0", "--ready-json", "--no-customers", "--seed", "3")
     line = _read_until(proc, "\n")
     ready = json.loads(line)
-    assert set(ready) == {"url", "subaccount", "api_key", "account_id"}
+    assert set(ready) == {"url", "subaccount", "api_key", "account_id", "webhook_secret"}
     assert ready["subaccount"] == SUB and ready["url"].startswith("http://127.0.0.1:")
     url, key = ready["url"], ready["api_key"]
     assert httpx.get(url + "/healthz").json() == {"status": "ok"}
