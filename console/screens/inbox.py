@@ -29,6 +29,7 @@ from textual.widgets import Input, Label, Static, TextArea
 
 from console.app import AgentConsole
 from console.core.canned import DEFAULT_TOML, CannedResponses, parse, variables
+from console.core.context import SentLine, context_lines, same_customer
 from console.core.inbox import (
     OPEN,
     PENDING,
@@ -104,6 +105,7 @@ KEYS: tuple[tuple[str, str, str, bool], ...] = (
     ("channel_filter", "c", "Channel", False),
     ("status_filter", "v", "Status", False),
     ("label_filter", "g", "Label filter", False),
+    ("toggle_context", "i", "Customer", False),
 )
 HELP = {action: help_text for _, help_text, action in SECTION_BY_MODE["inbox"].commands}
 
@@ -153,6 +155,13 @@ class InboxScreen(Screen[None]):
         conversation_id: str
         messages: list[StoredMessage]
         first: bool = True  # the days in memory (then, maybe, the older days)
+
+    @dataclass
+    class ContextFound(Message):
+        """What the history says was last sent to the opened conversation's customer."""
+
+        conversation_id: str
+        sent: list[SentLine]
 
     @dataclass
     class SearchFound(Message):
@@ -208,6 +217,7 @@ class InboxScreen(Screen[None]):
                 yield ReplyBox(id="reply")
                 yield Static("", id="reply-hint", markup=False)
                 yield SegmentMeter(id="meter")
+            yield Static("", id="context", markup=False)
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -355,8 +365,10 @@ class InboxScreen(Screen[None]):
         self._mark_read(conversation_id)
         if self.app.team is not None:
             self._post_presence(VIEWING, True)
+        self._show_context([])
         if self.app.history is not None:
             self.load_thread(conversation_id)
+            self.load_context(conversation)
 
     @work(group="inbox-thread", exclusive=True, exit_on_error=False, description="Thread")
     async def load_thread(self, conversation_id: str) -> None:
@@ -379,6 +391,48 @@ class InboxScreen(Screen[None]):
         )
         if len(older) > len(messages):
             self.post_message(self.ThreadLoaded(conversation_id, older, first=False))
+
+    @work(group="inbox-context", exclusive=True, exit_on_error=False, thread=True)
+    def load_context(self, conversation: Conversation) -> None:
+        """The last messages sent to this customer on any channel, from the history (in a
+        thread: it reads the days kept in memory)."""
+        history = self.app.history
+        if history is None:
+            return
+        ids = [
+            c.conversation_id
+            for c in list(self.app.core.inbox.conversations.values())
+            if same_customer(conversation.peer, c.peer)
+        ]
+        sent = [
+            SentLine(m.channel, m.text, m.status, m.created_at)
+            for cid in ids
+            for m in history.conversation_messages(cid, 20)
+            if m.direction == "out"
+        ]
+        self.post_message(self.ContextFound(conversation.conversation_id, sent))
+
+    @on(ContextFound)
+    def _context_found(self, message: ContextFound) -> None:
+        if message.conversation_id == self.opened:
+            self._show_context(message.sent)
+
+    def _show_context(self, sent: list[SentLine]) -> None:
+        """The customer beside the thread: other conversations, rooms, last sends."""
+        panel = self.query_one("#context", Static)
+        conversation = self.app.core.inbox.get(self.opened or "")
+        if conversation is None:
+            panel.update("")
+            return
+        core = self.app.core
+        lines = context_lines(
+            conversation, core.inbox.conversations.values(), core.rooms.newest(), sent,
+            self.app.clock(),
+        )  # fmt: skip
+        panel.update("\n".join(lines))
+
+    def action_toggle_context(self) -> None:
+        self.toggle_class("-no-context")
 
     @on(ThreadLoaded)
     def _thread_loaded(self, message: ThreadLoaded) -> None:

@@ -75,6 +75,11 @@ SECTIONS: tuple[Section, ...] = (
             ("filter by status", "Open, pending, snoozed, resolved or any", "status_filter"),
             ("filter by label", "Show one label, or any", "label_filter"),
             (
+                "customer",
+                "Show or hide the customer beside the thread: other channels, rooms, last sends",
+                "toggle_context",
+            ),
+            (
                 "edit canned responses",
                 "The /shortcode texts of replies (canned.toml)",
                 "edit_canned",

@@ -418,3 +418,28 @@ async def test_at_80_columns_the_search_box_keeps_room_to_type(
         await pilot.pause()
         assert screen.query_one("#search", Input).size.width >= 20
         assert "parcel" in screen_text(app)
+
+
+async def test_the_customer_shows_beside_the_thread_and_gives_way_at_80_columns(
+    fresh_sandbox: str, tmp_path: Path
+) -> None:
+    app = console_for(fresh_sandbox, data_dir=tmp_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = await open_inbox(app, pilot)
+        customer_writes(fresh_sandbox, JANE, "Hi on WhatsApp")
+        customer_writes(fresh_sandbox, ("sms", JANE[1], None), "And by SMS")
+        await wait_for(pilot, lambda: len(listed(screen)) == 2)
+        screen.conversations.move_to(conversation_id(JANE))
+        await pilot.press("enter")
+        panel = screen.query_one("#context", Static)
+        await wait_for(pilot, lambda: "Also on" in str(panel.render()))
+        assert "SMS · open, 1 unread" in str(panel.render())
+        assert panel.display and panel.region.width > 0
+        await pilot.press("escape")  # back to the list
+        screen.conversations.focus()
+        await pilot.press("i")  # the agent hides it
+        await wait_for(pilot, lambda: panel.region.width == 0)
+        await pilot.press("i")
+        await wait_for(pilot, lambda: panel.region.width > 0)
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: panel.region.width == 0)  # 80 columns: the thread only
