@@ -73,6 +73,7 @@ from console.ui.state import (
     LoginState,
 )
 from console.ui.text import clean
+from console.ui.typeahead import TypeAhead
 
 if TYPE_CHECKING:
     from console.api.keystore import KeyringStatus
@@ -207,6 +208,7 @@ class AgentConsole(App[None]):
         self.gc_pacer = GcPacer()
         self.notices = Notices()  # the palette's "Notifications"
         self._last_input = time.monotonic()  # the roster's "idle" (sent with "online")
+        self.typeahead = TypeAhead(self)  # keys of a burst land where the agent meant them
 
     def on_mount(self) -> None:
         # Immediate: the rows move as the core publishes, before any screen hears of it.
@@ -223,6 +225,13 @@ class AgentConsole(App[None]):
         if isinstance(event, events.Key | events.MouseDown | events.MouseScrollUp):
             self.gc_pacer.input_seen()
             self._last_input = time.monotonic()
+        if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
+            # Keys that arrive together go one at a time (console/ui/typeahead.py).
+            if self.typeahead.waiting(event):
+                return
+            await super().on_event(event)
+            self.typeahead.delivered(event)
+            return
         await super().on_event(event)
 
     async def on_ready(self) -> None:

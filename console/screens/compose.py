@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from console.api.account import PriceList
     from console.store import History
 
-QUOTED = 16  # a refused number is quoted in at most this many characters (its reason follows)
+QUOTED = 22  # a refused number is quoted in at most this many characters (its reason follows)
 PRICED_NUMBERS = 2_000  # a longer list shows no estimate (phonenumbers per number adds up)
 ENCODING_CHOICES = [("Auto", "AUTO"), ("GSM-7", "GSM7"), ("UCS-2", "UCS2")]
 

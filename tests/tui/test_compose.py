@@ -285,6 +285,6 @@ async def test_a_huge_paste_into_to_shows_its_reason_not_only_itself(
         await wait_for(pilot, lambda: hint(screen, "to-hint").startswith("✗"))
         said = hint(screen, "to-hint")
         quoted, reason = said.split(": ", 1)
-        assert quoted == "✗ " + "x" * 8 + "…" + "x" * 7, "the number quoted in 16 characters"
+        assert quoted == "✗ " + "x" * 11 + "…" + "x" * 10, "the number quoted in 22 characters"
         assert reason == "Letters in the number ('x'): use digits only"
         assert reason in screen_text(app), "the reason is on screen at 80 columns"

@@ -247,7 +247,8 @@ async def test_a_hostile_message_is_shown_as_text(fresh_sandbox: str, tmp_path: 
         await wait_for(pilot, lambda: "free money" in screen_text(app).split("◀")[-1])
         text = screen_text(app)
         assert "␛]52;c;ZWNobyBwd25lZA==␇" in text and "␛[2J" in text and "␛]0;root@bank␇" in text
-        assert "[@click=app.quit]free money[/] [/ end" in text
+        thread = str(screen.query_one("#thread-body", Static).render())
+        assert "[@click=app.quit]free money[/] [/ end" in " ".join(thread.split())
         assert "Eve␛]0;root@bank␇[b]" in text
         assert not raw_controls(app)
         await pilot.click("#thread", offset=(5, 3))  # a click on the "link" is only a click

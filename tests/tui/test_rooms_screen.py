@@ -365,3 +365,27 @@ async def test_a_paste_longer_than_the_country_field_keeps_what_fits_and_says_wh
         await wait_for(pilot, lambda: country.value == "SG")
         said = [n.message for n in app._notifications]
         assert said == ["Country takes at most 2 characters: the paste was cut (1 left out)."]
+
+
+async def test_a_burst_of_keys_lands_in_the_fields_the_agent_meant(
+    sandbox_url: str, tmp_path: Path
+) -> None:
+    """Keys that arrive together, as over a laggy SSH link, are posted to the app at once
+    (as its driver does), not one at a time when the app is idle (as Pilot does): the Tabs
+    move focus before the keys behind them are delivered."""
+    from textual import events
+
+    app = console_for(sandbox_url, data_dir=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_section(app, pilot, "f2", RoomsScreen)
+        screen.query_one("#phone", Input).focus()
+        await pilot.pause()
+        burst = [*"+6591234567", "tab", "tab", *"CASE-20001", "enter"]
+        before = len(app.core.rooms)
+        for key in burst:  # no pause between them: one burst in the app's queue
+            char = key if len(key) == 1 else None
+            name = {"+": "plus", "-": "minus"}.get(key, key)
+            app.post_message(events.Key(name, char))
+        await wait_for(pilot, lambda: len(app.core.rooms) == before + 1)
+        assert app.core.rooms.newest(1)[0].call_reference == "CASE-20001"
+        assert app.core.rooms.newest(1)[0].phone == "+6591234567"
