@@ -2,6 +2,10 @@
 
 textual.js sends JSON arrays: ``["stdin", text]``, ``["resize", {"width": w, "height": h}]``,
 ``["ping", text]``, ``["focus"]`` and ``["blur"]``. Anything else is ignored.
+
+Keys reach the console as UTF-8 through :class:`KeyEncoder`: the page's JSON may carry
+half of a surrogate pair (an emoji the terminal sent in two halves), which no encoder
+takes as it is.
 """
 
 from __future__ import annotations
@@ -79,6 +83,30 @@ def parse_client_message(raw: str) -> ClientMessage | None:
     if kind in ("focus", "blur"):
         return Focus(kind == "focus")
     return None
+
+
+class KeyEncoder:
+    """The page's keystrokes as UTF-8 bytes for the console, whatever the page sent.
+
+    A character outside the Basic Multilingual Plane (an emoji) can reach us as two
+    messages, each with one half of its surrogate pair: a high half at the end of one is
+    kept and joined to a low half at the start of the next. A half that has no partner
+    becomes U+FFFD, so the agent sees that a character was lost; nothing raises."""
+
+    def __init__(self) -> None:
+        self._high = ""  # a high surrogate waiting for its low half
+
+    def encode(self, text: str) -> bytes:
+        text, self._high = self._high + text, ""
+        if text and _HIGH_SURROGATES[0] <= text[-1] <= _HIGH_SURROGATES[1]:
+            text, self._high = text[:-1], text[-1]
+        # UTF-16 with "surrogatepass" pairs the halves that belong together; decoding
+        # with "replace" turns every half left alone into U+FFFD.
+        joined = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+        return joined.encode("utf-8")
+
+
+_HIGH_SURROGATES = ("\ud800", "\udbff")
 
 
 def _cells(value: object) -> bool:

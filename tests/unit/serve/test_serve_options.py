@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from console.serve.command import (
     describe_target,
     public_warning,
 )
+from console.serve.server import holds_secret, new_secret
 
 KEY = "live-key-abcdef123456"
 
@@ -63,13 +65,22 @@ def test_any_other_address_needs_public_and_names_the_risk(host: str) -> None:
     assert bind_refusal(host, public=True) is None
     warning = public_warning(host, 8000, "8x8 Europe")
     assert warning is not None
-    assert "Anyone who can reach this port" in warning and "8x8 Europe" in warning
+    assert "Anyone who gets the link" in warning and "8x8 Europe" in warning
 
 
-def test_the_printed_address_opens_in_a_browser() -> None:
-    assert browser_url("127.0.0.1", 8000) == "http://127.0.0.1:8000"
-    assert browser_url("::1", 8000) == "http://[::1]:8000"
-    assert "0.0.0.0" not in browser_url("0.0.0.0", 8000)
+def test_the_printed_link_opens_in_a_browser_and_carries_the_secret() -> None:
+    assert browser_url("127.0.0.1", 8000, "s3cr3t") == "http://127.0.0.1:8000/s3cr3t/"
+    assert browser_url("::1", 8000, "s3cr3t") == "http://[::1]:8000/s3cr3t/"
+    assert "0.0.0.0" not in browser_url("0.0.0.0", 8000, "s3cr3t")
+
+
+def test_each_run_draws_its_own_secret_and_only_it_opens_the_console() -> None:
+    first, second = new_secret(), new_secret()
+    assert first != second and len(first) >= 43  # 256 bits
+    assert set(first) <= set(string.ascii_letters + string.digits + "-_")  # a path segment
+    assert holds_secret(first, first)
+    for given in ("", first[:-1], first + "x", second, first.upper(), "\ud800" + first[1:]):
+        assert not holds_secret(given, first), given
 
 
 def test_the_banner_names_the_target_with_the_key_masked() -> None:

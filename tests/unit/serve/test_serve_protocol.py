@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from console.serve.protocol import (
     MAX_CELLS,
     Focus,
+    KeyEncoder,
     Keys,
     Ping,
     Resize,
@@ -75,3 +76,38 @@ def test_sizes_from_the_address() -> None:
     assert font_size("20") == 20
     assert font_size("500") == 16
     assert font_size(None) == 16
+
+
+# What the page's JSON can carry: any code point, including either half of a surrogate pair.
+ANY_UTF16 = st.text(
+    alphabet=st.characters(categories=["Cs"]) | st.sampled_from("\ud83d\ude00a") | st.characters()
+)
+GRINNING = "\U0001f600"
+
+
+def test_an_emoji_sent_in_two_halves_arrives_whole() -> None:
+    high, low = "\ud83d", "\ude00"  # U+1F600 in UTF-16
+    message = parse_client_message(json.dumps(["stdin", "ok " + high]))  # as JSON.stringify
+    assert message == Keys("ok \ud83d")
+    keys = KeyEncoder()
+    assert keys.encode(message.text) == b"ok "
+    assert keys.encode(low + "!") == (GRINNING + "!").encode()
+
+
+def test_a_half_with_no_partner_becomes_a_replacement_character() -> None:
+    keys = KeyEncoder()
+    assert keys.encode("\ude00a") == "\ufffda".encode()  # a low half first
+    assert keys.encode("\ud83d") == b""  # a high half waits for its partner…
+    assert keys.encode("b") == "\ufffdb".encode()  # …which never came
+    assert keys.encode("\ud83d\ud83d" + GRINNING) == ("\ufffd" * 2 + GRINNING).encode()
+
+
+@given(st.lists(ANY_UTF16, max_size=6))
+def test_whatever_the_page_sends_the_console_gets_valid_utf8(chunks: list[str]) -> None:
+    keys = KeyEncoder()
+    sent = b"".join(keys.encode(chunk) for chunk in chunks) + keys.encode("")
+    sent += keys.encode("\n")  # the next key flushes a half left waiting
+    sent.decode("utf-8")  # never raises: no surrogate ever reaches the console
+    whole = "".join(chunks)
+    if whole == whole.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace"):
+        assert sent == (whole + "\n").encode(), "text that was whole across messages is unchanged"
