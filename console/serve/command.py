@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from console.config import DEMO_REFUSES
 from console.net import is_loopback_host
 
 if TYPE_CHECKING:
@@ -71,11 +72,21 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
     )
 
 
+def tab_flags(flags: Mapping[str, object], environ: Mapping[str, str]) -> dict[str, object]:
+    """The console options each tab runs with: ``serve`` given no key (no ``--api-key``,
+    no ``CPAAS_API_KEY``) and no ``--server`` serves the demo (``--demo``), whatever
+    config.toml says (a login page in a demo because someone once logged in is no demo)."""
+    told = any(flags.get(name) for name in DEMO_REFUSES) or environ.get("CPAAS_API_KEY")
+    return dict(flags) if told else {**flags, "demo": True}
+
+
 def child_command(flags: Mapping[str, object], python: str = sys.executable) -> list[str]:
     """The command line of one browser tab's console: the console options, never the key.
 
     `console.serve.tab` is the console, ended with its sandbox if the server dies."""
     command = [python, "-P", "-m", "console.serve.tab"]
+    if flags.get("demo"):
+        command.append("--demo")
     for name in ("server", "subaccount", "relay", "region", "data_dir", "seed", "speed", "agent"):
         value = flags.get(name)
         if value is None:
@@ -164,7 +175,7 @@ def run_from_args(ns: argparse.Namespace) -> int:
     from console.config import SettingsError, load_settings, read_config_file
     from console.paths import config_file
 
-    flags = console_flags(ns)
+    flags = tab_flags(console_flags(ns), os.environ)
     try:
         settings = load_settings(flags, os.environ, read_config_file(config_file()))
     except SettingsError as error:

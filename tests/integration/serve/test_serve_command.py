@@ -107,6 +107,23 @@ def test_a_page_addressed_to_another_name_or_another_sites_script_is_refused(
         assert "fonts.googleapis" not in own.text
 
 
+def test_without_a_key_each_tab_is_the_demo_whatever_config_toml_says(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"  # after a login to 8x8, and a sandbox gone since
+    config.write_text('start = "login"\nserver = "http://127.0.0.1:9"\n')
+    env = {**os.environ, "AGENT_CONSOLE_CONFIG": str(config)}
+    env.pop("CPAAS_API_KEY", None)
+    with (
+        serve("--data-dir", str(tmp_path), env=env) as served,
+        open_console(served) as socket,
+    ):
+        read_screen_until(socket, "•" * 6)  # logged in to its embedded sandbox
+        (console,), sandboxes = consoles_and_sandboxes(served.pid)
+        assert len(sandboxes) == 1
+        assert "--demo" in command_line(console)
+    assert "Console    the embedded sandbox" in "".join(served.output)
+    assert config.read_text() == 'start = "login"\nserver = "http://127.0.0.1:9"\n'
+
+
 def test_stopping_the_server_ends_every_console_and_sandbox(tmp_path: Path) -> None:
     started: set[int] = set()
     try:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from console.cli import build_parser, console_flags
-from console.config import load_settings
+from console.config import START_LOGIN, load_settings
 from console.serve.command import (
     bind_refusal,
     browser_url,
@@ -16,6 +16,7 @@ from console.serve.command import (
     child_environment,
     describe_target,
     public_warning,
+    tab_flags,
 )
 from console.serve.server import holds_secret, new_secret
 
@@ -33,6 +34,32 @@ def test_defaults_are_loopback_port_8000_and_the_embedded_sandbox() -> None:
     assert (options["host"], options["port"], options["public"]) == ("127.0.0.1", 8000, False)
     assert child_command(options, python="py") == ["py", "-P", "-m", "console.serve.tab"]
     assert child_environment(options) == {}
+
+
+def test_serve_without_a_key_serves_the_demo_whatever_config_toml_says() -> None:
+    logged_in_once = {"start": START_LOGIN, "server": "http://127.0.0.1:8800"}
+    options = tab_flags(parse("serve", "--seed", "7"), environ={})
+    assert child_command(options, python="py") == [
+        *("py", "-P", "-m", "console.serve.tab", "--demo", "--seed", "7"),
+    ]
+    settings = load_settings(options, {}, logged_in_once)
+    assert settings.embedded_sandbox and not settings.login_first
+    assert "embedded sandbox" in describe_target(settings)
+
+
+@pytest.mark.parametrize(
+    ("argv", "environ"),
+    [
+        (("serve", "--api-key", KEY, "--subaccount", "acme"), {}),
+        (("serve",), {"CPAAS_API_KEY": KEY}),
+        (("serve", "--server", "http://127.0.0.1:8800"), {}),
+    ],
+)
+def test_serve_with_a_key_or_a_server_passes_them_on(
+    argv: tuple[str, ...], environ: dict[str, str]
+) -> None:
+    options = tab_flags(parse(*argv), environ)
+    assert "--demo" not in child_command(options, python="py")
 
 
 def test_console_options_pass_to_each_console_before_or_after_serve(tmp_path: Path) -> None:
