@@ -22,8 +22,8 @@ What it changes from textual-serve's own server, and why:
 - Bound to loopback, it answers only requests addressed to a loopback name (no DNS
   rebinding); its websocket answers only its own page (no other site's script drives
   it), for at most ``max_consoles`` tabs at once.
-- Keys the terminal cannot take (half of a surrogate pair) are joined to their other half
-  or replaced, never fatal.
+- Keys the console cannot take (half of a surrogate pair, a key sequence its input parser
+  would choke on) are joined to their other half, replaced or dropped, never fatal.
 """
 
 from __future__ import annotations

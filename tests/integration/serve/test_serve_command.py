@@ -189,13 +189,15 @@ def test_without_the_links_secret_nothing_opens_whatever_the_headers(tmp_path: P
     assert "".join(served.output).count(served.secret) == 1
 
 
-def test_half_an_emoji_from_the_page_is_not_the_end_of_the_session(tmp_path: Path) -> None:
+def test_half_an_emoji_or_a_broken_key_does_not_end_the_session(tmp_path: Path) -> None:
     with serve("--data-dir", str(tmp_path)) as served, open_console(served) as socket:
         read_screen_until(socket, "•" * 6)
         # As JSON.stringify sends each half of U+1F600 when a terminal splits it, then
         # a low half alone, then a high half that no low half follows.
         for half in ("\ud83d", "\ude00", "\ude00", "\ud83d"):
             socket.send(json.dumps(["stdin", half]))
+        # A key sequence the console's input parser cannot read (no browser sends one).
+        socket.send(json.dumps(["stdin", "\x1b[97;5:3u"]))
         socket.send(json.dumps(["stdin", "\x1b[15~"]))  # F5: the composer
         read_screen_until(socket, "GSM-7 · 0 segments")
     assert not any("UnicodeEncodeError" in line for line in served.output)

@@ -111,3 +111,41 @@ def test_whatever_the_page_sends_the_console_gets_valid_utf8(chunks: list[str]) 
     whole = "".join(chunks)
     if whole == whole.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace"):
         assert sent == (whole + "\n").encode(), "text that was whole across messages is unchanged"
+
+
+# Key sequences in the form Textual reads as extended (kitty) keys, well made or not.
+KEY_SHAPED = st.builds(
+    "\x1b[{}{}".format,
+    st.text(alphabet="0123456789:;", max_size=12) | st.text(alphabet="09:;", max_size=40),
+    st.sampled_from("u~ABCDEFHPQRS"),
+)
+KEYISH = st.lists(
+    KEY_SHAPED | st.sampled_from(["\x1b[", "\x1b", ";", ":", "u", "~", "<"]) | st.characters(),
+    max_size=8,
+).map("".join)
+
+
+def reads_keys_after(*messages: str) -> list[str]:
+    """The keys the console's own input parser reads from the page's messages, then F5."""
+    from textual._xterm_parser import XTermParser
+    from textual.events import Key
+
+    parser, keys = XTermParser(), KeyEncoder()
+    tokens = []
+    for text in (*messages, "\x1b[15~"):
+        if sent := keys.encode(text):  # the server sends nothing empty (EOF to the parser)
+            tokens += parser.feed(sent.decode())
+    return [token.key for token in tokens if isinstance(token, Key)]
+
+
+def test_a_key_the_console_cannot_read_is_dropped_and_the_next_one_is_read() -> None:
+    for unreadable in ("\x1b[97;5:3u", "\x1b[1114112u", "\x1b[::u", "\x1b[1;2:3A"):
+        assert reads_keys_after("a", unreadable, "b") == ["a", "b", "f5"], unreadable
+    assert reads_keys_after("\x1b[1;5A", "\x1b[97;5u") == ["ctrl+up", "ctrl+a", "f5"]
+    assert reads_keys_after("\x1b[1114", "112u") == ["f5"], "cut in two, still dropped"
+    assert reads_keys_after("\x1b[\x1b[:u:u") == ["colon", "u", "f5"], "none joins another"
+
+
+@given(st.lists(KEYISH, max_size=4))
+def test_whatever_the_page_sends_the_console_goes_on_reading_keys(messages: list[str]) -> None:
+    assert reads_keys_after(*messages)[-1] == "f5"
