@@ -38,7 +38,7 @@ async def test_a_server_without_a_key_opens_the_login_form(
         await wait_for(pilot, on_mode(app, "login"))
         screen = app.screen
         assert isinstance(screen, LoginScreen)
-        await wait_for(pilot, lambda: "No API key for" in screen_text(app))
+        await wait_for(pilot, lambda: f"No API key for {sandbox_url}: type it" in screen_text(app))
         assert f"the server is {sandbox_url}" in str(screen.query_one("#server", Label).render())
         assert screen.focused is screen.query_one("#key", Input)
         screen.query_one("#subaccount", Input).value = DEMO_SUBACCOUNT
