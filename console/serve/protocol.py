@@ -94,22 +94,40 @@ class KeyEncoder:
     kept and joined to a low half at the start of the next. A half that has no partner
     becomes U+FFFD, so the agent sees that a character was lost; nothing raises.
 
-    A key sequence the console cannot read (see :func:`drop_unreadable_keys`) is dropped;
-    one cut at the end of a message waits for the rest, as half an emoji does."""
+    A key sequence the console cannot read (see :func:`drop_unreadable_keys`) is dropped,
+    also when it comes in pieces: ``ESC [`` and what may follow at the end of a message
+    wait for the rest, as half an emoji does. A lone ESC (the Escape key) does not wait:
+    what comes after it is checked as the rest of its sequence."""
 
     def __init__(self) -> None:
         self._held = ""  # a high surrogate, or the start of a key, waiting for the rest
+        self._sent_tail = ""  # what was sent of a key not finished yet (a lone ESC, …)
 
     def encode(self, text: str) -> bytes:
         text, self._held = self._held + text, ""
+        tail = self._sent_tail
         if text and _HIGH_SURROGATES[0] <= text[-1] <= _HIGH_SURROGATES[1]:
             text, self._held = text[:-1], text[-1]
         elif cut := _CUT_KEY.search(text):
             text, self._held = text[: cut.start()], cut[0]
         # UTF-16 with "surrogatepass" pairs the halves that belong together; decoding
         # with "replace" turns every half left alone into U+FFFD.
-        joined = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
-        return drop_unreadable_keys(joined).encode("utf-8")
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+        # The rest of a key whose start was sent already: dropped when unreadable. (Only
+        # the first characters can be: Textual reads a longer one as plain characters.)
+        start = 0
+        while (
+            tail
+            and (key := _EXTENDED_KEY.match(tail + text[start : start + _LONGEST_KEY]))
+            and key.end() > len(tail)
+            and not _readable_or_nothing(key)
+        ):
+            start += key.end() - len(tail)
+        sent = drop_unreadable_keys(text[start:])
+        if sent:
+            unfinished = _UNFINISHED_KEY.search(tail + sent)
+            self._sent_tail = unfinished[0] if unfinished else ""
+        return sent.encode("utf-8")
 
 
 _HIGH_SURROGATES = ("\ud800", "\udbff")
@@ -119,9 +137,11 @@ _HIGH_SURROGATES = ("\ud800", "\udbff")
 _EXTENDED_KEY = re.compile(r"\x1b\[([\d:;]*)(?:([u~ABCDEFHPQRS])|(?=\x1b))")
 _CODE_POINTS = 0x110000
 _MODIFIERS = 1 << 16  # kitty's modifiers are a few bits, plus one
-# Such a key cut at the end of a message; longer than Textual looks for a key, it is
-# read as plain characters and needs no waiting for.
+# Such a key cut at the end of a message (longer than Textual looks for a key, it is
+# read as plain characters and needs no waiting for), and what was sent of one.
+_LONGEST_KEY = 32  # Textual's _MAX_SEQUENCE_SEARCH_THRESHOLD
 _CUT_KEY = re.compile(r"\x1b\[[\d:;]{0,30}\Z")
+_UNFINISHED_KEY = re.compile(r"\x1b(?:\[[\d:;]{0,30})?\Z")  # a lone ESC too
 
 
 def drop_unreadable_keys(text: str) -> str:

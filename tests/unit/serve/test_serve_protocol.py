@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 from hypothesis import given
@@ -14,6 +15,7 @@ from console.serve.protocol import (
     Keys,
     Ping,
     Resize,
+    drop_unreadable_keys,
     font_size,
     parse_client_message,
     terminal_size,
@@ -109,7 +111,8 @@ def test_whatever_the_page_sends_the_console_gets_valid_utf8(chunks: list[str]) 
     sent += keys.encode("\n")  # the next key flushes a half left waiting
     sent.decode("utf-8")  # never raises: no surrogate ever reaches the console
     whole = "".join(chunks)
-    if whole == whole.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace"):
+    paired = whole.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    if whole == paired and drop_unreadable_keys(whole) == whole:
         assert sent == (whole + "\n").encode(), "text that was whole across messages is unchanged"
 
 
@@ -144,8 +147,22 @@ def test_a_key_the_console_cannot_read_is_dropped_and_the_next_one_is_read() -> 
     assert reads_keys_after("\x1b[1;5A", "\x1b[97;5u") == ["ctrl+up", "ctrl+a", "f5"]
     assert reads_keys_after("\x1b[1114", "112u") == ["f5"], "cut in two, still dropped"
     assert reads_keys_after("\x1b[\x1b[:u:u") == ["colon", "u", "f5"], "none joins another"
+    # After an ESC sent alone; the ESC then meets the next key, as in any terminal.
+    assert reads_keys_after("\x1b", "[:u[:u", "b") == ["ctrl+left", "f5"]
+    assert reads_keys_after("\x1b", "[A") == ["up", "f5"]
+    keys = KeyEncoder()
+    assert (keys.encode("\x1b"), keys.encode("[")) == (b"\x1b", b"["), "Escape, then [: no wait"
 
 
 @given(st.lists(KEYISH, max_size=4))
 def test_whatever_the_page_sends_the_console_goes_on_reading_keys(messages: list[str]) -> None:
+    assert reads_keys_after(*messages)[-1] == "f5"
+
+
+@given(KEYISH, st.lists(st.integers(0, 60), max_size=4))
+def test_however_the_page_cuts_it_the_console_goes_on_reading_keys(
+    text: str, cuts: list[int]
+) -> None:
+    bounds = [0, *sorted(min(cut, len(text)) for cut in cuts), len(text)]
+    messages = [text[start:end] for start, end in itertools.pairwise(bounds)]
     assert reads_keys_after(*messages)[-1] == "f5"
