@@ -185,8 +185,11 @@ def test_without_the_links_secret_nothing_opens_whatever_the_headers(tmp_path: P
         # A program that is no browser (no Origin) gets a console with the link.
         with open_console(served, page=False) as socket:
             read_screen_until(socket, "•" * 6)
-    # The secret was printed once, in the link, and nowhere else.
+    # The secret was printed once, in the link, and nowhere else: not in the history either.
     assert "".join(served.output).count(served.secret) == 1
+    written = [path for path in tmp_path.rglob("*") if path.is_file()]
+    assert written, "the console kept its history here"
+    assert not [path for path in written if served.secret.encode() in path.read_bytes()]
 
 
 def test_half_an_emoji_or_a_broken_key_does_not_end_the_session(tmp_path: Path) -> None:
