@@ -593,7 +593,7 @@ class AgentConsole(App[None]):
         start, self._pending_start = self._pending_start, None
         self._saved_key_value = None
         self.saved_key = None
-        if start is not None and start != self.settings.start:
+        if start is not None and start != self.settings.start and not self.settings.demo:
             self.settings = dataclasses.replace(self.settings, start=start)
             self.remember_start(start)
         if request is not None and request.save_key:
@@ -621,8 +621,9 @@ class AgentConsole(App[None]):
             refused=message.refused,
             unreachable=message.unreachable,
         )
-        if self.settings.api_key and self.current_mode != "login":
-            await self.switch_mode("login")  # a key was refused or not checked: fix it there
+        if not self.settings.embedded_sandbox and self.current_mode != "login":
+            # A key was refused, not checked, or there is none for --server: fix it there.
+            await self.switch_mode("login")
         self.connection = failed
         if self.current_mode != "login":
             self.notify(message.reason, title="Not connected", severity="error", timeout=10)

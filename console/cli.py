@@ -25,6 +25,7 @@ EPILOG = (
 )
 # The console options, by their argparse destination (what `load_settings` takes as flags).
 CONSOLE_OPTIONS = (
+    "demo",
     "api_key",
     "subaccount",
     "account_id",
@@ -82,6 +83,13 @@ def add_console_options(parser: argparse.ArgumentParser, default: object = None)
 
     `serve` takes them too (with ``default=argparse.SUPPRESS``, so that a value given
     before the subcommand is not overwritten by the subcommand's default)."""
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        default=default,
+        help="start the embedded sandbox (a demo, no account) whatever config.toml and the "
+        "environment say",
+    )
     parser.add_argument(
         "--server",
         metavar="URL",

@@ -49,6 +49,19 @@ DEFAULT_SANDBOX_SUBACCOUNT = "sandbox"
 START_SANDBOX = "sandbox"  # the embedded sandbox, no prompt (also the default)
 START_LOGIN = "login"  # the login screen
 START_CHOICES = (START_SANDBOX, START_LOGIN)
+# What `--demo` ignores in the environment and config.toml: whatever would take the console
+# anywhere but the embedded sandbox, or to the login screen.
+DEMO_IGNORES = (
+    "api_key",
+    "subaccount",
+    "account_id",
+    "region",
+    "server",
+    "relay",
+    "events_token",
+    "start",
+)
+DEMO_REFUSES = ("api_key", "server", "relay", "account_id")  # flags that contradict --demo
 
 
 class SettingsError(ValueError):
@@ -110,6 +123,7 @@ class Settings:
     start: str = START_SANDBOX
     feed_max_rows: int = 100_000
     confirm_above: float = 5.0  # a single SMS costing more than this asks first (a batch always)
+    demo: bool = False  # --demo: the embedded sandbox whatever the environment and file say
 
     @property
     def embedded_sandbox(self) -> bool:
@@ -171,7 +185,19 @@ def load_settings(
     environ: Mapping[str, str],
     toml: Mapping[str, Any],
 ) -> Settings:
-    """Merge flags > environment > TOML > defaults into validated Settings."""
+    """Merge flags > environment > TOML > defaults into validated Settings.
+
+    With ``demo`` among the flags, the console starts the embedded sandbox whatever the
+    environment and the file say: their key, server, relay and start are not read."""
+    demo = bool(flags.get("demo"))
+    if demo:
+        given = [f"--{name.replace('_', '-')}" for name in DEMO_REFUSES if flags.get(name)]
+        if given:
+            raise SettingsError(
+                f"--demo starts the embedded sandbox: it cannot be used with {', '.join(given)}."
+            )
+        environ = {name: value for name, value in environ.items() if not name.startswith("CPAAS_")}
+        toml = {name: value for name, value in toml.items() if name not in DEMO_IGNORES}
     api_key = _first(flags.get("api_key"), environ.get("CPAAS_API_KEY"), toml.get("api_key"))
     subaccount = _first(
         flags.get("subaccount"), environ.get("CPAAS_SUBACCOUNT"), toml.get("subaccount")
@@ -274,6 +300,7 @@ def load_settings(
         start=start,
         feed_max_rows=feed_max_rows,
         confirm_above=float(confirm_above),
+        demo=demo,
     )
 
 

@@ -332,6 +332,6 @@ async def _sandbox_info(base: str) -> dict[str, object]:
 
 def _no_key(base: str) -> NoReturn:
     raise ConnectError(
-        f"No API key for {base}: pass it with CPAAS_API_KEY (a sandbox you started on "
-        "this machine without --api-key shares its own)."
+        f"No API key for {base}: type it below, or pass it in CPAAS_API_KEY (a sandbox you "
+        "started on this machine without --api-key shares its own)."
     )

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from console.config import DEMO_REFUSES
 from console.net import is_loopback_host
 
 if TYPE_CHECKING:
@@ -41,8 +42,9 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
     p.description = (
         "Serve the console to a web browser, for demos on a projector or a shared screen. "
         "Each browser tab runs its own console (on the embedded sandbox unless the console "
-        "options say otherwise); closing the tab ends it. The API key reaches each console "
-        "through its environment and never appears in the page. Stop with Ctrl-C."
+        "options say otherwise); closing the tab ends it. Only the printed link opens it: its "
+        "secret is new each run. The API key reaches each console through its environment "
+        "and never appears in the page. Stop with Ctrl-C."
     )
     p.add_argument(
         "--host",
@@ -65,9 +67,17 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--public",
         action="store_true",
-        help="allow a non-loopback --host: anyone who reaches the port drives a console "
-        "logged in with the key",
+        help="allow a non-loopback --host: the link crosses the network in plain HTTP, and "
+        "whoever sees it drives a console logged in with the key",
     )
+
+
+def tab_flags(flags: Mapping[str, object], environ: Mapping[str, str]) -> dict[str, object]:
+    """The console options each tab runs with: ``serve`` given no key (no ``--api-key``,
+    no ``CPAAS_API_KEY``) and no ``--server`` serves the demo (``--demo``), whatever
+    config.toml says (a login page in a demo because someone once logged in is no demo)."""
+    told = any(flags.get(name) for name in DEMO_REFUSES) or environ.get("CPAAS_API_KEY")
+    return dict(flags) if told else {**flags, "demo": True}
 
 
 def child_command(flags: Mapping[str, object], python: str = sys.executable) -> list[str]:
@@ -75,6 +85,8 @@ def child_command(flags: Mapping[str, object], python: str = sys.executable) -> 
 
     `console.serve.tab` is the console, ended with its sandbox if the server dies."""
     command = [python, "-P", "-m", "console.serve.tab"]
+    if flags.get("demo"):
+        command.append("--demo")
     for name in ("server", "subaccount", "relay", "region", "data_dir", "seed", "speed", "agent"):
         value = flags.get(name)
         if value is None:
@@ -98,8 +110,9 @@ def bind_refusal(host: str, public: bool) -> str | None:
     if public or is_loopback_host(host):
         return None
     return (
-        f"{host} is not a loopback address: anyone who reaches the port would drive a console "
-        "logged in with your API key. Add --public if that is what you want."
+        f"{host} is not a loopback address: the link would cross the network in plain HTTP, "
+        "and anyone who sees it would drive a console logged in with your API key. Add "
+        "--public if that is what you want."
     )
 
 
@@ -108,20 +121,22 @@ def public_warning(host: str, port: int, target: str) -> str | None:
     if is_loopback_host(host):
         return None
     return (
-        f"Warning: serving on {host}:{port}, not loopback. Anyone who can reach this port "
-        f"gets a console logged in to {target} with this API key, with no login: they can "
-        "send SMS, open rooms and read conversations. Use it only on a network you trust, "
-        "and stop it (Ctrl-C) after the demo."
+        f"Warning: serving on {host}:{port}, not loopback, over plain HTTP. Anyone who gets "
+        "the link, or sees it pass on this network, gets a console logged in to "
+        f"{target} with this API key, with no login: they can send SMS, open rooms and "
+        "read conversations. Use it only on a network you trust, and stop it (Ctrl-C) "
+        "after the demo."
     )
 
 
-def browser_url(host: str, port: int) -> str:
-    """The address to type into a browser for a server bound to ``host``."""
+def browser_url(host: str, port: int, secret: str) -> str:
+    """The link to open in a browser for a server bound to ``host``: the only way in, as
+    its path carries this run's secret."""
     if host in ("", "0.0.0.0", "::"):
         host = socket.gethostname()
     if ":" in host:
         host = f"[{host}]"
-    return f"http://{host}:{port}"
+    return f"http://{host}:{port}/{secret}/"
 
 
 def describe_target(settings: Settings) -> str:
@@ -146,6 +161,8 @@ def banner(url: str, target: str) -> str:
             f"  Open       {url}",
             f"  Console    {target}",
             "",
+            "  The link is the only way in: its secret is new each run, kept nowhere else.",
+            "  Give it only to whoever may drive the console.",
             "  Each browser tab runs its own console; closing the tab ends it.",
             "  Stop with Ctrl-C.",
         ]
@@ -158,7 +175,7 @@ def run_from_args(ns: argparse.Namespace) -> int:
     from console.config import SettingsError, load_settings, read_config_file
     from console.paths import config_file
 
-    flags = console_flags(ns)
+    flags = tab_flags(console_flags(ns), os.environ)
     try:
         settings = load_settings(flags, os.environ, read_config_file(config_file()))
     except SettingsError as error:
@@ -168,19 +185,24 @@ def run_from_args(ns: argparse.Namespace) -> int:
     if refusal is not None:
         print(f"agent-console serve: {refusal}", file=sys.stderr)
         return 2
-    from console.serve.server import ConsoleServer
+    from console.serve.server import ConsoleServer, new_secret
 
     target = describe_target(settings)
+    # Drawn here, printed once in the banner: never in a log, a file or a command line.
+    # Not handed to a browser either: a browser's command line is readable by every
+    # user of this machine (/proc/PID/cmdline), the very people the secret keeps out.
+    secret = new_secret()
     server = ConsoleServer(
         child_command(flags),
         child_environment(flags),
         host=ns.host,
         port=ns.port,
         max_consoles=ns.max_consoles,
+        secret=secret,
     )
 
     def ready(port: int) -> None:
-        print(banner(browser_url(ns.host, port), target), flush=True)
+        print(banner(browser_url(ns.host, port, secret), target), flush=True)
         warning = public_warning(ns.host, port, target)
         if warning is not None:
             print(warning, file=sys.stderr, flush=True)

@@ -11,17 +11,29 @@ What it changes from textual-serve's own server, and why:
   SIGKILL; whatever it started (the embedded sandbox) goes with the group. textual-serve
   itself only asks the app to quit and waits for it, forever if need be. If this server
   is killed outright, each console ends its own group (`console.serve.tab`).
+- Only whoever has the link gets a console: the page and its websocket live under a path
+  made of a secret drawn for this run (``/<secret>/``, ``/<secret>/ws``), compared in
+  constant time; any other request but the static files (fonts, scripts, the icon, which
+  start and reach nothing) is refused with 403, whatever its headers. Another local
+  user, who can reach any loopback port, cannot open a console without it. There is no
+  access log to keep the path, and every response says ``Referrer-Policy: no-referrer``.
+  textual-serve's ``/download/{key}`` route is not served: the console delivers no files,
+  and textual.js would ask for it without the secret.
 - Bound to loopback, it answers only requests addressed to a loopback name (no DNS
   rebinding); its websocket answers only its own page (no other site's script drives
   it), for at most ``max_consoles`` tabs at once.
+- Keys the console cannot take (half of a surrogate pair, a key sequence its input parser
+  would choke on) are joined to their other half, replaced or dropped, never fatal.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
 import os
+import secrets
 import shlex
 import signal
 from collections.abc import Callable, Mapping, Sequence
@@ -39,6 +51,7 @@ from console.net import is_loopback_host
 
 from .protocol import (
     Focus,
+    KeyEncoder,
     Keys,
     Ping,
     Resize,
@@ -60,6 +73,18 @@ CONTENT_SECURITY_POLICY = (
     "img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
     "base-uri 'none'; form-action 'none'"
 )
+OPEN_ROUTES = frozenset({"static", "favicon", "stylesheet"})  # they start and reach no console
+REFUSED = "Open the link that agent-console serve printed: it carries this run's secret.\n"
+
+
+def new_secret() -> str:
+    """The secret of one run's link: 256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def holds_secret(given: str, secret: str) -> bool:
+    """Whether ``given`` is the secret, in time that does not depend on where they differ."""
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), secret.encode("utf-8"))
 
 
 def signal_group(pgid: int, signum: int) -> bool:
@@ -168,10 +193,12 @@ class ConsoleServer(Server):
         host: str = "127.0.0.1",
         port: int = 8000,
         max_consoles: int = MAX_CONSOLES,
+        secret: str | None = None,
     ) -> None:
         super().__init__(
             shlex.join(argv), host=host, port=port, title=TITLE, templates_path=HERE / "templates"
         )
+        self.secret = secret or new_secret()
         self.argv = list(argv)
         self.environment = dict(environment)
         self.max_consoles = max_consoles
@@ -180,15 +207,16 @@ class ConsoleServer(Server):
     # -- the web application ------------------------------------------------------------
 
     def build_app(self) -> web.Application:
-        app = web.Application(middlewares=[self._only_our_hosts])
+        app = web.Application(middlewares=[self._only_our_hosts, self._only_with_the_secret])
         aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(self.templates_path))
         app.add_routes(
             [
-                web.get("/", self.handle_index, name="index"),
-                web.get("/ws", self.handle_websocket, name="websocket"),
                 web.get("/favicon.svg", self.handle_favicon, name="favicon"),
-                web.get("/download/{key}", self.handle_download, name="download"),
+                web.get("/page.css", self.handle_stylesheet, name="stylesheet"),
                 web.static("/static", self.statics_path, name="static"),
+                web.get("/{secret}", self.handle_no_slash, name="no-slash"),
+                web.get("/{secret}/", self.handle_index, name="index"),
+                web.get("/{secret}/ws", self.handle_websocket, name="websocket"),
             ]
         )
         app.on_shutdown.append(self.on_shutdown)
@@ -207,7 +235,27 @@ class ConsoleServer(Server):
         response: web.StreamResponse = await handler(request)
         if not response.prepared:
             response.headers.setdefault("X-Content-Type-Options", "nosniff")
+            response.headers.setdefault("Referrer-Policy", "no-referrer")
         return response
+
+    @web.middleware
+    async def _only_with_the_secret(
+        self, request: web.Request, handler: Callable[[web.Request], Any]
+    ) -> web.StreamResponse:
+        """Every request but the static files carries this run's secret, or gets 403: ``/``,
+        ``/ws`` and any path that is not ours too, so a wrong guess learns nothing."""
+        route = request.match_info.route.name
+        if route not in OPEN_ROUTES and not holds_secret(
+            request.match_info.get("secret", ""), self.secret
+        ):
+            raise web.HTTPForbidden(text=REFUSED, headers={"Referrer-Policy": "no-referrer"})
+        response: web.StreamResponse = await handler(request)
+        return response
+
+    async def handle_no_slash(self, request: web.Request) -> web.Response:
+        """The link typed without its last slash: the page's relative addresses need it."""
+        query = f"?{request.query_string}" if request.query_string else ""
+        raise web.HTTPFound(f"{request.path}/{query}")
 
     async def handle_index(self, request: web.Request) -> web.Response:  # type: ignore[override]
         context = {
@@ -222,6 +270,9 @@ class ConsoleServer(Server):
 
     async def handle_favicon(self, request: web.Request) -> web.FileResponse:
         return web.FileResponse(HERE / "favicon.svg", headers={"Content-Type": "image/svg+xml"})
+
+    async def handle_stylesheet(self, request: web.Request) -> web.FileResponse:
+        return web.FileResponse(HERE / "page.css", headers={"Content-Type": "text/css"})
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         origin = request.headers.get("Origin")
@@ -262,12 +313,16 @@ class ConsoleServer(Server):
 
     async def _relay_input(self, websocket: web.WebSocketResponse, console: ConsoleProcess) -> None:
         """What the page sends, checked, to the console; until the page goes away."""
+        keys = KeyEncoder()
         async for frame in websocket:
             if frame.type != WSMsgType.TEXT:
                 continue
             match parse_client_message(frame.data):
                 case Keys(text):
-                    await console.send_bytes(text.encode("utf-8"))
+                    # Nothing to send when half an emoji waits for its other half: an empty
+                    # packet would stall the console's input.
+                    if data := keys.encode(text):
+                        await console.send_bytes(data)
                 case Resize(width, height):
                     await console.set_terminal_size(width, height)
                 case Ping(token):

@@ -205,13 +205,20 @@ def type_keys(driver: WebDriver, *keys: str) -> None:
 
 def requested_urls(driver: WebDriver) -> Iterator[str]:
     """Every URL the browser asked for since the last call (Chrome's performance log)."""
+    for url, _headers in requests_sent(driver):
+        yield url
+
+
+def requests_sent(driver: WebDriver) -> Iterator[tuple[str, dict[str, str]]]:
+    """(URL, headers) of every request the browser made since the last call; a websocket's
+    headers are empty (Chrome logs them apart)."""
     for entry in driver.get_log("performance"):
         message = json.loads(entry["message"])["message"]
         method, params = message.get("method"), message.get("params", {})
         if method == "Network.requestWillBeSent":
-            yield params["request"]["url"]
+            yield params["request"]["url"], params["request"].get("headers", {})
         elif method == "Network.webSocketCreated":
-            yield params["url"]
+            yield params["url"], {}
 
 
 def leaves_loopback(url: str) -> bool:

@@ -13,11 +13,13 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 @dataclass
 class Served:
-    """A running `agent-console serve`: its process, the URL it printed, what it printed."""
+    """A running `agent-console serve`: its process, the link it printed (with the run's
+    secret in its path), what it printed."""
 
     process: subprocess.Popen[str]
     url: str
@@ -26,6 +28,21 @@ class Served:
     @property
     def pid(self) -> int:
         return self.process.pid
+
+    @property
+    def origin(self) -> str:
+        """The server without the secret: ``http://127.0.0.1:PORT``."""
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def secret(self) -> str:
+        return urlsplit(self.url).path.strip("/")
+
+    def websocket(self, secret: str | None = None) -> str:
+        """The page's websocket address (with another ``secret`` in its path if given)."""
+        path = self.secret if secret is None else secret
+        return self.origin.replace("http://", "ws://") + f"/{path}/ws"
 
 
 @contextmanager
@@ -47,7 +64,7 @@ def serve(
         assert process.stdout is not None
         for line in process.stdout:
             served.output.append(line)
-            match = re.search(r"http://127\.0\.0\.1:\d+", line)
+            match = re.search(r"http://127\.0\.0\.1:\d+/[A-Za-z0-9_-]{43}/", line)
             if match and not served.url:
                 served.url = match.group(0)
                 found.set()

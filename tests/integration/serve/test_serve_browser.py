@@ -6,6 +6,7 @@ console's output stream, and keys are typed into the page as a person types them
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from browser import (
     leaves_loopback,
     open_page,
     requested_urls,
+    requests_sent,
     type_keys,
     wait_until,
 )
@@ -74,11 +76,26 @@ def test_in_a_browser_the_console_logs_in_composes_and_quits_without_leaving_loo
         assert "Session ended." in chromium.find_element("css selector", ".closed-dialog").text
         wait_until_gone(consoles | sandboxes, timeout=20)
 
-        urls = list(requested_urls(chromium))
+        sent = list(requests_sent(chromium))
+    urls = [url for url, _headers in sent]
     assert [url for url in urls if leaves_loopback(url)] == []
+    # The secret went only where it opens something: the page and its websocket. No
+    # request for a font, an image or a script carried it (no Referer: the page forbids it).
+    carried = [url for url, headers in sent if served.secret in url + json.dumps(headers)]
+    assert carried and all(url.startswith((served.url, served.websocket())) for url in carried)
     # The check saw the page's real traffic: the font from this server, and the websocket.
     assert any(url.endswith("/static/fonts/RobotoMono-VariableFont_wght.ttf") for url in urls)
-    assert any(url.startswith(served.url.replace("http", "ws", 1) + "/ws?") for url in urls)
+    assert any(url.startswith(served.websocket() + "?") for url in urls)
+
+
+def test_in_a_browser_the_address_without_the_secret_opens_nothing(
+    served: Served, chromium: WebDriver
+) -> None:
+    with tab(chromium, served.origin + "/") as page:
+        assert "link that agent-console serve printed" in chromium.page_source
+        assert chromium.execute_script("return document.getElementById('terminal')") is None
+        assert page.lines() == [""] * len(page.lines()), "no console drew anything"
+    assert consoles_and_sandboxes(served.pid) == (set(), set())
 
 
 def test_each_tab_runs_its_own_console_and_closing_it_ends_console_and_sandbox(
