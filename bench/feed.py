@@ -162,6 +162,11 @@ async def run(kind: str, folder: Path, options: dict[str, Any], beacon_path: str
         while not app.is_running or not app._history_settled:
             await pause(0.02)
         ticker.start()
+        if os.environ.get("BENCH_STALLS"):  # where the loop's time goes while it is late
+            from latency import StallSampler
+
+            sampler = StallSampler(ticker)
+            sampler.start()
         beacon.say("ready")
         if kind == "feed":
             from console.screens.feed import FeedScreen
@@ -194,6 +199,11 @@ async def run(kind: str, folder: Path, options: dict[str, Any], beacon_path: str
         figures["rss_after_batch_mb"] = []
         seq = 10_000_000
         base_final = final()
+        if os.environ.get("BENCH_PROFILE"):  # where the loop's CPU goes (a diagnostic)
+            import cProfile
+
+            profile = cProfile.Profile()
+            profile.enable()
         stream_started = time.monotonic()
         beacon.say("stream-start")
         for number in range(batches):
@@ -228,6 +238,13 @@ async def run(kind: str, folder: Path, options: dict[str, Any], beacon_path: str
                 figures["lag_s"] = figures["final_s"] - (len(events) - 1) / rate
             figures["rss_after_batch_mb"].append(rss_mb())
         stream_ended = time.monotonic()
+        if os.environ.get("BENCH_PROFILE"):
+            import pstats
+
+            profile.disable()
+            with open(os.environ["BENCH_PROFILE"], "w") as out:
+                pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(45)
+                pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(70)
         figures["lateness_ms"] = summary(ticker.lateness_ms(stream_started, stream_ended))
         figures["gc"] = gc_watch.figures(stream_started, stream_ended)
         figures["peak_mb"] = peak_mb()
@@ -235,8 +252,22 @@ async def run(kind: str, folder: Path, options: dict[str, Any], beacon_path: str
         started = time.perf_counter()
         app.gc_pacer.collect_all()  # what the next idle moment costs after the batch
         figures["idle_full_ms"] = (time.perf_counter() - started) * 1000
+        if os.environ.get("BENCH_STALLS"):
+            sampler.stop()
+            with open(os.environ["BENCH_STALLS"], "w") as out:
+                for thread, where, n in sampler.top(40):
+                    print(f"{n:6} {thread:20} {where}", file=out)
+        if os.environ.get("BENCH_SLOW"):
+            with open(os.environ["BENCH_SLOW"], "w") as out:
+                for name, runs in sorted(slow.by_name().items(), key=lambda item: -item[1][0]):
+                    print(f"{name}: {runs[:12]} ({len(runs)})", file=out)
         beacon.say("stream-end", started=stream_started, figures=figures)
 
+    if os.environ.get("BENCH_SLOW"):  # which callbacks held the loop (a diagnostic)
+        from latency import SlowCallbacks
+
+        slow = SlowCallbacks(0.02)
+        slow.install()
     driver = asyncio.get_running_loop().create_task(drive())
     try:
         await app.run_async()
@@ -454,20 +485,11 @@ def print_loads(sizes: list[int], kinds: list[str]) -> dict[str, Any]:
     return loads
 
 
-def footer(word: str) -> Any:
-    """A screen test: the footer (the last line) offers `word` (Pause or Resume)."""
-
-    def test(screen: Any) -> bool:
-        return f" {word} " in screen.display[-1] + " "
-
-    return test
-
-
 def one_run(kind: str, source: Path, options: dict[str, Any]) -> dict[str, Any]:
     """The console in a pseudo-terminal; this process presses keys as an agent would, while
     the stream runs, and times each until the screen shows it (space: the footer's Pause
     becomes Resume and back)."""
-    from latency import BeaconReader, KeyTimer, PtyTerminal, summary
+    from latency import BeaconReader, KeyTimer, Painted, PtyTerminal, summary
 
     work = Path(tempfile.mkdtemp(prefix="bench-feed-"))
     beacon = work / "beacon.jsonl"
@@ -486,12 +508,12 @@ def one_run(kind: str, source: Path, options: dict[str, Any]) -> dict[str, Any]:
             try:
                 heard.wait("ready", 120, alive)
                 if kind == "feed":
-                    seconds = terminal.press("f4", footer("Pause"), timeout=60)
+                    seconds = terminal.press("f4", Painted(-1, "Pause"), timeout=60)
                     figures["f4_to_feed_s"] = seconds
                 heard.wait("stream-start", 120, alive)
                 keys = KeyTimer(
                     terminal,
-                    [("space", footer("Resume")), ("space", footer("Pause"))],
+                    [("space", Painted(-1, "Resume")), ("space", Painted(-1, "Pause"))],
                     every=options["key_every"],
                     timeout=10.0,
                 )

@@ -39,6 +39,7 @@ import fcntl
 import gc
 import math
 import os
+import re
 import signal
 import struct
 import subprocess
@@ -211,19 +212,60 @@ def screen_text(screen: pyte.Screen) -> str:
 ScreenTest = Callable[[pyte.Screen], bool]
 
 
+@dataclass(frozen=True)
+class Painted:
+    """A test on the bytes the program writes, for timing: `text` written on `row` (1-based,
+    as the terminal numbers them; negative counts from the bottom, -1 the last row).
+
+    A terminal shows what it is sent as soon as it parses it, and a real one parses far
+    faster than pyte (about 1 MB/s: a full-colour repaint of 120×36 costs it ~150 ms), so
+    timing a key with pyte would time pyte. Textual sends every changed span of a line as
+    a cursor move (CSI row;col H) followed by its text and styles, so "the text was written
+    on that row" is a regular expression over the bytes: the cursor moved to the row, then
+    the text, with only style sequences and other text (no other move) between.
+    """
+
+    row: int
+    text: str
+
+    def pattern(self, rows: int) -> re.Pattern[bytes]:
+        row = self.row if self.row > 0 else rows + 1 + self.row
+        return re.compile(
+            rb"\x1b\[" + str(row).encode() + rb";\d+H(?:[^\x1b]|\x1b\[[0-9;:]*m)*?"
+            + re.escape(self.text.encode())
+        )
+
+
+Shows = ScreenTest | Painted
+TAIL = 4096  # bytes of the previous read kept, so a match split across reads is found
+
+
 @dataclass
 class _Waiter:
-    test: ScreenTest
+    test: Shows
+    pattern: re.Pattern[bytes] | None = None
     done: threading.Event = field(default_factory=threading.Event)
     seen_at: float | None = None
 
 
-class PtyTerminal:
-    """A program running in a pseudo-terminal of `columns`×`rows`, its screen read with pyte.
+def _controlling_terminal() -> None:
+    """In the child, before exec: the pty becomes its controlling terminal, so the program
+    gets SIGHUP when this process closes the pty (or dies), as with a closed terminal window."""
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
-    A reader thread feeds everything the program writes into a pyte screen and, after each
-    read, checks the tests of those waiting: a test that passes is stamped with the time of
-    the read that made it pass (not when the waiting thread woke up).
+
+class PtyTerminal:
+    """A program running in a pseudo-terminal of `columns`×`rows`, read by this process.
+
+    A reader thread reads everything the program writes as fast as it comes (so the program
+    never waits on a full terminal) and, after each read, checks the tests of those waiting:
+    a test that passes is stamped with the time of the read that made it pass. A
+    :class:`Painted` test looks at the bytes; a screen test (a callable given a pyte
+    screen) makes the reader emulate the screen while it waits. Between screen tests the
+    bytes are kept unparsed (the newest `keep` bytes) and parsed when the screen is next
+    needed: after more than `keep` unread bytes, the screen is rebuilt from the newest
+    `keep` (Textual repaints what changes, so it is the screen as it is but possibly for a
+    region that did not change since).
     """
 
     def __init__(
@@ -234,6 +276,7 @@ class PtyTerminal:
         rows: int = 36,
         env: dict[str, str] | None = None,
         cwd: str | None = None,
+        keep: int = 8 << 20,
     ) -> None:
         self.argv = list(argv)
         self.columns, self.rows = columns, rows
@@ -244,8 +287,12 @@ class PtyTerminal:
             "LINES": str(rows),
         }
         self.cwd = cwd
+        self.keep = keep
         self.screen = pyte.Screen(columns, rows)
         self._stream = pyte.ByteStream(self.screen)
+        self._unparsed: list[bytes] = []
+        self._unparsed_size = 0
+        self._tail = b""
         self._lock = threading.Lock()
         self._waiters: list[_Waiter] = []
         self.process: subprocess.Popen[bytes] | None = None
@@ -273,11 +320,21 @@ class PtyTerminal:
             cwd=self.cwd,
             start_new_session=True,
             close_fds=True,
+            preexec_fn=_controlling_terminal,
         )
         os.close(slave)
         self._fd = master
         self._reader = threading.Thread(target=self._read, name="pty-reader", daemon=True)
         self._reader.start()
+
+    def _parse(self) -> None:
+        """Bring the pyte screen up to date (the lock held)."""
+        if not self._unparsed:
+            return
+        data = b"".join(self._unparsed)
+        self._unparsed.clear()
+        self._unparsed_size = 0
+        self._stream.feed(data)
 
     def _read(self) -> None:
         while True:
@@ -294,9 +351,22 @@ class PtyTerminal:
                 return
             with self._lock:
                 self.bytes_read += len(chunk)
-                self._stream.feed(chunk)
+                self._unparsed.append(chunk)
+                self._unparsed_size += len(chunk)
+                while self._unparsed_size > self.keep and len(self._unparsed) > 1:
+                    self._unparsed_size -= len(self._unparsed.pop(0))
+                    self.screen.reset()
+                seen = self._tail + chunk
+                self._tail = seen[-TAIL:]
                 for waiter in self._waiters:
-                    if not waiter.done.is_set() and waiter.test(self.screen):
+                    if waiter.done.is_set():
+                        continue
+                    if waiter.pattern is not None:
+                        passed = waiter.pattern.search(seen) is not None
+                    else:
+                        self._parse()
+                        passed = waiter.test(self.screen)  # type: ignore[operator]
+                    if passed:
                         waiter.seen_at = now
                         waiter.done.set()
 
@@ -306,14 +376,18 @@ class PtyTerminal:
         os.write(self._fd, data)
         return at
 
-    def wait_for(
-        self, test: ScreenTest, timeout: float, *, since_check: bool = True
-    ) -> float | None:
-        """When the screen first passed `test` (monotonic), or None after `timeout` seconds.
-        With `since_check` a screen that passes already counts at once."""
-        waiter = _Waiter(test)
+    def _waiter(self, test: Shows) -> _Waiter:
+        if isinstance(test, Painted):
+            return _Waiter(test, test.pattern(self.rows))
+        return _Waiter(test)
+
+    def wait_for(self, test: ScreenTest, timeout: float) -> float | None:
+        """When the screen passes `test` (monotonic; at once if it does already), or None
+        after `timeout` seconds."""
+        waiter = self._waiter(test)
         with self._lock:
-            if since_check and test(self.screen):
+            self._parse()
+            if test(self.screen):
                 return time.monotonic()
             self._waiters.append(waiter)
         try:
@@ -323,11 +397,13 @@ class PtyTerminal:
                 self._waiters.remove(waiter)
         return waiter.seen_at
 
-    def press(self, key: str, shows: ScreenTest, timeout: float = 10.0) -> float | None:
-        """Type `key`; seconds until the screen shows its effect (`shows`), None if never.
-        The test is registered before the key is written, so no paint can be missed."""
-        waiter = _Waiter(shows)
+    def press(self, key: str, shows: Shows, timeout: float = 10.0) -> float | None:
+        """Type `key`; seconds until the terminal shows its effect (`shows`), None if never.
+        The test is registered before the key is written, so no paint can be missed; a
+        :class:`Painted` test looks only at what is written after the key."""
+        waiter = self._waiter(shows)
         with self._lock:
+            self._tail = b""
             self._waiters.append(waiter)
         try:
             pressed = self.write(key_bytes(key))
@@ -339,10 +415,12 @@ class PtyTerminal:
 
     def text(self) -> str:
         with self._lock:
+            self._parse()
             return screen_text(self.screen)
 
     def line(self, index: int) -> str:
         with self._lock:
+            self._parse()
             return self.screen.display[index]
 
     def close(self, timeout: float = 10.0) -> int | None:
@@ -377,7 +455,7 @@ class KeyTimer:
     def __init__(
         self,
         terminal: PtyTerminal,
-        plan: Sequence[tuple[str, ScreenTest]],
+        plan: Sequence[tuple[str, Shows]],
         *,
         every: float = 0.1,
         timeout: float = 10.0,
@@ -470,3 +548,104 @@ class BeaconReader:
                 raise TimeoutError(f"no {what!r} from the child (heard: {sorted(self.heard)})")
             time.sleep(0.02)
         return self.heard[what]
+
+
+class StallSampler:
+    """A diagnostic: while the loop is late (the ticker has not woken for `late` seconds), a
+    thread samples every thread's stack every `every` seconds; ``top()`` ranks the frames
+    seen (the innermost `depth` frames of project code), per thread name. It needs the GIL
+    like any thread, so a stall in C code shows as the Python line that called it."""
+
+    def __init__(self, ticker: LoopTicker, *, late: float = 0.03, every: float = 0.005) -> None:
+        self.ticker = ticker
+        self.late = late
+        self.every = every
+        self.counts: dict[tuple[str, str], int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="stall-sampler", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        import sys
+        import traceback
+
+        names = {}
+        while not self._stop.wait(self.every):
+            samples = self.ticker.samples
+            if not samples or time.monotonic() - samples[-1][0] < self.late:
+                continue
+            names = {t.ident: t.name for t in threading.enumerate()}
+            for ident, frame in sys._current_frames().items():
+                if ident == threading.get_ident():
+                    continue
+                stack = traceback.extract_stack(frame)
+                ours = [f for f in stack if "/console/" in f.filename or "/bench/" in f.filename]
+                chosen = (ours or stack)[-3:] + stack[-1:]
+                where = " < ".join(
+                    f"{os.path.basename(f.filename)}:{f.lineno} {f.name}" for f in reversed(chosen)
+                )
+                key = (names.get(ident, str(ident)), where)
+                self.counts[key] = self.counts.get(key, 0) + 1
+
+    def top(self, count: int = 25) -> list[tuple[str, str, int]]:
+        ranked = sorted(self.counts.items(), key=lambda item: -item[1])[:count]
+        return [(thread, where, n) for (thread, where), n in ranked]
+
+
+class SlowCallbacks:
+    """A diagnostic: every callback of the event loop that ran longer than `slow` seconds,
+    named (a task's name, or the callback's), with how long it ran. It wraps asyncio's
+    ``Handle._run`` (two clock reads per callback), so unlike asyncio's debug mode it does
+    not slow the loop down enough to change what it measures."""
+
+    def __init__(self, slow: float = 0.02, clock: Clock = time.perf_counter) -> None:
+        self.slow = slow
+        self.clock = clock
+        self.seen: list[tuple[float, float, str]] = []  # (wall s, CPU s, name)
+        self._original: Any = None
+
+    def install(self) -> None:
+        import asyncio.events
+
+        if self._original is not None:
+            return
+        original = self._original = asyncio.events.Handle._run
+        clock, slow, seen = self.clock, self.slow, self.seen
+
+        cpu = time.thread_time
+
+        def timed(handle: Any) -> None:
+            started, cpu_started = clock(), cpu()
+            original(handle)
+            took = clock() - started
+            if took >= slow:
+                used = cpu() - cpu_started
+                callback = handle._callback
+                owner = getattr(callback, "__self__", None)
+                if isinstance(owner, asyncio.Task):
+                    name = owner.get_name()
+                else:
+                    name = getattr(callback, "__qualname__", repr(callback))
+                seen.append((took, used, name))
+
+        asyncio.events.Handle._run = timed  # type: ignore[method-assign]
+
+    def remove(self) -> None:
+        import asyncio.events
+
+        if self._original is not None:
+            asyncio.events.Handle._run = self._original  # type: ignore[method-assign]
+            self._original = None
+
+    def by_name(self) -> dict[str, list[tuple[float, float]]]:
+        """Each name's slow runs, (wall ms, CPU ms: less means the process was not running),
+        longest first."""
+        named: dict[str, list[tuple[float, float]]] = {}
+        for took, used, name in self.seen:
+            named.setdefault(name, []).append((round(took * 1000, 1), round(used * 1000, 1)))
+        return {name: sorted(runs, reverse=True) for name, runs in named.items()}
