@@ -231,7 +231,9 @@ class Painted:
     def pattern(self, rows: int) -> re.Pattern[bytes]:
         row = self.row if self.row > 0 else rows + 1 + self.row
         return re.compile(
-            rb"\x1b\[" + str(row).encode() + rb";\d+H(?:[^\x1b]|\x1b\[[0-9;:]*m)*?"
+            rb"\x1b\["
+            + str(row).encode()
+            + rb";\d+H(?:[^\x1b]|\x1b\[[0-9;:]*m)*?"
             + re.escape(self.text.encode())
         )
 
