@@ -228,9 +228,20 @@ async def one_run(folder: Path) -> dict[str, float]:
             await until(pilot, shown)
             figures["burst_1000_s"] = time.perf_counter() - started
 
+        slow = None
+        if os.environ.get("BENCH_SLOW"):  # which callbacks held the loop (a diagnostic)
+            from latency import SlowCallbacks
+
+            slow = SlowCallbacks(0.02)
+            slow.install()
         since = time.monotonic()
         latencies = await keys_while(the_burst)
         until_ = time.monotonic()
+        if slow is not None:
+            slow.remove()
+            with open(os.environ["BENCH_SLOW"], "a") as out:
+                for name, runs in sorted(slow.by_name().items(), key=lambda item: -item[1][0][0]):
+                    print(f"{name}: {runs[:8]} ({len(runs)})", file=out)
         figures["worst_key_ms"] = max(latencies)
         figures["keys"] = len(latencies)
         lateness = summary(ticker.lateness_ms(since, until_))

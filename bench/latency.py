@@ -608,7 +608,7 @@ class SlowCallbacks:
     def __init__(self, slow: float = 0.02, clock: Clock = time.perf_counter) -> None:
         self.slow = slow
         self.clock = clock
-        self.seen: list[tuple[float, float, str]] = []  # (wall s, CPU s, name)
+        self.seen: list[tuple[float, float, float, str]] = []  # wall, thread CPU, process CPU
         self._original: Any = None
 
     def install(self) -> None:
@@ -619,21 +619,22 @@ class SlowCallbacks:
         original = self._original = asyncio.events.Handle._run
         clock, slow, seen = self.clock, self.slow, self.seen
 
-        cpu = time.thread_time
+        cpu, process = time.thread_time, time.process_time
 
         def timed(handle: Any) -> None:
-            started, cpu_started = clock(), cpu()
+            started, cpu_started, process_started = clock(), cpu(), process()
             original(handle)
             took = clock() - started
             if took >= slow:
                 used = cpu() - cpu_started
+                everyone = process() - process_started
                 callback = handle._callback
                 owner = getattr(callback, "__self__", None)
                 if isinstance(owner, asyncio.Task):
                     name = owner.get_name()
                 else:
                     name = getattr(callback, "__qualname__", repr(callback))
-                seen.append((took, used, name))
+                seen.append((took, used, everyone, name))
 
         asyncio.events.Handle._run = timed  # type: ignore[method-assign]
 
@@ -644,10 +645,12 @@ class SlowCallbacks:
             asyncio.events.Handle._run = self._original  # type: ignore[method-assign]
             self._original = None
 
-    def by_name(self) -> dict[str, list[tuple[float, float]]]:
-        """Each name's slow runs, (wall ms, CPU ms: less means the process was not running),
-        longest first."""
-        named: dict[str, list[tuple[float, float]]] = {}
-        for took, used, name in self.seen:
-            named.setdefault(name, []).append((round(took * 1000, 1), round(used * 1000, 1)))
+    def by_name(self) -> dict[str, list[tuple[float, float, float]]]:
+        """Each name's slow runs, longest first: (wall ms, the loop thread's CPU ms, the
+        whole process's CPU ms). Wall far above the process's CPU: the machine did not run
+        the process; the process's CPU far above the thread's: other threads held the GIL."""
+        named: dict[str, list[tuple[float, float, float]]] = {}
+        for took, used, everyone, name in self.seen:
+            ms = (round(took * 1000, 1), round(used * 1000, 1), round(everyone * 1000, 1))
+            named.setdefault(name, []).append(ms)
         return {name: sorted(runs, reverse=True) for name, runs in named.items()}
