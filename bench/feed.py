@@ -276,7 +276,8 @@ async def run(kind: str, folder: Path, options: dict[str, Any], beacon_path: str
                     print(f"{n:6} {thread:20} {where}", file=out)
         if os.environ.get("BENCH_SLOW"):
             with open(os.environ["BENCH_SLOW"], "w") as out:
-                for name, runs in sorted(slow.by_name().items(), key=lambda item: -item[1][0]):
+                ranked = sorted(slow.by_name().items(), key=lambda item: -item[1][0][0])
+                for name, runs in ranked:
                     print(f"{name}: {runs[:12]} ({len(runs)})", file=out)
         beacon.say("stream-end", started=stream_started, figures=figures)
 
@@ -285,7 +286,17 @@ async def run(kind: str, folder: Path, options: dict[str, Any], beacon_path: str
 
         slow = SlowCallbacks(0.02)
         slow.install()
-    driver = asyncio.get_running_loop().create_task(drive())
+
+    async def drive_or_say() -> None:
+        try:
+            await drive()
+        except Exception as error:  # the parent hears of it at once rather than timing out
+            import traceback
+
+            beacon.say("failed", error="".join(traceback.format_exception(error)))
+            raise
+
+    driver = asyncio.get_running_loop().create_task(drive_or_say())
     try:
         await app.run_async()
     finally:
@@ -535,7 +546,7 @@ def one_run(kind: str, source: Path, options: dict[str, Any]) -> dict[str, Any]:
                     timeout=10.0,
                 )
                 if kind == "feed":
-                    keys.press_until(lambda: heard.has("stream-end"))
+                    keys.press_until(lambda: heard.has("stream-end") or heard.has("failed"))
                 end = heard.wait("stream-end", options["timeout"] + 60, alive)
             except TimeoutError as error:
                 raise SystemExit(f"{kind} run failed: {error}\n{terminal.text()}") from None

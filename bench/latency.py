@@ -363,11 +363,14 @@ class PtyTerminal:
                 for waiter in self._waiters:
                     if waiter.done.is_set():
                         continue
-                    if waiter.pattern is not None:
-                        passed = waiter.pattern.search(seen) is not None
-                    else:
-                        self._parse()
-                        passed = waiter.test(self.screen)  # type: ignore[operator]
+                    try:
+                        if waiter.pattern is not None:
+                            passed = waiter.pattern.search(seen) is not None
+                        else:
+                            self._parse()
+                            passed = waiter.test(self.screen)  # type: ignore[operator]
+                    except Exception:  # never stop reading: the program would block
+                        passed = False
                     if passed:
                         waiter.seen_at = now
                         waiter.done.set()
@@ -542,10 +545,12 @@ class BeaconReader:
     def wait(
         self, what: str, timeout: float, alive: Callable[[], bool] = lambda: True
     ) -> dict[str, Any]:
-        """The beacon `what` once it is heard; TimeoutError after `timeout` seconds or when
-        `alive()` turns false."""
+        """The beacon `what` once it is heard; TimeoutError after `timeout` seconds, when
+        `alive()` turns false, or when the child says "failed" (its error in the message)."""
         deadline = time.monotonic() + timeout
         while what not in self.poll():
+            if "failed" in self.heard:
+                raise TimeoutError(f"the child failed:\n{self.heard['failed'].get('error')}")
             if time.monotonic() > deadline or not alive():
                 raise TimeoutError(f"no {what!r} from the child (heard: {sorted(self.heard)})")
             time.sleep(0.02)

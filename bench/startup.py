@@ -13,11 +13,11 @@ its first frame within 1.3x a bare Textual app's (the median of the ratios of pa
    Static, Footer) and the real `AgentConsole` as `agent-console` starts with no key and no
    server: it starts the embedded sandbox (a child process) and logs into it; "connected"
    is when the login has finished (the console is usable), shown beside the first frame.
-   "First frame" is Textual's `events.Ready`, posted once the first screen has been laid out and drawn; the
-   clock starts just before the parent spawns the process, so interpreter start-up and
-   imports count. Also the in-process split (imports, build, run to mount, run to ready),
-   and, as a diagnostic, the console with a connector that never starts (what the login
-   worker costs the first frame).
+   "First frame" is Textual's `events.Ready`, posted once the first screen has been laid out
+   and drawn; the clock starts just before the parent spawns the process, so interpreter
+   start-up and imports count. Also the in-process split (imports, build, run to mount,
+   run to ready), and, as a diagnostic, the console with a connector that never starts
+   (what the login worker costs the first frame).
 3. `-X importtime` of `console.app` alone: its heaviest direct imports and the packages that
    take the most import time, to show what to defer if the budget is missed.
 4. Quit (budget: the shell prompt back within 0.3 s of ctrl+q): each app runs in a real
