@@ -215,7 +215,7 @@ ScreenTest = Callable[[pyte.Screen], bool]
 @dataclass(frozen=True)
 class Painted:
     """A test on the bytes the program writes, for timing: `text` written on `row` (1-based,
-    as the terminal numbers them; negative counts from the bottom, -1 the last row).
+    as the terminal numbers them; negative counts from the bottom, -1 the last row; 0 any).
 
     A terminal shows what it is sent as soon as it parses it, and a real one parses far
     faster than pyte (about 1 MB/s: a full-colour repaint of 120×36 costs it ~150 ms), so
@@ -229,13 +229,12 @@ class Painted:
     text: str
 
     def pattern(self, rows: int) -> re.Pattern[bytes]:
-        row = self.row if self.row > 0 else rows + 1 + self.row
-        return re.compile(
-            rb"\x1b\["
-            + str(row).encode()
-            + rb";\d+H(?:[^\x1b]|\x1b\[[0-9;:]*m)*?"
-            + re.escape(self.text.encode())
-        )
+        if self.row == 0:  # any row
+            start = rb"\x1b\[\d+;\d+H"
+        else:
+            row = self.row if self.row > 0 else rows + 1 + self.row
+            start = rb"\x1b\[" + str(row).encode() + rb";\d+H"
+        return re.compile(start + rb"(?:[^\x1b]|\x1b\[[0-9;:]*m)*?" + re.escape(self.text.encode()))
 
 
 Shows = ScreenTest | Painted
