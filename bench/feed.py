@@ -5,29 +5,36 @@
     python bench/feed.py --rate 4000          # receipts per second (default 2,000)
     python bench/feed.py --only feed          # one variant
 
-Each run is a fresh interpreter with a headless console (Textual's `run_test`, 120×36) on a
-copy of a 100,000-record history (30 days, 10,000 of them today, written once through the
-public API as `bench/history.py` does). The console is not logged in: the batch goes straight
-into the console core (`core.record_sent`, as the sending service records a batch answer),
-and its 20,000 receipts (a "sent" and a final status per message: 10 % undelivered) are
-posted to the App as `EventsReceived` messages at `--rate` per second in 50 ms chunks,
-exactly as the websocket worker posts a relay's batches. So the bench drives events itself
-and does not depend on the sandbox's webhook rate. Meanwhile Pilot presses a key every
-`--key-every` seconds (up, down, page up, page down, end) and the time from the press to the
-key's action running is recorded.
+Each stream run is a fresh interpreter running the real console in a pseudo-terminal
+(120×36) that this process reads with bench/latency.py, on a copy of a 100,000-record history
+(30 days, 10,000 of them today, written once through the public API as `bench/history.py`
+does). The console is not logged in: the batch goes straight into the console core
+(`core.record_sent`, as the sending service records a batch answer: timed on its own, before
+the receipts), and its 20,000 receipts (a "sent" and a final status per message: 10 %
+undelivered, built beforehand) are posted to the App as `EventsReceived` messages at
+`--rate` per second in 50 ms chunks, exactly as the websocket worker posts a relay's
+batches. So the bench drives events itself and does not depend on the sandbox's webhook rate.
 
-Figures per variant:
+Figures per variant, during the stream (Pilot is not used: it presses keys only when the app
+is idle, so it cannot see a stall):
+- `lateness_*_ms`: how late a 5 ms ticker inside the console's loop woke (p50, p99, max;
+  budget p99 ≤ 30 ms, max ≤ 100 ms);
+- `key_*_ms`, `keys`: key → paint, timed from this process: space is typed into the
+  terminal every `--key-every` seconds and timed until the footer shows its effect
+  ("Pause" becomes "Resume" and back; budget p99 ≤ 100 ms, max ≤ 250 ms). Feed only;
+- `gc_max_ms`: the longest garbage collection (gc.callbacks; budget 50 ms), and what a full
+  collection of the heap costs afterwards (`idle_full_ms`: the console runs one only after
+  10 s without a key);
 - `final_s`: from the first receipt posted until the screen holds every final status (the
   feed: its view counts 10,000 final and has been drawn since; the baseline: its last
-  status cell updated);
-- `key_max_ms`, `key_p99_ms`, `keys`: keypress latency while the receipts arrive (budget: every
-  keypress within 50 ms);
-- `open_s`: opening the screen on the history's window (the baseline adds its rows);
+  status cell updated); `record_sent_ms`: recording the batch's answer;
+- `f4_to_feed_s`: F4 typed until the feed's footer shows;
 - `rss_mb` before the batch and `peak_mb` (the process's peak resident memory);
-- with `--batches N`: RSS after each batch. The feed keeps the newest `--max-rows` rows, but
-  the process also holds the core's receipt timelines (up to 50,000 messages) and today's
-  history part (every message sent today), so RSS grows with them; a DataTable keeps every
-  row on top of that.
+- with `--batches N`: RSS after each batch.
+
+Diagnostics (environment variables naming a file): `BENCH_SLOW` lists the callbacks that
+held the loop over 20 ms with their wall and CPU time, `BENCH_PROFILE` a cProfile of the
+stream, `BENCH_STALLS` the stacks sampled while the loop was late.
 
 Before the stream, `load` runs (each in a fresh interpreter, 120×36) put 10,000 and 100,000
 rows in front of the agent from rows already built (what the history's worker hands over):
