@@ -2,7 +2,7 @@
 
     python bench/history.py            # the readable table
     python bench/history.py --json     # the table, then one JSON object on the last line
-    python bench/history.py --quick    # TinyDB's default storage on 1,000 inserts, not 10,000
+    python bench/history.py --repeat 5 # more runs per figure (default 3: about a minute)
 
 The history it measures holds 100,000 messages spread over 30 days, 10,000 of them today:
 two thirds sent (each with its receipts), one third received in 500 conversations, plus a
@@ -17,8 +17,14 @@ Figures (budget in brackets):
   size of the files it replaced (never more than those);
 - `rss_mb`: resident memory of the process after the open and the queries (< 150 MB);
 - `appends_10k_s`: 10,000 `record_message` calls plus the final flush on a new history
-  (< 0.2 s), and `tinydb_default_ratio`: TinyDB's default `JSONStorage` on the same inserts
-  divided by ours. Also shown: the same 10,000 appended to the 100,000-record history.
+  (< 0.2 s), and the same 10,000 appended to the 100,000-record history
+  (`appends_10k_on_big_s`);
+- `tinydb_fast_s` and `tinydb_ratio`: the peer as its users make it fast, on the same
+  100,000 records: TinyDB with `CachingMiddleware(JSONStorage)`, the 10,000 added with one
+  `insert_multiple` and written with one flush (the records, the same fields as ours, put
+  in its file beforehand), against our appends into the 100,000-record history. Not
+  TinyDB's default storage one insert at a time, which rewrites the whole file per insert
+  and would flatter us by orders of magnitude.
 Each figure is the median of `--repeat` runs.
 """
 
@@ -226,21 +232,53 @@ def run_appends(folder: Path, count: int) -> dict[str, float]:
     return {"appends_s": elapsed}
 
 
-def run_tinydb_default(folder: Path, count: int) -> dict[str, float]:
+def tinydb_records(count: int, now: float) -> list[dict[str, Any]]:
+    """The baseline's existing records: the same fields as ours, spread over 30 days."""
+    times = spread(count, 30, count // 10, now)
+    return [
+        {
+            "umid": f"umid-{index:07d}",
+            "client_message_id": f"cid-{index:07d}",
+            "channel": "SMS",
+            "direction": "out",
+            "peer": f"+6591{index % 100_000:06d}",
+            "text": TEXT.format(name=f"agent {index}", ref=index),
+            "status": "delivered",
+            "created_at": at,
+            "batch_id": None,
+        }
+        for index, at in enumerate(times)
+    ]
+
+
+def build_tinydb(folder: Path, records: int) -> None:
+    """TinyDB's file holding `records` messages, written once (not timed)."""
     from tinydb import TinyDB
+    from tinydb.middlewares import CachingMiddleware
+    from tinydb.storages import JSONStorage
+
+    with TinyDB(folder / "history.json", storage=CachingMiddleware(JSONStorage)) as database:
+        database.table("messages").insert_multiple(tinydb_records(records, time.time()))
+
+
+def run_tinydb_fast(folder: Path, count: int) -> dict[str, float]:
+    """TinyDB made fast as its users would: the cache middleware, one insert_multiple, one
+    flush, into the file of 100,000 records (opening it is timed too, as ours is)."""
+    from tinydb import TinyDB
+    from tinydb.middlewares import CachingMiddleware
+    from tinydb.storages import JSONStorage
 
     messages = batch(count, time.time())
-    database = TinyDB(folder / "history.json")
-    table = database.table("messages")
     started = time.perf_counter()
-    for message in messages:
-        table.insert(message)
+    database = TinyDB(folder / "history.json", storage=CachingMiddleware(JSONStorage))
+    database.table("messages").insert_multiple(messages)
+    database.storage.flush()
     elapsed = time.perf_counter() - started
     database.close()
     return {"appends_s": elapsed}
 
 
-CHILDREN = {"open": run_open_and_flush, "appends": run_appends, "tinydb": run_tinydb_default}
+CHILDREN = {"open": run_open_and_flush, "appends": run_appends, "tinydb": run_tinydb_fast}
 
 
 def child(kind: str, folder: Path, argument: Any) -> dict[str, float]:
@@ -273,8 +311,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--today", type=int, default=10_000)
     parser.add_argument("--appends", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=5, help="runs per figure (median shown)")
-    parser.add_argument("--quick", action="store_true", help="TinyDB default on 1,000 inserts")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median shown)")
     parser.add_argument("--json", action="store_true", help="also print one JSON object")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -308,16 +345,15 @@ def main() -> None:
             appends.append(child("appends", empty, args.appends))
             shutil.rmtree(empty)
 
-        baseline_count = 1_000 if args.quick else args.appends
-        empty = root / "tinydb"
-        empty.mkdir()
-        baseline = child("tinydb", empty, baseline_count)["appends_s"]
-        if baseline_count == args.appends:
-            comparable = median(appends, "appends_s")
-        else:
-            small = root / "small"
-            small.mkdir()
-            comparable = child("appends", small, baseline_count)["appends_s"]
+        tinydb_built = root / "tinydb-built"
+        tinydb_built.mkdir()
+        build_tinydb(tinydb_built, args.records)
+        tinydb_runs: list[dict[str, float]] = []
+        for run in range(args.repeat):
+            copy = root / f"tinydb-{run}"
+            shutil.copytree(tinydb_built, copy)
+            tinydb_runs.append(child("tinydb", copy, args.appends))
+            shutil.rmtree(copy)
 
     figures = {
         "open_s": median(opens, "open_s"),
@@ -329,7 +365,8 @@ def main() -> None:
         "rss_mb": median(opens, "rss_mb"),
         "appends_10k_s": median(appends, "appends_s"),
         "appends_10k_on_big_s": median(big_appends, "appends_s"),
-        "tinydb_default_ratio": baseline / comparable,
+        "tinydb_fast_s": median(tinydb_runs, "appends_s"),
+        "tinydb_ratio": median(tinydb_runs, "appends_s") / median(big_appends, "appends_s"),
     }
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
@@ -359,9 +396,10 @@ def main() -> None:
             "",
         ),
         (
-            f"TinyDB default JSONStorage, {baseline_count:,} inserts",
-            ms(baseline),
-            f"{figures['tinydb_default_ratio']:,.0f}x ours",
+            f"TinyDB + CachingMiddleware, insert_multiple({args.appends:,}) + flush, "
+            f"{args.records:,} records",
+            ms(figures["tinydb_fast_s"]),
+            f"{figures['tinydb_ratio']:,.1f}x ours (into the big history)",
         ),
     ]
     width = max(len(row[0]) for row in rows)

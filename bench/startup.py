@@ -3,19 +3,21 @@
     python bench/startup.py            # 5 runs of everything
     python bench/startup.py --runs 9
 
-Budget (DESIGN.md): start-up to the first frame within 1.5x a bare Textual app's; `--help` and
-`--version` import no Textual. Figures, each the median and min over the runs, in ms:
+Budget (DESIGN.md): the real default start (no key: the embedded sandbox, then Home) paints
+its first frame within 1.3x a bare Textual app's (the median of the ratios of paired runs);
+`--help` and `--version` import no Textual. Figures, each the median and min over the runs, in ms:
 
 1. `python -m console --version` / `--help` wall time as subprocesses (next to `python -c pass`,
    the interpreter's own floor), and which heavy packages each one imports (`-X importtime`).
 2. Time to first frame, each app in a fresh headless subprocess: a bare Textual app (Header,
-   Static, Footer) and the real `AgentConsole` pointed at an unreachable server (its login
-   worker fails in the background and does not hold up the first frame). "First frame" is
-   Textual's `events.Ready`, posted once the first screen has been laid out and drawn; the
-   clock starts just before the parent spawns the process, so interpreter start-up and
-   imports count. Also the in-process split (imports, build, run to mount, run to ready),
-   and, as a diagnostic, the console with a connector that never starts (what the login
-   worker costs the first frame).
+   Static, Footer) and the real `AgentConsole` as `agent-console` starts with no key and no
+   server: it starts the embedded sandbox (a child process) and logs into it; "connected"
+   is when the login has finished (the console is usable), shown beside the first frame.
+   "First frame" is Textual's `events.Ready`, posted once the first screen has been laid out
+   and drawn; the clock starts just before the parent spawns the process, so interpreter
+   start-up and imports count. Also the in-process split (imports, build, run to mount,
+   run to ready), and, as a diagnostic, the console with a connector that never starts
+   (what the login worker costs the first frame).
 3. `-X importtime` of `console.app` alone: its heaviest direct imports and the packages that
    take the most import time, to show what to defer if the budget is missed.
 4. Quit (budget: the shell prompt back within 0.3 s of ctrl+q): each app runs in a real
@@ -46,7 +48,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-BUDGET_RATIO = 1.5
+BUDGET_RATIO = 1.3
 HEAVY = ("textual", "rich", "uvicorn", "starlette", "httpx", "websockets", "phonenumbers")
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,12 +76,7 @@ else:
     from console.app import AgentConsole as Base
     from console.config import Settings
 
-    settings = Settings(
-        api_key="bench-key-000000",
-        subaccount="sandbox",
-        server="http://127.0.0.1:9",
-        data_dir=Path(sys.argv[2]),
-    )
+    settings = Settings(data_dir=Path(sys.argv[2]))  # no key, no server: the embedded sandbox
     args = (settings,)
     if kind == "console-no-login":
         import asyncio
@@ -102,6 +99,16 @@ class Timed(Base):
     def _stamp(self, key) -> None:
         stamps.setdefault(key, time.monotonic())
         if "ready" in stamps and "after_refresh" in stamps:
+            if kind == "console":  # usable: logged in to the embedded sandbox
+                self.set_interval(0.005, self._connected)
+            else:
+                self.exit()
+
+    def _connected(self) -> None:
+        if self.connection.connected:
+            stamps.setdefault("connected", time.monotonic())
+            self.exit()
+        elif time.monotonic() - _t_start > 60:
             self.exit()
 
 app = Timed(*args, **kwargs)
@@ -226,7 +233,7 @@ def first_frame(kind: str, env: dict[str, str], data_dir: str) -> dict[str, floa
 
 KINDS = {
     "bare": "bare Textual app",
-    "console": "agent-console",
+    "console": "agent-console (default start)",
     "console-no-login": "console, login idle",
 }
 
@@ -248,6 +255,7 @@ def bench_first_frame(runs: int, env: dict[str, str]) -> None:
         ("App.on_mount", lambda r: r["mount"]),
         ("first frame (events.Ready)", lambda r: r["ready"]),
         ("first call_after_refresh", lambda r: r["after_refresh"]),
+        ("connected (logged in)", lambda r: r.get("connected", float("nan"))),
         ("process exited", lambda r: r["process_end"]),
         ("  in-process: imports", lambda r: r["imported"] - r["start"]),
         ("  in-process: built -> mount", lambda r: r["mount"] - r["built"]),
@@ -259,16 +267,16 @@ def bench_first_frame(runs: int, env: dict[str, str]) -> None:
         print(f"  {label:<32}" + "".join(f" {cell!s:<30}" for cell in cells))
     print("  ('console, login idle' = the same app with a connector that never starts: a")
     print("   diagnostic showing what the login worker costs the first frame.)")
-    bare = Stat.of([r["ready"] for r in samples["bare"]])
     for kind in ("console", "console-no-login"):
-        real = Stat.of([r["ready"] for r in samples[kind]])
-        for label, b, c in (("median", bare.median, real.median), ("min", bare.min, real.min)):
-            ratio = c / b
-            verdict = "within" if ratio <= BUDGET_RATIO else "OVER"
-            print(
-                f"  first frame ratio {KINDS[kind]} / bare ({label}): {ratio:.2f}x "
-                f"({verdict} the {BUDGET_RATIO}x budget)"
-            )
+        pairs = zip(samples["bare"], samples[kind], strict=True)
+        ratios = [real["ready"] / bare["ready"] for bare, real in pairs]
+        ratio = statistics.median(ratios)
+        verdict = "within" if ratio <= BUDGET_RATIO else "OVER"
+        print(
+            f"  first frame {KINDS[kind]} / bare, median of {len(ratios)} paired runs: "
+            f"{ratio:.2f}x ({verdict} the {BUDGET_RATIO}x budget; pairs "
+            f"{min(ratios):.2f}–{max(ratios):.2f}x)"
+        )
 
 
 BARE_IMPORTS = "from textual.app import App; from textual.widgets import Footer, Header, Static"

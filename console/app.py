@@ -63,6 +63,7 @@ from console.ui.browser import Browser
 from console.ui.clipboard import Clipboard, Copied
 from console.ui.gc_pacing import GcPacer
 from console.ui.sections import SECTIONS, Section
+from console.ui.slicing import TimeSlice
 from console.ui.state import (
     BalanceStatus,
     ConnectionInfo,
@@ -86,7 +87,7 @@ if TYPE_CHECKING:
     from console.store import History
 
 Connector = Callable[[Settings], Awaitable[Session]]
-APPLY_STEP = 250  # events applied between two looks at the agent's keys
+APPLY_SLICE = 0.004  # seconds of live events applied before the loop is given back
 log = logging.getLogger(__name__)
 
 ROOM_WATCH_SECONDS = 5.0  # how often open rooms ask the call reports whether the guest joined
@@ -180,7 +181,9 @@ class AgentConsole(App[None]):
         self.canned = DEFAULT_CANNED
         self._first_follow = False
         self._incoming: deque[EventsReceived | EventsMissed] = deque()
-        self._applying = False
+        self._applying = False  # the applier has been started (it then runs for good)
+        self._incoming_ready = asyncio.Event()
+        self._slice = TimeSlice(APPLY_SLICE)
         self._heard: list[Changes] = []
         self.canned_text: str | None = None  # the file as the agent wrote it (the editor)
         self.canned_changed: Signal[CannedResponses] = Signal(self, "canned-changed")
@@ -767,15 +770,29 @@ class AgentConsole(App[None]):
     @on(EventsReceived)
     @on(EventsMissed)
     def _events_arrived(self, message: EventsReceived | EventsMissed) -> None:
-        """Events and gaps are applied in their order, at most APPLY_STEP events at a time: a
-        burst (1,000 customers' messages in one batch) leaves room for the agent's keys."""
+        """Events and gaps are applied in their order, by the applier (started once)."""
         self._incoming.append(message)
+        self._incoming_ready.set()
         if not self._applying:
             self._applying = True
-            self.call_later(self._apply_incoming)
+            self._apply_incoming()
 
-    def _apply_incoming(self) -> None:
-        room = APPLY_STEP
+    @work(group="apply-events", description="Applying live events")
+    async def _apply_incoming(self) -> None:
+        """Apply what arrives in slices of a few milliseconds (TimeSlice: sized by time, not
+        by a count), giving the loop back between slices: a burst of 2,000 receipts a second
+        never holds the agent's keys, repaints or timers for longer than a slice."""
+        while True:
+            await self._incoming_ready.wait()
+            self._incoming_ready.clear()
+            while self._incoming:
+                self._apply_slice()
+                await asyncio.sleep(0)  # whatever is ready (a key, a repaint) runs now
+
+    def _apply_slice(self) -> None:
+        room = self._slice.size()
+        applied = 0
+        started = time.perf_counter()
         while self._incoming and room > 0:
             head = self._incoming.popleft()
             if isinstance(head, EventsMissed):
@@ -784,16 +801,14 @@ class AgentConsole(App[None]):
                 continue
             events, rest = head.events[:room], head.events[room:]
             room -= len(events)
+            applied += len(events)
             changes = self.core.apply_events(events)
             self._heard.append(changes)
             if rest:
                 self._incoming.appendleft(dataclasses.replace(head, events=rest))
                 break
             self._events_applied(head)
-        if self._incoming:
-            self.call_later(self._apply_incoming)  # after what waits already: keys first
-        else:
-            self._applying = False
+        self._slice.took(applied, time.perf_counter() - started)
 
     def _events_applied(self, message: EventsReceived) -> None:
         """A websocket message's events are all in: say what is news, once."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -158,6 +159,7 @@ class FeedScreen(Screen[None]):
         self._summary_timer: Timer | None = None
         self._filter_timer: Timer | None = None
         self._window_loading = False
+        self._lines: dict[str, str] = {}  # what each summary line shows (by widget id)
 
     def compose(self) -> ComposeResult:
         yield SessionBar("Feed")
@@ -242,8 +244,9 @@ class FeedScreen(Screen[None]):
         now = self.store.clock()
         rate = self.store.rate
         self.query_one("#feed-sparkline", Sparkline).data = rate.per_second(now, SPARK_SECONDS)
-        self.query_one("#feed-rate", Label).update(
-            plain(rate_label(rate.last_second(now), rate.peak(now, SPARK_SECONDS), SPARK_SECONDS))
+        self._show_line(
+            self.query_one("#feed-rate", Label),
+            rate_label(rate.last_second(now), rate.peak(now, SPARK_SECONDS), SPARK_SECONDS),
         )
         self.show_summary()
 
@@ -285,16 +288,32 @@ class FeedScreen(Screen[None]):
 
     def show_summary(self) -> None:
         facts = self.facts()
-        self.query_one("#feed-state", Static).update(plain(state_line(facts)))
-        self.query_one("#feed-counters", Static).update(
-            plain(
-                counters_line(
-                    self.table.view.counts, filtered_from=facts.kept if facts.filtered else 0
-                )
-            )
-        )
         state = self.query_one("#feed-state", Static)
+        self._show_line(state, state_line(facts))
+        self._show_line(
+            self.query_one("#feed-counters", Static),
+            counters_line(
+                self.table.view.counts, filtered_from=facts.kept if facts.filtered else 0
+            ),
+        )
         state.set_class(facts.stream_state not in ("live", "off"), "-warning")
+
+    def _show_line(self, widget: Static, text: str) -> None:
+        """Show `text` (plain) in a summary line. While receipts stream in, these lines change
+        several times a second; a change that keeps the line's height repaints the line alone
+        instead of laying the whole screen out again (a quarter of a repaint's cost)."""
+        key = widget.id or ""
+        shown = self._lines.get(key)
+        if text == shown:
+            return
+        self._lines[key] = text
+        width = max(widget.size.width, 1)
+
+        def rows(line: str) -> int:
+            return -(-cell_len(line) // width)
+
+        same_height = shown is not None and rows(text) == rows(shown)
+        widget.update(plain(text), layout=not same_height)
 
     @on(FeedTable.FollowChanged)
     @on(FeedTable.CursorMoved)

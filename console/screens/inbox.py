@@ -190,6 +190,10 @@ class InboxScreen(Screen[None]):
         self.found: frozenset[str] = frozenset()
         self.found_for = ""
         self._list_due = False
+        # What the tab line and the filter line show: while customers' messages stream in,
+        # the list refreshes many times a second; a line is repainted only when it changed.
+        self._shown_tabs = ""
+        self._shown_filters = ""
         self._thread_due = False
         self._typing_at = 0.0
         self._viewing_at = 0.0
@@ -273,11 +277,17 @@ class InboxScreen(Screen[None]):
                 label += f" · {count.unread} unread"
             style = "reverse bold" if tab is self.filters.tab else "bold"
             parts.append(f"[@click=screen.tab('{tab.value}')][{style}] {label} [/][/]")
-        self.query_one("#tabs", Static).update("  ".join(parts))
+        tabs = "  ".join(parts)
+        if tabs != self._shown_tabs:  # one line high: it repaints alone, no new layout
+            self._shown_tabs = tabs
+            self.query_one("#tabs", Static).update(tabs, layout=False)
         status = self.filters.status or "any status"
         channel = channel_word(self.filters.channel) if self.filters.channel else "all channels"
         label = f"#{self.filters.label}" if self.filters.label else "any label"
-        self.query_one("#filters", Static).update(f"{status} · {channel} · {label}")
+        filters = f"{status} · {channel} · {label}"
+        if filters != self._shown_filters:
+            self._shown_filters = filters
+            self.query_one("#filters", Static).update(filters)
 
     def _tick(self) -> None:
         """Once a second: snoozes that ran out, presence that expired, ages."""

@@ -3,23 +3,25 @@
 A batch of 10,000 messages leaves a few hundred thousand long-lived objects behind (receipts
 with their payloads, the history's records, the feed's rows). With the collector's own
 schedule, every time the survivors grow by a quarter it walks all of them: measured with
-`bench/feed.py`, eleven full collections during one batch, the longest 240 ms, and the
-keypress that waited for it 122 ms (budget: 50 ms).
+`bench/feed.py`, eleven full collections during one batch, the longest 240 ms. A full
+collection of the whole heap when the agent paused (this pacer's first design) took
+300–1,000 ms after a batch, and a key pressed then waited for it.
 
-So the console runs the collector itself:
+So the console runs the collector itself, and no collection walks the long-lived objects
+while the agent works:
 
-- every `young_every` seconds, the young generations (cheap: only what was allocated since);
-  after a burst (`burst` objects or more allocated since: a batch just recorded) those are
-  set aside instead (`gc.freeze`, no walk at all): they are the batch's rows and timelines;
+- every `young_every` seconds (0.1), the young generations: only what was allocated since
+  the last tick is walked (a few ms at 2,000 receipts/s), and what survives is set aside
+  at once (``gc.freeze``: no later collection walks it). After a burst (`burst` objects or
+  more allocated since the last tick: a batch just recorded) the burst is set aside without
+  a walk at all;
 - when the agent has not touched a key or the mouse for `idle` seconds (at most every
-  `full_every` seconds; in any case every `full_at_most` seconds), everything: what was set
-  aside is walked again (`gc.unfreeze`), collected, and what lives on is set aside anew. So
-  cyclic garbage waits at most until the next idle moment, and no collection walks the
-  long-lived objects while the agent types.
+  `full_every` seconds), everything: what was set aside is walked again (``gc.unfreeze``),
+  collected, and what lives on is set aside anew. Only cyclic garbage that outlived a tick
+  waits for that moment; reference counting frees everything else at once.
 
-Reference counting still frees almost everything at once; only cycles wait for a
-collection. No Textual: the App calls :meth:`tick` from a timer and :meth:`input_seen` on
-keys and clicks.
+No Textual: the App calls :meth:`tick` from a timer and :meth:`input_seen` on keys and
+clicks.
 """
 
 from __future__ import annotations
@@ -46,10 +48,9 @@ class GcPacer:
     def __init__(
         self,
         *,
-        young_every: float = 0.5,
-        idle: float = 3.0,
-        full_every: float = 60.0,
-        full_at_most: float = 600.0,
+        young_every: float = 0.1,
+        idle: float = 10.0,
+        full_every: float = 300.0,
         burst: int = 50_000,
         clock: Callable[[], float] = time.monotonic,
         collector: Collector = gc,  # type: ignore[assignment]
@@ -57,7 +58,6 @@ class GcPacer:
         self.young_every = young_every
         self.idle = idle
         self.full_every = full_every
-        self.full_at_most = full_at_most
         self.burst = burst
         self._clock = clock
         self._gc = collector
@@ -101,14 +101,13 @@ class GcPacer:
         self.full_collections += 1
 
     def tick(self) -> int | None:
-        """Collect: the young generations (or set a burst aside: returns 0), or everything
-        when it is time (returns 2); None when not running."""
+        """Collect: the young generations, then set the survivors aside (returns 1), or set a
+        burst aside unwalked (returns 0), or everything when the agent is idle and it is time
+        (returns 2); None when not running."""
         if self._was_enabled is None:
             return None
         now = self._clock()
-        since_full = now - self._last_full
-        idle = now - self._last_input >= self.idle
-        if since_full >= self.full_at_most or (since_full >= self.full_every and idle):
+        if now - self._last_full >= self.full_every and now - self._last_input >= self.idle:
             self.collect_all()
             return 2
         if self._gc.get_count()[0] >= self.burst:
@@ -116,4 +115,5 @@ class GcPacer:
             self.set_aside += 1
             return 0
         self._gc.collect(1)
+        self._gc.freeze()
         return 1
