@@ -487,6 +487,7 @@ class InboxScreen(Screen[None]):
 
     def _show_thread_pane(self) -> None:
         opened = self.opened is not None
+        self.set_class(opened, "-open")  # the customer's panel shows beside an open thread
         for selector in ("#presence", "#reply", "#reply-hint", "#thread-header"):
             self.query_one(selector).display = opened
         conversation = self.app.core.inbox.get(self.opened or "")

@@ -436,11 +436,14 @@ async def test_the_customer_shows_beside_the_thread_and_gives_way_at_80_columns(
         await wait_for(pilot, lambda: "Also on" in str(panel.render()))
         assert "SMS · open, 1 unread" in str(panel.render())
         assert panel.display and panel.region.width > 0
-        await pilot.press("escape")  # back to the list
-        screen.conversations.focus()
+        screen.conversations.focus()  # the list, the conversation still open beside it
         await pilot.press("i")  # the agent hides it
         await wait_for(pilot, lambda: panel.region.width == 0)
         await pilot.press("i")
         await wait_for(pilot, lambda: panel.region.width > 0)
         await pilot.resize_terminal(80, 24)
         await wait_for(pilot, lambda: panel.region.width == 0)  # 80 columns: the thread only
+        await pilot.resize_terminal(160, 40)
+        await wait_for(pilot, lambda: panel.region.width > 0)
+        await pilot.press("escape")  # closed: nothing beside the list
+        await wait_for(pilot, lambda: panel.region.width == 0)
