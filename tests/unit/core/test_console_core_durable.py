@@ -54,7 +54,8 @@ async def test_a_send_is_published_only_after_its_journal_line_is_on_disk(
         )
         task = asyncio.create_task(core.record_sent_durably([sent("u1"), sent("u2")], "hi"))
         await asyncio.to_thread(started.wait, 10)
-        await asyncio.sleep(0.01)  # the loop runs on while the journal waits for the disk
+        for _ in range(5):  # the loop runs on while the journal waits for the disk
+            await asyncio.sleep(0)
         assert not task.done() and published == []
         release.set()
         changes = await task
