@@ -26,6 +26,7 @@ VERSION = 1
 REPLY = "reply"
 NOTE = "note"
 KINDS = (REPLY, NOTE)
+_PLURAL = {REPLY: "replies", NOTE: "notes"}  # their keys in the saved document
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +89,7 @@ class Drafts:
         for kind in KINDS:
             count = len(self._texts[kind])
             if count:
-                parts.append(f"{count} {kind}" + ("s" if count > 1 else ""))
+                parts.append(f"{count} {kind if count == 1 else _PLURAL[kind]}")
         if self.compose is not None:
             parts.append("the composer's draft")
         if not parts:
@@ -157,7 +158,7 @@ class Drafts:
 
         doc: dict[str, Any] = {"version": VERSION}
         for kind in KINDS:
-            doc[kind + "s"] = {
+            doc[_PLURAL[kind]] = {
                 conversation_id: text
                 for conversation_id, text in self._texts[kind].items()
                 if safe(text)
@@ -181,7 +182,7 @@ class Drafts:
         if not isinstance(doc, Mapping):
             return drafts
         for kind in KINDS:
-            saved = doc.get(kind + "s")
+            saved = doc.get(_PLURAL[kind])
             if isinstance(saved, Mapping):
                 for conversation_id, text in saved.items():
                     if isinstance(conversation_id, str) and isinstance(text, str):

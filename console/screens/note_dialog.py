@@ -22,7 +22,7 @@ class NoteDialog(AskDialog):
         self.conversation_id = conversation_id
 
     @on(TextArea.Changed, "#answer")
-    def _typed(self, event: TextArea.Changed) -> None:
+    def _note_typed(self, event: TextArea.Changed) -> None:
         self.post_message(TextDrafted(NOTE, self.conversation_id, event.text_area.text))
 
     def dismiss(self, result: str | None = None) -> Any:
