@@ -442,17 +442,19 @@ class ConsoleCore:
         """Run `job` (a history update that ends with an fsync) after every update handed
         over before, and wait for it without holding the loop. True when the history took
         it in memory (even if the disk then refused: the history says so, and its next
-        flush saves it); False when there is no history to take it."""
+        flush saves it); False when there is no history to take it, or it refused it. It
+        never raises: 8x8 took the send, so the console shows it whatever the disk says."""
         if self.history is None:
             return False
         try:
             await asyncio.wrap_future(self.after_writes(job))
-        except LookupError:  # the history went away meanwhile (quitting)
+        except (LookupError, RuntimeError):  # the history or its runner went away (quitting)
             return False
-        except RuntimeError:  # the writes' runner is shut down (quitting)
+        except OSError:  # in memory, but the disk refused the journal: the history says so
+            log.warning("a send could not be journalled", exc_info=True)
+        except Exception:  # not taken at all: recorded the ordinary way (which logs why)
+            log.exception("a send could not be recorded in the history")
             return False
-        except OSError:
-            log.exception("a send could not be journalled")
         return True
 
     def _record_sent(
