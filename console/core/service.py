@@ -117,6 +117,7 @@ class ConsoleCore:
         self._background = background
         self._jobs: list[HistoryJob] | None = None
         self._stream_key: str | None = None
+        self._unshown: set[str] = set()  # sends being journalled: not shown yet, nor receipts
         self._login: LoginRecord | None = None
         # The Shield: the sub-account's SMS traffic seen, suspensions, OTP feedback.
         self.traffic = TrafficLedger()
@@ -244,8 +245,10 @@ class ConsoleCore:
             return self._publish(Changes(deliveries=deliveries, receipts=1))
 
     def _apply_and_note(self, receipt: Receipt, deliveries: dict[str, Delivery]) -> None:
-        """Apply one receipt; when it moved its message, note the delivery now (latest last)."""
-        if self._apply_receipt(receipt):
+        """Apply one receipt; when it moved its message, note the delivery now (latest last).
+        A message whose send is still being journalled is not shown yet: its delivery goes
+        out with the send."""
+        if self._apply_receipt(receipt) and receipt.umid not in self._unshown:
             current = self.tracker.timeline(receipt.umid)
             assert current is not None and current.current is not None
             deliveries.pop(receipt.umid, None)  # keep the latest move last
@@ -434,7 +437,12 @@ class ConsoleCore:
         def journal(history: History) -> None:
             history.record_sent(rows, text, now, batch_id=batch_id, conversation_id=conversation_id)
 
-        recorded = bool(rows) and await self._durably(journal)
+        umids = {row.umid for row in rows}
+        self._unshown |= umids
+        try:
+            recorded = bool(rows) and await self._durably(journal)
+        finally:
+            self._unshown -= umids
         with self._one_hand_over():
             return self._record_sent(sent, text, batch_id, conversation_id, now, recorded)
 

@@ -114,3 +114,35 @@ async def test_a_journal_the_disk_refuses_still_shows_the_send_and_says_so(
         assert changes.sent[0].umid == "u1"
         assert errors and "No space left" in errors[0]
         assert history.message_by_umid("u1") is not None, "recorded once, in memory"
+
+
+async def test_a_receipt_heard_while_the_send_is_journalled_shows_with_the_send(
+    data_dir: Path, held_fsync: tuple[threading.Event, threading.Event]
+) -> None:
+    """Nothing of a send shows before it is on disk, not even its receipt (which would make
+    a row of its own, out of the batch's order): the send comes out with its delivery."""
+    from console.live.events import Event
+
+    started, release = held_fsync
+    published: list[Changes] = []
+    payload = {
+        "umid": "u1",
+        "destination": "+6591234567",
+        "status": {"state": "delivered", "timestamp": "2026-11-27T05:00:01.00Z"},
+    }
+    receipt = Event(
+        1, "2026-11-27T05:00:01.000Z", "SMS", "outbound_message_status_changed", payload
+    )
+    with (
+        ThreadPoolExecutor(1) as writes,
+        History.open(data_dir, flush_interval=3600, clock=lambda: NOW) as history,
+    ):
+        core = ConsoleCore(history=history, on_change=published.append, background=writes.submit)
+        task = asyncio.create_task(core.record_sent_durably([sent("u1")], "hi"))
+        await asyncio.to_thread(started.wait, 10)
+        heard = core.apply_events([receipt])
+        assert heard.receipts == 1 and "u1" not in heard.deliveries
+        release.set()
+        changes = await task
+        assert changes.sent[0].delivery.state == "delivered"
+        assert [c.sent[0].umid for c in published if c.sent] == ["u1"]
