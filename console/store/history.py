@@ -14,6 +14,11 @@ fsync of the folder, then their indexes, the conversations and the state, and th
 so a resume point is never saved before what it covers. `close()` — or, as a safety
 net, interpreter exit — flushes what is left.
 
+Sends are the exception, because the console shows them as done: `record_sent` (and
+`record_room(durable=True)`) also appends the send to the journal (`console.store.journal`,
+one fsync) before returning, in the caller's thread; the flush drops the journal once the parts
+holding it are durable, and opening the history replays what a killed console left there.
+
 Memory: opening reads every part's small index (where each umid lives) and loads only the
 *window*: today's parts and the newest before them, at least `hot_messages` messages. The
 quick queries (`recent_messages`, `search_messages`, `conversation_messages`, `rooms`, and
