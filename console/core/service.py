@@ -617,7 +617,8 @@ class ConsoleCore:
         return None
 
     def recent_sent(self, limit: int, channel: str = "sms") -> list[Outbound]:
-        """The newest messages sent on `channel` (from the history), oldest first."""
+        """The newest messages sent on `channel` (from the history), oldest first; not those
+        only heard of (receipts of another console's sends)."""
         if self.history is None:
             return []
         stored = self.history.recent_messages(limit, channel=channel)
@@ -633,7 +634,7 @@ class ConsoleCore:
                 batch_id=message.batch_id,
             )
             for message in reversed(stored)  # newest first: reversed, a batch keeps its order
-            if message.direction == "out" and message.umid
+            if message.direction == "out" and message.umid and not message.heard_only
         ]
         rows.sort(key=lambda row: row.sent_at)
         return rows

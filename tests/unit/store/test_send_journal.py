@@ -143,6 +143,7 @@ def test_a_receipt_for_an_unknown_message_makes_its_row(data_dir: Path) -> None:
         assert message is not None
         assert (message.peer, message.text, message.status) == ("+6591234567", "", "delivered")
         assert (message.batch_id, message.client_message_id) == ("b-9", "other-ref")
+        assert message.heard_only, "not sent by this console"
         history.apply_receipt("theirs", "delivered", NOW, NOW + 1, row=row)  # twice: one row
     with History.open(data_dir, clock=clock) as again:
         [kept] = again.recent_messages(10)
@@ -161,6 +162,7 @@ def test_a_row_made_from_a_receipt_is_completed_when_the_send_is_recorded(
     with History.open(data_dir, clock=clock) as again:
         [message] = again.recent_messages(10)
         assert (message.text, message.status, message.batch_id) == ("hello", "sent", "b-1")
+        assert not message.heard_only
         assert message.conversation_id == "sms:+65"
         assert again.find_messages(text="hello")[0].umid == "u0"
 
