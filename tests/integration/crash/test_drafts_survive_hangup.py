@@ -135,7 +135,7 @@ def test_drafts_come_back_after_the_session_drops(
     data_dir = tmp_path / "data"
     console = Terminal(sandbox_url, data_dir)
     try:
-        wait_until(lambda: "key ••••••" in console.text(), "the login")
+        wait_until(lambda: "key ••••••" in console.text(), "the login", terminal=console)
         console.type(F5)  # the composer: To has the focus
         wait_until(lambda: "Encoding" in console.text(), "the composer")
         console.type("+6591110000")
@@ -178,7 +178,11 @@ def test_drafts_come_back_after_the_session_drops(
     try:
         # In the Inbox, Jane's conversation open, the reply as it was typed.
         wait_until(lambda: "Let me check" in again.text(), "the reply", terminal=again)
-        assert "Inbox" in again.text() and "Where is it?" in again.text()
+        wait_until(
+            lambda: "› Inbox" in again.text() and "Where is it?" in again.text(),
+            "the Inbox with Jane's thread",
+            terminal=again,
+        )
         again.type(ESCAPE)
         time.sleep(0.5)  # a lone ESC (see above)
         again.type("p")
