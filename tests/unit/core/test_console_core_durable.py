@@ -63,7 +63,7 @@ async def test_a_send_is_published_only_after_its_journal_line_is_on_disk(
         assert published == [changes]
         [name] = [p.name for p in (data_dir / "history").glob("sends-*.journal")]
         assert b'"hi"' in (data_dir / "history" / name).read_bytes()
-    with History.open(data_dir) as again:
+    with History.open(data_dir, clock=lambda: NOW) as again:
         assert sorted(m.umid for m in again.recent_messages(10)) == ["u1", "u2"]
 
 
@@ -146,3 +146,31 @@ async def test_a_receipt_heard_while_the_send_is_journalled_shows_with_the_send(
         changes = await task
         assert changes.sent[0].delivery.state == "delivered"
         assert [c.sent[0].umid for c in published if c.sent] == ["u1"]
+
+
+def test_a_receipt_for_a_message_sent_elsewhere_makes_its_row_in_the_history(
+    data_dir: Path,
+) -> None:
+    """The Feed shows every message this console sent or heard a receipt for; the history
+    keeps the same, so the row is there after a restart too."""
+    from console.live.events import Event, utc_iso
+
+    payload = {
+        "umid": "theirs-1",
+        "batchId": "their-batch",
+        "clientMessageId": "their-ref-7",
+        "destination": "+6598765432",
+        "status": {"state": "delivered", "timestamp": utc_iso(NOW)},
+    }
+    event = Event(1, utc_iso(NOW + 0.5), "SMS", "outbound_message_status_changed", payload)
+    with History.open(data_dir, clock=lambda: NOW) as history:
+        ConsoleCore(history=history, clock=lambda: NOW).apply_events([event])
+    with History.open(data_dir, clock=lambda: NOW) as again:
+        message = again.message_by_umid("theirs-1")
+        assert message is not None and message.heard_only
+        assert (message.peer, message.status, message.batch_id) == (
+            "+6598765432",
+            "delivered",
+            "their-batch",
+        )
+        assert message.client_message_id == "their-ref-7" and message.channel == "sms"
