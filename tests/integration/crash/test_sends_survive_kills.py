@@ -182,6 +182,8 @@ def test_every_send_shown_as_sent_survives_a_kill_at_any_moment(
             with History.open(data_dir) as history:
                 damaged = [n for n in history.notices if "corrupt" in n or "damaged" in n]
                 assert damaged == [], damaged
+                kept = [m.umid for m in history.recent_messages(1_000_000)]
+                assert len(kept) == len(set(kept)), "a replay added a message twice"
                 missing = [u for u in expected if history.message_by_umid(u) is None]
                 assert missing == [], f"run {run}: {len(missing)} shown as sent, not kept"
                 for umid in now_shown:
