@@ -31,6 +31,7 @@ from console.api.session import ConnectError, Session, connect
 from console.config import START_LOGIN, START_SANDBOX, Settings
 from console.core.canned import DEFAULT as DEFAULT_CANNED
 from console.core.canned import CannedResponses
+from console.core.drafts import Drafts
 from console.core.hotlist import Notices
 from console.core.inbox import channel_word
 from console.core.model import Changes
@@ -41,8 +42,11 @@ from console.messages import (
     BalanceAsked,
     CannedFailed,
     CannedLoaded,
+    ComposeDrafted,
     ConfigNotSaved,
     ConnectFailed,
+    ConversationShown,
+    DraftsLoaded,
     EventsMissed,
     EventsReceived,
     HistoryNoticed,
@@ -57,6 +61,7 @@ from console.messages import (
     SessionStarted,
     StreamStateChanged,
     TeamActionFailed,
+    TextDrafted,
 )
 from console.paths import styles_path
 from console.ui.browser import Browser
@@ -85,6 +90,7 @@ if TYPE_CHECKING:
     from console.live.stream import EventStream
     from console.live.team_client import TeamPoster
     from console.store import History
+    from console.store.drafts import DraftFile
 
 Connector = Callable[[Settings], Awaitable[Session]]
 APPLY_SLICE = 0.004  # seconds of live events applied before the loop is given back
@@ -94,6 +100,8 @@ ROOM_WATCH_SECONDS = 5.0  # how often open rooms ask the call reports whether th
 BALANCE_EVERY = 60.0  # seconds between two looks at the prepaid balance
 ONLINE_EVERY = 30.0  # seconds between two "online" posts to the team (the roster)
 TOAST_MIN_WIDTH = 100  # narrower, a customer's message is never a toast (the hotlist says it)
+DRAFTS_SAVE_AFTER = 0.5  # what the agent types is on disk this long after, at most
+SECTION_MODES = frozenset(section.mode for section in SECTIONS)
 
 
 def _login_screen() -> Screen[None]:
@@ -212,6 +220,13 @@ class AgentConsole(App[None]):
         self.notices = Notices()  # the palette's "Notifications"
         self._last_input = time.monotonic()  # the roster's "idle" (sent with "online")
         self.typeahead = TypeAhead(self)  # keys of a burst land where the agent meant them
+        # What the agent typed and has not sent: saved as typed, restored at the next start.
+        self.drafts = Drafts()
+        self.drafts_restored: Signal[Drafts] = Signal(self, "drafts-restored")
+        self._draft_file: DraftFile | None = None
+        self._drafts_due = False
+        self._drafts_saved = 0  # the version of the drafts last handed to a save
+        self._restore_section: str | None = None
 
     def on_mount(self) -> None:
         # Immediate: the rows move as the core publishes, before any screen hears of it.
@@ -221,6 +236,7 @@ class AgentConsole(App[None]):
         self.set_interval(1.0, self._wake_snoozes)
         self.set_interval(BALANCE_EVERY, self.refresh_balance, name="balance")
         self.set_interval(ONLINE_EVERY, self._say_online, name="online")
+        self.mode_change_signal.subscribe(self, self._mode_changed)
         self.gc_pacer.start()
         self.set_interval(self.gc_pacer.young_every, self.gc_pacer.tick, name="gc-pacer")
 
@@ -242,6 +258,7 @@ class AgentConsole(App[None]):
         With no key configured it starts the embedded sandbox, unless the agent chose the
         login screen once (``start = "login"`` in config.toml)."""
         self.open_history()
+        self.load_drafts()
         self.load_canned()
         if self.settings.login_first:
             self.connection = ConnectionInfo(LoginState.LOGGED_OUT)
@@ -321,8 +338,11 @@ class AgentConsole(App[None]):
         history, self.history = self.history, None
         self.core.attach_history(None)
         writes = self._history_writes
+        drafts = self._drafts_to_save(history)
 
         def close_history() -> None:
+            if drafts is not None:
+                self._write_drafts_now(*drafts)
             writes.shutdown(wait=True)  # the updates already handed over go in first
             if history is not None:
                 history.close()
@@ -383,6 +403,8 @@ class AgentConsole(App[None]):
             self.notify(notice, title="History", severity="warning", timeout=15)
         self.history_ready.publish(history)
         self._maybe_follow_events()
+        if self.drafts.version > self._drafts_saved:
+            self._drafts_changed()  # typed before the folder was ours to write
 
     @on(HistoryNoticed)
     def _history_noticed(self, message: HistoryNoticed) -> None:
@@ -414,6 +436,99 @@ class AgentConsole(App[None]):
             severity="error",
             timeout=20,
         )
+
+    # -- drafts: what the agent typed survives a dropped session ------------------------
+
+    @work(group="drafts", thread=True, exit_on_error=False, description="Reading the drafts")
+    def load_drafts(self) -> None:
+        from console.paths import data_dir
+        from console.store.drafts import DraftFile
+
+        file = DraftFile(self.settings.data_dir or data_dir())
+        try:
+            doc, notice = file.load(self.clock())
+        except OSError as error:
+            reason = f"The drafts in {file.path} could not be read ({error.strerror or error})"
+            self.post_message(DraftsLoaded(Drafts(), None, reason + "; none are saved now."))
+            return
+        self.post_message(DraftsLoaded(Drafts.from_doc(doc), file, notice))
+
+    @on(DraftsLoaded)
+    def _drafts_loaded(self, message: DraftsLoaded) -> None:
+        restored, typed = message.drafts, self.drafts
+        self._draft_file = message.file
+        if message.notice:
+            self.notify(message.notice, title="Drafts", severity="warning", timeout=15)
+        self.drafts = restored.merged_under(typed)
+        self.drafts.version = typed.version
+        section = restored.section
+        if section in SECTION_MODES and section != self.current_mode:
+            if self.current_mode == self.DEFAULT_MODE:
+                self.switch_mode(section)
+            elif self.current_mode == "login":
+                self._restore_section = section  # opened once logged in
+        self.drafts_restored.publish(self.drafts)
+        if not restored.empty:
+            self.notify(
+                f"Restored what was not sent: {restored.summary()}.", title="Drafts", timeout=8
+            )
+        if typed.version:
+            self._drafts_changed()
+
+    @on(TextDrafted)
+    def _text_drafted(self, message: TextDrafted) -> None:
+        if self.drafts.set_text(message.kind, message.conversation_id, message.text):
+            self._drafts_changed()
+
+    @on(ComposeDrafted)
+    def _compose_drafted(self, message: ComposeDrafted) -> None:
+        if self.drafts.set_compose(message.draft):
+            self._drafts_changed()
+
+    @on(ConversationShown)
+    def _conversation_shown(self, message: ConversationShown) -> None:
+        if self.drafts.set_conversation(message.conversation_id):
+            self._drafts_changed()
+
+    def _mode_changed(self, mode: str) -> None:
+        if mode in SECTION_MODES and self.drafts.set_section(mode):
+            self._restore_section = None  # the agent chose where to go
+            self._drafts_changed()
+
+    def _drafts_changed(self) -> None:
+        """Save soon (debounced: one save for a burst of keys)."""
+        if not self._drafts_due:
+            self._drafts_due = True
+            self.set_timer(DRAFTS_SAVE_AFTER, self._save_drafts, name="drafts-save")
+
+    def _save_drafts(self) -> None:
+        self._drafts_due = False
+        drafts = self._drafts_to_save(self.history)
+        if drafts is not None:
+            self._write_drafts(*drafts)
+
+    def _drafts_to_save(
+        self, history: History | None
+    ) -> tuple[DraftFile, dict[str, object], int] | None:
+        """What to write, if anything: only while this console holds the data folder (its
+        history is open), so a second console on the same folder never overwrites them."""
+        file = self._draft_file
+        version = self.drafts.version
+        if file is None or history is None or version <= self._drafts_saved:
+            return None
+        self._drafts_saved = version
+        return file, self.drafts.to_doc(self._secrets()), version
+
+    @work(group="drafts-save", thread=True, exit_on_error=False, description="Saving drafts")
+    def _write_drafts(self, file: DraftFile, doc: dict[str, object], version: int) -> None:
+        self._write_drafts_now(file, doc, version)
+
+    @staticmethod
+    def _write_drafts_now(file: DraftFile, doc: dict[str, object], version: int) -> None:
+        try:
+            file.save(doc, version)
+        except OSError:
+            log.warning("the drafts could not be saved to %s", file.path, exc_info=True)
 
     # -- login -------------------------------------------------------------------------
 
@@ -602,7 +717,8 @@ class AgentConsole(App[None]):
         if request is not None and request.save_key:
             self.save_key(request)
         if self.current_mode == "login":
-            self.switch_mode("home")
+            section, self._restore_section = self._restore_section, None
+            self.switch_mode(section or "home")  # where the agent was, after a dropped session
 
     @work(group="sandbox-watch", exclusive=True, exit_on_error=False, description="Sandbox")
     async def watch_sandbox(self, process: asyncio.subprocess.Process) -> None:

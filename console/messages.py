@@ -11,10 +11,12 @@ if TYPE_CHECKING:
     from console.api.keystore import KeyringStatus
     from console.api.session import Session
     from console.core.canned import CannedResponses
+    from console.core.drafts import ComposeDraft, Drafts
     from console.live.events import Event, GapNotice
     from console.live.state import StreamState
     from console.live.team import Presence, TeamAction
     from console.store import History
+    from console.store.drafts import DraftFile
     from console.ui.state import BalanceStatus
 
 
@@ -166,3 +168,37 @@ class BalanceAsked(Message):
 
     session: object
     status: BalanceStatus
+
+
+@dataclass
+class DraftsLoaded(Message):
+    """The drafts the last run left (maybe none) were read; `notice` when the file was
+    damaged and moved aside. `file` saves them from now on (None: it could not be read)."""
+
+    drafts: Drafts
+    file: DraftFile | None
+    notice: str | None = None
+
+
+@dataclass
+class TextDrafted(Message):
+    """A screen's reply or note for a conversation is now `text` ("" when sent, cleared or
+    discarded). Screens post it; the App keeps it with the drafts."""
+
+    kind: str  # console.core.drafts.REPLY or NOTE
+    conversation_id: str
+    text: str
+
+
+@dataclass
+class ComposeDrafted(Message):
+    """The composer's fields are now `draft` (None: sent or cleared)."""
+
+    draft: ComposeDraft | None
+
+
+@dataclass
+class ConversationShown(Message):
+    """The Inbox opened a conversation (None: closed it)."""
+
+    conversation_id: str | None

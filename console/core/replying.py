@@ -91,7 +91,7 @@ class ReplySender:
             client_message_id=answer.client_message_id,
             channel=conversation.channel,
         )
-        self.core.record_sent(
+        await self.core.record_sent_durably(
             [SentSms(peer, accepted)], text, conversation_id=conversation.conversation_id
         )
         return Replied(answer.umid, conversation.channel, text)

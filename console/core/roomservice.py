@@ -132,7 +132,7 @@ class RoomService:
             expires_at=room.expires_at.timestamp(),
             agent_link=room.agent_link(self.agent_name),
         )
-        self.core.record_room(view)
+        await self.core.record_room_durably(view)
         return view
 
     async def _token(self) -> str:

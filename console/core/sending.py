@@ -8,7 +8,7 @@ room invites, inbox replies). UI-free; run it inside a worker.
   reference when everything fits in one batch.
 - Each answer is paired with its number (by the destination 8x8 echoes, else by position),
   converted at this edge into the core's own types, and recorded in the core (tracker and
-  history) before the progress is reported.
+  history, the history's journal on disk) before the progress is reported.
 
 This is the one core module that talks to the API: it converts the API's answers into
 :class:`~console.core.tracker.Accepted`, so the rest of the core never imports the API layer.
@@ -177,7 +177,7 @@ class SmsSender:
             )
         )
         sent = (SentSms(number, accepted_from_api(answer)),)
-        self._record(sent, draft, None)
+        await self._record(sent, draft, None)
         return SendProgress(sent, done=1, total=1)
 
     async def _send_chunk(self, draft: SmsDraft, chunk: Sequence[str], start: int) -> SendProgress:
@@ -198,11 +198,12 @@ class SmsSender:
             include_messages=True,
         )
         sent = tuple(pair_results(chunk, result.messages))
-        self._record(sent, draft, result.batch_id)
+        await self._record(sent, draft, result.batch_id)
         return SendProgress(sent, done=start + len(chunk), total=total, batch_id=result.batch_id)
 
-    def _record(self, sent: Sequence[SentSms], draft: SmsDraft, batch_id: str | None) -> None:
+    async def _record(self, sent: Sequence[SentSms], draft: SmsDraft, batch_id: str | None) -> None:
+        """Record the answer (on disk first: the progress that says "sent" follows it)."""
         if self.core is not None and sent:
-            self.core.record_sent(
+            await self.core.record_sent_durably(
                 sent, draft.text, batch_id=batch_id, conversation_id=draft.conversation_id
             )

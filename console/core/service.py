@@ -14,6 +14,7 @@ order); without one they run inline.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -116,6 +117,7 @@ class ConsoleCore:
         self._background = background
         self._jobs: list[HistoryJob] | None = None
         self._stream_key: str | None = None
+        self._unshown: set[str] = set()  # sends being journalled: not shown yet, nor receipts
         self._login: LoginRecord | None = None
         # The Shield: the sub-account's SMS traffic seen, suspensions, OTP feedback.
         self.traffic = TrafficLedger()
@@ -243,8 +245,10 @@ class ConsoleCore:
             return self._publish(Changes(deliveries=deliveries, receipts=1))
 
     def _apply_and_note(self, receipt: Receipt, deliveries: dict[str, Delivery]) -> None:
-        """Apply one receipt; when it moved its message, note the delivery now (latest last)."""
-        if self._apply_receipt(receipt):
+        """Apply one receipt; when it moved its message, note the delivery now (latest last).
+        A message whose send is still being journalled is not shown yet: its delivery goes
+        out with the send."""
+        if self._apply_receipt(receipt) and receipt.umid not in self._unshown:
             current = self.tracker.timeline(receipt.umid)
             assert current is not None and current.current is not None
             deliveries.pop(receipt.umid, None)  # keep the latest move last
@@ -352,17 +356,7 @@ class ConsoleCore:
             if seen is not None:
                 self.traffic.observe(seen)
         timestamp = _readable_time(receipt.provider_timestamp) or receipt.received_at
-        self._write(
-            lambda history: history.apply_receipt(
-                receipt.umid,
-                receipt.state,
-                timestamp,
-                receipt.received_at,
-                detail=receipt.detail,
-                error_code=receipt.error_code,
-                error_message=receipt.error_message,
-            )
-        )
+        self._write(partial(_apply_stored_receipt, receipt, timestamp))
         return moved
 
     def _record_inbound(self, message: InboundMessage, received_at: str, seq: int) -> bool:
@@ -411,20 +405,83 @@ class ConsoleCore:
         with self._one_hand_over():
             return self._record_sent(sent, text, batch_id, conversation_id)
 
+    async def record_sent_durably(
+        self,
+        sent: Iterable[SentSms],
+        text: str,
+        *,
+        batch_id: str | None = None,
+        conversation_id: str | None = None,
+    ) -> Changes:
+        """:meth:`record_sent`, once the send is on disk: the history journals it (one fsync
+        for the whole send, in the history's writer thread: the UI loop never waits on the
+        disk) and only then is it published, so whatever a screen shows as sent survives a
+        crash. Every sender (the composer, inbox replies) records through here. Without a
+        history (not open, or not usable) it is published at once, as before."""
+        from console.store.journal import SentRow  # the store loads after the first frame
+
+        sent = tuple(sent)
+        now = self._clock()
+        rows = [
+            SentRow(
+                item.accepted.umid,
+                item.accepted.client_message_id,
+                item.accepted.channel,
+                item.destination,
+                item.accepted.refused,
+                item.accepted.reason,
+            )
+            for item in sent
+        ]
+
+        def journal(history: History) -> None:
+            history.record_sent(rows, text, now, batch_id=batch_id, conversation_id=conversation_id)
+
+        umids = {row.umid for row in rows}
+        self._unshown |= umids
+        try:
+            recorded = bool(rows) and await self._durably(journal)
+        finally:
+            self._unshown -= umids
+        with self._one_hand_over():
+            return self._record_sent(sent, text, batch_id, conversation_id, now, recorded)
+
+    async def _durably(self, job: HistoryJob) -> bool:
+        """Run `job` (a history update that ends with an fsync) after every update handed
+        over before, and wait for it without holding the loop. True when the history took
+        it in memory (even if the disk then refused: the history says so, and its next
+        flush saves it); False when there is no history to take it, or it refused it. It
+        never raises: 8x8 took the send, so the console shows it whatever the disk says."""
+        if self.history is None:
+            return False
+        try:
+            await asyncio.wrap_future(self.after_writes(job))
+        except (LookupError, RuntimeError):  # the history or its runner went away (quitting)
+            return False
+        except OSError:  # in memory, but the disk refused the journal: the history says so
+            log.warning("a send could not be journalled", exc_info=True)
+        except Exception:  # not taken at all: recorded the ordinary way (which logs why)
+            log.exception("a send could not be recorded in the history")
+            return False
+        return True
+
     def _record_sent(
         self,
         sent: Iterable[SentSms],
         text: str,
         batch_id: str | None,
         conversation_id: str | None,
+        now: float | None = None,
+        recorded: bool = False,
     ) -> Changes:
-        now = self._clock()
+        now = self._clock() if now is None else now
         received_at = _utc_iso(now)
         outbound: list[Outbound] = []
         for item in sent:
             accepted = item.accepted
             current = self.tracker.apply_accepted(accepted, received_at)
-            self._write(_record_send(item, text, now, batch_id, conversation_id))
+            if not recorded:
+                self._write(_record_send(item, text, now, batch_id, conversation_id))
             if accepted.channel == "sms" and item.destination.startswith("+"):
                 state = "rejected" if accepted.refused else "queued"
                 self.traffic.observe(Observation(accepted.umid, item.destination, now, state))
@@ -465,6 +522,29 @@ class ConsoleCore:
             if self.history is None:
                 self._unsaved_rooms.append(room.call_reference)
             self._write(_record_room(room))
+            return self._publish(Changes(rooms={room.call_reference: room}))
+
+    async def record_room_durably(self, room: RoomView) -> Changes:
+        """:meth:`record_room`, once the room is on disk (journalled in the history's writer
+        thread): the Rooms screen says it was created only then."""
+
+        def journal(history: History) -> None:
+            history.record_room(
+                room.call_reference,
+                room.guest_link,
+                room.phone,
+                room.created_at,
+                room.expires_at,
+                durable=True,
+            )
+
+        recorded = await self._durably(journal)
+        with self._one_hand_over():
+            self.rooms.add(room)
+            if not recorded:
+                if self.history is None:
+                    self._unsaved_rooms.append(room.call_reference)
+                self._write(_record_room(room))
             return self._publish(Changes(rooms={room.call_reference: room}))
 
     def apply_calls(self, calls: Iterable[CallSeen]) -> Changes:
@@ -537,7 +617,8 @@ class ConsoleCore:
         return None
 
     def recent_sent(self, limit: int, channel: str = "sms") -> list[Outbound]:
-        """The newest messages sent on `channel` (from the history), oldest first."""
+        """The newest messages sent on `channel` (from the history), oldest first; not those
+        only heard of (receipts of another console's sends)."""
         if self.history is None:
             return []
         stored = self.history.recent_messages(limit, channel=channel)
@@ -553,7 +634,7 @@ class ConsoleCore:
                 batch_id=message.batch_id,
             )
             for message in reversed(stored)  # newest first: reversed, a batch keeps its order
-            if message.direction == "out" and message.umid
+            if message.direction == "out" and message.umid and not message.heard_only
         ]
         rows.sort(key=lambda row: row.sent_at)
         return rows
@@ -611,6 +692,29 @@ def _run_logged(jobs: list[HistoryJob], history: History) -> None:
             job(history)
         except Exception:  # in the background nobody else would hear of it
             log.exception("a history update failed")
+
+
+def _apply_stored_receipt(receipt: Receipt, timestamp: str, history: History) -> None:
+    """A receipt into the history. One for a message the history does not know makes its row
+    (the Feed shows every message this console sent or heard a receipt for; so does the
+    history): sent by another console or application, or lost."""
+    from console.store.journal import ReceiptRow  # loaded with the history, by then
+
+    row = None
+    if receipt.channel is not None:
+        row = ReceiptRow(
+            receipt.channel, receipt.destination, receipt.client_message_id, receipt.batch_id
+        )
+    history.apply_receipt(
+        receipt.umid,
+        receipt.state,
+        timestamp,
+        receipt.received_at,
+        detail=receipt.detail,
+        error_code=receipt.error_code,
+        error_message=receipt.error_message,
+        row=row,
+    )
 
 
 def _record_send(

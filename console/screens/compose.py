@@ -4,6 +4,7 @@ one number (single send) or many (batches: the sending service) and watch the st
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -19,9 +20,11 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, ProgressBar, Select, TextArea
 
 from console.app import AgentConsole
+from console.core.drafts import ComposeDraft, Drafts
 from console.core.model import Changes
 from console.core.sending import SendFailed, SmsDraft
 from console.core.spend import Spend, Verdict, judge, refusal, summary
+from console.messages import ComposeDrafted
 from console.paths import styles_path
 from console.sms import (
     LOOKALIKES,
@@ -133,6 +136,7 @@ class ComposeScreen(Screen[None]):
         self.sending = False
         self._priced_numbers: list[str] = []
         self._price_lists: dict[str, PriceList | None] = {}  # country -> list (None: asked)
+        self._sent: ComposeDraft | None = None  # the fields last sent (no longer a draft)
 
     def compose(self) -> ComposeResult:
         yield SessionBar("Compose")
@@ -178,13 +182,51 @@ class ComposeScreen(Screen[None]):
         self.query_one("#message", MessageEditor).border_title = "Message"
         self.app.core_changed.subscribe(self, self._core_changed)
         self.app.history_ready.subscribe(self, self._show_recent)
+        self.app.drafts_restored.subscribe(self, self._restore_draft)
         if self.app.history is not None:
             self._show_recent(self.app.history)
+        self._restore_draft(self.app.drafts)
         self.query_one("#to", Input).focus()
         self.query_one("#send-progress", ProgressBar).display = False
         self._refresh_meter()
         self._check_sender()
         self._check_destinations(final=False)
+
+    # -- the draft: kept as typed, restored after a dropped session ----------------------
+
+    def _fields(self) -> ComposeDraft:
+        return ComposeDraft(
+            source=self.query_one("#from", Input).value,
+            to=self.query_one("#to", Input).value,
+            country=self.query_one("#country", Input).value,
+            reference=self.query_one("#reference", Input).value,
+            text=self.query_one("#message", MessageEditor).text,
+            encoding=self.encoding,
+        )
+
+    def _restore_draft(self, drafts: Drafts) -> None:
+        """Put a saved draft back, unless the agent already typed something here."""
+        draft = drafts.compose
+        if draft is None or not self._fields().empty:
+            return
+        self.query_one("#from", Input).value = draft.source
+        self.query_one("#to", Input).value = draft.to
+        self.query_one("#country", Input).value = draft.country
+        if draft.reference:
+            self.query_one("#reference", Input).value = draft.reference
+        self.query_one("#message", MessageEditor).load_text(draft.text)
+        self.query_one("#encoding", Select).value = draft.encoding
+
+    @on(Input.Changed, "#from, #to, #country, #reference")
+    @on(TextArea.Changed, "#message")
+    @on(Select.Changed, "#encoding")
+    def _drafted(self) -> None:
+        draft: ComposeDraft | None = self._fields()
+        if self._sent is not None and draft == dataclasses.replace(
+            self._sent, reference=draft.reference
+        ):
+            draft = None  # what was just sent is not a draft (only its new reference moved)
+        self.post_message(ComposeDrafted(draft))
 
     # -- live feedback -----------------------------------------------------------------
 
@@ -489,6 +531,8 @@ class ComposeScreen(Screen[None]):
                 follow = "live statuses are off (no relay: see --relay)."
             self._set_status(f"✓ Sent {message.total:,} {noun}; {follow}")
             self.app.refresh_balance()
+            self._sent = self._fields()
+            self.post_message(ComposeDrafted(None))  # sent: no draft left
             self.query_one("#reference", Input).value = new_reference()
 
     @on(Failed)

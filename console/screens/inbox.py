@@ -30,6 +30,7 @@ from textual.widgets import Input, Label, Static, TextArea
 from console.app import AgentConsole
 from console.core.canned import DEFAULT_TOML, CannedResponses, parse, variables
 from console.core.context import SentLine, context_lines, same_customer
+from console.core.drafts import NOTE, REPLY
 from console.core.inbox import (
     OPEN,
     PENDING,
@@ -59,8 +60,10 @@ from console.live.team import (
     agent_name,
     label_name,
 )
+from console.messages import ConversationShown, TextDrafted
 from console.paths import styles_path
 from console.screens.ask_dialog import AskDialog
+from console.screens.note_dialog import NoteDialog
 from console.sms import analyze
 from console.ui.sections import SECTION_BY_MODE
 from console.ui.text import clean, plain
@@ -198,6 +201,7 @@ class InboxScreen(Screen[None]):
         self._typing_at = 0.0
         self._viewing_at = 0.0
         self._last_tick = 0.0
+        self._restoring = True  # reopen the conversation a dropped session left open
 
     # -- layout ------------------------------------------------------------------------
 
@@ -230,6 +234,7 @@ class InboxScreen(Screen[None]):
         self.app.core_changed.subscribe(self, self._core_changed)
         self.app.history_ready.subscribe(self, self._history_ready)
         self.app.canned_changed.subscribe(self, self._canned_changed)
+        self.app.drafts_restored.subscribe(self, lambda _: self._restore_opened())
         self.watch(self.app, "connection", lambda _: self._show_team_note(), init=False)
         self._last_tick = self.app.clock()
         self.set_interval(1.0, self._tick)
@@ -238,6 +243,7 @@ class InboxScreen(Screen[None]):
         self._show_thread_pane()
         self._show_team_note()
         self.query_one("#conversations", ConversationList).focus()
+        self._restore_opened()
 
     def on_resize(self, event: events.Resize) -> None:
         self._layout(event.size.width)
@@ -305,6 +311,19 @@ class InboxScreen(Screen[None]):
 
     def _history_ready(self, _history: History) -> None:
         self._refresh_list()
+        self._restore_opened()
+
+    def _restore_opened(self) -> None:
+        """Open the conversation the agent had open (this run, or before a dropped session),
+        its reply draft in the box, once the inbox knows it."""
+        wanted = self.app.drafts.conversation
+        if not self._restoring or self.opened is not None or wanted is None:
+            return
+        if self.app.core.inbox.get(wanted) is None:
+            return  # not known yet: the history or the relay may bring it
+        self._restoring = False
+        self.open_conversation(wanted)
+        self.query_one("#reply", ReplyBox).focus()
 
     # -- live changes ------------------------------------------------------------------
 
@@ -357,8 +376,14 @@ class InboxScreen(Screen[None]):
         self.thread.set_notes(conversation.notes)
         self.conversations.set_opened(conversation_id)
         self.conversations.move_to(conversation_id)
+        self._restoring = False
+        self.post_message(ConversationShown(conversation_id))
         reply = self.query_one("#reply", ReplyBox)
         reply.clear()
+        drafted = self.app.drafts.text(REPLY, conversation_id)
+        if drafted:
+            reply.load_text(drafted)
+            reply.move_cursor(reply.document.end)
         reply.responses = self.app.canned
         reply.values = variables(
             name=conversation.name,
@@ -558,6 +583,8 @@ class InboxScreen(Screen[None]):
     def _reply_changed(self) -> None:
         self._refresh_reply_hint()
         text = self.query_one("#reply", ReplyBox).text
+        if self.opened is not None:
+            self.post_message(TextDrafted(REPLY, self.opened, text))
         if self.app.team is None or self.opened is None:
             return
         now = self.app.clock()
@@ -662,6 +689,7 @@ class InboxScreen(Screen[None]):
     def _reply_sent(self, message: ReplySent) -> None:
         reply = self.query_one("#reply", ReplyBox)
         reply.read_only = False
+        self.post_message(TextDrafted(REPLY, message.conversation_id, ""))  # sent: forgotten
         if message.conversation_id == self.opened:
             reply.clear()
             self._refresh_reply_hint()
@@ -851,9 +879,10 @@ class InboxScreen(Screen[None]):
     def action_note(self) -> None:
         self._ask_then_act(
             NOTE_ADDED,
-            lambda conversation: AskDialog(
+            lambda conversation: NoteDialog(
+                conversation.conversation_id,
                 f"Private note on {conversation.customer}",
-                multiline=True,
+                value=self.app.drafts.text(NOTE, conversation.conversation_id),
                 hint="Only the team sees it. ctrl+j saves, Esc cancels.",
                 check=_note_problem,
             ),
@@ -924,6 +953,7 @@ class InboxScreen(Screen[None]):
         elif self.opened is not None:
             self._leave()
             self.opened = None
+            self.post_message(ConversationShown(None))
             self.thread = None
             self.remove_class("-reading")
             self.conversations.set_opened(None)

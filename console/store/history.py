@@ -14,6 +14,11 @@ fsync of the folder, then their indexes, the conversations and the state, and th
 so a resume point is never saved before what it covers. `close()` — or, as a safety
 net, interpreter exit — flushes what is left.
 
+Sends are the exception, because the console shows them as done: `record_sent` (and
+`record_room(durable=True)`) also appends the send to the journal (`console.store.journal`,
+one fsync) before returning, in the caller's thread; the flush drops the journal once the parts
+holding it are durable, and opening the history replays what a killed console left there.
+
 Memory: opening reads every part's small index (where each umid lives) and loads only the
 *window*: today's parts and the newest before them, at least `hot_messages` messages. The
 quick queries (`recent_messages`, `search_messages`, `conversation_messages`, `rooms`, and
@@ -59,7 +64,7 @@ import gc
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -76,6 +81,17 @@ from console.store.catalog import (
 )
 from console.store.conversations import ConversationIndex, settable_fields
 from console.store.errors import CorruptHistory, HistoryClosed, HistoryError, HistoryLocked
+from console.store.journal import (
+    ROOM,
+    SENT,
+    Entry,
+    Journal,
+    ReceiptRow,
+    SentRow,
+    room_entry,
+    sent_entry,
+    sent_rows,
+)
 from console.store.loading import open_folder
 from console.store.lock import DirLock, LockHeld
 from console.store.migrate import migrate
@@ -149,6 +165,7 @@ class History:
         self._dir_lock = dir_lock
         self._clock = clock
         self._on_notice = on_notice
+        self._on_write_error = on_write_error
         self._lock = threading.RLock()
         self._flush_lock = threading.Lock()
         self._conversations = ConversationIndex(self.folder / CONVERSATIONS_NAME, self._lock)
@@ -163,6 +180,7 @@ class History:
         )
         self._hot_messages = hot_messages
         self._pending: OrderedDict[str, list[Doc]] = OrderedDict()
+        self._journal = Journal(self.folder)
         self._closed = False
         self._writer = Writer(self, flush_interval, self._save_failed, on_write_error)
 
@@ -238,12 +256,17 @@ class History:
             self._parts.apply_deferred()
             with self._lock:  # one moment for every file: a resume point never runs ahead
                 parts, after = self._parts.plan_writes()
+                # The journal's sealed segments hold only sends now in `parts` (or on disk):
+                # dropped once these writes are durable (unless some wait for a part on disk).
+                sealed = None if self._parts.has_deferred else self._journal.seal()
                 for file in (self._conversations, self._state):
                     snapshot = file.storage.snapshot()
                     if snapshot is not None:
                         after.append(storage_step(file.storage, snapshot))
             # The parts are durable before their indexes, the conversations and the state.
             wrote = run_in_order([parts, after], self.folder)
+            if sealed is not None:
+                self._journal.drop_through(sealed)
             self._parts.release_idle()
             return wrote
 
@@ -257,6 +280,7 @@ class History:
         try:
             self.flush()
         finally:
+            self._journal.close()
             self._dir_lock.release()
 
     @property
@@ -310,8 +334,13 @@ class History:
         phone_number: str | None,
         created_at: Timestamp,
         expires_at: Timestamp,
+        *,
+        durable: bool = False,
     ) -> Room:
-        """Remember a video room; a reused call reference adds a new room (the newest wins)."""
+        """Remember a video room; a reused call reference adds a new room (the newest wins).
+
+        `durable`: also journal it, and return once that is on disk (an fsync: call it from a
+        worker thread), so the console may say the room exists."""
         doc: Doc = {
             "call_reference": to_text(call_reference, "call_reference"),
             "guest_link": to_text(guest_link, "guest_link"),
@@ -325,7 +354,16 @@ class History:
             key = self._parts.part_for_new(day_of(doc["created_at"]), ROOMS)
             self._parts.room_part[doc["call_reference"]] = key
             self._parts.route(key, lambda part: part.insert_room(doc))
-            return records.room(doc)
+        if durable:
+            entry = room_entry(
+                doc["call_reference"],
+                doc["guest_link"],
+                doc.get("phone_number"),
+                doc["created_at"],
+                doc["expires_at"],
+            )
+            self._append(entry)
+        return records.room(doc)
 
     def rooms(self, limit: int = 50) -> list[Room]:
         """Rooms, newest first (by creation time), from the window."""
@@ -424,6 +462,30 @@ class History:
             recorded = self._parts.route(key, lambda part: self._record_in(part, doc, not known))
             return recorded if recorded is not None else records.message(doc)
 
+    def record_sent(
+        self,
+        rows: Sequence[SentRow],
+        text: str,
+        created_at: Timestamp,
+        *,
+        batch_id: str | None = None,
+        conversation_id: str | None = None,
+    ) -> None:
+        """Remember the messages of one accepted send (one SMS, a batch answer, a reply) and
+        return once they are on disk: kept in memory like `record_message` (a refused one
+        with its refusal as a receipt), then journalled with one fsync for the whole send. It
+        waits for the disk: call it from a worker thread. Raises OSError when the journal
+        cannot be written (the messages stay in memory and are saved by the next flush)."""
+        entry = sent_entry(
+            rows,
+            to_text(text, "text"),
+            to_ts(created_at, "created_at"),
+            batch_id=batch_id,
+            conversation_id=conversation_id,
+        )
+        self._fold(entry, replay=False)
+        self._append(entry)
+
     def apply_receipt(
         self,
         umid: str,
@@ -433,13 +495,17 @@ class History:
         detail: str | None = None,
         error_code: int | str | None = None,
         error_message: str | None = None,
+        row: ReceiptRow | None = None,
     ) -> Message | None:
         """Add a delivery receipt to a message's timeline; the status only moves forward.
 
         Every receipt is kept in the timeline, duplicates and late ones included. A receipt for
         a umid not recorded yet is held (in memory) and applied when `record_message` sees that
-        umid; one for a message in a part on disk is applied there in the background. In both
-        cases the call returns None.
+        umid — unless `row` says what the receipt tells of its message (channel, number, batch):
+        then the message's row is made from it at once (sent by another console or application,
+        or lost), and `record_message` completes it if this console sent it after all. One for
+        a message in a part on disk is applied there in the background. Held or applied in the
+        background, the call returns None.
         """
         entry: Doc = {
             "state": to_state(state),
@@ -457,6 +523,9 @@ class History:
         with self._lock:
             self._check_open()
             key = self._parts.known(self._parts.umid_part.get(umid))
+            if key is None and row is not None:
+                self._record_from_receipt(umid, row, entry)
+                key = self._parts.known(self._parts.umid_part.get(umid))
             if key is None:
                 self._hold_receipt(umid, entry)
                 return None
@@ -704,6 +773,96 @@ class History:
                 info.conversations.add(recorded["conversation_id"])
         return records.message(recorded)
 
+    def _record_from_receipt(self, umid: str, row: ReceiptRow, entry: Doc) -> None:
+        """A receipt's message this history does not know: its row, from what the receipt
+        tells (no text: the receipt does not carry it). Caller holds the lock."""
+        doc: Doc = {
+            "channel": to_text(row.channel, "channel"),
+            "direction": "out",
+            "peer": row.peer or "",
+            "text": "",
+            "status": "queued",
+            "created_at": entry["timestamp"],
+            "umid": umid,
+            "origin": "receipt",
+        }
+        if row.client_message_id:
+            doc["client_message_id"] = to_text(row.client_message_id, "client_message_id")
+        if row.batch_id:
+            doc["batch_id"] = to_text(row.batch_id, "batch_id")
+        known = self._parts.locate(None, row.client_message_id)
+        key = known or self._new_message_part(doc)
+        self._parts.route(key, lambda part: self._record_in(part, doc, not known))
+
+    def _fold(self, entry: Entry, *, replay: bool) -> None:
+        """Apply one journal entry to memory. On replay, a message or a room the parts already
+        hold is skipped, so replaying twice changes nothing."""
+        kind = entry.get("k")
+        if kind == SENT:
+            at = entry["at"]
+            text = entry["text"]
+            for row in sent_rows(entry):
+                with self._lock:
+                    # Recording again merges (idempotent); the refusal is a receipt, kept once.
+                    known = replay and self._parts.locate(row.umid, row.client_message_id)
+                    self.record_message(
+                        row.umid,
+                        row.client_message_id,
+                        row.channel,
+                        "out",
+                        row.peer,
+                        text,
+                        "queued",  # a refusal follows as a receipt, which keeps its reason
+                        at,
+                        batch_id=entry.get("batch"),
+                        conversation_id=entry.get("conv"),
+                    )
+                    if row.refused and not known:
+                        self.apply_receipt(row.umid, "rejected", at, at, error_message=row.reason)
+        elif kind == ROOM:
+            with self._lock:
+                if replay and self._room_known(entry["ref"], entry["at"]):
+                    return
+                self.record_room(
+                    entry["ref"], entry["link"], entry.get("phone"), entry["at"], entry["exp"]
+                )
+        else:
+            raise ValueError(f"unknown journal entry {kind!r}")
+
+    def _append(self, entry: Entry) -> None:
+        try:
+            self._journal.append([entry])
+        except OSError as error:
+            if self._on_write_error is not None:
+                with contextlib.suppress(Exception):
+                    self._on_write_error(self._save_failed(error))
+            raise
+
+    def _room_known(self, call_reference: str, created_at: float) -> bool:
+        key = self._parts.known(self._parts.room_part.get(call_reference))
+        if key is None:
+            return False
+        part = self._parts.loaded.get(key)
+        doc_id = None if part is None else part.room_ids.get(call_reference)
+        if part is None or doc_id is None:
+            return part is None  # in a part on disk: an older day, saved long ago
+        return bool(part.room_doc(doc_id)["created_at"] >= rounded(created_at))
+
+    def _replay_journal(self) -> None:
+        """Sends journalled but maybe not saved in their parts (a console killed): kept now;
+        the first flush saves them and drops the journal."""
+        entries, damaged = self._journal.load()
+        for entry in entries:
+            try:
+                self._fold(entry, replay=True)
+            except (KeyError, TypeError, ValueError):
+                damaged += 1
+        if damaged:
+            self.notices.append(
+                f"{damaged} line(s) of the send journal in {self.folder} could not be read "
+                "(cut short by a crash before they were confirmed); the rest was kept."
+            )
+
     def _receipt_in(self, part: Part, umid: str, entry: Doc) -> Message | None:
         doc_id = part.umids.get(umid)
         if doc_id is None:  # an index listed it, but the part was not saved after all
@@ -767,6 +926,13 @@ class History:
         cutoff = now - max_age_days * DAY
         self._load_small(self._conversations, CONVERSATIONS, "last_activity", cutoff, max_records)
         self._load_small(self._state, LOGINS, "at", cutoff, max_records)
+        try:
+            self._replay_journal()
+        except OSError as error:
+            raise HistoryError(
+                f"Cannot read the send journal in {self.folder} ({error.strerror or error}). "
+                "Fix its permissions, or choose another folder with --data-dir."
+            ) from error
         self._restore_conversations()
 
     def _load_small(

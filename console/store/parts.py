@@ -152,9 +152,22 @@ class Part:
             current["status"], current.get("status_detail")
         ):
             fields["status"] = new["status"]
+        completes = current.get("origin") == "receipt" and "origin" not in new
+        if completes:  # a row made from a receipt, now recorded as sent: what it lacked
+            fields.update({key: new[key] for key in ("channel", "direction", "text")})
+            if new["peer"]:
+                fields["peer"] = new["peer"]
         if not fields:
             return False
-        self._messages.update(fields, doc_ids=[doc_id])
+        if completes:
+
+            def complete(doc: Doc) -> None:
+                doc.update(fields)
+                doc.pop("origin", None)
+
+            self._messages.update(complete, doc_ids=[doc_id])
+        else:
+            self._messages.update(fields, doc_ids=[doc_id])
         merged = self.message_doc(doc_id)
         if "umid" in fields:
             self.umids[fields["umid"]] = doc_id

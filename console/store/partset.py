@@ -236,6 +236,11 @@ class PartSet:
                     self._notice(quarantine_part(self.folder, key, str(error), self._clock()))
             return None
 
+    @property
+    def has_deferred(self) -> bool:
+        """Changes wait for parts not in memory (caller holds the lock)."""
+        return bool(self._deferred)
+
     # --- the writer thread (call these without the lock) ---------------------------------------
 
     def apply_deferred(self) -> None:

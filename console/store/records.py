@@ -79,6 +79,7 @@ class Message:
     batch_id: str | None = None
     conversation_id: str | None = None
     timeline: tuple[Receipt, ...] = ()  # in arrival order
+    heard_only: bool = False  # known from its receipts alone (not sent by this console)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +167,7 @@ def message(doc: Doc) -> Message:
         batch_id=doc.get("batch_id"),
         conversation_id=doc.get("conversation_id"),
         timeline=_timeline(doc.get("timeline")),
+        heard_only=doc.get("origin") == "receipt",
     )
 
 
