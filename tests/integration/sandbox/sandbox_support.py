@@ -2,7 +2,7 @@
 
 Real servers only: the sandbox runs under uvicorn on 127.0.0.1 (SandboxServer, its own
 thread and loop), and a small Starlette webhook receiver runs under uvicorn too. Responses
-and webhook bodies are checked against 8x8's OpenAPI files in ../shared/oas.
+and webhook bodies are checked against 8x8's OpenAPI files in tests/oas.
 (A uniquely named module rather than conftest, so test files can import it safely.)
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-import os
 import re
 import threading
 import time
@@ -32,10 +31,6 @@ from console.sandbox.server import bind_socket
 from console.sandbox.settings import SandboxConfig
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-# 8x8's OpenAPI files: ../shared/oas beside the checkout, or AGENT_CONSOLE_OAS_DIR.
-OAS_DIR = Path(
-    os.environ.get("AGENT_CONSOLE_OAS_DIR") or REPO_ROOT / ".." / "shared" / "oas"
-).resolve()
 API_KEY = "test-key-0123456789abcdef"
 SUB = "sandbox"
 AUTH = {"Authorization": f"Bearer {API_KEY}"}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
+from oas_files import load_spec
 from openapi_core import Config, OpenAPI
 from openapi_core.testing import MockRequest
 
@@ -25,14 +25,9 @@ from console.api.models import (
     parse_timestamp,
 )
 
-OAS_DIR = Path(__file__).resolve().parents[4] / "shared" / "oas"
-
 
 def spec(name: str) -> dict:
-    path = OAS_DIR / name
-    if not path.exists():
-        pytest.skip(f"8x8's OpenAPI file {path} is not here")
-    return json.loads(path.read_text())
+    return load_spec(name)
 
 
 def validate(name: str, host: str, path: str, body: dict) -> None:
