@@ -189,6 +189,11 @@ class AitScenario:
         else:
             plan.append((1.5, "delivered", "delivered_to_recipient", None, None))
         world.sms.accept_planned(record, plan)
+        if (tick + 1) * NORMAL_EVERY >= self.duration:
+            # the phase ends when its duration does, not at the next OTP it will not send
+            left = self.duration - tick * NORMAL_EVERY
+            world.timeline.call_later(world.scaled(left), self._phase_done)
+            return
         world.timeline.call_later(world.scaled(NORMAL_EVERY), self._normal, tick + 1)
 
     def _attack(self, second: int) -> None:
