@@ -35,6 +35,7 @@ class SecretInput(TextInput):
     ]
 
     revealed: reactive[bool] = reactive(False)
+    reveal_seconds: ClassVar[float] = REVEAL_SECONDS  # how long ctrl+t shows the key (tests: less)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         kwargs.setdefault("password", True)
@@ -53,7 +54,7 @@ class SecretInput(TextInput):
         self.revealed = True
         if self._hide_timer is not None:
             self._hide_timer.stop()  # type: ignore[attr-defined]
-        self._hide_timer = self.set_timer(REVEAL_SECONDS, self.hide)
+        self._hide_timer = self.set_timer(self.reveal_seconds, self.hide)
 
     def hide(self) -> None:
         self.revealed = False

@@ -8,12 +8,13 @@ import asyncio
 import csv
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from textual.command import CommandInput
 from textual.pilot import Pilot
 from textual.widgets import Label
 from tui_helpers import (
@@ -23,8 +24,10 @@ from tui_helpers import (
     connected,
     console_for,
     events_live,
+    palette_offers,
     quiet_sandbox,
     screen_text,
+    shows,
     wait_for,
 )
 
@@ -123,7 +126,8 @@ async def test_a_batch_of_1000_fills_the_feed_and_the_counters_agree_with_the_re
         assert +screen.table.view.counts == expected
         assert len(shown(screen)) == 1000, "one row per message, not per receipt"
 
-        await pilot.pause(0.5)  # the throttled summary catches up
+        summary = [f"{status} {count:,}" for status, count in expected.items()]
+        await wait_for(pilot, shows(app, *summary, "1,000 messages"))  # the summary is throttled
         text = screen_text(app)
         for status, count in expected.items():
             assert f"{status} {count:,}" in text
@@ -193,14 +197,13 @@ async def test_out_of_order_and_duplicated_receipts_leave_the_right_status(
         assert (one.status, two.status, two.error_code) == ("delivered", "undelivered", 46)
         assert Counter(app.feed.counts) - before == Counter(delivered=1, undelivered=1)
         assert shown(screen).count("ooo-1") == 1
-        await pilot.pause(0.3)
+        await wait_for(pilot, shows(app, "from-another-console", "46 subscriber not reachable"))
         text = screen_text(app)
         assert "from-another-console" in text, "a message sent elsewhere reads from its receipt"
         assert "46 subscriber not reachable" in text
         assert "+65••••5432" in text and "+6598765432" not in text, "numbers masked"
         await pilot.press("v")
-        await pilot.pause(0.2)
-        assert "+6598765432" in screen_text(app), "a key reveals them"
+        await wait_for(pilot, shows(app, "+6598765432"))  # a key reveals them
 
 
 # --- filters ------------------------------------------------------------------------------------
@@ -221,33 +224,39 @@ async def test_filters_narrow_the_rows_and_a_bad_one_is_named_at_the_field(
         )
         await wait_for(pilot, lambda: app.feed.final == 9, timeout=30)
 
-        async def type_filter(text: str) -> None:
+        async def type_filter(text: str, refused: str = "") -> None:
             await pilot.press("slash")
+            assert not screen.table.has_focus
             field = screen.query_one("#feed-filter")
             field.value = ""  # type: ignore[attr-defined]
             await pilot.press(*text, "enter")
-            await pilot.pause(0.1)
+            if refused:  # named at the field, which keeps the focus
+                await wait_for(pilot, shows(app, refused))
+                assert not screen.table.has_focus
+            else:  # enter goes back to the rows
+                await wait_for(pilot, lambda: screen.table.has_focus)
 
         await type_filter("status:undelivered")
         assert shown(screen) == ["elsewhere-1"]
-        assert screen.table.has_focus, "enter goes back to the rows"
         await type_filter("ac-filter-b")
-        assert len(shown(screen)) == 3
+        filtered = shown(screen)
+        assert len(filtered) == 3
+        # A filter that cannot be read is named at the field and leaves the rows as they were:
+        # three of nine, so neither "all rows back" nor "every row hidden" passes for it.
+        await type_filter("status:bogus", refused="✗ status: 'bogus' is not a status")
+        assert shown(screen) == filtered
         await type_filter("to:+6591000003")
         assert len(shown(screen)) == 1
         await type_filter("batch:b-elsewhere")
         assert shown(screen) == ["elsewhere-1"]
         await type_filter("channel:whatsapp")
         assert shown(screen) == []
-        await type_filter("status:bogus")
-        assert shown(screen) == [], "a filter that cannot be read changes nothing"
-        assert "✗ status: 'bogus' is not a status" in screen_text(app)
         await type_filter("")
         assert len(shown(screen)) == 9
         app.action_command_palette()
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: isinstance(app.focused, CommandInput))
         await pilot.press(*"Feed: show failures")
-        await pilot.pause(0.3)
+        await wait_for(pilot, palette_offers(app, "Feed: show failures"))
         await pilot.press("enter")
         await wait_for(pilot, lambda: shown(screen) == ["elsewhere-1"])
 
@@ -275,15 +284,14 @@ async def test_a_time_range_reads_older_days_from_the_history(
         await pilot.press("slash", *"since:6d until:4d", "enter")
         await wait_for(pilot, lambda: screen.range_store is not None, timeout=20)
         assert sorted(shown(screen)) == [f"old-{n}" for n in range(6)]
-        await pilot.pause(0.3)
+        await wait_for(pilot, shows(app, "from the history", "no final receipt 3"))
         text = screen_text(app)
         assert "from the history" in text
         assert "no final receipt 3" in text, "sent five days ago and nothing since: late"
         await pilot.press("slash", *"status:nofinal since:6d until:4d", "enter")
         await wait_for(pilot, lambda: len(shown(screen)) == 3)
         screen.action_clear_filter()
-        await pilot.pause(0.1)
-        assert screen.range_store is None
+        await wait_for(pilot, lambda: screen.range_store is None)
         assert "old-0" not in shown(screen), "back to the live rows"
 
 
@@ -304,7 +312,7 @@ async def test_the_timeline_shows_every_receipt_and_asking_8x8_moves_a_silent_me
 
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, MessageTimelineScreen))
-        await pilot.pause(0.2)
+        await wait_for(pilot, shows(app, f"Message {row.umid}", "send answer"))
         text = screen_text(app)
         assert f"Message {row.umid}" in text
         assert "send answer" in text and "ac-silent-1" in text
@@ -320,7 +328,7 @@ async def test_the_timeline_shows_every_receipt_and_asking_8x8_moves_a_silent_me
             await pilot.pause(0.2)
         await pilot.press("a")
         await wait_for(pilot, lambda: row.status == "delivered")
-        await pilot.pause(0.2)
+        await wait_for(pilot, shows(app, "8x8 says: ✓ delivered", "the feed now shows delivered"))
         text = screen_text(app)
         assert "8x8 says: ✓ delivered" in text
         assert "the feed now shows delivered" in text
@@ -348,7 +356,7 @@ async def test_the_timeline_of_a_message_in_the_history_has_its_stored_receipts(
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, MessageTimelineScreen))
         await wait_for(pilot, lambda: len(app.screen.entries) == 2)  # type: ignore[attr-defined]
-        await pilot.pause(0.2)
+        await wait_for(pilot, shows(app, "46 subscriber not reachable"))
         text = screen_text(app)
         assert "46 subscriber not reachable" in text and "history" in text
         assert "not kept in the history" in text
@@ -452,23 +460,23 @@ async def test_a_stream_disconnect_shows_in_the_feed_and_clears(
     app = console_for(url, data_dir=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_feed(app, pilot)
+        feed_state = screen.query_one("#feed-state")
+
+        def state_says(text: str) -> Callable[[], bool]:
+            return lambda: text in str(feed_state.render())
+
         await wait_for(pilot, lambda: events_live(app))
-        await pilot.pause(0.3)
-        assert "● events live" in screen.query_one("#feed-state").render().plain  # type: ignore[union-attr]
+        await wait_for(pilot, state_says("● events live"))
 
         await blip.cut()
         await wait_for(pilot, lambda: app.connection.events.state == "reconnecting")
-        await pilot.pause(0.4)
-        state = str(screen.query_one("#feed-state").render())
-        assert "↻ events reconnecting (attempt" in state
-        assert screen.query_one("#feed-state").has_class("-warning")
+        await wait_for(pilot, state_says("↻ events reconnecting (attempt"))
+        assert feed_state.has_class("-warning")
 
         await blip.start()
         await wait_for(pilot, lambda: events_live(app), timeout=30)
-        await pilot.pause(0.4)
-        state = str(screen.query_one("#feed-state").render())
-        assert "● events live" in state
-        assert not screen.query_one("#feed-state").has_class("-warning")
+        await wait_for(pilot, state_says("● events live"))
+        assert not feed_state.has_class("-warning")
         await send(app, 1, "ac-after-blip")
         await wait_for(pilot, lambda: app.feed.final >= 1, timeout=30)
         await blip.cut()
@@ -485,14 +493,13 @@ async def test_scrolling_up_pauses_and_end_follows_again(feed_sandbox: str, tmp_
         assert not table.following and table.cursor == 197
         await send(app, 20, "ac-follow-more", start=500)
         await wait_for(pilot, lambda: len(shown(screen)) == 220)
-        await pilot.pause(0.3)
+        await wait_for(pilot, shows(app, "paused: 22 newer below"))
         assert (
             table.cursor_row is not None and table.cursor_row.client_message_id == "ac-follow-198"
         )
         assert "paused: 22 newer below" in screen_text(app)
         await pilot.press("end")
-        await pilot.pause(0.1)
-        assert table.following and table.cursor == 219
+        await wait_for(pilot, lambda: table.following and table.cursor == 219)
         assert table.cursor_row is not None
         assert table.cursor_row.client_message_id == "ac-follow-more-20"
         assert table.scroll_offset.y == table.max_scroll_y, "the newest row is in view"
@@ -524,7 +531,7 @@ async def test_text_from_a_receipt_is_shown_as_text(feed_sandbox: str, tmp_path:
         payload["batchId"] = "[b]b\x1b[2J"
         await post_receipts(feed_sandbox, [body])
         await wait_for(pilot, lambda: app.feed.get(umid) is not None)
-        await pilot.pause(0.3)
+        await wait_for(pilot, shows(app, "[@click=app.quit]"))
         text = screen_text(app)
         assert "[@click=app.quit]" in text
         assert "[/x]␛[2J␛]52;c;QUFB␇[b]x" in text
@@ -532,12 +539,15 @@ async def test_text_from_a_receipt_is_shown_as_text(feed_sandbox: str, tmp_path:
         await pilot.press("slash", *"[/x]", "enter")
         await wait_for(pilot, lambda: shown(screen) == [umid])
         assert "[/x]" in str(screen.query_one("#feed-filter-hint", Label).render())
-        await pilot.press("c")  # the copy toast names the umid
-        await pilot.pause(0.2)
-        assert umid in screen_text(app)
+        assert app.clipboard != umid
+        await pilot.press("c")  # copies the umid, and the toast names it as text
+        await wait_for(pilot, lambda: any(n.title == "Clipboard" for n in app._notifications))
+        assert app.clipboard == umid
+        toast = next(n for n in app._notifications if n.title == "Clipboard")
+        assert toast.message == f"Copied the umid {umid}."
+        assert not toast.markup, "the umid is not read as markup"
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, MessageTimelineScreen))
-        await pilot.pause(0.2)
-        assert "␛]52;c;QUFB␇" in screen_text(app)
+        await wait_for(pilot, shows(app, "␛]52;c;QUFB␇"))
         assert "\x1b" not in screen_text(app)
         assert app.is_running

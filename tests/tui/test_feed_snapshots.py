@@ -33,8 +33,13 @@ async def feed_shown(pilot: Pilot) -> FeedScreen:
     screen = app.screen
     assert isinstance(screen, FeedScreen)
     await wait_for(pilot, lambda: app.feed.history_loaded)
-    await pilot.pause(0.3)
+    await wait_for(pilot, lambda: settled(screen))
     return screen
+
+
+def settled(screen: FeedScreen) -> bool:
+    """The rows are drawn and no throttled summary update is pending."""
+    return not screen.table.view.settle() and screen._summary_timer is None
 
 
 async def paused_with_failures(pilot: Pilot) -> None:
@@ -42,15 +47,20 @@ async def paused_with_failures(pilot: Pilot) -> None:
     await pilot.press("slash", *"status:undelivered,rejected,nofinal", "enter")
     await wait_for(pilot, lambda: screen.table.has_focus and len(screen.table.view) == 8)
     await pilot.press("up", "up", "up")
-    await pilot.pause(0.3)
+    await wait_for(pilot, lambda: not screen.table.following and settled(screen))
 
 
 async def timeline_open(pilot: Pilot) -> None:
     screen = await feed_shown(pilot)
     await pilot.press("up", "up", "up", "up", "up", "up", "up")
     await pilot.press("enter")
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, MessageTimelineScreen))
-    await pilot.pause(0.3)
+    app = pilot.app
+    await wait_for(
+        pilot, lambda: isinstance(app.screen, MessageTimelineScreen) and app.screen.is_mounted
+    )
+    # the stored receipts are read from the history by a worker
+    await wait_for(pilot, lambda: not [w for w in app.workers if w.group == "timeline-history"])
+    await pilot.pause()
     assert screen is not None
 
 

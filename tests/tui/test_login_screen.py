@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from keyring_helpers import MemoryKeyring
+from textual.command import CommandInput
 from textual.widgets import Button, Checkbox, DataTable, Input, Label
 from tui_helpers import (
     DEMO_KEY,
@@ -19,6 +20,7 @@ from tui_helpers import (
     console_for,
     login_console,
     on_mode,
+    palette_offers,
     screen_text,
     wait_for,
 )
@@ -27,6 +29,7 @@ from console.app import AgentConsole
 from console.config import Settings
 from console.screens.login import LoginScreen
 from console.ui.state import LoginState
+from console.widgets.secret_input import SecretInput
 
 
 @pytest.fixture(autouse=True)
@@ -209,9 +212,9 @@ async def test_log_out_is_in_the_palette(sandbox_url: str, tmp_path: Path) -> No
         titles = [command.title for command in app.get_system_commands(app.screen)]
         assert "Log out" in titles
         await pilot.press("ctrl+p")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.focused, CommandInput))
         await pilot.press(*"log out")
-        await pilot.pause(0.3)
+        await wait_for(pilot, palette_offers(app, "Log out"))
         await pilot.press("enter")
         await wait_for(pilot, on_mode(app, "login"))
         assert app.session is None
@@ -307,20 +310,19 @@ def dataclasses_replace(settings: Settings, **changes: object) -> Settings:
 
 
 async def test_the_reveal_key_shows_the_key_and_hides_it_again(
-    sandbox_url: str, tmp_path: Path
+    sandbox_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The field's own timer hides the key again: after 1 s here instead of 5 s.
+    monkeypatch.setattr(SecretInput, "reveal_seconds", 1.0)
     app = login_console(sandbox_url, tmp_path)
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         screen = await on_login_screen(pilot, app)
         await fill(pilot, screen, DEMO_KEY, DEMO_SUBACCOUNT)
         assert DEMO_KEY not in screen_text(app)
         await pilot.press("ctrl+t")
-        await pilot.pause()
-        assert DEMO_KEY in screen_text(app)
+        await wait_for(pilot, lambda: DEMO_KEY in screen_text(app))
+        await wait_for(pilot, lambda: DEMO_KEY not in screen_text(app), timeout=10)
         key = screen.query_one("#key")
-        key.hide()  # type: ignore[attr-defined]  # what the timer does after a few seconds
-        await pilot.pause()
-        assert DEMO_KEY not in screen_text(app)
         await pilot.press("ctrl+t")
         await pilot.pause()
         await pilot.press("tab")  # leaving the field hides it at once

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from textual.command import CommandInput
 from textual.widgets import DataTable, Input, Label
 from tui_helpers import (
     DEMO_KEY,
@@ -18,6 +19,7 @@ from tui_helpers import (
     console_for,
     on_mode,
     open_section,
+    palette_offers,
     screen_text,
     wait_for,
 )
@@ -169,7 +171,8 @@ async def test_every_validation_message_is_at_its_field_and_nothing_is_created(
         assert screen.query_one(hint, Label).has_class("-error")
         assert screen.focused is screen.query_one(f"#{field}")
         assert "Nothing was created" in text_of(screen, "#room-status")
-        await pilot.pause(0.3)
+        # Refused before anything was sent: no room is being created, and none was.
+        assert not [worker for worker in app.workers if worker.group == "create-room"]
         assert len(app.core.rooms) == 0 and screen.current is None
 
 
@@ -322,9 +325,9 @@ async def test_rooms_actions_are_in_the_palette(sandbox_url: str, tmp_path: Path
         for action in ("create room", "copy guest link", "open agent link", "call logs"):
             assert f"Rooms: {action}" in titles
         await pilot.press("ctrl+p")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.focused, CommandInput))
         await pilot.press(*"rooms: create room")
-        await pilot.pause(0.3)
+        await wait_for(pilot, palette_offers(app, "Rooms: create room"))
         await pilot.press("enter")
         await wait_for(pilot, on_mode(app, "rooms"))
         screen = app.screen

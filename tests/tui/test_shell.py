@@ -5,8 +5,9 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
+from textual.command import CommandInput
 from textual.widgets import Input
-from tui_helpers import DEMO_KEY, console_for, screen_text, wait_for
+from tui_helpers import DEMO_KEY, console_for, palette_offers, screen_text, wait_for
 
 from console.api.session import Session, connect
 from console.app import AgentConsole
@@ -72,9 +73,9 @@ async def test_sections_are_in_the_command_palette(sandbox_url: str, tmp_path: P
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: app.connection.state == "connected")
         await pilot.press("ctrl+p")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.focused, CommandInput))
         await pilot.press(*"open compose")
-        await pilot.pause(0.3)
+        await wait_for(pilot, palette_offers(app, "Open Compose"))
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.current_mode == "compose")
 

@@ -107,6 +107,27 @@ async def wait_for(pilot: Pilot, predicate: Callable[[], object], timeout: float
         await pilot.pause(0.05)
 
 
+def shows(app: App[object], *texts: str) -> Callable[[], bool]:
+    """A condition for `wait_for`: the terminal shows every one of `texts`."""
+    return lambda: all(text in screen_text(app) for text in texts)
+
+
+def palette_offers(app: App[object], command: str) -> Callable[[], bool]:
+    """A condition for `wait_for`: the open command palette highlights `command`."""
+    from textual.command import CommandList, CommandPalette
+
+    def offered() -> bool:
+        if not isinstance(app.screen, CommandPalette):
+            return False
+        commands = app.screen.query_one(CommandList)
+        index = commands.highlighted
+        if index is None:
+            return False
+        return command in str(commands.get_option_at_index(index).prompt)
+
+    return offered
+
+
 def on_mode(app: AgentConsole, mode: str) -> Callable[[], bool]:
     return lambda: app.current_mode == mode and app.screen.is_mounted
 
