@@ -17,6 +17,7 @@ This is the one core module that talks to the API: it converts the API's answers
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -104,15 +105,35 @@ def accepted_from_api(answer: SmsAccepted) -> Accepted:
 
 
 def pair_results(numbers: Sequence[str], answers: Sequence[SmsAccepted] | None) -> list[SentSms]:
-    """Each answer with its number: by the destination 8x8 echoes, else by position."""
+    """Each answer with its number: the destination 8x8 echoes, else a number of the request
+    that no answer has claimed (the one at the answer's position first). A number is paired
+    as many times as the request holds it, never more."""
+    answers = list(answers or ())
+    echoes = [_echoed(answer) for answer in answers]
+    unclaimed = Counter(numbers)
+    for echoed in echoes:
+        if echoed is not None and unclaimed[echoed] > 0:
+            unclaimed[echoed] -= 1
     pairs: list[SentSms] = []
-    for index, answer in enumerate(answers or ()):
-        echoed = answer.destination.lstrip("+")
-        number = f"+{echoed}" if echoed.isdigit() else None
-        if number is None and index < len(numbers):
-            number = numbers[index]
+    for index, (answer, echoed) in enumerate(zip(answers, echoes, strict=True)):
+        number = echoed if echoed is not None else _claim(numbers, index, unclaimed)
         pairs.append(SentSms(number or "?", accepted_from_api(answer)))
     return pairs
+
+
+def _echoed(answer: SmsAccepted) -> str | None:
+    digits = answer.destination.lstrip("+")
+    return f"+{digits}" if digits.isdigit() else None
+
+
+def _claim(numbers: Sequence[str], index: int, unclaimed: Counter[str]) -> str | None:
+    """The number at `index` if no answer has it yet, else the first one still unclaimed."""
+    own = [numbers[index]] if index < len(numbers) else []
+    for number in (*own, *numbers):
+        if unclaimed[number] > 0:
+            unclaimed[number] -= 1
+            return number
+    return None
 
 
 class SmsSender:

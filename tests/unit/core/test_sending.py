@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from console.api.errors import RateLimited, ServerError
 from console.api.limits import BATCH_LIMIT
@@ -169,21 +171,58 @@ async def test_rate_limits_are_api_errors_too() -> None:
     assert not failed.value.unexpected
 
 
-def test_results_are_paired_by_the_echoed_number_else_by_position() -> None:
-    def answer(umid: str, destination: str) -> SmsAccepted:
-        return SmsAccepted(umid, None, destination, "GSM7", "QUEUED", "")
+def answer(umid: str, destination: str) -> SmsAccepted:
+    return SmsAccepted(umid, None, destination, "GSM7", "QUEUED", "")
 
+
+def test_results_are_paired_by_the_echoed_number_else_by_a_number_no_answer_has() -> None:
     chunk = ["+6591230001", "+6591230002", "+6591230003"]
     pairs = pair_results(
         chunk, [answer("a", "6591230002"), answer("b", ""), answer("c", "not-a-number")]
     )
+    # "b" sits where +6591230002 was sent, but "a" says that one is its own: "b" is the
+    # number no answer named, never a second +6591230002 (and +6591230001 left out).
     assert [(p.destination, p.accepted.umid) for p in pairs] == [
         ("+6591230002", "a"),
-        ("+6591230002", "b"),
+        ("+6591230001", "b"),
         ("+6591230003", "c"),
     ]
     assert pair_results(chunk, None) == []
     assert pair_results([], [answer("d", "")])[0].destination == "?"
+
+
+def test_a_number_sent_twice_is_paired_twice() -> None:
+    chunk = ["+6591230001", "+6591230001", "+6591230002"]
+    pairs = pair_results(chunk, [answer("a", ""), answer("b", "6591230001"), answer("c", "")])
+    assert sorted(p.destination for p in pairs) == sorted(chunk)
+
+
+@given(
+    st.lists(
+        st.integers(min_value=1_000, max_value=9_999), min_size=1, max_size=30, unique=True
+    ).flatmap(
+        lambda suffixes: st.tuples(
+            st.just([f"+659123{n}" for n in suffixes]),
+            st.permutations(range(len(suffixes))),
+            st.lists(st.booleans(), min_size=len(suffixes), max_size=len(suffixes)),
+        )
+    )
+)
+def test_every_number_of_a_chunk_is_paired_exactly_once_whatever_8x8_echoes(
+    case: tuple[list[str], list[int], list[bool]],
+) -> None:
+    """8x8 may answer in any order and leave out any echo: each answer that echoes keeps its
+    number, and together the answers hold each number of the chunk once."""
+    chunk, order, echoes = case
+    answers = [
+        answer(str(i), chunk[i].lstrip("+") if echo else "")
+        for i, echo in zip(order, echoes, strict=True)
+    ]
+    pairs = pair_results(chunk, answers)
+    assert sorted(p.destination for p in pairs) == sorted(chunk)
+    for pair, echo in zip(pairs, echoes, strict=True):
+        if echo:
+            assert pair.destination == chunk[int(pair.accepted.umid)]
 
 
 def test_the_batch_limit_is_8x8s_at_most() -> None:
