@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from console.core.delivery import GLYPHS, explain_error
 from console.feed.rows import NO_FINAL, FeedRow
-from console.ui.text import clean
+from console.safe_text import clean
 
 MASK = "•"
 STATUS_GLYPHS = {**GLYPHS, NO_FINAL: "◷"}
@@ -163,14 +163,3 @@ def cells(row: FeedRow, *, reveal: bool, today: date, widths: dict[str, int]) ->
         "price": price_text(row),
     }
     return values
-
-
-def fit(text: str, width: int, *, right: bool = False) -> str:
-    """`text` in exactly `width` cells (cut with an ellipsis when longer)."""
-    from rich.cells import cell_len, set_cell_size
-
-    size = cell_len(text)
-    if size > width:
-        return set_cell_size(text, max(width - 1, 0)) + "…" if width else ""
-    pad = " " * (width - size)
-    return pad + text if right else text + pad

@@ -23,7 +23,7 @@ from pathlib import Path
 from console.core.delivery import explain_error
 from console.feed.columns import mask_number
 from console.feed.rows import FeedRow
-from console.ui.text import clean
+from console.safe_text import clean
 
 HEADER = (
     "sent_at_utc",

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from console.core.delivery import explain_error
 from console.feed.columns import STATUS_GLYPHS, mask_number
 from console.live.events import parse_iso
-from console.ui.text import clean
+from console.safe_text import clean
 
 if TYPE_CHECKING:
     from console.live.events import Receipt

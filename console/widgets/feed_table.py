@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from datetime import date
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from textual import events
 from textual.binding import Binding
@@ -28,11 +29,21 @@ from textual.strip import Strip
 from textual.timer import Timer
 from textual.widget import Widget
 
-from console.feed.columns import GAP, Layout, cells, fit, layout, status_tone
+from console.feed.columns import GAP, Layout, cells, layout, status_tone
 from console.feed.rows import FeedRow
 from console.feed.view import FeedView
 
 MAX_FPS = 30
+
+
+def fit(text: str, width: int, *, right: bool = False) -> str:
+    """`text` in exactly `width` terminal cells (cut with an ellipsis when longer), as Rich
+    measures them: drawing, so here beside the table rather than in the UI-free feed model."""
+    size = cell_len(text)
+    if size > width:
+        return set_cell_size(text, max(width - 1, 0)) + "…" if width else ""
+    pad = " " * (width - size)
+    return pad + text if right else text + pad
 
 
 class FeedTable(ScrollView, can_focus=True):

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from console.feed.columns import (
     cells,
     error_text,
-    fit,
     layout,
     mask_number,
     price_text,
@@ -21,6 +20,7 @@ from console.feed.columns import (
     time_text,
 )
 from console.feed.rows import FeedRow
+from console.widgets.feed_table import fit
 
 NOW = datetime(2026, 11, 27, 12, 0).timestamp()
 TODAY = date(2026, 11, 27)
