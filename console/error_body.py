@@ -2,7 +2,8 @@
 
 ``{"code": int, "message": str, "errorId": uuid, "timestamp": "yyyy-MM-ddTHH:mm:ss.ffZ"}``
 for every status >= 400 (common_models.json, ``error-responce``). ``console.api.errors``
-reads the same body on the client side. Pure and cheap to import.
+reads the same body on the client side. Pure and cheap to import; beside the packages rather
+than in ``console.api``, so the relay (``console.live``) needs nothing from the API client.
 """
 
 from __future__ import annotations

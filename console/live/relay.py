@@ -102,7 +102,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from console.api.error_body import error_body
+from console.error_body import error_body
 from console.live.agents import AgentDirectory
 from console.live.events import (
     Event,

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-from console.api.error_body import error_body, format_timestamp
+from console.error_body import error_body, format_timestamp
 
 __all__ = [
     "ApiError",
