@@ -19,7 +19,8 @@ about a thousand events). A frame is one of:
   colleague viewing or typing in a conversation (console/live/team.py); never numbered, never
   replayed.
 
-:func:`parse_message` accepts a single frame object as well as an array.
+Frames are read by :func:`console.live.frames.parse_message`, which accepts a single frame
+object as well as an array.
 
 Delivery-status state machine
 -----------------------------
@@ -52,7 +53,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 # ----------------------------------------------------------------------------- time
 
@@ -210,42 +211,12 @@ class Heartbeat:
 
     seq: int
 
+    @classmethod
+    def from_frame(cls, frame: Mapping[str, Any]) -> Heartbeat:
+        return cls(seq=_require(frame, "seq", int))
+
     def to_frame(self) -> dict[str, Any]:
         return {"type": "heartbeat", "seq": self.seq}
-
-
-if TYPE_CHECKING:
-    from console.live.team import Presence
-
-
-def parse_frame(frame: Any) -> Event | GapNotice | Heartbeat | Presence:
-    """One decoded frame object to an Event, GapNotice, Heartbeat or Presence (a colleague
-    viewing or typing, see console.live.team); FrameError if none of them."""
-    if not isinstance(frame, Mapping):
-        raise FrameError("a frame must be a JSON object")
-    kind = frame.get("type")
-    if kind is None:
-        return Event.from_frame(frame)
-    if kind == "heartbeat":
-        return Heartbeat(seq=_require(frame, "seq", int))
-    if kind == "gap":
-        return GapNotice.from_frame(frame)
-    if kind == "presence":
-        from console.live.team import Presence
-
-        return Presence.from_frame(frame)
-    raise FrameError(f"unknown frame type {kind!r}")
-
-
-def parse_message(text: str | bytes) -> list[Event | GapNotice | Heartbeat | Presence]:
-    """Decode one websocket message (an array of frames, or a single frame)."""
-    try:
-        decoded = json.loads(text)
-    except (ValueError, RecursionError) as error:
-        raise FrameError(f"not valid JSON: {error}") from error
-    if isinstance(decoded, list):
-        return [parse_frame(item) for item in decoded]
-    return [parse_frame(decoded)]
 
 
 def encode_message(frames_json: list[str]) -> str:

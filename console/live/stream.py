@@ -54,7 +54,8 @@ from websockets.exceptions import (
     InvalidURI,
 )
 
-from console.live.events import Event, FrameError, GapNotice, Heartbeat, parse_message
+from console.live.events import Event, FrameError, GapNotice, Heartbeat
+from console.live.frames import parse_message
 from console.live.state import StreamPhase, StreamState
 from console.live.team import Presence
 from console.net import is_loopback_url

@@ -15,7 +15,8 @@ from live_helpers import TOKEN, RelayServer, post_webhooks
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from console.live.events import Event, GapNotice, Heartbeat, parse_message
+from console.live.events import Event, GapNotice, Heartbeat
+from console.live.frames import parse_message
 from console.live.log import MemoryEventLog
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

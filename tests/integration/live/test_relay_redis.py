@@ -31,7 +31,8 @@ from redis_server import RedisServer
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from console.live.events import Event, GapNotice, Heartbeat, parse_message
+from console.live.events import Event, GapNotice, Heartbeat
+from console.live.frames import parse_message
 from console.live.redis_log import RedisEventLog
 from console.live.stream import EventStream
 from console.live.team import Presence, TeamAction

@@ -14,7 +14,8 @@ import pytest
 from live_helpers import SECRET, TOKEN, RelayServer, envelope
 from websockets.asyncio.client import ClientConnection, connect
 
-from console.live.events import Event, Heartbeat, parse_message
+from console.live.events import Event, Heartbeat
+from console.live.frames import parse_message
 from console.live.log import MemoryEventLog
 from console.live.team import Presence, TeamAction, team_action
 

@@ -10,7 +10,8 @@ import httpx
 import pytest
 from websockets.asyncio.client import connect
 
-from console.live.events import Event, parse_message
+from console.live.events import Event
+from console.live.frames import parse_message
 from console.sandbox.server import SandboxServer
 from console.sandbox.settings import SandboxConfig
 

@@ -15,9 +15,9 @@ from console.live.events import (
     control_json,
     encode_message,
     parse_iso,
-    parse_message,
     utc_iso,
 )
+from console.live.frames import parse_message
 
 FRAME = {
     "seq": 7,

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from console.live.events import Event, parse_frame
+from console.live.events import Event
+from console.live.frames import parse_frame
 from console.live.team import (
     KINDS,
     MAX_NOTE,
