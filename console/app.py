@@ -27,8 +27,9 @@ from textual.screen import ModalScreen, Screen
 from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
-from console.api.session import ConnectError, Session, connect
+from console.api.session import ConnectError, Session
 from console.config import START_LOGIN, START_SANDBOX, Settings
+from console.connecting import connect
 from console.core.canned import DEFAULT as DEFAULT_CANNED
 from console.core.canned import CannedResponses
 from console.core.drafts import Drafts

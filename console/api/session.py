@@ -9,11 +9,11 @@ import json
 import os
 import sys
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NoReturn
 
 from console.config import DEFAULT_SANDBOX_SUBACCOUNT, Settings, mask_key
-from console.sandbox.keyfile import shared_demo_key
 
 if TYPE_CHECKING:
     from console.api.client import CpaasClient
@@ -226,8 +226,20 @@ def _events_url(base: str) -> str:
     return "ws://" + base.removeprefix("http://") + "/events"
 
 
-async def connect(settings: Settings) -> Session:
-    """Start or reach the server named by the settings, log in, and prove the key works."""
+DemoKeys = Callable[[str], str | None]
+"""Where a server's demo key is found when the settings give none: the server's URL to its
+key, or None (console.connecting passes the local sandboxes' shared key files)."""
+
+
+def no_demo_keys(server_url: str) -> str | None:
+    return None
+
+
+async def connect(settings: Settings, *, demo_keys: DemoKeys = no_demo_keys) -> Session:
+    """Start or reach the server named by the settings, log in, and prove the key works.
+
+    A server given without a key (``--server URL``) is logged into with ``demo_keys(URL)``:
+    the caller's configuration, since this layer knows nothing of how sandboxes share keys."""
     from console.config import Endpoints
 
     sandbox: EmbeddedSandbox | None = None
@@ -241,7 +253,7 @@ async def connect(settings: Settings) -> Session:
         target = "sandbox"
     elif settings.server is not None:
         base = settings.server
-        api_key = settings.api_key or shared_demo_key(base) or _no_key(base)
+        api_key = settings.api_key or demo_keys(base) or _no_key(base)
         info = await _sandbox_info(base)
         subaccount = settings.subaccount or DEFAULT_SANDBOX_SUBACCOUNT
         endpoints = settings.endpoints()

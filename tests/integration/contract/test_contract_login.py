@@ -64,3 +64,23 @@ async def test_a_service_that_is_down_is_unreachable_and_worth_a_retry():
         await connect(settings)
     assert down.value.unreachable and not down.value.refused
     assert str(down.value).startswith("The service could not be reached: No network")
+
+
+async def test_a_local_sandbox_given_without_a_key_shares_its_demo_key(sandbox):
+    """`agent-console --server URL` with no key: the console reads the key the sandbox on this
+    machine shared; the API layer alone has no such lookup and says a key is missing."""
+    from console import connecting
+    from console.sandbox.keyfile import remove_shared_key, write_shared_key
+
+    settings = Settings(subaccount=sandbox.subaccount, server=sandbox.url)
+    with pytest.raises(ConnectError, match="No API key for"):
+        await connect(settings)
+    path = write_shared_key(sandbox.url, sandbox.subaccount, sandbox.key)
+    try:
+        session = await connecting.connect(settings)
+        try:
+            assert session.demo and session.key_tail == sandbox.key[-6:]
+        finally:
+            await session.close()
+    finally:
+        remove_shared_key(path)
