@@ -16,7 +16,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from console.live.agents import AgentDirectory, add_agent
-from console.live.events import Event, Heartbeat, parse_message
+from console.live.events import Event, Heartbeat
+from console.live.frames import parse_message
 from console.live.log import FileEventLog, MemoryEventLog
 from console.live.team import team_action
 

@@ -167,7 +167,8 @@ async def test_the_webhook_secret_cannot_post_a_team_event_nor_another_routes_ev
     product's namespace) is refused with 400 and no connected console ever sees it."""
     from websockets.asyncio.client import connect
 
-    from console.live.events import Event, Heartbeat, parse_message
+    from console.live.events import Event, Heartbeat
+    from console.live.frames import parse_message
 
     auth = {"Authorization": f"Bearer {TOKEN}"}
     async with connect(relay.ws_url, additional_headers=auth) as ws:
