@@ -236,6 +236,13 @@ async def test_filters_narrow_the_rows_and_a_bad_one_is_named_at_the_field(
             else:  # enter goes back to the rows
                 await wait_for(pilot, lambda: screen.table.has_focus)
 
+        # The rows follow the filter as it is typed (once the typing pauses), before Enter;
+        # Enter then only goes back to the rows.
+        await pilot.press("slash", *"ac-filter-b")
+        await wait_for(pilot, lambda: len(shown(screen)) == 3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.table.has_focus)
+        assert len(shown(screen)) == 3
         await type_filter("status:undelivered")
         assert shown(screen) == ["elsewhere-1"]
         await type_filter("ac-filter-b")
