@@ -45,7 +45,9 @@ async def test_a_burst_is_capped_at_the_rate_limit(server):
     assert len(arrivals) == 30
     # Spaced 51 ms apart (20/s less 2 %): no second at the server holds more than 20.
     assert most_in_any_window(arrivals, 1.0) <= 20
-    assert max(arrivals) - min(arrivals) >= 1.4
+    # Paced, not sent at once (an unpaced burst arrives within milliseconds); the ideal
+    # 1.48 s shrinks when a busy machine delays the first request.
+    assert max(arrivals) - min(arrivals) >= 1.0
 
 
 async def test_a_429_holds_back_the_other_calls_of_the_client(server):
