@@ -50,9 +50,10 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
+from types import MappingProxyType
 from typing import Any, Literal
 
 # ----------------------------------------------------------------------------- time
@@ -402,9 +403,10 @@ class Price:
 
 
 ReceiptSource = Literal["webhook", "api", "lookup"]
+NO_RAW: Mapping[str, Any] = MappingProxyType({})  # a payload let go (or never had)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Receipt:
     """One raw status observation for a message: a webhook receipt, the send response
     (source ``"api"``, built by ``console.core.tracker.Accepted.receipt``), or 8x8's answer to
@@ -539,7 +541,7 @@ def receipt_from_event(event: Event) -> Receipt | None:
         return None
 
 
-@dataclass
+@dataclass(slots=True)
 class MessageTimeline:
     """Every receipt seen for one message, and the status they add up to.
 
@@ -591,6 +593,15 @@ class MessageTimeline:
         if self.current is None or receipt.order_key() > self.current.order_key():
             self.current = receipt
         return self.state != before
+
+    def drop_raw(self) -> None:
+        """Let go of the receipts' webhook payloads (the history keeps them)."""
+        if not any(receipt.raw for receipt in self.receipts):
+            return
+        stripped = [replace(r, raw=NO_RAW) if r.raw else r for r in self.receipts]
+        if self.current is not None:
+            self.current = stripped[self.receipts.index(self.current)]
+        self.receipts = stripped
 
     def distinct_receipts(self) -> list[Receipt]:
         """One receipt per observation, first arrival kept, in arrival order."""

@@ -1,0 +1,557 @@
+"""A whole shift, compressed: memory, loop lateness and GC pauses while a floor's traffic lands.
+Prints figures only (DESIGN.md budgets; never a timed assertion).
+
+    python bench/shift.py                  # 20 batches of 10,000 at 2,000 receipts/s
+    python bench/shift.py --json           # then one JSON object on the last line
+    python bench/shift.py --batches 5 --rate 20000   # a quick look at memory only
+    python bench/shift.py --trace          # + what tracemalloc says grew after batch 1
+
+One fresh interpreter runs a headless console (Textual's `run_test`, 120×36) on an empty data
+folder, not logged in: the traffic is posted to the App as `EventsReceived` messages in 50 ms
+chunks, exactly as the websocket worker posts a relay's batches (as `bench/feed.py` does), so
+the shift does not depend on the sandbox's webhook rate. Over the shift:
+
+- `--batches` batches of `--batch` messages: each recorded as the sending service records a
+  batch answer (`core.record_sent`), then its receipts ("sent", then a final status a quarter
+  of a batch later; 10 % undelivered) at `--rate` receipts/s, payloads shaped like 8x8's
+  (the sandbox's);
+- `--inbound` customers' messages (WhatsApp, Viber, SMS; 500 customers) and `--team` team
+  events (assigned, labelled, note added, status changed), spread evenly over the batches in
+  the same stream;
+- the agent at the keys throughout: in the inbox, typing a reply into the reply box and
+  rubbing it out; every other batch in the feed, moving through the rows.
+
+Figures:
+
+- `rss_mb_after_each_batch`: resident memory once a batch's every final status is applied and
+  the history has taken its updates; `rss_growth_after_first_batch_mb`: the last less the
+  first (budget ≤ 40 MB over 20 batches);
+- `loop_lateness_*`: how late a 5 ms ticker inside the app's event loop woke, during the
+  stream (:class:`LoopTicker`; budget p99 ≤ 30 ms, max ≤ 100 ms);
+- `gc_pause_max_ms`: the longest collection (:class:`GcPauses`, ``gc.callbacks``; ≤ 50 ms);
+- `key_to_paint_*`: a key's time to the screen, timed from outside the app. Pilot cannot see a
+  stall (STYLE.md pitfall 18), so this process does not time keys itself: a
+  :class:`KeyToPaint` probe driving the console in a pseudo-terminal plugs in through
+  :func:`key_to_paint_probe`; without one these are null.
+
+Probes share one small interface (:class:`Probe`): ``start()``, ``stop()``, ``figures()``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CHUNK_S = 0.05  # the stream's chunks: what one websocket read hands over
+CUSTOMERS = 500
+CHANNELS = ("whatsapp", "viber", "sms")
+TEXT = "Your parcel ships today. Track it at https://example.com/t/ABC123 — reply STOP to opt out"
+REPLY = "Thanks for waiting, I have checked your order and it ships today"
+
+
+# --- measuring ---------------------------------------------------------------------------------
+
+
+def rss_mb() -> float:
+    """This process's resident memory now (Linux /proc)."""
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    """Nearest rank: a value that was measured (None for none)."""
+    if not values:
+        return None
+    ranked = sorted(values)
+    return ranked[max(math.ceil(fraction * len(ranked)) - 1, 0)]
+
+
+class Probe(Protocol):
+    """Something that measures during the stream and reports figures (ms, JSON-ready)."""
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def figures(self) -> dict[str, float | None]: ...
+
+
+class LoopTicker:
+    """A ticker on the app's own event loop: sleeps `interval` seconds and records how much
+    later than asked it woke. Anything holding the loop (parsing, applying, painting, a
+    collection) shows here, keys or not."""
+
+    def __init__(self, interval: float = 0.005) -> None:
+        self.interval = interval
+        self.late_ms: list[float] = []
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._tick())
+
+    async def _tick(self) -> None:
+        while True:
+            asked = time.perf_counter()
+            await asyncio.sleep(self.interval)
+            self.late_ms.append(max(time.perf_counter() - asked - self.interval, 0.0) * 1000)
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+    def figures(self) -> dict[str, float | None]:
+        return {
+            "loop_lateness_p50_ms": percentile(self.late_ms, 0.50),
+            "loop_lateness_p99_ms": percentile(self.late_ms, 0.99),
+            "loop_lateness_max_ms": max(self.late_ms, default=None),
+        }
+
+
+class GcPauses:
+    """Every collection's duration, from ``gc.callbacks`` (whoever triggers it)."""
+
+    def __init__(self) -> None:
+        self.pauses_ms: list[tuple[int, float]] = []
+        self._started = 0.0
+
+    def _watch(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses_ms.append((info["generation"], (time.perf_counter() - self._started) * 1e3))
+
+    def start(self) -> None:
+        gc.callbacks.append(self._watch)
+
+    def stop(self) -> None:
+        if self._watch in gc.callbacks:
+            gc.callbacks.remove(self._watch)
+
+    def figures(self) -> dict[str, float | None]:
+        return {
+            "gc_pause_max_ms": max((ms for _, ms in self.pauses_ms), default=0.0),
+            "gc_full_collections": float(sum(1 for gen, _ in self.pauses_ms if gen == 2)),
+        }
+
+
+class KeyToPaint:
+    """Key → paint, timed from outside the app. The in-process run cannot measure it (Pilot
+    waits for an idle app), so this one reports nulls; a pseudo-terminal driver (another
+    process pressing keys and watching the screen) replaces it via `key_to_paint_probe`."""
+
+    def __init__(self) -> None:
+        self.samples_ms: list[float] = []
+
+    def start(self) -> None:
+        return None
+
+    def stop(self) -> None:
+        return None
+
+    def figures(self) -> dict[str, float | None]:
+        return {
+            "key_to_paint_p99_ms": percentile(self.samples_ms, 0.99),
+            "key_to_paint_max_ms": max(self.samples_ms, default=None),
+        }
+
+
+def key_to_paint_probe() -> Probe:
+    """The hook for the pseudo-terminal key → paint driver."""
+    return KeyToPaint()
+
+
+# --- the traffic -------------------------------------------------------------------------------
+
+
+def sent_receipt(umid: str, n: int, batch: int, state: str, at: str, **status: Any) -> dict:
+    """An SMS delivery receipt as 8x8 (and the sandbox) posts it."""
+    return {
+        "umid": umid,
+        "batchId": f"b7a0c1d2-{batch:04d}-4e5f-8a9b-0c1d2e3f4a5b",
+        "clientMessageId": f"shift-{batch}-{n}",
+        "subAccountId": "bench_subaccount",
+        "source": "BenchCo",
+        "destination": f"+6591{n:07d}",
+        "status": {"state": state, "timestamp": at, **status},
+        "price": {"total": 0.037, "perSms": 0.037, "currency": "EUR"},
+        "smsCount": 1,
+    }
+
+
+def batch_umid(batch: int, n: int) -> str:
+    return f"0a1b2c3d-{batch:04d}-{n:06d}-9e8f-7a6b5c4d3e2f"
+
+
+def receipt_events(batch: int, count: int) -> Iterator[tuple[str, str, dict]]:
+    """(namespace, event type, payload) of a batch's receipts: "sent" for each message, its
+    final status trailing by a quarter of the batch (as 8x8's arrive, seconds apart)."""
+    from console.live.events import utc_iso
+
+    lag = max(count // 4, 1)
+    for step in range(count + lag):
+        at = utc_iso()
+        if step < count:
+            yield "SMS", "outbound_message_status_changed", sent_receipt(
+                batch_umid(batch, step), step, batch, "sent", at, detail="sent_to_operator"
+            )
+        final = step - lag
+        if 0 <= final < count:
+            umid = batch_umid(batch, final)
+            if final % 10 == 3:
+                status = {"errorCode": 46, "errorMessage": "Subscriber not reachable"}
+                payload = sent_receipt(umid, final, batch, "undelivered", at, **status)
+            else:
+                detail = "delivered_to_recipient"
+                payload = sent_receipt(umid, final, batch, "delivered", at, detail=detail)
+            yield "SMS", "outbound_message_status_changed", payload
+
+
+def inbound_event(n: int) -> tuple[str, str, dict]:
+    """A customer's message (500 customers, the three channels)."""
+    from console.live.events import utc_iso
+
+    who = n % CUSTOMERS
+    channel = CHANNELS[who % 3]
+    msisdn = f"+6590{who:06d}"
+    text = f"Hello, about my order {who}-{n}: when does it arrive?"
+    if channel == "sms":
+        payload: dict[str, Any] = {
+            "umid": f"in-{n:07d}",
+            "timestamp": utc_iso(),
+            "source": msisdn,
+            "destination": "+6531580000",
+            "body": text,
+        }
+        return "SMS", "inbound_message_received", payload
+    payload = {
+        "umid": f"in-{n:07d}",
+        "timestamp": utc_iso(),
+        "user": {"msisdn": msisdn, "name": f"Customer {who}"},
+        "recipient": {"channel": channel, "channelId": "bench"},
+        "type": "text",
+        "content": {"text": text},
+    }
+    return "ChatApps", "inbound_message_received", payload
+
+
+def team_event(n: int) -> tuple[str, str, dict]:
+    """A colleague's team action on one of the customers' conversations."""
+    from console.live.team import TEAM_NAMESPACE, TeamAction
+
+    who = (n * 7) % CUSTOMERS
+    conversation = f"{CHANNELS[who % 3]}:+6590{who:06d}"
+    colleague = ("bob", "cleo", "dev")[n % 3]
+    match n % 4:
+        case 0:
+            action = TeamAction("assigned", conversation, colleague, assignee=colleague)
+        case 1:
+            action = TeamAction("labelled", conversation, colleague, add=(f"l{n % 5}",))
+        case 2:
+            action = TeamAction("note_added", conversation, colleague, text=f"Called back {n}")
+        case _:
+            action = TeamAction("status_changed", conversation, colleague, status="pending")
+    return TEAM_NAMESPACE, action.kind, action.to_body()
+
+
+def interleave(main: list[Any], extra: list[Any]) -> list[Any]:
+    """`extra` spread evenly through `main`."""
+    out: list[Any] = []
+    step = len(main) / (len(extra) + 1)
+    position = 0
+    for number, item in enumerate(extra):
+        until = round((number + 1) * step)
+        out.extend(main[position:until])
+        out.append(item)
+        position = until
+    out.extend(main[position:])
+    return out
+
+
+# --- the agent -----------------------------------------------------------------------------------
+
+
+class Agent:
+    """The agent at the keys all shift long (Pilot presses: this drives, it does not time)."""
+
+    def __init__(self, app: Any, pilot: Any, every: float) -> None:
+        self.app = app
+        self.pilot = pilot
+        self.every = every
+        self.keys = 0
+        self._typed = 0
+
+    async def in_inbox(self) -> None:
+        from console.screens.inbox import InboxScreen
+        from console.widgets.conversation_list import ConversationList
+        from console.widgets.reply_box import ReplyBox
+
+        await self.pilot.press("f3")
+        await self._until(lambda: isinstance(self.app.screen, InboxScreen))
+        rows = self.app.screen.query_one(ConversationList)
+        await self._until(lambda: len(rows.rows) > 0)
+        rows.focus()
+        await self.pilot.press("enter")
+        await self.pilot.pause()
+        self.app.screen.query_one("#reply", ReplyBox).focus()
+
+    async def in_feed(self) -> None:
+        from console.screens.feed import FeedScreen
+
+        await self.pilot.press("f4")
+        await self._until(lambda: isinstance(self.app.screen, FeedScreen))
+
+    async def type_reply(self, until: Callable[[], bool]) -> None:
+        """Type the reply a key at a time; rub it out once written; again."""
+        while not until():
+            if self._typed < len(REPLY):
+                key = REPLY[self._typed]
+                await self.pilot.press("space" if key == " " else key)
+                self._typed += 1
+            else:
+                await self.pilot.press(*["backspace"] * len(REPLY))
+                self._typed = 0
+            self.keys += 1
+            await asyncio.sleep(self.every)
+
+    async def browse_feed(self, until: Callable[[], bool]) -> None:
+        keys = ("up", "up", "pageup", "down", "pagedown", "end")
+        index = 0
+        while not until():
+            await self.pilot.press(keys[index % len(keys)])
+            index += 1
+            self.keys += 1
+            await asyncio.sleep(self.every)
+
+    async def _until(self, predicate: Callable[[], bool], timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise SystemExit(f"bench/shift.py: the console did not get there ({predicate})")
+            await asyncio.sleep(0.01)
+
+
+# --- the shift, in the child interpreter ------------------------------------------------------
+
+
+async def shift(folder: Path, options: dict[str, Any]) -> dict[str, Any]:
+    from console.app import AgentConsole
+    from console.config import Settings
+    from console.core import Accepted, SentSms
+    from console.live.events import Event, utc_iso
+    from console.messages import EventsReceived
+
+    batches, batch, rate = options["batches"], options["batch"], options["rate"]
+    trace = options["trace"]
+
+    async def never_logged_in(settings: Settings) -> Any:
+        await asyncio.Event().wait()
+
+    settings = Settings(data_dir=folder, agent="ana")
+    app = AgentConsole(settings, connector=never_logged_in)
+    figures: dict[str, Any] = {"batches": batches, "batch": batch, "rate": rate}
+    probes: list[Probe] = [LoopTicker(), GcPauses(), key_to_paint_probe()]
+    inbound_per_batch = options["inbound"] // max(batches, 1)
+    team_per_batch = options["team"] // max(batches, 1)
+    seq = 0
+    inbound_n = team_n = 0
+    rss: list[float] = []
+    snapshots: list[Any] = []
+    if trace:
+        import tracemalloc
+
+        tracemalloc.start(1)
+
+    async with app.run_test(size=(120, 36)) as pilot:
+        agent = Agent(app, pilot, options["key_every"])
+        while not app._history_settled:
+            await pilot.pause(0.05)
+        figures["rss_start_mb"] = rss_mb()
+        for probe in probes:
+            probe.start()
+        for number in range(batches):
+            sent = [
+                SentSms(f"+6591{n:07d}", Accepted(batch_umid(number, n), f"shift-{number}-{n}"))
+                for n in range(batch)
+            ]
+            app.core.record_sent(sent, TEXT, batch_id=f"batch-{number}")
+            del sent
+            extra = [inbound_event(inbound_n + i) for i in range(inbound_per_batch)]
+            extra += [team_event(team_n + i) for i in range(team_per_batch)]
+            inbound_n += inbound_per_batch
+            team_n += team_per_batch
+            stream = interleave(list(receipt_events(number, batch)), extra)
+            receipts = sum(1 for item in stream if item[1] == "outbound_message_status_changed")
+            events = []
+            for namespace, kind, payload in stream:
+                seq += 1
+                events.append(Event(seq, utc_iso(), namespace, kind, payload))
+            del stream
+            done = asyncio.Event()
+            started = time.perf_counter()
+
+            async def post(events: list[Any] = events, receipts: int = receipts) -> None:
+                per_chunk = max(int(len(events) * rate / receipts * CHUNK_S), 1)
+                for index in range(0, len(events), per_chunk):
+                    delay = started + index / len(events) * receipts / rate - time.perf_counter()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                    app.post_message(EventsReceived(tuple(events[index : index + per_chunk])))
+                done.set()
+
+            poster = asyncio.create_task(post())
+            del events
+            if number == 0:
+                await agent.in_inbox()
+            elif number % 2 == 1:
+                await agent.in_feed()
+            else:
+                await pilot.press("f3")
+            last = batch_umid(number, batch - 1)
+
+            def applied(last: str = last) -> bool:
+                return done.is_set() and not app._incoming and not app._applying and (
+                    (timeline := app.core.timeline(last)) is None or timeline.terminal
+                )
+
+            if number % 2 == 1:
+                await agent.browse_feed(applied)
+            else:
+                await agent.type_reply(applied)
+            await poster
+            await asyncio.wrap_future(app.core.after_writes(lambda history: None))
+            await pilot.pause()
+            rss.append(rss_mb())
+            took = time.perf_counter() - started
+            print(f"batch {number + 1:>3}: RSS {rss[-1]:6.0f} MB   {took:5.1f} s", file=sys.stderr)
+            if trace and number in (0, batches - 1):
+                gc.collect()
+                snapshots.append(tracemalloc.take_snapshot())
+        for probe in probes:
+            probe.stop()
+            figures.update(probe.figures())
+        figures["keys"] = agent.keys
+        figures["rss_mb_after_each_batch"] = [round(value, 1) for value in rss]
+        figures["rss_growth_after_first_batch_mb"] = round(rss[-1] - rss[0], 1) if rss else None
+        figures["sizes"] = {
+            "tracker": len(app.core.tracker),
+            "feed_rows": len(app.feed),
+            "traffic": len(app.core.traffic),
+        }
+    if trace and len(snapshots) == 2:
+        figures["grew"] = [
+            f"{stat.size_diff / 1e6:7.2f} MB {stat.count_diff:>9,} "
+            f"{stat.traceback.format()[-1].strip() if stat.traceback else ''}"
+            for stat in snapshots[1].compare_to(snapshots[0], "lineno")[:25]
+        ]
+    return figures
+
+
+def child_main(folder: str, options: str) -> None:
+    figures = asyncio.run(shift(Path(folder), json.loads(options)))
+    print(json.dumps(figures))
+
+
+# --- the parent ---------------------------------------------------------------------------------
+
+
+def fmt(value: Any, unit: str = "", digits: int = 1) -> str:
+    if value is None:
+        return "— (not measured here)"
+    if isinstance(value, list):
+        return " ".join(f"{item:.0f}" for item in value) + unit
+    return f"{value:,.{digits}f}{unit}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--batches", type=int, default=20)
+    parser.add_argument("--batch", type=int, default=10_000)
+    parser.add_argument("--rate", type=float, default=2_000.0, help="receipts per second")
+    parser.add_argument("--inbound", type=int, default=5_000, help="customers' messages")
+    parser.add_argument("--team", type=int, default=2_000, help="team events")
+    parser.add_argument("--key-every", type=float, default=0.05, help="seconds between keys")
+    parser.add_argument("--trace", action="store_true", help="tracemalloc: what grew")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if args.child:
+        child_main(*args.child)
+        return
+    options = {
+        "batches": args.batches,
+        "batch": args.batch,
+        "rate": args.rate,
+        "inbound": args.inbound,
+        "team": args.team,
+        "key_every": args.key_every,
+        "trace": args.trace,
+    }
+    load = os.getloadavg()
+    print(f"load: {load[0]:.2f} {load[1]:.2f} (1 and 5 min), {os.cpu_count()} cores", flush=True)
+    work = Path(tempfile.mkdtemp(prefix="bench-shift-"))
+    env = dict(os.environ, AGENT_CONSOLE_CONFIG=str(work / "none.toml"))
+    try:
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", str(work / "data"), json.dumps(options)],
+            stdout=subprocess.PIPE,
+            text=True,
+            check=False,
+            env=env,
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if done.returncode:
+        raise SystemExit(f"the shift failed (exit {done.returncode})")
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    print(
+        f"\n{args.batches} batches of {args.batch:,} at {args.rate:,.0f} receipts/s, "
+        f"{args.inbound:,} customers' messages, {args.team:,} team events, "
+        f"{figures['keys']:,} keys\n"
+    )
+    rows = [
+        ("RSS before the first batch", "rss_start_mb", " MB", 0),
+        ("RSS after each batch", "rss_mb_after_each_batch", " MB", 0),
+        ("growth after the first batch", "rss_growth_after_first_batch_mb", " MB", 1),
+        ("loop lateness p50", "loop_lateness_p50_ms", " ms", 1),
+        ("loop lateness p99", "loop_lateness_p99_ms", " ms", 1),
+        ("loop lateness max", "loop_lateness_max_ms", " ms", 1),
+        ("longest GC pause", "gc_pause_max_ms", " ms", 1),
+        ("full collections", "gc_full_collections", "", 0),
+        ("key → paint p99", "key_to_paint_p99_ms", " ms", 1),
+        ("key → paint max", "key_to_paint_max_ms", " ms", 1),
+    ]
+    for label, key, unit, digits in rows:
+        print(f"  {label:32} {fmt(figures.get(key), unit, digits)}")
+    print(f"  {'held at the end':32} {figures['sizes']}")
+    for line in figures.get("grew", ()):
+        print("  " + line)
+    if args.json:
+        keys = (
+            "rss_mb_after_each_batch",
+            "rss_growth_after_first_batch_mb",
+            "loop_lateness_p99_ms",
+            "loop_lateness_max_ms",
+            "gc_pause_max_ms",
+            "key_to_paint_p99_ms",
+            "key_to_paint_max_ms",
+        )
+        print(json.dumps({key: figures.get(key) for key in keys}))
+
+
+if __name__ == "__main__":
+    main()
