@@ -206,8 +206,12 @@ def receipt_events(batch: int, count: int) -> Iterator[tuple[str, str, dict]]:
     for step in range(count + lag):
         at = utc_iso()
         if step < count:
-            yield "SMS", "outbound_message_status_changed", sent_receipt(
-                batch_umid(batch, step), step, batch, "sent", at, detail="sent_to_operator"
+            yield (
+                "SMS",
+                "outbound_message_status_changed",
+                sent_receipt(
+                    batch_umid(batch, step), step, batch, "sent", at, detail="sent_to_operator"
+                ),
             )
         final = step - lag
         if 0 <= final < count:
@@ -282,11 +286,27 @@ def interleave(main: list[Any], extra: list[Any]) -> list[Any]:
     return out
 
 
+async def stream_at(app: Any, events: list[Any], seconds: float) -> None:
+    """Post `events` to the app over `seconds`, in CHUNK_S chunks, as the websocket worker
+    posts a relay's batches."""
+    from console.messages import EventsReceived
+
+    started = time.perf_counter()
+    per_chunk = max(int(len(events) / max(seconds, 1e-6) * CHUNK_S), 1)
+    for index in range(0, len(events), per_chunk):
+        delay = started + index / len(events) * seconds - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        app.post_message(EventsReceived(tuple(events[index : index + per_chunk])))
+
+
 # --- the agent -----------------------------------------------------------------------------------
 
 
 class Agent:
-    """The agent at the keys all shift long (Pilot presses: this drives, it does not time)."""
+    """The agent at the keys all shift long. Keys are posted as the terminal driver would
+    (`App.simulate_key`), without waiting for the app to be idle as Pilot's presses do: a busy
+    loop makes them queue, as it would for a person. This drives; it does not time keys."""
 
     def __init__(self, app: Any, pilot: Any, every: float) -> None:
         self.app = app
@@ -300,41 +320,50 @@ class Agent:
         from console.widgets.conversation_list import ConversationList
         from console.widgets.reply_box import ReplyBox
 
-        await self.pilot.press("f3")
+        self.press("f3")
         await self._until(lambda: isinstance(self.app.screen, InboxScreen))
         rows = self.app.screen.query_one(ConversationList)
         await self._until(lambda: len(rows.rows) > 0)
         rows.focus()
-        await self.pilot.press("enter")
-        await self.pilot.pause()
+        self.press("enter")
+        await asyncio.sleep(self.every)
         self.app.screen.query_one("#reply", ReplyBox).focus()
 
     async def in_feed(self) -> None:
         from console.screens.feed import FeedScreen
 
-        await self.pilot.press("f4")
+        self.press("f4")
         await self._until(lambda: isinstance(self.app.screen, FeedScreen))
+
+    async def back_to_inbox(self) -> None:
+        from console.screens.inbox import InboxScreen
+
+        self.press("f3")
+        await self._until(lambda: isinstance(self.app.screen, InboxScreen))
+
+    def press(self, key: str) -> None:
+        self.app.simulate_key(key)
+        self.keys += 1
 
     async def type_reply(self, until: Callable[[], bool]) -> None:
         """Type the reply a key at a time; rub it out once written; again."""
         while not until():
             if self._typed < len(REPLY):
                 key = REPLY[self._typed]
-                await self.pilot.press("space" if key == " " else key)
+                self.press("space" if key == " " else key)
                 self._typed += 1
             else:
-                await self.pilot.press(*["backspace"] * len(REPLY))
+                for _ in REPLY:
+                    self.press("backspace")
                 self._typed = 0
-            self.keys += 1
             await asyncio.sleep(self.every)
 
     async def browse_feed(self, until: Callable[[], bool]) -> None:
         keys = ("up", "up", "pageup", "down", "pagedown", "end")
         index = 0
         while not until():
-            await self.pilot.press(keys[index % len(keys)])
+            self.press(keys[index % len(keys)])
             index += 1
-            self.keys += 1
             await asyncio.sleep(self.every)
 
     async def _until(self, predicate: Callable[[], bool], timeout: float = 60.0) -> None:
@@ -352,8 +381,7 @@ async def shift(folder: Path, options: dict[str, Any]) -> dict[str, Any]:
     from console.app import AgentConsole
     from console.config import Settings
     from console.core import Accepted, SentSms
-    from console.live.events import Event, utc_iso
-    from console.messages import EventsReceived
+    from console.live.events import TERMINAL_STATES, Event, utc_iso
 
     batches, batch, rate = options["batches"], options["batch"], options["rate"]
     trace = options["trace"]
@@ -401,31 +429,23 @@ async def shift(folder: Path, options: dict[str, Any]) -> dict[str, Any]:
                 seq += 1
                 events.append(Event(seq, utc_iso(), namespace, kind, payload))
             del stream
-            done = asyncio.Event()
             started = time.perf_counter()
-
-            async def post(events: list[Any] = events, receipts: int = receipts) -> None:
-                per_chunk = max(int(len(events) * rate / receipts * CHUNK_S), 1)
-                for index in range(0, len(events), per_chunk):
-                    delay = started + index / len(events) * receipts / rate - time.perf_counter()
-                    if delay > 0:
-                        await asyncio.sleep(delay)
-                    app.post_message(EventsReceived(tuple(events[index : index + per_chunk])))
-                done.set()
-
-            poster = asyncio.create_task(post())
+            poster = asyncio.create_task(stream_at(app, events, receipts / rate))
             del events
             if number == 0:
                 await agent.in_inbox()
             elif number % 2 == 1:
                 await agent.in_feed()
             else:
-                await pilot.press("f3")
+                await agent.back_to_inbox()
             last = batch_umid(number, batch - 1)
 
-            def applied(last: str = last) -> bool:
-                return done.is_set() and not app._incoming and not app._applying and (
-                    (timeline := app.core.timeline(last)) is None or timeline.terminal
+            def applied(last: str = last, poster: asyncio.Task[None] = poster) -> bool:
+                return (
+                    poster.done()
+                    and not app._incoming
+                    and not app._applying
+                    and app.core.tracker.state(last) in TERMINAL_STATES
                 )
 
             if number % 2 == 1:

@@ -107,7 +107,7 @@ class ConsoleCore:
         background: Runner | None = None,
         agent: str = DEFAULT_AGENT,
     ) -> None:
-        self.tracker = tracker or DeliveryTracker()
+        self.tracker = tracker if tracker is not None else DeliveryTracker()
         self.inbox = Inbox(me=agent)
         self.rooms = RoomBook()
         self._unsaved_rooms: list[str] = []  # created before the history opened

@@ -687,6 +687,14 @@ class History:
             for day, (messages, rooms) in sorted(totals.items(), reverse=True)
         ]
 
+    def parts_in_memory(self) -> list[tuple[str, int]]:
+        """The parts held in memory now, as (name, messages): the window and the parts in use,
+        bounded however long the day is (quick)."""
+        with self._lock:
+            return [
+                (key.name, part.message_count) for key, part in sorted(self._parts.loaded.items())
+            ]
+
     def scan_messages(
         self,
         since: Timestamp | None = None,

@@ -29,7 +29,6 @@ from console.store.catalog import (
     PartIndex,
     PartInfo,
     PartKey,
-    day_of,
     identity,
     write_index,
 )

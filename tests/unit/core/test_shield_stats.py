@@ -179,7 +179,9 @@ def test_the_ledger_keeps_the_earliest_time_and_the_furthest_state() -> None:
 def test_older_traffic_is_counted_not_kept_and_our_own_sends_are_left_to_the_history() -> None:
     ledger = TrafficLedger(max_observed=10)
     for n in range(1_000):  # another application's traffic: one operator, two minutes
-        ledger.observe(Observation(f"x{n}", f"+65912300{n % 100:02d}", 3_600.0 + n / 10, "delivered"))
+        ledger.observe(
+            Observation(f"x{n}", f"+65912300{n % 100:02d}", 3_600.0 + n / 10, "delivered")
+        )
     for n in range(100):  # this console's sends: the history keeps them
         ledger.observe(Observation(f"o{n}", SINGTEL, 3_700.0, "queued"), ours=True)
     assert len(ledger) == 10 and ledger.folded <= 2  # kept one by one, then counts
