@@ -42,6 +42,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import itertools
 import json
 import math
 import os
@@ -50,6 +51,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -272,32 +274,41 @@ def team_event(n: int) -> tuple[str, str, dict]:
     return TEAM_NAMESPACE, action.kind, action.to_body()
 
 
-def interleave(main: list[Any], extra: list[Any]) -> list[Any]:
-    """`extra` spread evenly through `main`."""
-    out: list[Any] = []
-    step = len(main) / (len(extra) + 1)
-    position = 0
-    for number, item in enumerate(extra):
-        until = round((number + 1) * step)
-        out.extend(main[position:until])
-        out.append(item)
-        position = until
-    out.extend(main[position:])
-    return out
+def interleave(main: Iterator[Any], total: int, extra: list[Any]) -> Iterator[Any]:
+    """`extra` spread evenly through the `total` items of `main`, lazily."""
+    step = total / (len(extra) + 1)
+    pending = iter(extra)
+    due = deque(round((number + 1) * step) for number in range(len(extra)))
+    for position, item in enumerate(main, 1):
+        yield item
+        while due and due[0] <= position:
+            due.popleft()
+            yield next(pending)
+    yield from pending
 
 
-async def stream_at(app: Any, events: list[Any], seconds: float) -> None:
-    """Post `events` to the app over `seconds`, in CHUNK_S chunks, as the websocket worker
-    posts a relay's batches."""
+async def stream_at(app: Any, items: Iterator[Any], count: int, seconds: float, seq: int) -> int:
+    """Post `count` events over `seconds`, in CHUNK_S chunks, as the websocket worker posts a
+    relay's batches. Events are made as they are posted (as frames are parsed), never a whole
+    batch at once: the bench's own memory stays out of the figures. Returns the last seq."""
+    from console.live.events import Event, utc_iso
     from console.messages import EventsReceived
 
     started = time.perf_counter()
-    per_chunk = max(int(len(events) / max(seconds, 1e-6) * CHUNK_S), 1)
-    for index in range(0, len(events), per_chunk):
-        delay = started + index / len(events) * seconds - time.perf_counter()
+    per_chunk = max(int(count / max(seconds, 1e-6) * CHUNK_S), 1)
+    posted = 0
+    while True:
+        chunk = []
+        for namespace, kind, payload in itertools.islice(items, per_chunk):
+            seq += 1
+            chunk.append(Event(seq, utc_iso(), namespace, kind, payload))
+        if not chunk:
+            return seq
+        delay = started + posted / count * seconds - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        app.post_message(EventsReceived(tuple(events[index : index + per_chunk])))
+        app.post_message(EventsReceived(tuple(chunk)))
+        posted += len(chunk)
 
 
 # --- the agent -----------------------------------------------------------------------------------
@@ -381,7 +392,7 @@ async def shift(folder: Path, options: dict[str, Any]) -> dict[str, Any]:
     from console.app import AgentConsole
     from console.config import Settings
     from console.core import Accepted, SentSms
-    from console.live.events import TERMINAL_STATES, Event, utc_iso
+    from console.live.events import TERMINAL_STATES
 
     batches, batch, rate = options["batches"], options["batch"], options["rate"]
     trace = options["trace"]
@@ -408,6 +419,8 @@ async def shift(folder: Path, options: dict[str, Any]) -> dict[str, Any]:
         agent = Agent(app, pilot, options["key_every"])
         while not app._history_settled:
             await pilot.pause(0.05)
+        if options.get("gc") == "python":  # the collector's own schedule, for comparison
+            app.gc_pacer.stop()
         figures["rss_start_mb"] = rss_mb()
         for probe in probes:
             probe.start()
@@ -422,16 +435,13 @@ async def shift(folder: Path, options: dict[str, Any]) -> dict[str, Any]:
             extra += [team_event(team_n + i) for i in range(team_per_batch)]
             inbound_n += inbound_per_batch
             team_n += team_per_batch
-            stream = interleave(list(receipt_events(number, batch)), extra)
-            receipts = sum(1 for item in stream if item[1] == "outbound_message_status_changed")
-            events = []
-            for namespace, kind, payload in stream:
-                seq += 1
-                events.append(Event(seq, utc_iso(), namespace, kind, payload))
-            del stream
+            receipts = 2 * batch  # "sent" and a final status each
+            stream = interleave(receipt_events(number, batch), receipts, extra)
             started = time.perf_counter()
-            poster = asyncio.create_task(stream_at(app, events, receipts / rate))
-            del events
+            poster = asyncio.create_task(
+                stream_at(app, stream, receipts + len(extra), receipts / rate, seq)
+            )
+            seq += receipts + len(extra)
             if number == 0:
                 await agent.in_inbox()
             elif number % 2 == 1:
@@ -507,6 +517,9 @@ def main() -> None:
     parser.add_argument("--team", type=int, default=2_000, help="team events")
     parser.add_argument("--key-every", type=float, default=0.05, help="seconds between keys")
     parser.add_argument("--trace", action="store_true", help="tracemalloc: what grew")
+    parser.add_argument(
+        "--gc", choices=("console", "python"), default="console", help="who runs the collector"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if args.child:
@@ -520,6 +533,7 @@ def main() -> None:
         "team": args.team,
         "key_every": args.key_every,
         "trace": args.trace,
+        "gc": args.gc,
     }
     load = os.getloadavg()
     print(f"load: {load[0]:.2f} {load[1]:.2f} (1 and 5 min), {os.cpu_count()} cores", flush=True)

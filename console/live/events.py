@@ -328,9 +328,30 @@ _OPERATOR_ACK_RANK = 30  # delivered + delivered_to_operator: below any failure
 OPERATOR_ACK_DETAIL = "delivered_to_operator"
 
 
+_SHARED: dict[str, str] = {}
+_SHARED_MAX = 4_096
+
+
+def shared(text: str) -> str:
+    """One object for text that repeats across receipts (a state, a detail, a batch id, a
+    currency): a feed row or timeline kept for each of 100,000 messages then holds a reference,
+    not a copy. Bounded: the table starts afresh when full."""
+    found = _SHARED.get(text)
+    if found is not None:
+        return found
+    if len(_SHARED) >= _SHARED_MAX:
+        _SHARED.clear()
+    _SHARED[text] = text
+    return text
+
+
+def _shared_or_none(text: str | None) -> str | None:
+    return None if text is None else shared(text)
+
+
 def normalize_state(state: str) -> str:
     """Lower-case and trim a state (the SMS send response says ``QUEUED``, webhooks ``queued``)."""
-    return state.strip().lower()
+    return shared(state.strip().lower())
 
 
 def rank(state: str, detail: str | None = None) -> int:
@@ -399,7 +420,7 @@ class Price:
         currency = value.get("currency")
         if total is None or not isinstance(currency, str) or not currency.strip():
             return None
-        return cls(total, currency.strip(), _optional_float(value.get("perSms")))
+        return cls(total, shared(currency.strip()), _optional_float(value.get("perSms")))
 
 
 ReceiptSource = Literal["webhook", "api", "lookup"]
@@ -470,19 +491,19 @@ class Receipt:
         return cls(
             umid=umid,
             state=normalize_state(state),
-            namespace=namespace,
+            namespace=shared(namespace),
             received_at=received_at,
             provider_timestamp=_optional_str(status.get("timestamp")),
-            detail=_optional_str(status.get("detail")),
+            detail=_shared_or_none(_optional_str(status.get("detail"))),
             error_code=_optional_int(status.get("errorCode")),
-            error_message=_optional_str(status.get("errorMessage")),
-            channel=channel,
+            error_message=_shared_or_none(_optional_str(status.get("errorMessage"))),
+            channel=_shared_or_none(channel),
             client_message_id=_optional_str(payload.get("clientMessageId")),
             seq=seq,
             source="webhook",
             raw=payload,
             destination=_destination(payload),
-            batch_id=_optional_str(payload.get("batchId")),
+            batch_id=_shared_or_none(_optional_str(payload.get("batchId"))),
             sms_count=_optional_int(payload.get("smsCount")),
             price=Price.from_payload(payload.get("price")),
         )
