@@ -333,6 +333,7 @@ class Agent:
 
         self.press("f3")
         await self._until(lambda: isinstance(self.app.screen, InboxScreen))
+        await self._until(lambda: bool(self.app.screen.query(ConversationList)))
         rows = self.app.screen.query_one(ConversationList)
         await self._until(lambda: len(rows.rows) > 0)
         rows.focus()

@@ -102,6 +102,8 @@ def merged(live: list[TimelineEntry], stored: list[TimelineEntry]) -> list[Timel
     tracker let go), in the order they arrived; a payload this run no longer holds is the
     history's. The history keeps this run's too: an entry
     there with the same state arriving at the same moment is the same receipt."""
+    if not stored:
+        return live
     kept = {(entry.state, _moment(entry.arrived_at)): entry for entry in stored}
     live = [
         replace(entry, raw=twin.raw)
