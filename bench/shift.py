@@ -18,8 +18,9 @@ the shift does not depend on the sandbox's webhook rate. Over the shift:
 - `--inbound` customers' messages (WhatsApp, Viber, SMS; 500 customers) and `--team` team
   events (assigned, labelled, note added, status changed), spread evenly over the batches in
   the same stream;
-- the agent at the keys throughout: in the inbox, typing a reply into the reply box and
-  rubbing it out; every other batch in the feed, moving through the rows.
+- the agent at the keys throughout: a look at the feed before the first batch, then in the
+  inbox, typing a reply into the reply box and rubbing it out; every other batch in the
+  feed, moving through the rows.
 
 Figures:
 
@@ -51,7 +52,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -74,6 +75,12 @@ def rss_mb() -> float:
     with open("/proc/self/statm") as statm:
         pages = int(statm.read().split()[1])
     return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def census() -> Counter[str]:
+    """Objects the collector tracks, by type (what a batch left behind)."""
+    gc.collect()
+    return Counter(type(item).__qualname__ for item in gc.get_objects())
 
 
 def percentile(values: list[float], fraction: float) -> float | None:
@@ -359,7 +366,21 @@ class Agent:
 
     async def type_reply(self, until: Callable[[], bool]) -> None:
         """Type the reply a key at a time; rub it out once written; again."""
+        from textual.screen import ModalScreen
+
+        from console.widgets.reply_box import ReplyBox
+
         while not until():
+            if isinstance(self.app.screen, ModalScreen):  # a letter landed elsewhere: close it
+                self.press("escape")
+                await asyncio.sleep(self.every)
+                continue
+            if not isinstance(self.app.focused, ReplyBox):
+                boxes = self.app.screen.query(ReplyBox)
+                if boxes:
+                    boxes.first().focus()
+                await asyncio.sleep(self.every)
+                continue
             if self._typed < len(REPLY):
                 key = REPLY[self._typed]
                 self.press("space" if key == " " else key)
@@ -410,6 +431,8 @@ async def shift(folder: Path, options: dict[str, Any]) -> dict[str, Any]:
     seq = 0
     inbound_n = team_n = 0
     rss: list[float] = []
+    blocks: list[int] = []  # Python's allocated memory blocks: RSS less the allocator's slack
+    censuses: list[Counter[str]] = []
     snapshots: list[Any] = []
     if trace:
         import tracemalloc
@@ -422,6 +445,7 @@ async def shift(folder: Path, options: dict[str, Any]) -> dict[str, Any]:
             await pilot.pause(0.05)
         if options.get("gc") == "python":  # the collector's own schedule, for comparison
             app.gc_pacer.stop()
+        await agent.in_feed()  # the start of a shift: a look at the feed, then the inbox
         figures["rss_start_mb"] = rss_mb()
         for probe in probes:
             probe.start()
@@ -467,6 +491,9 @@ async def shift(folder: Path, options: dict[str, Any]) -> dict[str, Any]:
             await asyncio.wrap_future(app.core.after_writes(lambda history: None))
             await pilot.pause()
             rss.append(rss_mb())
+            blocks.append(sys.getallocatedblocks())
+            if options.get("census") and number in (0, batches - 1):
+                censuses.append(census())
             took = time.perf_counter() - started
             print(f"batch {number + 1:>3}: RSS {rss[-1]:6.0f} MB   {took:5.1f} s", file=sys.stderr)
             if trace and number in (0, batches - 1):
@@ -477,6 +504,10 @@ async def shift(folder: Path, options: dict[str, Any]) -> dict[str, Any]:
             figures.update(probe.figures())
         figures["keys"] = agent.keys
         figures["rss_mb_after_each_batch"] = [round(value, 1) for value in rss]
+        figures["blocks_k_after_each_batch"] = [round(value / 1000) for value in blocks]
+        if len(censuses) == 2:
+            grown = censuses[1] - censuses[0]
+            figures["grew"] = [f"{count:>9,} {name}" for name, count in grown.most_common(20)]
         figures["rss_growth_after_first_batch_mb"] = round(rss[-1] - rss[0], 1) if rss else None
         figures["sizes"] = {
             "tracker": len(app.core.tracker),
@@ -518,6 +549,7 @@ def main() -> None:
     parser.add_argument("--team", type=int, default=2_000, help="team events")
     parser.add_argument("--key-every", type=float, default=0.05, help="seconds between keys")
     parser.add_argument("--trace", action="store_true", help="tracemalloc: what grew")
+    parser.add_argument("--census", action="store_true", help="objects by type: what grew")
     parser.add_argument(
         "--gc", choices=("console", "python"), default="console", help="who runs the collector"
     )
@@ -535,6 +567,7 @@ def main() -> None:
         "key_every": args.key_every,
         "trace": args.trace,
         "gc": args.gc,
+        "census": args.census,
     }
     load = os.getloadavg()
     print(f"load: {load[0]:.2f} {load[1]:.2f} (1 and 5 min), {os.cpu_count()} cores", flush=True)
@@ -562,6 +595,7 @@ def main() -> None:
         ("RSS before the first batch", "rss_start_mb", " MB", 0),
         ("RSS after each batch", "rss_mb_after_each_batch", " MB", 0),
         ("growth after the first batch", "rss_growth_after_first_batch_mb", " MB", 1),
+        ("Python blocks after each (k)", "blocks_k_after_each_batch", "", 0),
         ("loop lateness p50", "loop_lateness_p50_ms", " ms", 1),
         ("loop lateness p99", "loop_lateness_p99_ms", " ms", 1),
         ("loop lateness max", "loop_lateness_max_ms", " ms", 1),

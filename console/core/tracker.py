@@ -72,7 +72,11 @@ class DeliveryTracker:
         self.detailed = min(detailed, max_messages)
         self.raw_receipts = raw_receipts
         self._timelines: OrderedDict[str, MessageTimeline] = OrderedDict()
-        self._older: OrderedDict[str, tuple[int, str]] = OrderedDict()  # umid -> position
+        # Older messages: where each stands, oldest first (a plain dict and a queue of umids
+        # cost half an OrderedDict per message; a umid promoted again leaves a stale entry in
+        # the queue, skipped when it comes up).
+        self._older: dict[str, tuple[int, str]] = {}
+        self._older_order: deque[str] = deque()
         self._with_raw: deque[str] = deque()  # one umid per receipt still holding its payload
 
     def __len__(self) -> int:
@@ -130,8 +134,9 @@ class DeliveryTracker:
             current = old.current
             if current is not None:
                 self._older[old_umid] = _position(current.state, current.detail)
-        while len(self._older) and len(self) > self.max_messages:
-            self._older.popitem(last=False)
+                self._older_order.append(old_umid)
+        while self._older_order and len(self) > self.max_messages:
+            self._older.pop(self._older_order.popleft(), None)
         return timeline
 
     def _kept_raw(self, receipt: Receipt) -> None:

@@ -60,7 +60,6 @@ class FeedRow:
         "detail",
         "error_code",
         "error_message",
-        "key",
         "price",
         "seq",
         "sms_count",
@@ -92,7 +91,6 @@ class FeedRow:
         self.umid = umid
         self.at = at
         self.seq = next(_seqs)
-        self.key = (at, self.seq)
         self.state = state
         self.destination = destination
         self.channel = channel
@@ -111,13 +109,18 @@ class FeedRow:
     def __repr__(self) -> str:
         return f"FeedRow({self.umid!r}, {self.status!r})"
 
+    @property
+    def key(self) -> tuple[float, int]:
+        """Its place in the feed: sent time, then arrival (made when asked: a row kept for
+        each of 100,000 messages holds no tuple of its own)."""
+        return (self.at, self.seq)
+
     def copy(self) -> FeedRow:
         """The same message as a new row (for another store: a row belongs to one store)."""
         twin = FeedRow.__new__(FeedRow)
         for name in FeedRow.__slots__:
             setattr(twin, name, getattr(self, name))
         twin.seq = next(_seqs)
-        twin.key = (twin.at, twin.seq)
         twin.version = 0
         return twin
 
