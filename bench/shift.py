@@ -503,6 +503,10 @@ async def shift(folder: Path, options: dict[str, Any]) -> dict[str, Any]:
             probe.stop()
             figures.update(probe.figures())
         figures["keys"] = agent.keys
+        if options.get("census"):  # what a full collection would free now
+            gc.unfreeze()
+            figures["cyclic_garbage"] = gc.collect()
+            figures["rss_after_full_collection_mb"] = rss_mb()
         figures["rss_mb_after_each_batch"] = [round(value, 1) for value in rss]
         figures["blocks_k_after_each_batch"] = [round(value / 1000) for value in blocks]
         if len(censuses) == 2:
@@ -607,6 +611,11 @@ def main() -> None:
     for label, key, unit, digits in rows:
         print(f"  {label:32} {fmt(figures.get(key), unit, digits)}")
     print(f"  {'held at the end':32} {figures['sizes']}")
+    if "cyclic_garbage" in figures:
+        print(f"  {'cyclic garbage at the end':32} {figures['cyclic_garbage']:,} objects")
+        print(
+            f"  {'RSS after a full collection':32} {figures['rss_after_full_collection_mb']:.0f} MB"
+        )
     for line in figures.get("grew", ()):
         print("  " + line)
     if args.json:

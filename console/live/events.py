@@ -448,7 +448,9 @@ class Receipt:
     client_message_id: str | None = None
     seq: int | None = None
     source: ReceiptSource = "webhook"
-    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    raw: Mapping[str, Any] = field(
+        default_factory=lambda: NO_RAW, compare=False, hash=False, repr=False
+    )
     destination: str | None = None
     batch_id: str | None = None
     sms_count: int | None = None
