@@ -422,7 +422,7 @@ async def shift(folder: Path, options: dict[str, Any]) -> dict[str, Any]:
     async def never_logged_in(settings: Settings) -> Any:
         await asyncio.Event().wait()
 
-    settings = Settings(data_dir=folder, agent="ana")
+    settings = Settings(data_dir=folder, agent="ana", feed_max_rows=options["max_rows"])
     app = AgentConsole(settings, connector=never_logged_in)
     figures: dict[str, Any] = {"batches": batches, "batch": batch, "rate": rate}
     probes: list[Probe] = [LoopTicker(), GcPauses(), key_to_paint_probe()]
@@ -552,6 +552,9 @@ def main() -> None:
     parser.add_argument("--inbound", type=int, default=5_000, help="customers' messages")
     parser.add_argument("--team", type=int, default=2_000, help="team events")
     parser.add_argument("--key-every", type=float, default=0.05, help="seconds between keys")
+    parser.add_argument(
+        "--max-rows", type=int, default=100_000, help="the feed's rows (and the tracker's bound)"
+    )
     parser.add_argument("--trace", action="store_true", help="tracemalloc: what grew")
     parser.add_argument("--census", action="store_true", help="objects by type: what grew")
     parser.add_argument(
@@ -571,6 +574,7 @@ def main() -> None:
         "key_every": args.key_every,
         "trace": args.trace,
         "gc": args.gc,
+        "max_rows": args.max_rows,
         "census": args.census,
     }
     load = os.getloadavg()
@@ -593,7 +597,7 @@ def main() -> None:
     print(
         f"\n{args.batches} batches of {args.batch:,} at {args.rate:,.0f} receipts/s, "
         f"{args.inbound:,} customers' messages, {args.team:,} team events, "
-        f"{figures['keys']:,} keys\n"
+        f"{figures['keys']:,} keys; the feed keeps {args.max_rows:,} rows\n"
     )
     rows = [
         ("RSS before the first batch", "rss_start_mb", " MB", 0),
