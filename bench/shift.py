@@ -414,7 +414,6 @@ async def shift(folder: Path, options: dict[str, Any]) -> dict[str, Any]:
     from console.app import AgentConsole
     from console.config import Settings
     from console.core import Accepted, SentSms
-    from console.live.events import TERMINAL_STATES
 
     batches, batch, rate = options["batches"], options["batch"], options["rate"]
     trace = options["trace"]
@@ -480,7 +479,8 @@ async def shift(folder: Path, options: dict[str, Any]) -> dict[str, Any]:
                     poster.done()
                     and not app._incoming
                     and not app._applying
-                    and app.core.tracker.state(last) in TERMINAL_STATES
+                    and (row := app.feed.get(last)) is not None
+                    and row.final
                 )
 
             if number % 2 == 1:
