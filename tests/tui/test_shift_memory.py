@@ -8,6 +8,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.widgets import Static
 from tui_helpers import wait_for
 
@@ -81,3 +82,26 @@ async def test_an_old_messages_timeline_reads_its_payloads_back_from_the_history
         await wait_for(pilot, lambda: "final-old-0" in str(raw.render()))
         await pilot.press("up")  # the first receipt's payload, from the history too
         await wait_for(pilot, lambda: "first-old-0" in str(raw.render()))
+
+
+async def test_the_shield_counts_older_traffic_it_no_longer_keeps_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from console.core.traffic import Observation, TrafficLedger
+    from console.screens import shield as shield_screen
+    from console.screens.shield import ShieldScreen
+
+    now = 1_795_755_662.0
+    monkeypatch.setattr(shield_screen, "now", lambda: now)
+    app = quiet_console(tmp_path)
+    app.core.traffic = TrafficLedger(max_observed=10)  # a long shift, compressed
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app._history_settled)
+        for n in range(500):  # another application's traffic in the last hour
+            number = f"+65912300{n % 100:02d}"
+            app.core.traffic.observe(Observation(f"x{n}", number, now - 3000 + n, "delivered"))
+        assert len(app.core.traffic) == 10 and app.core.traffic.folded
+        await app.push_screen(ShieldScreen())
+        await wait_for(pilot, lambda: getattr(app.screen, "report", None) is not None)
+        report = app.screen.report  # type: ignore[attr-defined]
+        assert report.total == 500, "every message counted, kept one by one or not"
