@@ -5,6 +5,10 @@ Prints figures only (DESIGN.md budgets; never a timed assertion).
     python bench/shift.py --json           # then one JSON object on the last line
     python bench/shift.py --batches 5 --rate 20000   # a quick look at memory only
     python bench/shift.py --trace          # + what tracemalloc says grew after batch 1
+    python bench/shift.py --census         # + objects by type that grew, cyclic garbage left
+    python bench/shift.py --max-rows 40000 # the feed's rows (the tracker's bound with them)
+    python bench/shift.py --gc python      # the collector's own schedule, not the console's
+    python bench/shift.py --trim           # malloc_trim before each RSS: the allocator's share
 
 One fresh interpreter runs a headless console (Textual's `run_test`, 120×36) on an empty data
 folder, not logged in: the traffic is posted to the App as `EventsReceived` messages in 50 ms
@@ -78,7 +82,9 @@ def rss_mb() -> float:
 
 
 def census() -> Counter[str]:
-    """Objects the collector tracks, by type (what a batch left behind)."""
+    """Objects the collector tracks, by type (what a batch left behind); what the console set
+    aside from the collector (``gc.freeze``) is counted too."""
+    gc.unfreeze()
     gc.collect()
     return Counter(type(item).__qualname__ for item in gc.get_objects())
 
@@ -490,6 +496,10 @@ async def shift(folder: Path, options: dict[str, Any]) -> dict[str, Any]:
             await poster
             await asyncio.wrap_future(app.core.after_writes(lambda history: None))
             await pilot.pause()
+            if options.get("trim"):
+                import ctypes
+
+                ctypes.CDLL("libc.so.6").malloc_trim(0)
             rss.append(rss_mb())
             blocks.append(sys.getallocatedblocks())
             if options.get("census") and number in (0, batches - 1):
@@ -557,6 +567,7 @@ def main() -> None:
     )
     parser.add_argument("--trace", action="store_true", help="tracemalloc: what grew")
     parser.add_argument("--census", action="store_true", help="objects by type: what grew")
+    parser.add_argument("--trim", action="store_true", help="malloc_trim(0) before each RSS")
     parser.add_argument(
         "--gc", choices=("console", "python"), default="console", help="who runs the collector"
     )
@@ -576,6 +587,7 @@ def main() -> None:
         "gc": args.gc,
         "max_rows": args.max_rows,
         "census": args.census,
+        "trim": args.trim,
     }
     load = os.getloadavg()
     print(f"load: {load[0]:.2f} {load[1]:.2f} (1 and 5 min), {os.cpu_count()} cores", flush=True)
