@@ -302,8 +302,10 @@ class PartSet:
         return Step(write, again)
 
     def release_idle(self) -> None:
-        """Move the window forward, and let go of parts out of it that nobody needs."""
+        """Move the window forward, and let go of parts out of it that nobody needs (the
+        writer thread, after a flush: call it without the lock)."""
         now = time.monotonic()
+        forget: list[Part] = []
         with self.lock:
             start = window_start(self.catalog.values(), self._hot_messages)
             if start is not None and (self._window_start is None or start > self._window_start):
@@ -317,10 +319,12 @@ class PartSet:
                     continue
                 spare.append(part)
                 if now - part.used_at >= FORGET_ENCODED_AFTER:
-                    part.storage.forget_encoded()
+                    forget.append(part)
             spare.sort(key=lambda part: part.used_at)  # the least recently used go first
             for part in spare[: max(len(spare) - self._spare_parts, 0)]:
                 del self.loaded[part.key]
+        for part in forget:  # its own lock, never inside the history's (a flush takes both)
+            part.storage.forget_encoded()
 
 
 def merged(
