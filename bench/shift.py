@@ -32,7 +32,7 @@ Figures:
   the history has taken its updates; `rss_growth_after_first_batch_mb`: the last less the
   first (budget ≤ 40 MB over 20 batches);
 - `loop_lateness_*`: how late a 5 ms ticker inside the app's event loop woke, during the
-  stream (:class:`LoopTicker`; budget p99 ≤ 30 ms, max ≤ 100 ms);
+  stream (:class:`LoopLateness`, bench/latency.py's ticker; budget p99 ≤ 30 ms, max ≤ 100 ms);
 - `gc_pause_max_ms`: the longest collection (:class:`GcPauses`, ``gc.callbacks``; ≤ 50 ms);
 - `key_to_paint_*`: a key's time to the screen, timed from outside the app. Pilot cannot see a
   stall (STYLE.md pitfall 18), so this process does not time keys itself: a
@@ -63,6 +63,7 @@ from typing import Any, Protocol
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))  # latency.py: the instruments the benches share
 
 CHUNK_S = 0.05  # the stream's chunks: what one websocket read hands over
 CUSTOMERS = 500
@@ -105,62 +106,51 @@ class Probe(Protocol):
     def figures(self) -> dict[str, float | None]: ...
 
 
-class LoopTicker:
-    """A ticker on the app's own event loop: sleeps `interval` seconds and records how much
-    later than asked it woke. Anything holding the loop (parsing, applying, painting, a
+class LoopLateness:
+    """How late a 5 ms ticker on the app's own event loop wakes (bench/latency.py's
+    :class:`LoopTicker`): anything holding the loop (parsing, applying, painting, a
     collection) shows here, keys or not."""
 
     def __init__(self, interval: float = 0.005) -> None:
-        self.interval = interval
-        self.late_ms: list[float] = []
-        self._task: asyncio.Task[None] | None = None
+        from latency import LoopTicker
+
+        self.ticker = LoopTicker(interval)
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._tick())
-
-    async def _tick(self) -> None:
-        while True:
-            asked = time.perf_counter()
-            await asyncio.sleep(self.interval)
-            self.late_ms.append(max(time.perf_counter() - asked - self.interval, 0.0) * 1000)
+        self.ticker.start()
 
     def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            self._task = None
+        self.ticker.stop()
 
     def figures(self) -> dict[str, float | None]:
+        late = self.ticker.lateness_ms()
         return {
-            "loop_lateness_p50_ms": percentile(self.late_ms, 0.50),
-            "loop_lateness_p99_ms": percentile(self.late_ms, 0.99),
-            "loop_lateness_max_ms": max(self.late_ms, default=None),
+            "loop_lateness_p50_ms": percentile(late, 0.50),
+            "loop_lateness_p99_ms": percentile(late, 0.99),
+            "loop_lateness_max_ms": max(late, default=None),
         }
 
 
 class GcPauses:
-    """Every collection's duration, from ``gc.callbacks`` (whoever triggers it)."""
+    """Every collection's duration (bench/latency.py's :class:`GcWatch`, ``gc.callbacks``),
+    whoever triggers it."""
 
     def __init__(self) -> None:
-        self.pauses_ms: list[tuple[int, float]] = []
-        self._started = 0.0
+        from latency import GcWatch
 
-    def _watch(self, phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            self._started = time.perf_counter()
-        else:
-            self.pauses_ms.append((info["generation"], (time.perf_counter() - self._started) * 1e3))
+        self.watch = GcWatch()
 
     def start(self) -> None:
-        gc.callbacks.append(self._watch)
+        self.watch.install()
 
     def stop(self) -> None:
-        if self._watch in gc.callbacks:
-            gc.callbacks.remove(self._watch)
+        self.watch.remove()
 
     def figures(self) -> dict[str, float | None]:
+        figures = self.watch.figures()
         return {
-            "gc_pause_max_ms": max((ms for _, ms in self.pauses_ms), default=0.0),
-            "gc_full_collections": float(sum(1 for gen, _ in self.pauses_ms if gen == 2)),
+            "gc_pause_max_ms": figures["max_ms"],
+            "gc_full_collections": float(figures["count"][2]),
         }
 
 
@@ -430,7 +420,7 @@ async def shift(folder: Path, options: dict[str, Any]) -> dict[str, Any]:
     settings = Settings(data_dir=folder, agent="ana", feed_max_rows=options["max_rows"])
     app = AgentConsole(settings, connector=never_logged_in)
     figures: dict[str, Any] = {"batches": batches, "batch": batch, "rate": rate}
-    probes: list[Probe] = [LoopTicker(), GcPauses(), key_to_paint_probe()]
+    probes: list[Probe] = [LoopLateness(), GcPauses(), key_to_paint_probe()]
     inbound_per_batch = options["inbound"] // max(batches, 1)
     team_per_batch = options["team"] // max(batches, 1)
     seq = 0
@@ -484,7 +474,6 @@ async def shift(folder: Path, options: dict[str, Any]) -> dict[str, Any]:
                 return (
                     poster.done()
                     and not app._incoming
-                    and not app._applying
                     and (row := app.feed.get(last)) is not None
                     and row.final
                 )
