@@ -37,6 +37,7 @@ from console.core.hotlist import Notices
 from console.core.inbox import channel_word
 from console.core.model import Changes
 from console.core.service import Clock, ConsoleCore
+from console.core.tracker import DeliveryTracker
 from console.feed.rows import FeedStore
 from console.live.team import ASSIGNED, ONLINE, TeamAction
 from console.messages import (
@@ -207,6 +208,9 @@ class AgentConsole(App[None]):
         # The history's updates leave the UI loop, in order, on one thread of their own.
         self._history_writes = ThreadPoolExecutor(1, thread_name_prefix="history-write")
         self.core = ConsoleCore(
+            # Timelines and rows bounded together: the tracker never holds more messages
+            # than the feed lists (memory flat across a shift).
+            tracker=DeliveryTracker(settings.feed_max_rows),
             on_change=self.core_changed.publish,
             background=self._history_writes.submit,
             agent=settings.agent,

@@ -107,7 +107,7 @@ class ConsoleCore:
         background: Runner | None = None,
         agent: str = DEFAULT_AGENT,
     ) -> None:
-        self.tracker = tracker or DeliveryTracker()
+        self.tracker = tracker if tracker is not None else DeliveryTracker()
         self.inbox = Inbox(me=agent)
         self.rooms = RoomBook()
         self._unsaved_rooms: list[str] = []  # created before the history opened
@@ -484,7 +484,8 @@ class ConsoleCore:
                 self._write(_record_send(item, text, now, batch_id, conversation_id))
             if accepted.channel == "sms" and item.destination.startswith("+"):
                 state = "rejected" if accepted.refused else "queued"
-                self.traffic.observe(Observation(accepted.umid, item.destination, now, state))
+                seen = Observation(accepted.umid, item.destination, now, state)
+                self.traffic.observe(seen, ours=True)
             outbound.append(
                 Outbound(
                     umid=accepted.umid,
@@ -714,6 +715,7 @@ def _apply_stored_receipt(receipt: Receipt, timestamp: str, history: History) ->
         error_code=receipt.error_code,
         error_message=receipt.error_message,
         row=row,
+        raw=receipt.raw,
     )
 
 

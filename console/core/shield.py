@@ -139,10 +139,14 @@ class ShieldReport:
         return tuple(row for row in self.volume if row.spike is not None)
 
 
-def shares(window: Sequence[str], baseline: Sequence[str]) -> tuple[ShareRow, ...]:
-    """Each name's share of the window against its share of the baseline, biggest first."""
-    now, before = Counter(window), Counter(baseline)
-    total, base_total = len(window), len(baseline)
+def shares(
+    window: Sequence[str] | Mapping[str, int], baseline: Sequence[str] | Mapping[str, int]
+) -> tuple[ShareRow, ...]:
+    """Each name's share of the window against its share of the baseline, biggest first
+    (names, or counts by name)."""
+    now = Counter(window) if not isinstance(window, Mapping) else Counter(dict(window))
+    before = Counter(baseline) if not isinstance(baseline, Mapping) else Counter(dict(baseline))
+    total, base_total = sum(now.values()), sum(before.values())
     rows = [
         ShareRow(
             name,
@@ -208,29 +212,34 @@ def report(
     """The Shield's figures for the window ending ``now`` (see the module's docstring)."""
     current, base = spans(window, baseline, now)
     in_window: list[tuple[Observation, Network]] = []
-    base_countries: list[str] = []
-    base_operators: list[str] = []
+    base_countries: Counter[str] = Counter()
+    base_operators: Counter[str] = Counter()
     for item in observations:
         if item.at in current:
             in_window.append((item, network_of(item.destination)))
         elif item.at in base:
             network = network_of(item.destination)
-            base_countries.append(network.country)
-            base_operators.append(network.label)
+            base_countries[network.country] += item.count
+            base_operators[network.label] += item.count
     series = [0] * buckets
     per_operator: dict[Network, list[int]] = defaultdict(lambda: [0] * buckets)
     delivered: Counter[Network] = Counter()
     rejected: Counter[Network] = Counter()
+    countries: Counter[str] = Counter()
+    operators: Counter[str] = Counter()
     converted = tried = 0
     for item, network in in_window:
+        count = item.count  # a folded count stands for several messages
         slot = bucket_of(item.at, current, buckets)
-        series[slot] += 1
-        per_operator[network][slot] += 1
+        series[slot] += count
+        per_operator[network][slot] += count
+        countries[network.country] += count
+        operators[network.label] += count
         if item.state in ("delivered", "read"):
-            delivered[network] += 1
+            delivered[network] += count
         if item.state == "rejected" and item.error_code == SHIELD_CODE:
-            rejected[network] += 1
-        outcome = (feedback or {}).get(item.umid)
+            rejected[network] += count
+        outcome = (feedback or {}).get(item.umid) if item.umid else None
         if outcome is not None:
             tried += 1
             converted += outcome == "success"
@@ -254,11 +263,11 @@ def report(
         baseline=base,
         window_name=window,
         baseline_name=baseline,
-        total=len(in_window),
-        baseline_total=len(base_countries),
+        total=sum(series),
+        baseline_total=sum(base_countries.values()),
         series=tuple(series),
-        countries=shares([n.country for _, n in in_window], base_countries),
-        operators=shares([n.label for _, n in in_window], base_operators),
+        countries=shares(countries, base_countries),
+        operators=shares(operators, base_operators),
         volume=tuple(volume),
         rejections_by_country=tuple(sorted(by_country.items(), key=lambda kv: (-kv[1], kv[0]))),
         rejections_by_operator=tuple(

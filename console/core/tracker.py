@@ -7,10 +7,11 @@ The API layer's answers are converted at the edge (`console.core.sending`) into
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from dataclasses import dataclass
+from collections import OrderedDict, deque
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
-from console.live.events import MessageTimeline, Receipt, utc_iso
+from console.live.events import MessageTimeline, Receipt, rank, utc_iso
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,36 +38,113 @@ class Accepted:
         )
 
 
-class DeliveryTracker:
-    """Timelines by umid, bounded (oldest forgotten first). Receipts for messages this
-    console did not send are tracked too: a receipt may arrive before the send returns."""
+MAX_MESSAGES = 100_000  # the feed's rows by default ([feed] max_rows): the App passes its own
+DETAILED = 10_000  # messages with every receipt kept: a whole batch (8x8 takes 10,000 at once)
+RAW_RECEIPTS = 2_000  # receipts that keep their webhook payload; older ones: read the history
 
-    def __init__(self, max_messages: int = 50_000) -> None:
+
+@lru_cache(maxsize=256)
+def _position(state: str, detail: str | None) -> tuple[int, str]:
+    """Where a state stands in the forward-only order (shared: one tuple per state)."""
+    return (rank(state, detail), state)
+
+
+class DeliveryTracker:
+    """Where each message stands, by umid, for the newest `max_messages` (oldest forgotten
+    first; the App bounds it with the feed's rows). Receipts for messages this console did not
+    send are tracked too: a receipt may arrive before the send returns.
+
+    Memory stays flat over a shift (issue 21): only the newest `detailed` messages keep their
+    timeline (every receipt), and only the newest `raw_receipts` receipts keep 8x8's payload
+    (a timeline on an older one reads its payloads back from the history). An older message
+    keeps only where it stands; a receipt that moves it forward starts its timeline afresh."""
+
+    def __init__(
+        self,
+        max_messages: int = MAX_MESSAGES,
+        *,
+        detailed: int = DETAILED,
+        raw_receipts: int = RAW_RECEIPTS,
+    ) -> None:
+        if max_messages < 1 or detailed < 1 or raw_receipts < 0:
+            raise ValueError("the tracker's bounds must be positive")
         self.max_messages = max_messages
+        self.detailed = min(detailed, max_messages)
+        self.raw_receipts = raw_receipts
         self._timelines: OrderedDict[str, MessageTimeline] = OrderedDict()
+        # Older messages: where each stands, oldest first (a plain dict and a queue of umids
+        # cost half an OrderedDict per message; a umid promoted again leaves a stale entry in
+        # the queue, skipped when it comes up).
+        self._older: dict[str, tuple[int, str]] = {}
+        self._older_order: deque[str] = deque()
+        self._with_raw: deque[str] = deque()  # one umid per receipt still holding its payload
 
     def __len__(self) -> int:
-        return len(self._timelines)
+        """Messages tracked (with a timeline or only where they stand)."""
+        return len(self._timelines) + len(self._older)
+
+    def __contains__(self, umid: object) -> bool:
+        return umid in self._timelines or umid in self._older
 
     def timeline(self, umid: str) -> MessageTimeline | None:
+        """Every receipt of a recent message; None for one not tracked or an older one."""
         return self._timelines.get(umid)
 
-    def _timeline_for(self, umid: str) -> MessageTimeline:
+    def state(self, umid: str) -> str | None:
+        """Where a tracked message stands (None: not tracked)."""
         timeline = self._timelines.get(umid)
-        if timeline is None:
-            timeline = self._timelines[umid] = MessageTimeline(umid)
-            while len(self._timelines) > self.max_messages:
-                self._timelines.popitem(last=False)
-        return timeline
+        if timeline is not None:
+            return timeline.state
+        position = self._older.get(umid)
+        return None if position is None else position[1]
 
     def apply(self, receipt: Receipt) -> bool:
         """Apply one receipt; True when the message's state moved."""
-        return self._timeline_for(receipt.umid).apply(receipt)
+        timeline = self._timelines.get(receipt.umid)
+        if timeline is None:
+            position = self._older.get(receipt.umid)
+            if position is not None and _position(receipt.state, receipt.detail) <= position:
+                return False  # an older message's late receipt that does not move it
+            timeline = self._start(receipt.umid)
+        moved = timeline.apply(receipt)
+        self._kept_raw(receipt)
+        return moved
 
     def apply_accepted(self, accepted: Accepted, received_at: str | None = None) -> Receipt:
         """The send response's status is the first receipt of a message; returns the
         message's current receipt (a live receipt may already have moved it further)."""
-        timeline = self._timeline_for(accepted.umid)
-        timeline.apply(accepted.receipt(received_at))
+        receipt = accepted.receipt(received_at)
+        timeline = self._timelines.get(accepted.umid)
+        if timeline is None:
+            position = self._older.get(accepted.umid)
+            if position is not None and _position(receipt.state, receipt.detail) <= position:
+                return replace(receipt, state=position[1], error_message=None)
+            timeline = self._start(accepted.umid)
+        timeline.apply(receipt)
         assert timeline.current is not None
         return timeline.current
+
+    def _start(self, umid: str) -> MessageTimeline:
+        """A new timeline, newest; the oldest timelines beyond `detailed` keep only where they
+        stand, and the oldest messages beyond `max_messages` are forgotten."""
+        self._older.pop(umid, None)
+        timeline = self._timelines[umid] = MessageTimeline(umid)
+        while len(self._timelines) > self.detailed:
+            old_umid, old = self._timelines.popitem(last=False)
+            current = old.current
+            if current is not None:
+                self._older[old_umid] = _position(current.state, current.detail)
+                self._older_order.append(old_umid)
+        while self._older_order and len(self) > self.max_messages:
+            self._older.pop(self._older_order.popleft(), None)
+        return timeline
+
+    def _kept_raw(self, receipt: Receipt) -> None:
+        """Payloads beyond the newest `raw_receipts` receipts are let go."""
+        if not receipt.raw:
+            return
+        self._with_raw.append(receipt.umid)
+        while len(self._with_raw) > self.raw_receipts:
+            timeline = self._timelines.get(self._with_raw.popleft())
+            if timeline is not None:
+                timeline.drop_raw()

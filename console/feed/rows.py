@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections import Counter, OrderedDict
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -60,7 +60,6 @@ class FeedRow:
         "detail",
         "error_code",
         "error_message",
-        "key",
         "price",
         "seq",
         "sms_count",
@@ -92,7 +91,6 @@ class FeedRow:
         self.umid = umid
         self.at = at
         self.seq = next(_seqs)
-        self.key = (at, self.seq)
         self.state = state
         self.destination = destination
         self.channel = channel
@@ -111,13 +109,18 @@ class FeedRow:
     def __repr__(self) -> str:
         return f"FeedRow({self.umid!r}, {self.status!r})"
 
+    @property
+    def key(self) -> tuple[float, int]:
+        """Its place in the feed: sent time, then arrival (made when asked: a row kept for
+        each of 100,000 messages holds no tuple of its own)."""
+        return (self.at, self.seq)
+
     def copy(self) -> FeedRow:
         """The same message as a new row (for another store: a row belongs to one store)."""
         twin = FeedRow.__new__(FeedRow)
         for name in FeedRow.__slots__:
             setattr(twin, name, getattr(self, name))
         twin.seq = next(_seqs)
-        twin.key = (twin.at, twin.seq)
         twin.version = 0
         return twin
 
@@ -306,7 +309,10 @@ class FeedStore:
         self.counts: Counter[str] = Counter()
         self.dropped = 0  # rows let go (beyond max_rows)
         self.version = 0
-        self._forgotten: OrderedDict[str, None] = OrderedDict()
+        # Rows let go, so a late receipt does not bring one back: their umids' hashes (an int
+        # each, not the umid: the row's memory goes with it), oldest first.
+        self._forgotten: set[int] = set()
+        self._forgotten_order: deque[int] = deque()
         self._pending: dict[str, FeedRow] = {}  # not final, not stale yet
         self._listeners: list[Listener] = []
         self.history_loaded = False  # the history's window is merged in (the feed screen does it)
@@ -349,7 +355,7 @@ class FeedStore:
         for sent in changes.sent:
             row = rows.get(sent.umid)
             if row is None:
-                if sent.umid not in self._forgotten:
+                if hash(sent.umid) not in self._forgotten:
                     self._add(FeedRow.from_outbound(sent), delta)
                 continue
             before = row.status
@@ -362,7 +368,7 @@ class FeedStore:
         for umid, delivery in changes.deliveries.items():
             row = rows.get(umid)
             if row is None:
-                if umid not in self._forgotten:
+                if hash(umid) not in self._forgotten:
                     self._add(FeedRow.from_delivery(delivery, now), delta)
                 continue
             before = row.status
@@ -380,7 +386,7 @@ class FeedStore:
                 before = known.status
                 if known.merge_older(row):
                     self._changed(known, before, delta)
-            elif row.umid not in self._forgotten:
+            elif hash(row.umid) not in self._forgotten:
                 self._add(row, delta)
         return self._finish(delta)
 
@@ -448,9 +454,12 @@ class FeedStore:
             self.counts[status] -= 1
             if not self.counts[status]:
                 del self.counts[status]
-            forgotten[row.umid] = None
+            key = hash(row.umid)
+            if key not in forgotten:
+                forgotten.add(key)
+                self._forgotten_order.append(key)
         while len(forgotten) > self.max_rows:
-            forgotten.popitem(last=False)
+            forgotten.discard(self._forgotten_order.popleft())
         self.dropped += count
         delta.evicted.extend(gone)
 

@@ -1,13 +1,13 @@
 """One message's timeline as the feed shows it (pure): every receipt with the time 8x8 gave it
 and the time it arrived, where it came from, and its raw payload (numbers masked unless
-revealed). Receipts come from this run (the core's tracker, raw payloads included) or from
-the history (no raw payload kept)."""
+revealed). Receipts come from this run (the core's tracker: the newest keep their payloads) or
+from the history, which keeps every receipt's payload as it arrived."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -80,16 +80,37 @@ def from_stored(message: StoredMessage) -> list[TimelineEntry]:
             provider_at=stored.timestamp,
             arrived_at=stored.received_at,
             source="history",
-            raw=None,
+            raw=_payload(stored.raw),
         )
         for stored in message.timeline
     ]
 
 
+def _payload(text: str | None) -> Mapping[str, Any] | None:
+    """A payload the history kept (JSON text), or None when none was or it is unreadable."""
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {"payload as kept": text}
+    return value if isinstance(value, Mapping) else {"payload as kept": value}
+
+
 def merged(live: list[TimelineEntry], stored: list[TimelineEntry]) -> list[TimelineEntry]:
-    """This run's receipts (raw payloads included) with those only the history knows (an
-    earlier run's), in the order they arrived. The history keeps this run's too: an entry
+    """This run's receipts with those only the history knows (an earlier run's, or those the
+    tracker let go), in the order they arrived; a payload this run no longer holds is the
+    history's. The history keeps this run's too: an entry
     there with the same state arriving at the same moment is the same receipt."""
+    if not stored:
+        return live
+    kept = {(entry.state, _moment(entry.arrived_at)): entry for entry in stored}
+    live = [
+        replace(entry, raw=twin.raw)
+        if entry.raw is None and (twin := kept.get((entry.state, _moment(entry.arrived_at))))
+        else entry
+        for entry in live
+    ]  # a payload this run let go: the history's copy
     seen = {(entry.state, _moment(entry.arrived_at)) for entry in live}
     older = [entry for entry in stored if (entry.state, _moment(entry.arrived_at)) not in seen]
     if not older:
@@ -114,7 +135,7 @@ def moment_text(moment: float | None, today: date) -> str:
 
 NO_RAW = {
     "api": "The answer to the send request: 8x8 said the message was taken (no webhook body).",
-    "history": "The raw payload is not kept in the history; receipts of this run carry it.",
+    "history": "No payload was kept with this receipt (the history keeps those it received).",
 }
 
 

@@ -50,9 +50,10 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
+from types import MappingProxyType
 from typing import Any, Literal
 
 # ----------------------------------------------------------------------------- time
@@ -327,9 +328,30 @@ _OPERATOR_ACK_RANK = 30  # delivered + delivered_to_operator: below any failure
 OPERATOR_ACK_DETAIL = "delivered_to_operator"
 
 
+_SHARED: dict[str, str] = {}
+_SHARED_MAX = 4_096
+
+
+def shared(text: str) -> str:
+    """One object for text that repeats across receipts (a state, a detail, a batch id, a
+    currency): a feed row or timeline kept for each of 100,000 messages then holds a reference,
+    not a copy. Bounded: the table starts afresh when full."""
+    found = _SHARED.get(text)
+    if found is not None:
+        return found
+    if len(_SHARED) >= _SHARED_MAX:
+        _SHARED.clear()
+    _SHARED[text] = text
+    return text
+
+
+def _shared_or_none(text: str | None) -> str | None:
+    return None if text is None else shared(text)
+
+
 def normalize_state(state: str) -> str:
     """Lower-case and trim a state (the SMS send response says ``QUEUED``, webhooks ``queued``)."""
-    return state.strip().lower()
+    return shared(state.strip().lower())
 
 
 def rank(state: str, detail: str | None = None) -> int:
@@ -398,13 +420,14 @@ class Price:
         currency = value.get("currency")
         if total is None or not isinstance(currency, str) or not currency.strip():
             return None
-        return cls(total, currency.strip(), _optional_float(value.get("perSms")))
+        return cls(total, shared(currency.strip()), _optional_float(value.get("perSms")))
 
 
 ReceiptSource = Literal["webhook", "api", "lookup"]
+NO_RAW: Mapping[str, Any] = MappingProxyType({})  # a payload let go (or never had)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Receipt:
     """One raw status observation for a message: a webhook receipt, the send response
     (source ``"api"``, built by ``console.core.tracker.Accepted.receipt``), or 8x8's answer to
@@ -425,7 +448,9 @@ class Receipt:
     client_message_id: str | None = None
     seq: int | None = None
     source: ReceiptSource = "webhook"
-    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    raw: Mapping[str, Any] = field(
+        default_factory=lambda: NO_RAW, compare=False, hash=False, repr=False
+    )
     destination: str | None = None
     batch_id: str | None = None
     sms_count: int | None = None
@@ -468,19 +493,19 @@ class Receipt:
         return cls(
             umid=umid,
             state=normalize_state(state),
-            namespace=namespace,
+            namespace=shared(namespace),
             received_at=received_at,
             provider_timestamp=_optional_str(status.get("timestamp")),
-            detail=_optional_str(status.get("detail")),
+            detail=_shared_or_none(_optional_str(status.get("detail"))),
             error_code=_optional_int(status.get("errorCode")),
-            error_message=_optional_str(status.get("errorMessage")),
-            channel=channel,
+            error_message=_shared_or_none(_optional_str(status.get("errorMessage"))),
+            channel=_shared_or_none(channel),
             client_message_id=_optional_str(payload.get("clientMessageId")),
             seq=seq,
             source="webhook",
             raw=payload,
             destination=_destination(payload),
-            batch_id=_optional_str(payload.get("batchId")),
+            batch_id=_shared_or_none(_optional_str(payload.get("batchId"))),
             sms_count=_optional_int(payload.get("smsCount")),
             price=Price.from_payload(payload.get("price")),
         )
@@ -539,7 +564,7 @@ def receipt_from_event(event: Event) -> Receipt | None:
         return None
 
 
-@dataclass
+@dataclass(slots=True)
 class MessageTimeline:
     """Every receipt seen for one message, and the status they add up to.
 
@@ -591,6 +616,15 @@ class MessageTimeline:
         if self.current is None or receipt.order_key() > self.current.order_key():
             self.current = receipt
         return self.state != before
+
+    def drop_raw(self) -> None:
+        """Let go of the receipts' webhook payloads (the history keeps them)."""
+        if not any(receipt.raw for receipt in self.receipts):
+            return
+        stripped = [replace(r, raw=NO_RAW) if r.raw else r for r in self.receipts]
+        if self.current is not None:
+            self.current = stripped[self.receipts.index(self.current)]
+        self.receipts = stripped
 
     def distinct_receipts(self) -> list[Receipt]:
         """One receipt per observation, first arrival kept, in arrival order."""

@@ -219,8 +219,8 @@ class FeedScreen(Screen[None]):
         description="Reading recent messages",
     )
     def load_window(self, history: History, limit: int) -> None:
-        """The messages the history keeps in memory (today's and the newest before)."""
-        messages = history.recent_messages(limit)
+        """Today's messages and the newest before (today's older parts are read from disk)."""
+        messages = history.todays_messages(limit)
         rows = [row for row in map(FeedRow.from_stored, messages) if row is not None]
         self.post_message(self.WindowLoaded(rows))
 

@@ -430,7 +430,8 @@ class InboxScreen(Screen[None]):
     @work(group="inbox-context", exclusive=True, exit_on_error=False, thread=True)
     def load_context(self, conversation: Conversation) -> None:
         """The last messages sent to this customer on any channel, from the history (in a
-        thread: it reads the days kept in memory)."""
+        thread: it reads the parts kept in memory, and the rest of today from disk when they
+        hold fewer)."""
         history = self.app.history
         if history is None:
             return
@@ -439,12 +440,19 @@ class InboxScreen(Screen[None]):
             for c in list(self.app.core.inbox.conversations.values())
             if same_customer(conversation.peer, c.peer)
         ]
-        sent = [
-            SentLine(m.channel, m.text, m.status, m.created_at)
-            for cid in ids
-            for m in history.conversation_messages(cid, 20)
-            if m.direction == "out"
-        ]
+        midnight = self.app.clock() // 86_400 * 86_400
+        sent: list[SentLine] = []
+        for cid in ids:
+            messages = history.conversation_messages(cid, 20)
+            if len(messages) < 20:  # the history keeps only its newest parts in memory
+                today = history.find_messages(conversation_id=cid, since=midnight, limit=20)
+                if len(today) > len(messages):
+                    messages = today[::-1]  # oldest first, as from memory
+            sent += [
+                SentLine(m.channel, m.text, m.status, m.created_at)
+                for m in messages
+                if m.direction == "out"
+            ]
         self.post_message(self.ContextFound(conversation.conversation_id, sent))
 
     @on(ContextFound)

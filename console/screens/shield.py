@@ -170,10 +170,18 @@ class ShieldScreen(Screen[None]):
         window, base = stats.spans(inputs.window, inputs.baseline, inputs.at)
         kept = self._from_history(window, base, inputs.at)
         merged: dict[str, Observation] = {item.umid: item for item in kept}
+        counted: list[Observation] = []  # older traffic, folded into counts (no umid)
         for item in inputs.live:  # what this run saw wins: it has the latest receipts
-            merged[item.umid] = item
+            if item.umid:
+                merged[item.umid] = item
+            else:
+                counted.append(item)
         report = stats.report(
-            merged.values(), inputs.at, inputs.window, inputs.baseline, inputs.feedback
+            [*merged.values(), *counted],
+            inputs.at,
+            inputs.window,
+            inputs.baseline,
+            inputs.feedback,
         )
         self.post_message(self.Computed(report, version))
 

@@ -20,7 +20,9 @@ one fsync) before returning, in the caller's thread; the flush drops the journal
 holding it are durable, and opening the history replays what a killed console left there.
 
 Memory: opening reads every part's small index (where each umid lives) and loads only the
-*window*: today's parts and the newest before them, at least `hot_messages` messages. The
+*window*: the newest parts, just enough to hold `hot_messages` messages (and today's parts
+holding rooms); the rest of today is on demand like older days, so a long shift's history is
+not held whole. Parts out of the window stay only while used, `spare_parts` at most. The
 quick queries (`recent_messages`, `search_messages`, `conversation_messages`, `rooms`, and
 the lookups) answer from memory, from that window; call them from any thread. Older parts are
 read on demand by `scan_messages`, `find_messages`, `find_message` and `hold` — disk work, for
@@ -64,7 +66,7 @@ import gc
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -97,7 +99,7 @@ from console.store.lock import DirLock, LockHeld
 from console.store.migrate import migrate
 from console.store.ondemand import HistoryHold, first, matcher, scan
 from console.store.parts import Part
-from console.store.partset import PartSet, merged, run_in_order, storage_step
+from console.store.partset import SPARE_PARTS, PartSet, merged, run_in_order, storage_step
 from console.store.records import Conversation, DaySummary, Doc, Login, Message, Room
 from console.store.small import SmallFile, StateFile
 from console.store.storage import remove_temp_files
@@ -109,6 +111,7 @@ from console.store.validate import (
     Timestamp,
     rounded,
     to_key_tail,
+    to_raw,
     to_seq,
     to_state,
     to_text,
@@ -157,6 +160,7 @@ class History:
         on_notice: Callable[[str], None] | None,
         release_after: float,
         hot_messages: int,
+        spare_parts: int = SPARE_PARTS,
     ) -> None:
         """Private: use `History.open`."""
         self.data_dir = data_dir
@@ -177,6 +181,7 @@ class History:
             notice=self._notice,
             release_after=release_after,
             hot_messages=hot_messages,
+            spare_parts=spare_parts,
         )
         self._hot_messages = hot_messages
         self._pending: OrderedDict[str, list[Doc]] = OrderedDict()
@@ -199,6 +204,7 @@ class History:
         on_notice: Callable[[str], None] | None = None,
         release_after: float = 300.0,
         hot_messages: int = HOT_MESSAGES,
+        spare_parts: int = SPARE_PARTS,
     ) -> History:
         """Lock `data_dir`, open its history (splitting an older `history.json` once), apply
         retention, load the window, start the writer.
@@ -233,6 +239,7 @@ class History:
             on_notice=on_notice,
             release_after=release_after,
             hot_messages=hot_messages,
+            spare_parts=spare_parts,
         )
         try:
             history._load(max_age_days, max_records)
@@ -366,9 +373,11 @@ class History:
         return records.room(doc)
 
     def rooms(self, limit: int = 50) -> list[Room]:
-        """Rooms, newest first (by creation time), from the window."""
+        """Rooms, newest first (by creation time), from the parts in memory (the window, and
+        today's parts holding rooms when the history was opened)."""
         with self._lock:
-            newest = merged(self._parts.window(), ROOMS, lambda part: part.room_order)
+            loaded = [part for _, part in sorted(self._parts.loaded.items(), reverse=True)]
+            newest = merged(loaded, ROOMS, lambda part: part.room_order)
             return [records.room(doc) for doc in first(newest, limit)]
 
     def update_room(self, call_reference: str, **changes: Any) -> Room | None:
@@ -496,8 +505,12 @@ class History:
         error_code: int | str | None = None,
         error_message: str | None = None,
         row: ReceiptRow | None = None,
+        raw: Mapping[str, Any] | None = None,
     ) -> Message | None:
         """Add a delivery receipt to a message's timeline; the status only moves forward.
+
+        `raw` is 8x8's webhook payload: kept with the receipt (as JSON text), so a timeline
+        opened on a message the tracker has let go still shows it.
 
         Every receipt is kept in the timeline, duplicates and late ones included. A receipt for
         a umid not recorded yet is held (in memory) and applied when `record_message` sees that
@@ -520,6 +533,8 @@ class History:
             entry["error_code"] = error_code
         if error_message:
             entry["error_message"] = to_text(error_message, "error_message")
+        if raw:
+            entry["raw"] = to_raw(raw)
         with self._lock:
             self._check_open()
             key = self._parts.known(self._parts.umid_part.get(umid))
@@ -672,6 +687,14 @@ class History:
             for day, (messages, rooms) in sorted(totals.items(), reverse=True)
         ]
 
+    def parts_in_memory(self) -> list[tuple[str, int]]:
+        """The parts held in memory now, as (name, messages): the window and the parts in use,
+        bounded however long the day is (quick)."""
+        with self._lock:
+            return [
+                (key.name, part.message_count) for key, part in sorted(self._parts.loaded.items())
+            ]
+
     def scan_messages(
         self,
         since: Timestamp | None = None,
@@ -712,6 +735,17 @@ class History:
             found.extend(chunk[: limit - len(found)])
             if len(found) >= limit:
                 break
+        return found
+
+    def todays_messages(self, limit: int) -> list[Message]:
+        """The newest `limit` messages of today (UTC) and, beyond them, of the window; newest
+        first. On demand: today's parts out of the window are read from disk (the feed opens
+        on these, in a worker)."""
+        midnight = self._clock() // DAY * DAY
+        found = self.find_messages(since=midnight, limit=limit)
+        if len(found) < limit:
+            older = (m for m in self.recent_messages(limit) if m.created_at < midnight)
+            found.extend(first(older, limit - len(found)))
         return found
 
     def find_message(self, umid: str) -> Message | None:

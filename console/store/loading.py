@@ -1,7 +1,8 @@
 """Opening the history folder: the indexes of every part, retention, and the window in memory.
 
 Reads every index file (small: umids, call references, counts), deletes the parts retention
-lets go, and loads only the window: today's parts and the newest ones before it. A part that
+lets go, and loads only the window: the newest parts (`retention.window_start`), and today's
+parts holding rooms. A part that
 cannot be read is moved aside alone, with a notice; the rest loads.
 """
 
@@ -91,9 +92,13 @@ def open_folder(
         del opened.catalog[key]
         indexes.pop(key, None)
 
-    start = window_start(opened.catalog.values(), day_of(now), hot_messages)
+    start = window_start(opened.catalog.values(), hot_messages)
+    today = day_of(now)
     for key in sorted(opened.catalog):
-        if start is not None and key >= start:
+        # The window, and today's parts holding rooms: the Rooms screen lists today's rooms
+        # from the start (those parts are let go later like any part out of the window).
+        in_window = start is not None and key >= start
+        if in_window or (key.day >= today and opened.catalog[key].rooms):
             part = _read(opened, folder, lock, key, now)
             if part is None:
                 del opened.catalog[key]

@@ -1,10 +1,12 @@
 """Every part of the history: which exist (from their indexes), which are in memory, where each
 message and room lives, and the changes waiting for a part on disk.
 
-The *window* is in memory for the whole session: today's parts and the newest before them
-(`retention.window_start`); it only moves forward. Other parts come into memory when a worker
-holds them, or when the writer thread loads one to apply a change (a late receipt, an old
-message replayed), and leave once nobody has used them for `release_after` seconds.
+The *window* is in memory for the whole session: the newest parts (`retention.window_start`);
+it only moves forward. Other parts come into memory when a worker holds them, or when the
+writer thread loads one to apply a change (a late receipt, an old message replayed), and leave
+once nobody has used them for `release_after` seconds, or sooner when more than `spare_parts`
+of them are in memory (the least recently used first). So memory holds the current parts and a
+few more, however long the day: a shift of 200,000 messages does not keep them all.
 
 Unless a method says otherwise, the caller holds `lock`. Methods that read the disk never hold
 it while they read.
@@ -27,7 +29,6 @@ from console.store.catalog import (
     PartIndex,
     PartInfo,
     PartKey,
-    day_of,
     identity,
     write_index,
 )
@@ -41,6 +42,9 @@ from console.store.validate import MESSAGES
 
 T = TypeVar("T")
 Change = Callable[[Part], object]
+
+SPARE_PARTS = 4  # parts out of the window kept in memory while used (late receipts land there)
+FORGET_ENCODED_AFTER = 5.0  # seconds unused before a part out of the window drops its encoding
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +92,10 @@ class PartSet:
         notice: Callable[[str], None],
         release_after: float,
         hot_messages: int,
+        spare_parts: int = SPARE_PARTS,
     ) -> None:
         self.folder = folder
+        self._spare_parts = spare_parts
         self.lock = lock
         self._clock = clock
         self._notice = notice
@@ -296,21 +302,29 @@ class PartSet:
         return Step(write, again)
 
     def release_idle(self) -> None:
-        """Move the window forward, and let go of parts out of it that nobody needs."""
+        """Move the window forward, and let go of parts out of it that nobody needs (the
+        writer thread, after a flush: call it without the lock)."""
         now = time.monotonic()
+        forget: list[Part] = []
         with self.lock:
-            start = window_start(self.catalog.values(), day_of(self._clock()), self._hot_messages)
+            start = window_start(self.catalog.values(), self._hot_messages)
             if start is not None and (self._window_start is None or start > self._window_start):
                 self._window_start = start
+            spare: list[Part] = []  # out of the window, in memory only while useful
             for key, part in list(self.loaded.items()):
-                if not (
-                    self.in_window(key)
-                    or part.pins
-                    or part.dirty
-                    or key in self._deferred
-                    or now - part.used_at < self._release_after
-                ):
+                if self.in_window(key) or part.pins or part.dirty or key in self._deferred:
+                    continue
+                if now - part.used_at >= self._release_after:
                     del self.loaded[key]
+                    continue
+                spare.append(part)
+                if now - part.used_at >= FORGET_ENCODED_AFTER:
+                    forget.append(part)
+            spare.sort(key=lambda part: part.used_at)  # the least recently used go first
+            for part in spare[: max(len(spare) - self._spare_parts, 0)]:
+                del self.loaded[part.key]
+        for part in forget:  # its own lock, never inside the history's (a flush takes both)
+            part.storage.forget_encoded()
 
 
 def merged(

@@ -60,6 +60,7 @@ class Receipt:
     detail: str | None = None
     error_code: int | str | None = None
     error_message: str | None = None
+    raw: str | None = None  # 8x8's payload as it arrived (JSON text), when it was kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +148,7 @@ def receipt(entry: Doc) -> Receipt:
         detail=entry.get("detail"),
         error_code=entry.get("error_code"),
         error_message=entry.get("error_message"),
+        raw=raw if type(raw := entry.get("raw")) is str else None,
     )
 
 

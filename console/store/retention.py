@@ -4,8 +4,9 @@ Retention deletes whole parts: those of days older than `max_age_days`, then, pe
 record (messages, rooms), the oldest parts beyond `max_records` of that kind. A part goes when
 no kind still needs it; the newest part holding a kind always stays.
 
-The *window* is what the first screens need in memory: every part from today on, and enough of
-the newest parts before to hold `hot_messages` messages. It only ever moves forward.
+The *window* is what the first screens need in memory: the newest parts, just enough to hold
+`hot_messages` messages, whatever their day (so a busy day is not held whole). It only ever
+moves forward.
 """
 
 from __future__ import annotations
@@ -35,12 +36,14 @@ def parts_to_drop(
     return drop
 
 
-def window_start(infos: Iterable[PartInfo], today: str, hot_messages: int) -> PartKey | None:
-    """The oldest part of the window; None when there are no parts (`hot_messages` > 0)."""
+def window_start(infos: Iterable[PartInfo], hot_messages: int) -> PartKey | None:
+    """The oldest part of the window: the newest parts holding `hot_messages` messages (the
+    current partitions; older ones, today's included, are read on demand). None when there
+    are no parts (`hot_messages` > 0)."""
     start: PartKey | None = None
     total = 0
     for info in sorted(infos, key=lambda info: info.key, reverse=True):
-        if info.key.day < today and total >= hot_messages:
+        if total >= hot_messages:
             break
         start = info.key
         total += info.messages

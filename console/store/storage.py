@@ -174,6 +174,13 @@ class WriteBehindStorage(Storage):
         self._data[name] = table
         self._all_dirty = True
 
+    def forget_encoded(self) -> None:
+        """Let go of the documents' cached encoding (a part out of the window): the next write,
+        if any, encodes every document again."""
+        with self._flush_lock:
+            self._fragments = {}
+            self._fragments_valid = False
+
     @property
     def dirty(self) -> bool:
         with self.lock:

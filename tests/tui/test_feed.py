@@ -366,7 +366,7 @@ async def test_the_timeline_of_a_message_in_the_history_has_its_stored_receipts(
         await wait_for(pilot, shows(app, "46 subscriber not reachable"))
         text = screen_text(app)
         assert "46 subscriber not reachable" in text and "history" in text
-        assert "not kept in the history" in text
+        assert "No payload was kept" in text, "a receipt written without one says so"
 
 
 # --- CSV ----------------------------------------------------------------------------------------

@@ -171,7 +171,25 @@ def test_the_ledger_keeps_the_earliest_time_and_the_furthest_state() -> None:
     assert ledger.version == version
     for umid in "bcd":
         ledger.observe(Observation(umid, SINGTEL, 1.0, "sent"))
-    assert [o.umid for o in ledger.snapshot()] == ["b", "c", "d"]  # bounded: oldest gone
+    # bounded: the oldest is folded into a count (its minute, number prefix, state)
+    assert [o.umid for o in ledger.snapshot()] == ["b", "c", "d", ""]
+    assert ledger.snapshot()[-1] == Observation("", SINGTEL, 60.0, "rejected", 99, 1)
+
+
+def test_older_traffic_is_counted_not_kept_and_our_own_sends_are_left_to_the_history() -> None:
+    ledger = TrafficLedger(max_observed=10)
+    for n in range(1_000):  # another application's traffic: one operator, two minutes
+        ledger.observe(
+            Observation(f"x{n}", f"+65912300{n % 100:02d}", 3_600.0 + n / 10, "delivered")
+        )
+    for n in range(100):  # this console's sends: the history keeps them
+        ledger.observe(Observation(f"o{n}", SINGTEL, 3_700.0, "queued"), ours=True)
+    assert len(ledger) == 10 and ledger.folded <= 2  # kept one by one, then counts
+    seen = ledger.snapshot()
+    assert sum(o.count for o in seen if not o.umid) == 1_000  # every other message counted
+    assert sum(o.count for o in seen) == 1_010
+    figures = report(seen, 3_700.0 + 60, window="1h")
+    assert figures.total == 1_010 and figures.countries[0].count == 1_010
 
 
 states = st.sampled_from(["queued", "sent", "delivered", "undelivered", "rejected"])

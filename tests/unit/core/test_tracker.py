@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from console.core.tracker import Accepted, DeliveryTracker
-from console.live.events import Event, receipt_from_event
+from console.live.events import Event, Receipt, advance, rank, receipt_from_event
 
 
 def receipt_event(seq: int, umid: str, state: str) -> Event:
@@ -54,3 +59,61 @@ def test_the_tracker_forgets_the_oldest_beyond_its_bound() -> None:
         tracker.apply_accepted(Accepted(umid))
     assert len(tracker) == 2
     assert tracker.timeline("a") is None and tracker.timeline("c") is not None
+
+
+def webhook(seq: int, umid: str, state: str) -> Receipt:
+    receipt = receipt_from_event(receipt_event(seq % 10, umid, state))
+    assert receipt is not None
+    return replace(receipt, seq=seq)
+
+
+STATES = ("queued", "sent", "delivered", "undelivered", "rejected")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 40), st.sampled_from(STATES)), max_size=200),
+    st.integers(1, 30),
+    st.integers(1, 30),
+    st.integers(0, 10),
+)
+def test_the_tracker_stays_within_its_bounds_and_never_moves_a_message_back(
+    seen: list[tuple[int, str]], max_messages: int, detailed: int, raw_receipts: int
+) -> None:
+    tracker = DeliveryTracker(max_messages, detailed=detailed, raw_receipts=raw_receipts)
+    furthest: dict[str, str] = {}  # since the tracker last let go of the message
+    for seq, (n, state) in enumerate(seen, 1):
+        umid = f"u-{n}"
+        before = tracker.state(umid)
+        moved = tracker.apply(webhook(seq, umid, state))
+        after = tracker.state(umid)
+        assert after is not None
+        if before is not None:
+            assert rank(after) >= rank(before), "a message never moves back"
+            assert moved == (after != before)
+        furthest[umid] = advance(furthest.get(umid) if before is not None else None, state)
+        assert after == furthest[umid], "where it stands: the furthest state seen"
+        assert len(tracker) <= max_messages, "never more messages than the feed's rows"
+        assert sum(tracker.timeline(u) is not None for u in furthest) <= min(detailed, max_messages)
+        payloads = sum(
+            bool(r.raw)
+            for u in furthest
+            if (timeline := tracker.timeline(u)) is not None
+            for r in timeline.receipts
+        )
+        assert payloads <= raw_receipts, "payloads only for the newest receipts"
+
+
+def test_an_older_message_keeps_where_it_stands_and_a_late_receipt_cannot_undo_it() -> None:
+    tracker = DeliveryTracker(100, detailed=2, raw_receipts=1)
+    tracker.apply(webhook(1, "old", "delivered"))
+    for seq, umid in enumerate(("b", "c"), 2):
+        tracker.apply(webhook(seq, umid, "sent"))
+    assert tracker.timeline("old") is None and tracker.state("old") == "delivered"
+    assert not tracker.apply(webhook(9, "old", "sent")), "a late 'sent' does not move it back"
+    assert tracker.state("old") == "delivered" and "old" in tracker
+    assert tracker.apply_accepted(Accepted("old")).state == "delivered"
+    newest = tracker.timeline("c")
+    older = tracker.timeline("b")
+    assert newest is not None and newest.receipts[0].raw, "the newest receipt keeps its payload"
+    assert older is not None and not older.receipts[0].raw, "older ones let it go"

@@ -50,7 +50,7 @@ def test_entries_without_a_payload_say_why() -> None:
     api = TimelineEntry("queued", None, "", None, T, "api", None)
     assert "send request" in raw_text(api, numbers=[], reveal=False)
     kept = TimelineEntry("sent", None, "", T, T, "history", None)
-    assert "not kept in the history" in raw_text(kept, numbers=[], reveal=False)
+    assert "No payload was kept" in raw_text(kept, numbers=[], reveal=False)
 
 
 def test_the_history_adds_what_this_run_did_not_see() -> None:
@@ -70,3 +70,23 @@ def test_the_history_adds_what_this_run_did_not_see() -> None:
         ("delivered", "webhook"),
     ], "the same receipt once, with its payload"
     assert merged(live, []) is live
+
+
+def test_a_payload_this_run_let_go_is_the_historys_copy() -> None:
+    """The tracker keeps payloads for the newest receipts only: an older one's comes back
+    from the history, which keeps each as it arrived (JSON text)."""
+    stored = Message(
+        "u", "ref", "sms", "out", "+6591234567", "hi", "delivered", T - 60,
+        timeline=(
+            StoredReceipt("sent", T - 59, T - 58.5, raw='{"umid":"u","status":{"state":"sent"}}'),
+            StoredReceipt("delivered", T - 2, T - 1, raw="not json"),
+        ),
+    )  # fmt: skip
+    live = [TimelineEntry("sent", None, "", T - 59, T - 58.5, "webhook", None)]
+    every = merged(live, from_stored(stored))
+    assert [(entry.state, entry.source) for entry in every] == [
+        ("sent", "webhook"),
+        ("delivered", "history"),
+    ]
+    assert every[0].raw == {"umid": "u", "status": {"state": "sent"}}
+    assert every[1].raw == {"payload as kept": "not json"}, "shown as it was kept"

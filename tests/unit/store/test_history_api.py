@@ -381,7 +381,7 @@ def test_writes_racing_the_writer_thread_lose_nothing(data_dir: Path, clock: Clo
         thread.join()
         history.close()
     assert errors == [] and reader_failures == []
-    with History.open(data_dir, clock=clock) as again:
+    with History.open(data_dir, clock=clock, hot_messages=5000) as again:  # all in memory
         messages = again.recent_messages(5000)
         assert len(messages) == 3000
         assert {m.status for m in messages} == {"delivered"}

@@ -265,3 +265,35 @@ def test_opening_reads_only_the_window_also_in_a_copied_folder(
     with History.open(copy, clock=clock, hot_messages=1) as history:
         assert reads == [f"{day(0)}.0.json"]
         assert len(history.find_messages(limit=100)) == 30
+
+
+def test_the_history_in_memory_stays_within_its_bound_while_messages_keep_arriving(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long shift of one day: the current parts and a few spare ones in memory, never the
+    whole day; late receipts still reach the messages let go, with their payloads."""
+    monkeypatch.setattr("console.store.partset.PART_LIMIT", 20)
+    hot, spare = 30, 2
+    with History.open(
+        data_dir, clock=clock, hot_messages=hot, spare_parts=spare, flush_interval=3600
+    ) as history:
+        for n in range(600):  # 30 parts of one day
+            umid = f"m{n}"
+            history.record_message(umid, None, "SMS", "out", "+6591", "hi", "queued", NOW + n)
+            history.apply_receipt(umid, "sent", NOW + n, NOW + n, raw={"umid": umid, "n": n})
+            if n % 10 == 9:
+                history.flush()
+                parts = history.parts_in_memory()
+                # the window: the newest parts holding `hot` messages (at most 3 of 20) and
+                # the spare ones, whatever the day holds
+                assert len(parts) <= 3 + spare
+                assert sum(messages for _, messages in parts) <= (3 + spare) * 20
+        assert [d.messages for d in history.days()] == [600]
+        history.apply_receipt("m0", "delivered", NOW + 700, NOW + 700, raw={"late": True})
+        history.flush()  # the writer loads m0's part, applies the receipt, saves it
+        history.flush()
+        message = history.find_message("m0")
+        assert message is not None and message.status == "delivered"
+        assert [r.raw for r in message.timeline] == ['{"umid":"m0","n":0}', '{"late":true}']
+        assert len(history.todays_messages(1_000)) == 600, "the rest of today: on demand"
+        assert len(history.recent_messages(1_000)) < 100, "quick queries: the window only"

@@ -1,0 +1,107 @@
+"""Memory flat across a shift, as the agent sees it: timelines and rows are bounded together, and
+a message the tracker has let go still opens with every receipt and its payload, read back
+from the history. (Figures are bench/shift.py's; no test here is timed.)"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import Static
+from tui_helpers import wait_for
+
+from console.app import AgentConsole
+from console.config import Settings
+from console.core import Accepted, SentSms
+from console.core.tracker import DeliveryTracker
+from console.live.events import Event
+from console.messages import EventsReceived
+from console.screens.message_timeline import MessageTimelineScreen
+
+SIZE = (120, 36)
+
+
+def quiet_console(tmp_path: Path, **settings: Any) -> AgentConsole:
+    """A console on its own history that never logs in: events are posted to it directly."""
+
+    async def never(_settings: Settings) -> Any:
+        await asyncio.Event().wait()
+
+    return AgentConsole(Settings(data_dir=tmp_path, **settings), connector=never)
+
+
+def receipt(seq: int, umid: str, state: str, marker: str) -> Event:
+    payload = {
+        "umid": umid,
+        "subAccountId": "bench_subaccount",
+        "destination": "+6591000001",
+        "clientBatchId": marker,  # a field only the payload carries
+        "status": {"state": state, "timestamp": "2026-11-27T05:00:00.00Z"},
+    }
+    return Event(seq, "2026-11-27T05:00:01.000Z", "SMS", "outbound_message_status_changed", payload)
+
+
+def test_the_tracker_is_bounded_with_the_feeds_rows(tmp_path: Path) -> None:
+    app = quiet_console(tmp_path, feed_max_rows=250)
+    assert app.core.tracker.max_messages == app.feed.max_rows == 250
+
+
+async def test_an_old_messages_timeline_reads_its_payloads_back_from_the_history(
+    tmp_path: Path,
+) -> None:
+    app = quiet_console(tmp_path)
+    app.core.tracker = DeliveryTracker(100, detailed=3, raw_receipts=3)  # a tiny shift
+    umids = [f"old-{n}" for n in range(12)]
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app._history_settled and app.history is not None)
+        sent = [SentSms(f"+659100000{n % 10}", Accepted(umid)) for n, umid in enumerate(umids)]
+        app.core.record_sent(sent, "Your parcel ships today")
+        events = [receipt(n + 1, umid, "sent", f"first-{umid}") for n, umid in enumerate(umids)]
+        events += [
+            receipt(n + 100, umid, "delivered", f"final-{umid}") for n, umid in enumerate(umids)
+        ]
+        app.post_message(EventsReceived(tuple(events)))
+        await wait_for(pilot, lambda: app.core.tracker.state(umids[-1]) == "delivered")
+        assert app.core.timeline(umids[0]) is None, "the tracker let go of the oldest"
+        assert app.core.tracker.state(umids[0]) == "delivered", "it still knows where it stands"
+        newest = app.core.timeline(umids[-1])
+        assert newest is not None and newest.receipts[-1].raw, "the newest keep their payloads"
+        await asyncio.wrap_future(app.core.after_writes(lambda history: None))
+
+        row = app.feed.get(umids[0])
+        assert row is not None and row.status == "delivered"
+        await app.push_screen(MessageTimelineScreen(row))
+        await wait_for(pilot, lambda: isinstance(app.screen, MessageTimelineScreen))
+        screen = app.screen
+        assert isinstance(screen, MessageTimelineScreen)
+        await wait_for(pilot, lambda: [e.state for e in screen.entries] == ["sent", "delivered"])
+        assert all(entry.raw is not None for entry in screen.entries)
+        raw = screen.query_one("#timeline-raw", Static)
+        await wait_for(pilot, lambda: "final-old-0" in str(raw.render()))
+        await pilot.press("up")  # the first receipt's payload, from the history too
+        await wait_for(pilot, lambda: "first-old-0" in str(raw.render()))
+
+
+async def test_the_shield_counts_older_traffic_it_no_longer_keeps_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from console.core.traffic import Observation, TrafficLedger
+    from console.screens import shield as shield_screen
+    from console.screens.shield import ShieldScreen
+
+    now = 1_795_755_662.0
+    monkeypatch.setattr(shield_screen, "now", lambda: now)
+    app = quiet_console(tmp_path)
+    app.core.traffic = TrafficLedger(max_observed=10)  # a long shift, compressed
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app._history_settled)
+        for n in range(500):  # another application's traffic in the last hour
+            number = f"+65912300{n % 100:02d}"
+            app.core.traffic.observe(Observation(f"x{n}", number, now - 3000 + n, "delivered"))
+        assert len(app.core.traffic) == 10 and app.core.traffic.folded
+        await app.push_screen(ShieldScreen())
+        await wait_for(pilot, lambda: getattr(app.screen, "report", None) is not None)
+        report = app.screen.report  # type: ignore[attr-defined]
+        assert report.total == 500, "every message counted, kept one by one or not"
