@@ -82,6 +82,7 @@ if TYPE_CHECKING:
 STATUS_CYCLE: tuple[str | None, ...] = (OPEN, PENDING, SNOOZED, RESOLVED, None)
 CHANNEL_CYCLE: tuple[str | None, ...] = (None, "whatsapp", "viber", "sms")
 NARROW = 110  # columns: below this the list and the thread take turns
+ROOMY = 140  # columns: from this the customer's panel stands beside the thread
 THREAD_LIMIT = 200  # messages read when a conversation opens
 TYPING_EVERY = 4.0  # seconds between "typing" posts while the agent types
 VIEWING_EVERY = 30.0  # seconds between "viewing" posts while a conversation is open
@@ -250,6 +251,7 @@ class InboxScreen(Screen[None]):
 
     def _layout(self, width: int) -> None:
         self.set_class(width < NARROW, "-narrow")
+        self.set_class(width >= ROOMY, "-roomy")  # room for the customer beside the thread
 
     def on_screen_resume(self) -> None:
         self._refresh_list()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from inbox_helpers import (
@@ -35,6 +36,14 @@ from console.widgets.segment_meter import SegmentMeter
 
 DAY = 86_400.0
 SUNDAY = 1_796_551_200.0  # 2026-12-06 10:00 UTC, a Sunday (the tests run in UTC)
+
+
+def next_sunday_at_ten(now: float) -> float:
+    """10:00 UTC on the first Sunday after `now`'s day."""
+    day = datetime.fromtimestamp(now, UTC).date() + timedelta(days=1)
+    while day.weekday() != 6:
+        day += timedelta(days=1)
+    return datetime(day.year, day.month, day.day, 10, tzinfo=UTC).timestamp()
 
 
 async def jane_and_li_write(url: str, pilot: Pilot, screen: InboxScreen) -> None:
@@ -164,7 +173,9 @@ async def test_take_resolve_reopen_label_and_note(fresh_sandbox: str, tmp_path: 
 async def test_a_snooze_hides_the_conversation_until_it_comes_back_by_itself(
     fresh_sandbox: str, tmp_path: Path
 ) -> None:
-    now = [SUNDAY]  # whatever day the suite runs: a Sunday, whose "next week" is tomorrow
+    # Whatever day the suite runs: a Sunday, whose "next week" is tomorrow; one to come, as
+    # the relay bounds a snooze by its own clock (never more than 5 minutes in the past).
+    now = [next_sunday_at_ten(time.time())]
     app = console_for(fresh_sandbox, data_dir=tmp_path, clock=lambda: now[0])
     async with app.run_test(size=(160, 40), notifications=True) as pilot:
         screen = await open_inbox(app, pilot)
@@ -173,7 +184,12 @@ async def test_a_snooze_hides_the_conversation_until_it_comes_back_by_itself(
         await pilot.press("s")
         await wait_for(pilot, lambda: isinstance(app.screen, AskDialog))
         offered = [str(o.prompt) for o in app.screen.query_one(OptionList).options]
-        assert offered == ["1 hour (11:00)", "3 hours (13:00)", "tomorrow (Mon 07 Dec 09:00)"]
+        monday = datetime.fromtimestamp(now[0] + 86_400, UTC)
+        assert offered == [
+            "1 hour (11:00)",
+            "3 hours (13:00)",
+            f"tomorrow ({monday:%a %d %b} 09:00)",
+        ]
         await pilot.press("enter")  # the first choice: 1 hour
         await wait_for(pilot, lambda: conversation(app, JANE).status == "snoozed")  # type: ignore[union-attr]
         await wait_for(pilot, lambda: listed(screen) == [])
