@@ -7,13 +7,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Static
 
-from console.ui.text import clean, plain
+from console.screens.text_panel import TextPanel
+from console.ui.text import clean
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,16 +34,9 @@ def key_lines(bindings: Iterable[tuple[str, Binding]]) -> list[KeyLine]:
     return lines
 
 
-class KeysScreen(ModalScreen[None]):
+class KeysScreen(TextPanel):
     """The keys, in two groups; Escape, `?` or `q` closes it."""
 
-    DEFAULT_CSS = """
-    KeysScreen { align: center middle; }
-    KeysScreen > VerticalScroll {
-        width: 96; max-width: 100%; height: auto; max-height: 100%;
-        border: round $primary; background: $panel; padding: 0 1;
-    }
-    """
     BINDINGS = [
         Binding(
             "escape,question_mark,q", "dismiss", "Close", id="keys.close", tooltip="Close the keys."
@@ -54,16 +44,11 @@ class KeysScreen(ModalScreen[None]):
     ]
 
     def __init__(self, section: str, own: Sequence[KeyLine], everywhere: Sequence[KeyLine]) -> None:
-        super().__init__()
         self.section = section
         self.own = list(own)
         self.everywhere = list(everywhere)
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll() as box:
-            box.border_title = plain(f"Keys · {self.section}")
-            box.border_subtitle = "Esc closes · every action is in the palette too (ctrl+p)"
-            yield Static(self._text(), id="keys-text")
+        subtitle = "Esc closes · every action is in the palette too (ctrl+p)"
+        super().__init__(f"Keys · {section}", self._text(), subtitle)
 
     def _text(self) -> Text:
         text = Text(end="")
@@ -81,6 +66,3 @@ class KeysScreen(ModalScreen[None]):
                 if line.help:
                     text.append(f" — {clean(line.help)}", style="dim")
         return text
-
-    def on_mount(self) -> None:
-        self.query_one(VerticalScroll).focus()

@@ -7,39 +7,18 @@ import time
 from collections.abc import Sequence
 
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Static
 
 from console.core.hotlist import Notice
+from console.screens.text_panel import TextPanel
 from console.ui.text import clean
 
 
-class NoticesScreen(ModalScreen[None]):
+class NoticesScreen(TextPanel):
     """Escape or `q` closes it."""
 
-    DEFAULT_CSS = """
-    NoticesScreen { align: center middle; }
-    NoticesScreen > VerticalScroll {
-        width: 96; max-width: 100%; height: auto; max-height: 100%;
-        border: round $primary; background: $panel; padding: 0 1;
-    }
-    """
-    BINDINGS = [
-        Binding("escape,q", "dismiss", "Close", id="notices.close", tooltip="Close the notices.")
-    ]
-
     def __init__(self, notices: Sequence[Notice]) -> None:
-        super().__init__()
         self.notices = list(notices)
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll() as box:
-            box.border_title = "Notifications"
-            box.border_subtitle = "newest first · Esc closes"
-            yield Static(self._text(), id="notices-text")
+        super().__init__("Notifications", self._text(), "newest first · Esc closes")
 
     def _text(self) -> Text:
         if not self.notices:
@@ -53,6 +32,3 @@ class NoticesScreen(ModalScreen[None]):
                 text.append(f"{clean(notice.title)}: ", style="bold")
             text.append(clean(notice.text))
         return text
-
-    def on_mount(self) -> None:
-        self.query_one(VerticalScroll).focus()

@@ -55,7 +55,7 @@ async def test_question_mark_lists_the_sections_keys_and_the_global_ones_remappe
         assert " f4 Feed " not in line, "not the section already open"
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, KeysScreen))
-        text = str(app.screen.query_one("#keys-text").render())
+        text = str(app.screen.query_one("#panel-text").render())
         assert "Export CSV — Export the messages" in text
         assert "\ne " in text.split("Everywhere")[0], "the remapped key is listed"
         assert "Scroll Left" not in text, "only the console's keys, not every widget's"
