@@ -71,6 +71,8 @@ class KeyBar(Widget):
         self.refresh()
 
     def _look_at_hotlist(self) -> None:
+        if not self.screen.is_current:  # a section in the background: nobody sees its bar
+            return
         core = getattr(self.app, "core", None)
         line = ""
         if core is not None and getattr(self.app, "current_mode", None) != "inbox":

@@ -46,15 +46,23 @@ def numbers(count: int) -> str:
     return ", ".join(f"+659123{n:04d}" for n in range(count))
 
 
+async def draft_when_the_balance_is_known(app, pilot, to: str, text: str):  # type: ignore[no-untyped-def]
+    """Open the composer once the balance is known, fill To and the text; return it."""
+    screen = await open_compose(app, pilot)
+    await wait_for(pilot, lambda: app.balance.amount is not None)
+    screen.query_one("#to", Input).value = to
+    screen.query_one(MessageEditor).insert(text)
+    return screen
+
+
 async def test_a_batch_above_the_balance_is_refused_with_both_figures(
     poor_sandbox: str, tmp_path: Path
 ) -> None:
     app = console_for(poor_sandbox, data_dir=tmp_path)
     async with app.run_test(size=(120, 32)) as pilot:
-        screen = await open_compose(app, pilot)
-        await wait_for(pilot, lambda: app.balance.amount is not None)
-        screen.query_one("#to", Input).value = numbers(6)
-        screen.query_one(MessageEditor).insert("Your parcel is on its way.")
+        screen = await draft_when_the_balance_is_known(
+            app, pilot, numbers(6), "Your parcel is on its way."
+        )
         await pilot.press("ctrl+j")
         await wait_for(pilot, lambda: "Not sent: it costs" in screen_text(app))
         assert "it costs ≈ 0.22 EUR and the balance is 0.20 EUR" in screen_text(app)
@@ -69,10 +77,9 @@ async def test_a_batch_asks_first_and_cancel_sends_nothing(
 ) -> None:
     app = console_for(poor_sandbox, data_dir=tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_compose(app, pilot)
-        await wait_for(pilot, lambda: app.balance.amount is not None)
-        screen.query_one("#to", Input).value = numbers(4)
-        screen.query_one(MessageEditor).insert("Your parcel is on its way.")
+        screen = await draft_when_the_balance_is_known(
+            app, pilot, numbers(4), "Your parcel is on its way."
+        )
         await pilot.press("ctrl+j")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmSendDialog))
         shown = screen_text(app)
@@ -95,11 +102,10 @@ async def test_one_cheap_sms_goes_at_once_and_home_shows_the_balance_after(
 ) -> None:
     app = console_for(poor_sandbox, data_dir=tmp_path)
     async with app.run_test(size=(120, 32)) as pilot:
-        screen = await open_compose(app, pilot)
-        await wait_for(pilot, lambda: app.balance.amount is not None)
+        screen = await draft_when_the_balance_is_known(
+            app, pilot, "+6591230000", "One SMS, no question."
+        )
         assert app.balance.label == "0.20 EUR"
-        screen.query_one("#to", Input).value = "+6591230000"
-        screen.query_one(MessageEditor).insert("One SMS, no question.")
         await pilot.press("ctrl+j")
         await wait_for(pilot, lambda: screen.query_one(SentTable).row_count == 1)
         await wait_for(pilot, lambda: app.balance.label == "0.17 EUR")
