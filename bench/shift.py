@@ -48,6 +48,7 @@ import argparse
 import asyncio
 import gc
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -157,6 +158,17 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
         ticker, gc_watch = LoopTicker(), GcWatch()
         ticker.start()
         gc_watch.install()
+        if os.environ.get("BENCH_PROFILE"):  # where the loop's CPU goes (a diagnostic)
+            import cProfile
+
+            profile = cProfile.Profile()
+            profile.enable()
+        slow = None
+        if os.environ.get("BENCH_SLOW"):  # which callbacks held the loop (a diagnostic)
+            from latency import SlowCallbacks
+
+            slow = SlowCallbacks(0.02)
+            slow.install()
         inbound_per_batch = options["inbound"] // max(batches, 1)
         team_per_batch = options["team"] // max(batches, 1)
         seq, inbound_n, team_n = 3, 3, 0
@@ -209,6 +221,24 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
         ended = time.monotonic()
         ticker.stop()
         gc_watch.remove()
+        if os.environ.get("BENCH_PROFILE"):
+            import pstats
+
+            profile.disable()
+            with open(os.environ["BENCH_PROFILE"], "w") as out:
+                pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(40)
+                pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(80)
+        if slow is not None:
+            slow.remove()
+            with open(os.environ["BENCH_SLOW"], "w") as out:
+                for name, runs in sorted(slow.by_name().items(), key=lambda item: -item[1][0][0]):
+                    print(f"{name}: {runs[:12]} ({len(runs)})", file=out)
+                longest = sorted(gc_watch.collections, key=lambda c: -c.pause_s)[:10]
+                for collection in longest:
+                    print(
+                        f"gc gen {collection.generation}: {collection.pause_s * 1000:.1f} ms",
+                        file=out,
+                    )
         lateness = summary(ticker.lateness_ms(started, ended))
         figures["loop_lateness_p50_ms"] = lateness["p50"]
         figures["loop_lateness_p99_ms"] = lateness["p99"]
@@ -257,6 +287,7 @@ class Agent:
         self.switches: list[float | None] = []
         self.mode = ""
         self._reported = -1
+        self._paused = False  # the feed: paused by space (its footer then says Resume)
         self._line = 0
         self._typed = ""
 
@@ -280,7 +311,8 @@ class Agent:
         from latency import Painted
 
         seconds = self.run.terminal.press("f4", Painted(-1, "Pause"), timeout=60)
-        if seconds is None and "Resume" not in self.run.terminal.line(-1):
+        self._paused = seconds is None
+        if self._paused and "Resume" not in self.run.terminal.line(-1):
             raise SystemExit(f"the feed never came:\n{self.run.terminal.text()}")
         self.switches.append(seconds)
         self.mode = "feed"
@@ -304,24 +336,33 @@ class Agent:
             letter = LETTERS[len(self._typed) - 4]
             self._typed += letter
             key, shows = letter, Painted(0, self._typed)
-        else:
-            paused = "Resume" in terminal.line(-1)
-            key, shows = "space", Painted(-1, "Pause" if paused else "Resume")
+        else:  # the footer's label says what space does next
+            key, shows = "space", Painted(-1, "Pause" if self._paused else "Resume")
         pressed = time.monotonic()
-        self.keys.append((pressed, terminal.press(key, shows, KEY_TIMEOUT)))
+        seconds = terminal.press(key, shows, KEY_TIMEOUT)
+        self.keys.append((pressed, seconds))
+        if self.mode == "feed":
+            if seconds is None:  # not seen: read the screen (slow: pyte) to know again
+                self._paused = "Resume" in terminal.line(-1)
+            else:
+                self._paused = not self._paused
+
+    def report_batches(self) -> dict[str, Any]:
+        """Print each batch's RSS as the console says it is done; what was heard."""
+        heard = self.run.heard.poll()
+        done = heard.get("batch-done")
+        if done is not None and done["number"] > self._reported:
+            self._reported = done["number"]
+            print(
+                f"batch {done['number'] + 1:>3}: RSS {done['rss']:6.0f} MB   {done['took']:5.1f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+        return heard
 
     def through_the_shift(self) -> None:
         while not self.run.ended():
-            heard = self.run.heard.poll()
-            done = heard.get("batch-done")
-            if done is not None and done["number"] > self._reported:
-                self._reported = done["number"]
-                print(
-                    f"batch {done['number'] + 1:>3}: RSS {done['rss']:6.0f} MB   "
-                    f"{done['took']:5.1f} s",
-                    file=sys.stderr,
-                    flush=True,
-                )
+            heard = self.report_batches()
             number = heard.get("batch", {}).get("number", 0)
             wanted = "feed" if number % 2 == 1 else "inbox"
             if wanted != self.mode:
@@ -356,6 +397,7 @@ def run_shift(options: dict[str, Any]) -> dict[str, Any]:
             agent.to_inbox()
             run.wait("stream-start", 120)
             agent.through_the_shift()
+            agent.report_batches()
             heard = run.heard.poll()
             if "failed" in heard:
                 raise SystemExit(f"the shift failed:\n{heard['failed'].get('error')}")
