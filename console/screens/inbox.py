@@ -66,6 +66,7 @@ from console.screens.ask_dialog import AskDialog
 from console.screens.note_dialog import NoteDialog
 from console.sms import analyze
 from console.ui.sections import SECTION_BY_MODE
+from console.ui.statics import show as show_text
 from console.ui.text import clean, plain
 from console.widgets.conversation_list import ConversationList
 from console.widgets.key_bar import KeyBar
@@ -562,7 +563,7 @@ class InboxScreen(Screen[None]):
     def _show_presence(self) -> None:
         line = self.query_one("#presence", Static)
         if self.opened is None:
-            line.update("")
+            show_text(line, "")
             return
         seen = self.app.core.inbox.presence(self.opened, self.app.clock())
         typing = [s.agent for s in seen if s.kind == TYPING]
@@ -572,7 +573,7 @@ class InboxScreen(Screen[None]):
             words.append(f"{' and '.join(typing)} {'is' if len(typing) == 1 else 'are'} replying…")
         if viewing:
             words.append(f"{' and '.join(viewing)} {'is' if len(viewing) == 1 else 'are'} viewing")
-        line.update(plain(" · ".join(words)))
+        show_text(line, plain(" · ".join(words)))
         line.set_class(bool(typing), "-typing")
 
     def _show_team_note(self) -> None:
@@ -623,11 +624,11 @@ class InboxScreen(Screen[None]):
             matches = reply.responses.matching(typed[1])
             if matches:
                 shown = "   ".join(f"/{m.shortcode} {clean(m.text)[:40]}" for m in matches[:4])
-                hint.update(plain(f"Tab: {shown}"))
+                show_text(hint, plain(f"Tab: {shown}"))
             else:
-                hint.update(plain(f"No canned response /{typed[1]}…"))
+                show_text(hint, plain(f"No canned response /{typed[1]}…"))
         else:
-            hint.update(plain("ctrl+j send · /shortcode then Tab: canned response · Esc back"))
+            show_text(hint, plain("ctrl+j send · /shortcode then Tab: canned response · Esc back"))
         conversation = self.app.core.inbox.get(self.opened or "")
         if conversation is not None and conversation.channel == "sms":
             self.query_one("#meter", SegmentMeter).show(analyze(reply.text))
