@@ -284,6 +284,7 @@ class Agent:
         self.run = run
         self.every = every
         self.keys: list[tuple[float, float | None]] = []  # (pressed at, seconds or None)
+        self.modes: list[str] = []  # where each key was pressed
         self.switches: list[float | None] = []
         self.mode = ""
         self._reported = -1
@@ -341,6 +342,7 @@ class Agent:
         pressed = time.monotonic()
         seconds = terminal.press(key, shows, KEY_TIMEOUT)
         self.keys.append((pressed, seconds))
+        self.modes.append(self.mode)
         if self.mode == "feed":
             if seconds is None:  # not seen: read the screen (slow: pyte) to know again
                 self._paused = "Resume" in terminal.line(-1)
@@ -412,6 +414,14 @@ def run_shift(options: dict[str, Any]) -> dict[str, Any]:
     figures["key_to_paint_max_ms"] = keys["max"]
     figures["keys"] = keys["n"]
     figures["keys_unseen"] = sum(1 for _, seconds in agent.keys if seconds is None)
+    for mode in ("inbox", "feed"):
+        chosen = [
+            (KEY_TIMEOUT if seconds is None else seconds) * 1000
+            for (pressed, seconds), where in zip(agent.keys, agent.modes, strict=True)
+            if where == mode and end["started"] <= pressed <= end["at"]
+        ]
+        keys = summary(chosen)
+        figures[f"key_to_paint_{mode}"] = [keys["p50"], keys["p99"], keys["max"], keys["n"]]
     switches = [s * 1000 for s in agent.switches[2:] if s is not None]
     figures["switch_max_ms"] = max(switches, default=None)
     figures["switch_p50_ms"] = summary(switches)["p50"]
@@ -485,6 +495,8 @@ def main() -> None:
         ("key → paint p99", "key_to_paint_p99_ms", " ms", 1),
         ("key → paint max", "key_to_paint_max_ms", " ms", 1),
         ("  keys never shown (10 s)", "keys_unseen", "", 0),
+        ("  typing a reply: p50 p99 max n", "key_to_paint_inbox", "", 0),
+        ("  space in the feed: p50 p99 max n", "key_to_paint_feed", "", 0),
         ("F3/F4 to the section, p50", "switch_p50_ms", " ms", 1),
         ("F3/F4 to the section, max", "switch_max_ms", " ms", 1),
         ("a batch's answer shown, max", "answer_shown_s_max", " s", 2),
