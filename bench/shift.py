@@ -163,6 +163,22 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
 
             profile = cProfile.Profile()
             profile.enable()
+        layouts: Counter[str] = Counter()
+        if os.environ.get("BENCH_LAYOUTS"):  # who asks for a new layout of the screen
+            import traceback
+
+            from textual.widget import Widget
+
+            original = Widget.refresh
+
+            def refresh(self: Any, *regions: Any, **flags: Any) -> Any:
+                if flags.get("layout") or flags.get("recompose"):
+                    stack = traceback.extract_stack(limit=7)[:-1]
+                    where = " < ".join(f"{f.name}:{f.lineno}" for f in reversed(stack[-5:]))
+                    layouts[f"{type(self).__name__} {where}"] += 1
+                return original(self, *regions, **flags)
+
+            Widget.refresh = refresh  # type: ignore[method-assign]
         slow = None
         if os.environ.get("BENCH_SLOW"):  # which callbacks held the loop (a diagnostic)
             from latency import SlowCallbacks
@@ -228,6 +244,12 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
             with open(os.environ["BENCH_PROFILE"], "w") as out:
                 pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(40)
                 pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(80)
+                stats = pstats.Stats(profile, stream=out).sort_stats("cumulative")
+                stats.print_callees("_on_timer_update|_refresh_layout|render_update")
+        if layouts:
+            with open(os.environ["BENCH_LAYOUTS"], "w") as out:
+                for where, count in layouts.most_common(30):
+                    print(f"{count:6} {where}", file=out)
         if slow is not None:
             slow.remove()
             with open(os.environ["BENCH_SLOW"], "w") as out:

@@ -81,6 +81,7 @@ from console.ui.state import (
     LoginState,
 )
 from console.ui.text import clean
+from console.ui.toast_gate import ToastGate
 from console.ui.typeahead import TypeAhead
 
 if TYPE_CHECKING:
@@ -223,6 +224,7 @@ class AgentConsole(App[None]):
         # The cyclic GC runs between keystrokes, not in the middle of one (gc_pacing.py).
         self.gc_pacer = GcPacer()
         self.notices = Notices()  # the palette's "Notifications"
+        self._toasts = ToastGate()  # "New message" toasts: one every few seconds at most
         self._last_input = time.monotonic()  # the roster's "idle" (sent with "online")
         self.typeahead = TypeAhead(self)  # keys of a burst land where the agent meant them
         # What the agent typed and has not sent: saved as typed, restored at the next start.
@@ -1013,7 +1015,8 @@ class AgentConsole(App[None]):
             else:
                 customers = len({m.conversation_id for m in changes.inbound})
                 text = f"{count} new messages from {customers} customer(s)"
-            if self._at_work():  # the hotlist line says it; nothing drawn over the work
+            # The hotlist line says it; nothing drawn over the work, nor a toast a second.
+            if self._at_work() or not self._toasts.allow():
                 self.notices.add(self.clock(), "New message", clean(text))
             else:
                 self.notify(text, title="New message", timeout=6)
