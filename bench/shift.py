@@ -40,6 +40,11 @@ Figures:
   terminal, until the bytes the console writes show its effect (the letter in the reply
   box's line, the footer's Pause/Resume). Budget p99 ≤ 100 ms, max ≤ 250 ms. A key never
   shown counts as the 10 s waited. Switching section (F3, F4) is timed apart (`switch_*`).
+
+Diagnostics (environment variables naming a file the child writes): `BENCH_SLOW` the loop's
+callbacks that held it over 20 ms (wall, the loop thread's CPU, the process's CPU) and the
+longest collections; `BENCH_PROFILE` a cProfile of the shift; `BENCH_LAYOUTS` which widgets
+asked for a new layout of the whole screen, and from where.
 """
 
 from __future__ import annotations
