@@ -44,7 +44,8 @@ Figures:
 Diagnostics (environment variables naming a file the child writes): `BENCH_SLOW` the loop's
 callbacks that held it over 20 ms (wall, the loop thread's CPU, the process's CPU) and the
 longest collections; `BENCH_PROFILE` a cProfile of the shift; `BENCH_LAYOUTS` which widgets
-asked for a new layout of the whole screen, and from where.
+asked for a new layout of the whole screen, and from where; `BENCH_STALLS` every thread's
+stack, sampled while the loop is over half a second late.
 """
 
 from __future__ import annotations
@@ -168,6 +169,12 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
 
             profile = cProfile.Profile()
             profile.enable()
+        sampler = None
+        if os.environ.get("BENCH_STALLS"):  # every thread's stack while the loop is late
+            from latency import StallSampler
+
+            sampler = StallSampler(ticker, late=0.5, every=0.05)
+            sampler.start()
         layouts: Counter[str] = Counter()
         if os.environ.get("BENCH_LAYOUTS"):  # who asks for a new layout of the screen
             import traceback
@@ -251,6 +258,11 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
                 pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(80)
                 stats = pstats.Stats(profile, stream=out).sort_stats("cumulative")
                 stats.print_callees("_on_timer_update|_refresh_layout|render_update")
+        if sampler is not None:
+            sampler.stop()
+            with open(os.environ["BENCH_STALLS"], "w") as out:
+                for thread, where, n in sampler.top(40):
+                    print(f"{n:6} {thread:20} {where}", file=out)
         if layouts:
             with open(os.environ["BENCH_LAYOUTS"], "w") as out:
                 for where, count in layouts.most_common(30):
