@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from textual import events, getters, on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -27,7 +27,6 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static, TextArea
 
-from console.app import AgentConsole
 from console.core.canned import DEFAULT_TOML, CannedResponses, parse, variables
 from console.core.context import SentLine, context_lines, same_customer
 from console.core.drafts import NOTE, REPLY
@@ -65,6 +64,7 @@ from console.paths import styles_path
 from console.screens.ask_dialog import AskDialog
 from console.screens.note_dialog import NoteDialog
 from console.sms import analyze
+from console.ui.app_access import console_app
 from console.ui.sections import SECTION_BY_MODE
 from console.ui.text import clean, plain
 from console.widgets.conversation_list import ConversationList
@@ -152,7 +152,7 @@ class InboxScreen(Screen[None]):
         ),
     ]
 
-    app = getters.app(AgentConsole)
+    app = console_app()
 
     @dataclass
     class ThreadLoaded(Message):
@@ -234,7 +234,7 @@ class InboxScreen(Screen[None]):
         self.conversations.late_after = self.app.settings.reply_within
         self.app.core_changed.subscribe(self, self._core_changed)
         self.app.history_ready.subscribe(self, self._history_ready)
-        self.app.canned_changed.subscribe(self, self._canned_changed)
+        self.app.canned_store.changed.subscribe(self, self._canned_changed)
         self.app.drafts_restored.subscribe(self, lambda _: self._restore_opened())
         self.watch(self.app, "connection", lambda _: self._show_team_note(), init=False)
         self._last_tick = self.app.clock()
@@ -308,7 +308,7 @@ class InboxScreen(Screen[None]):
         self._last_tick = now
         if self.opened is not None:
             self._show_presence()
-            if self.app.team is not None and now - self._viewing_at >= VIEWING_EVERY:
+            if self.app.team_wiring.poster is not None and now - self._viewing_at >= VIEWING_EVERY:
                 self._post_presence(VIEWING, True)
 
     def _history_ready(self, _history: History) -> None:
@@ -386,7 +386,7 @@ class InboxScreen(Screen[None]):
         if drafted:
             reply.load_text(drafted)
             reply.move_cursor(reply.document.end)
-        reply.responses = self.app.canned
+        reply.responses = self.app.canned_store.responses
         reply.values = variables(
             name=conversation.name,
             agent=self.app.core.inbox.me,
@@ -400,7 +400,7 @@ class InboxScreen(Screen[None]):
         self._show_presence()
         self._refresh_reply_hint()
         self._mark_read(conversation_id)
-        if self.app.team is not None:
+        if self.app.team_wiring.poster is not None:
             self._post_presence(VIEWING, True)
         self._show_context([])
         if self.app.history is not None:
@@ -513,7 +513,7 @@ class InboxScreen(Screen[None]):
 
     def _leave(self) -> None:
         """The agent leaves the open conversation (presence ends)."""
-        if self.app.team is not None and self.opened is not None:
+        if self.app.team_wiring.poster is not None and self.opened is not None:
             if self._typing_at:
                 self._post_presence(TYPING, False)
             self._post_presence(VIEWING, False)
@@ -578,7 +578,7 @@ class InboxScreen(Screen[None]):
     def _show_team_note(self) -> None:
         note = self.query_one("#team-note", Static)
         connected = self.app.connection.connected
-        alone = connected and self.app.team is None
+        alone = connected and self.app.team_wiring.poster is None
         note.display = alone
         if alone:
             note.update(
@@ -595,7 +595,7 @@ class InboxScreen(Screen[None]):
         text = self.query_one("#reply", ReplyBox).text
         if self.opened is not None:
             self.post_message(TextDrafted(REPLY, self.opened, text))
-        if self.app.team is None or self.opened is None:
+        if self.app.team_wiring.poster is None or self.opened is None:
             return
         now = self.app.clock()
         if text.strip() and now - self._typing_at >= TYPING_EVERY:
@@ -703,7 +703,7 @@ class InboxScreen(Screen[None]):
         if message.conversation_id == self.opened:
             reply.clear()
             self._refresh_reply_hint()
-        if self.app.team is not None:
+        if self.app.team_wiring.poster is not None:
             me = self.app.core.inbox.me
             self.app.team_act(
                 TeamAction(
@@ -902,12 +902,12 @@ class InboxScreen(Screen[None]):
     def action_edit_canned(self) -> None:
         def save(text: str | None) -> None:
             if text is not None:
-                self.app.save_canned(text)
+                self.app.canned_store.save(text)
 
         dialog = AskDialog(
             "Canned responses (canned.toml in the config folder)",
             multiline=True,
-            value=self.app.canned_text or DEFAULT_TOML,
+            value=self.app.canned_store.text or DEFAULT_TOML,
             hint='shortcode = "text" under [responses]. ctrl+j saves, Esc cancels.',
             check=_refusal(parse),
         )
