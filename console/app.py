@@ -47,12 +47,7 @@ from console.ui.browser import Browser
 from console.ui.clipboard import Clipboard
 from console.ui.gc_pacing import GcPacer
 from console.ui.sections import SECTIONS, Section
-from console.ui.state import (
-    BalanceStatus,
-    ConnectionInfo,
-    HistoryStatus,
-    LoginState,
-)
+from console.ui.state import BalanceStatus, ConnectionInfo, HistoryStatus, LoginState
 from console.ui.text import clean
 from console.ui.typeahead import TypeAhead
 
@@ -331,19 +326,10 @@ class AgentConsole(App[None]):
         self.drafts_keeper.loaded(message)
 
     @on(m.TextDrafted)
-    def _text_drafted(self, message: m.TextDrafted) -> None:
-        if self.drafts.set_text(message.kind, message.conversation_id, message.text):
-            self.drafts_keeper.changed()
-
     @on(m.ComposeDrafted)
-    def _compose_drafted(self, message: m.ComposeDrafted) -> None:
-        if self.drafts.set_compose(message.draft):
-            self.drafts_keeper.changed()
-
     @on(m.ConversationShown)
-    def _conversation_shown(self, message: m.ConversationShown) -> None:
-        if self.drafts.set_conversation(message.conversation_id):
-            self.drafts_keeper.changed()
+    def _drafted(self, message: m.TextDrafted | m.ComposeDrafted | m.ConversationShown) -> None:
+        self.drafts_keeper.drafted(message)
 
     @on(m.EventsReceived)
     @on(m.EventsMissed)

@@ -7,7 +7,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from console.core.drafts import Drafts
-from console.messages import DraftsLoaded
+from console.messages import ComposeDrafted, ConversationShown, DraftsLoaded, TextDrafted
 from console.ui.sections import SECTIONS
 
 if TYPE_CHECKING:
@@ -70,6 +70,18 @@ class DraftKeeper:
                 f"Restored what was not sent: {restored.summary()}.", title="Drafts", timeout=8
             )
         if typed.version:
+            self.changed()
+
+    def drafted(self, message: TextDrafted | ComposeDrafted | ConversationShown) -> None:
+        """The agent typed (a reply, a note, the composer) or opened a conversation."""
+        drafts = self.app.drafts
+        if isinstance(message, TextDrafted):
+            changed = drafts.set_text(message.kind, message.conversation_id, message.text)
+        elif isinstance(message, ComposeDrafted):
+            changed = drafts.set_compose(message.draft)
+        else:
+            changed = drafts.set_conversation(message.conversation_id)
+        if changed:
             self.changed()
 
     def mode_changed(self, mode: str) -> None:

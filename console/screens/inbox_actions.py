@@ -37,6 +37,7 @@ from console.live.team import (
 from console.screens.ask_dialog import AskDialog
 from console.screens.note_dialog import NoteDialog
 from console.ui.app_access import console_app
+from console.ui.text import plain
 from console.widgets.text_input import TextInput
 
 if TYPE_CHECKING:
@@ -110,9 +111,8 @@ class InboxActions(Screen[None]):
         self._refresh_list()
         if message.done:
             count = len(message.conversations)
-            self.query_one("#search-status", Label).update(
-                f"in the messages of {count} conversation{'s' if count != 1 else ''}"
-            )
+            said = f"in the messages of {count} conversation{'s' if count != 1 else ''}"
+            self.query_one("#search-status", Label).update(plain(said))
 
     def _target(self) -> Conversation | None:
         """The conversation an action applies to: the list's row when the list has the
