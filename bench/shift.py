@@ -149,7 +149,7 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
         tracemalloc.start(1)
 
     async def drive() -> None:
-        await until(lambda: app.is_running and app._history_settled, 120)
+        await until(lambda: app.is_running and app.history_keeper.settled, 120)
         if options.get("gc") == "python":  # the collector's own schedule, for comparison
             app.gc_pacer.stop()
         from console.messages import EventsReceived
@@ -226,7 +226,7 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
             def applied(last: str = last, poster: asyncio.Task[int] = poster) -> bool:
                 return (
                     poster.done()
-                    and not app._incoming
+                    and not app.live.pending
                     and (row := app.feed.get(last)) is not None
                     and row.final
                 )
