@@ -324,6 +324,8 @@ class Agent:
         self.every = every
         self.keys: list[tuple[float, float | None]] = []  # (pressed at, seconds or None)
         self.modes: list[str] = []  # where each key was pressed
+        self.what: list[str] = []  # the key, and how long after the section was switched to
+        self._switched = 0.0
         self.switches: list[float | None] = []
         self.mode = ""
         self._reported = -1
@@ -345,6 +347,7 @@ class Agent:
                 raise SystemExit(f"the inbox never came:\n{self.run.terminal.text()}")
             time.sleep(0.01)
         self.mode = "inbox"
+        self._switched = time.monotonic()
         self._new_line()
 
     def to_feed(self) -> None:
@@ -356,6 +359,7 @@ class Agent:
             raise SystemExit(f"the feed never came:\n{self.run.terminal.text()}")
         self.switches.append(seconds)
         self.mode = "feed"
+        self._switched = time.monotonic()
 
     def _new_line(self) -> None:
         self.run.terminal.write(b"\x15")  # ctrl+u: the line rubbed out
@@ -382,6 +386,7 @@ class Agent:
         seconds = terminal.press(key, shows, KEY_TIMEOUT)
         self.keys.append((pressed, seconds))
         self.modes.append(self.mode)
+        self.what.append(f"{key!r} {pressed - self._switched:.2f} s after the switch")
         if self.mode == "feed":
             if seconds is None:  # not seen: read the screen (slow: pyte) to know again
                 self._paused = "Resume" in terminal.line(-1)
@@ -461,6 +466,14 @@ def run_shift(options: dict[str, Any]) -> dict[str, Any]:
         ]
         keys = summary(chosen)
         figures[f"key_to_paint_{mode}"] = [keys["p50"], keys["p99"], keys["max"], keys["n"]]
+    slowest = sorted(
+        zip(agent.keys, agent.modes, agent.what, strict=True),
+        key=lambda item: -(KEY_TIMEOUT if item[0][1] is None else item[0][1]),
+    )[:3]
+    figures["slowest_keys"] = [
+        f"{(KEY_TIMEOUT if seconds is None else seconds) * 1000:,.0f} ms: {what} ({mode})"
+        for (_, seconds), mode, what in slowest
+    ]
     switches = [s * 1000 for s in agent.switches[2:] if s is not None]
     figures["switch_max_ms"] = max(switches, default=None)
     figures["switch_p50_ms"] = summary(switches)["p50"]
@@ -543,6 +556,8 @@ def main() -> None:
     for label, key, unit, digits in rows:
         print(f"  {label:32} {fmt(figures.get(key), unit, digits)}")
     print(f"  {'held at the end':32} {figures['sizes']}")
+    for line in figures.get("slowest_keys", ()):
+        print(f"  {'a slowest key':32} {line}")
     if "cyclic_garbage" in figures:
         print(f"  {'cyclic garbage at the end':32} {figures['cyclic_garbage']:,} objects")
         print(
