@@ -301,6 +301,11 @@ class PtyTerminal:
         self._reader: threading.Thread | None = None
         self.bytes_read = 0
         self.closed = threading.Event()
+        # A diagnostic: BENCH_PTYLOG names a file that gets every read and every write,
+        # stamped (see _log), to replay what the terminal was sent around a slow key.
+        log = os.environ.get("BENCH_PTYLOG")
+        self._log = open(log, "wb") if log else None  # noqa: SIM115
+        self._log_lock = threading.Lock()
 
     def __enter__(self) -> PtyTerminal:
         self.start()
@@ -350,6 +355,8 @@ class PtyTerminal:
                     for waiter in self._waiters:
                         waiter.done.set()
                 return
+            if self._log is not None:
+                self._record(b"R", now, chunk)
             with self._lock:
                 self.bytes_read += len(chunk)
                 self._unparsed.append(chunk)
@@ -378,7 +385,15 @@ class PtyTerminal:
         """Write `data` as typed; returns when it was written (monotonic)."""
         at = time.monotonic()
         os.write(self._fd, data)
+        if self._log is not None:
+            self._record(b"W", at, data)
         return at
+
+    def _record(self, kind: bytes, at: float, data: bytes) -> None:
+        assert self._log is not None
+        with self._log_lock:  # the reader thread and the writer's
+            self._log.write(kind + struct.pack("<dI", at, len(data)) + data)
+            self._log.flush()
 
     def _waiter(self, test: Shows) -> _Waiter:
         if isinstance(test, Painted):

@@ -53,3 +53,24 @@ async def test_on_a_wide_screen_not_typing_it_is_a_toast(
         customer_writes(fresh_sandbox, JANE, "Hello?")
         await wait_for(pilot, lambda: bool(app._notifications))
         assert "Jane Tan on WhatsApp: Hello?" in next(iter(app._notifications)).message
+
+
+async def test_a_toast_raised_elsewhere_goes_on_coming_to_the_inbox(
+    fresh_sandbox: str, tmp_path: Path
+) -> None:
+    """Left for its 6 s, it lay over the reply box: the letters typed were hidden under it."""
+    from textual.widgets._toast import Toast
+
+    app = console_for(fresh_sandbox, data_dir=tmp_path)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        screen = await open_inbox(app, pilot)
+        await pilot.press("f1")
+        customer_writes(fresh_sandbox, JANE, "Hello?")
+        await wait_for(pilot, lambda: bool(app.screen.query(Toast)))
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: app.screen is screen)
+        await pilot.pause()
+        assert not app._notifications, "no toast left over the inbox"
+        assert not screen.query(Toast)
+        said = [n.text for n in app.notices.recent() if n.title == "New message"]
+        assert said == ["Jane Tan on WhatsApp: Hello?"], "the palette still has it"
