@@ -46,7 +46,7 @@ import subprocess
 import termios
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -227,6 +227,7 @@ class Painted:
 
     row: int
     text: str
+    others: tuple[str, ...] = ()  # or any of these (which one was seen: ``press_seen``)
 
     def pattern(self, rows: int) -> re.Pattern[bytes]:
         if self.row == 0:  # any row
@@ -234,7 +235,8 @@ class Painted:
         else:
             row = self.row if self.row > 0 else rows + 1 + self.row
             start = rb"\x1b\[" + str(row).encode() + rb";\d+H"
-        return re.compile(start + rb"(?:[^\x1b]|\x1b\[[0-9;:]*m)*?" + re.escape(self.text.encode()))
+        texts = b"|".join(re.escape(text.encode()) for text in (self.text, *self.others))
+        return re.compile(start + rb"(?:[^\x1b]|\x1b\[[0-9;:]*m)*?(" + texts + rb")")
 
 
 Shows = ScreenTest | Painted
@@ -247,6 +249,7 @@ class _Waiter:
     pattern: re.Pattern[bytes] | None = None
     done: threading.Event = field(default_factory=threading.Event)
     seen_at: float | None = None
+    seen: str | None = None  # a Painted test: which of its texts was written
 
 
 def _controlling_terminal() -> None:
@@ -294,7 +297,9 @@ class PtyTerminal:
         self._unparsed: list[bytes] = []
         self._unparsed_size = 0
         self._tail = b""
-        self._lock = threading.Lock()
+        self._reset_due = False
+        self._lock = threading.Lock()  # the reader's: never held while pyte parses a backlog
+        self._screen_lock = threading.Lock()  # the pyte screen's
         self._waiters: list[_Waiter] = []
         self.process: subprocess.Popen[bytes] | None = None
         self._fd = -1
@@ -333,14 +338,45 @@ class PtyTerminal:
         self._reader = threading.Thread(target=self._read, name="pty-reader", daemon=True)
         self._reader.start()
 
-    def _parse(self) -> None:
-        """Bring the pyte screen up to date (the lock held)."""
-        if not self._unparsed:
-            return
+    def _take_unparsed(self) -> tuple[bytes, bool]:
+        """The bytes not parsed yet, and whether the screen is to be reset first (`_lock`
+        held)."""
         data = b"".join(self._unparsed)
         self._unparsed.clear()
         self._unparsed_size = 0
-        self._stream.feed(data)
+        reset, self._reset_due = self._reset_due, False
+        return data, reset
+
+    def _feed(self, data: bytes, reset: bool) -> None:
+        """Parse `data` into the pyte screen (`_screen_lock` held)."""
+        if reset:
+            self.screen.reset()
+        if data:
+            self._stream.feed(data)
+
+    def _parse(self) -> None:
+        """Bring the pyte screen up to date now (`_lock` held: the reader's screen tests)."""
+        data, reset = self._take_unparsed()
+        with self._screen_lock:
+            self._feed(data, reset)
+
+    @contextlib.contextmanager
+    def _parsed(self) -> Iterator[pyte.Screen]:
+        """The screen brought up to date, from any thread but the reader's, WITHOUT the
+        reader's lock held while pyte parses (about 1 MB/s: seconds for a backlog of
+        megabytes). Holding it there stopped the reader, the pty filled, and the program
+        blocked writing to its terminal: bench/shift.py's "stall" of 6–16 s was this parent
+        parsing 8 MB after a key it had not seen, not the console. The locks are taken in
+        the same order everywhere (`_lock`, then `_screen_lock`), so parses keep the bytes'
+        order."""
+        with self._lock:
+            data, reset = self._take_unparsed()
+            self._screen_lock.acquire()
+        try:
+            self._feed(data, reset)
+            yield self.screen
+        finally:
+            self._screen_lock.release()
 
     def _read(self) -> None:
         while True:
@@ -363,7 +399,7 @@ class PtyTerminal:
                 self._unparsed_size += len(chunk)
                 while self._unparsed_size > self.keep and len(self._unparsed) > 1:
                     self._unparsed_size -= len(self._unparsed.pop(0))
-                    self.screen.reset()
+                    self._reset_due = True
                 seen = self._tail + chunk
                 self._tail = seen[-TAIL:]
                 for waiter in self._waiters:
@@ -371,7 +407,10 @@ class PtyTerminal:
                         continue
                     try:
                         if waiter.pattern is not None:
-                            passed = waiter.pattern.search(seen) is not None
+                            found = waiter.pattern.search(seen)
+                            passed = found is not None
+                            if found is not None:
+                                waiter.seen = found.group(1).decode()
                         else:
                             self._parse()
                             passed = waiter.test(self.screen)  # type: ignore[operator]
@@ -405,21 +444,31 @@ class PtyTerminal:
         after `timeout` seconds."""
         waiter = self._waiter(test)
         with self._lock:
-            self._parse()
-            if test(self.screen):
-                return time.monotonic()
-            self._waiters.append(waiter)
+            data, reset = self._take_unparsed()
+            self._screen_lock.acquire()
+            self._waiters.append(waiter)  # what comes after `data` is the reader's to test
         try:
-            waiter.done.wait(timeout)
+            self._feed(data, reset)
+            passed = test(self.screen)
         finally:
-            with self._lock:
-                self._waiters.remove(waiter)
-        return waiter.seen_at
+            self._screen_lock.release()
+        if not passed:
+            waiter.done.wait(timeout)
+        with self._lock:
+            self._waiters.remove(waiter)
+        return time.monotonic() if passed else waiter.seen_at
 
     def press(self, key: str, shows: Shows, timeout: float = 10.0) -> float | None:
         """Type `key`; seconds until the terminal shows its effect (`shows`), None if never.
         The test is registered before the key is written, so no paint can be missed; a
         :class:`Painted` test looks only at what is written after the key."""
+        return self.press_seen(key, shows, timeout)[0]
+
+    def press_seen(
+        self, key: str, shows: Shows, timeout: float = 10.0
+    ) -> tuple[float | None, str | None]:
+        """`press`, and which of a Painted test's texts was written (None for a screen test,
+        or when none was)."""
         waiter = self._waiter(shows)
         with self._lock:
             self._tail = b""
@@ -430,17 +479,15 @@ class PtyTerminal:
         finally:
             with self._lock:
                 self._waiters.remove(waiter)
-        return None if waiter.seen_at is None else waiter.seen_at - pressed
+        return (None if waiter.seen_at is None else waiter.seen_at - pressed), waiter.seen
 
     def text(self) -> str:
-        with self._lock:
-            self._parse()
-            return screen_text(self.screen)
+        with self._parsed() as screen:
+            return screen_text(screen)
 
     def line(self, index: int) -> str:
-        with self._lock:
-            self._parse()
-            return self.screen.display[index]
+        with self._parsed() as screen:
+            return screen.display[index]
 
     def close(self, timeout: float = 10.0) -> int | None:
         """End the program (SIGTERM to its session, then SIGKILL); its exit code."""

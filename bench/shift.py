@@ -82,6 +82,7 @@ from harness import (
 )
 
 KEY_TIMEOUT = 10.0
+SWITCH_TIMEOUT = 60.0
 LETTERS = "abcdefghijklmnop"
 
 
@@ -353,10 +354,14 @@ class Agent:
     def to_feed(self) -> None:
         from latency import Painted
 
-        seconds = self.run.terminal.press("f4", Painted(-1, "Pause"), timeout=60)
-        self._paused = seconds is None
-        if self._paused and "Resume" not in self.run.terminal.line(-1):
+        # The feed is as the agent left it: following ("Pause") or paused ("Resume"). Waiting
+        # for "Pause" alone waited 60 s whenever it was left paused (no key pressed
+        # meanwhile), then read the screen with pyte: the "stall" of earlier runs.
+        shows = Painted(-1, "Pause", others=("Resume",))
+        seconds, seen = self.run.terminal.press_seen("f4", shows, timeout=SWITCH_TIMEOUT)
+        if seen is None:
             raise SystemExit(f"the feed never came:\n{self.run.terminal.text()}")
+        self._paused = seen == "Resume"
         self.switches.append(seconds)
         self.mode = "feed"
         self._switched = time.monotonic()
@@ -388,7 +393,7 @@ class Agent:
         self.modes.append(self.mode)
         self.what.append(f"{key!r} {pressed - self._switched:.2f} s after the switch")
         if self.mode == "feed":
-            if seconds is None:  # not seen: read the screen (slow: pyte) to know again
+            if seconds is None:  # not seen: read the screen (pyte: slow, but the reader reads on)
                 self._paused = "Resume" in terminal.line(-1)
             else:
                 self._paused = not self._paused
@@ -474,7 +479,8 @@ def run_shift(options: dict[str, Any]) -> dict[str, Any]:
         f"{(KEY_TIMEOUT if seconds is None else seconds) * 1000:,.0f} ms: {what} ({mode})"
         for (_, seconds), mode, what in slowest
     ]
-    switches = [s * 1000 for s in agent.switches[2:] if s is not None]
+    switches = [(SWITCH_TIMEOUT if s is None else s) * 1000 for s in agent.switches[2:]]
+    figures["switches_unseen"] = sum(1 for s in agent.switches[2:] if s is None)
     figures["switch_max_ms"] = max(switches, default=None)
     figures["switch_p50_ms"] = summary(switches)["p50"]
     return figures
@@ -551,6 +557,7 @@ def main() -> None:
         ("  space in the feed: p50 p99 max n", "key_to_paint_feed", "", 0),
         ("F3/F4 to the section, p50", "switch_p50_ms", " ms", 1),
         ("F3/F4 to the section, max", "switch_max_ms", " ms", 1),
+        ("  F4 never shown (60 s)", "switches_unseen", "", 0),
         ("a batch's answer shown, max", "answer_shown_s_max", " s", 2),
     ]
     for label, key, unit, digits in rows:
