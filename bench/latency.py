@@ -675,6 +675,7 @@ class SlowCallbacks:
         self.slow = slow
         self.clock = clock
         self.seen: list[tuple[float, float, float, str]] = []  # wall, thread CPU, process CPU
+        self.when: list[float] = []  # when each of `seen` started (time.monotonic())
         self._original: Any = None
 
     def install(self) -> None:
@@ -683,7 +684,8 @@ class SlowCallbacks:
         if self._original is not None:
             return
         original = self._original = asyncio.events.Handle._run
-        clock, slow, seen = self.clock, self.slow, self.seen
+        clock, slow, seen, when = self.clock, self.slow, self.seen, self.when
+        monotonic = time.monotonic
 
         cpu, process = time.thread_time, time.process_time
 
@@ -701,6 +703,7 @@ class SlowCallbacks:
                 else:
                     name = getattr(callback, "__qualname__", repr(callback))
                 seen.append((took, used, everyone, name))
+                when.append(monotonic() - took)
 
         asyncio.events.Handle._run = timed  # type: ignore[method-assign]
 
