@@ -67,12 +67,16 @@ class FeedScreen(Screen[None]):
             tooltip="Follow the newest message (scrolling up pauses).",
         ),
         # One key, one label at a time: "Pause" while following, "Resume" while paused.
+        # Priority: taken as the App receives the key, not after it has gone down to the
+        # table and bubbled back up through every queue on the way (one loop turn each: under
+        # a stream, 100–200 ms). Typed into the filter it is a space (check_action).
         Binding(
             "space",
             "pause",
             "Pause",
             id="feed.pause",
             tooltip="Stay on the current row while new messages arrive.",
+            priority=True,
         ),
         Binding(
             "space",
@@ -80,6 +84,7 @@ class FeedScreen(Screen[None]):
             "Resume",
             id="feed.resume",
             tooltip="Follow the newest message again.",
+            priority=True,
         ),
         Binding(
             "v",
@@ -428,9 +433,11 @@ class FeedScreen(Screen[None]):
 
     def action_pause(self) -> None:
         self.table.pause()
+        self._follow_changed()  # the footer's label now, not after FollowChanged's trip
 
     def action_resume(self) -> None:
         self.table.action_follow()
+        self._follow_changed()
 
     def action_toggle_follow(self) -> None:
         """The palette's "pause or follow": whichever the feed is not doing."""
@@ -443,6 +450,8 @@ class FeedScreen(Screen[None]):
         """Space pauses while following and resumes while paused; the footer shows which."""
         if action not in ("pause", "resume"):
             return True
+        if isinstance(self.focused, Input):  # space typed into the filter
+            return False
         tables = self.query(FeedTable)
         following = tables.first().following if tables else True
         return following if action == "pause" else not following

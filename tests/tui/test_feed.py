@@ -520,6 +520,11 @@ async def test_scrolling_up_pauses_and_end_follows_again(feed_sandbox: str, tmp_
         await pilot.press("space")
         await pilot.pause()
         assert table.following and "space Pause" in screen_text(app)
+        # typed into the filter, space is a space: the feed goes on following
+        await pilot.press("slash", "x", "space", "y")
+        await pilot.pause()
+        assert screen.query_one("#feed-filter").value == "x y"  # type: ignore[attr-defined]
+        assert table.following
 
 
 async def test_text_from_a_receipt_is_shown_as_text(feed_sandbox: str, tmp_path: Path) -> None:
