@@ -60,9 +60,16 @@ class Announcer:
         palette's "Notifications"). Left for the rest of their 6 s they lay over the inbox's
         reply box: in bench/shift.py the first letters typed after F3 were hidden under one
         for about 6 s."""
+        if self.at_work():
+            self._withdraw_new_message_toasts()
+            # A toast decided while the section was still switching is a Notify message
+            # queued behind this: it goes too, once the App has taken it.
+            self.app.call_later(self._withdraw_new_message_toasts)
+
+    def _withdraw_new_message_toasts(self) -> None:
+        app = self.app
         if not self.at_work():
             return
-        app = self.app
         stale = [n for n in app._notifications if n.title == NEW_MESSAGE]  # Textual pinned
         for notification in stale:
             app._unnotify(notification, refresh=False)
