@@ -45,7 +45,9 @@ Diagnostics (environment variables naming a file the child writes): `BENCH_SLOW`
 callbacks that held it over 20 ms (wall, the loop thread's CPU, the process's CPU) and the
 longest collections; `BENCH_PROFILE` a cProfile of the shift; `BENCH_LAYOUTS` which widgets
 asked for a new layout of the whole screen, and from where; `BENCH_STALLS` every thread's
-stack, sampled while the loop is over half a second late.
+stack, sampled while the loop is over half a second late. In this process, `BENCH_PTYLOG`
+names a file that gets every read of the pty and every key written, stamped on the monotonic
+clock (bench/latency.py's PtyTerminal), to replay what the terminal was sent around a slow key.
 """
 
 from __future__ import annotations
