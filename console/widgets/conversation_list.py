@@ -36,6 +36,7 @@ from console.ui.text import clean
 
 ROW_HEIGHT = 2
 LATE_AFTER = 15 * 60.0  # seconds a customer may wait before the row says so in bold
+ROW_CACHE = 256  # rows kept drawn: a few screens of conversations
 
 
 def _fit(left: Text, right: Text, width: int) -> Text:
@@ -174,7 +175,8 @@ class ConversationList(ScrollView, can_focus=True):
         self.opened: str | None = None
         self.empty = empty
         self._now = time.time()
-        self._cache: LRUCache[tuple[object, ...], tuple[Strip, Strip]] = LRUCache(2048)
+        # A few screens of rows (each Strip carries Textual's caches of the strips made from it)
+        self._cache: LRUCache[tuple[object, ...], tuple[Strip, Strip]] = LRUCache(ROW_CACHE)
 
     # -- what to show ------------------------------------------------------------------
 

@@ -35,6 +35,7 @@ from console.feed.view import FeedView
 from console.ui.scrolling import set_virtual_size
 
 MAX_FPS = 30
+LINE_CACHE = 256  # lines kept drawn: a few screens of rows
 
 
 def fit(text: str, width: int, *, right: bool = False) -> str:
@@ -137,7 +138,9 @@ class FeedTable(ScrollView, can_focus=True):
         self.view = view
         self.cursor = -1
         self._cursor_row: FeedRow | None = None
-        self._lines: LRUCache[tuple[object, ...], Strip] = LRUCache(maxsize=1024)
+        # A few screens of lines: each cached Strip carries Textual's own caches of the strips
+        # made from it (crops, filters, styles), so 1,024 lines held about 7 strips each.
+        self._lines: LRUCache[tuple[object, ...], Strip] = LRUCache(maxsize=LINE_CACHE)
         self._layout: Layout | None = None
         self._layout_width = -1
         self._drawn_version = -1
