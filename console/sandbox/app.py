@@ -104,6 +104,12 @@ def _routes(world: World, gate: Gate, account: AccountApi) -> list[Route]:
         api(f"/chatapps{sub}/messages/batch/{{batch_id}}", chat.cancel_batch, "DELETE"),
         api(f"/chatapps{sub}/messages/{{umid}}/read", chat.mark_read, "POST"),
         api(f"/chatapps{sub}/messages/{{umid}}", chat.cancel, "DELETE"),
+        api(
+            f"/chatapps{acc}/channels/{{channel}}/templates",
+            account.templates_endpoint,
+            "GET",
+            subaccount=False,
+        ),
         # Video Interaction
         api("/video/api/v1/tokens", video.tokens_endpoint, "POST", subaccount=False),
         api("/video/api/v1/call-logs", video.call_logs, "GET", auth=x_token, subaccount=False),

@@ -140,6 +140,12 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
         help="the prepaid balance at start (default 500); each SMS sent lowers it",
     )
     p.add_argument(
+        "--no-whatsapp-window",
+        action="store_true",
+        help="deliver free-form WhatsApp messages whenever the customer last wrote (by "
+        "default one sent 24 hours after it ends undelivered, errorCode 61, as on 8x8)",
+    )
+    p.add_argument(
         "--ready-json",
         action="store_true",
         help='print one JSON line {"url", "subaccount", "api_key", "account_id"} once '
@@ -211,6 +217,7 @@ def run_from_args(ns: argparse.Namespace) -> int:
             scenario=getattr(ns, "scenario", None),
             account_id=getattr(ns, "account_id", None),
             balance=getattr(ns, "balance", 500.0),
+            whatsapp_window=not getattr(ns, "no_whatsapp_window", False),
         )
     except ValueError as error:
         sock.close()

@@ -160,6 +160,10 @@ class Outbox(Generic[R]):
         if product.shield and customer is not None and world.is_fraud(customer):
             code, message = OMNI_SHIELD
             return [(sent_at, "rejected", None, code, message)]
+        doomed = getattr(record, "doomed", None)
+        if doomed is not None:  # trashed before it reaches the channel: no "sent" first
+            code, message, detail = doomed
+            return [(sent_at, "undelivered", detail, code, message)]
         plan: list[Step] = [(sent_at, "sent", None, None, None)]
         if failing and not world.is_persona(customer):
             code, message, detail = failure

@@ -27,6 +27,7 @@ from .ledger import Ledger
 from .pipeline import CHAT, SMS, Outbox
 from .ratelimit import SlidingWindowLimiter
 from .records import ChatRecord, SmsRecord, Status
+from .templates import TemplateBook
 from .textinfo import analyse
 from .timeline import Timeline
 from .video import VideoRooms
@@ -102,6 +103,7 @@ class World:
         self.ledger = Ledger(config.balance)
         self.sms = Outbox(self, SMS)
         self.chat = Outbox(self, CHAT)
+        self.templates = TemplateBook(CHANNEL_IDS, enforce_window=config.whatsapp_window)
         self.faults: list[Fault] = []
         self.video = VideoRooms(self)
         self.scenarios: list[Any] = []  # running scenarios (scenarios.py)
@@ -307,6 +309,8 @@ class World:
             "payload": payload,
         }
         self.check_deliverable(body)
+        if channel == "whatsapp":  # the customer-service window opens (again)
+            self.templates.customer_wrote(msisdn, self.clock.time())
         self.chat.keep(chat)
         self.post(CHAT.name, None, body, umid, kind=INBOUND)
         return umid
