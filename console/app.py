@@ -681,7 +681,9 @@ class AgentConsole(App[None]):
 
         self.sender = SmsSender(session.client, self.core)
         self.room_service = RoomService(session.client, self.core, agent_name=self.settings.agent)
-        self.replier = ReplySender(session.client, self.sender, self.core)
+        self.replier = ReplySender(
+            session.client, self.sender, self.core, account_id=session.account_id
+        )
         if session.events_url and session.events_token:
             self.team = TeamPoster(team_url(session.events_url), session.events_token)
             self._team_outbox = asyncio.Queue()

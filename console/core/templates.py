@@ -101,7 +101,8 @@ def _fill(text: str, values: dict[int, str]) -> str:
 def _by_part(template: Template, values: Sequence[str]) -> dict[str, dict[int, str]]:
     parts: dict[str, dict[int, str]] = {"header": {}, "body": {}}
     for slot, value in zip(slots(template), values, strict=False):
-        parts[slot.part][slot.number] = value
+        if value:  # an empty value is one not given yet (a check refuses it before a send)
+            parts[slot.part][slot.number] = value
     return parts
 
 
@@ -125,7 +126,7 @@ def content(template: Template, values: Sequence[str]) -> dict[str, Any]:
 
 def preview(template: Template, values: Sequence[str] = ()) -> str:
     """The message as the customer reads it: header, body, footer, buttons; a placeholder
-    not filled yet stays '{{n}}'."""
+    not filled yet (or filled with nothing) stays '{{n}}'."""
     parts = _by_part(template, values)
     lines: list[str] = []
     for component in template.components:

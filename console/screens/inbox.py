@@ -64,6 +64,7 @@ from console.messages import ConversationShown, TextDrafted
 from console.paths import styles_path
 from console.screens.ask_dialog import AskDialog
 from console.screens.note_dialog import NoteDialog
+from console.screens.templates import header_words, offer_templates, reply_refusal
 from console.sms import analyze
 from console.ui.sections import SECTION_BY_MODE
 from console.ui.text import clean, plain
@@ -110,6 +111,7 @@ KEYS: tuple[tuple[str, str, str, bool], ...] = (
     ("status_filter", "v", "Status", False),
     ("label_filter", "g", "Label filter", False),
     ("toggle_context", "i", "Customer", False),
+    ("template", "ctrl+t", "Template", False),  # WhatsApp templates: screens/templates.py
 )
 HELP = {action: help_text for _, help_text, action in SECTION_BY_MODE["inbox"].commands}
 
@@ -305,8 +307,11 @@ class InboxScreen(Screen[None]):
         if woke or int(now) // 30 != int(self._last_tick) // 30:
             self.conversations.tick(now)
             self._refresh_list()
+        minute = int(now) // 60 != int(self._last_tick) // 60
         self._last_tick = now
         if self.opened is not None:
+            if minute:
+                self._show_header()  # WhatsApp's window: its time left
             self._show_presence()
             if self.app.team is not None and now - self._viewing_at >= VIEWING_EVERY:
                 self._post_presence(VIEWING, True)
@@ -476,6 +481,9 @@ class InboxScreen(Screen[None]):
         )  # fmt: skip
         panel.update("\n".join(lines))
 
+    def action_template(self) -> None:
+        offer_templates(self)
+
     def action_toggle_context(self) -> None:
         self.toggle_class("-no-context")
 
@@ -485,6 +493,7 @@ class InboxScreen(Screen[None]):
             return
         self.thread.add_stored(message.messages)
         self._show_thread()
+        self._show_header()  # the customer's last message may be known only from the thread
         if message.first:
             self._mark_read_remote(message.messages)
 
@@ -548,7 +557,8 @@ class InboxScreen(Screen[None]):
         ]
         if conversation.labels:
             parts.append(" ".join(f"#{label}" for label in conversation.labels))
-        self.query_one("#thread-header", Static).update(plain(" · ".join(parts)))
+        parts.append(header_words(conversation, self.thread, now) or "")  # WhatsApp's window
+        self.query_one("#thread-header", Static).update(plain(" · ".join(p for p in parts if p)))
 
     def _show_thread(self) -> None:
         self._thread_due = False
@@ -629,6 +639,8 @@ class InboxScreen(Screen[None]):
         else:
             hint.update(plain("ctrl+j send · /shortcode then Tab: canned response · Esc back"))
         conversation = self.app.core.inbox.get(self.opened or "")
+        if conversation is not None and reply_refusal(conversation, self.thread, self.app.clock()):
+            hint.update(plain("WhatsApp window closed: ctrl+t sends a template · Esc back"))
         if conversation is not None and conversation.channel == "sms":
             self.query_one("#meter", SegmentMeter).show(analyze(reply.text))
 
@@ -659,6 +671,10 @@ class InboxScreen(Screen[None]):
             return
         reply = self.query_one("#reply", ReplyBox)
         text = reply.text.strip()
+        refusal = reply_refusal(conversation, self.thread, self.app.clock())
+        if refusal is not None:  # WhatsApp's window closed: a template only (ctrl+t)
+            self._reply_problem(refusal)
+            return
         if not text:
             self._reply_problem("Write a reply first.")
             reply.focus()
