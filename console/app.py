@@ -682,7 +682,11 @@ class AgentConsole(App[None]):
         self.sender = SmsSender(session.client, self.core)
         self.room_service = RoomService(session.client, self.core, agent_name=self.settings.agent)
         self.replier = ReplySender(
-            session.client, self.sender, self.core, account_id=session.account_id
+            session.client,
+            self.sender,
+            self.core,
+            account_id=session.account_id,
+            channel_ids=session.channel_ids,
         )
         if session.events_url and session.events_token:
             self.team = TeamPoster(team_url(session.events_url), session.events_token)

@@ -74,6 +74,7 @@ class EmbeddedSandbox:
     process: asyncio.subprocess.Process
     account_id: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)  # its relay's, for Tools
+    channels: dict[str, str] = field(default_factory=dict)  # channel → its id
     last_errors: deque[str] = field(default_factory=lambda: deque(maxlen=20), repr=False)
     _drain: asyncio.Task[None] | None = field(default=None, repr=False)
 
@@ -118,6 +119,7 @@ class EmbeddedSandbox:
                 process=process,
                 account_id=ready.get("account_id"),
                 webhook_secret=ready.get("webhook_secret"),
+                channels=_channels(ready.get("channels")),
             )
         except BaseException as error:
             if not isinstance(error, TimeoutError | ValueError | KeyError | TypeError):
@@ -185,6 +187,7 @@ class Session:
     sandbox: EmbeddedSandbox | None = None
     demo: bool = False  # a sandbox (embedded or at --server), not 8x8: every header says so
     account_id: str | None = None  # the configuration API's, balance's and prices' account
+    channel_ids: dict[str, str] = field(default_factory=dict)  # e.g. WhatsApp's (templates)
 
     @property
     def resume_key(self) -> str | None:
@@ -248,7 +251,7 @@ async def connect(settings: Settings, *, demo_keys: DemoKeys = no_demo_keys) -> 
         sandbox = await EmbeddedSandbox.start(settings.sandbox_seed, settings.sandbox_speed)
         base = sandbox.url
         api_key, subaccount = sandbox.api_key, sandbox.subaccount
-        info = {"accountId": sandbox.account_id}
+        info = {"accountId": sandbox.account_id, "channels": sandbox.channels}
         endpoints = Endpoints.for_server(base, label="sandbox")
         target = "sandbox"
     elif settings.server is not None:
@@ -305,6 +308,7 @@ async def connect(settings: Settings, *, demo_keys: DemoKeys = no_demo_keys) -> 
         sandbox=sandbox,
         demo=settings.is_sandbox,
         account_id=settings.account_id or _str(info.get("accountId")),
+        channel_ids=_channels(info.get("channels")),
     )
     try:
         await client.verify()
@@ -315,6 +319,13 @@ async def connect(settings: Settings, *, demo_keys: DemoKeys = no_demo_keys) -> 
         await session.close()
         raise ConnectError.from_error(error, subaccount) from error
     return session
+
+
+def _channels(value: object) -> dict[str, str]:
+    """A sandbox's channel ids ({"whatsapp": id, …}); nothing else is kept."""
+    if not isinstance(value, dict):
+        return {}
+    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str) and v}
 
 
 def _str(value: object) -> str | None:

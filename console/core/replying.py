@@ -7,6 +7,7 @@ its conversation, so the thread shows it through ``core_changed``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -68,11 +69,13 @@ class ReplySender:
         core: ConsoleCore,
         *,
         account_id: str | None = None,
+        channel_ids: Mapping[str, str] | None = None,
     ) -> None:
         self.chat = chat
         self.sms = sms
         self.core = core
         self.account_id = account_id  # the account whose WhatsApp templates are listed
+        self.channel_ids = dict(channel_ids or {})  # the session's, e.g. a sandbox's
 
     async def reply(self, conversation: Conversation, text: str, reference: str) -> Replied:
         """Send `text` to the conversation's customer on its channel. Raises ReplyFailed."""
@@ -103,7 +106,11 @@ class ReplySender:
         (no account or channel known, or the API's error, readable)."""
         if conversation.channel != "whatsapp":
             raise ReplyFailed("templates are WhatsApp's; this conversation is not on WhatsApp")
-        channel_id = conversation.channel_id or self.core.inbox.channel_id("whatsapp")
+        channel_id = (
+            conversation.channel_id
+            or self.core.inbox.channel_id("whatsapp")
+            or self.channel_ids.get("whatsapp")
+        )
         if self.account_id is None:
             raise ReplyFailed("the account id is not known (set account_id in config.toml)")
         if channel_id is None:

@@ -38,7 +38,7 @@ from .settings import DEMO_FRAUD_PREFIX, SCENARIOS, SandboxConfig, generate_demo
 from .sms import SmsApi
 from .textinfo import MAX_PARTS, analyse
 from .video import refused_page
-from .world import SMS_NUMBER, Clock, Undeliverable, World
+from .world import CHANNEL_IDS, SMS_NUMBER, Clock, Undeliverable, World
 
 __all__ = ["DEMO_FRAUD_PREFIX", "SandboxConfig", "create_sandbox_app", "generate_demo_key"]
 
@@ -237,6 +237,7 @@ def _info(world: World, account: AccountApi) -> Endpoint:
             "speed": config.speed,
             "seed": config.seed,
             "smsNumber": SMS_NUMBER,
+            "channels": CHANNEL_IDS,  # the business's channel ids (WhatsApp's templates)
             "webhookUrl": world.webhook_base(),
             "events": "/events" if world.relay_mounted else None,
             "customers": config.customers,

@@ -229,12 +229,15 @@ def run_from_args(ns: argparse.Namespace) -> int:
             # Its own relay's secret, made here so the console that started it knows it
             # (Tools' "point at my relay" in the demo); it travels on the pipe only.
             config = dataclasses.replace(config, webhook_secret=secrets.token_urlsafe(24))
+        from .world import CHANNEL_IDS
+
         ready = json.dumps(
             {
                 "url": url,
                 "subaccount": config.subaccount,
                 "api_key": api_keys[0] if generated else None,
                 "account_id": config.account,
+                "channels": CHANNEL_IDS,  # WhatsApp's for its templates
                 "webhook_secret": config.webhook_secret if generated else None,
             }
         )

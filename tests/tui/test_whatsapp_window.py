@@ -1,0 +1,157 @@
+"""WhatsApp's 24-hour window in the inbox, against a real sandbox that keeps it: the time
+left in the thread header and a marker in the row; once it has closed, a free-form reply is
+refused at the reply box before anything is sent, and ctrl+t offers the account's templates,
+fills one in and sends it, and it shows in the thread with its delivery state. The console's
+clock is moved a day ahead (the sandbox's stays real: it would still take a free-form reply,
+so only the console can have refused it)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from inbox_helpers import JANE, conversation_id, customer_writes, listed, open_inbox
+from textual.pilot import Pilot
+from textual.widgets import OptionList, Static
+from tui_helpers import console_for, quiet_sandbox, screen_text, wait_for
+
+from console.screens.inbox import InboxScreen
+from console.screens.templates import TemplatePicker
+from console.widgets.conversation_list import row_lines
+from console.widgets.reply_box import ReplyBox
+from console.widgets.text_input import TextInput
+
+HOUR = 3600.0
+HOSTILE = ("whatsapp", "+6591230000", "Eve [b]bold[/b] [@click=app.quit]x[/]")
+
+
+@pytest.fixture(scope="module")
+def windowed_sandbox() -> Iterator[str]:
+    yield from quiet_sandbox(13, whatsapp_window=True)
+
+
+def header(screen: InboxScreen) -> str:
+    return str(screen.query_one("#thread-header", Static).render())
+
+
+def hint(screen: InboxScreen) -> str:
+    return str(screen.query_one("#reply-hint", Static).render())
+
+
+def sent_entries(screen: InboxScreen) -> list[object]:
+    assert screen.thread is not None
+    return [e for e in screen.thread.entries() if e.kind == "out"]
+
+
+async def open_jane(app, pilot: Pilot, url: str, who=JANE) -> InboxScreen:  # type: ignore[no-untyped-def]
+    screen = await open_inbox(app, pilot)
+    customer_writes(url, who, "Hi, is my parcel coming?")
+    await wait_for(pilot, lambda: conversation_id(who) in listed(screen))
+    screen.open_conversation(conversation_id(who))
+    await pilot.pause()
+    return screen
+
+
+async def test_an_open_window_shows_its_time_left(windowed_sandbox: str, tmp_path: Path) -> None:
+    app = console_for(windowed_sandbox, data_dir=tmp_path, clock=lambda: time.time() + 3 * HOUR)
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = await open_jane(app, pilot, windowed_sandbox)
+        await wait_for(pilot, lambda: "WA window 20h" in header(screen))
+        assert "left" in header(screen)
+        conversation = app.core.inbox.get(conversation_id(JANE))
+        assert conversation is not None
+        first, second = row_lines(conversation, 70, app.clock())
+        assert "◷20h" in second.plain
+
+
+async def test_a_closed_window_refuses_free_form_and_sends_a_template(
+    windowed_sandbox: str, tmp_path: Path
+) -> None:
+    app = console_for(windowed_sandbox, data_dir=tmp_path, clock=lambda: time.time() + 25 * HOUR)
+    async with app.run_test(size=(160, 40), notifications=True) as pilot:
+        screen = await open_jane(app, pilot, windowed_sandbox)
+        await wait_for(pilot, lambda: "WA window closed" in header(screen))
+        assert "templates only" in header(screen)
+        assert "◷shut" in screen_text(app)  # the row's marker
+
+        reply = screen.query_one("#reply", ReplyBox)
+        reply.focus()
+        await pilot.pause()
+        assert "ctrl+t sends a template" in hint(screen)
+        reply.insert("I'll check right away")
+        await pilot.pause()
+        await pilot.press("ctrl+j")
+        await wait_for(pilot, lambda: "24-hour window closed" in hint(screen), timeout=3)
+        assert "only a template" in hint(screen) and "ctrl+t" in hint(screen)
+        assert reply.text == "I'll check right away", "the reply stays, not sent"
+        assert not reply.read_only
+        await pilot.pause(0.3)
+        assert sent_entries(screen) == [], "nothing was sent"
+
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: isinstance(app.screen, TemplatePicker))
+        picker = app.screen
+        assert isinstance(picker, TemplatePicker)
+        await wait_for(pilot, lambda: bool(picker.templates))
+        names = [t.name for t in picker.templates]
+        assert "ticket_update" in names and names[-1] == "spring_offer"  # unsendable last
+        options = picker.query_one("#tp-list", OptionList)
+        assert options.get_option_at_index(names.index("spring_offer")).disabled
+        assert "WA window closed" in str(picker.query_one("#tp-window").render())
+
+        options.highlighted = names.index("ticket_update")
+        await pilot.pause()
+        await pilot.press("enter")  # to the first value
+        await wait_for(pilot, lambda: isinstance(app.focused, TextInput))
+        await pilot.press("ctrl+j")  # nothing typed yet: refused in the dialog
+        await wait_for(
+            pilot, lambda: "body {{1}} is empty" in str(picker.query_one("#tp-hint").render())
+        )
+        assert isinstance(app.screen, TemplatePicker)
+        await pilot.press(*"Jane", "enter", *"T-1042")
+        preview = str(picker.query_one("#tp-preview", Static).render())
+        assert "Hello Jane, there is an update on your ticket T-1042." in preview
+        await pilot.press("enter")  # Enter in the last value sends
+        await wait_for(pilot, lambda: isinstance(app.screen, InboxScreen))
+
+        await wait_for(pilot, lambda: len(sent_entries(screen)) == 1)
+        (entry,) = sent_entries(screen)
+        assert entry.text.startswith("[template ticket_update · en]")  # type: ignore[attr-defined]
+        await wait_for(
+            pilot,
+            lambda: (
+                sent_entries(screen)[0].delivery is not None  # type: ignore[attr-defined]
+                and sent_entries(screen)[0].delivery.state in ("delivered", "read")
+            ),  # type: ignore[attr-defined]
+        )
+        text = screen_text(app)
+        assert "[template ticket_update · en]" in text and "ticket T-1042" in text
+
+
+async def test_templates_need_a_whatsapp_conversation(sandbox_url: str, tmp_path: Path) -> None:
+    from inbox_helpers import LI
+
+    app = console_for(sandbox_url, data_dir=tmp_path)
+    async with app.run_test(size=(160, 40), notifications=True) as pilot:
+        screen = await open_jane(app, pilot, sandbox_url, who=LI)
+        assert "WA window" not in header(screen)
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert not isinstance(app.screen, TemplatePicker)
+
+
+async def test_a_hostile_customer_name_stays_text_in_the_picker(
+    windowed_sandbox: str, tmp_path: Path
+) -> None:
+    app = console_for(windowed_sandbox, data_dir=tmp_path, clock=lambda: time.time() + 25 * HOUR)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_jane(app, pilot, windowed_sandbox, who=HOSTILE)
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: isinstance(app.screen, TemplatePicker))
+        await pilot.pause()
+        assert "Eve [b]bold[/b] [@click=app.quit]x[/]" in screen_text(app)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, InboxScreen))
+        assert app.is_running
