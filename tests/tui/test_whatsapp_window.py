@@ -62,7 +62,7 @@ async def test_an_open_window_shows_its_time_left(windowed_sandbox: str, tmp_pat
         assert "left" in header(screen)
         conversation = app.core.inbox.get(conversation_id(JANE))
         assert conversation is not None
-        first, second = row_lines(conversation, 70, app.clock())
+        _first, second = row_lines(conversation, 70, app.clock())
         assert "◷20h" in second.plain
 
 
