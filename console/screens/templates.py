@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -30,7 +31,7 @@ from textual.widgets.option_list import Option
 from console.api.templates import Template
 from console.core.templates import offered, preview, slots, unsendable, value_problem
 from console.core.wawindow import Window, free_form_refusal, window_at, window_label
-from console.ui.text import plain
+from console.ui.text import clean, plain
 from console.widgets.text_input import TextInput
 
 if TYPE_CHECKING:
@@ -49,10 +50,8 @@ class TemplateChoice:
     values: tuple[str, ...]
 
 
-def _prompt(template: Template) -> Any:
-    from rich.text import Text
-
-    from console.ui.text import clean
+def _prompt(template: Template) -> Text:
+    """An option's line: the name, language, category, and why it cannot be sent."""
 
     line = Text(no_wrap=True, overflow="ellipsis", end="")
     problem = unsendable(template)
