@@ -86,15 +86,15 @@ def span(seconds: float) -> str:
 
 
 def window_label(window: Window) -> str | None:
-    """The thread header's words: 'WA window 3h12m left', '… closed 2h ago · templates only';
-    None where the channel has no window."""
+    """The thread header's words: 'WA window 3h12m left', 'WA window closed 2h ago'; None
+    where the channel has no window."""
     state = window.state
     if state is WindowState.NONE:
         return None
     if state is WindowState.UNKNOWN:
         return "WA window: customer's last message not known"
     if state is WindowState.CLOSED:
-        return f"WA window closed {span(window.closed_for)} ago · templates only"
+        return f"WA window closed {span(window.closed_for)} ago"
     return f"WA window {span(window.left)} left"
 
 
@@ -113,7 +113,4 @@ def free_form_refusal(window: Window) -> str | None:
     """Why a free-form reply cannot go now (shown at the reply box), or None when it can."""
     if ReplyKind.FREE_FORM in allowed_replies(window):
         return None
-    return (
-        f"WhatsApp's 24-hour window closed {span(window.closed_for)} ago: the customer has not "
-        "written since, so only a template can reach them. ctrl+t picks one."
-    )
+    return f"WA window closed {span(window.closed_for)} ago: only a template reaches them · ctrl+t"

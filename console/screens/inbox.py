@@ -551,13 +551,13 @@ class InboxScreen(Screen[None]):
         parts = [
             conversation.customer,
             f"{channel_glyph(conversation.channel)} {channel_word(conversation.channel)}",
+            header_words(conversation, self.thread, now) or "",  # WhatsApp's window
             mask_peer(conversation.peer),
             f"@{conversation.assignee}" if conversation.assignee else "unassigned",
             conversation.status_at(now),
         ]
         if conversation.labels:
             parts.append(" ".join(f"#{label}" for label in conversation.labels))
-        parts.append(header_words(conversation, self.thread, now) or "")  # WhatsApp's window
         self.query_one("#thread-header", Static).update(plain(" · ".join(p for p in parts if p)))
 
     def _show_thread(self) -> None:

@@ -76,7 +76,8 @@ def test_one_second_before_and_at_the_24th_hour() -> None:
     assert allowed_replies(at) == {ReplyKind.TEMPLATE}
     assert free_form_refusal(before) is None
     refusal = free_form_refusal(at)
-    assert refusal is not None and "template" in refusal and "ctrl+t" in refusal
+    assert refusal == "WA window closed <1m ago: only a template reaches them · ctrl+t"
+    assert len(refusal) <= 76, "it fits the reply box's hint line at 80 columns"
 
 
 def test_labels_say_the_time_left_and_since_when_it_is_closed() -> None:
@@ -84,7 +85,7 @@ def test_labels_say_the_time_left_and_since_when_it_is_closed() -> None:
         "WA window 3h12m left"
     )
     assert window_label(window_at("whatsapp", T0, T0 + WINDOW + 2 * HOUR + 59)) == (
-        "WA window closed 2h ago · templates only"
+        "WA window closed 2h ago"
     )
     assert window_marker(window_at("whatsapp", T0, T0 + HOUR)) == "◷23h"
     assert window_marker(window_at("whatsapp", T0, T0 + WINDOW - 42 * 60)) == "◷42m"
