@@ -64,7 +64,7 @@ from console.messages import ConversationShown, TextDrafted
 from console.paths import styles_path
 from console.screens.ask_dialog import AskDialog
 from console.screens.note_dialog import NoteDialog
-from console.screens.templates import header_words, offer_templates, reply_refusal
+from console.screens.templates import header_words, offer_templates, reply_refusal, reply_title
 from console.sms import analyze
 from console.ui.sections import SECTION_BY_MODE
 from console.ui.text import clean, plain
@@ -559,6 +559,9 @@ class InboxScreen(Screen[None]):
         if conversation.labels:
             parts.append(" ".join(f"#{label}" for label in conversation.labels))
         self.query_one("#thread-header", Static).update(plain(" · ".join(p for p in parts if p)))
+        self.query_one("#reply", ReplyBox).border_title = reply_title(
+            conversation, self.thread, now
+        )
 
     def _show_thread(self) -> None:
         self._thread_due = False

@@ -35,6 +35,8 @@ from console.ui.text import clean, plain
 from console.widgets.text_input import TextInput
 
 if TYPE_CHECKING:
+    from textual.content import Content
+
     from console.core.inbox import Conversation
     from console.core.thread import Thread
     from console.screens.inbox import InboxScreen
@@ -286,6 +288,13 @@ def reply_refusal(conversation: Conversation, thread: Thread | None, now: float)
     return free_form_refusal(conversation_window(conversation, thread, now))
 
 
+def reply_title(conversation: Conversation, thread: Thread | None, now: float) -> Content:
+    """The reply box's title: 'Reply', or what alone can be sent once the window closed."""
+    if reply_refusal(conversation, thread, now) is None:
+        return plain("Reply")
+    return plain("Reply · WA window closed: templates only (ctrl+t)")
+
+
 def offer_templates(screen: InboxScreen) -> None:
     """ctrl+t in the inbox: the picker for the open conversation, then the send."""
     app = screen.app
@@ -342,4 +351,5 @@ __all__ = [
     "header_words",
     "offer_templates",
     "reply_refusal",
+    "reply_title",
 ]
