@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from inbox_helpers import JANE, conversation_id, customer_writes, listed, open_inbox
+from test_hostile_text import raw_controls
 from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 from tui_helpers import console_for, quiet_sandbox, screen_text, wait_for
@@ -154,3 +155,50 @@ async def test_a_hostile_customer_name_stays_text_in_the_picker(
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, InboxScreen))
         assert app.is_running
+
+
+async def test_hostile_template_names_and_texts_stay_text() -> None:
+    """A template list from a server is outside text: names, languages, bodies, footers and
+    buttons with markup or terminal controls are shown as they are and never act."""
+    from textual.app import App
+
+    from console.api.templates import Template, TemplateComponent
+
+    evil = "[/x] [@click=app.quit]q[/] \x1b]52;c;ZWNobyBwd25lZA==\x07"
+    hostile = Template(
+        name=f"promo{evil}",
+        language="en[b]",
+        status="APPROVED",
+        category="[reverse]UTILITY",
+        components=(
+            TemplateComponent("HEADER", f"Hi {{{{1}}}} {evil}", "Text"),
+            TemplateComponent("BODY", f"Body {evil} {{{{1}}}}"),
+            TemplateComponent("FOOTER", f"Foot {evil}"),
+            TemplateComponent("BUTTONS", buttons=(f"Yes {evil}",)),
+        ),
+    )
+
+    async def load() -> list[Template]:
+        return [hostile]
+
+    chosen: list[object] = []
+
+    class Host(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(TemplatePicker(f"Eve {evil}", load, "WA window closed"), chosen.append)
+
+    app = Host()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, TemplatePicker) and app.screen.templates
+        )
+        await pilot.pause()
+        text = screen_text(app)
+        assert "[/x] [@click=app.quit]q[/]" in text
+        assert "promo[/x]" in text and "en[b]" in text and "Foot [/x]" in text
+        assert raw_controls(app) == []
+        await pilot.press("enter", *"[/x]", "enter", *"ok", "enter")
+        await wait_for(pilot, lambda: bool(chosen))
+        assert app.is_running
+    (choice,) = chosen
+    assert choice.values == ("[/x]", "ok")  # type: ignore[attr-defined]
