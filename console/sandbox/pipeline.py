@@ -139,8 +139,10 @@ class Outbox(Generic[R]):
         else:
             self._start(record, plan)
         customer = record.customer
-        if agent and record.batch_id is None and customer and world.customers is not None:
-            world.customers.on_agent_message(customer, record.channel)
+        reaches = getattr(record, "doomed", None) is None  # a trashed message never does
+        customers = world.customers
+        if agent and reaches and record.batch_id is None and customer and customers is not None:
+            customers.on_agent_message(customer, record.channel)
 
     def accept_planned(self, record: R, plan: list[Step]) -> None:
         """Keep a message the sandbox itself sends (a scenario) with receipts it chose."""
