@@ -17,6 +17,7 @@ from enum import StrEnum
 WINDOW = 24 * 3600.0  # seconds the window stays open after the customer's last message
 CLOSING_WITHIN = 2 * 3600.0  # seconds left under which the window is "closing" (a warning)
 WINDOW_CHANNELS = frozenset({"whatsapp"})
+SESSION_EXPIRED = 61  # 8x8's Messaging Apps receipt code: trashed, 24 hours for WhatsApp
 
 
 class WindowState(StrEnum):
@@ -45,13 +46,22 @@ class Window:
         return self.state in (WindowState.OPEN, WindowState.CLOSING)
 
 
-def window_at(channel: str, last_inbound_at: float | None, now: float) -> Window:
+def window_at(
+    channel: str, last_inbound_at: float | None, now: float, *, expired_at: float | None = None
+) -> Window:
     """The window of a conversation on `channel` whose customer last wrote at
     `last_inbound_at` (None: not known), as of `now`. It closes exactly 24 hours after the
     customer's message: at that instant it is closed. A customer's message stamped in the
-    future (clocks disagree) counts as written now."""
+    future (clocks disagree) counts as written now.
+
+    `expired_at`: when a reply sent after the customer's last message came back with
+    8x8's SessionExpired (61): 8x8 knows better (its clock, a message this console never
+    saw), so the window is closed whatever the count says."""
     if channel not in WINDOW_CHANNELS:
         return Window(WindowState.NONE)
+    if expired_at is not None and (last_inbound_at is None or expired_at >= last_inbound_at):
+        since = now - (last_inbound_at + WINDOW) if last_inbound_at is not None else 0.0
+        return Window(WindowState.CLOSED, 0.0, max(0.0, since))
     if last_inbound_at is None:
         return Window(WindowState.UNKNOWN)
     left = WINDOW - max(0.0, now - last_inbound_at)

@@ -493,7 +493,6 @@ class InboxScreen(Screen[None]):
             return
         self.thread.add_stored(message.messages)
         self._show_thread()
-        self._show_header()  # the customer's last message may be known only from the thread
         if message.first:
             self._mark_read_remote(message.messages)
 
@@ -571,6 +570,7 @@ class InboxScreen(Screen[None]):
         self.query_one("#thread", ThreadView).show(
             self.thread.entries(), conversation.customer, self.app.core.inbox.me, self.app.clock()
         )
+        self._show_header()  # WhatsApp's window may show in the thread (read; a receipt 61)
 
     def _show_presence(self) -> None:
         line = self.query_one("#presence", Static)

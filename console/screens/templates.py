@@ -30,7 +30,13 @@ from textual.widgets.option_list import Option
 
 from console.api.templates import Template
 from console.core.templates import offered, preview, slots, unsendable, value_problem
-from console.core.wawindow import Window, free_form_refusal, window_at, window_label
+from console.core.wawindow import (
+    SESSION_EXPIRED,
+    Window,
+    free_form_refusal,
+    window_at,
+    window_label,
+)
 from console.ui.text import clean, plain
 from console.widgets.text_input import TextInput
 
@@ -269,13 +275,24 @@ class TemplatePicker(ModalScreen[TemplateChoice | None]):
 
 def conversation_window(conversation: Conversation, thread: Thread | None, now: float) -> Window:
     """The conversation's window: when the customer last wrote, from the inbox or (after a
-    restart, when the agent answered last) from the thread read from the history."""
+    restart, when the agent answered last) from the thread read from the history; closed
+    once 8x8 trashed a reply sent since (receipt errorCode 61)."""
     last = conversation.last_inbound_at
+    expired: float | None = None
     if thread is not None and thread.conversation_id == conversation.conversation_id:
-        seen = [entry.at for entry in thread.entries() if entry.kind == "in"]
+        entries = thread.entries()
+        seen = [entry.at for entry in entries if entry.kind == "in"]
         if seen:
             last = max(seen + ([last] if last is not None else []))
-    return window_at(conversation.channel, last, now)
+        trashed = [  # replies 8x8 answered with SessionExpired
+            entry.at
+            for entry in entries
+            if entry.kind == "out"
+            and entry.delivery is not None
+            and entry.delivery.error_code == SESSION_EXPIRED
+        ]
+        expired = max(trashed, default=None)
+    return window_at(conversation.channel, last, now, expired_at=expired)
 
 
 def header_words(conversation: Conversation, thread: Thread | None, now: float) -> str | None:

@@ -16,8 +16,18 @@ from inbox_helpers import JANE, conversation_id, customer_writes, listed, open_i
 from test_hostile_text import raw_controls
 from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
-from tui_helpers import console_for, quiet_sandbox, screen_text, wait_for
+from tui_helpers import (
+    DEMO_KEY,
+    DEMO_SUBACCOUNT,
+    WEBHOOK_SECRET,
+    console_for,
+    quiet_sandbox,
+    screen_text,
+    wait_for,
+)
 
+from console.sandbox.app import SandboxConfig
+from console.sandbox.server import SandboxServer
 from console.screens.inbox import InboxScreen
 from console.screens.templates import TemplatePicker
 from console.widgets.conversation_list import row_lines
@@ -202,3 +212,66 @@ async def test_hostile_template_names_and_texts_stay_text() -> None:
         assert app.is_running
     (choice,) = chosen
     assert choice.values == ("[/x]", "ok")  # type: ignore[attr-defined]
+
+
+class ShiftedClock:
+    """The sandbox's clock, a day ahead once the test says so (its world's window)."""
+
+    def __init__(self) -> None:
+        self.ahead = 0.0
+
+    def time(self) -> float:
+        return time.time() + self.ahead
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+
+async def test_8x8s_session_expired_closes_the_window_in_the_console(tmp_path: Path) -> None:
+    """The console counted the window open, but 8x8 (here the sandbox, whose clock is a day
+    ahead) trashed the reply: the receipt's errorCode 61 shows on the reply, and the window
+    is closed from then on (the next free-form reply is refused at the box)."""
+    clock = ShiftedClock()
+    config = SandboxConfig(
+        api_keys=(DEMO_KEY,),
+        subaccount=DEMO_SUBACCOUNT,
+        seed=17,
+        speed=5.0,
+        customers=False,
+        undelivered_share=0.0,
+        webhook_secret=WEBHOOK_SECRET,
+        whatsapp_window=True,
+    )
+    server = SandboxServer(config, clock=clock)
+    url = server.start()
+    try:
+        app = console_for(url, data_dir=tmp_path)
+        async with app.run_test(size=(160, 40)) as pilot:
+            screen = await open_jane(app, pilot, url)
+            await wait_for(pilot, lambda: "WA window 23h" in header(screen))
+            clock.ahead = 25 * HOUR  # 8x8's view: the customer wrote 25 hours ago
+            reply = screen.query_one("#reply", ReplyBox)
+            reply.focus()
+            reply.insert("Still there?")
+            await pilot.pause()
+            await pilot.press("ctrl+j")
+            await wait_for(pilot, lambda: len(sent_entries(screen)) == 1)
+            await wait_for(
+                pilot,
+                lambda: (
+                    sent_entries(screen)[0].delivery is not None  # type: ignore[attr-defined]
+                    and sent_entries(screen)[0].delivery.error_code == 61
+                ),  # type: ignore[attr-defined]
+            )
+            await wait_for(
+                pilot, lambda: "61 WhatsApp's 24-hour window had closed" in screen_text(app)
+            )
+            await wait_for(pilot, lambda: "WA window closed" in header(screen))
+            reply.insert("Hello?")
+            await pilot.pause()
+            await pilot.press("ctrl+j")
+            await wait_for(pilot, lambda: "only a template reaches them" in hint(screen))
+            await pilot.pause(0.3)
+            assert len(sent_entries(screen)) == 1, "the second reply was not sent"
+    finally:
+        server.stop()

@@ -158,3 +158,30 @@ def test_a_new_customer_message_never_shortens_the_window(
 def test_span_is_short_and_never_negative(seconds: float) -> None:
     said = span(seconds)
     assert said and not said.startswith("-") and len(said) <= 9
+
+
+def test_8x8s_session_expired_closes_the_window_whatever_the_count_says() -> None:
+    # a reply trashed (receipt 61) after the customer's last message: closed now
+    trashed = window_at("whatsapp", T0, T0 + HOUR, expired_at=T0 + 30)
+    assert trashed.state is WindowState.CLOSED and trashed.closed_for == 0.0
+    assert allowed_replies(trashed) == {ReplyKind.TEMPLATE}
+    # not known when the customer wrote (a restart), but 8x8 said so: closed
+    assert window_at("whatsapp", None, T0, expired_at=T0 - 5).state is WindowState.CLOSED
+    # the customer wrote again after it: open again, counted from their message
+    again = window_at("whatsapp", T0 + 60, T0 + HOUR, expired_at=T0 + 30)
+    assert again.state is WindowState.OPEN
+    assert again.left == pytest.approx(WINDOW - HOUR + 60)
+    # long after the count closed it too: how long ago the count says
+    late = window_at("whatsapp", T0, T0 + WINDOW + 2 * HOUR, expired_at=T0 + WINDOW + HOUR)
+    assert late.closed_for == pytest.approx(2 * HOUR)
+    # other channels have no window, whatever a receipt says
+    assert window_at("viber", T0, T0, expired_at=T0).state is WindowState.NONE
+
+
+@given(last=moments, offset=offsets, expired=offsets)
+def test_a_session_expired_after_the_last_message_always_means_closed(
+    last: float, offset: float, expired: float
+) -> None:
+    window = window_at("whatsapp", last, last + offset, expired_at=last + abs(expired))
+    assert window.state is WindowState.CLOSED
+    assert free_form_refusal(window) is not None
