@@ -33,7 +33,7 @@ ERROR_MEANINGS = {
 }
 # 8x8's Messaging Apps receipt codes where they mean something else than the SMS ones.
 CHAT_ERROR_MEANINGS = {
-    61: "WhatsApp's 24-hour window had closed: send a template",  # 8x8: SessionExpired
+    61: "WhatsApp window closed",  # 8x8: SessionExpired, 24 hours after the customer wrote
 }
 
 

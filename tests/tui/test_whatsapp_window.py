@@ -263,9 +263,7 @@ async def test_8x8s_session_expired_closes_the_window_in_the_console(tmp_path: P
                     and sent_entries(screen)[0].delivery.error_code == 61
                 ),  # type: ignore[attr-defined]
             )
-            await wait_for(
-                pilot, lambda: "61 WhatsApp's 24-hour window had closed" in screen_text(app)
-            )
+            await wait_for(pilot, lambda: "61 WhatsApp window closed" in screen_text(app))
             await wait_for(pilot, lambda: "WA window closed" in header(screen))
             reply.insert("Hello?")
             await pilot.pause()
