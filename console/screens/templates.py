@@ -41,8 +41,6 @@ from console.ui.text import clean, plain
 from console.widgets.text_input import TextInput
 
 if TYPE_CHECKING:
-    from textual.content import Content
-
     from console.core.inbox import Conversation
     from console.core.thread import Thread
     from console.screens.inbox import InboxScreen
@@ -305,11 +303,11 @@ def reply_refusal(conversation: Conversation, thread: Thread | None, now: float)
     return free_form_refusal(conversation_window(conversation, thread, now))
 
 
-def reply_title(conversation: Conversation, thread: Thread | None, now: float) -> Content:
+def reply_title(conversation: Conversation, thread: Thread | None, now: float) -> str:
     """The reply box's title: 'Reply', or what alone can be sent once the window closed."""
     if reply_refusal(conversation, thread, now) is None:
-        return plain("Reply")
-    return plain("Reply · WA window closed: templates only (ctrl+t)")
+        return "Reply"
+    return "Reply · WA window closed: templates only (ctrl+t)"
 
 
 def offer_templates(screen: InboxScreen) -> None:

@@ -30,14 +30,14 @@ def inbox_app(sandbox_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     seed_inbox(data)
     console = console_for(sandbox_url, data_dir=data, clock=lambda: SNAPSHOT_NOW)
     console.settings = dataclasses.replace(console.settings, history_max_age_days=100_000)
-    console.follow_events = lambda *args, **kwargs: None  # type: ignore[method-assign]
+    console.live.follow = lambda *args, **kwargs: None  # type: ignore[method-assign]
     return console
 
 
 async def sofias_thread(pilot: Pilot) -> InboxScreen:
     app = pilot.app
     assert isinstance(app, AgentConsole)
-    await wait_for(pilot, lambda: connected(app) and app._history_settled)
+    await wait_for(pilot, lambda: connected(app) and app.history_keeper.settled)
     await pilot.press("f3")
     await wait_for(pilot, lambda: isinstance(app.screen, InboxScreen))
     screen = app.screen
