@@ -155,6 +155,9 @@ class TemplatePicker(ModalScreen[TemplateChoice | None]):
         except ReplyFailed as failure:
             self.post_message(self.Loaded([], failure.reason))
             return
+        except Exception as error:  # never a dialog stuck on "Loading…"
+            self.post_message(self.Loaded([], f"unexpected error: {type(error).__name__}"))
+            return
         self.post_message(self.Loaded(offered(found)))
 
     @on(Loaded)

@@ -273,3 +273,38 @@ async def test_8x8s_session_expired_closes_the_window_in_the_console(tmp_path: P
             assert len(sent_entries(screen)) == 1, "the second reply was not sent"
     finally:
         server.stop()
+
+
+async def _refused() -> list[object]:
+    from console.core.replying import ReplyFailed
+
+    raise ReplyFailed("key refused (8x8 code 1200)")
+
+
+async def _broken() -> list[object]:
+    raise RuntimeError("boom")
+
+
+@pytest.mark.parametrize(
+    ("load", "words"),
+    [(_refused, "key refused (8x8 code 1200)"), (_broken, "unexpected error: RuntimeError")],
+)
+async def test_templates_that_cannot_be_loaded_say_why(load: object, words: str) -> None:
+    from textual.app import App
+
+    class Host(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(TemplatePicker("Jane", load))  # type: ignore[arg-type]
+
+    app = Host()
+    async with app.run_test(size=(100, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, TemplatePicker))
+        picker = app.screen
+        said = lambda: str(picker.query_one("#tp-preview", Static).render())  # noqa: E731
+        await wait_for(pilot, lambda: "could not be loaded" in said())
+        assert words in said()
+        await pilot.press("ctrl+j")  # nothing to send
+        await pilot.pause()
+        assert app.screen is picker
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is not picker)
