@@ -229,14 +229,22 @@ class World:
     # -- inbound ---------------------------------------------------------------------------
 
     def inbound(
-        self, channel: str, msisdn: str, name: str | None, text: str, *, reply_to: str | None = None
+        self,
+        channel: str,
+        msisdn: str,
+        name: str | None,
+        text: str,
+        *,
+        reply_to: str | None = None,
+        ago: float = 0.0,
     ) -> str:
-        """A customer writes in: emit 8x8's inbound webhook now. Returns the inbound umid.
+        """A customer writes in: emit 8x8's inbound webhook now (dated `ago` seconds back: a
+        message written earlier). Returns the inbound umid.
 
         Raises Undeliverable, before anything is kept or sent, when its webhook could never
         be delivered."""
         umid = self.new_id()
-        now = time.time()
+        now = time.time() - ago
         delivered = Status("delivered", "delivered_to_recipient", at=now)
         if channel == "sms":
             info = analyse(text)
@@ -310,7 +318,7 @@ class World:
         }
         self.check_deliverable(body)
         if channel == "whatsapp":  # the customer-service window opens (again)
-            self.templates.customer_wrote(msisdn, self.clock.time())
+            self.templates.customer_wrote(msisdn, self.clock.time() - ago)
         self.chat.keep(chat)
         self.post(CHAT.name, None, body, umid, kind=INBOUND)
         return umid

@@ -6,6 +6,7 @@ message outside the window accepted, then ended `undelivered` with errorCode 61
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -259,3 +260,37 @@ def test_other_channels_have_no_window(windowed: httpx.Client, receiver: Receive
         },
     ).json()["umid"]
     assert "delivered" in [s["state"] for s in _final(receiver, umid)]
+
+
+def test_the_demos_customer_from_yesterday_is_reached_only_by_a_template(
+    make_sandbox: Callable[..., str], make_receiver: Callable[..., Receiver]
+) -> None:
+    """One scripted customer wrote 26 hours ago and was never answered: their message is
+    dated so, a free-form reply is trashed (61), a template reaches them and they answer."""
+    from datetime import datetime
+
+    from console.sandbox.customers import PERSONAS
+
+    lucas = next(p for p in PERSONAS if p.wrote_ago)
+    inbox = make_receiver()
+    url = make_sandbox(webhook_url=inbox.url, customers=True, speed=100.0, whatsapp_window=True)
+
+    def said(hooks: list[Hook]) -> list[dict[str, Any]]:
+        return [
+            h.body["payload"]
+            for h in hooks
+            if h.body["eventType"] == "inbound_message_received"
+            and h.body["payload"].get("user", {}).get("msisdn") == lucas.msisdn
+        ]
+
+    opener = said(inbox.wait_for(lambda h: bool(said(h)), timeout=15))[0]
+    written = datetime.fromisoformat(opener["timestamp"].replace("Z", "+00:00")).timestamp()
+    assert 25.9 * HOUR < time.time() - written < 26.1 * HOUR
+    with httpx.Client(base_url=url, headers=AUTH, timeout=30, trust_env=False) as client:
+        text = _send(client, lucas.msisdn, _text("Sorry for the wait!")).json()["umid"]
+        statuses = _final(inbox, text)
+        assert [s.get("errorCode") for s in statuses] == [61]
+        template = _template_message("", _template("conversation_reopen"))
+        reached = _send(client, lucas.msisdn, template).json()["umid"]
+        assert "delivered" in [s["state"] for s in _final(inbox, reached)]
+    inbox.wait_for(lambda h: len(said(h)) >= 2, timeout=15)  # they answer the template
