@@ -517,7 +517,10 @@ class InboxScreen(InboxReplying, InboxActions):
             parts.append(" ".join(f"#{label}" for label in conversation.labels))
         self.query_one("#thread-header", Static).update(plain(" · ".join(p for p in parts if p)))
         title = reply_title(conversation, self.thread, now)  # WhatsApp's window
-        self.query_one("#reply", ReplyBox).border_title = plain(title)
+        reply = self.query_one("#reply", ReplyBox)
+        if str(reply.border_title) != title:  # it opened or closed: the hint says so too
+            reply.border_title = plain(title)
+            self._refresh_reply_hint()
 
     def _show_thread(self) -> None:
         self._thread_due = False

@@ -70,6 +70,25 @@ def _prompt(template: Template) -> Text:
     return line
 
 
+class _TemplateList(OptionList):
+    """Enter goes on to the highlighted template's first value at once, while the key is
+    handled (a message would arrive after keys typed right behind it: console/ui/typeahead)."""
+
+    def action_select(self) -> None:
+        screen = self.screen
+        if not (isinstance(screen, TemplatePicker) and screen.take_highlighted()):
+            super().action_select()
+
+
+class _ValueInput(TextInput):
+    """A template's value: Enter moves to the next one (or sends) at once, as _TemplateList."""
+
+    async def action_submit(self) -> None:
+        screen = self.screen
+        if isinstance(screen, TemplatePicker):
+            screen.after_value(self)
+
+
 class TemplatePicker(ModalScreen[TemplateChoice | None]):
     """Pick a WhatsApp template and fill in its values; None when cancelled."""
 
@@ -134,7 +153,7 @@ class TemplatePicker(ModalScreen[TemplateChoice | None]):
         with VerticalScroll() as box:
             box.border_title = plain(f"WhatsApp template for {self.customer}")
             yield Label(plain(self.window), id="tp-window")
-            yield OptionList(id="tp-list")
+            yield _TemplateList(id="tp-list")
             yield Static(plain("Loading the account's templates…"), id="tp-preview")
             yield VerticalScroll(id="tp-fields")
             yield Label("", id="tp-hint")
@@ -209,7 +228,7 @@ class TemplatePicker(ModalScreen[TemplateChoice | None]):
         for index, slot in enumerate(wanted):
             widgets.append(Label(plain(f"Value for {slot.label}"), classes="tp-label"))
             widgets.append(
-                TextInput(
+                _ValueInput(
                     placeholder=slot.label,
                     id=f"tp-value-{index}",
                     compact=True,
@@ -235,10 +254,26 @@ class TemplatePicker(ModalScreen[TemplateChoice | None]):
         self._show_preview()
         self._hint("ctrl+j sends · Esc cancels")
 
-    @on(TextInput.Submitted)
-    def _next_field(self, event: TextInput.Submitted) -> None:
-        fields = list(self.query(TextInput))
-        index = fields.index(event.input)
+    def take_highlighted(self) -> bool:
+        """Enter on the list: to the first value of the template shown (or send one that
+        takes none); False when the highlighted one is not shown yet or cannot be sent."""
+        options = self.query_one("#tp-list", OptionList)
+        index = options.highlighted
+        if index is None or self.chosen is None or self.templates[index] is not self.chosen:
+            return False
+        if unsendable(self.chosen) is not None:
+            return False
+        fields = list(self.query(_ValueInput))
+        if fields:
+            fields[0].focus()
+        else:
+            self.action_send()
+        return True
+
+    def after_value(self, field: TextInput) -> None:
+        """Enter in a value: the next one, or send after the last."""
+        fields = list(self.query(_ValueInput))
+        index = fields.index(field) if field in fields else len(fields)
         if index + 1 < len(fields):
             fields[index + 1].focus()
         else:

@@ -271,6 +271,11 @@ async def test_8x8s_session_expired_closes_the_window_in_the_console(tmp_path: P
             await wait_for(pilot, lambda: "only a template reaches them" in hint(screen))
             await pilot.pause(0.3)
             assert len(sent_entries(screen)) == 1, "the second reply was not sent"
+
+            customer_writes(url, JANE, "Yes, still here!")  # the window opens again
+            await wait_for(pilot, lambda: "WA window 23h" in header(screen))
+            await wait_for(pilot, lambda: "ctrl+j send" in hint(screen))
+            assert "templates only" not in str(reply.border_title)
     finally:
         server.stop()
 
@@ -308,3 +313,31 @@ async def test_templates_that_cannot_be_loaded_say_why(load: object, words: str)
         assert app.screen is picker
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is not picker)
+
+
+async def test_a_burst_of_keys_fills_the_values_the_agent_meant(
+    windowed_sandbox: str, tmp_path: Path
+) -> None:
+    """Enter, a value, Enter, a value, Enter arriving together (a laggy SSH link; posted to
+    the app at once as its driver does, not one at a time as Pilot does): each Enter moves
+    on before the keys behind it are delivered, so each value lands in its own field."""
+    from textual import events
+
+    app = console_for(windowed_sandbox, data_dir=tmp_path, clock=lambda: time.time() + 25 * HOUR)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_jane(app, pilot, windowed_sandbox)
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: isinstance(app.screen, TemplatePicker))
+        picker = app.screen
+        assert isinstance(picker, TemplatePicker)
+        await wait_for(pilot, lambda: bool(picker.templates))
+        names = [t.name for t in picker.templates]
+        picker.query_one(OptionList).highlighted = names.index("ticket_update")
+        await wait_for(pilot, lambda: len(picker.query(TextInput)) == 2)
+        burst = ["enter", *"Jane", "enter", *"T-1042", "enter"]
+        for key in burst:  # no pause between them: one burst in the app's queue
+            char = key if len(key) == 1 else None
+            app.post_message(events.Key({"-": "minus"}.get(key, key), char))
+        await wait_for(pilot, lambda: len(sent_entries(screen)) == 1)
+        (entry,) = sent_entries(screen)
+        assert "Hello Jane, there is an update on your ticket T-1042." in entry.text  # type: ignore[attr-defined]
