@@ -265,7 +265,7 @@ class TemplatePicker(ModalScreen[TemplateChoice | None]):
             return False
         fields = list(self.query(_ValueInput))
         if fields:
-            fields[0].focus()
+            self.set_focus(fields[0])  # now, not later: the next key of a burst goes there
         else:
             self.action_send()
         return True
@@ -275,7 +275,7 @@ class TemplatePicker(ModalScreen[TemplateChoice | None]):
         fields = list(self.query(_ValueInput))
         index = fields.index(field) if field in fields else len(fields)
         if index + 1 < len(fields):
-            fields[index + 1].focus()
+            self.set_focus(fields[index + 1])  # now, not later (Widget.focus is deferred)
         else:
             self.action_send()
 
