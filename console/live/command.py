@@ -272,6 +272,7 @@ def run_from_args(ns: argparse.Namespace, *, out: TextIO | None = None) -> int:
         print("relay: --log and --redis exclude each other: one event log", file=err)
         return 2
 
+    from console.live.fanout import events_deflate
     from console.live.log import EventLog, FileEventLog, LogError
     from console.live.relay import create_relay_app
     from console.serving import run, server_stack, uvicorn_config
@@ -322,6 +323,7 @@ def run_from_args(ns: argparse.Namespace, *, out: TextIO | None = None) -> int:
         lifespan="on",
         access_log=False,
         timeout_graceful_shutdown=5,
+        ws_per_message_deflate=events_deflate(),  # one message for every console: fanout.py
     )
     server = _QuietServer(config)
 

@@ -84,12 +84,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hmac
 import json
 import logging
 import re
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -114,6 +115,7 @@ from console.live.events import (
     encode_message,
     utc_iso,
 )
+from console.live.fanout import Fanout, Outbox, forward
 from console.live.log import EventLog, LogBounds, LogError, Subscription
 from console.live.team import (
     FIRST_KINDS,
@@ -177,27 +179,7 @@ def _same_secret(supplied: bytes | None, expected: bytes) -> bool:
     return hmac.compare_digest(supplied, expected)
 
 
-class _Subscriber:
-    """One websocket's bounded queue of (seq, frame JSON)."""
-
-    __slots__ = (
-        "dropped",
-        "limit",
-        "limit_bytes",
-        "pump",
-        "queue",
-        "queued_bytes",
-        "wake",
-    )
-
-    def __init__(self, limit: int, limit_bytes: int) -> None:
-        self.limit = limit
-        self.limit_bytes = limit_bytes
-        self.queued_bytes = 0
-        self.queue: deque[tuple[int, str]] = deque()
-        self.wake = asyncio.Event()
-        self.dropped: str | None = None  # why the relay let it go (it reconnects with since=)
-        self.pump: asyncio.Task[None] | None = None
+_Subscriber = Outbox  # one websocket's bounded queue (console/live/fanout.py)
 
 
 class Relay:
@@ -277,6 +259,9 @@ class Relay:
         self.max_batch_bytes = max_batch_bytes
         self.close_timeout = close_timeout
         self._subscribers: set[_Subscriber] = set()
+        self._fanout = Fanout(
+            self._subscribers, self._drop, max_batch=max_batch, max_batch_bytes=max_batch_bytes
+        )
         self._handlers: set[asyncio.Task[Any]] = set()
         self._started = False
         self._closing = False
@@ -573,17 +558,7 @@ class Relay:
 
     def _queue_transient(self, text: str) -> int:
         """Queue an unnumbered frame on every console that has room; returns how many."""
-        reached = 0
-        for subscriber in list(self._subscribers):
-            if (
-                len(subscriber.queue) < subscriber.limit
-                and subscriber.queued_bytes + len(text) <= subscriber.limit_bytes
-            ):
-                subscriber.queue.append((0, text))
-                subscriber.queued_bytes += len(text)
-                subscriber.wake.set()
-                reached += 1
-        return reached
+        return self._fanout.transient(text)
 
     def _identify(self, supplied: bytes | None) -> str | None:
         """Who a bearer token is: an agent's name (the agents file), :data:`ANYONE` (the
@@ -639,20 +614,7 @@ class Relay:
             for subscriber in list(self._subscribers):
                 self._drop(subscriber, "the event log's numbering restarted")
             return
-        if not self._subscribers:
-            return
-        items = [(event.seq, event.frame_json) for event in events]
-        size = sum(len(text) for _, text in items)
-        for subscriber in list(self._subscribers):
-            if (
-                len(subscriber.queue) + len(items) > subscriber.limit
-                or subscriber.queued_bytes + size > subscriber.limit_bytes
-            ):
-                self._drop(subscriber)
-                continue
-            subscriber.queue.extend(items)
-            subscriber.queued_bytes += size
-            subscriber.wake.set()
+        self._fanout.publish(events)  # encoded once, the same message to every console
 
     def _drop(self, subscriber: _Subscriber, reason: str = "subscriber too slow") -> None:
         """Let a subscriber go (overflow, by default): forget its queue; its handler closes it
@@ -774,34 +736,8 @@ class Relay:
                 cursor = progress[0] = batch[-1][0]
         await send_control(Heartbeat(cursor))
 
-        queue = subscriber.queue
-        while True:
-            if not queue:
-                subscriber.wake.clear()
-                try:
-                    async with asyncio.timeout(self.heartbeat):
-                        await subscriber.wake.wait()
-                except TimeoutError:
-                    await send_control(Heartbeat(cursor))
-                    continue
-            parts: list[str] = []
-            size = taken = 0
-            while queue and len(parts) < self.max_batch and size < self.max_batch_bytes:
-                seq, text = queue.popleft()
-                taken += len(text)
-                if not seq:  # presence: not numbered, sent as it comes
-                    parts.append(text)
-                    size += len(text)
-                    continue
-                if seq <= cursor:
-                    continue  # already sent by the replay
-                parts.append(text)
-                size += len(text)
-                cursor = seq
-            subscriber.queued_bytes -= taken
-            if parts:
-                await self._send(websocket, subscriber, encode_message(parts))
-                progress[0] = cursor
+        send = functools.partial(self._send, websocket, subscriber)
+        await forward(subscriber, send, progress, self.heartbeat)
 
     async def _send_events(
         self, websocket: WebSocket, subscriber: _Subscriber, texts: list[str]
