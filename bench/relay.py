@@ -33,6 +33,9 @@ file log ingest >= 5,000/s, fan-out p99 < 50 ms at 2,000 events/s to 10 subscrib
 one and two relays within 1.5x the file log's p99.
 
 ``--quick``: ingest 5,000, 4 s of fan-out, no memory phase (about a minute in all).
+``--rounds N`` measures every configuration N times, interleaved (file, redis x1, redis x2,
+file, ...), and prints each figure's median: on a shared machine the three then see the same
+load, and the ratios hold better than any one figure. ``--only file,redis1,redis2`` picks.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -399,6 +403,7 @@ async def phase_fanout(
         "delivered min per subscriber": min(counts),
         "subscribers with a gap": float(seqs_ok.count(False)),
         "relay CPU % of a core (fan-out)": cpu / elapsed * 100,
+        "relay CPU µs per webhook (fan-out)": cpu / max(1, summary["accepted"]) * 1e6,
         "subscribers CPU % of a core": own / elapsed * 100,
         "relay resident MB": rss_mb(pids[0]),
     }
@@ -551,6 +556,11 @@ def own_redis(args: argparse.Namespace) -> Iterator[str | None]:
             process.wait(timeout=10)
 
 
+def median_figures(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Each figure's median over the rounds (the figure itself for one round)."""
+    return {name: statistics.median(run[name] for run in runs if name in run) for name in runs[0]}
+
+
 async def main(args: argparse.Namespace) -> None:
     columns: dict[str, dict[str, float]] = {}
     say(
@@ -559,18 +569,27 @@ async def main(args: argparse.Namespace) -> None:
         f"out; websocket compression asked by the consoles: {args.deflate}"
     )
     chosen = set(args.only.split(",")) if args.only else {"file", "redis1", "redis2"}
-    if "file" in chosen:
-        columns["file"] = await measure(args, "file", 1, None)
+    rounds: dict[str, list[dict[str, float]]] = {}
     with own_redis(args) as url:
-        for relays in (1, 2):
-            if url is not None and f"redis{relays}" in chosen:
-                columns[f"redis x{relays}"] = await measure(args, f"redis x{relays}", relays, url)
+        configs = [("file", 1, None)] if "file" in chosen else []
+        configs += [
+            (f"redis x{relays}", relays, url)
+            for relays in (1, 2)
+            if url is not None and f"redis{relays}" in chosen
+        ]
+        for number in range(args.rounds):  # interleaved: each round sees the same load
+            for name, relays, where in configs:
+                title = name if args.rounds == 1 else f"{name}, round {number + 1}"
+                figures = await measure(args, title, relays, where)
+                rounds.setdefault(name, []).append(figures)
+    columns = {name: median_figures(runs) for name, runs in rounds.items()}
     file_p99 = columns["file"]["fan-out p99 ms"] if "file" in columns else float("nan")
     for name in ("redis x1", "redis x2"):
         if name in columns:
             columns[name]["p99 / file's p99"] = columns[name]["fan-out p99 ms"] / file_p99
     if args.json:
-        print(json.dumps({"machine": {"cpus": os.cpu_count()}, "columns": columns}, indent=2))
+        machine = {"cpus": os.cpu_count(), "rounds": args.rounds, "load after": load()}
+        print(json.dumps({"machine": machine, "columns": columns, "rounds": rounds}, indent=2))
     else:
         print_columns(columns)
         print(
@@ -586,6 +605,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=2000)
     parser.add_argument("--duration", type=float, default=10)
     parser.add_argument("--subscribers", type=int, default=10)
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="measure each configuration N times, interleaved"
+    )
     parser.add_argument("--ingest", type=int, default=10_000, help="webhooks posted flat out")
     parser.add_argument("--connections", type=int, default=32, help="generator connections")
     parser.add_argument("--big", type=int, default=1000, help="60 KB webhooks (memory phase)")
