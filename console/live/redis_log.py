@@ -73,6 +73,7 @@ from console.live.log import (
     LogError,
     PendingAppend,
     Subscription,
+    call_safely,
     deliver,
     fail_pending,
 )
@@ -467,17 +468,22 @@ class RedisEventLog:
             for item, _, _ in run:
                 fail_pending(item.future, error)
             return
-        first, stored = int(reply[0]), int(reply[1])
+        first, count = int(reply[0]), int(reply[1])
+        stored: list[Event] = []
         for index, (item, candidate, rest) in enumerate(run):
-            if index >= stored:
+            if index >= count:
                 reason = reply[2].decode() if len(reply) > 2 else "not stored"
                 fail_pending(item.future, LogError(f"Redis refused the event: {reason}"))
                 continue
             seq = first + index
             event = Event(seq, candidate.received_at, item.namespace, item.event_type, item.payload)
             event.__dict__["frame_json"] = frame_with_seq(seq, rest)
+            stored.append(event)
             if not item.future.done():
                 item.future.set_result(event)
+        if stored:
+            for subscription in list(self._subscriptions):
+                subscription.stored_here(stored)
 
 
 class _RedisSubscription:
@@ -490,10 +496,29 @@ class _RedisSubscription:
         self._backoff = _Backoff()
         self._task: asyncio.Task[None] | None = None
         self._verify = False  # check that the numbering did not go back before the next read
+        self._callback: Callable[[list[Event]], None] | None = None
         log._subscriptions.add(self)
 
     def deliver_to(self, callback: Callable[[list[Event]], None]) -> None:
+        self._callback = callback
         self._task = asyncio.ensure_future(deliver(self, callback))
+
+    def stored_here(self, events: list[Event]) -> None:
+        """This process's log just stored ``events`` (consecutive seqs): when they come right
+        after what this subscription delivered, deliver them now, without waiting for the
+        reader's round trip through Redis (the reader then skips them). Events numbered by
+        another relay in between make them wait for the reader, so the order holds."""
+        callback = self._callback
+        if (
+            callback is None
+            or self._verify
+            or self._cursor is None
+            or self._ended.is_set()
+            or events[0].seq != self._cursor + 1
+        ):
+            return
+        self._cursor = events[-1].seq
+        call_safely(callback, events)
 
     def end(self) -> None:
         self._ended.set()
@@ -529,9 +554,13 @@ class _RedisSubscription:
             if reply is None:
                 break  # ended while waiting
             self._backoff.reset()
+            cursor = self._cursor
+            fresh = [event for event in reply if event.seq > cursor]  # not delivered already
+            if fresh:
+                self._cursor = fresh[-1].seq
+                return fresh
             if reply:
-                self._cursor = reply[-1].seq
-                return reply
+                continue  # delivered as they were stored (stored_here): read on
             self._verify = True  # nothing new for a whole block: is the counter below us?
         self.end()
         raise StopAsyncIteration

@@ -158,3 +158,40 @@ async def test_two_relays_on_redis_one_reader_each_batched_appends_every_event_o
 async def evalsha_calls(admin: Any) -> int:
     stats = await admin.info("commandstats")
     return int(stats.get("cmdstat_evalsha", {}).get("calls", 0))
+
+
+async def test_a_relays_own_appends_are_delivered_as_stored_and_in_order_with_others(
+    redis_server: RedisServer,
+) -> None:
+    """Its own events reach the relay's fan-out without waiting for the read back from Redis;
+    an event another relay numbered in between makes the next ones wait for the reader, so
+    the order is the log's."""
+    prefix = f"stored-{uuid.uuid4().hex[:8]}"
+    here = RedisEventLog(redis_server.url, prefix=prefix, block_ms=500)
+    other = RedisEventLog(redis_server.url, prefix=prefix, block_ms=500)
+    await here.open()
+    await other.open()
+    delivered: list[int] = []
+    release = asyncio.Event()
+    try:
+        subscription = here.subscribe(after=0)
+        real_read = subscription._read  # type: ignore[attr-defined]
+
+        async def held_read(cursor: int) -> list[Event]:
+            await release.wait()  # the read back from Redis is held up
+            return await real_read(cursor)
+
+        subscription._read = held_read  # type: ignore[attr-defined]
+        subscription.deliver_to(lambda batch: delivered.extend(e.seq for e in batch))
+        await asyncio.gather(*(here.append("SMS", "t", {"n": n}) for n in range(3)))
+        assert delivered == [1, 2, 3]  # at once, the reader still held
+        await other.append("SMS", "t", {"n": 3})  # seq 4, by the other relay
+        await here.append("SMS", "t", {"n": 4})  # seq 5 must not overtake seq 4
+        assert delivered == [1, 2, 3]
+        release.set()
+        await until(lambda: len(delivered) >= 5)
+        await asyncio.sleep(0.1)
+        assert delivered == [1, 2, 3, 4, 5]  # in the log's order, none twice
+    finally:
+        await here.close()
+        await other.close()
