@@ -24,6 +24,13 @@ Redis: ``--redis URL`` uses that server (each configuration under a key prefix o
 deleted afterwards); without it the bench starts its own ``redis-server`` (no persistence) on
 a free loopback port when one is installed; ``--no-redis`` skips those columns.
 
+``--deflate`` has the relays offer permessage-deflate on ``/events`` (the consoles ask for
+it): every console's messages are then compressed separately, as before the shared fan-out;
+compare with the default (off) to see what it costs.
+
+``--baseline DIR`` also runs the relays of another checkout (say, main's), configuration
+by configuration beside this one's, as columns ``base file``, ``base redis x1``...
+
 ``--profile DIR`` records each relay with py-spy (``pip install py-spy``) during the fan-out
 phase: DIR/<config>-<n>.txt (collapsed stacks; the top frames are printed).
 
@@ -71,6 +78,7 @@ def say(*parts: Any) -> None:
 
 
 ARGS_JSON = False
+DEFLATE = False  # --deflate: the relays compress each console's messages (permessage-deflate)
 
 
 def load() -> float:
@@ -208,15 +216,17 @@ def generator_main(args: argparse.Namespace) -> None:
 
 
 def start_relay(
-    port: int, log: Path | None, redis: tuple[str, str] | None
+    port: int, log: Path | None, redis: tuple[str, str] | None, code: Path = ROOT
 ) -> subprocess.Popen[bytes]:
     """A relay process on ``port``: its log in the file ``log``, or on Redis (url, prefix)."""
     env = {
         **os.environ,
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(code),
         "AGENT_CONSOLE_WEBHOOK_SECRET": SECRET,
         "AGENT_CONSOLE_EVENTS_TOKEN": TOKEN,
     }
+    if DEFLATE:
+        env["AGENT_CONSOLE_EVENTS_DEFLATE"] = "1"
     if redis is not None:
         env["AGENT_CONSOLE_REDIS_URL"] = redis[0]
         where = ["--redis-prefix", redis[1]]
@@ -342,7 +352,7 @@ async def phase_fanout(
 
     async def subscribe(slot: int) -> None:
         nonlocal live_count, finished
-        stream = EventStream(urls[slot % len(urls)], TOKEN, compression=args.deflate)
+        stream = EventStream(urls[slot % len(urls)], TOKEN)  # asks for deflate, as consoles do
         last = None
         async for item in stream.batches():
             if isinstance(item, EventBatch):
@@ -469,7 +479,7 @@ async def phase_memory(port: int, pid: int, count: int) -> dict[str, float]:
 
 
 async def measure(
-    args: argparse.Namespace, name: str, relays: int, redis_url: str | None
+    args: argparse.Namespace, name: str, relays: int, redis_url: str | None, code: Path = ROOT
 ) -> dict[str, float]:
     ports = [free_port() for _ in range(relays)]
     prefix = f"relay-bench-{os.getpid()}-{relays}-{int(time.time())}"
@@ -479,6 +489,7 @@ async def measure(
                 port,
                 Path(directory) / "events.jsonl",
                 (redis_url, prefix) if redis_url else None,
+                code,
             )
             for port in ports
         ]
@@ -566,7 +577,7 @@ async def main(args: argparse.Namespace) -> None:
     say(
         f"relay bench: {os.cpu_count()} CPUs, load {load()}; offered {args.rate:,.0f}/s for "
         f"{args.duration:g} s to {args.subscribers} subscribers; ingest {args.ingest:,} flat "
-        f"out; websocket compression asked by the consoles: {args.deflate}"
+        f"out; permessage-deflate on /events: {'on' if args.deflate else 'off'}"
     )
     chosen = set(args.only.split(",")) if args.only else {"file", "redis1", "redis2"}
     rounds: dict[str, list[dict[str, float]]] = {}
@@ -577,16 +588,24 @@ async def main(args: argparse.Namespace) -> None:
             for relays in (1, 2)
             if url is not None and f"redis{relays}" in chosen
         ]
+        codes = [("", ROOT)]
+        if args.baseline is not None:
+            codes.insert(0, ("base ", args.baseline.resolve()))
         for number in range(args.rounds):  # interleaved: each round sees the same load
             for name, relays, where in configs:
-                title = name if args.rounds == 1 else f"{name}, round {number + 1}"
-                figures = await measure(args, title, relays, where)
-                rounds.setdefault(name, []).append(figures)
+                for label, code in codes:
+                    title = label + name
+                    if args.rounds > 1:
+                        title += f", round {number + 1}"
+                    figures = await measure(args, title, relays, where, code)
+                    rounds.setdefault(label + name, []).append(figures)
     columns = {name: median_figures(runs) for name, runs in rounds.items()}
-    file_p99 = columns["file"]["fan-out p99 ms"] if "file" in columns else float("nan")
-    for name in ("redis x1", "redis x2"):
-        if name in columns:
-            columns[name]["p99 / file's p99"] = columns[name]["fan-out p99 ms"] / file_p99
+    for label in ("", "base "):
+        file = columns.get(label + "file", {})
+        for name in (label + "redis x1", label + "redis x2"):
+            if name in columns and file:
+                ratio = columns[name]["fan-out p99 ms"] / file["fan-out p99 ms"]
+                columns[name]["p99 / file's p99"] = ratio
     if args.json:
         machine = {"cpus": os.cpu_count(), "rounds": args.rounds, "load after": load()}
         print(json.dumps({"machine": machine, "columns": columns, "rounds": rounds}, indent=2))
@@ -616,12 +635,18 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--only", metavar="LIST", help="some of file,redis1,redis2 (default: all three)"
     )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="DIR",
+        help="also measure the relays of the checkout in DIR (e.g. main), interleaved",
+    )
     parser.add_argument("--profile", type=Path, metavar="DIR", help="py-spy the relays")
     parser.add_argument(
-        "--no-deflate",
-        dest="deflate",
-        action="store_false",
-        help="consoles do not ask for permessage-deflate",
+        "--deflate",
+        action="store_true",
+        help="relays offer permessage-deflate on /events (AGENT_CONSOLE_EVENTS_DEFLATE=1): "
+        "each console's messages compressed separately, as before the shared fan-out",
     )
     parser.add_argument("--generate", metavar="PORTS", help=argparse.SUPPRESS)
     parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
@@ -640,4 +665,5 @@ if __name__ == "__main__":
         generator_main(arguments)
     else:
         ARGS_JSON = arguments.json
+        DEFLATE = arguments.deflate
         asyncio.run(main(arguments))
