@@ -367,7 +367,7 @@ async def phase_fanout(
                         if stored is not None:
                             fan_out.append(now - stored)
                     counts[slot] += 1
-                    if payload.get("index") == total - 1:
+                    if counts[slot] == total:  # every one (the stream drops duplicates)
                         finished += 1
                         if finished == subscribers:
                             done.set()

@@ -36,11 +36,18 @@ and ``bounds()`` apply the exact count on top (the oldest kept seq is never belo
 and drops entries older than ``max_age_seconds`` (``XTRIM MINID``). There is no memory bound
 in the relay: Redis holds the events (size it with ``maxmemory``, policy ``noeviction``).
 
-*Subscriptions*: ``XREAD BLOCK`` from the subscription's last seq on a connection of its own;
-a lost connection is retried with backoff from where it stopped, so nothing is skipped. After
-a lost connection or an idle block it checks that the counter is not below its last seq: a
-Redis that came back without the events it had acknowledged (no persistence) restarts the
-numbering, and the subscription follows it from the start of what the stream keeps.
+*Subscriptions*: ``XREAD BLOCK … COUNT 1000`` from the subscription's last seq on a connection
+of its own; a lost connection is retried with backoff from where it stopped, so nothing is
+skipped. After a lost connection or an idle block it checks that the counter is not below its
+last seq: a Redis that came back without the events it had acknowledged (no persistence)
+restarts the numbering, and the subscription follows it from the start of what the stream
+keeps. The relay holds one subscription and fans its batches out to every console
+(console/live/fanout.py): one reader per relay, however many consoles, and each read brings
+whatever was stored since the last one (batched under load, as the appends are). A batch this
+log stored itself is delivered as soon as the script returns when it follows what the
+subscription delivered (:meth:`_RedisSubscription.stored_here`): the relay's own webhooks do
+not wait for the read back; the reader skips them, and anything another relay numbered in
+between holds them back until the reader has delivered it, so the order is the stream's.
 
 *Transients* (presence): published on the channel ``<prefix>:presence`` (Redis pub/sub), each
 message tagged with the publishing log's random origin so that a relay does not fan its own
