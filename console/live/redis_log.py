@@ -561,8 +561,11 @@ class _RedisSubscription:
             if reply is None:
                 break  # ended while waiting
             self._backoff.reset()
-            cursor = self._cursor
-            fresh = [event for event in reply if event.seq > cursor]  # not delivered already
+            # here, with no await before the return: stored_here may have delivered some
+            delivered = self._cursor
+            fresh = [
+                event_of(fields[b"f"]) for entry_id, fields in reply if seq_of(entry_id) > delivered
+            ]  # what was delivered as it was stored is not parsed again
             if fresh:
                 self._cursor = fresh[-1].seq
                 return fresh
@@ -589,16 +592,17 @@ class _RedisSubscription:
         )
         return bounds.oldest_seq - 1
 
-    async def _read(self, cursor: int) -> list[Event]:
+    async def _read(self, cursor: int) -> list[tuple[bytes, dict[bytes, bytes]]]:
+        """The stream's entries after ``cursor`` (up to 1,000; waits up to a block)."""
         reader = self._log._reader
         if reader is None:
             raise LogError("the event log is closed")
         reply = await reader.xread(
             {self._log.stream_key: f"{cursor}-0"}, count=1000, block=self._log._block_ms
         )
-        return [event_of(fields[b"f"]) for entry_id, fields in _entries(reply)]
+        return _entries(reply)
 
-    async def _until_ended(self, read: Any) -> list[Event] | None:
+    async def _until_ended(self, read: Any) -> list[tuple[bytes, dict[bytes, bytes]]] | None:
         """The read's result, or None when the subscription ended first (the read is cancelled)."""
         task = asyncio.ensure_future(read)
         ended = asyncio.ensure_future(self._ended.wait())

@@ -177,7 +177,7 @@ async def test_a_relays_own_appends_are_delivered_as_stored_and_in_order_with_ot
         subscription = here.subscribe(after=0)
         real_read = subscription._read  # type: ignore[attr-defined]
 
-        async def held_read(cursor: int) -> list[Event]:
+        async def held_read(cursor: int) -> Any:
             await release.wait()  # the read back from Redis is held up
             return await real_read(cursor)
 
