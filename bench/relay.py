@@ -137,6 +137,7 @@ async def generate(ports: list[int], rate: float, total: int, connections: int, 
     next_index = 0
     accepted = failed = 0
     late: list[float] = []
+    answers: list[float] = []
     last_answer = start
 
     async def worker(slot: int) -> None:
@@ -149,10 +150,12 @@ async def generate(ports: list[int], rate: float, total: int, connections: int, 
                 delay = start + index / rate - time.perf_counter()
                 if delay > 0:
                     await asyncio.sleep(delay)
-                else:
+                elif delay < -0.002:  # later than the loop's timer resolution
                     late.append(-delay)
             try:
+                posted = time.perf_counter()
                 status = await connection.post(target.request(body(first + index, time.time())))
+                answers.append(time.perf_counter() - posted)
             except PostError:
                 failed += 1
                 connection = opened[slot] = await Connection.open(target, 5.0)
@@ -174,6 +177,8 @@ async def generate(ports: list[int], rate: float, total: int, connections: int, 
         "seconds": elapsed,
         "late_p99_ms": percentile(late, 0.99) * 1000 if late else 0.0,
         "late_count": len(late),
+        "answer_p50_ms": percentile(answers, 0.5) * 1000,
+        "answer_p99_ms": percentile(answers, 0.99) * 1000,
     }
     print(json.dumps(summary), flush=True)
 
@@ -342,6 +347,7 @@ async def phase_fanout(
     urls = [f"ws://127.0.0.1:{port}/events" for port in ports]
     fan_out: list[float] = []
     counts = [0] * subscribers
+    messages = [0] * subscribers  # websocket messages with events (batches)
     seqs_ok = [True] * subscribers
     live = asyncio.Event()
     live_count = 0
@@ -357,6 +363,7 @@ async def phase_fanout(
         async for item in stream.batches():
             if isinstance(item, EventBatch):
                 now = time.time()
+                messages[slot] += 1
                 for event in item.events:
                     if last is not None and event.seq != last + 1:
                         seqs_ok[slot] = False
@@ -406,11 +413,14 @@ async def phase_fanout(
         "fan-out achieved webhooks/s": achieved,
         "generator late sends": summary["late_count"],
         "generator late p99 ms": summary["late_p99_ms"],
+        "webhook answer p50 ms": summary["answer_p50_ms"],
+        "webhook answer p99 ms": summary["answer_p99_ms"],
         "fan-out p50 ms": percentile(ms, 0.50),
         "fan-out p90 ms": percentile(ms, 0.90),
         "fan-out p99 ms": percentile(ms, 0.99),
         "fan-out max ms": max(ms, default=float("nan")),
         "delivered min per subscriber": min(counts),
+        "events per message": sum(counts) / max(1, sum(messages)),
         "subscribers with a gap": float(seqs_ok.count(False)),
         "relay CPU % of a core (fan-out)": cpu / elapsed * 100,
         "relay CPU µs per webhook (fan-out)": cpu / max(1, summary["accepted"]) * 1e6,

@@ -737,7 +737,7 @@ class Relay:
         await send_control(Heartbeat(cursor))
 
         send = functools.partial(self._send, websocket, subscriber)
-        await forward(subscriber, send, progress, self.heartbeat)
+        await forward(subscriber, send, progress, self.heartbeat, self.max_batch_bytes)
 
     async def _send_events(
         self, websocket: WebSocket, subscriber: _Subscriber, texts: list[str]

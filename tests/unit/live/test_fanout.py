@@ -147,11 +147,10 @@ async def test_forward_sends_the_shared_messages_in_order_skipping_what_the_repl
     tasks = [asyncio.create_task(run(slot)) for slot in (0, 1)]
     fanout.publish(events(1, 3))
     fanout.flush()
+    await until(lambda: len(sent[1]) == 1)
     fanout.publish(events(4, 6))
     fanout.flush()
-    async with asyncio.timeout(5):
-        while len(sent[1]) < 2:
-            await asyncio.sleep(0.01)
+    await until(lambda: len(sent[1]) == 2)
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
@@ -159,6 +158,37 @@ async def test_forward_sends_the_shared_messages_in_order_skipping_what_the_repl
     assert [seqs(m) for m in sent[1]] == [[1, 2, 3], [4, 5, 6]]
     assert sent[0][0] is sent[1][1]  # one object, sent to both
     assert progress == [[6], [6]]
+
+
+async def test_a_console_that_fell_behind_gets_what_waits_in_one_message() -> None:
+    fanout, outboxes, _ = make(1)
+    for first in (1, 3, 5):  # three flushes while its previous send was still going
+        fanout.publish(events(first, first + 1))
+        fanout.flush()
+    sent: list[str] = []
+
+    async def send(message: str) -> None:
+        sent.append(message)
+
+    task = asyncio.create_task(forward(outboxes[0], send, [0], heartbeat=30.0))
+    await until(lambda: bool(sent))
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert [seqs(m) for m in sent] == [[1, 2, 3, 4, 5, 6]]
+    assert outboxes[0].queued == outboxes[0].queued_bytes == 0
+
+
+async def test_the_interval_grows_with_the_consoles_within_bounds() -> None:
+    assert make(1)[0].interval == fanout_module.MIN_INTERVAL
+    assert make(20)[0].interval == pytest.approx(20 * fanout_module.PER_CONSOLE)
+    assert make(500)[0].interval == fanout_module.MAX_INTERVAL
+    assert make(500, interval=0.001)[0].interval == 0.001
+
+
+async def until(condition: Any) -> None:
+    async with asyncio.timeout(5):
+        while not condition():
+            await asyncio.sleep(0.001)
 
 
 async def test_forward_sends_a_heartbeat_when_nothing_came() -> None:
