@@ -146,10 +146,15 @@ class PendingAppend:
 
 
 class GroupCommit:
-    """Group commit for a log that stores on disk or over the network: while one commit runs,
+    """Group commit for a log that stores on disk or over the network: while a commit runs,
     new appends queue up, and the next commit takes them together (at most ``max_group``),
     in arrival order. ``commit`` settles every future of its group; if it raises (a bug), the
-    group fails with a LogError and the queue goes on. ``after`` runs after each commit."""
+    group fails with a LogError and the queue goes on. ``after`` runs after each commit.
+
+    ``pipeline`` commits may run at once (1: one after the other, as a file must be written).
+    A log whose store numbers each group atomically on its own (Redis: one script per group)
+    pipelines: a group does not wait for the round trip of the one before it, so one slow
+    answer does not hold up every append behind it."""
 
     def __init__(
         self,
@@ -158,13 +163,15 @@ class GroupCommit:
         name: str,
         max_group: int = 0,
         after: Callable[[], Awaitable[None]] | None = None,
+        pipeline: int = 1,
     ) -> None:
         self._commit = commit
         self._name = name
         self._max_group = max_group
         self._after = after
+        self._pipeline = max(1, pipeline)
         self._pending: list[PendingAppend] = []
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def append(
         self, namespace: str, event_type: str, payload: dict[str, Any], moment: float
@@ -172,14 +179,18 @@ class GroupCommit:
         loop = asyncio.get_running_loop()
         item = PendingAppend(namespace, event_type, payload, moment, loop.create_future())
         self._pending.append(item)
-        if self._task is None or self._task.done():
-            self._task = loop.create_task(self._run(), name=self._name)
+        # a task whose loop has ended is done at once (its callbacks run later): not counted
+        # a task whose loop has ended is done at once (its callbacks run later): not counted
+        if sum(not task.done() for task in self._tasks) < self._pipeline:
+            task = loop.create_task(self._run(), name=self._name)
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         return await item.future
 
     async def drain(self) -> None:
         """Wait until every queued append is settled."""
-        while self._task is not None and not self._task.done():
-            await asyncio.shield(self._task)
+        while running := {task for task in self._tasks if not task.done()}:
+            await asyncio.shield(asyncio.wait(running))
 
     async def _run(self) -> None:
         while self._pending:

@@ -18,7 +18,10 @@ seqs are gapless and strictly increasing across every relay, and the stream's or
 seq order. The first ``XADD`` is the script's first write, so a refused write (out of memory,
 a read-only replica) leaves nothing behind; the script reports how many of a group it stored,
 and the others fail. Appends are group-committed as in the file log: while one script runs,
-new appends queue up and go together in the next, so one round trip numbers many events.
+new appends queue up and go together in the next, so one round trip numbers many events;
+and appends are pipelined: up to :data:`PIPELINE` groups are in flight at once (each its own
+script run, numbered atomically by Redis), so a group does not wait for the answer to the
+one before it, and a slow answer does not hold up every append behind it.
 
 *Acknowledgement*: ``append`` returns once Redis has executed the script: the event is in
 Redis's memory and, with ``appendonly yes``, in its AOF (``appendfsync always`` makes that
@@ -94,6 +97,7 @@ REDIS_URL_ENV = "AGENT_CONSOLE_REDIS_URL"
 DEFAULT_PREFIX = "agent-console"
 INSTALL_HINT = "pip install 'agent-console[redis]'"
 MAX_GROUP = 500  # events numbered by one script run
+PIPELINE = 2  # script runs at once (each numbers its group atomically: order is Redis's)
 MAX_GROUP_BYTES = 4 * 1024 * 1024
 MIN_VERSION = (6, 2)  # XTRIM MINID and exclusive ranges
 BLOCK_MS = 5_000  # one XREAD BLOCK; the socket timeout of the reading client is above it
@@ -268,7 +272,9 @@ class RedisEventLog:
         self._client: Redis | None = None
         self._reader: Redis | None = None
         self._scripts: dict[str, Any] = {}
-        self._queue = GroupCommit(self._commit, name="redis-log-flush", max_group=MAX_GROUP)
+        self._queue = GroupCommit(
+            self._commit, name="redis-log-flush", max_group=MAX_GROUP, pipeline=PIPELINE
+        )
         self._closed = True
         self._ended = asyncio.Event()
         self._subscriptions: set[_RedisSubscription] = set()
