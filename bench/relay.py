@@ -10,13 +10,16 @@ processes (``python -m console.live.command``, uvicorn, fsync on for the file lo
 1. **ingest**: a load generator *in its own process* (a raw keep-alive HTTP/1.1 client,
    :mod:`console.sandbox.poster`, on uvloop, ``--connections`` connections) posts
    ``--ingest`` webhooks flat out -> webhooks/s accepted, relay CPU µs per webhook;
-2. **fan-out**: ``--subscribers`` consoles (:class:`console.live.stream.EventStream`, in this
-   process, split between the relays) and the generator offering ``--rate`` webhooks/s for
-   ``--duration`` s. It reports the rate it *achieved* (accepted / time) and how late its
-   sends were against the schedule (so an under-offering generator shows), beside the
-   fan-out latency p50/p99/max: the relay received the webhook (``receivedAt``, stamped
-   before it is stored) -> a console has parsed the event. The first ``WARMUP`` s are left
-   out of the figures.
+2. **fan-out**: ``--subscribers`` websocket subscribers (in this process, split between the
+   relays: raw websockets read with orjson by default, or the console's own
+   :class:`console.live.stream.EventStream` with ``--consoles stream``, whose parsing of
+   every event in each of them, on one Python thread, then counts in the figures) and the
+   generator offering ``--rate`` webhooks/s for ``--duration`` s. It reports the rate it
+   *achieved* (accepted / time), how late its sends were against the schedule (so an
+   under-offering generator shows) and the webhooks' answer times, beside the fan-out
+   latency p50/p99/max: the relay received the webhook (``receivedAt``, stamped before it
+   is stored) -> a subscriber has the message holding the event. The first ``WARMUP`` s
+   are left out of the figures.
 3. **memory** (file log only, skipped by ``--quick``): ``--big`` webhooks of 60 KB, then a
    replay of the whole log to a new subscriber; the relay's resident memory.
 
@@ -349,6 +352,7 @@ async def phase_fanout(
     counts = [0] * subscribers
     messages = [0] * subscribers  # websocket messages with events (batches)
     seqs_ok = [True] * subscribers
+    lasts: list[int | None] = [None] * subscribers
     live = asyncio.Event()
     live_count = 0
     total = int(rate * args.duration)
@@ -356,33 +360,71 @@ async def phase_fanout(
     finished = 0
     measure_from = float("inf")
 
-    async def subscribe(slot: int) -> None:
-        nonlocal live_count, finished
+    def record(slot: int, seq: int, received_at: str, sent_at: float, now: float) -> bool:
+        """One event reached a console; True once that console has every one."""
+        nonlocal finished
+        last = lasts[slot]
+        if last is not None and seq != last + 1:
+            seqs_ok[slot] = False
+        lasts[slot] = seq
+        if sent_at >= measure_from:
+            stored = parse_iso(received_at)
+            if stored is not None:
+                fan_out.append(now - stored)
+        counts[slot] += 1
+        if counts[slot] == total:  # every one
+            finished += 1
+            if finished == subscribers:
+                done.set()
+            return True
+        return False
+
+    def went_live() -> None:
+        nonlocal live_count
+        live_count += 1
+        if live_count == subscribers:
+            live.set()
+
+    async def subscribe_stream(slot: int) -> None:
+        """A console's own EventStream (its parser included in the figures)."""
         stream = EventStream(urls[slot % len(urls)], TOKEN)  # asks for deflate, as consoles do
-        last = None
         async for item in stream.batches():
             if isinstance(item, EventBatch):
                 now = time.time()
                 messages[slot] += 1
                 for event in item.events:
-                    if last is not None and event.seq != last + 1:
-                        seqs_ok[slot] = False
-                    last = event.seq
-                    payload = event.payload
-                    if payload.get("sentAt", 0) >= measure_from:
-                        stored = parse_iso(event.received_at)
-                        if stored is not None:
-                            fan_out.append(now - stored)
-                    counts[slot] += 1
-                    if counts[slot] == total:  # every one (the stream drops duplicates)
-                        finished += 1
-                        if finished == subscribers:
-                            done.set()
+                    sent_at = event.payload.get("sentAt", 0)
+                    if record(slot, event.seq, event.received_at, sent_at, now):
                         await stream.close()
             elif getattr(item, "state", None) == "live":
-                live_count += 1
-                if live_count == subscribers:
-                    live.set()
+                went_live()
+
+    async def subscribe_raw(slot: int) -> None:
+        """A websocket that reads each message as it comes (orjson): the relay's fan-out
+        latency, without a Python console's parsing of 2,000 events/s in each of ten."""
+        import orjson
+        import websockets
+
+        async with websockets.connect(
+            urls[slot % len(urls)],
+            additional_headers={"Authorization": f"Bearer {TOKEN}"},
+            compression="deflate",  # asked for, as consoles do (the relay may decline)
+            max_size=None,
+        ) as ws:
+            went_live()
+            async for message in ws:
+                now = time.time()
+                frames = orjson.loads(message)
+                if any("type" not in frame for frame in frames):
+                    messages[slot] += 1
+                for frame in frames:
+                    if "type" in frame:
+                        continue
+                    sent_at = frame["payload"].get("sentAt", 0)
+                    if record(slot, frame["seq"], frame["receivedAt"], sent_at, now):
+                        return
+
+    subscribe = subscribe_stream if args.consoles == "stream" else subscribe_raw
 
     tasks = [asyncio.create_task(subscribe(slot)) for slot in range(subscribers)]
     await asyncio.wait_for(live.wait(), 15)
@@ -640,6 +682,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--ingest", type=int, default=10_000, help="webhooks posted flat out")
     parser.add_argument("--connections", type=int, default=32, help="generator connections")
     parser.add_argument("--big", type=int, default=1000, help="60 KB webhooks (memory phase)")
+    parser.add_argument(
+        "--consoles",
+        choices=("raw", "stream"),
+        default="raw",
+        help="subscribers: raw websockets read with orjson (the relay's fan-out; default) or "
+        "the console's EventStream (its parser included)",
+    )
     parser.add_argument("--redis", metavar="URL", help="measure on this Redis (redis://…)")
     parser.add_argument("--no-redis", action="store_true", help="the file log only")
     parser.add_argument(
