@@ -153,10 +153,10 @@ class IngestRoutes:
         team event, whatever the body says. Counted by outcome (console/live/metrics.py)."""
         response = await self._take_webhook(request, namespace)
         if response.status_code == 200:
-            self.metrics.webhooks_accepted.labels(namespace).inc()
+            self.metrics.webhooks_accepted[namespace] += 1
         else:
             reason = _REFUSALS.get(response.status_code, "invalid")
-            self.metrics.webhooks_refused.labels(namespace, reason).inc()
+            self.metrics.webhooks_refused[namespace, reason] += 1
             if reason != "unavailable":  # an outage has its own line (relay_health.py)
                 self.refusals.refused(namespace, reason)
         return response
@@ -192,7 +192,7 @@ class IngestRoutes:
         agent is the token's: a body naming another is refused (403)."""
         response = await self._take_team_event(request)
         if response.status_code != 200:
-            self.metrics.team_events.labels("refused").inc()
+            self.metrics.team_events["refused"] += 1
         return response
 
     async def _take_team_event(self, request: Request) -> Response:
@@ -221,11 +221,11 @@ class IngestRoutes:
             return _error(400, CODE_INVALID_PARAMETER, f"Invalid team event: {problem}")
         if not action.kept:
             presence = Presence(action, utc_iso(), PRESENCE_TTL[action.kind])
-            self.metrics.team_events.labels("fanned_out").inc()
+            self.metrics.team_events["fanned_out"] += 1
             return JSONResponse({"fannedOut": await self.publish_presence(presence)})
         try:
             event = await self._append(TEAM_NAMESPACE, action.kind, action.to_body())
         except Exception:  # said once per outage by _append
             return _error(503, CODE_INTERNAL, "The event could not be stored; retry later")
-        self.metrics.team_events.labels("stored").inc()
+        self.metrics.team_events["stored"] += 1
         return JSONResponse({"seq": event.seq})

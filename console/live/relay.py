@@ -285,7 +285,7 @@ class Relay(IngestRoutes, LogHealth):
         if self._draining:
             return
         self._draining = True
-        self.note_readiness("draining for a restart")
+        self._ready, self.metrics.ready = False, 0  # the line below says "not ready"
         logger.warning(
             "relay: draining for a restart: not ready; consoles will be let go (1012) and "
             "resume on another relay with since=",
@@ -309,7 +309,7 @@ class Relay(IngestRoutes, LogHealth):
     def note_readiness(self, problem: str | None) -> None:
         """Record what ``/readyz`` said: the ``ready`` gauge, and one line when it changes."""
         ready = problem is None
-        self.metrics.ready.set(1 if ready else 0)
+        self.metrics.ready = 1 if ready else 0
         if ready == self._ready:
             return
         self._ready = ready
@@ -331,6 +331,7 @@ class Relay(IngestRoutes, LogHealth):
             await self.log.close()
             raise
         self._fanned_seq = bounds.last_seq
+        self.metrics.log_first_seq, self.metrics.log_last_seq = bounds.oldest_seq, bounds.last_seq
         try:
             await self._learn_conversations(bounds)
         except BaseException:
@@ -345,6 +346,7 @@ class Relay(IngestRoutes, LogHealth):
         self._closing = False
         self._started = True
         self._maintenance = asyncio.create_task(self._trim_forever(), name="relay-trim")
+        self.note_readiness(None)
 
     async def shutdown(self) -> None:
         """Close every subscriber (1012, service restart), then close the log."""
@@ -398,7 +400,7 @@ class Relay(IngestRoutes, LogHealth):
         if subscriber.dropped is not None or subscriber not in self._subscribers:
             return  # already let go
         kind = {LOG_DOWN: "log_down"}.get(reason, "slow" if "slow" in reason else "restart")
-        self.metrics.subscribers_dropped.labels(kind).inc()
+        self.metrics.subscribers_dropped[kind] += 1
         if kind == "slow":
             logger.warning(
                 "relay: a console was too slow and was let go (1013; it resumes with since=)",
@@ -672,12 +674,17 @@ def create_relay_app(
     *,
     webhook_secret: str,
     events_token: str | Sequence[str] | None = None,
+    admin: bool = True,
     **options: Any,
 ) -> Starlette:
-    """A Starlette app serving only the relay; ``app.state.relay`` is the :class:`Relay`."""
+    """A Starlette app serving only the relay; ``app.state.relay`` is the :class:`Relay`.
+    With ``admin`` (the default) it also serves ``/healthz``, ``/readyz`` and ``/metrics``
+    (console/live/admin.py); without, serve those elsewhere with ``create_admin_app``."""
+    from console.live.admin import admin_routes
+
     relay = Relay(log, webhook_secret=webhook_secret, events_token=events_token, **options)
     app = Starlette(
-        routes=relay.routes,
+        routes=[*relay.routes, *(admin_routes(relay) if admin else ())],
         lifespan=relay.lifespan,
         exception_handlers={HTTPException: http_error},
     )

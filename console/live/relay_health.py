@@ -37,6 +37,7 @@ class LogHealth:
     trim_interval: float
     _log_down: str | None
     _down_by_probe: bool
+    _ready: bool | None
     _subscribers: set[Any]
 
     if TYPE_CHECKING:  # provided by the Relay
@@ -72,20 +73,22 @@ class LogHealth:
             except (TimeoutError, LogError, OSError) as error:
                 self._log_failed(error, probe=True)
             else:
-                self.metrics.log_first_seq.set(bounds.oldest_seq)
-                self.metrics.log_last_seq.set(bounds.last_seq)
+                self.metrics.log_first_seq = bounds.oldest_seq
+                self.metrics.log_last_seq = bounds.last_seq
                 if self._down_by_probe:
                     self._log_back()
 
     def _log_failed(self, error: BaseException, *, probe: bool = False) -> None:
         """The log failed: said once per outage (one log line), and every console is let go
         with 1013 so that its stream shows it, and resumes with ``since=`` when it is back."""
-        self.metrics.log_errors.labels(self.metrics.log_kind).inc()
+        self.metrics.log_errors += 1
         self._down_by_probe = self._down_by_probe or probe
         if self._log_down is not None:
             return
         self._log_down = short(error)
-        self.metrics.log_up.set(0)
+        self.metrics.log_up = 0
+        self.metrics.ready = 0  # /readyz says so too: this line stands for its "not ready"
+        self._ready = False
         logger.warning(
             "relay: cannot store events (%s); answering 503 and closing event streams "
             "(1013) until the event log is back",
@@ -105,7 +108,7 @@ class LogHealth:
         )
         self._log_down = None
         self._down_by_probe = False
-        self.metrics.log_up.set(1)
+        self.metrics.log_up = 1
 
     async def _append(self, namespace: str, event_type: str, payload: dict[str, Any]) -> Event:
         """Append through the health watch: a failure is said once, a success ends it."""
@@ -115,6 +118,6 @@ class LogHealth:
             self._log_failed(error)
             raise
         self._log_back()
-        self.metrics.events_appended.labels(namespace).inc()
+        self.metrics.events_appended[namespace] += 1
         self._know(conversation_of(event))
         return event
