@@ -8,8 +8,8 @@ to PORT and checks ``/readyz`` on ADMIN_PORT (the relay's ``--admin-port``), or 
 when no admin port is given. ``--bind`` is the public address (default ``:8080``),
 ``--stats-bind`` HAProxy's own metrics and status page (default ``127.0.0.1:8404``).
 ``--maxconn`` bounds HAProxy's connections (default 20000; each takes two file
-descriptors). ``--inter`` is the pace of health checks (default ``1s``: a relay that turns not ready is
-out of rotation within about 2 s, inside the relay's default 5 s drain).
+descriptors). ``--inter`` is the pace of health checks (default ``1s``: a relay that turns
+not ready is out of rotation within about 2 s, inside the relay's default 5 s drain).
 """
 
 from __future__ import annotations

@@ -64,20 +64,20 @@ Routes (Starlette):
   last seq sent; it reconnects with ``since=``. Others are unaffected: a commit costs each
   subscriber one deque append per event.
 
-Mounting the routes on another Starlette app (the sandbox does this)::
-
-    relay = Relay(log, webhook_secret=secret, events_token=demo_key)
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app):
-        async with relay.lifespan():      # or: await relay.startup() ... await relay.shutdown()
-            yield
-
-    app = Starlette(routes=[*sandbox_routes, *relay.routes], lifespan=lifespan)
-
+Mounting the routes on another Starlette app (the sandbox does): see :class:`Relay`.
 ``startup()`` opens the log, subscribes to it and starts the periodic trim; ``shutdown()``
 closes every subscriber with 1012 (service restart) and closes the log. Routes answer 503
 before startup.
+
+Operations (``agent-console relay`` wires them; deploy/ runs them behind HAProxy): ``GET
+/healthz``, ``/readyz`` and ``/metrics`` (console/live/admin.py, console/live/metrics.py);
+a restart drains: :meth:`Relay.begin_drain` makes ``/readyz`` answer 503 while everything is
+still served, then :meth:`Relay.drain` sends each console what was queued for it and closes
+it with 1012 (its EventStream resumes at once, on another relay, with ``since=``).
+
+Where the code is: the websocket fan-out here; the webhook and team-event routes in
+console/live/ingest.py; the log's health watch in console/live/relay_health.py; error bodies
+and header helpers in console/live/relay_http.py.
 """
 
 from __future__ import annotations

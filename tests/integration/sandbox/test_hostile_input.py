@@ -36,6 +36,7 @@ from starlette.routing import Route, WebSocketRoute
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from console.live.admin import ADMIN_PATHS
 from console.live.log import MemoryEventLog
 from console.live.relay import create_relay_app
 from console.sandbox import scenarios
@@ -575,8 +576,10 @@ def hostile_relay() -> Iterator[tuple[str, Starlette]]:
 
 
 def _relay_routes() -> list[Route]:
+    """The relay's API routes; its operator endpoints (/healthz, /readyz, /metrics: no
+    secret, no body, by design) are tested in tests/integration/live/test_relay_ops.py."""
     app = create_relay_app(MemoryEventLog(), webhook_secret="s", events_token="t")
-    return [r for r in app.routes if isinstance(r, Route)]
+    return [r for r in app.routes if isinstance(r, Route) and r.path not in ADMIN_PATHS]
 
 
 @pytest.mark.parametrize("route", _relay_routes(), ids=_route_id)
