@@ -274,52 +274,6 @@ class Relay(IngestRoutes, LogHealth):
     def subscriber_count(self) -> int:
         return len(self._subscribers)
 
-    @property
-    def draining(self) -> bool:
-        """True from :meth:`begin_drain` on: ``/readyz`` answers 503."""
-        return self._draining
-
-    def begin_drain(self) -> None:
-        """Stop being ready (``/readyz`` 503) so the load balancer routes new webhooks and
-        consoles elsewhere; everything else is served as before until :meth:`drain`."""
-        if self._draining:
-            return
-        self._draining = True
-        self._ready, self.metrics.ready = False, 0  # the line below says "not ready"
-        logger.warning(
-            "relay: draining for a restart: not ready; consoles will be let go (1012) and "
-            "resume on another relay with since=",
-            extra={"event": "drain", "subscribers": len(self._subscribers)},
-        )
-
-    async def drain(self) -> None:
-        """Let every console go after it has been sent what was queued for it (close 1012,
-        "service restart": its EventStream reconnects at once, through the load balancer to
-        another relay, with ``since=``); new consoles are refused (1012) from now on.
-        Webhooks are still taken: what they store is in the log, where the consoles'
-        ``since=`` finds it."""
-        self.begin_drain()
-        self._letting_go = True
-        for subscriber in list(self._subscribers):
-            self._subscribers.discard(subscriber)  # nothing more is queued on it
-            subscriber.wake.set()  # its pump sends what is queued, then returns
-        if self._handlers:
-            await asyncio.wait(set(self._handlers), timeout=self.close_timeout + 1)
-
-    def note_readiness(self, problem: str | None) -> None:
-        """Record what ``/readyz`` said: the ``ready`` gauge, and one line when it changes."""
-        ready = problem is None
-        self.metrics.ready = 1 if ready else 0
-        if ready == self._ready:
-            return
-        self._ready = ready
-        if ready:
-            logger.info("relay: ready", extra={"event": "ready"})
-        else:
-            logger.warning(
-                "relay: not ready (%s)", problem, extra={"event": "not_ready", "reason": problem}
-            )
-
     async def startup(self) -> None:
         """Open the log, start fanning out its commits, and start the periodic trim."""
         if self._started:

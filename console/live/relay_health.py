@@ -1,4 +1,11 @@
-"""The relay's watch on its event log: an outage is noticed (probed every
+"""The relay's readiness and restarts, and its watch on its event log.
+
+Readiness: ``/readyz`` (console/live/admin.py) reports through :meth:`LogHealth.note_readiness`
+(the ``ready`` gauge, one log line when it changes). A restart drains: :meth:`begin_drain`
+(not ready, everything still served) then :meth:`drain` (each console gets what was queued
+for it, then 1012; new consoles are turned away with 1012).
+
+The watch on the event log: an outage is noticed (probed every
 ``health_interval`` s even when nothing is posted), said once (one log line when it begins,
 one when it ends), counted (``log_errors_total``), and every console let go with 1013 so it
 resumes with ``since=`` once the log is back. Also the periodic trim.
@@ -28,7 +35,7 @@ LOG_DOWN = "the relay cannot store events now (its event log is unavailable)"
 
 
 class LogHealth:
-    """The health watch, the trim and the appends that go through them."""
+    """Readiness and the drain, the health watch, the trim, and appends through the watch."""
 
     log: EventLog
     metrics: RelayMetrics
@@ -39,12 +46,62 @@ class LogHealth:
     _down_by_probe: bool
     _ready: bool | None
     _subscribers: set[Any]
+    _handlers: set[asyncio.Task[Any]]
+    _draining: bool
+    _letting_go: bool
+    close_timeout: float
 
     if TYPE_CHECKING:  # provided by the Relay
 
         def _drop(self, subscriber: Any, reason: str = "subscriber too slow") -> None: ...
 
         def _know(self, conversation_id: str | None) -> None: ...
+
+    @property
+    def draining(self) -> bool:
+        """True from :meth:`begin_drain` on: ``/readyz`` answers 503."""
+        return self._draining
+
+    def begin_drain(self) -> None:
+        """Stop being ready (``/readyz`` 503) so the load balancer routes new webhooks and
+        consoles elsewhere; everything else is served as before until :meth:`drain`."""
+        if self._draining:
+            return
+        self._draining = True
+        self._ready, self.metrics.ready = False, 0  # the line below says "not ready"
+        logger.warning(
+            "relay: draining for a restart: not ready; consoles will be let go (1012) and "
+            "resume on another relay with since=",
+            extra={"event": "drain", "subscribers": len(self._subscribers)},
+        )
+
+    async def drain(self) -> None:
+        """Let every console go after it has been sent what was queued for it (close 1012,
+        "service restart": its EventStream reconnects at once, through the load balancer to
+        another relay, with ``since=``); new consoles are refused (1012) from now on.
+        Webhooks are still taken: what they store is in the log, where the consoles'
+        ``since=`` finds it."""
+        self.begin_drain()
+        self._letting_go = True
+        for subscriber in list(self._subscribers):
+            self._subscribers.discard(subscriber)  # nothing more is queued on it
+            subscriber.wake.set()  # its pump sends what is queued, then returns
+        if self._handlers:
+            await asyncio.wait(set(self._handlers), timeout=self.close_timeout + 1)
+
+    def note_readiness(self, problem: str | None) -> None:
+        """Record what ``/readyz`` said: the ``ready`` gauge, and one line when it changes."""
+        ready = problem is None
+        self.metrics.ready = 1 if ready else 0
+        if ready == self._ready:
+            return
+        self._ready = ready
+        if ready:
+            logger.info("relay: ready", extra={"event": "ready"})
+        else:
+            logger.warning(
+                "relay: not ready (%s)", problem, extra={"event": "not_ready", "reason": problem}
+            )
 
     @property
     def log_down(self) -> str | None:
