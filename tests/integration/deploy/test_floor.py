@@ -28,9 +28,11 @@ from pathlib import Path
 import httpx
 import pytest
 from haproxy_server import DEPLOY, HAProxy, render_module
+from prometheus_client.parser import text_string_to_metric_families
 from redis_server import RedisServer
 
 from console.live.events import Event, GapNotice
+from console.live.state import StreamPhase, StreamState
 from console.live.stream import EventStream
 
 SECRET = "Bearer floor-webhook-secret-1"
@@ -141,6 +143,15 @@ async def floor(
             relay.stop()
 
 
+async def subscribers(http: httpx.AsyncClient, relay: RelayProcess) -> int:
+    """How many consoles ``relay`` holds now, from its /metrics."""
+    response = await http.get(f"{relay.admin_url}/metrics")
+    for family in text_string_to_metric_families(response.text):
+        if family.name == "agent_console_relay_subscribers":
+            return int(family.samples[0].value)
+    raise AssertionError("no subscribers gauge")
+
+
 class Webhooks:
     """8x8 posting through HAProxy: each webhook until it is answered 200 (8x8 retries on
     errors and 5xx), recording its seq and whether it needed more than one try."""
@@ -204,6 +215,7 @@ class Console:
         self.events: list[Event] = []
         self.gaps: list[GapNotice] = []
         self.errors: list[str] = []
+        self.live = False
         self.task = asyncio.create_task(self._run())
 
     async def _run(self) -> None:
@@ -212,8 +224,10 @@ class Console:
                 self.events.append(item)
             elif isinstance(item, GapNotice):
                 self.gaps.append(item)
-            elif getattr(item, "error", None):
-                self.errors.append(item.error)
+            elif isinstance(item, StreamState):
+                self.live = self.live or item.state is StreamPhase.LIVE
+                if item.error:
+                    self.errors.append(item.error)
 
     async def wait_for_seq(self, seq: int, timeout: float = 30) -> None:
         async with asyncio.timeout(timeout):
@@ -238,6 +252,15 @@ async def test_a_floor_behind_haproxy_loses_nothing_through_a_drain_and_a_kill(
         assert (await http.get(f"{proxy.url}/readyz")).status_code == 404
 
         consoles = [Console(proxy.url), Console(proxy.url)]
+        async with asyncio.timeout(20):
+            while not all(console.live for console in consoles):
+                await asyncio.sleep(0.02)
+        # Drain the relay holding more consoles (HAProxy spreads them, but either may hold
+        # both), so that at least one console lives through the drain's 1012.
+        held = [await subscribers(http, relay) for relay in (first, second)]
+        assert sum(held) == 2, held
+        if held[1] > held[0]:
+            first, second = second, first
         webhooks = Webhooks(proxy.url)
         sender = asyncio.create_task(webhooks.run(http))
         try:
@@ -247,19 +270,19 @@ async def test_a_floor_behind_haproxy_loses_nothing_through_a_drain_and_a_kill(
             # consoles are let go with 1012 and resume on the other relay, it exits 0.
             assert first.process is not None
             first.process.send_signal(signal.SIGTERM)
-            await asyncio.to_thread(proxy.wait_for, {"relay1": "DOWN", "relay2": "UP"})
+            await asyncio.to_thread(proxy.wait_for, {first.name: "DOWN", second.name: "UP"})
             code = await asyncio.to_thread(first.process.wait, 20)
             assert code == 0, first.log()
             await webhooks.wait_acked(len(webhooks.acked) + 100)
 
             first.start()  # back
             await first.wait_ready(http)
-            await asyncio.to_thread(proxy.wait_for, {"relay1": "UP", "relay2": "UP"})
+            await asyncio.to_thread(proxy.wait_for, {first.name: "UP", second.name: "UP"})
             await webhooks.wait_acked(len(webhooks.acked) + 100)
 
             # A crash: SIGKILL the other. Its consoles and webhooks move to the first.
             second.stop()
-            await asyncio.to_thread(proxy.wait_for, {"relay1": "UP", "relay2": "DOWN"})
+            await asyncio.to_thread(proxy.wait_for, {first.name: "UP", second.name: "DOWN"})
             await webhooks.wait_acked(len(webhooks.acked) + 100)
         finally:
             webhooks.stopping = True
