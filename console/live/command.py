@@ -381,7 +381,7 @@ def _serve(
     admin_port: int | None = getattr(ns, "admin_port", None)
     admin_host: str = getattr(ns, "admin_host", None) or ns.host
     drain: float = getattr(ns, "drain_seconds", DEFAULT_DRAIN)
-    relay_server_class, admin_server_class = _make_server_classes()
+    _QuietServer, _AdminServer = _make_server_classes()
     listeners: list[socket.socket] = []
     try:
         listeners.append(listen_socket(ns.host, ns.port))
@@ -404,13 +404,21 @@ def _serve(
     )
     relay = app.state.relay
     stack = server_stack()
-    options: dict[str, Any] = {"log_level": "warning", "access_log": False}
-    config = uvicorn_config(app, stack, lifespan="on", timeout_graceful_shutdown=5, **options)
-    server = relay_server_class(config)
+    config = uvicorn_config(
+        app,
+        stack,
+        log_level="warning",
+        lifespan="on",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
+    server = _QuietServer(config)
     admin_server = None
     if admin_port is not None:
-        admin_config = uvicorn_config(create_admin_app(relay), stack, lifespan="off", **options)
-        admin_server = admin_server_class(admin_config)
+        admin_config = uvicorn_config(
+            create_admin_app(relay), stack, log_level="warning", lifespan="off", access_log=False
+        )
+        admin_server = _AdminServer(admin_config)
 
     base = f"{_url_host(ns.host)}:{port}"
     admin_base = base

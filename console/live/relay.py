@@ -562,8 +562,6 @@ class Relay(IngestRoutes, LogHealth):
 
         queue = subscriber.queue
         while True:
-            if not queue and self._letting_go:
-                return  # drain(): all that was queued is sent
             if not queue:
                 subscriber.wake.clear()
                 try:

@@ -16,6 +16,7 @@ A mixin of :class:`console.live.relay.Relay`, which provides the state annotated
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,11 @@ logger = logging.getLogger("console.live.relay")
 
 #: Why consoles are let go while the log cannot store (a websocket close reason: short).
 LOG_DOWN = "the relay cannot store events now (its event log is unavailable)"
+
+
+def _pumping(subscriber: Any) -> bool:
+    pump = subscriber.pump
+    return pump is not None and not pump.done()
 
 
 class LogHealth:
@@ -83,9 +89,18 @@ class LogHealth:
         ``since=`` finds it."""
         self.begin_drain()
         self._letting_go = True
-        for subscriber in list(self._subscribers):
-            self._subscribers.discard(subscriber)  # nothing more is queued on it
-            subscriber.wake.set()  # its pump sends what is queued, then returns
+        leaving = list(self._subscribers)
+        self._subscribers.difference_update(leaving)  # nothing more is queued on them
+        # Each console's pump sends what is queued; idle (its queue empty and not woken:
+        # the last send is done), it is stopped, and its handler closes it with 1012. A
+        # console that takes longer is closed anyway: it resumes from what it received.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self.close_timeout):
+                while any(s.queue or s.wake.is_set() for s in leaving if _pumping(s)):
+                    await asyncio.sleep(0.01)
+        for subscriber in leaving:
+            if subscriber.pump is not None:
+                subscriber.pump.cancel()
         if self._handlers:
             await asyncio.wait(set(self._handlers), timeout=self.close_timeout + 1)
 
