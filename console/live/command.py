@@ -314,6 +314,8 @@ def run_from_args(ns: argparse.Namespace, *, out: TextIO | None = None) -> int:
         return 2
 
     from console.live.log import EventLog, FileEventLog, LogError
+    from console.live.relay import create_relay_app
+    from console.serving import server_stack, uvicorn_config
 
     log: EventLog
     if redis_url:
@@ -343,44 +345,7 @@ def run_from_args(ns: argparse.Namespace, *, out: TextIO | None = None) -> int:
         where = str(log_path)
         memory = f"; the newest {ns.max_memory:g} MB in memory"
 
-    from console.live import oplog
-
-    log_format = getattr(ns, "log_format", "text")
-    handler = oplog.configure(log_format, err)
-    try:
-        return _serve(
-            ns, log, where, memory, secret, token, agents, out, err, json_log=(log_format == "json")
-        )
-    finally:
-        oplog.remove(handler)
-
-
-def _serve(
-    ns: argparse.Namespace,
-    log: Any,
-    where: str,
-    memory: str,
-    secret: str,
-    token: str | None,
-    agents: Any,
-    out: TextIO,
-    err: TextIO,
-    *,
-    json_log: bool,
-) -> int:
-    """Listen, serve until stopped (SIGTERM: drain first), and say so."""
-    import asyncio
-    import logging
-
-    from console.live.admin import create_admin_app
-    from console.live.log import LogError
-    from console.live.relay import create_relay_app
-    from console.serving import run, server_stack, uvicorn_config
-
-    logger = logging.getLogger("console.live.relay")
-    admin_port: int | None = getattr(ns, "admin_port", None)
     admin_host: str = getattr(ns, "admin_host", None) or ns.host
-    drain: float = getattr(ns, "drain_seconds", DEFAULT_DRAIN)
     _QuietServer, _AdminServer = _make_server_classes()
     listeners: list[socket.socket] = []
     try:
@@ -393,7 +358,6 @@ def _serve(
         where_ = f"{admin_host}:{admin_port}" if listeners else f"{ns.host}:{ns.port}"
         print(f"relay: cannot listen on {where_}: {error.strerror or error}", file=err)
         return 1
-    port = listeners[0].getsockname()[1]
     app = create_relay_app(
         log,
         webhook_secret=secret,
@@ -402,7 +366,6 @@ def _serve(
         heartbeat=ns.heartbeat,
         admin=admin_port is None,
     )
-    relay = app.state.relay
     stack = server_stack()
     config = uvicorn_config(
         app,
@@ -415,10 +378,57 @@ def _serve(
     server = _QuietServer(config)
     admin_server = None
     if admin_port is not None:
+        from console.live.admin import create_admin_app
+
         admin_config = uvicorn_config(
-            create_admin_app(relay), stack, log_level="warning", lifespan="off", access_log=False
-        )
+            create_admin_app(app.state.relay), stack, log_level="warning", lifespan="off",
+            access_log=False,
+        )  # fmt: skip
         admin_server = _AdminServer(admin_config)
+
+    from console.live import oplog
+
+    log_format = getattr(ns, "log_format", "text")
+    handler = oplog.configure(log_format, err)
+    try:
+        return _serve(
+            ns, log, where, memory, agents, app, stack, server, admin_server, listeners,
+            out, err, json_log=log_format == "json",
+        )  # fmt: skip
+    finally:
+        oplog.remove(handler)
+        for sock in listeners:
+            sock.close()
+
+
+def _serve(
+    ns: argparse.Namespace,
+    log: Any,
+    where: str,
+    memory: str,
+    agents: Any,
+    app: Any,
+    stack: Any,
+    server: Any,
+    admin_server: Any,
+    listeners: list[socket.socket],
+    out: TextIO,
+    err: TextIO,
+    *,
+    json_log: bool,
+) -> int:
+    """Serve until stopped (SIGTERM: drain first), and say so."""
+    import asyncio
+    import logging
+
+    from console.live.log import LogError
+    from console.serving import run
+
+    logger = logging.getLogger("console.live.relay")
+    relay = app.state.relay
+    drain: float = getattr(ns, "drain_seconds", DEFAULT_DRAIN)
+    port = listeners[0].getsockname()[1]
+    admin_host: str = getattr(ns, "admin_host", None) or ns.host
 
     base = f"{_url_host(ns.host)}:{port}"
     admin_base = base
@@ -479,9 +489,6 @@ def _serve(
         code = run(serve(), stack)
     except KeyboardInterrupt:  # Ctrl-C before the server took over the signal
         code = 0
-    finally:
-        for sock in listeners:
-            sock.close()
     if code == 0 and not json_log:
         print("Relay stopped.", file=out)
     return code
