@@ -14,6 +14,12 @@ add-agent NAME --agents FILE`` adds an agent and prints their token once (``--ro
 an agent a new one; ``remove-agent`` takes one away). Without ``--agents``, one shared
 ``--events-token`` opens the event stream for everyone (the embedded demo does this).
 
+Operations (deploy/ and the README's "Running the floor"): ``/healthz``, ``/readyz`` and
+``/metrics`` are served on the relay's port, or only on ``--admin-host/--admin-port``; on
+SIGTERM the relay drains (``/readyz`` 503 for ``--drain-seconds``, then consoles closed with
+1012, then it stops; a second SIGTERM or Ctrl-C stops at once); ``--log-format json`` writes
+the operator log (console/live/oplog.py) as one JSON object per line on stderr.
+
 ``--redis URL`` puts the event log on Redis Streams (console/live/redis_log.py) so that
 several relays serve one team; it needs the optional ``redis`` package
 (``pip install 'agent-console[redis]'``), and the relay says so when it is missing.

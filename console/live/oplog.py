@@ -67,15 +67,19 @@ def configure(log_format: str, stream: TextIO | None = None) -> logging.Handler:
         logger = logging.getLogger(name)
         logger.addHandler(handler)
         logger.propagate = False
-    logging.getLogger("console.live").setLevel(logging.INFO)
+    live = logging.getLogger("console.live")
+    handler._saved_level = live.level  # type: ignore[attr-defined]
+    live.setLevel(logging.INFO)
     return handler
 
 
 def remove(handler: logging.Handler) -> None:
+    """Undo :func:`configure`."""
     for name in _LOGGERS:
         logger = logging.getLogger(name)
         logger.removeHandler(handler)
         logger.propagate = True
+    logging.getLogger("console.live").setLevel(getattr(handler, "_saved_level", logging.NOTSET))
 
 
 class RefusalTally:
