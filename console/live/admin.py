@@ -30,8 +30,6 @@ from starlette.routing import BaseRoute, Route
 if TYPE_CHECKING:
     from console.live.relay import Relay
 
-#: The operator endpoints' paths (no secret, GET only).
-ADMIN_PATHS = ("/healthz", "/readyz", "/metrics")
 #: How long ``/readyz`` waits for the log to answer.
 PROBE_TIMEOUT = 1.0
 _HEADERS = {"Cache-Control": "no-store"}

@@ -36,7 +36,6 @@ from starlette.routing import Route, WebSocketRoute
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from console.live.admin import ADMIN_PATHS
 from console.live.log import MemoryEventLog
 from console.live.relay import create_relay_app
 from console.sandbox import scenarios
@@ -575,11 +574,9 @@ def hostile_relay() -> Iterator[tuple[str, Starlette]]:
     server.stop()
 
 
-def _relay_routes() -> list[Route]:
-    """The relay's API routes; its operator endpoints (/healthz, /readyz, /metrics: no
-    secret, no body, by design) are tested in tests/integration/live/test_relay_ops.py."""
-    app = create_relay_app(MemoryEventLog(), webhook_secret="s", events_token="t")
-    return [r for r in app.routes if isinstance(r, Route) and r.path not in ADMIN_PATHS]
+def _relay_routes() -> list[Route]:  # the API: the operator GETs are in test_relay_ops.py
+    app = create_relay_app(MemoryEventLog(), webhook_secret="s", events_token="t", admin=False)
+    return [r for r in app.routes if isinstance(r, Route)]
 
 
 @pytest.mark.parametrize("route", _relay_routes(), ids=_route_id)
