@@ -253,6 +253,8 @@ async def test_a_floor_behind_haproxy_loses_nothing_through_a_drain_and_a_kill(
         # The public side serves no operator endpoint (they are on the admin ports).
         assert (await http.get(f"{proxy.url}/metrics")).status_code == 404
         assert (await http.get(f"{proxy.url}/readyz")).status_code == 404
+        exporter = await http.get(f"http://127.0.0.1:{proxy.stats_port}/metrics")
+        assert "haproxy_server_status" in exporter.text  # HAProxy's own, on its private port
 
         consoles = [Console(proxy.url), Console(proxy.url)]
         async with asyncio.timeout(20):
