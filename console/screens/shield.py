@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import getters, on, work
+from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -22,7 +22,6 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from console.app import AgentConsole
 from console.core import shield as stats
 from console.core.shield import ShareRow, ShieldReport
 from console.core.suspensions import Suspension, SuspensionError
@@ -34,6 +33,7 @@ from console.screens.shield_dialogs import (
     SuspendDialog,
     SuspendRequest,
 )
+from console.ui.app_access import console_app
 from console.ui.text import clean, middle, plain_text
 from console.widgets.key_bar import KeyBar
 from console.widgets.session_bar import SessionBar
@@ -92,7 +92,7 @@ class ShieldScreen(Screen[None]):
         ),
     ]
 
-    app = getters.app(AgentConsole)
+    app = console_app()
 
     class Computed(Message):
         """A report, computed in a worker."""

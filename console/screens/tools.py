@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from rich.text import Text
-from textual import getters, on, work
+from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -24,9 +24,9 @@ from textual.widgets import DataTable, Label, Static
 
 from console.api.account import Balance, PriceList, WebhookConfig
 from console.api.relay_setup import Hop, point_at_relay, probe_url, what_stops
-from console.app import AgentConsole
 from console.paths import styles_path
 from console.screens.tools_dialogs import RelayDialog, RelayRequest, WebhookDialog
+from console.ui.app_access import console_app
 from console.ui.state import BalanceStatus, EventsState
 from console.ui.text import clean, middle, plain_text
 from console.widgets.key_bar import KeyBar
@@ -82,7 +82,7 @@ class ToolsScreen(Screen[None]):
         ),
     ]
 
-    app = getters.app(AgentConsole)
+    app = console_app()
 
     class Loaded(Message):
         def __init__(
