@@ -443,7 +443,7 @@ class Inbox:
         changed = dataclasses.replace(current, waiting_since=None)  # answered
         if at >= current.last_activity:
             changed = dataclasses.replace(
-                current, last_activity=at, last_text=text, last_direction="out"
+                changed, last_activity=at, last_text=text, last_direction="out"
             )
         self.conversations[conversation_id] = changed
         return changed
