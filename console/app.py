@@ -34,12 +34,6 @@ from console.core.canned import DEFAULT as DEFAULT_CANNED
 from console.core.canned import CannedResponses
 from console.core.drafts import Drafts
 from console.core.hotlist import Notices
-from console.core.inbox import channel_word
-from console.core.model import Changes
-from console.core.service import Clock, ConsoleCore
-from console.core.tracker import DeliveryTracker
-from console.feed.rows import FeedStore
-from console.live.team import ASSIGNED, ONLINE, TeamAction
 from console.messages import (
     BalanceAsked,
     CannedFailed,
@@ -86,10 +80,14 @@ from console.ui.typeahead import TypeAhead
 if TYPE_CHECKING:
     from console.api.keystore import KeyringStatus
     from console.core.login import LoginRequest
+    from console.core.model import Changes
     from console.core.replying import ReplySender
     from console.core.roomservice import RoomService
     from console.core.sending import SmsSender
+    from console.core.service import Clock, ConsoleCore
+    from console.feed.rows import FeedStore
     from console.live.stream import EventStream
+    from console.live.team import TeamAction
     from console.live.team_client import TeamPoster
     from console.store import History
     from console.store.drafts import DraftFile
@@ -116,7 +114,9 @@ class AgentConsole(App[None]):
     """The console: one mode per section, a key away and in the command palette."""
 
     TITLE = "agent-console"
-    CSS_PATH = styles_path("base.tcss")
+    # Home's rules come with the App's: a screen bringing a CSS file of its own makes Textual
+    # parse every stylesheet again as it opens, which the first frame would wait for.
+    CSS_PATH = [styles_path("base.tcss"), styles_path("home.tcss")]
     MODES: ClassVar = {
         **{section.mode: section.make_screen for section in SECTIONS},
         "login": _login_screen,
@@ -207,19 +207,11 @@ class AgentConsole(App[None]):
         self._snoozes_checked = clock()  # snoozes that ran out after this are announced
         # The history's updates leave the UI loop, in order, on one thread of their own.
         self._history_writes = ThreadPoolExecutor(1, thread_name_prefix="history-write")
-        self.core = ConsoleCore(
-            # Timelines and rows bounded together: the tracker never holds more messages
-            # than the feed lists (memory flat across a shift).
-            tracker=DeliveryTracker(settings.feed_max_rows),
-            on_change=self.core_changed.publish,
-            background=self._history_writes.submit,
-            agent=settings.agent,
-            clock=clock,
-        )
+        # The console core and the feed's rows are built at their first use, after the first
+        # frame: their modules are most of the console's own import time (see `core`).
+        self._core: ConsoleCore | None = None
+        self._feed: FeedStore | None = None
         self.copier = Clipboard(super().copy_to_clipboard, secrets=self._secrets)
-        # The delivery feed's rows, from the first change on: the feed shows messages sent
-        # and receipts heard before it was first opened (one row per message, bounded).
-        self.feed = FeedStore(max_rows=settings.feed_max_rows, clock=clock)
         # The cyclic GC runs between keystrokes, not in the middle of one (gc_pacing.py).
         self.gc_pacer = GcPacer()
         self.notices = Notices()  # the palette's "Notifications"
@@ -233,9 +225,47 @@ class AgentConsole(App[None]):
         self._drafts_saved = 0  # the version of the drafts last handed to a save
         self._restore_section: str | None = None
 
+    @property
+    def core(self) -> ConsoleCore:
+        """The console core, built at its first use: Home's first frame needs none of it, and
+        importing its modules (dataclasses, tables) would hold that frame ~30 ms."""
+        if self._core is None:
+            from console.core.service import ConsoleCore
+            from console.core.tracker import DeliveryTracker
+
+            self._core = ConsoleCore(
+                # Timelines and rows bounded together: the tracker never holds more messages
+                # than the feed lists (memory flat across a shift).
+                tracker=DeliveryTracker(self.settings.feed_max_rows),
+                on_change=self.core_changed.publish,
+                background=self._history_writes.submit,
+                agent=self.settings.agent,
+                clock=self.clock,
+            )
+        return self._core
+
+    @property
+    def core_if_built(self) -> ConsoleCore | None:
+        """The core once something has needed it; None before (nothing to show from it yet).
+        For what is drawn on the first frame, which must not build it."""
+        return self._core
+
+    @property
+    def feed(self) -> FeedStore:
+        """The delivery feed's rows, from the core's first change on: the feed shows messages
+        sent and receipts heard before it was first opened (one row per message, bounded)."""
+        if self._feed is None:
+            from console.feed.rows import FeedStore
+
+            self._feed = FeedStore(max_rows=self.settings.feed_max_rows, clock=self.clock)
+        return self._feed
+
+    def _feed_changes(self, changes: Changes) -> None:
+        self.feed.apply(changes)
+
     def on_mount(self) -> None:
         # Immediate: the rows move as the core publishes, before any screen hears of it.
-        self.core_changed.subscribe(self, self.feed.apply, immediate=True)
+        self.core_changed.subscribe(self, self._feed_changes, immediate=True)
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
         self.set_interval(1.0, self._wake_snoozes)
@@ -341,7 +371,8 @@ class AgentConsole(App[None]):
         if self.session is not None and self.session.sandbox is not None:
             self.session.sandbox.terminate()  # it exits on its own; nobody waits for it
         history, self.history = self.history, None
-        self.core.attach_history(None)
+        if self._core is not None:  # never built: nothing to detach
+            self._core.attach_history(None)
         writes = self._history_writes
         drafts = self._drafts_to_save(history)
 
@@ -939,6 +970,8 @@ class AgentConsole(App[None]):
         if not (message.replayed and self._first_follow):
             inbound = tuple(m for changes in heard for m in changes.inbound)
             team = tuple(t for changes in heard for t in changes.team)
+            from console.core.model import Changes
+
             self._announce(Changes(inbound=inbound, team=team))
         if not message.replayed:
             self._first_follow = False
@@ -952,6 +985,8 @@ class AgentConsole(App[None]):
         """Tell the team this agent is here, and how long since their last key."""
         if self.team is not None:
             idle = round(time.monotonic() - self._last_input, 1)
+            from console.live.team import ONLINE, TeamAction
+
             self.team_act(TeamAction(ONLINE, "", self.core.inbox.me, idle=idle))
 
     def action_show_team(self) -> None:
@@ -1001,6 +1036,9 @@ class AgentConsole(App[None]):
     def _announce(self, changes: Changes) -> None:
         """A customer wrote, or a colleague gave this agent a conversation: say so, wherever
         the agent is (and ring the bell when the config asks for it)."""
+        from console.core.inbox import channel_word
+        from console.live.team import ASSIGNED
+
         inbox = self.core.inbox
         if changes.inbound:
             count = len(changes.inbound)
