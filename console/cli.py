@@ -187,9 +187,23 @@ def run_console(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
         settings = load_settings(console_flags(args), os.environ, read_config_file(config_file()))
     except SettingsError as error:
         parser.exit(2, f"agent-console: {error}\n")
-    from console.app import AgentConsole  # Textual is imported only from here on
+    import asyncio
 
-    app = AgentConsole(settings)
-    app.run()
+    with asyncio.Runner() as runner:
+        early = None
+        if settings.embedded_sandbox and not settings.login_first:
+            # The sandbox starts up beside the UI (its own process, the other core), not
+            # after the first frame: the console is usable sooner.
+            from console.connecting import EarlySandbox
+
+            early = runner.run(EarlySandbox.spawn(settings))
+        from console.app import AgentConsole  # Textual is imported only from here on
+
+        app = (
+            AgentConsole(settings)
+            if early is None
+            else AgentConsole(settings, connector=early.connect)
+        )
+        app.run(loop=runner.get_loop())
     app.wait_closed()  # the terminal is back; the history's last flush finishes here
     return app.return_code or 0
