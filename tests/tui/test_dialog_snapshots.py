@@ -40,6 +40,7 @@ def opening(
         await pilot.press(dialog_key)
         await wait_for(pilot, lambda: type(app.screen).__name__ == dialog)
         await pilot.pause()
+        in_view(pilot)
 
     return run_before
 
