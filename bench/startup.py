@@ -11,7 +11,9 @@ its first frame within 1.3x a bare Textual app's (the median of the ratios of pa
    no config file: it spawns the embedded sandbox beside its UI, then shows Home) and a bare
    Textual app (Header, Static, Footer), each in a real pseudo-terminal, paired runs in
    alternating order. First paint = the first visible character on the terminal (what comes
-   before it is terminal set-up); connected = Home saying "● connected". The ratio is the
+   before it is terminal set-up); connected = Home saying "● connected" (the console spawns
+   its sandbox before its UI only when the load average leaves a core idle, else after the
+   first frame: on a busy machine it would only slow that frame). The ratio is the
    median of the pairs' ratios. Runs use .pyc files as an installed console does (pip
    compiles them); `--no-bytecode-cache` keeps PYTHONDONTWRITEBYTECODE if it is set.
 1. `python -m console --version` / `--help` wall time as subprocesses (next to `python -c pass`,
@@ -87,7 +89,10 @@ else:
 
     settings = Settings(data_dir=Path(sys.argv[2]))  # no key, no server: the embedded sandbox
     runner = asyncio.Runner()
-    if kind == "console":  # as `agent-console` does: the sandbox spawned before the UI
+    from console.cli import a_core_to_spare
+
+    # as `agent-console` does: the sandbox spawned before the UI when a core is idle
+    if kind == "console" and a_core_to_spare():
         from console.connecting import EarlySandbox
 
         kwargs = {"connector": runner.run(EarlySandbox.spawn(settings)).connect}

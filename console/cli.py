@@ -179,6 +179,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     sys.exit(run_console(args, parser))
 
 
+def a_core_to_spare() -> bool:
+    """Whether a core is idle for the embedded sandbox to boot on while the UI starts (the
+    last minute's load average leaves one and a half cores free)."""
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average here: start it after the frame
+        return False
+    return load <= (os.cpu_count() or 1) - 1.5
+
+
 def run_console(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from console.config import SettingsError, load_settings, read_config_file
     from console.paths import config_file
@@ -191,9 +201,10 @@ def run_console(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
 
     with asyncio.Runner() as runner:
         early = None
-        if settings.embedded_sandbox and not settings.login_first:
-            # The sandbox starts up beside the UI (its own process, the other core), not
-            # after the first frame: the console is usable sooner.
+        if settings.embedded_sandbox and not settings.login_first and a_core_to_spare():
+            # The sandbox starts up beside the UI (its own process, an idle core), not after
+            # the first frame: the console is usable sooner. On a busy machine it would only
+            # take CPU from the first frame; the login starts it after that frame then.
             from console.connecting import EarlySandbox
 
             early = runner.run(EarlySandbox.spawn(settings))

@@ -71,3 +71,27 @@ def test_bad_settings_exit_with_a_readable_message() -> None:
     assert result.returncode == 2
     assert "Unknown region 'mars'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("load", "cpus", "spare"),
+    [(0.2, 2, True), (1.0, 2, False), (3.0, 2, False), (5.0, 8, True), (7.0, 8, False)],
+)
+def test_the_sandbox_starts_beside_the_ui_only_with_a_core_to_spare(
+    monkeypatch: pytest.MonkeyPatch, load: float, cpus: int, spare: bool
+) -> None:
+    """On a busy machine the early sandbox would only take CPU from the first frame."""
+    from console import cli
+
+    monkeypatch.setattr(cli.os, "getloadavg", lambda: (load, load, load))
+    monkeypatch.setattr(cli.os, "cpu_count", lambda: cpus)
+    assert cli.a_core_to_spare() is spare
+
+
+def test_without_a_load_average_the_sandbox_starts_after_the_first_frame(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from console import cli
+
+    monkeypatch.delattr(cli.os, "getloadavg")
+    assert cli.a_core_to_spare() is False
