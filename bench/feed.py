@@ -166,7 +166,7 @@ async def run(kind: str, folder: Path, options: dict[str, Any], beacon_path: str
         await asyncio.sleep(seconds)
 
     async def drive() -> None:
-        while not app.is_running or not app._history_settled:
+        while not app.is_running or not app.history_keeper.settled:
             await pause(0.02)
         ticker.start()
         if os.environ.get("BENCH_STALLS"):  # where the loop's time goes while it is late

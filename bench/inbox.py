@@ -306,7 +306,7 @@ async def typing_child(folder: Path, beacon_path: str) -> None:
         for n, events in enumerate(bursts):
             await asyncio.sleep(max(started + n - time.monotonic(), 0))
             app.post_message(EventsReceived(tuple(events)))
-        while app._incoming:
+        while app.live.pending:
             await asyncio.sleep(0.02)
         await asyncio.sleep(0.5)  # the last burst shown
         ended = time.monotonic()

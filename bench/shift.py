@@ -436,7 +436,7 @@ async def shift(folder: Path, options: dict[str, Any]) -> dict[str, Any]:
 
     async with app.run_test(size=(120, 36)) as pilot:
         agent = Agent(app, pilot, options["key_every"])
-        while not app._history_settled:
+        while not app.history_keeper.settled:
             await pilot.pause(0.05)
         if options.get("gc") == "python":  # the collector's own schedule, for comparison
             app.gc_pacer.stop()
@@ -473,7 +473,7 @@ async def shift(folder: Path, options: dict[str, Any]) -> dict[str, Any]:
             def applied(last: str = last, poster: asyncio.Task[None] = poster) -> bool:
                 return (
                     poster.done()
-                    and not app._incoming
+                    and not app.live.pending
                     and (row := app.feed.get(last)) is not None
                     and row.final
                 )

@@ -246,12 +246,7 @@ class CpaasClient:
 
     async def send_sms(self, message: SmsMessage) -> SmsAccepted:
         """Send one SMS. 8x8 answers QUEUED or REJECTED (`SmsAccepted.accepted`)."""
-        if message.client_message_id is None:
-            message = replace(message, client_message_id=new_message_id())
-        response = await self._call("POST", self._sms, body=message.to_json())
-        accepted = self._parse(response, SmsAccepted.from_json)
-        if accepted.client_message_id is None:
-            accepted = replace(accepted, client_message_id=message.client_message_id)
+        accepted: SmsAccepted = await self._send_one(self._sms, message, SmsAccepted.from_json)
         return accepted
 
     async def send_sms_batch(
@@ -388,10 +383,19 @@ class CpaasClient:
 
     async def send_chat(self, message: ChatMessage) -> ChatAccepted:
         """Send a Chat Apps message (text by default), with an optional fallback list."""
+        accepted: ChatAccepted = await self._send_one(self._chat, message, ChatAccepted.from_json)
+        return accepted
+
+    async def _send_one(
+        self, url: str, message: SmsMessage | ChatMessage, build: Callable[[Any], Any]
+    ) -> Any:
+        """One message (an SMS or a Chat Apps message), sent with its `clientMessageId` (made
+        here when the caller gave none, so a retry is never a second send); the answer names
+        it even when 8x8's does not."""
         if message.client_message_id is None:
             message = replace(message, client_message_id=new_message_id())
-        response = await self._call("POST", self._chat, body=message.to_json())
-        accepted = self._parse(response, ChatAccepted.from_json)
+        response = await self._call("POST", url, body=message.to_json())
+        accepted = self._parse(response, build)
         if accepted.client_message_id is None:
             accepted = replace(accepted, client_message_id=message.client_message_id)
         return accepted

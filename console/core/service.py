@@ -20,15 +20,15 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
+from console.core import history_jobs as hjobs
+from console.core.history_jobs import HistoryJob, LoginRecord
 from console.core.inbound import InboundMessage, parse_inbound
-from console.core.inbox import Conversation, Inbox, lost_take
+from console.core.inbox import Inbox, lost_take
 from console.core.model import NO_CHANGES, Changes, Delivery, Outbound, SentSms, TeamChange
-from console.core.rooms import CallSeen, Invite, RoomBook, RoomView
+from console.core.rooms import CallSeen, RoomBook, RoomView
 from console.core.suspensions import Suspension, Suspensions
 from console.core.tracker import DeliveryTracker
 from console.core.traffic import Observation, TrafficLedger, observation_from_receipt
@@ -45,38 +45,16 @@ from console.live.team import REPLIED, Presence, TeamAction, team_action
 
 if TYPE_CHECKING:
     from console.store import History
-    from console.store import Room as StoredRoom
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 MAX_FEEDBACK = 5_000  # OTP outcomes kept across runs
-HistoryJob = Callable[["History"], object]
 Runner = Callable[[Callable[[], object]], object]
 T = TypeVar("T")
 
 DEFAULT_AGENT = "agent"
 MAX_CONVERSATIONS = 1_000_000  # the inbox holds every conversation the history keeps
-
-
-@dataclass(frozen=True, slots=True)
-class LoginRecord:
-    """A successful login, as the history keeps it (never the key: its last 6 characters)."""
-
-    subaccount: str
-    target: str
-    key_tail: str
-
-
-def _readable_time(value: str | None) -> str | None:
-    """8x8's ISO timestamp, or None when it is missing or not a time we can read."""
-    if not value:
-        return None
-    try:
-        datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return value
 
 
 class ConsoleCore:
@@ -143,11 +121,11 @@ class ConsoleCore:
         for reference in unsaved:
             room = self.rooms.get(reference)
             if room is not None:
-                self._write(_record_room(room))
+                self._write(hjobs.record_room(room))
         for stored in history.rooms(self.rooms.max_rooms):
             known = self.rooms.get(stored.call_reference)
             if known is None or known.created_at < stored.created_at:
-                self.rooms.add(_stored_room(stored))
+                self.rooms.add(hjobs.stored_room(stored))
 
     def now(self) -> float:
         """The core's clock (seconds since the epoch): rooms' states and countdowns."""
@@ -271,7 +249,7 @@ class ConsoleCore:
             ours=ours,
         )
         if room is not None:
-            self._write(_save_invite(room))
+            self._write(hjobs.save_invite(room))
         return room
 
     def apply_gap(self, notice: GapNotice) -> Changes:
@@ -282,7 +260,7 @@ class ConsoleCore:
             if notice.resumes_at <= notice.since:
                 self.inbox.reset_seqs()
                 for conversation in self.inbox.conversations.values():
-                    self._write(_save_shared(conversation))
+                    self._write(hjobs.save_shared(conversation))
             return self._publish(Changes(gap=notice))
 
     # -- the inbox: team actions, presence, reading --------------------------------------
@@ -292,8 +270,8 @@ class ConsoleCore:
         if changed is None:
             return False
         if action.kind == REPLIED and action.umid:
-            self._write(_record_reply(changed, action.umid, action.text or "", at))
-        self._write(_save_shared(changed))
+            self._write(hjobs.record_reply(changed, action.umid, action.text or "", at))
+        self._write(hjobs.save_shared(changed))
         return True
 
     def apply_local(self, action: TeamAction) -> Changes:
@@ -355,13 +333,13 @@ class ConsoleCore:
             )
             if seen is not None:
                 self.traffic.observe(seen)
-        timestamp = _readable_time(receipt.provider_timestamp) or receipt.received_at
-        self._write(partial(_apply_stored_receipt, receipt, timestamp))
+        timestamp = hjobs.readable_time(receipt.provider_timestamp) or receipt.received_at
+        self._write(partial(hjobs.apply_stored_receipt, receipt, timestamp))
         return moved
 
     def _record_inbound(self, message: InboundMessage, received_at: str, seq: int) -> bool:
         """Keep a customer's message; True when the inbox moved (not a replay)."""
-        created_at = _readable_time(message.timestamp) or received_at
+        created_at = hjobs.readable_time(message.timestamp) or received_at
         at = parse_iso(created_at) or self._clock()
         before = self.inbox.get(message.conversation_id)
         changed = self.inbox.apply_inbound(message, seq, at)
@@ -481,7 +459,7 @@ class ConsoleCore:
             accepted = item.accepted
             current = self.tracker.apply_accepted(accepted, received_at)
             if not recorded:
-                self._write(_record_send(item, text, now, batch_id, conversation_id))
+                self._write(hjobs.record_send(item, text, now, batch_id, conversation_id))
             if accepted.channel == "sms" and item.destination.startswith("+"):
                 state = "rejected" if accepted.refused else "queued"
                 seen = Observation(accepted.umid, item.destination, now, state)
@@ -505,7 +483,7 @@ class ConsoleCore:
             touched = frozenset({conversation_id})
         disowned = self.rooms.disown(row.umid for row in outbound)
         for room in disowned:
-            self._write(_save_invite(room))
+            self._write(hjobs.save_invite(room))
         return self._publish(
             Changes(
                 sent=tuple(outbound),
@@ -522,7 +500,7 @@ class ConsoleCore:
             self.rooms.add(room)
             if self.history is None:
                 self._unsaved_rooms.append(room.call_reference)
-            self._write(_record_room(room))
+            self._write(hjobs.record_room(room))
             return self._publish(Changes(rooms={room.call_reference: room}))
 
     async def record_room_durably(self, room: RoomView) -> Changes:
@@ -545,7 +523,7 @@ class ConsoleCore:
             if not recorded:
                 if self.history is None:
                     self._unsaved_rooms.append(room.call_reference)
-                self._write(_record_room(room))
+                self._write(hjobs.record_room(room))
             return self._publish(Changes(rooms={room.call_reference: room}))
 
     def apply_calls(self, calls: Iterable[CallSeen]) -> Changes:
@@ -553,7 +531,7 @@ class ConsoleCore:
         with self._one_hand_over():
             changed = self.rooms.calls_seen(calls)
             for room in changed:
-                self._write(_save_joined(room))
+                self._write(hjobs.save_joined(room))
             return self._publish(Changes(rooms={room.call_reference: room for room in changed}))
 
     def rooms_newest(self, limit: int | None = None) -> list[RoomView]:
@@ -670,7 +648,7 @@ class ConsoleCore:
         elif self._jobs is not None:
             self._jobs.append(job)
         else:
-            self._background(partial(_run_logged, [job], history))
+            self._background(partial(hjobs.run_logged, [job], history))
 
     @contextmanager
     def _one_hand_over(self) -> Iterator[None]:
@@ -684,142 +662,4 @@ class ConsoleCore:
         finally:
             jobs, self._jobs = self._jobs, None
             if jobs and self.history is not None:
-                self._background(partial(_run_logged, jobs, self.history))
-
-
-def _run_logged(jobs: list[HistoryJob], history: History) -> None:
-    for job in jobs:
-        try:
-            job(history)
-        except Exception:  # in the background nobody else would hear of it
-            log.exception("a history update failed")
-
-
-def _apply_stored_receipt(receipt: Receipt, timestamp: str, history: History) -> None:
-    """A receipt into the history. One for a message the history does not know makes its row
-    (the Feed shows every message this console sent or heard a receipt for; so does the
-    history): sent by another console or application, or lost."""
-    from console.store.journal import ReceiptRow  # loaded with the history, by then
-
-    row = None
-    if receipt.channel is not None:
-        row = ReceiptRow(
-            receipt.channel, receipt.destination, receipt.client_message_id, receipt.batch_id
-        )
-    history.apply_receipt(
-        receipt.umid,
-        receipt.state,
-        timestamp,
-        receipt.received_at,
-        detail=receipt.detail,
-        error_code=receipt.error_code,
-        error_message=receipt.error_message,
-        row=row,
-        raw=receipt.raw,
-    )
-
-
-def _record_send(
-    item: SentSms, text: str, now: float, batch_id: str | None, conversation_id: str | None
-) -> HistoryJob:
-    accepted = item.accepted
-
-    def record(history: History) -> None:
-        history.record_message(
-            accepted.umid,
-            accepted.client_message_id,
-            accepted.channel,
-            "out",
-            item.destination,
-            text,
-            "queued",  # a refusal follows as a receipt, so the history keeps its reason
-            now,
-            batch_id=batch_id,
-            conversation_id=conversation_id,
-        )
-        if accepted.refused:
-            history.apply_receipt(
-                accepted.umid, "rejected", now, now, error_message=accepted.reason
-            )
-
-    return record
-
-
-def _save_shared(conversation: Conversation) -> HistoryJob:
-    """Keep a conversation's team state (created in the history first if it is new there)."""
-    shared = conversation.shared()
-
-    def save(history: History) -> None:
-        if history.conversation(conversation.conversation_id) is None:
-            history.upsert_conversation(
-                conversation.conversation_id,
-                conversation.channel,
-                conversation.peer,
-                conversation.name,
-            )
-        history.update_conversation(conversation.conversation_id, **shared)
-
-    return save
-
-
-def _record_reply(conversation: Conversation, umid: str, text: str, at: float) -> HistoryJob:
-    """A reply an agent sent (maybe on another console), into the conversation's thread."""
-
-    def record(history: History) -> None:
-        history.record_message(
-            umid,
-            None,
-            conversation.channel,
-            "out",
-            conversation.peer,
-            text,
-            "queued",
-            at,
-            conversation_id=conversation.conversation_id,
-        )
-
-    return record
-
-
-def _record_room(room: RoomView) -> HistoryJob:
-    def record(history: History) -> None:
-        history.record_room(
-            room.call_reference, room.guest_link, room.phone, room.created_at, room.expires_at
-        )
-
-    return record
-
-
-def _save_invite(room: RoomView) -> HistoryJob:
-    reference, invite = room.call_reference, room.invite
-    return lambda history: history.update_room(
-        reference, invite_umid=invite.umid, invite_status=invite.state
-    )
-
-
-def _save_joined(room: RoomView) -> HistoryJob:
-    def save(history: History) -> None:
-        history.update_room(
-            room.call_reference,
-            guest_joined=room.guest_joined_at is not None,
-            guest_joined_at=room.guest_joined_at,
-            agent_joined_at=room.agent_joined_at,
-        )
-
-    return save
-
-
-def _stored_room(stored: StoredRoom) -> RoomView:
-    joined = stored.guest_joined_at
-    if joined is None and stored.guest_joined:  # an older record: joined, time unknown
-        joined = stored.created_at
-    return RoomView(
-        call_reference=stored.call_reference,
-        guest_link=stored.guest_link,
-        phone=stored.phone_number,
-        created_at=stored.created_at,
-        expires_at=stored.expires_at,
-        agent_joined_at=stored.agent_joined_at,
-        guest_joined_at=joined,
-        invite=Invite(umid=stored.invite_umid, state=stored.invite_status),
-    )
+                self._background(partial(hjobs.run_logged, jobs, self.history))

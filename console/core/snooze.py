@@ -72,3 +72,13 @@ def parse_snooze(text: str, now: float) -> float:
         until = _at(moment, hour, minute)
         return until if until > now else _at(moment + timedelta(days=1), hour, minute)
     raise ValueError("type a time such as 45m, 2h, 1d or 17:30")
+
+
+def snooze_choice(answer: str, options: list[tuple[str, float]], now: float) -> float:
+    """When a snooze answered with `answer` ends: one of `options` (by its label, or
+    ``at:<moment>`` as the dialog's choices send it), else a typed "45m", "2h", "1d" or
+    "17:30" (ValueError when it is none of these)."""
+    for label, moment in options:
+        if answer in (label, f"at:{moment}"):
+            return moment
+    return parse_snooze(answer, now)

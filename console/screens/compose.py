@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from textual import getters, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -19,7 +19,6 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input, Label, ProgressBar, Select, TextArea
 
-from console.app import AgentConsole
 from console.core.drafts import ComposeDraft, Drafts
 from console.core.model import Changes
 from console.core.sending import SendFailed, SmsDraft
@@ -36,6 +35,7 @@ from console.sms import (
     suggest_gsm7,
 )
 from console.sms import split_destinations as split_numbers
+from console.ui.app_access import console_app
 from console.ui.pricing import countries_of, estimate
 from console.ui.state import BalanceStatus
 from console.ui.text import middle, plain
@@ -106,7 +106,7 @@ class ComposeScreen(Screen[None]):
         ),
     ]
 
-    app = getters.app(AgentConsole)
+    app = console_app()
 
     @dataclass
     class Progressed(Message):
@@ -530,7 +530,7 @@ class ComposeScreen(Screen[None]):
             else:
                 follow = "live statuses are off (no relay: see --relay)."
             self._set_status(f"✓ Sent {message.total:,} {noun}; {follow}")
-            self.app.refresh_balance()
+            self.app.balance_watch.refresh()
             self._sent = self._fields()
             self.post_message(ComposeDrafted(None))  # sent: no draft left
             self.query_one("#reference", Input).value = new_reference()
@@ -538,7 +538,7 @@ class ComposeScreen(Screen[None]):
     @on(Failed)
     def _failed(self, message: Failed) -> None:
         self.sending = False
-        self.app.refresh_balance()  # some of it may have gone
+        self.app.balance_watch.refresh()  # some of it may have gone
         self.query_one("#send-progress", ProgressBar).display = False
         if message.sent:
             # Leave only the numbers not yet sent, so ctrl+j resumes instead of resending.

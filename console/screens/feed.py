@@ -24,13 +24,13 @@ from textual.timer import Timer
 from textual.widgets import Input, Label, Sparkline, Static
 from textual.worker import get_current_worker
 
-from console.app import AgentConsole
 from console.core.model import Changes
 from console.feed.query import EVERYTHING, FeedFilter, FilterError, describe, parse_filter
 from console.feed.rows import FeedRow, FeedStore
 from console.feed.summary import FeedFacts, counters_line, rate_label, state_line
 from console.feed.view import FeedView
 from console.paths import styles_path
+from console.ui.app_access import console_app
 from console.ui.clipboard import MIN_SECRET
 from console.ui.state import ConnectionInfo, LoginState
 from console.ui.text import plain
@@ -121,7 +121,7 @@ class FeedScreen(Screen[None]):
         ),
     ]
 
-    app = getters.app(AgentConsole)
+    app = console_app()
     table = getters.query_one("#feed-table", FeedTable)
 
     @dataclass

@@ -10,8 +10,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from console.app import AgentConsole
 from console.paths import styles_path
+from console.ui.app_access import console_app
 from console.ui.sections import SECTIONS
 from console.ui.state import BalanceStatus, ConnectionInfo, HistoryStatus, LoginState
 from console.ui.text import clean
@@ -24,7 +24,7 @@ class HomeScreen(Screen[None]):
 
     CSS_PATH = styles_path("home.tcss")
 
-    app = getters.app(AgentConsole)
+    app = console_app()
     balance = ""  # the account's balance, once 8x8 said it
     connection_card = getters.query_one("#connection-card", Static)
 

@@ -14,28 +14,20 @@ every console agrees), `app.replier` to reply. Disk and network work runs in wor
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from textual import events, getters, on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
-from textual.widgets import Input, Label, Static, TextArea
+from textual.widgets import Label, Static
 
-from console.app import AgentConsole
-from console.core.canned import DEFAULT_TOML, CannedResponses, parse, variables
+from console.core.canned import variables
 from console.core.context import SentLine, context_lines, same_customer
-from console.core.drafts import NOTE, REPLY
+from console.core.drafts import REPLY
 from console.core.inbox import (
-    OPEN,
-    PENDING,
-    RESOLVED,
-    SNOOZED,
     Conversation,
     Filters,
     Tab,
@@ -44,29 +36,19 @@ from console.core.inbox import (
     mask_peer,
 )
 from console.core.model import Changes
-from console.core.snooze import parse_snooze, snooze_options
 from console.core.thread import Thread
 from console.live.team import (
-    ASSIGNED,
-    LABELLED,
-    MAX_NOTE,
-    MAX_REPLY,
-    NOTE_ADDED,
     REPLIED,
-    STATUS_CHANGED,
     TYPING,
     VIEWING,
-    TeamAction,
-    agent_name,
-    label_name,
 )
-from console.messages import ConversationShown, TextDrafted
+from console.messages import ConversationShown
 from console.paths import styles_path
-from console.screens.ask_dialog import AskDialog
-from console.screens.note_dialog import NoteDialog
-from console.sms import analyze
+from console.screens.inbox_actions import InboxActions
+from console.screens.inbox_reply import InboxReplying
+from console.ui.app_access import console_app
 from console.ui.sections import SECTION_BY_MODE
-from console.ui.text import clean, plain
+from console.ui.text import plain
 from console.widgets.conversation_list import ConversationList
 from console.widgets.key_bar import KeyBar
 from console.widgets.reply_box import ReplyBox
@@ -79,17 +61,10 @@ if TYPE_CHECKING:
     from console.store import History
     from console.store import Message as StoredMessage
 
-STATUS_CYCLE: tuple[str | None, ...] = (OPEN, PENDING, SNOOZED, RESOLVED, None)
-CHANNEL_CYCLE: tuple[str | None, ...] = (None, "whatsapp", "viber", "sms")
 NARROW = 110  # columns: below this the list and the thread take turns
 ROOMY = 140  # columns: from this the customer's panel stands beside the thread
 THREAD_LIMIT = 200  # messages read when a conversation opens
-TYPING_EVERY = 4.0  # seconds between "typing" posts while the agent types
 VIEWING_EVERY = 30.0  # seconds between "viewing" posts while a conversation is open
-
-
-def new_reference() -> str:
-    return f"ac-{uuid.uuid4().hex[:12]}"
 
 
 # The actions' keys and footer labels; their palette names and help are the section's
@@ -114,8 +89,9 @@ KEYS: tuple[tuple[str, str, str, bool], ...] = (
 HELP = {action: help_text for _, help_text, action in SECTION_BY_MODE["inbox"].commands}
 
 
-class InboxScreen(Screen[None]):
-    """The shared inbox."""
+class InboxScreen(InboxReplying, InboxActions):
+    """The shared inbox: the list and the open conversation here; the reply box and the
+    actions, filters and search in their own parts (inbox_reply.py, inbox_actions.py)."""
 
     CSS_PATH = styles_path("inbox.tcss")
     BINDINGS = [
@@ -152,7 +128,7 @@ class InboxScreen(Screen[None]):
         ),
     ]
 
-    app = getters.app(AgentConsole)
+    app = console_app()
 
     @dataclass
     class ThreadLoaded(Message):
@@ -166,24 +142,6 @@ class InboxScreen(Screen[None]):
 
         conversation_id: str
         sent: list[SentLine]
-
-    @dataclass
-    class SearchFound(Message):
-        query: str
-        conversations: frozenset[str]
-        done: bool
-
-    @dataclass
-    class ReplySent(Message):
-        conversation_id: str
-        umid: str
-        channel: str
-        text: str
-
-    @dataclass
-    class ReplyNotSent(Message):
-        conversation_id: str
-        reason: str
 
     def __init__(self) -> None:
         super().__init__()
@@ -234,7 +192,7 @@ class InboxScreen(Screen[None]):
         self.conversations.late_after = self.app.settings.reply_within
         self.app.core_changed.subscribe(self, self._core_changed)
         self.app.history_ready.subscribe(self, self._history_ready)
-        self.app.canned_changed.subscribe(self, self._canned_changed)
+        self.app.canned_store.changed.subscribe(self, self._canned_changed)
         self.app.drafts_restored.subscribe(self, lambda _: self._restore_opened())
         self.watch(self.app, "connection", lambda _: self._show_team_note(), init=False)
         self._last_tick = self.app.clock()
@@ -308,7 +266,7 @@ class InboxScreen(Screen[None]):
         self._last_tick = now
         if self.opened is not None:
             self._show_presence()
-            if self.app.team is not None and now - self._viewing_at >= VIEWING_EVERY:
+            if self.app.team_wiring.poster is not None and now - self._viewing_at >= VIEWING_EVERY:
                 self._post_presence(VIEWING, True)
 
     def _history_ready(self, _history: History) -> None:
@@ -386,7 +344,7 @@ class InboxScreen(Screen[None]):
         if drafted:
             reply.load_text(drafted)
             reply.move_cursor(reply.document.end)
-        reply.responses = self.app.canned
+        reply.responses = self.app.canned_store.responses
         reply.values = variables(
             name=conversation.name,
             agent=self.app.core.inbox.me,
@@ -400,7 +358,7 @@ class InboxScreen(Screen[None]):
         self._show_presence()
         self._refresh_reply_hint()
         self._mark_read(conversation_id)
-        if self.app.team is not None:
+        if self.app.team_wiring.poster is not None:
             self._post_presence(VIEWING, True)
         self._show_context([])
         if self.app.history is not None:
@@ -513,7 +471,7 @@ class InboxScreen(Screen[None]):
 
     def _leave(self) -> None:
         """The agent leaves the open conversation (presence ends)."""
-        if self.app.team is not None and self.opened is not None:
+        if self.app.team_wiring.poster is not None and self.opened is not None:
             if self._typing_at:
                 self._post_presence(TYPING, False)
             self._post_presence(VIEWING, False)
@@ -578,7 +536,7 @@ class InboxScreen(Screen[None]):
     def _show_team_note(self) -> None:
         note = self.query_one("#team-note", Static)
         connected = self.app.connection.connected
-        alone = connected and self.app.team is None
+        alone = connected and self.app.team_wiring.poster is None
         note.display = alone
         if alone:
             note.update(
@@ -586,332 +544,6 @@ class InboxScreen(Screen[None]):
                 "need the relay: this inbox is yours alone. Start with --relay, or with "
                 "--server on a shared sandbox."
             )
-
-    # -- the reply ---------------------------------------------------------------------
-
-    @on(TextArea.Changed, "#reply")
-    def _reply_changed(self) -> None:
-        self._refresh_reply_hint()
-        text = self.query_one("#reply", ReplyBox).text
-        if self.opened is not None:
-            self.post_message(TextDrafted(REPLY, self.opened, text))
-        if self.app.team is None or self.opened is None:
-            return
-        now = self.app.clock()
-        if text.strip() and now - self._typing_at >= TYPING_EVERY:
-            self._post_presence(TYPING, True)
-        elif not text.strip() and self._typing_at:
-            self._post_presence(TYPING, False)
-
-    def _post_presence(self, kind: str, active: bool) -> None:
-        if self.opened is None:
-            return
-        now = self.app.clock()
-        if kind == TYPING:
-            self._typing_at = now if active else 0.0
-        else:
-            self._viewing_at = now if active else 0.0
-        me = self.app.core.inbox.me
-        self.app.team_act(TeamAction(kind, self.opened, me, active=active))
-
-    def _refresh_reply_hint(self) -> None:
-        reply = self.query_one("#reply", ReplyBox)
-        hint = self.query_one("#reply-hint", Static)
-        hint.remove_class("-error")
-        typed = reply.shortcode()
-        if typed is not None:
-            matches = reply.responses.matching(typed[1])
-            if matches:
-                shown = "   ".join(f"/{m.shortcode} {clean(m.text)[:40]}" for m in matches[:4])
-                hint.update(plain(f"Tab: {shown}"))
-            else:
-                hint.update(plain(f"No canned response /{typed[1]}…"))
-        else:
-            hint.update(plain("ctrl+j send · /shortcode then Tab: canned response · Esc back"))
-        conversation = self.app.core.inbox.get(self.opened or "")
-        if conversation is not None and conversation.channel == "sms":
-            self.query_one("#meter", SegmentMeter).show(analyze(reply.text))
-
-    @on(ReplyBox.CannedUsed, "#reply")
-    def _canned_used(self, message: ReplyBox.CannedUsed) -> None:
-        if message.unknown:
-            names = ", ".join("{{" + name + "}}" for name in message.unknown)
-            self._reply_problem(f"/{message.shortcode}: {names} could not be filled in")
-
-    @on(ReplyBox.CannedNotFound, "#reply")
-    def _canned_not_found(self, message: ReplyBox.CannedNotFound) -> None:
-        if message.candidates:
-            self._reply_problem(
-                f"/{message.typed} could be " + ", ".join(f"/{c}" for c in message.candidates)
-            )
-        else:
-            self._reply_problem(f"No canned response /{message.typed}")
-
-    def _reply_problem(self, text: str) -> None:
-        hint = self.query_one("#reply-hint", Static)
-        hint.update(plain("✗ " + text))
-        hint.add_class("-error")
-
-    def action_send(self) -> None:
-        conversation = self.app.core.inbox.get(self.opened or "")
-        if conversation is None:
-            self.notify("Open a conversation first.", severity="warning")
-            return
-        reply = self.query_one("#reply", ReplyBox)
-        text = reply.text.strip()
-        if not text:
-            self._reply_problem("Write a reply first.")
-            reply.focus()
-            return
-        if conversation.channel == "sms":
-            analysis = analyze(text)
-            if analysis.too_long:
-                self._reply_problem(f"{analysis.segments} segments: an SMS has at most 10.")
-                return
-        elif len(text) > MAX_REPLY:  # 8x8's Chat Apps limit, and what the team log keeps
-            self._reply_problem(f"{len(text):,} characters: a reply holds at most {MAX_REPLY:,}.")
-            return
-        if self.app.replier is None:
-            self._reply_problem("Not connected yet: nothing was sent.")
-            return
-        reply.read_only = True
-        self.query_one("#reply-hint", Static).update(plain("Sending…"))
-        self.send_reply(conversation, text, new_reference())
-
-    @work(group="inbox-reply", exit_on_error=False, description="Sending the reply")
-    async def send_reply(self, conversation: Conversation, text: str, reference: str) -> None:
-        from console.core.replying import ReplyFailed
-
-        replier = self.app.replier
-        if replier is None:
-            self.post_message(self.ReplyNotSent(conversation.conversation_id, "not connected"))
-            return
-        try:
-            replied = await replier.reply(conversation, text, reference)
-        except ReplyFailed as failure:
-            self.post_message(self.ReplyNotSent(conversation.conversation_id, failure.reason))
-            return
-        self.post_message(
-            self.ReplySent(conversation.conversation_id, replied.umid, replied.channel, text)
-        )
-
-    @on(ReplySent)
-    def _reply_sent(self, message: ReplySent) -> None:
-        reply = self.query_one("#reply", ReplyBox)
-        reply.read_only = False
-        self.post_message(TextDrafted(REPLY, message.conversation_id, ""))  # sent: forgotten
-        if message.conversation_id == self.opened:
-            reply.clear()
-            self._refresh_reply_hint()
-        if self.app.team is not None:
-            me = self.app.core.inbox.me
-            self.app.team_act(
-                TeamAction(
-                    REPLIED,
-                    message.conversation_id,
-                    me,
-                    umid=message.umid,
-                    channel=message.channel,
-                    text=message.text,
-                )
-            )
-            if self._typing_at:
-                self._post_presence(TYPING, False)
-
-    @on(ReplyNotSent)
-    def _reply_not_sent(self, message: ReplyNotSent) -> None:
-        self.query_one("#reply", ReplyBox).read_only = False
-        self._reply_problem(f"Not sent: {message.reason}")
-        self.notify(message.reason, title="Reply not sent", severity="error")
-
-    # -- search ------------------------------------------------------------------------
-
-    @on(Input.Changed, "#search")
-    def _search_changed(self, event: Input.Changed) -> None:
-        query = event.value.strip()
-        self.filters = Filters(
-            self.filters.tab, self.filters.channel, self.filters.status, self.filters.label, query
-        )
-        self._refresh_list()
-        status = self.query_one("#search-status", Label)
-        if len(query) < 2 or self.app.history is None:
-            self.workers.cancel_group(self, "inbox-search")
-            self.found, self.found_for = frozenset(), ""
-            status.update("")
-            return
-        status.update("searching every day…")
-        self.search_history(query)
-
-    @work(group="inbox-search", exclusive=True, thread=True, exit_on_error=False)
-    def search_history(self, query: str) -> None:
-        """Every day of the history, newest first, read from disk where it is not in memory;
-        the conversations found so far are shown as they come."""
-        from textual.worker import get_current_worker
-
-        worker = get_current_worker()
-        history = self.app.history
-        if history is None:
-            return
-        found: set[str] = set()
-        for chunk in history.scan_messages(text=query):
-            if worker.is_cancelled:
-                return
-            before = len(found)
-            found.update(m.conversation_id for m in chunk if m.conversation_id)
-            if len(found) != before:
-                self.post_message(self.SearchFound(query, frozenset(found), False))
-        if not worker.is_cancelled:
-            self.post_message(self.SearchFound(query, frozenset(found), True))
-
-    @on(SearchFound)
-    def _search_found(self, message: SearchFound) -> None:
-        if message.query != self.filters.query.strip():
-            return
-        self.found, self.found_for = message.conversations, message.query
-        self._refresh_list()
-        if message.done:
-            count = len(message.conversations)
-            self.query_one("#search-status", Label).update(
-                f"in the messages of {count} conversation{'s' if count != 1 else ''}"
-            )
-
-    # -- actions -----------------------------------------------------------------------
-
-    def _target(self) -> Conversation | None:
-        """The conversation an action applies to: the list's row when the list has the
-        focus, else the open conversation; None (and a word to the agent) when there is
-        none."""
-        inbox = self.app.core.inbox
-        if self.conversations.has_focus or self.opened is None:
-            found = inbox.get(self.conversations.cursor_id or "")
-        else:
-            found = inbox.get(self.opened)
-        if found is None:
-            self.notify("No conversation selected.", severity="warning")
-        return found
-
-    def _act(self, kind: str, conversation: Conversation, **fields: Any) -> None:
-        me = self.app.core.inbox.me
-        self.app.team_act(TeamAction(kind, conversation.conversation_id, me, **fields))
-
-    def _act_on_target(self, kind: str, **fields: Any) -> None:
-        conversation = self._target()
-        if conversation is not None:
-            self._act(kind, conversation, **fields)
-
-    def _ask_then_act(
-        self,
-        kind: str,
-        dialog: Callable[[Conversation], AskDialog],
-        fields: Callable[[str], dict[str, Any]],
-    ) -> None:
-        """Ask about the target conversation; act with the fields its answer gives."""
-        conversation = self._target()
-        if conversation is None:
-            return
-
-        def done(answer: str | None) -> None:
-            if answer is not None:
-                self._act(kind, conversation, **fields(answer))
-
-        self.app.push_screen(dialog(conversation), done)
-
-    def action_take(self) -> None:
-        """Take it as it is seen now: if a colleague took it first, it stays theirs and the
-        agent is told (``was``: every console applies the first take only)."""
-        conversation = self._target()
-        if conversation is not None:
-            me = self.app.core.inbox.me
-            self._act(
-                ASSIGNED, conversation, assignee=me, was=conversation.assignee, conditional=True
-            )
-
-    def action_unassign(self) -> None:
-        self._act_on_target(ASSIGNED, assignee=None)
-
-    def action_resolve(self) -> None:
-        self._act_on_target(STATUS_CHANGED, status=RESOLVED)
-
-    def action_reopen(self) -> None:
-        self._act_on_target(STATUS_CHANGED, status=OPEN)
-
-    def action_assign(self) -> None:
-        inbox = self.app.core.inbox
-        roster = inbox.roster(self.app.clock())  # me, who is online, then the others
-        choices = [(m.label(inbox.me, self.app.customer_of), m.agent) for m in roster]
-        self._ask_then_act(
-            ASSIGNED,
-            lambda conversation: AskDialog(
-                f"Assign {conversation.customer} to",
-                choices=choices,
-                placeholder="or type a colleague's name",
-                hint="Enter picks; Esc cancels.",
-                check=_refusal(lambda name: agent_name(name, "name")),
-            ),
-            lambda name: {"assignee": agent_name(name)},
-        )
-
-    def action_snooze(self) -> None:
-        options = snooze_options(self.app.clock())
-
-        def until(answer: str) -> float:
-            for label, moment in options:
-                if answer in (label, f"at:{moment}"):
-                    return moment
-            return parse_snooze(answer, self.app.clock())
-
-        self._ask_then_act(
-            STATUS_CHANGED,
-            lambda conversation: AskDialog(
-                f"Snooze {conversation.customer} until",
-                choices=[(label, f"at:{moment}") for label, moment in options],
-                placeholder="or type 45m, 2h, 1d or 17:30",
-                hint="It comes back on its own, or when the customer writes.",
-                check=_refusal(until),
-            ),
-            lambda answer: {"status": SNOOZED, "snoozed_until": round(until(answer), 3)},
-        )
-
-    def action_label(self) -> None:
-        known = " ".join(self.app.core.inbox.labels()) or "none yet"
-        self._ask_then_act(
-            LABELLED,
-            lambda conversation: AskDialog(
-                f"Labels of {conversation.customer} "
-                f"(now: {' '.join(f'#{x}' for x in conversation.labels) or 'none'})",
-                placeholder="vip billing  (-vip removes)",
-                hint=f"In use: {known}",
-                check=_refusal(label_changes),
-            ),
-            lambda answer: dict(zip(("add", "remove"), label_changes(answer), strict=True)),
-        )
-
-    def action_note(self) -> None:
-        self._ask_then_act(
-            NOTE_ADDED,
-            lambda conversation: NoteDialog(
-                conversation.conversation_id,
-                f"Private note on {conversation.customer}",
-                value=self.app.drafts.text(NOTE, conversation.conversation_id),
-                hint="Only the team sees it. ctrl+j saves, Esc cancels.",
-                check=_note_problem,
-            ),
-            lambda text: {"text": text.strip()},
-        )
-
-    def action_edit_canned(self) -> None:
-        def save(text: str | None) -> None:
-            if text is not None:
-                self.app.save_canned(text)
-
-        dialog = AskDialog(
-            "Canned responses (canned.toml in the config folder)",
-            multiline=True,
-            value=self.app.canned_text or DEFAULT_TOML,
-            hint='shortcode = "text" under [responses]. ctrl+j saves, Esc cancels.',
-            check=_refusal(parse),
-        )
-        self.app.push_screen(dialog, save)
 
     def action_next(self) -> None:
         after = self.opened or self.conversations.cursor_id
@@ -921,38 +553,6 @@ class InboxScreen(Screen[None]):
             return
         self.open_conversation(found.conversation_id)
         self.query_one("#thread", ThreadView).focus()
-
-    def action_tab(self, tab: str) -> None:
-        self.filters = Filters(
-            Tab(tab), self.filters.channel, self.filters.status, self.filters.label,
-            self.filters.query,
-        )  # fmt: skip
-        self._refresh_list()
-
-    def action_search(self) -> None:
-        self.query_one("#search", TextInput).focus()
-
-    def action_channel_filter(self) -> None:
-        self.filters = Filters(
-            self.filters.tab, _next(CHANNEL_CYCLE, self.filters.channel), self.filters.status,
-            self.filters.label, self.filters.query,
-        )  # fmt: skip
-        self._refresh_list()
-
-    def action_status_filter(self) -> None:
-        self.filters = Filters(
-            self.filters.tab, self.filters.channel, _next(STATUS_CYCLE, self.filters.status),
-            self.filters.label, self.filters.query,
-        )  # fmt: skip
-        self._refresh_list()
-
-    def action_label_filter(self) -> None:
-        labels: tuple[str | None, ...] = (None, *self.app.core.inbox.labels())
-        self.filters = Filters(
-            self.filters.tab, self.filters.channel, self.filters.status,
-            _next(labels, self.filters.label), self.filters.query,
-        )  # fmt: skip
-        self._refresh_list()
 
     def action_back(self) -> None:
         focused = self.focused
@@ -975,50 +575,3 @@ class InboxScreen(Screen[None]):
         if event.key == "enter" and isinstance(self.focused, ThreadView):
             self.query_one("#reply", ReplyBox).focus()
             event.stop()
-
-    # -- canned responses --------------------------------------------------------------
-
-    def _canned_changed(self, responses: CannedResponses) -> None:
-        self.query_one("#reply", ReplyBox).responses = responses
-
-
-def label_changes(answer: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """'vip, billing -old' → (('vip', 'billing'), ('old',)); TeamError for a bad label,
-    ValueError when none is named."""
-    add: list[str] = []
-    remove: list[str] = []
-    for word in answer.replace(",", " ").split():
-        (remove if word.startswith("-") else add).append(label_name(word.lstrip("-+")))
-    if not add and not remove:
-        raise ValueError("Name at least one label.")
-    return tuple(add), tuple(remove)
-
-
-def _note_problem(text: str) -> str | None:
-    """Why a note cannot be saved as typed, or None: the team log keeps notes of MAX_NOTE."""
-    if not text.strip():
-        return "Write the note first."
-    if len(text.strip()) > MAX_NOTE:
-        return f"{len(text.strip()):,} characters: a note holds at most {MAX_NOTE:,}."
-    return None
-
-
-def _refusal(read: Callable[[str], object]) -> Callable[[str], str | None]:
-    """A dialog's check from a reader that raises ValueError (TeamError, CannedError…) with
-    the reason."""
-
-    def check(answer: str) -> str | None:
-        try:
-            read(answer)
-        except ValueError as error:
-            return str(error).replace("'name'", "The name")
-        return None
-
-    return check
-
-
-def _next(cycle: tuple[str | None, ...], current: str | None) -> str | None:
-    try:
-        return cycle[(cycle.index(current) + 1) % len(cycle)]
-    except ValueError:
-        return cycle[0]

@@ -17,10 +17,10 @@ from textual.screen import Screen
 from textual.widgets import Button, Checkbox, DataTable, Input, Label, Select
 
 from console.api.keystore import KeyringStatus
-from console.app import AgentConsole
 from console.config import DEFAULT_REGION, REGIONS, mask_key
 from console.core.login import RecentLogin, ago, check_login_form, recent_logins
 from console.paths import styles_path
+from console.ui.app_access import console_app
 from console.ui.state import ConnectionInfo, LoginState
 from console.ui.text import plain, plain_text
 from console.widgets.key_bar import KeyBar
@@ -51,7 +51,7 @@ class LoginScreen(Screen[None]):
         ),
     ]
 
-    app = getters.app(AgentConsole)
+    app = console_app()
     key_input = getters.query_one("#key", SecretInput)
     subaccount_input = getters.query_one("#subaccount", Input)
     region_select = getters.query_one("#region", Select)
@@ -129,7 +129,7 @@ class LoginScreen(Screen[None]):
         self.app.history_ready.subscribe(self, self._show_recent)
         if self.app.history is not None:
             self._show_recent(self.app.history)
-        self.app.check_keyring()
+        self.app.session_flow.check_keyring()
         self._look_for_saved_key()
 
     # -- what the App tells us ---------------------------------------------------------
@@ -206,11 +206,13 @@ class LoginScreen(Screen[None]):
 
     def _fallback_key(self) -> tuple[str, str]:
         """(the key an empty field stands for, how the hint names it) or ("", "")."""
-        saved = self.app.saved_key_for(self.subaccount_input.value.strip(), self._form_region())
+        saved = self.app.session_flow.saved_key_for(
+            self.subaccount_input.value.strip(), self._form_region()
+        )
         if saved:
             return saved, f"empty: the key saved in the keyring ({mask_key(saved)})"
-        source = self.app.key_source()
-        configured = self.app.configured_key
+        source = self.app.session_flow.key_source()
+        configured = self.app.session_flow.configured_key
         if source and configured:
             return configured, f"empty: {source} ({mask_key(configured)})"
         return "", ""
@@ -232,7 +234,7 @@ class LoginScreen(Screen[None]):
         subaccount = self.subaccount_input.value.strip()
         keyring = self.app.keyring
         if subaccount and (keyring is None or keyring.available):
-            self.app.find_saved_key(subaccount, self._form_region())
+            self.app.session_flow.find_saved_key(subaccount, self._form_region())
 
     @on(Input.Changed, "#key")
     def _key_changed(self) -> None:
@@ -287,11 +289,11 @@ class LoginScreen(Screen[None]):
             self.query_one(f"#{first}").focus()
             self._set(self.query_one("#login-status", Label), "", error=False)
             return
-        await self.app.log_in(form.request)
+        await self.app.session_flow.log_in(form.request)
 
     @on(Button.Pressed, "#sandbox")
     async def action_sandbox(self) -> None:
-        await self.app.use_sandbox()
+        await self.app.session_flow.use_sandbox()
 
     @on(DataTable.RowSelected, "#recent")
     def _recent_chosen(self, event: DataTable.RowSelected) -> None:

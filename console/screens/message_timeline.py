@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import getters, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -21,7 +21,6 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
-from console.app import AgentConsole
 from console.core.model import Changes
 from console.feed.columns import error_text, mask_number, price_text, status_text
 from console.feed.rows import FeedRow
@@ -34,6 +33,7 @@ from console.feed.timeline import (
     raw_text,
 )
 from console.paths import styles_path
+from console.ui.app_access import console_app
 from console.ui.text import clean, plain, plain_text
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ class MessageTimelineScreen(ModalScreen[None]):
         ),
     ]
 
-    app = getters.app(AgentConsole)
+    app = console_app()
 
     @dataclass
     class StoredFound(Message):

@@ -18,7 +18,6 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Input, Label, Static
 
-from console.app import AgentConsole
 from console.core.model import Changes
 from console.core.rooms import (
     CallReport,
@@ -32,6 +31,7 @@ from console.core.rooms import (
 )
 from console.core.roomservice import RoomFailed
 from console.paths import styles_path
+from console.ui.app_access import console_app
 from console.ui.text import clean, plain, plain_text
 from console.widgets.key_bar import KeyBar
 from console.widgets.session_bar import SessionBar
@@ -115,7 +115,7 @@ class RoomsScreen(Screen[None]):
         ),
     ]
 
-    app = getters.app(AgentConsole)
+    app = console_app()
     phone_input = getters.query_one("#phone", Input)
     country_input = getters.query_one("#country", Input)
     reference_input = getters.query_one("#reference", Input)

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import getters, on, work
+from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -22,7 +22,6 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from console.app import AgentConsole
 from console.core import shield as stats
 from console.core.shield import ShareRow, ShieldReport
 from console.core.suspensions import Suspension, SuspensionError
@@ -34,6 +33,7 @@ from console.screens.shield_dialogs import (
     SuspendDialog,
     SuspendRequest,
 )
+from console.ui.app_access import console_app
 from console.ui.columns import ColumnNeed, fit_columns
 from console.ui.text import clean, middle, plain_text
 from console.widgets.key_bar import KeyBar
@@ -109,7 +109,7 @@ class ShieldScreen(Screen[None]):
         ),
     ]
 
-    app = getters.app(AgentConsole)
+    app = console_app()
 
     class Computed(Message):
         """A report, computed in a worker."""
@@ -151,7 +151,7 @@ class ShieldScreen(Screen[None]):
         operators = self.query_one("#operators", DataTable)
         operators.border_title = "Operators"
         for name, title, _rank in OPERATOR_COLUMNS:
-            operators.add_column(title, key=name)
+            operators.add_column(plain_text(title), key=name)
         countries = self.query_one("#countries", DataTable)
         countries.border_title = "Countries"
         countries.add_columns("Country", "Msgs", "Share", "Usual", "Move", "Rejected 99")
@@ -264,7 +264,7 @@ class ShieldScreen(Screen[None]):
             operators.clear(columns=True)
             titles = {name: title for name, title, _ in OPERATOR_COLUMNS}
             for name, width in layout:
-                operators.add_column(titles[name], key=name, width=width)
+                operators.add_column(plain_text(titles[name]), key=name, width=width)
         trend_room = max(TREND_MIN, widths.get("trend", 0) - (len(SPIKE_MARK) if spike else 0))
         for (share, row, figures), name in zip(cells, names, strict=True):
             trend = Text(stats.sparkline(stats.resample(row.series, trend_room))) if row else ""

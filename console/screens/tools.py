@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from rich.text import Text
-from textual import getters, on, work
+from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -24,9 +24,9 @@ from textual.widgets import DataTable, Label, Static
 
 from console.api.account import Balance, PriceList, WebhookConfig
 from console.api.relay_setup import Hop, point_at_relay, probe_url, what_stops
-from console.app import AgentConsole
 from console.paths import styles_path
 from console.screens.tools_dialogs import RelayDialog, RelayRequest, WebhookDialog
+from console.ui.app_access import console_app
 from console.ui.columns import ColumnNeed, fit_columns
 from console.ui.state import BalanceStatus, EventsState
 from console.ui.text import clean, middle, plain_text
@@ -110,7 +110,7 @@ class ToolsScreen(Screen[None]):
         ),
     ]
 
-    app = getters.app(AgentConsole)
+    app = console_app()
 
     class Loaded(Message):
         def __init__(
@@ -167,7 +167,7 @@ class ToolsScreen(Screen[None]):
         table = self.query_one("#webhooks", DataTable)
         table.border_title = "Webhooks (n new · d delete · e enable/disable · p point at my relay)"
         for name, title, _rank in HOOK_COLUMNS:
-            table.add_column(title, key=name)
+            table.add_column(plain_text(title), key=name)
         proof = self.query_one("#relay-proof", Static)
         proof.border_title = "Point 8x8's webhooks at my relay"
         proof.display = False
@@ -276,7 +276,7 @@ class ToolsScreen(Screen[None]):
             table.clear(columns=True)
             titles = {name: title for name, title, _ in HOOK_COLUMNS}
             for name, room in layout:
-                table.add_column(titles[name], key=name, width=room)
+                table.add_column(plain_text(titles[name]), key=name, width=room)
         keys = [_key(hook) for hook in self.hooks] or ["-"]
         for key, row, url in zip(keys, rows, urls, strict=True):
             cells = dict(zip((name for name, _, _ in HOOK_COLUMNS), row, strict=False))

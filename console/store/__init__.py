@@ -2,7 +2,8 @@
 No Textual here."""
 
 from console.store.errors import HistoryClosed, HistoryError, HistoryLocked
-from console.store.history import History, HistoryHold
+from console.store.history import History
+from console.store.ondemand import HistoryHold
 from console.store.records import Conversation, DaySummary, Login, Message, Receipt, Room
 
 __all__ = [

@@ -62,7 +62,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import gc
 import threading
 import time
 from collections import OrderedDict
@@ -74,43 +73,33 @@ from typing import Any, Self
 from console.store import records
 from console.store.catalog import (
     CONVERSATIONS_NAME,
-    DAY,
     FOLDER_NAME,
-    LEGACY_NAME,
     STATE_NAME,
     PartKey,
     day_of,
 )
 from console.store.conversations import ConversationIndex, settable_fields
-from console.store.errors import CorruptHistory, HistoryClosed, HistoryError, HistoryLocked
+from console.store.errors import HistoryClosed, HistoryError, HistoryLocked
+from console.store.history_loading import Loading
+from console.store.history_ondemand import OnDemandReads
+from console.store.history_rooms import RoomsAndLogins
 from console.store.journal import (
-    ROOM,
-    SENT,
     Entry,
     Journal,
     ReceiptRow,
     SentRow,
-    room_entry,
     sent_entry,
-    sent_rows,
 )
-from console.store.loading import open_folder
 from console.store.lock import DirLock, LockHeld
-from console.store.migrate import migrate
-from console.store.ondemand import HistoryHold, first, matcher, scan
+from console.store.ondemand import first
 from console.store.parts import Part
 from console.store.partset import SPARE_PARTS, PartSet, merged, run_in_order, storage_step
-from console.store.records import Conversation, DaySummary, Doc, Login, Message, Room
-from console.store.small import SmallFile, StateFile
-from console.store.storage import remove_temp_files
+from console.store.records import Conversation, Doc, Message
+from console.store.small import StateFile
 from console.store.validate import (
-    CONVERSATIONS,
-    LOGINS,
     MESSAGES,
-    ROOMS,
     Timestamp,
     rounded,
-    to_key_tail,
     to_raw,
     to_seq,
     to_state,
@@ -125,23 +114,8 @@ HOT_MESSAGES = 1_000  # the window holds at least this many of the newest messag
 MAX_HELD = 100  # receipts held per umid not recorded yet
 MAX_PENDING_RECEIPTS = 5_000  # receipts for umids not recorded yet (they can beat the send reply)
 
-ROOM_FIELDS = frozenset(
-    {
-        "guest_link",
-        "phone_number",
-        "expires_at",
-        "guest_joined",
-        "guest_joined_at",
-        "agent_joined_at",
-        "invite_umid",
-        "invite_status",
-        "status",
-    }
-)
-ROOM_TIMES = frozenset({"expires_at", "guest_joined_at", "agent_joined_at"})
 
-
-class History:
+class History(RoomsAndLogins, OnDemandReads, Loading):
     """Persistent, thread-safe history. Create with `History.open(data_dir)`; close when done.
 
     Every public method may be called from any thread while the writer thread runs. The quick
@@ -309,114 +283,6 @@ class History:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-    # --- logins -------------------------------------------------------------------------------
-
-    def record_login(self, subaccount: str, mode_label: str, key_tail: str | None) -> Login:
-        """Remember a successful login. `key_tail` is at most the key's last 6 characters.
-
-        A longer value raises ValueError, so a full API key can never reach the disk. Logging in
-        again with the same sub-account, mode and key tail refreshes that entry (and its count)
-        instead of adding a duplicate.
-        """
-        tail = to_key_tail(key_tail)
-        subaccount = to_text(subaccount, "subaccount")
-        mode_label = to_text(mode_label, "mode_label")
-        now = rounded(self._clock())
-        with self._lock:
-            self._check_open()
-            return records.login(self._state.record_login(subaccount, mode_label, tail, now))
-
-    def recent_logins(self, limit: int = 10) -> list[Login]:
-        """Distinct logins, most recently used first."""
-        with self._lock:
-            return [records.login(doc) for doc in self._state.newest(LOGINS, "at", limit)]
-
-    # --- rooms --------------------------------------------------------------------------------
-
-    def record_room(
-        self,
-        call_reference: str,
-        guest_link: str,
-        phone_number: str | None,
-        created_at: Timestamp,
-        expires_at: Timestamp,
-        *,
-        durable: bool = False,
-    ) -> Room:
-        """Remember a video room; a reused call reference adds a new room (the newest wins).
-
-        `durable`: also journal it, and return once that is on disk (an fsync: call it from a
-        worker thread), so the console may say the room exists."""
-        doc: Doc = {
-            "call_reference": to_text(call_reference, "call_reference"),
-            "guest_link": to_text(guest_link, "guest_link"),
-            "created_at": to_ts(created_at, "created_at"),
-            "expires_at": to_ts(expires_at, "expires_at"),
-        }
-        if phone_number:
-            doc["phone_number"] = to_text(phone_number, "phone_number")
-        with self._lock:
-            self._check_open()
-            key = self._parts.part_for_new(day_of(doc["created_at"]), ROOMS)
-            self._parts.room_part[doc["call_reference"]] = key
-            self._parts.route(key, lambda part: part.insert_room(doc))
-        if durable:
-            entry = room_entry(
-                doc["call_reference"],
-                doc["guest_link"],
-                doc.get("phone_number"),
-                doc["created_at"],
-                doc["expires_at"],
-            )
-            self._append(entry)
-        return records.room(doc)
-
-    def rooms(self, limit: int = 50) -> list[Room]:
-        """Rooms, newest first (by creation time), from the parts in memory (the window, and
-        today's parts holding rooms when the history was opened)."""
-        with self._lock:
-            loaded = [part for _, part in sorted(self._parts.loaded.items(), reverse=True)]
-            newest = merged(loaded, ROOMS, lambda part: part.room_order)
-            return [records.room(doc) for doc in first(newest, limit)]
-
-    def update_room(self, call_reference: str, **changes: Any) -> Room | None:
-        """Change fields of the newest room with this reference; None if there is none in
-        memory (a room in a part on disk is changed in the background).
-
-        Fields: guest_link, phone_number, expires_at, guest_joined, guest_joined_at,
-        agent_joined_at, invite_umid (the SMS invite's umid), invite_status (its state), status.
-        `guest_joined=True` without `guest_joined_at` stamps the current time.
-        """
-        unknown = set(changes) - ROOM_FIELDS
-        if unknown:
-            raise ValueError(
-                f"update_room cannot change {', '.join(sorted(unknown))}; "
-                f"fields are {', '.join(sorted(ROOM_FIELDS))}."
-            )
-        fields: Doc = {}
-        for name, value in changes.items():
-            if name in ROOM_TIMES:
-                fields[name] = None if value is None else to_ts(value, name)
-            elif name == "guest_joined":
-                fields[name] = bool(value)
-            else:
-                fields[name] = None if value is None else to_text(value, name)
-        if fields.get("guest_joined") and "guest_joined_at" not in fields:
-            fields["guest_joined_at"] = rounded(self._clock())
-        if fields.get("expires_at", 0.0) is None:
-            raise ValueError("expires_at cannot be None")
-        with self._lock:
-            self._check_open()
-            key = self._parts.known(self._parts.room_part.get(call_reference))
-            if key is None:
-                return None
-
-            def change(part: Part) -> Room | None:
-                doc_id = part.update_room(call_reference, fields)
-                return None if doc_id is None else records.room(part.room_doc(doc_id))
-
-            return self._parts.route(key, change)
 
     # --- messages -----------------------------------------------------------------------------
 
@@ -671,104 +537,6 @@ class History:
             self._check_open()
             self._state.set_meta(**{name: copy.deepcopy(value)})
 
-    # --- on demand: the whole history (disk work, for workers) --------------------------------
-
-    def days(self) -> list[DaySummary]:
-        """Every day the history holds, newest first (quick: from the indexes)."""
-        with self._lock:
-            totals: dict[str, list[int]] = {}
-            loaded: set[str] = {key.day for key in self._parts.loaded}
-            for key, info in self._parts.catalog.items():
-                total = totals.setdefault(key.day, [0, 0])
-                total[0] += info.messages
-                total[1] += info.rooms
-        return [
-            DaySummary(day, messages, rooms, day in loaded)
-            for day, (messages, rooms) in sorted(totals.items(), reverse=True)
-        ]
-
-    def parts_in_memory(self) -> list[tuple[str, int]]:
-        """The parts held in memory now, as (name, messages): the window and the parts in use,
-        bounded however long the day is (quick)."""
-        with self._lock:
-            return [
-                (key.name, part.message_count) for key, part in sorted(self._parts.loaded.items())
-            ]
-
-    def scan_messages(
-        self,
-        since: Timestamp | None = None,
-        until: Timestamp | None = None,
-        *,
-        channel: str | None = None,
-        conversation_id: str | None = None,
-        text: str | None = None,
-    ) -> Iterator[list[Message]]:
-        """Messages created in [since, until) that match every filter given, newest first, one
-        day at a time (each list may be empty). On demand: parts not in memory are read from
-        disk for the day and let go after it, so memory holds one day at most; stop iterating
-        to stop reading. For workers: the feed's time range, an export, the inbox's search.
-        A change to a day on disk shows once the writer thread has saved it (within a second)."""
-        start = None if since is None else to_ts(since, "since")
-        end = None if until is None else to_ts(until, "until")
-        match = matcher(start, end, channel, conversation_id, text)
-        return scan(self._parts, start, end, match, conversation_id)
-
-    def find_messages(
-        self,
-        *,
-        text: str | None = None,
-        conversation_id: str | None = None,
-        channel: str | None = None,
-        since: Timestamp | None = None,
-        until: Timestamp | None = None,
-        limit: int = 100,
-    ) -> list[Message]:
-        """The newest `limit` messages of the whole history matching every filter given
-        (`text`: contained, ignoring case). On demand (see `scan_messages`)."""
-        found: list[Message] = []
-        if limit <= 0:
-            return found
-        for chunk in self.scan_messages(
-            since, until, channel=channel, conversation_id=conversation_id, text=text
-        ):
-            found.extend(chunk[: limit - len(found)])
-            if len(found) >= limit:
-                break
-        return found
-
-    def todays_messages(self, limit: int) -> list[Message]:
-        """The newest `limit` messages of today (UTC) and, beyond them, of the window; newest
-        first. On demand: today's parts out of the window are read from disk (the feed opens
-        on these, in a worker)."""
-        midnight = self._clock() // DAY * DAY
-        found = self.find_messages(since=midnight, limit=limit)
-        if len(found) < limit:
-            older = (m for m in self.recent_messages(limit) if m.created_at < midnight)
-            found.extend(first(older, limit - len(found)))
-        return found
-
-    def find_message(self, umid: str) -> Message | None:
-        """A message by umid wherever it is kept. On demand: may read its part from disk."""
-        with self._lock:
-            key = self._parts.known(self._parts.umid_part.get(umid))
-        if key is None:
-            return None
-        for doc in self._parts.documents(key):
-            if doc.get("umid") == umid:
-                return records.message(doc)
-        return None
-
-    def hold(self, since: Timestamp, until: Timestamp) -> HistoryHold:
-        """Keep the parts of [since, until) in memory until the hold is released, e.g. while a
-        screen shows that time range: receipts then apply to them at once. On demand: reads
-        the parts not in memory yet."""
-        start, end = to_ts(since, "since"), to_ts(until, "until")
-        with self._lock:
-            keys = self._parts.keys_between(day_of(start), day_of(end))
-        held = [part for part in map(self._parts.pin, keys) if part is not None]
-        return HistoryHold(self._parts, held, start, end)
-
     # --- internals ------------------------------------------------------------------------------
 
     def _check_open(self) -> None:
@@ -828,41 +596,6 @@ class History:
         key = known or self._new_message_part(doc)
         self._parts.route(key, lambda part: self._record_in(part, doc, not known))
 
-    def _fold(self, entry: Entry, *, replay: bool) -> None:
-        """Apply one journal entry to memory. On replay, a message or a room the parts already
-        hold is skipped, so replaying twice changes nothing."""
-        kind = entry.get("k")
-        if kind == SENT:
-            at = entry["at"]
-            text = entry["text"]
-            for row in sent_rows(entry):
-                with self._lock:
-                    # Recording again merges (idempotent); the refusal is a receipt, kept once.
-                    known = replay and self._parts.locate(row.umid, row.client_message_id)
-                    self.record_message(
-                        row.umid,
-                        row.client_message_id,
-                        row.channel,
-                        "out",
-                        row.peer,
-                        text,
-                        "queued",  # a refusal follows as a receipt, which keeps its reason
-                        at,
-                        batch_id=entry.get("batch"),
-                        conversation_id=entry.get("conv"),
-                    )
-                    if row.refused and not known:
-                        self.apply_receipt(row.umid, "rejected", at, at, error_message=row.reason)
-        elif kind == ROOM:
-            with self._lock:
-                if replay and self._room_known(entry["ref"], entry["at"]):
-                    return
-                self.record_room(
-                    entry["ref"], entry["link"], entry.get("phone"), entry["at"], entry["exp"]
-                )
-        else:
-            raise ValueError(f"unknown journal entry {kind!r}")
-
     def _append(self, entry: Entry) -> None:
         try:
             self._journal.append([entry])
@@ -871,31 +604,6 @@ class History:
                 with contextlib.suppress(Exception):
                     self._on_write_error(self._save_failed(error))
             raise
-
-    def _room_known(self, call_reference: str, created_at: float) -> bool:
-        key = self._parts.known(self._parts.room_part.get(call_reference))
-        if key is None:
-            return False
-        part = self._parts.loaded.get(key)
-        doc_id = None if part is None else part.room_ids.get(call_reference)
-        if part is None or doc_id is None:
-            return part is None  # in a part on disk: an older day, saved long ago
-        return bool(part.room_doc(doc_id)["created_at"] >= rounded(created_at))
-
-    def _replay_journal(self) -> None:
-        """Sends journalled but maybe not saved in their parts (a console killed): kept now;
-        the first flush saves them and drops the journal."""
-        entries, damaged = self._journal.load()
-        for entry in entries:
-            try:
-                self._fold(entry, replay=True)
-            except (KeyError, TypeError, ValueError):
-                damaged += 1
-        if damaged:
-            self.notices.append(
-                f"{damaged} line(s) of the send journal in {self.folder} could not be read "
-                "(cut short by a crash before they were confirmed); the rest was kept."
-            )
 
     def _receipt_in(self, part: Part, umid: str, entry: Doc) -> Message | None:
         doc_id = part.umids.get(umid)
@@ -918,92 +626,6 @@ class History:
     def _newest_docs(self) -> Iterator[Doc]:
         """The window's messages, newest first (caller holds the lock while iterating)."""
         return merged(self._parts.window(), MESSAGES, lambda part: part.order)
-
-    def _load(self, max_age_days: int, max_records: int) -> None:
-        # Loading creates many long-lived containers. With the cyclic GC on, it would walk all
-        # of them during the load, and again at the first full collection afterwards (a
-        # visible pause in the UI). So: GC off while loading, then freeze what is loaded into
-        # the permanent generation (reference counting still frees it normally).
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            self._load_unguarded(max_age_days, max_records)
-        finally:
-            if gc_was_enabled:
-                gc.freeze()
-                gc.enable()
-
-    def _load_unguarded(self, max_age_days: int, max_records: int) -> None:
-        now = self._clock()
-        try:
-            remove_temp_files(self.data_dir, f"{LEGACY_NAME}.")
-            self.notices.extend(migrate(self.data_dir, now))
-            self.folder.mkdir(mode=0o700, exist_ok=True)
-            remove_temp_files(self.folder)
-            opened = open_folder(
-                self.folder,
-                self._lock,
-                now=now,
-                max_age_days=max_age_days,
-                max_records=max_records,
-                hot_messages=self._hot_messages,
-            )
-        except OSError as error:
-            raise HistoryError(
-                f"Cannot open the history in {self.folder} ({error.strerror or error}). "
-                "Fix its permissions or free some space, or choose another folder with "
-                "--data-dir."
-            ) from error
-        self.notices.extend(opened.notices)
-        with self._lock:
-            self._parts.adopt(opened)
-        cutoff = now - max_age_days * DAY
-        self._load_small(self._conversations, CONVERSATIONS, "last_activity", cutoff, max_records)
-        self._load_small(self._state, LOGINS, "at", cutoff, max_records)
-        try:
-            self._replay_journal()
-        except OSError as error:
-            raise HistoryError(
-                f"Cannot read the send journal in {self.folder} ({error.strerror or error}). "
-                "Fix its permissions, or choose another folder with --data-dir."
-            ) from error
-        self._restore_conversations()
-
-    def _load_small(
-        self, file: SmallFile, table: str, field: str, cutoff: float, max_records: int
-    ) -> None:
-        with self._lock:
-            try:
-                file.load()
-            except CorruptHistory as error:
-                try:
-                    moved = file.quarantine(self._clock())
-                except OSError as move_error:
-                    raise HistoryError(
-                        f"The history file {file.path} is damaged ({error}) and could not be "
-                        f"moved aside ({move_error.strerror or move_error}). Move it away "
-                        "yourself, or choose another folder with --data-dir."
-                    ) from move_error
-                self.notices.append(
-                    f"History file {file.path.name} was corrupt ({error}); moved aside to "
-                    f"{moved}; the rest of the history is kept."
-                )
-            except OSError as error:
-                raise HistoryError(
-                    f"Cannot read the history file {file.path} ({error.strerror or error}). "
-                    "Fix its permissions, or choose another folder with --data-dir."
-                ) from error
-            file.prune(table, field, cutoff, max_records)
-
-    def _restore_conversations(self) -> None:
-        """A conversation whose messages were saved but not itself (a kill between the two
-        writes, or its file moved aside) is rebuilt from the messages in memory."""
-        with self._lock:
-            for part in reversed(self._parts.window()):
-                for conversation_id, entries in part.by_conversation.items():
-                    if self._conversations.get(conversation_id) is None:
-                        for _, doc_id in entries:
-                            self._conversations.touch(part.message_doc(doc_id))
 
     def _notice(self, text: str) -> None:
         self.notices.append(text)

@@ -25,7 +25,9 @@ SIZE = (80, 24)
 async def _connected(pilot: Pilot) -> AgentConsole:
     app = pilot.app
     assert isinstance(app, AgentConsole)
-    await wait_for(pilot, lambda: app.connection.state == "connected" and app._history_settled)
+    await wait_for(
+        pilot, lambda: app.connection.state == "connected" and app.history_keeper.settled
+    )
     return app
 
 
@@ -76,7 +78,7 @@ DIALOGS = {
 @pytest.mark.parametrize("name", list(DIALOGS))
 def test_dialog_at_80x24(snap_compare, sandbox_url: str, tmp_path: Path, name: str) -> None:  # type: ignore[no-untyped-def]
     app = console_for(sandbox_url, data_dir=tmp_path)
-    app.follow_events = lambda *args, **kwargs: None  # type: ignore[method-assign]
+    app.live.follow = lambda *args, **kwargs: None  # type: ignore[method-assign]
     assert snap_compare(app, terminal_size=SIZE, run_before=DIALOGS[name])
 
 

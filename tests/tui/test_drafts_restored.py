@@ -99,6 +99,6 @@ async def test_a_reply_a_compose_draft_and_a_note_come_back_after_a_restart(
     async with third.run_test(size=(160, 40)) as pilot:
         await pilot.press("f5")
         await wait_for(pilot, lambda: isinstance(third.screen, ComposeScreen))
-        await wait_for(pilot, lambda: third._draft_file is not None)
+        await wait_for(pilot, lambda: third.drafts_keeper.file is not None)
         await pilot.pause()
         assert third.screen.query_one("#to", Input).value == "", "a sent draft never returns"

@@ -44,7 +44,7 @@ SIZE = (120, 36)
 
 
 async def open_feed(app: AgentConsole, pilot: Pilot) -> FeedScreen:
-    await wait_for(pilot, lambda: connected(app) and app._history_settled)
+    await wait_for(pilot, lambda: connected(app) and app.history_keeper.settled)
     await pilot.press("f4")
     await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen))
     screen = app.screen
@@ -309,7 +309,7 @@ async def test_the_timeline_shows_every_receipt_and_asking_8x8_moves_a_silent_me
     feed_sandbox: str, tmp_path: Path
 ) -> None:
     app = console_for(feed_sandbox, data_dir=tmp_path)
-    app.follow_events = lambda *args, **kwargs: None  # type: ignore[method-assign]
+    app.live.follow = lambda *args, **kwargs: None  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_feed(app, pilot)
         await send(app, 1, "ac-silent-1")

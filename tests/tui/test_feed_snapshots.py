@@ -19,14 +19,16 @@ from console.screens.message_timeline import MessageTimelineScreen
 def app(sandbox_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AgentConsole:
     monkeypatch.setenv("HOME", str(tmp_path))
     console = console_for(sandbox_url, data_dir=tmp_path / "agent-console")
-    console.follow_events = lambda *args, **kwargs: None  # type: ignore[method-assign]
+    console.live.follow = lambda *args, **kwargs: None  # type: ignore[method-assign]
     return console
 
 
 async def feed_shown(pilot: Pilot) -> FeedScreen:
     app = pilot.app
     assert isinstance(app, AgentConsole)
-    await wait_for(pilot, lambda: app.connection.state == "connected" and app._history_settled)
+    await wait_for(
+        pilot, lambda: app.connection.state == "connected" and app.history_keeper.settled
+    )
     seed_feed(app)
     await pilot.press("f4")
     await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen))

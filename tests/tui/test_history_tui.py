@@ -55,7 +55,7 @@ async def test_a_second_console_on_the_same_folder_says_it_does_not_save(
     try:
         app = console_for(sandbox_url, data_dir=tmp_path)
         async with app.run_test(size=(120, 32), notifications=True) as pilot:
-            await wait_for(pilot, lambda: app._history_settled)
+            await wait_for(pilot, lambda: app.history_keeper.settled)
             await pilot.pause()
             assert app.history is None
             assert app.history_status.state == "not saved"

@@ -193,7 +193,7 @@ async def test_log_out_closes_everything_and_forgets_the_key_then_log_in_again(
         assert app.connection.state is LoginState.LOGGED_OUT
         assert app.session is None and app.stream is None and app.sender is None
         assert stream is not None and stream.closed, "the event stream is stopped"
-        assert app.settings.api_key is None and app.configured_key == ""
+        assert app.settings.api_key is None and app.session_flow.configured_key == ""
         assert "logged out" in screen_text(app)
         assert "Logged out" in hint(screen, "login-status")
         # ctrl+r does not log back in on its own: only the agent does

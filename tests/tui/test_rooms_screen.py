@@ -24,7 +24,7 @@ from tui_helpers import (
     wait_for,
 )
 
-import console.app
+import console.controllers.session
 from console.app import AgentConsole
 from console.screens.rooms import RoomsScreen
 from console.ui.browser import Browser
@@ -266,7 +266,7 @@ async def test_the_invite_sms_is_sent_and_delivered_from_live_receipts(
 async def test_the_guest_joining_shows_and_the_call_logs_say_when(
     sandbox_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(console.app, "ROOM_WATCH_SECONDS", 0.2)
+    monkeypatch.setattr(console.controllers.session, "ROOM_WATCH_SECONDS", 0.2)
     app = console_for(sandbox_url, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_rooms(pilot, app)

@@ -43,7 +43,9 @@ def shield_with_attack(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-unty
     async def run_before(pilot: Pilot) -> None:
         app = pilot.app
         assert isinstance(app, AgentConsole)
-        await wait_for(pilot, lambda: app.connection.state == "connected" and app._history_settled)
+        await wait_for(
+            pilot, lambda: app.connection.state == "connected" and app.history_keeper.settled
+        )
         monkeypatch.setattr(shield_screen, "now", lambda: NOW)
         app.core.traffic.observe_all(traffic())
         app.core.suspensions.clock = lambda: NOW
@@ -60,7 +62,7 @@ def shield_with_attack(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-unty
 def app(sandbox_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AgentConsole:
     monkeypatch.setenv("HOME", str(tmp_path))
     console = console_for(sandbox_url, data_dir=tmp_path / "agent-console")
-    console.follow_events = lambda *args, **kwargs: None  # type: ignore[method-assign]
+    console.live.follow = lambda *args, **kwargs: None  # type: ignore[method-assign]
     return console
 
 

@@ -55,7 +55,7 @@ async def test_an_old_messages_timeline_reads_its_payloads_back_from_the_history
     app.core.tracker = DeliveryTracker(100, detailed=3, raw_receipts=3)  # a tiny shift
     umids = [f"old-{n}" for n in range(12)]
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app._history_settled and app.history is not None)
+        await wait_for(pilot, lambda: app.history_keeper.settled and app.history is not None)
         sent = [SentSms(f"+659100000{n % 10}", Accepted(umid)) for n, umid in enumerate(umids)]
         app.core.record_sent(sent, "Your parcel ships today")
         events = [receipt(n + 1, umid, "sent", f"first-{umid}") for n, umid in enumerate(umids)]
@@ -96,7 +96,7 @@ async def test_the_shield_counts_older_traffic_it_no_longer_keeps_one_by_one(
     app = quiet_console(tmp_path)
     app.core.traffic = TrafficLedger(max_observed=10)  # a long shift, compressed
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app._history_settled)
+        await wait_for(pilot, lambda: app.history_keeper.settled)
         for n in range(500):  # another application's traffic in the last hour
             number = f"+65912300{n % 100:02d}"
             app.core.traffic.observe(Observation(f"x{n}", number, now - 3000 + n, "delivered"))

@@ -36,7 +36,9 @@ SIZE = (100, 30)
 async def connected(pilot: Pilot) -> None:
     app = pilot.app
     assert isinstance(app, AgentConsole)
-    await wait_for(pilot, lambda: app.connection.state == "connected" and app._history_settled)
+    await wait_for(
+        pilot, lambda: app.connection.state == "connected" and app.history_keeper.settled
+    )
     # The live-events label changes with timing; pin it so the snapshot is stable.
     await pilot.pause()
 
@@ -64,7 +66,7 @@ def app(sandbox_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ag
     ~/agent-console whatever the machine's temp folder is."""
     monkeypatch.setenv("HOME", str(tmp_path))
     console = console_for(sandbox_url, data_dir=tmp_path / "agent-console")
-    console.follow_events = lambda *args, **kwargs: None  # type: ignore[method-assign]
+    console.live.follow = lambda *args, **kwargs: None  # type: ignore[method-assign]
     return console
 
 
@@ -92,7 +94,7 @@ def home_app(
 ) -> AgentConsole:
     monkeypatch.setenv("HOME", str(tmp_path))
     console = console_for(untouched_sandbox, data_dir=tmp_path / "agent-console")
-    console.follow_events = lambda *args, **kwargs: None  # type: ignore[method-assign]
+    console.live.follow = lambda *args, **kwargs: None  # type: ignore[method-assign]
     return console
 
 
@@ -139,7 +141,7 @@ def test_compose_asks_before_a_batch(
 ) -> None:  # type: ignore[no-untyped-def]
     """The guard before money leaves: recipients, parts, cost, balance; Cancel focused."""
     console = console_for(untouched_sandbox, data_dir=tmp_path)
-    console.follow_events = lambda *args, **kwargs: None  # type: ignore[method-assign]
+    console.live.follow = lambda *args, **kwargs: None  # type: ignore[method-assign]
     assert snap_compare(console, terminal_size=SIZES[size], run_before=compose_confirming)
 
 
@@ -163,7 +165,7 @@ def login_app(sandbox_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("AGENT_CONSOLE_CONFIG", str(tmp_path / "config.toml"))
     app = login_console(sandbox_url, tmp_path / "agent-console", clock=lambda: FIXED)
-    app.follow_events = lambda *args, **kwargs: None  # type: ignore[method-assign]
+    app.live.follow = lambda *args, **kwargs: None  # type: ignore[method-assign]
     return app
 
 
@@ -171,7 +173,7 @@ async def login_screen(pilot: Pilot) -> LoginScreen:
     app = pilot.app
     assert isinstance(app, AgentConsole)
     await wait_for(pilot, lambda: app.current_mode == "login" and app.keyring is not None)
-    await wait_for(pilot, lambda: app._history_settled)
+    await wait_for(pilot, lambda: app.history_keeper.settled)
     await pilot.pause()
     screen = app.screen
     assert isinstance(screen, LoginScreen)
@@ -283,8 +285,8 @@ def invite_events(umid: str, destination: str, *states: str) -> list[Event]:
 def rooms_app(sandbox_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AgentConsole:
     monkeypatch.setenv("HOME", str(tmp_path))
     app = console_for(sandbox_url, data_dir=tmp_path / "agent-console", clock=lambda: FIXED)
-    app.follow_events = lambda *args, **kwargs: None  # type: ignore[method-assign]
-    app.watch_rooms = lambda: None  # type: ignore[method-assign]
+    app.live.follow = lambda *args, **kwargs: None  # type: ignore[method-assign]
+    app.session_flow.watch_rooms = lambda: None  # type: ignore[method-assign]
     monkeypatch.setattr(console.screens.rooms, "suggest_reference", lambda: "VC-K3F9Q2XA")
     return app
 
@@ -378,7 +380,7 @@ def inbox_app(sandbox_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     seed_inbox(data)
     console = console_for(sandbox_url, data_dir=data, clock=lambda: SNAPSHOT_NOW)
     console.settings = dataclasses.replace(console.settings, history_max_age_days=100_000)
-    console.follow_events = lambda *args, **kwargs: None  # type: ignore[method-assign]
+    console.live.follow = lambda *args, **kwargs: None  # type: ignore[method-assign]
     return console
 
 

@@ -25,7 +25,9 @@ def relay_sandbox() -> Iterator[str]:
 async def tools_with_prices(pilot: Pilot) -> None:
     app = pilot.app
     assert isinstance(app, AgentConsole)
-    await wait_for(pilot, lambda: app.connection.state == "connected" and app._history_settled)
+    await wait_for(
+        pilot, lambda: app.connection.state == "connected" and app.history_keeper.settled
+    )
     await pilot.press("f8")
     await wait_for(pilot, lambda: isinstance(app.screen, ToolsScreen))
     screen = app.screen
@@ -41,7 +43,7 @@ async def tools_with_prices(pilot: Pilot) -> None:
 def app(relay_sandbox: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AgentConsole:
     monkeypatch.setenv("HOME", str(tmp_path))
     console = console_for(relay_sandbox, data_dir=tmp_path / "agent-console")
-    console.follow_events = lambda *args, **kwargs: None  # type: ignore[method-assign]
+    console.live.follow = lambda *args, **kwargs: None  # type: ignore[method-assign]
     return console
 
 

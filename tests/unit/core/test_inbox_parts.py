@@ -16,11 +16,11 @@ from console.core.canned import (
 )
 from console.core.inbound import InboundMessage
 from console.core.inbox import Conversation, Note
+from console.core.inbox_rules import label_changes
 from console.core.model import Changes, Delivery, Outbound, TeamChange
 from console.core.snooze import parse_snooze, snooze_options
 from console.core.thread import Thread
 from console.live.team import TeamAction
-from console.screens.inbox import label_changes
 from console.widgets.conversation_list import row_lines
 
 NOW = 1_795_771_800.0  # 2026-11-27 09:30 UTC (a Friday); the tests run in UTC

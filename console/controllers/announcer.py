@@ -1,0 +1,69 @@
+"""Announcements: toasts (each kept for the palette's "Notifications"), the hotlist line
+while the agent is at work, the bell when the config asks, and snooze wake-ups. What to say
+and where is decided in console/core/announce.py."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from console.core import announce
+from console.core.hotlist import Notices
+from console.ui.text import clean
+
+if TYPE_CHECKING:
+    from console.app import AgentConsole
+    from console.core.model import Changes
+
+
+class Announcer:
+    def __init__(self, app: AgentConsole) -> None:
+        self.app = app
+        self.notices = Notices()  # the palette's "Notifications"
+        self._snoozes_checked = app.clock()  # snoozes that ran out after this are announced
+
+    def at_work(self) -> bool:
+        from textual.screen import ModalScreen
+        from textual.widgets import Input, TextArea
+
+        app = self.app
+        return announce.at_work(
+            typing=isinstance(app.focused, Input | TextArea),
+            in_dialog=isinstance(app.screen, ModalScreen),
+            mode=app.current_mode,
+            width=app.size.width,
+        )
+
+    def announce(self, changes: Changes) -> None:
+        """A customer wrote, or a colleague gave this agent a conversation: say so, wherever
+        the agent is (and ring the bell when the config asks for it)."""
+        app = self.app
+        inbox = app.core.inbox
+        text = announce.inbound_text(changes, inbox)
+        if text is not None:
+            if self.at_work():  # the hotlist line says it; nothing drawn over the work
+                self.notices.add(app.clock(), "New message", clean(text))
+            else:
+                app.notify(text, title="New message", timeout=6)
+            if app.settings.inbox_bell:
+                app.bell()
+        for notice in announce.team_notices(changes, inbox):
+            app.notify(notice.text, title=notice.title, severity=notice.severity)
+
+    def wake_snoozes(self) -> None:
+        """Once a second: a snooze of the agent's (or of nobody's) that ran out is announced
+        wherever the agent is; the customer is waiting again."""
+        app = self.app
+        now = app.clock()
+        woke = announce.woken(app.core.inbox, self._snoozes_checked, now)
+        self._snoozes_checked = now
+        notice = announce.snooze_notice(woke)
+        if notice is not None:
+            app.notify(notice.text, title=notice.title)
+            if app.settings.inbox_bell:
+                app.bell()
+
+    def show_recent(self) -> None:
+        """The palette's "Notifications": the recent toasts and hotlist announcements."""
+        from console.screens.notices_screen import NoticesScreen
+
+        self.app.push_screen(NoticesScreen(self.notices.recent()))

@@ -1,0 +1,137 @@
+"""The history's life in the console: opened in a thread after the first frame, its updates
+written on a thread of their own, closed while Textual restores the terminal at quit."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+from console.messages import HistoryNoticed, HistoryOpened, HistoryUnavailable, HistoryWriteFailed
+from console.ui.state import HistoryState, HistoryStatus
+
+if TYPE_CHECKING:
+    from console.app import AgentConsole
+    from console.store import History
+
+
+class HistoryKeeper:
+    """Opens and closes the app's history (`app.history`) and says what became of it."""
+
+    def __init__(self, app: AgentConsole) -> None:
+        self.app = app
+        self.settled = False  # opened, or known not to open: the resume point is known
+        self.closing: threading.Thread | None = None
+        # The history's updates leave the UI loop, in order, on one thread of their own.
+        self.writes = ThreadPoolExecutor(1, thread_name_prefix="history-write")
+
+    def open(self) -> None:
+        self.app.run_worker(
+            self._open,
+            group="history",
+            thread=True,
+            exit_on_error=False,
+            description="Opening the history",
+        )
+
+    def _open(self) -> None:
+        from console.paths import data_dir
+        from console.store import History, HistoryError
+
+        app = self.app
+        folder = app.settings.data_dir or data_dir()
+        try:
+            history = History.open(
+                folder,
+                max_age_days=app.settings.history_max_age_days,
+                max_records=app.settings.history_max_records,
+                on_write_error=lambda reason: app.post_message(HistoryWriteFailed(str(reason))),
+                on_notice=lambda text: app.post_message(HistoryNoticed(text)),
+            )
+        except HistoryError as error:  # HistoryLocked included: its message names the fix
+            app.post_message(HistoryUnavailable(str(error)))
+            return
+        except OSError as error:
+            app.post_message(HistoryUnavailable(f"History could not be opened: {error}"))
+            return
+        app.post_message(HistoryOpened(history))
+
+    def opened(self, history: History) -> None:
+        app = self.app
+        if self.closing is not None:  # opened while quitting: close it again
+            threading.Thread(target=history.close, name="history-close").start()
+            return
+        app.history = history
+        app.core.attach_history(history)
+        app.gc_pacer.freeze_long_lived()  # what the history loaded stays: never walked again
+        self.settled = True
+        app.history_status = HistoryStatus(HistoryState.SAVED, folder=history.data_dir)
+        for notice in history.notices:
+            app.notify(notice, title="History", severity="warning", timeout=15)
+        app.history_ready.publish(history)
+        app.live.maybe_follow()
+        app.drafts_keeper.history_opened()
+
+    def noticed(self, text: str) -> None:
+        self.app.notify(text, title="History", severity="warning", timeout=15)
+
+    def unavailable(self, reason: str) -> None:
+        app = self.app
+        self.settled = True
+        app.history_status = HistoryStatus(HistoryState.NOT_SAVED, reason=reason)
+        app.notify(
+            reason + " This console runs without saving its history.",
+            title="History not saved",
+            severity="error",
+            timeout=20,
+        )
+        app.live.maybe_follow()
+
+    def write_failed(self, reason: str) -> None:
+        app = self.app
+        if app.history_status.state is HistoryState.NOT_SAVING:
+            return
+        app.history_status = HistoryStatus(
+            HistoryState.NOT_SAVING, folder=app.history_status.folder, reason=reason
+        )
+        app.notify(
+            f"The history could not be written: {reason}. It is kept in memory and "
+            "saved again as soon as the disk allows.",
+            title="History not saved",
+            severity="error",
+            timeout=20,
+        )
+
+    def start_closing(self) -> None:
+        """Stop what runs beside the UI, without waiting for any of it (idempotent)."""
+        if self.closing is not None:
+            return
+        app = self.app
+        app.workers.cancel_group(app, "events")
+        if app.stream is not None:
+            app.stream.abort()
+        if app.session is not None and app.session.sandbox is not None:
+            app.session.sandbox.terminate()  # it exits on its own; nobody waits for it
+        history, app.history = app.history, None
+        if app.core_if_built is not None:  # never built: nothing to detach
+            app.core_if_built.attach_history(None)
+        writes = self.writes
+        drafts = app.drafts_keeper.to_save(history)
+        write_drafts = app.drafts_keeper.write_now
+
+        def close_history() -> None:
+            if drafts is not None:
+                write_drafts(*drafts)
+            writes.shutdown(wait=True)  # the updates already handed over go in first
+            if history is not None:
+                history.close()
+
+        self.closing = threading.Thread(target=close_history, name="history-close")
+        self.closing.start()  # not a daemon: the interpreter waits for the flush
+
+    def wait_closed(self, timeout: float | None = None) -> bool:
+        """Wait for the history's final flush (after the app has exited); True when done."""
+        if self.closing is None:
+            return True
+        self.closing.join(timeout)
+        return not self.closing.is_alive()
