@@ -26,6 +26,7 @@ from console import messages as m
 from console.api.session import Session
 from console.config import Settings
 from console.connecting import connect
+from console.controllers import core_parts
 from console.controllers.announcer import Announcer
 from console.controllers.balance import BALANCE_EVERY, BalanceWatch
 from console.controllers.canned import CannedStore
@@ -156,8 +157,7 @@ class AgentConsole(App[None]):
         self.balance_watch = BalanceWatch(self)
         self.links = Links(self)
         self.notices = self.announcer.notices  # the palette's "Notifications"
-        # The console core and the feed's rows are built at their first use, after the first
-        # frame: their modules are most of the console's own import time (see `core`).
+        # The console core and the feed's rows: built at their first use, after the first frame.
         self._core: ConsoleCore | None = None
         self._feed: FeedStore | None = None
         self.copier = Clipboard(super().copy_to_clipboard, secrets=self.session_flow.secrets)
@@ -170,37 +170,21 @@ class AgentConsole(App[None]):
 
     @property
     def core(self) -> ConsoleCore:
-        """The console core, built at its first use: Home's first frame needs none of it, and
-        importing its modules (dataclasses, tables) would hold that frame ~30 ms."""
+        """The console core, built at its first use, after the first frame (core_parts.py)."""
         if self._core is None:
-            from console.core.service import ConsoleCore
-            from console.core.tracker import DeliveryTracker
-
-            self._core = ConsoleCore(
-                # Timelines and rows bounded together: the tracker never holds more messages
-                # than the feed lists (memory flat across a shift).
-                tracker=DeliveryTracker(self.settings.feed_max_rows),
-                on_change=self.core_changed.publish,
-                background=self.history_keeper.writes.submit,
-                agent=self.settings.agent,
-                clock=self.clock,
-            )
+            self._core = core_parts.build_core(self)
         return self._core
 
     @property
     def core_if_built(self) -> ConsoleCore | None:
-        """The core once something has needed it; None before (nothing to show from it yet).
-        For what is drawn on the first frame, which must not build it."""
+        """The core if built already: what the first frame draws must not build it."""
         return self._core
 
     @property
     def feed(self) -> FeedStore:
-        """The delivery feed's rows, from the core's first change on: the feed shows messages
-        sent and receipts heard before it was first opened (one row per message, bounded)."""
+        """The delivery feed's rows (one per message, bounded), built at their first use."""
         if self._feed is None:
-            from console.feed.rows import FeedStore
-
-            self._feed = FeedStore(max_rows=self.settings.feed_max_rows, clock=self.clock)
+            self._feed = core_parts.build_feed(self)
         return self._feed
 
     def _feed_changes(self, changes: Changes) -> None:
