@@ -112,3 +112,10 @@ def test_the_pure_core_needs_neither_the_ui_nor_the_api() -> None:
         loaded_after("import console.ui.state, console.ui.text, console.ui.clipboard", modules[2:])
         == []
     )
+
+
+def test_settings_are_read_without_the_event_modules() -> None:
+    """Settings are read at every start, before the first frame: checking the agent's name
+    must not bring the team events and the event envelope with it."""
+    statement = "from console.config import load_settings\nload_settings({}, {}, {})"
+    assert loaded_after(statement, ("console.live.team", "console.live.events", "textual")) == []
