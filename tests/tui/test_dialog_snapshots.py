@@ -142,12 +142,14 @@ INBOX_DIALOGS = {
 
 @pytest.mark.parametrize("name", list(INBOX_DIALOGS))
 def test_inbox_dialog_at_80x24(  # type: ignore[no-untyped-def]
-    snap_compare, sandbox_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+    snap_compare, fresh_sandbox: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:
+    """A sandbox of its own: labels and colleagues other tests leave in a shared one would
+    show in these dialogs."""
     monkeypatch.setenv("HOME", str(tmp_path))
     data = tmp_path / "agent-console"
     seed_inbox(data)
-    app = console_for(sandbox_url, data_dir=data, clock=lambda: SNAPSHOT_NOW)
+    app = console_for(fresh_sandbox, data_dir=data, clock=lambda: SNAPSHOT_NOW)
     app.settings = dataclasses.replace(app.settings, history_max_age_days=100_000)
     app.follow_events = lambda *args, **kwargs: None  # type: ignore[method-assign]
     assert snap_compare(app, terminal_size=SIZE, run_before=INBOX_DIALOGS[name])
