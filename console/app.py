@@ -23,9 +23,7 @@ from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
 from console import messages as m
-from console.api.session import Session
 from console.config import Settings
-from console.connecting import connect
 from console.controllers import core_parts
 from console.controllers.announcer import Announcer
 from console.controllers.balance import BALANCE_EVERY, BalanceWatch
@@ -50,6 +48,7 @@ from console.ui.typeahead import TypeAhead
 
 if TYPE_CHECKING:
     from console.api.keystore import KeyringStatus
+    from console.api.session import Session
     from console.core.model import Changes
     from console.core.replying import ReplySender
     from console.core.roomservice import RoomService
@@ -60,7 +59,15 @@ if TYPE_CHECKING:
     from console.live.team import TeamAction
     from console.store import History
 
-Connector = Callable[[Settings], Awaitable[Session]]
+Connector = Callable[[Settings], Awaitable["Session"]]
+
+
+async def connect(settings: Settings) -> Session:
+    """The console's login (console/connecting.py), imported with the first login: the API
+    layer's modules are not needed for the first frame."""
+    from console.connecting import connect as log_in
+
+    return await log_in(settings)
 
 
 def _login_screen() -> Screen[None]:

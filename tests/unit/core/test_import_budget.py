@@ -70,6 +70,7 @@ NOT_FOR_THE_FIRST_FRAME = (
     *AFTER_FIRST_FRAME,
     "orjson",
     "phonenumbers",
+    "console.api.session",
     "console.core.service",
     "console.core.inbox",
     "console.core.model",
