@@ -4,16 +4,19 @@
     python bench/feed.py --json               # then one JSON object on the last line
     python bench/feed.py --rate 4000          # receipts per second (default 2,000)
     python bench/feed.py --only feed          # one variant
+    python bench/feed.py --quick              # the feed's stream alone (about a minute)
 
 Each stream run is a fresh interpreter running the real console in a pseudo-terminal
 (120×36) that this process reads with bench/latency.py, on a copy of a 100,000-record history
 (30 days, 10,000 of them today, written once through the public API as `bench/history.py`
 does). The console is not logged in: the batch goes straight into the console core
-(`core.record_sent`, as the sending service records a batch answer: timed on its own, before
-the receipts), and its 20,000 receipts (a "sent" and a final status per message: 10 %
-undelivered, built beforehand) are posted to the App as `EventsReceived` messages at
-`--rate` per second in 50 ms chunks, exactly as the websocket worker posts a relay's
-batches. So the bench drives events itself and does not depend on the sandbox's webhook rate.
+(`core.record_sent_durably`, as the sending service records a batch answer: journalled,
+then shown in slices, inside the measured window; `record_sent_ms` is until it was shown),
+and its 20,000 receipts (a "sent" and a final status per message, 10 % undelivered, shaped
+like 8x8's, built beforehand by bench/harness.py) are posted to the App as `EventsReceived`
+messages at `--rate` per second in 50 ms chunks, exactly as the websocket worker posts a
+relay's batches. So the bench drives events itself and does not depend on the sandbox's
+webhook rate.
 
 Figures per variant, during the stream (Pilot is not used: it presses keys only when the app
 is idle, so it cannot see a stall):
@@ -56,7 +59,6 @@ import argparse
 import asyncio
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -65,9 +67,20 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/: harness, latency
+
+from harness import (
+    ConsoleInPty,
+    as_events,
+    fmt,
+    load_line,
+    peak_mb,
+    quiet_console,
+    receipt_items,
+    record_batch,
+    rss_mb,
+    run_in_terminal,
+)
 
 KEYS = ("down", "up", "pagedown", "pageup", "end", "down", "up")
 CACHE = Path(tempfile.gettempdir()) / "agent-console-bench-feed-history"
@@ -96,47 +109,9 @@ def history_folder(records: int) -> Path:
 # --- one run, in a fresh interpreter -----------------------------------------------------------
 
 
-def rss_mb() -> float:
-    with open("/proc/self/statm") as statm:
-        pages = int(statm.read().split()[1])
-    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
-
-
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6  # KiB on Linux
-
-
-def receipts(prefix: str, count: int, seq: int) -> list[Any]:
-    """A "sent" then a final status for each message, the finals trailing the sents by a
-    quarter of the batch (as 8x8's arrive: a few seconds apart)."""
-    from console.live.events import Event, utc_iso
-
-    at = utc_iso()
-    events: list[Any] = []
-    lag = max(count // 4, 1)
-
-    def one(n: int, state: str, **status: Any) -> None:
-        nonlocal seq
-        payload = {
-            "umid": f"{prefix}-{n:06d}",
-            "destination": f"+6591{n:07d}",
-            "status": {"state": state, "timestamp": at, **status},
-            "smsCount": 1,
-            "price": {"total": 0.037, "perSms": 0.037, "currency": "EUR"},
-        }
-        seq += 1
-        events.append(Event(seq, at, "SMS", "outbound_message_status_changed", payload))
-
-    for step in range(count + lag):
-        if step < count:
-            one(step, "sent")
-        final = step - lag
-        if 0 <= final < count:
-            if final % 10 == 3:
-                one(final, "undelivered", errorCode=46, errorMessage="Subscriber not reachable")
-            else:
-                one(final, "delivered", detail="delivered_to_recipient")
-    return events
+def receipts(batch: int, count: int, seq: int) -> list[Any]:
+    """A batch's receipts as relay events, built beforehand (bench/harness.py's traffic)."""
+    return as_events(receipt_items(batch, count), seq)
 
 
 async def run(kind: str, folder: Path, options: dict[str, Any], beacon_path: str) -> None:
@@ -144,18 +119,10 @@ async def run(kind: str, folder: Path, options: dict[str, Any], beacon_path: str
     receipts posted from inside its loop, the loop's lateness and the collections timed."""
     from latency import Beacon, GcWatch, LoopTicker, summary
 
-    from console.app import AgentConsole
-    from console.config import Settings
-    from console.core import Accepted, SentSms
     from console.messages import EventsReceived
 
     batch, rate, batches = options["batch"], options["rate"], options["batches"]
-
-    async def never_logged_in(settings: Settings) -> Any:
-        await asyncio.Event().wait()
-
-    settings = Settings(data_dir=folder, feed_max_rows=options["max_rows"])
-    app = AgentConsole(settings, connector=never_logged_in)
+    app = quiet_console(folder, feed_max_rows=options["max_rows"])
     beacon = Beacon(beacon_path)
     ticker = LoopTicker()
     gc_watch = GcWatch()
@@ -204,7 +171,6 @@ async def run(kind: str, folder: Path, options: dict[str, Any], beacon_path: str
         figures["window_rows"] = table.row_count if kind == "datatable" else len(table.view)
         figures["rss_mb"] = rss_mb()
         figures["rss_after_batch_mb"] = []
-        skipped: list[tuple[float, float]] = []  # recording each batch's answer: apart
         seq = 10_000_000
         base_final = final()
         if os.environ.get("BENCH_PROFILE"):  # where the loop's CPU goes (a diagnostic)
@@ -215,23 +181,16 @@ async def run(kind: str, folder: Path, options: dict[str, Any], beacon_path: str
         figures["record_sent_ms"] = []
         built = []  # every batch's receipts built beforehand: the bench's own work is not timed
         for number in range(batches):
-            built.append(receipts(f"b{number}", batch, seq))
+            built.append(receipts(number, batch, seq))
             seq += len(built[-1])
+        recording: list[asyncio.Task[float]] = []
         for number in range(batches):
-            prefix = f"b{number}"
-            sent = [
-                SentSms(f"+6591{n:07d}", Accepted(f"{prefix}-{n:06d}", f"ref-{prefix}-{n}"))
-                for n in range(batch)
-            ]
-            # The batch's answer recorded at once, as the sending service does: it holds
-            # the loop for as long as it takes (its own figure), outside the stream's window.
-            recorded = time.monotonic()
-            app.core.record_sent(sent, "Your parcel ships today", batch_id=f"batch-{number}")
-            figures["record_sent_ms"].append((time.monotonic() - recorded) * 1000)
-            skipped.append((recorded, time.monotonic() + 0.01))
-            if number == 0:  # the window opens as the receipts start (keys timed from here)
+            if number == 0:  # the window opens with the answer (keys timed from here)
                 stream_started = time.monotonic()
                 beacon.say("stream-start")
+            # The batch's answer recorded as the sending service does (journalled, then shown
+            # in slices), its receipts arriving meanwhile: all inside the measured window.
+            recording.append(asyncio.create_task(record_batch(app, number, batch)))
             events = built[number]
             chunk = max(int(rate * 0.05), 1)
             target = base_final + batch * (number + 1)
@@ -245,6 +204,7 @@ async def run(kind: str, folder: Path, options: dict[str, Any], beacon_path: str
                 if delay > 0:
                     await asyncio.sleep(delay)
                 app.post_message(EventsReceived(tuple(events[index : index + chunk])))
+            figures["record_sent_ms"].append(await recording[-1] * 1000)
             while final() < target and time.perf_counter() - started < options["timeout"]:
                 await pause(0.02)
             if final() < target:
@@ -264,10 +224,7 @@ async def run(kind: str, folder: Path, options: dict[str, Any], beacon_path: str
                 pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(45)
                 pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(70)
         late = [
-            late * 1000
-            for woke, late in ticker.samples
-            if stream_started <= woke <= stream_ended
-            and not any(start <= woke <= end for start, end in skipped)
+            late * 1000 for woke, late in ticker.samples if stream_started <= woke <= stream_ended
         ]
         figures["lateness_ms"] = summary(late)
         figures["gc"] = gc_watch.figures(stream_started, stream_ended)
@@ -294,20 +251,9 @@ async def run(kind: str, folder: Path, options: dict[str, Any], beacon_path: str
         slow = SlowCallbacks(0.02)
         slow.install()
 
-    async def drive_or_say() -> None:
-        try:
-            await drive()
-        except Exception as error:  # the parent hears of it at once rather than timing out
-            import traceback
-
-            beacon.say("failed", error="".join(traceback.format_exception(error)))
-            raise
-
-    driver = asyncio.get_running_loop().create_task(drive_or_say())
     try:
-        await app.run_async()
+        await run_in_terminal(app, drive, beacon_path)
     finally:
-        driver.cancel()
         ticker.stop()
         gc_watch.remove()
 
@@ -524,55 +470,37 @@ def one_run(kind: str, source: Path, options: dict[str, Any]) -> dict[str, Any]:
     """The console in a pseudo-terminal; this process presses keys as an agent would, while
     the stream runs, and times each until the screen shows it (space: the footer's Pause
     becomes Resume and back)."""
-    from latency import BeaconReader, KeyTimer, Painted, PtyTerminal, summary
+    from latency import KeyTimer, Painted, summary
 
     work = Path(tempfile.mkdtemp(prefix="bench-feed-"))
     beacon = work / "beacon.jsonl"
     argv = [sys.executable, __file__, "--child", kind, str(work / "data")]
     argv.append(json.dumps({**options, "beacon": str(beacon)}))
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "bench")])}
     figures: dict[str, Any] = {}
     try:
         shutil.copytree(source, work / "data", ignore=shutil.ignore_patterns("built.json"))
-        with PtyTerminal(argv, columns=120, rows=36, env=env) as terminal:
-            heard = BeaconReader(beacon)
-
-            def alive() -> bool:
-                return not terminal.closed.is_set()
-
-            try:
-                heard.wait("ready", 120, alive)
-                if kind == "feed":
-                    seconds = terminal.press("f4", Painted(-1, "Pause"), timeout=60)
-                    figures["f4_to_feed_s"] = seconds
-                heard.wait("stream-start", 120, alive)
-                keys = KeyTimer(
-                    terminal,
-                    [("space", Painted(-1, "Resume")), ("space", Painted(-1, "Pause"))],
-                    every=options["key_every"],
-                    timeout=10.0,
-                )
-                if kind == "feed":
-                    keys.press_until(lambda: heard.has("stream-end") or heard.has("failed"))
-                end = heard.wait("stream-end", options["timeout"] + 60, alive)
-            except TimeoutError as error:
-                raise SystemExit(f"{kind} run failed: {error}\n{terminal.text()}") from None
+        with ConsoleInPty(argv, beacon) as run:
+            run.wait("ready", 120)
+            if kind == "feed":
+                seconds = run.terminal.press("f4", Painted(-1, "Pause"), timeout=60)
+                figures["f4_to_feed_s"] = seconds
+            run.wait("stream-start", 120)
+            keys = KeyTimer(
+                run.terminal,
+                [("space", Painted(-1, "Resume")), ("space", Painted(-1, "Pause"))],
+                every=options["key_every"],
+                timeout=10.0,
+            )
+            if kind == "feed":
+                keys.press_until(run.ended)
+            end = run.wait("stream-end", options["timeout"] + 60)
             figures.update(end["figures"])
             figures["keys_ms"] = summary(keys.latencies_ms(end["started"], end["at"]))
             figures["keys_unseen"] = keys.unseen()
-            terminal.write(b"\x11")  # ctrl+q
-            terminal.closed.wait(10)
+            run.quit()
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return figures
-
-
-def fmt(value: Any, unit: str = "", digits: int = 1) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, list):
-        return " ".join(f"{item:.0f}" for item in value) + unit
-    return f"{value:,.{digits}f}{unit}"
 
 
 def main() -> None:
@@ -593,11 +521,14 @@ def main() -> None:
         default=[10_000, 100_000],
         help="row counts for the load runs (none: skip them)",
     )
+    parser.add_argument("--quick", action="store_true", help="the feed's stream alone")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if args.child:
         child_main(*args.child)
         return
+    if args.quick:  # the stream's figures only: no load runs, no DataTable baseline
+        args.load, args.only = [], "feed"
     options = {
         "batch": args.batch,
         "rate": args.rate,
@@ -607,8 +538,7 @@ def main() -> None:
         "timeout": args.timeout,
     }
     source = history_folder(args.records)
-    print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} (1 and 5 min), "
-          f"{os.cpu_count()} cores")  # fmt: skip
+    print(load_line())
     kinds_wanted = [kind for kind in ("feed", "datatable") if not args.only or kind == args.only]
     loads = print_loads(args.load, kinds_wanted) if args.load else {}
     results = {}

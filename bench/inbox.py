@@ -3,6 +3,7 @@ the keys the agent presses meanwhile. Prints figures only (budgets are never tim
 
     python bench/inbox.py              # 3 runs of each figure
     python bench/inbox.py --runs 5
+    python bench/inbox.py --quick      # one run of each figure
 
 The history holds 100,000 messages over 30 days (10,000 today) in 2,000 conversations, a
 third of them with a team state (assignee, labels, a note). Each run starts a headless
@@ -43,9 +44,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/: harness, latency
+
+from harness import ConsoleInPty, inbound_item, load_line, run_in_terminal
 
 DAY = 86_400.0
 MESSAGES = 100_000
@@ -107,30 +108,9 @@ def burst(start_seq: int, now: float) -> list[Any]:
     for n in range(BURST):
         at = now + n / 1000  # in the order they were written
         who = n if n < BURST // 2 else 100_000 + n
-        channel = ("whatsapp", "viber", "sms")[who % 3]
-        msisdn = f"+6590{who:06d}"
-        if channel == "sms":
-            namespace = "SMS"
-            payload: dict[str, Any] = {
-                "umid": f"burst-{n}",
-                "timestamp": utc_iso(at),
-                "source": msisdn,
-                "destination": "+6531580000",
-                "body": f"Hello again {n}",
-            }
-        else:
-            namespace = "ChatApps"
-            payload = {
-                "umid": f"burst-{n}",
-                "timestamp": utc_iso(at),
-                "user": {"msisdn": msisdn, "name": f"Customer {who}"},
-                "recipient": {"channel": channel, "channelId": "x"},
-                "type": "text",
-                "content": {"text": f"Hello again {n}"},
-            }
-        events.append(
-            Event(start_seq + n, utc_iso(at), namespace, "inbound_message_received", payload)
-        )
+        namespace, kind, payload = inbound_item(n, who, at=at, text=f"Hello again {n}")
+        payload["umid"] = f"burst-{n}"
+        events.append(Event(start_seq + n, utc_iso(at), namespace, kind, payload))
     return events
 
 
@@ -316,20 +296,9 @@ async def typing_child(folder: Path, beacon_path: str) -> None:
         }
         beacon.say("stream-end", started=started, figures=figures)
 
-    async def drive_or_say() -> None:
-        try:
-            await drive()
-        except Exception as error:
-            import traceback
-
-            beacon.say("failed", error="".join(traceback.format_exception(error)))
-            raise
-
-    driver = asyncio.get_running_loop().create_task(drive_or_say())
     try:
-        await app.run_async()
+        await run_in_terminal(app, drive, beacon_path)
     finally:
-        driver.cancel()
         ticker.stop()
         gc_watch.remove()
 
@@ -337,47 +306,38 @@ async def typing_child(folder: Path, beacon_path: str) -> None:
 def typing_run(source: Path, work: Path) -> dict[str, Any]:
     """The parent: opens a conversation in the console's pty and types a reply (a key every
     50 ms) while the bursts arrive; each key timed until the reply box shows it."""
-    from latency import BeaconReader, Painted, PtyTerminal, summary
+    from latency import Painted, summary
 
     data = work / "typing"
     shutil.copytree(source, data)
     beacon = work / "typing.jsonl"
     argv = [sys.executable, __file__, "--typing-child", str(data), str(beacon)]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "bench")])}
     records: list[tuple[float, float | None]] = []
-    with PtyTerminal(argv, columns=160, rows=48, env=env) as terminal:
-        heard = BeaconReader(beacon)
-
-        def alive() -> bool:
-            return not terminal.closed.is_set()
-
-        try:
-            heard.wait("ready", 120, alive)
-            for key in ("f3", "enter", "tab"):
-                terminal.write(key_bytes(key))
-                time.sleep(1.0)
-            terminal.write(b"001")  # the first line's number (each line starts with its own)
-            heard.wait("stream-start", 60, alive)
-            line = 0
-            while not heard.has("stream-end") and not heard.has("failed") and alive():
-                line += 1
-                typed = f"{line:03d}"  # every line of the reply is unique
-                for letter in "abcdefghijklmnop":
-                    if heard.has("stream-end"):
-                        break
-                    typed += letter
-                    pressed = time.monotonic()
-                    records.append((pressed, terminal.press(letter, Painted(0, typed), 10.0)))
-                    time.sleep(0.05)
-                terminal.write(b"\r")  # a new line of the reply (Enter; ctrl+j sends)
-                for digit in f"{line + 1:03d}":
-                    time.sleep(0.05)
-                    terminal.write(digit.encode())
-            end = heard.wait("stream-end", 120, alive)
-        except TimeoutError as error:
-            raise SystemExit(f"typing run failed: {error}\n{terminal.text()}") from None
-        terminal.write(b"\x11")
-        terminal.closed.wait(10)
+    with ConsoleInPty(argv, beacon, columns=160, rows=48) as run:
+        terminal = run.terminal
+        run.wait("ready", 120)
+        for key in ("f3", "enter", "tab"):
+            terminal.write(key_bytes(key))
+            time.sleep(1.0)
+        terminal.write(b"001")  # the first line's number (each line starts with its own)
+        run.wait("stream-start", 60)
+        line = 0
+        while not run.ended():
+            line += 1
+            typed = f"{line:03d}"  # every line of the reply is unique
+            for letter in "abcdefghijklmnop":
+                if run.heard.has("stream-end"):
+                    break
+                typed += letter
+                pressed = time.monotonic()
+                records.append((pressed, terminal.press(letter, Painted(0, typed), 10.0)))
+                time.sleep(0.05)
+            terminal.write(b"\r")  # a new line of the reply (Enter; ctrl+j sends)
+            for digit in f"{line + 1:03d}":
+                time.sleep(0.05)
+                terminal.write(digit.encode())
+        end = run.wait("stream-end", 120)
+        run.quit()
     keys = [
         (10.0 if seconds is None else seconds) * 1000
         for pressed, seconds in records
@@ -395,13 +355,16 @@ def key_bytes(key: str) -> bytes:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="one run of each figure")
     parser.add_argument("--typing-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.typing_child:
         asyncio.run(typing_child(Path(args.typing_child[0]), args.typing_child[1]))
         return
+    if args.quick:
+        args.runs = 1
     os.environ.setdefault("AGENT_CONSOLE_CONFIG", str(Path(tempfile.gettempdir()) / "none.toml"))
-    print("load:", os.getloadavg())
+    print(load_line())
     with tempfile.TemporaryDirectory(prefix="bench-inbox-") as temp:
         source = Path(temp) / "source"
         started = time.perf_counter()

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from console.core import announce
 from console.core.hotlist import Notices
 from console.ui.text import clean
+from console.ui.toast_gate import ToastGate
 
 if TYPE_CHECKING:
     from console.app import AgentConsole
@@ -20,6 +21,7 @@ class Announcer:
         self.app = app
         self.notices = Notices()  # the palette's "Notifications"
         self._snoozes_checked = app.clock()  # snoozes that ran out after this are announced
+        self._toasts = ToastGate()  # "New message" toasts: one every few seconds at most
 
     def at_work(self) -> bool:
         from textual.screen import ModalScreen
@@ -40,7 +42,8 @@ class Announcer:
         inbox = app.core.inbox
         text = announce.inbound_text(changes, inbox)
         if text is not None:
-            if self.at_work():  # the hotlist line says it; nothing drawn over the work
+            # The hotlist line says it; nothing drawn over the work, nor a toast a second.
+            if self.at_work() or not self._toasts.allow():
                 self.notices.add(app.clock(), "New message", clean(text))
             else:
                 app.notify(text, title="New message", timeout=6)

@@ -3,7 +3,7 @@ batch of work changed. Frozen values; pure: no I/O, no Textual, no API."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -160,3 +160,15 @@ class Changes:
 
 
 NO_CHANGES = Changes()
+
+
+def merged_sends(parts: Sequence[Changes]) -> Changes:
+    """The Changes of one send shown in slices, as one (what the send changed in all)."""
+    if len(parts) == 1:
+        return parts[0]
+    rooms = {key: room for part in parts for key, room in part.rooms.items()}
+    return Changes(
+        sent=tuple(sent for part in parts for sent in part.sent),
+        conversations=frozenset().union(*(part.conversations for part in parts)),
+        rooms=rooms,
+    )

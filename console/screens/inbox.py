@@ -48,6 +48,7 @@ from console.screens.inbox_actions import InboxActions
 from console.screens.inbox_reply import InboxReplying
 from console.ui.app_access import console_app
 from console.ui.sections import SECTION_BY_MODE
+from console.ui.statics import show as show_text
 from console.ui.text import plain
 from console.widgets.conversation_list import ConversationList
 from console.widgets.key_bar import KeyBar
@@ -520,7 +521,7 @@ class InboxScreen(InboxReplying, InboxActions):
     def _show_presence(self) -> None:
         line = self.query_one("#presence", Static)
         if self.opened is None:
-            line.update("")
+            show_text(line, "")
             return
         seen = self.app.core.inbox.presence(self.opened, self.app.clock())
         typing = [s.agent for s in seen if s.kind == TYPING]
@@ -530,7 +531,7 @@ class InboxScreen(InboxReplying, InboxActions):
             words.append(f"{' and '.join(typing)} {'is' if len(typing) == 1 else 'are'} replying…")
         if viewing:
             words.append(f"{' and '.join(viewing)} {'is' if len(viewing) == 1 else 'are'} viewing")
-        line.update(plain(" · ".join(words)))
+        show_text(line, plain(" · ".join(words)))  # no new layout when it says the same
         line.set_class(bool(typing), "-typing")
 
     def _show_team_note(self) -> None:

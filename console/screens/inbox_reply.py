@@ -27,6 +27,7 @@ from console.live.team import (
 from console.messages import TextDrafted
 from console.sms import analyze
 from console.ui.app_access import console_app
+from console.ui.statics import show as show_text
 from console.ui.text import clean, plain
 from console.widgets.reply_box import ReplyBox
 from console.widgets.segment_meter import SegmentMeter
@@ -100,16 +101,18 @@ class InboxReplying(Screen[None]):
         reply = self.query_one("#reply", ReplyBox)
         hint = self.query_one("#reply-hint", Static)
         hint.remove_class("-error")
+        # The same words at nearly every key: updated only when they change (a layout of
+        # the inbox each time held the loop 30–70 ms a key).
         typed = reply.shortcode()
         if typed is not None:
             matches = reply.responses.matching(typed[1])
             if matches:
                 shown = "   ".join(f"/{m.shortcode} {clean(m.text)[:40]}" for m in matches[:4])
-                hint.update(plain(f"Tab: {shown}"))
+                show_text(hint, plain(f"Tab: {shown}"))
             else:
-                hint.update(plain(f"No canned response /{typed[1]}…"))
+                show_text(hint, plain(f"No canned response /{typed[1]}…"))
         else:
-            hint.update(plain("ctrl+j send · /shortcode then Tab: canned response · Esc back"))
+            show_text(hint, plain("ctrl+j send · /shortcode then Tab: canned response · Esc back"))
         conversation = self.app.core.inbox.get(self.opened or "")
         if conversation is not None and conversation.channel == "sms":
             self.query_one("#meter", SegmentMeter).show(analyze(reply.text))

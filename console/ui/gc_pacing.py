@@ -13,8 +13,10 @@ while the agent works:
 - every `young_every` seconds (0.1), the young generations: only what was allocated since
   the last tick is walked (a few ms at 2,000 receipts/s), and what survives is set aside
   at once (``gc.freeze``: no later collection walks it). After a burst (`burst` objects or
-  more allocated since the last tick: a batch just recorded) the burst is set aside without
-  a walk at all;
+  more allocated since the last tick: a batch being recorded, a burst of receipts) the
+  burst is set aside without a walk at all. 10,000: a walk of 50,000 took 100–200 ms on a
+  loaded 2-core machine (bench/shift.py); what is set aside unwalked held 7 objects of
+  cyclic garbage after a whole shift (``--census``), so it costs no memory;
 - when the agent has not touched a key or the mouse for `idle` seconds (at most every
   `full_every` seconds), everything: what was set aside is walked again (``gc.unfreeze``),
   collected, and what lives on is set aside anew. Only cyclic garbage that outlived a tick
@@ -51,7 +53,7 @@ class GcPacer:
         young_every: float = 0.1,
         idle: float = 10.0,
         full_every: float = 300.0,
-        burst: int = 50_000,
+        burst: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
         collector: Collector = gc,  # type: ignore[assignment]
     ) -> None:

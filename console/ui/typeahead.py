@@ -66,7 +66,10 @@ class TypeAhead:
         """Runs on `node` after it handled what was queued, `event` included when it came
         there; then the same one level up, until the App."""
         parent = node._parent
-        if parent is None or node is self.app:
+        # Stopped where it was handled (a letter typed into a field): it goes no higher, so
+        # it has landed. Walking on up would wait for every parent's queue to drain, and
+        # while a stream lands those are busy: typed letters waited up to STUCK each.
+        if parent is None or node is self.app or event._stop_propagation:
             self._landed(event)
             return
         if not parent.call_later(self._after, event, parent):

@@ -31,6 +31,7 @@ from console.core.inbox import (
     channel_word,
     waiting_label,
 )
+from console.ui.scrolling import set_virtual_size
 from console.ui.text import clean
 
 ROW_HEIGHT = 2
@@ -196,7 +197,7 @@ class ConversationList(ScrollView, can_focus=True):
         if wanted in self._positions:
             self.cursor = self._positions[wanted]
         self.cursor = max(0, min(self.cursor, len(rows) - 1))
-        self.virtual_size = Size(self.size.width, max(1, len(rows)) * ROW_HEIGHT)
+        set_virtual_size(self, Size(self.size.width, max(1, len(rows)) * ROW_HEIGHT))
         self._scroll_cursor_into_view()
         self.refresh()
         if self.cursor_id != before:

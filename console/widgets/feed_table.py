@@ -32,6 +32,7 @@ from textual.widget import Widget
 from console.feed.columns import GAP, Layout, cells, layout, status_tone
 from console.feed.rows import FeedRow
 from console.feed.view import FeedView
+from console.ui.scrolling import set_virtual_size
 
 MAX_FPS = 30
 
@@ -183,7 +184,7 @@ class FeedTable(ScrollView, can_focus=True):
         rows = view.rows
         count = len(rows)
         width = self.scrollable_content_region.width or self.size.width
-        self.virtual_size = Size(width, count)
+        set_virtual_size(self, Size(width, count))  # no new layout of the screen: 30/s
         if self.following or self._cursor_row is None:
             self.cursor = count - 1 if self.following else min(max(self.cursor, 0), count - 1)
         else:

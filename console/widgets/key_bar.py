@@ -89,8 +89,11 @@ class KeyBar(Widget):
             inbox = core.inbox
             line = hotlist_line(inbox.conversations.values(), inbox.me, self.size.width - 4)
         if line != self.hotlist:
+            # A new layout of the screen only when the line comes or goes (the bar's height):
+            # one costs 30–70 ms of the loop, and the counts move with every message.
+            appeared = bool(line) != bool(self.hotlist)
             self.hotlist = line
-            self.refresh(layout=True)
+            self.refresh(layout=appeared)
 
     def _bindings_updated(self, _screen: Screen[object]) -> None:
         self.refresh()

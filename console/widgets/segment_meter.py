@@ -62,4 +62,4 @@ class SegmentMeter(Static):
                     f"segment{'s' if lookalike.segments != 1 else ''}"
                     + (f" (saves {saved})" if saved > 0 else "")
                 )
-        self.update(text)
+        self.update(text, layout=False)  # two lines whatever it says: no new layout per key

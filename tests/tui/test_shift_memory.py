@@ -48,6 +48,36 @@ def test_the_tracker_is_bounded_with_the_feeds_rows(tmp_path: Path) -> None:
     assert app.core.tracker.max_messages == app.feed.max_rows == 250
 
 
+async def test_batch_after_batch_the_tracker_never_holds_more_messages_than_the_feed_lists(
+    tmp_path: Path,
+) -> None:
+    """Batches answered (shown in slices) and their receipts, well past the feed's rows: after
+    every batch the tracker holds no more messages than the feed lists, and both keep the
+    newest (the oldest message is forgotten by both; the newest is final in both)."""
+    app = quiet_console(tmp_path, feed_max_rows=60)
+    seq = 0
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.history_keeper.settled and app.history is not None)
+        for batch in range(4):
+            umids = [f"b{batch}-{n:03d}" for n in range(45)]
+            sent = [SentSms("+6591000001", Accepted(umid)) for umid in umids]
+            await app.core.record_sent_durably(sent, "Your parcel ships today")
+            events = []
+            for umid in umids:
+                seq += 1
+                events.append(receipt(seq, umid, "delivered", umid))
+            app.post_message(EventsReceived(tuple(events)))
+            newest = umids[-1]
+            await wait_for(
+                pilot, lambda newest=newest: app.core.tracker.state(newest) == "delivered"
+            )
+            row = app.feed.get(newest)
+            assert row is not None and row.final  # the feed moved with the core (at once)
+            assert len(app.core.tracker) <= len(app.feed) <= 60
+        assert app.core.tracker.state("b0-000") is None and app.feed.get("b0-000") is None
+        assert app.core.timeline("b3-044") is not None
+
+
 async def test_an_old_messages_timeline_reads_its_payloads_back_from_the_history(
     tmp_path: Path,
 ) -> None:

@@ -174,3 +174,54 @@ def test_a_receipt_for_a_message_sent_elsewhere_makes_its_row_in_the_history(
             "their-batch",
         )
         assert message.client_message_id == "their-ref-7" and message.channel == "sms"
+
+
+async def test_a_large_answer_is_shown_in_slices_with_the_loop_given_back_between_them(
+    data_dir: Path,
+) -> None:
+    """A 10,000-message answer shown at once held the agent's keys for half a second: it is
+    shown a slice at a time, in order, every slice on disk first; a receipt heard between
+    slices for a message not shown yet comes out with its send, not before it."""
+    from console.live.events import Event
+
+    umids = [f"u{n:04d}" for n in range(600)]
+    payload = {
+        "umid": umids[-1],
+        "destination": "+6591234567",
+        "status": {"state": "delivered", "timestamp": "2026-11-27T05:00:01.00Z"},
+    }
+    receipt = Event(
+        1, "2026-11-27T05:00:01.000Z", "SMS", "outbound_message_status_changed", payload
+    )
+    seen: list[str] = []  # what ran, in order: a slice shown, or something else on the loop
+    heard: list[Changes] = []
+
+    def published(changes: Changes) -> None:
+        if changes.sent:
+            seen.append("slice")
+            if seen.count("slice") == 1:  # between the first slice and the rest: a receipt
+                heard.append(core.apply_events([receipt]))
+
+    async def other_work() -> None:
+        while True:
+            seen.append("other")
+            await asyncio.sleep(0)
+
+    with (
+        ThreadPoolExecutor(1) as writes,
+        History.open(data_dir, flush_interval=3600, clock=lambda: NOW) as history,
+    ):
+        core = ConsoleCore(history=history, on_change=published, background=writes.submit)
+        task = asyncio.create_task(core.record_sent_durably([sent(u) for u in umids], "hi"))
+        ticker = asyncio.create_task(other_work())
+        changes = await task
+        ticker.cancel()
+        slices = [n for n, what in enumerate(seen) if what == "slice"]
+        assert len(slices) > 1
+        assert any(what == "other" for what in seen[slices[0] : slices[-1]])
+        assert [row.umid for row in changes.sent] == umids
+        assert heard[0].receipts == 1 and umids[-1] not in heard[0].deliveries
+        assert changes.sent[-1].delivery.state == "delivered"
+        assert changes.sent[0].delivery.state == "queued"
+        on_disk = await asyncio.wrap_future(core.after_writes(lambda h: h.recent_messages(700)))
+        assert len(on_disk) == len(umids)
