@@ -61,6 +61,9 @@ class ConnectError(Exception):
         return cls(readable)
 
 
+SANDBOX_NICE = 5  # the embedded sandbox's CPU priority below the console's
+
+
 @dataclass
 class EmbeddedSandbox:
     """The sandbox running in a child process, so it never shares the UI's event loop.
@@ -78,10 +81,10 @@ class EmbeddedSandbox:
     last_errors: deque[str] = field(default_factory=lambda: deque(maxlen=20), repr=False)
     _drain: asyncio.Task[None] | None = field(default=None, repr=False)
 
-    @classmethod
-    async def start(
-        cls, seed: int | None = None, speed: float = 1.0, timeout: float = 20.0
-    ) -> EmbeddedSandbox:
+    @staticmethod
+    async def spawn(seed: int | None = None, speed: float = 1.0) -> asyncio.subprocess.Process:
+        """Start the child and return at once (it takes a few hundred ms to be ready): the
+        console starts it before its own UI, so both start up side by side."""
         args = [
             sys.executable,
             "-P",  # never import a console.py or console/ from the current folder
@@ -94,6 +97,9 @@ class EmbeddedSandbox:
             "0",
             "--ready-json",
             "--exit-with-stdin",
+            # The agent's screen first: when both cores are busy, the sandbox waits.
+            "--nice",
+            str(SANDBOX_NICE),
             "--speed",
             str(speed),
         ]
@@ -101,13 +107,26 @@ class EmbeddedSandbox:
             args += ["--seed", str(seed)]
         env = dict(os.environ)
         env.pop("CPAAS_API_KEY", None)
-        process = await asyncio.create_subprocess_exec(
+        return await asyncio.create_subprocess_exec(
             *args,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             env=env,
         )
+
+    @classmethod
+    async def start(
+        cls,
+        seed: int | None = None,
+        speed: float = 1.0,
+        timeout: float = 20.0,
+        *,
+        process: asyncio.subprocess.Process | None = None,
+    ) -> EmbeddedSandbox:
+        """The sandbox once it is ready: `process` when it was spawned already (`spawn`)."""
+        if process is None:
+            process = await cls.spawn(seed, speed)
         assert process.stdout is not None
         try:
             line = await asyncio.wait_for(process.stdout.readline(), timeout)
@@ -238,17 +257,27 @@ def no_demo_keys(server_url: str) -> str | None:
     return None
 
 
-async def connect(settings: Settings, *, demo_keys: DemoKeys = no_demo_keys) -> Session:
+async def connect(
+    settings: Settings,
+    *,
+    demo_keys: DemoKeys = no_demo_keys,
+    sandbox_process: asyncio.subprocess.Process | None = None,
+) -> Session:
     """Start or reach the server named by the settings, log in, and prove the key works.
 
     A server given without a key (``--server URL``) is logged into with ``demo_keys(URL)``:
-    the caller's configuration, since this layer knows nothing of how sandboxes share keys."""
+    the caller's configuration, since this layer knows nothing of how sandboxes share keys.
+    `sandbox_process`: the embedded sandbox, spawned already (`EmbeddedSandbox.spawn`)."""
     from console.config import Endpoints
 
     sandbox: EmbeddedSandbox | None = None
     info: dict[str, object] = {}
     if settings.embedded_sandbox:
-        sandbox = await EmbeddedSandbox.start(settings.sandbox_seed, settings.sandbox_speed)
+        # The API client's modules (httpx: ~150 ms) load on a thread while the sandbox boots.
+        asyncio.get_running_loop().run_in_executor(None, _load_client_module)
+        sandbox = await EmbeddedSandbox.start(
+            settings.sandbox_seed, settings.sandbox_speed, process=sandbox_process
+        )
         base = sandbox.url
         api_key, subaccount = sandbox.api_key, sandbox.subaccount
         info = {"accountId": sandbox.account_id, "channels": sandbox.channels}
@@ -330,6 +359,12 @@ def _channels(value: object) -> dict[str, str]:
 
 def _str(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def _load_client_module() -> None:
+    """Import the API client ahead of its first use (a failure is the build's to report)."""
+    with contextlib.suppress(Exception):
+        import console.api.client  # noqa: F401
 
 
 def _build_client(endpoints: Endpoints, api_key: str, subaccount: str) -> CpaasClient:

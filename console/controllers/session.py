@@ -14,7 +14,6 @@ import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from console.api.session import ConnectError
 from console.config import START_LOGIN, START_SANDBOX
 from console.messages import (
     ConnectFailed,
@@ -104,6 +103,8 @@ class SessionFlow:
         )
 
     async def _connect(self) -> None:
+        from console.api.session import ConnectError  # with the login, after the first frame
+
         try:
             session = await self.app.connector(self.app.settings)
         except ConnectError as error:

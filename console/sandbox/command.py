@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import secrets
 import signal
 import sys
@@ -156,6 +157,14 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="stop when standard input closes (the embedded sandbox dies with its console)",
     )
+    p.add_argument(
+        "--nice",
+        type=int,
+        default=0,
+        metavar="N",
+        help="lower its CPU priority by N: the embedded sandbox gives way to its console's "
+        "screen when the cores are busy (it still takes an idle core whole)",
+    )
 
 
 def _banner(
@@ -187,6 +196,9 @@ def _banner(
 
 def run_from_args(ns: argparse.Namespace) -> int:
     """Serve until Ctrl-C or SIGTERM; returns the exit code (0 on a clean stop)."""
+    nice = getattr(ns, "nice", 0)
+    if nice > 0 and hasattr(os, "nice"):
+        os.nice(nice)  # before the server's imports, the bulk of its start-up
     from .server import bind_socket, public_base_url, url_for
 
     keys: list[str] | None = getattr(ns, "api_keys", None)
