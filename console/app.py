@@ -23,9 +23,8 @@ from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
 from console import messages as m
-from console.api.session import Session
 from console.config import Settings
-from console.connecting import connect
+from console.controllers import core_parts
 from console.controllers.announcer import Announcer
 from console.controllers.balance import BALANCE_EVERY, BalanceWatch
 from console.controllers.canned import CannedStore
@@ -37,29 +36,38 @@ from console.controllers.palette import console_commands, show_keys, worker_fail
 from console.controllers.session import SessionFlow
 from console.controllers.team import ONLINE_EVERY, TeamWiring
 from console.core.drafts import Drafts
-from console.core.model import Changes
-from console.core.service import Clock, ConsoleCore
-from console.core.tracker import DeliveryTracker
-from console.feed.rows import FeedStore
-from console.live.team import TeamAction
 from console.paths import styles_path
 from console.ui.browser import Browser
 from console.ui.clipboard import Clipboard
 from console.ui.gc_pacing import GcPacer
 from console.ui.sections import SECTIONS, Section
 from console.ui.state import BalanceStatus, ConnectionInfo, HistoryStatus, LoginState
+from console.ui.stylesheet import ReusingStylesheet
 from console.ui.text import clean
 from console.ui.typeahead import TypeAhead
 
 if TYPE_CHECKING:
     from console.api.keystore import KeyringStatus
+    from console.api.session import Session
+    from console.core.model import Changes
     from console.core.replying import ReplySender
     from console.core.roomservice import RoomService
     from console.core.sending import SmsSender
+    from console.core.service import Clock, ConsoleCore
+    from console.feed.rows import FeedStore
     from console.live.stream import EventStream
+    from console.live.team import TeamAction
     from console.store import History
 
-Connector = Callable[[Settings], Awaitable[Session]]
+Connector = Callable[[Settings], Awaitable["Session"]]
+
+
+async def connect(settings: Settings) -> Session:
+    """The console's login (console/connecting.py), imported with the first login: the API
+    layer's modules are not needed for the first frame."""
+    from console.connecting import connect as log_in
+
+    return await log_in(settings)
 
 
 def _login_screen() -> Screen[None]:
@@ -72,7 +80,9 @@ class AgentConsole(App[None]):
     """The console: one mode per section, a key away and in the command palette."""
 
     TITLE = "agent-console"
-    CSS_PATH = styles_path("base.tcss")
+    # Home's rules come with the App's: a screen bringing a CSS file of its own makes Textual
+    # parse every stylesheet again as it opens, which the first frame would wait for.
+    CSS_PATH = [styles_path("base.tcss"), styles_path("home.tcss")]
     MODES: ClassVar = {
         **{section.mode: section.make_screen for section in SECTIONS},
         "login": _login_screen,
@@ -132,6 +142,8 @@ class AgentConsole(App[None]):
         browser: Browser | None = None,
     ) -> None:
         super().__init__()
+        # CSS already parsed is not parsed again while the theme stays (console/ui/stylesheet.py)
+        self.stylesheet = ReusingStylesheet(variables=self.get_css_variables())
         self.settings = settings
         self.connector = connector
         self.clock = clock
@@ -155,19 +167,10 @@ class AgentConsole(App[None]):
         self.balance_watch = BalanceWatch(self)
         self.links = Links(self)
         self.notices = self.announcer.notices  # the palette's "Notifications"
-        self.core = ConsoleCore(
-            # Timelines and rows bounded together: the tracker never holds more messages
-            # than the feed lists (memory flat across a shift).
-            tracker=DeliveryTracker(settings.feed_max_rows),
-            on_change=self.core_changed.publish,
-            background=self.history_keeper.writes.submit,
-            agent=settings.agent,
-            clock=clock,
-        )
+        # The console core and the feed's rows: built at their first use, after the first frame.
+        self._core: ConsoleCore | None = None
+        self._feed: FeedStore | None = None
         self.copier = Clipboard(super().copy_to_clipboard, secrets=self.session_flow.secrets)
-        # The delivery feed's rows, from the first change on: the feed shows messages sent
-        # and receipts heard before it was first opened (one row per message, bounded).
-        self.feed = FeedStore(max_rows=settings.feed_max_rows, clock=clock)
         # The cyclic GC runs between keystrokes, not in the middle of one (gc_pacing.py).
         self.gc_pacer = GcPacer()
         self.typeahead = TypeAhead(self)  # keys of a burst land where the agent meant them
@@ -175,9 +178,31 @@ class AgentConsole(App[None]):
         self.drafts = Drafts()
         self.drafts_restored: Signal[Drafts] = Signal(self, "drafts-restored")
 
+    @property
+    def core(self) -> ConsoleCore:
+        """The console core, built at its first use, after the first frame (core_parts.py)."""
+        if self._core is None:
+            self._core = core_parts.build_core(self)
+        return self._core
+
+    @property
+    def core_if_built(self) -> ConsoleCore | None:
+        """The core if built already: what the first frame draws must not build it."""
+        return self._core
+
+    @property
+    def feed(self) -> FeedStore:
+        """The delivery feed's rows (one per message, bounded), built at their first use."""
+        if self._feed is None:
+            self._feed = core_parts.build_feed(self)
+        return self._feed
+
+    def _feed_changes(self, changes: Changes) -> None:
+        self.feed.apply(changes)
+
     def on_mount(self) -> None:
         # Immediate: the rows move as the core publishes, before any screen hears of it.
-        self.core_changed.subscribe(self, self.feed.apply, immediate=True)
+        self.core_changed.subscribe(self, self._feed_changes, immediate=True)
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
         self.set_interval(1.0, self.announcer.wake_snoozes)

@@ -39,7 +39,22 @@ CONSOLE_OPTIONS = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Each subcommand's module adds its own flags; it is imported only when that subcommand is
+# the one run: `agent-console` itself (the console) imports none of them (~25 ms of start-up).
+SUBCOMMANDS = {
+    "sandbox": "console.sandbox.command",
+    "relay": "console.live.command",
+    "serve": "console.serve.command",
+    "events-token": "console.events_token",
+}
+ALL = "all"
+
+
+def build_parser(configure: str | None = ALL) -> argparse.ArgumentParser:
+    """The command line. `configure` names the one subcommand whose module adds its flags
+    (None: none, for a first look at which is run; "all", the default: every one)."""
+    probe = configure is None  # subcommands without their flags: --help must not answer
+    extra: dict[str, bool] = {"add_help": False} if probe else {}
     parser = argparse.ArgumentParser(
         prog="agent-console",
         description=DESCRIPTION,
@@ -51,31 +66,42 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="{sandbox,relay,serve,events-token}")
     sandbox = sub.add_parser(
         "sandbox",
+        **extra,
         help="serve the 8x8-compatible sandbox alone, so several consoles can share it",
         description="Serve the 8x8-compatible sandbox API (SMS, Chat Apps, Video Interaction).",
     )
     relay = sub.add_parser(
         "relay",
+        **extra,
         help="run the webhook relay for a live deployment",
         description="Receive 8x8 webhooks, number and keep them, fan them out over websockets.",
     )
     serve = sub.add_parser(
         "serve",
+        **extra,
         help="serve the same console to a web browser, for demos",
         description="Serve the console to a web browser: each tab runs its own console.",
     )
     events_token = sub.add_parser(
         "events-token",
+        **extra,
         help="keep your agent token for a relay in the OS keyring",
         description="Keep the agent token `relay add-agent` printed for you in the OS "
         "keyring (never a file); the console uses it when it follows that relay.",
     )
     add_console_options(serve, default=argparse.SUPPRESS)
-    _configure_lazily(sandbox, "console.sandbox.command")
-    _configure_lazily(relay, "console.live.command")
-    _configure_lazily(serve, "console.serve.command")
-    _configure_lazily(events_token, "console.events_token")
+    subparsers = {"sandbox": sandbox, "relay": relay, "serve": serve, "events-token": events_token}
+    for name, module in SUBCOMMANDS.items():
+        if configure in (ALL, name):
+            _configure_lazily(subparsers[name], module)
     return parser
+
+
+def command_in(argv: Sequence[str]) -> str | None:
+    """The subcommand `argv` runs (None: the console), found before any subcommand's module
+    is imported. Errors in the console's own options, --help and --version answer here."""
+    known, _unknown = build_parser(configure=None).parse_known_args(argv)
+    return getattr(known, "command", None)
 
 
 def add_console_options(parser: argparse.ArgumentParser, default: object = None) -> None:
@@ -169,14 +195,25 @@ def _configure_lazily(parser: argparse.ArgumentParser, module: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(configure=command_in(arguments))
+    args = parser.parse_args(arguments)
     if args.command is not None:
         runner = getattr(args, "_runner", None)
         if runner is None:
             parser.error(f"the {args.command} command is not available in this build")
         sys.exit(runner(args))
     sys.exit(run_console(args, parser))
+
+
+def a_core_to_spare() -> bool:
+    """Whether a core is idle for the embedded sandbox to boot on while the UI starts (the
+    last minute's load average leaves one and a half cores free)."""
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average here: start it after the frame
+        return False
+    return load <= (os.cpu_count() or 1) - 1.5
 
 
 def run_console(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -187,9 +224,24 @@ def run_console(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
         settings = load_settings(console_flags(args), os.environ, read_config_file(config_file()))
     except SettingsError as error:
         parser.exit(2, f"agent-console: {error}\n")
-    from console.app import AgentConsole  # Textual is imported only from here on
+    import asyncio
 
-    app = AgentConsole(settings)
-    app.run()
+    with asyncio.Runner() as runner:
+        early = None
+        if settings.embedded_sandbox and not settings.login_first and a_core_to_spare():
+            # The sandbox starts up beside the UI (its own process, an idle core), not after
+            # the first frame: the console is usable sooner. On a busy machine it would only
+            # take CPU from the first frame; the login starts it after that frame then.
+            from console.connecting import EarlySandbox
+
+            early = runner.run(EarlySandbox.spawn(settings))
+        from console.app import AgentConsole  # Textual is imported only from here on
+
+        app = (
+            AgentConsole(settings)
+            if early is None
+            else AgentConsole(settings, connector=early.connect)
+        )
+        app.run(loop=runner.get_loop())
     app.wait_closed()  # the terminal is back; the history's last flush finishes here
     return app.return_code or 0

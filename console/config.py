@@ -316,18 +316,17 @@ def os_user() -> str:
 
 def _agent(value: Any) -> str:
     """This agent's name as the team sees it; the OS user by default."""
-    from console.live.team import TeamError, agent_name
+    from console.live.names import agent_name_problem
 
     if value is None:
-        try:
-            return agent_name(os_user())
-        except TeamError:
-            return "agent"
-    try:
-        return agent_name(value)
-    except TeamError as error:
-        reason = str(error).replace("'agent'", "the name")
-        raise SettingsError(f"Agent name {value!r}: {reason}.") from None
+        user = os_user()
+        return "agent" if agent_name_problem(user) else user.strip()
+    problem = agent_name_problem(value)
+    if problem is not None:
+        reason = problem.replace("'agent'", "the name")
+        raise SettingsError(f"Agent name {value!r}: {reason}.")
+    assert isinstance(value, str)
+    return value.strip()
 
 
 def _positive_int(

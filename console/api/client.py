@@ -83,6 +83,7 @@ from console.api.models import (
     SmsTemplate,
 )
 from console.api.ratelimit import Clock, RateLimiter, Sleep
+from console.api.templates import Template, templates_from_json
 from console.config import Endpoints, mask_key
 
 log = logging.getLogger(__name__)
@@ -399,6 +400,13 @@ class CpaasClient:
         if accepted.client_message_id is None:
             accepted = replace(accepted, client_message_id=message.client_message_id)
         return accepted
+
+    async def list_templates(self, account_id: str, channel_id: str) -> list[Template]:
+        """The WhatsApp templates registered on one channel of the account, as 8x8 lists
+        them (every status: the caller offers the approved ones)."""
+        url = self._account("chatapps", account_id, f"channels/{_segment(channel_id)}/templates")
+        response = await self._call("GET", url)
+        return self._parse(response, templates_from_json)
 
     async def mark_read(self, umid: str) -> None:
         """Mark an inbound Chat Apps message as read (WhatsApp shows the blue ticks)."""

@@ -333,13 +333,22 @@ class ChatMessage:
     channels: Sequence[ChatChannel] = field(default=())
     sms_source: str | None = None
     sms_encoding: str | None = None
+    # content.template of a `type: template` message: {name, language, components}
+    template: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "channels", tuple(self.channels))
 
     def to_json(self) -> dict[str, Any]:
         sms = _compact({"encoding": self.sms_encoding, "source": self.sms_source})
-        content = _compact({"text": self.text, "url": self.url, "sms": sms or None})
+        content = _compact(
+            {
+                "text": self.text,
+                "url": self.url,
+                "template": dict(self.template) if self.template is not None else None,
+                "sms": sms or None,
+            }
+        )
         body: dict[str, Any] = {
             "user": _compact(
                 {

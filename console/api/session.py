@@ -61,6 +61,9 @@ class ConnectError(Exception):
         return cls(readable)
 
 
+SANDBOX_NICE = 5  # the embedded sandbox's CPU priority below the console's
+
+
 @dataclass
 class EmbeddedSandbox:
     """The sandbox running in a child process, so it never shares the UI's event loop.
@@ -74,13 +77,14 @@ class EmbeddedSandbox:
     process: asyncio.subprocess.Process
     account_id: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)  # its relay's, for Tools
+    channels: dict[str, str] = field(default_factory=dict)  # channel → its id
     last_errors: deque[str] = field(default_factory=lambda: deque(maxlen=20), repr=False)
     _drain: asyncio.Task[None] | None = field(default=None, repr=False)
 
-    @classmethod
-    async def start(
-        cls, seed: int | None = None, speed: float = 1.0, timeout: float = 20.0
-    ) -> EmbeddedSandbox:
+    @staticmethod
+    async def spawn(seed: int | None = None, speed: float = 1.0) -> asyncio.subprocess.Process:
+        """Start the child and return at once (it takes a few hundred ms to be ready): the
+        console starts it before its own UI, so both start up side by side."""
         args = [
             sys.executable,
             "-P",  # never import a console.py or console/ from the current folder
@@ -93,6 +97,9 @@ class EmbeddedSandbox:
             "0",
             "--ready-json",
             "--exit-with-stdin",
+            # The agent's screen first: when both cores are busy, the sandbox waits.
+            "--nice",
+            str(SANDBOX_NICE),
             "--speed",
             str(speed),
         ]
@@ -100,13 +107,26 @@ class EmbeddedSandbox:
             args += ["--seed", str(seed)]
         env = dict(os.environ)
         env.pop("CPAAS_API_KEY", None)
-        process = await asyncio.create_subprocess_exec(
+        return await asyncio.create_subprocess_exec(
             *args,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             env=env,
         )
+
+    @classmethod
+    async def start(
+        cls,
+        seed: int | None = None,
+        speed: float = 1.0,
+        timeout: float = 20.0,
+        *,
+        process: asyncio.subprocess.Process | None = None,
+    ) -> EmbeddedSandbox:
+        """The sandbox once it is ready: `process` when it was spawned already (`spawn`)."""
+        if process is None:
+            process = await cls.spawn(seed, speed)
         assert process.stdout is not None
         try:
             line = await asyncio.wait_for(process.stdout.readline(), timeout)
@@ -118,6 +138,7 @@ class EmbeddedSandbox:
                 process=process,
                 account_id=ready.get("account_id"),
                 webhook_secret=ready.get("webhook_secret"),
+                channels=_channels(ready.get("channels")),
             )
         except BaseException as error:
             if not isinstance(error, TimeoutError | ValueError | KeyError | TypeError):
@@ -185,6 +206,7 @@ class Session:
     sandbox: EmbeddedSandbox | None = None
     demo: bool = False  # a sandbox (embedded or at --server), not 8x8: every header says so
     account_id: str | None = None  # the configuration API's, balance's and prices' account
+    channel_ids: dict[str, str] = field(default_factory=dict)  # e.g. WhatsApp's (templates)
 
     @property
     def resume_key(self) -> str | None:
@@ -235,20 +257,30 @@ def no_demo_keys(server_url: str) -> str | None:
     return None
 
 
-async def connect(settings: Settings, *, demo_keys: DemoKeys = no_demo_keys) -> Session:
+async def connect(
+    settings: Settings,
+    *,
+    demo_keys: DemoKeys = no_demo_keys,
+    sandbox_process: asyncio.subprocess.Process | None = None,
+) -> Session:
     """Start or reach the server named by the settings, log in, and prove the key works.
 
     A server given without a key (``--server URL``) is logged into with ``demo_keys(URL)``:
-    the caller's configuration, since this layer knows nothing of how sandboxes share keys."""
+    the caller's configuration, since this layer knows nothing of how sandboxes share keys.
+    `sandbox_process`: the embedded sandbox, spawned already (`EmbeddedSandbox.spawn`)."""
     from console.config import Endpoints
 
     sandbox: EmbeddedSandbox | None = None
     info: dict[str, object] = {}
     if settings.embedded_sandbox:
-        sandbox = await EmbeddedSandbox.start(settings.sandbox_seed, settings.sandbox_speed)
+        # The API client's modules (httpx: ~150 ms) load on a thread while the sandbox boots.
+        asyncio.get_running_loop().run_in_executor(None, _load_client_module)
+        sandbox = await EmbeddedSandbox.start(
+            settings.sandbox_seed, settings.sandbox_speed, process=sandbox_process
+        )
         base = sandbox.url
         api_key, subaccount = sandbox.api_key, sandbox.subaccount
-        info = {"accountId": sandbox.account_id}
+        info = {"accountId": sandbox.account_id, "channels": sandbox.channels}
         endpoints = Endpoints.for_server(base, label="sandbox")
         target = "sandbox"
     elif settings.server is not None:
@@ -305,6 +337,7 @@ async def connect(settings: Settings, *, demo_keys: DemoKeys = no_demo_keys) -> 
         sandbox=sandbox,
         demo=settings.is_sandbox,
         account_id=settings.account_id or _str(info.get("accountId")),
+        channel_ids=_channels(info.get("channels")),
     )
     try:
         await client.verify()
@@ -317,8 +350,21 @@ async def connect(settings: Settings, *, demo_keys: DemoKeys = no_demo_keys) -> 
     return session
 
 
+def _channels(value: object) -> dict[str, str]:
+    """A sandbox's channel ids ({"whatsapp": id, …}); nothing else is kept."""
+    if not isinstance(value, dict):
+        return {}
+    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str) and v}
+
+
 def _str(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def _load_client_module() -> None:
+    """Import the API client ahead of its first use (a failure is the build's to report)."""
+    with contextlib.suppress(Exception):
+        import console.api.client  # noqa: F401
 
 
 def _build_client(endpoints: Endpoints, api_key: str, subaccount: str) -> CpaasClient:

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 
 from console.core import announce
 from console.core.hotlist import Notices
-from console.core.model import Changes
 from console.ui.text import clean
 from console.ui.toast_gate import ToastGate
 
 if TYPE_CHECKING:
     from console.app import AgentConsole
+    from console.core.model import Changes
 
 NEW_MESSAGE = "New message"  # the title of a customer's message's toast
 

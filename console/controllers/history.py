@@ -113,7 +113,8 @@ class HistoryKeeper:
         if app.session is not None and app.session.sandbox is not None:
             app.session.sandbox.terminate()  # it exits on its own; nobody waits for it
         history, app.history = app.history, None
-        app.core.attach_history(None)
+        if app.core_if_built is not None:  # never built: nothing to detach
+            app.core_if_built.attach_history(None)
         writes = self.writes
         drafts = app.drafts_keeper.to_save(history)
         write_drafts = app.drafts_keeper.write_now

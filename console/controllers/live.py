@@ -10,13 +10,13 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING
 
-from console.core.model import Changes
 from console.messages import EventsMissed, EventsReceived, PresenceReceived, StreamStateChanged
 from console.ui.slicing import TimeSlice
 from console.ui.state import EventsStatus
 
 if TYPE_CHECKING:
     from console.app import AgentConsole
+    from console.core.model import Changes
 
 APPLY_SLICE = 0.004  # seconds of live events applied before the loop is given back
 
@@ -139,6 +139,8 @@ class LiveEvents:
         if not (message.replayed and self._first_follow):
             inbound = tuple(m for changes in heard for m in changes.inbound)
             team = tuple(t for changes in heard for t in changes.team)
+            from console.core.model import Changes
+
             app.announcer.announce(Changes(inbound=inbound, team=team))
         if not message.replayed:
             self._first_follow = False

@@ -14,7 +14,6 @@ import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from console.api.session import ConnectError
 from console.config import START_LOGIN, START_SANDBOX
 from console.messages import (
     ConnectFailed,
@@ -104,6 +103,8 @@ class SessionFlow:
         )
 
     async def _connect(self) -> None:
+        from console.api.session import ConnectError  # with the login, after the first frame
+
         try:
             session = await self.app.connector(self.app.settings)
         except ConnectError as error:
@@ -165,7 +166,13 @@ class SessionFlow:
             return
         app.sender = SmsSender(session.client, app.core)
         app.room_service = RoomService(session.client, app.core, agent_name=app.settings.agent)
-        app.replier = ReplySender(session.client, app.sender, app.core)
+        app.replier = ReplySender(
+            session.client,
+            app.sender,
+            app.core,
+            account_id=session.account_id,
+            channel_ids=session.channel_ids,
+        )
         if session.events_url and session.events_token:
             app.team_wiring.start(TeamPoster(team_url(session.events_url), session.events_token))
         app.core.follow(session.resume_key)

@@ -8,11 +8,11 @@ import time
 from typing import TYPE_CHECKING
 
 from console.core.announce import customer_of
-from console.live.team import ONLINE, TeamAction
 from console.messages import TeamActionFailed
 
 if TYPE_CHECKING:
     from console.app import AgentConsole
+    from console.live.team import TeamAction
     from console.live.team_client import TeamPoster
 
 ONLINE_EVERY = 30.0  # seconds between two "online" posts to the team (the roster)
@@ -48,6 +48,8 @@ class TeamWiring:
         """Tell the team this agent is here, and how long since their last key."""
         if self.poster is not None:
             idle = round(time.monotonic() - self.last_input, 1)
+            from console.live.team import ONLINE, TeamAction
+
             self.act(TeamAction(ONLINE, "", self.app.core.inbox.me, idle=idle))
 
     def act(self, action: TeamAction) -> None:

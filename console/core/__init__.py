@@ -11,10 +11,29 @@ Textual and no API client. Screens build on it through the App (``app.core``) an
   here that talks to the API layer, so it is imported on its own, not from this package.
 """
 
-from console.core.inbound import InboundMessage
-from console.core.model import Changes, Delivery, Outbound, SentSms
-from console.core.service import ConsoleCore
-from console.core.tracker import Accepted, DeliveryTracker
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from console.core.inbound import InboundMessage
+    from console.core.model import Changes, Delivery, Outbound, SentSms
+    from console.core.service import ConsoleCore
+    from console.core.tracker import Accepted, DeliveryTracker
+
+# Imported on first use (PEP 562): `from console.core.hotlist import …` on the first screen
+# must not build every dataclass and regex of the core before the first frame.
+_EXPORTS = {
+    "Accepted": "console.core.tracker",
+    "Changes": "console.core.model",
+    "ConsoleCore": "console.core.service",
+    "Delivery": "console.core.model",
+    "DeliveryTracker": "console.core.tracker",
+    "InboundMessage": "console.core.inbound",
+    "Outbound": "console.core.model",
+    "SentSms": "console.core.model",
+}
 
 __all__ = [
     "Accepted",
@@ -26,3 +45,12 @@ __all__ = [
     "Outbound",
     "SentSms",
 ]
+
+
+def __getattr__(name: str) -> object:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'console.core' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value

@@ -8,11 +8,11 @@ The console's announcer (console/controllers/announcer.py) asks these and shows 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from console.core.inbox import Conversation, Inbox, channel_word
-from console.core.model import Changes
-from console.live.team import ASSIGNED
+if TYPE_CHECKING:  # loaded with the core, after the first frame (the App imports this first)
+    from console.core.inbox import Conversation, Inbox
+    from console.core.model import Changes
 
 TOAST_MIN_WIDTH = 100  # narrower, a customer's message is never a toast (the hotlist says it)
 Severity = Literal["information", "warning", "error"]
@@ -41,6 +41,8 @@ def inbound_text(changes: Changes, inbox: Inbox) -> str | None:
     who = conversation.customer if conversation is not None else first.peer
     if count == 1:
         line = first.text.strip().split("\n", 1)[0]
+        from console.core.inbox import channel_word
+
         return f"{who} on {channel_word(first.channel)}: {line[:120]}"
     customers = len({m.conversation_id for m in changes.inbound})
     return f"{count} new messages from {customers} customer(s)"
@@ -54,6 +56,8 @@ def customer_of(inbox: Inbox, conversation_id: str) -> str:
 
 def team_notices(changes: Changes, inbox: Inbox) -> list[Notice]:
     """A colleague gave this agent a conversation, or took one first."""
+    from console.live.team import ASSIGNED
+
     me = inbox.me
     found = []
     for change in changes.team:

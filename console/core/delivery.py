@@ -31,13 +31,19 @@ ERROR_MEANINGS = {
     61: "network timeout",
     99: "Omni Shield: likely fraud",
 }
+# 8x8's Messaging Apps receipt codes where they mean something else than the SMS ones.
+CHAT_ERROR_MEANINGS = {
+    61: "WhatsApp window closed",  # 8x8: SessionExpired, 24 hours after the customer wrote
+}
 
 
-def explain_error(code: int | None, message: str | None = None) -> str:
-    """'46 subscriber not reachable' — the code and its meaning (or 8x8's own message)."""
+def explain_error(code: int | None, message: str | None = None, channel: str = "sms") -> str:
+    """'46 subscriber not reachable' — the code and its meaning (or 8x8's own message); a
+    chat channel's receipt codes read from Messaging Apps' table."""
     if code is None:
         return message or ""
-    meaning = ERROR_MEANINGS.get(code) or _as_meaning(message) or "no description"
+    chat = CHAT_ERROR_MEANINGS.get(code) if channel not in ("sms", "") else None
+    meaning = chat or ERROR_MEANINGS.get(code) or _as_meaning(message) or "no description"
     return f"{code} {meaning}"
 
 
@@ -51,10 +57,14 @@ def _as_meaning(message: str | None) -> str:
 
 
 def status_label(
-    state: str, *, error_code: int | None = None, error_message: str | None = None
+    state: str,
+    *,
+    error_code: int | None = None,
+    error_message: str | None = None,
+    channel: str = "sms",
 ) -> str:
     """e.g. '✓ delivered', '✗ undelivered · 46 subscriber not reachable'."""
     label = f"{GLYPHS.get(state, '?')} {state}"
     if error_code is not None or (error_message and state in {"undelivered", "rejected"}):
-        label += f" · {explain_error(error_code, error_message)}"
+        label += f" · {explain_error(error_code, error_message, channel)}"
     return label

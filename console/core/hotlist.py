@@ -8,8 +8,10 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from console.core.inbox import Conversation
+if TYPE_CHECKING:  # the key bar draws this line on the first screen: the inbox loads later
+    from console.core.inbox import Conversation
 
 MAX_NOTICES = 50
 

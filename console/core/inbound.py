@@ -18,6 +18,7 @@ class InboundMessage:
     name: str | None
     text: str
     timestamp: str | None
+    channel_id: str | None = None  # the business's channel it came to (Chat Apps' recipient)
 
     @property
     def conversation_id(self) -> str:
@@ -62,4 +63,5 @@ def parse_inbound(event: Event) -> InboundMessage | None:
         name=_text(user.get("name")),
         text=text,
         timestamp=_text(payload.get("timestamp")),
+        channel_id=_text(recipient.get("channelId")),
     )

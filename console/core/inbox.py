@@ -146,6 +146,11 @@ class Conversation:
     # Each console's own view, like unread (not compared, not shared): kept in memory, and
     # at start the last message's time when the customer wrote last.
     waiting_since: float | None = field(default=None, compare=False)
+    # When the customer last wrote (WhatsApp's 24-hour window, core/wawindow.py) and to which
+    # of the business's channels; this console's own view too (at start: known only when
+    # the customer wrote last).
+    last_inbound_at: float | None = field(default=None, compare=False)
+    channel_id: str | None = field(default=None, compare=False)
 
     def status_at(self, now: float) -> str:
         """The status as of `now`: a snooze that has run out is open again."""
@@ -251,6 +256,7 @@ def from_stored(stored: StoredConversation) -> Conversation:
         notes=_notes(stored.notes),
         seq=stored.team_seq,
         waiting_since=stored.last_activity if stored.last_direction == "in" else None,
+        last_inbound_at=stored.last_activity if stored.last_direction == "in" else None,
     )
 
 
@@ -314,6 +320,8 @@ def apply_inbound(
         unread=conversation.unread + 1,
         name=message.name or conversation.name,
         waiting_since=min(waiting, at),
+        last_inbound_at=max(at, conversation.last_inbound_at or at),
+        channel_id=message.channel_id or conversation.channel_id,
     )
     if conversation.status in (RESOLVED, SNOOZED):
         changed = replace(changed, status=OPEN, snoozed_until=None)
@@ -435,7 +443,7 @@ class Inbox:
         changed = dataclasses.replace(current, waiting_since=None)  # answered
         if at >= current.last_activity:
             changed = dataclasses.replace(
-                current, last_activity=at, last_text=text, last_direction="out"
+                changed, last_activity=at, last_text=text, last_direction="out"
             )
         self.conversations[conversation_id] = changed
         return changed
@@ -602,6 +610,13 @@ class Inbox:
                     total[0] += 1
                     total[1] += conversation.unread
         return {tab: TabCount(*total) for tab, total in totals.items()}
+
+    def channel_id(self, channel: str) -> str | None:
+        """The business's channel id customers last wrote to on `channel` (e.g. WhatsApp's,
+        for its templates), or None when none is known."""
+        known = [c for c in self.conversations.values() if c.channel == channel and c.channel_id]
+        latest = max(known, key=lambda c: c.last_inbound_at or 0.0, default=None)
+        return latest.channel_id if latest is not None else None
 
     def labels(self) -> list[str]:
         """Every label in use, sorted."""

@@ -75,7 +75,10 @@ class Delivery:
     def label(self) -> str:
         """How an agent reads it: '✓ delivered', '✗ undelivered · 46 subscriber not reachable'."""
         return status_label(
-            self.state, error_code=self.error_code, error_message=self.error_message
+            self.state,
+            error_code=self.error_code,
+            error_message=self.error_message,
+            channel=self.channel or "sms",
         )
 
     @property

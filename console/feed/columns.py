@@ -56,7 +56,7 @@ def error_text(row: FeedRow) -> str:
     """'46 subscriber not reachable': the code and its meaning, or 8x8's reason."""
     if row.error_code is None and not (row.error_message and row.state in FAILED_STATES):
         return ""
-    return clean(explain_error(row.error_code, row.error_message))
+    return clean(explain_error(row.error_code, row.error_message, row.channel or "sms"))
 
 
 def price_text(row: FeedRow) -> str:

@@ -66,7 +66,7 @@ def row_values(row: FeedRow, *, reveal: bool) -> tuple[object, ...]:
     number = row.destination or ""
     error = ""
     if row.error_code is not None or row.error_message:
-        error = explain_error(row.error_code, row.error_message)
+        error = explain_error(row.error_code, row.error_message, row.channel or "sms")
     return (
         _utc(row.at),
         row.umid,

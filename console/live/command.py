@@ -14,6 +14,12 @@ add-agent NAME --agents FILE`` adds an agent and prints their token once (``--ro
 an agent a new one; ``remove-agent`` takes one away). Without ``--agents``, one shared
 ``--events-token`` opens the event stream for everyone (the embedded demo does this).
 
+Operations (deploy/ and the README's "Running the floor"): ``/healthz``, ``/readyz`` and
+``/metrics`` are served on the relay's port, or only on ``--admin-host/--admin-port``; on
+SIGTERM the relay drains (``/readyz`` 503 for ``--drain-seconds``, then consoles closed with
+1012, then it stops; a second SIGTERM or Ctrl-C stops at once); ``--log-format json`` writes
+the operator log (console/live/oplog.py) as one JSON object per line on stderr.
+
 ``--redis URL`` puts the event log on Redis Streams (console/live/redis_log.py) so that
 several relays serve one team; it needs the optional ``redis`` package
 (``pip install 'agent-console[redis]'``), and the relay says so when it is missing.
@@ -36,6 +42,9 @@ EVENTS_TOKEN_ENV = "AGENT_CONSOLE_EVENTS_TOKEN"
 REDIS_URL_ENV = "AGENT_CONSOLE_REDIS_URL"
 DEFAULT_PORT = 8801
 LOG_FILE_NAME = "relay-events.jsonl"
+#: SIGTERM: seconds of "not ready" before the relay lets consoles go (HAProxy's check in
+#: deploy/ marks a relay down after 2 failed checks 1 s apart).
+DEFAULT_DRAIN = 5.0
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
@@ -136,6 +145,33 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
         default=7 * 86400,
         metavar="SECONDS",
         help="how long events are kept for replay (default 604800: 7 days)",
+    )
+    parser.add_argument(
+        "--admin-host",
+        metavar="HOST",
+        help="serve /healthz, /readyz and /metrics on this address instead of the relay's "
+        "own port (they need no secret: keep them off the public side; default: --host)",
+    )
+    parser.add_argument(
+        "--admin-port",
+        type=int,
+        metavar="PORT",
+        help="port of /healthz, /readyz and /metrics; given, they are no longer served on --port",
+    )
+    parser.add_argument(
+        "--drain-seconds",
+        type=float,
+        default=DEFAULT_DRAIN,
+        metavar="SECONDS",
+        help="on SIGTERM, how long /readyz answers 503 before consoles are let go (1012) and "
+        "the relay stops, so the load balancer takes it out of rotation first (default "
+        f"{DEFAULT_DRAIN:g}; 0: stop at once); a second SIGTERM or Ctrl-C stops at once",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="the operator log on stderr: text lines, or one JSON object per line (default text)",
     )
     parser.add_argument(
         "--heartbeat",
@@ -267,14 +303,26 @@ def run_from_args(ns: argparse.Namespace, *, out: TextIO | None = None) -> int:
     if not 0 <= ns.port <= 65535:
         print("relay: --port must be between 0 and 65535", file=err)
         return 2
+    admin_port = getattr(ns, "admin_port", None)
+    if admin_port is not None and not 0 <= admin_port <= 65535:
+        print("relay: --admin-port must be between 0 and 65535", file=err)
+        return 2
+    if getattr(ns, "admin_host", None) and admin_port is None:
+        print("relay: --admin-host needs --admin-port", file=err)
+        return 2
+    drain = getattr(ns, "drain_seconds", DEFAULT_DRAIN)
+    if not 0 <= drain <= 3600:
+        print("relay: --drain-seconds must be between 0 and 3600", file=err)
+        return 2
     redis_url = getattr(ns, "redis", None) or os.environ.get(REDIS_URL_ENV)
     if redis_url and ns.log is not None:
         print("relay: --log and --redis exclude each other: one event log", file=err)
         return 2
 
+    from console.live.fanout import events_deflate
     from console.live.log import EventLog, FileEventLog, LogError
     from console.live.relay import create_relay_app
-    from console.serving import run, server_stack, uvicorn_config
+    from console.serving import server_stack, uvicorn_config
 
     log: EventLog
     if redis_url:
@@ -304,15 +352,26 @@ def run_from_args(ns: argparse.Namespace, *, out: TextIO | None = None) -> int:
         where = str(log_path)
         memory = f"; the newest {ns.max_memory:g} MB in memory"
 
-    _QuietServer = _make_server_class()
+    admin_host: str = getattr(ns, "admin_host", None) or ns.host
+    _QuietServer, _AdminServer = _make_server_classes()
+    listeners: list[socket.socket] = []
     try:
-        listener = listen_socket(ns.host, ns.port)
+        listeners.append(listen_socket(ns.host, ns.port))
+        if admin_port is not None:
+            listeners.append(listen_socket(admin_host, admin_port))
     except OSError as error:
-        print(f"relay: cannot listen on {ns.host}:{ns.port}: {error.strerror or error}", file=err)
+        for sock in listeners:
+            sock.close()
+        where_ = f"{admin_host}:{admin_port}" if listeners else f"{ns.host}:{ns.port}"
+        print(f"relay: cannot listen on {where_}: {error.strerror or error}", file=err)
         return 1
-    port = listener.getsockname()[1]
     app = create_relay_app(
-        log, webhook_secret=secret, events_token=token, agents=agents, heartbeat=ns.heartbeat
+        log,
+        webhook_secret=secret,
+        events_token=token,
+        agents=agents,
+        heartbeat=ns.heartbeat,
+        admin=admin_port is None,
     )
     stack = server_stack()
     config = uvicorn_config(
@@ -322,10 +381,67 @@ def run_from_args(ns: argparse.Namespace, *, out: TextIO | None = None) -> int:
         lifespan="on",
         access_log=False,
         timeout_graceful_shutdown=5,
+        ws_per_message_deflate=events_deflate(),  # one message for every console: fanout.py
     )
     server = _QuietServer(config)
+    admin_server = None
+    if admin_port is not None:
+        from console.live.admin import create_admin_app
+
+        admin_config = uvicorn_config(
+            create_admin_app(app.state.relay), stack, log_level="warning", lifespan="off",
+            access_log=False,
+        )  # fmt: skip
+        admin_server = _AdminServer(admin_config)
+
+    from console.live import oplog
+
+    log_format = getattr(ns, "log_format", "text")
+    handler = oplog.configure(log_format, err)
+    try:
+        return _serve(
+            ns, log, where, memory, agents, app, stack, server, admin_server, listeners,
+            out, err, json_log=log_format == "json",
+        )  # fmt: skip
+    finally:
+        oplog.remove(handler)
+        for sock in listeners:
+            sock.close()
+
+
+def _serve(
+    ns: argparse.Namespace,
+    log: Any,
+    where: str,
+    memory: str,
+    agents: Any,
+    app: Any,
+    stack: Any,
+    server: Any,
+    admin_server: Any,
+    listeners: list[socket.socket],
+    out: TextIO,
+    err: TextIO,
+    *,
+    json_log: bool,
+) -> int:
+    """Serve until stopped (SIGTERM: drain first), and say so."""
+    import asyncio
+    import logging
+
+    from console.live.log import LogError
+    from console.serving import run
+
+    logger = logging.getLogger("console.live.relay")
+    relay = app.state.relay
+    drain: float = getattr(ns, "drain_seconds", DEFAULT_DRAIN)
+    port = listeners[0].getsockname()[1]
+    admin_host: str = getattr(ns, "admin_host", None) or ns.host
 
     base = f"{_url_host(ns.host)}:{port}"
+    admin_base = base
+    if len(listeners) > 1:
+        admin_base = f"{_url_host(admin_host)}:{listeners[1].getsockname()[1]}"
 
     async def serve() -> int:
         try:
@@ -335,47 +451,93 @@ def run_from_args(ns: argparse.Namespace, *, out: TextIO | None = None) -> int:
             print(f"relay: cannot open the event log: {error}", file=err)
             await log.close()
             return 1
-        print(f"Relay listening on http://{base}", file=out)
-        print(f"  webhooks: http://{base}/webhooks/sms", file=out)
-        print(f"            http://{base}/webhooks/chatapps", file=out)
-        print(f"  events:   ws://{base}/events", file=out)
-        print(f"  team:     http://{base}/team/events", file=out)
+        if json_log:
+            logger.info(
+                "relay: listening on http://%s", base,
+                extra={"event": "start", "listen": f"http://{base}", "admin": f"http://{admin_base}",
+                       "log": where, "last_seq": bounds.last_seq, "drain_seconds": drain},
+            )  # fmt: skip
+        else:
+            _print_banner(out, err, ns, base, admin_base, agents, where, memory, bounds, stack)
         if agents is not None:
-            print(
-                f"  agents:   {agents.path} ({len(agents)}; each console uses its agent's "
-                "own token; re-read when it changes or on SIGHUP)",
-                file=out,
-            )
             _reload_on_hangup(agents)
-        print(
-            f"  log:      {where} (last seq {bounds.last_seq}; keeps up to "
-            f"{ns.max_events} events, {ns.max_age:g} s{memory})",
-            file=out,
-        )
-        if not is_loopback_host(ns.host):
-            print(
-                f"Warning: {ns.host} is not loopback; serve the relay through an HTTPS proxy.",
-                file=err,
-            )
-        print(f"  server:   uvicorn on {stack.describe()}", file=out)
-        print("Press Ctrl-C to stop.", file=out, flush=True)
+        loop = asyncio.get_running_loop()
+        draining: list[asyncio.Task[None]] = []
+
+        async def graceful() -> None:
+            relay.begin_drain()  # /readyz 503: the load balancer takes the relay out
+            await asyncio.sleep(drain)
+            await relay.drain()  # consoles get what was queued, then 1012
+            server.should_exit = True  # in-flight webhooks finish; the log is closed
+
+        def on_term() -> None:
+            if draining or drain <= 0 or not relay.started:
+                server.should_exit = True
+                server.force_exit = bool(draining)
+                return
+            draining.append(loop.create_task(graceful(), name="relay-drain"))
+
+        server.on_term = lambda: loop.call_soon_threadsafe(on_term)
+        admin_task = None
+        if admin_server is not None:
+            admin_task = loop.create_task(admin_server.serve(sockets=[listeners[1]]))
         try:
-            await server.serve(sockets=[listener])
+            await server.serve(sockets=[listeners[0]])
         except SystemExit:  # uvicorn exits this way when the app fails to start
             pass
         finally:
             await log.close()
+            if admin_server is not None and admin_task is not None:
+                admin_server.should_exit = True
+                await admin_task
+        logger.info("relay: stopped", extra={"event": "stopped"})
         return 0 if server.started else 1
 
     try:
         code = run(serve(), stack)
     except KeyboardInterrupt:  # Ctrl-C before the server took over the signal
         code = 0
-    finally:
-        listener.close()
-    if code == 0:
+    if code == 0 and not json_log:
         print("Relay stopped.", file=out)
     return code
+
+
+def _print_banner(
+    out: TextIO,
+    err: TextIO,
+    ns: argparse.Namespace,
+    base: str,
+    admin_base: str,
+    agents: Any,
+    where: str,
+    memory: str,
+    bounds: Any,
+    stack: Any,
+) -> None:
+    print(f"Relay listening on http://{base}", file=out)
+    print(f"  webhooks: http://{base}/webhooks/sms", file=out)
+    print(f"            http://{base}/webhooks/chatapps", file=out)
+    print(f"  events:   ws://{base}/events", file=out)
+    print(f"  team:     http://{base}/team/events", file=out)
+    print(f"  health:   http://{admin_base}/healthz  /readyz  /metrics", file=out)
+    if agents is not None:
+        print(
+            f"  agents:   {agents.path} ({len(agents)}; each console uses its agent's "
+            "own token; re-read when it changes or on SIGHUP)",
+            file=out,
+        )
+    print(
+        f"  log:      {where} (last seq {bounds.last_seq}; keeps up to "
+        f"{ns.max_events} events, {ns.max_age:g} s{memory})",
+        file=out,
+    )
+    if not is_loopback_host(ns.host):
+        print(
+            f"Warning: {ns.host} is not loopback; serve the relay through an HTTPS proxy.",
+            file=err,
+        )
+    print(f"  server:   uvicorn on {stack.describe()}", file=out)
+    print("Press Ctrl-C to stop (SIGTERM: drain, then stop).", file=out, flush=True)
 
 
 def _reload_on_hangup(agents: Any) -> None:
@@ -391,30 +553,48 @@ def _reload_on_hangup(agents: Any) -> None:
         asyncio.get_running_loop().add_signal_handler(hangup, agents.reload)
 
 
-def _make_server_class() -> type:
+def _make_server_classes() -> tuple[type, type]:
     import contextlib
     import signal
     import threading
 
     import uvicorn
 
-    class QuietServer(uvicorn.Server):
-        """uvicorn's Server, except that Ctrl-C/SIGTERM are a normal stop, not re-raised."""
+    class RelayServer(uvicorn.Server):
+        """uvicorn's Server, except that Ctrl-C is a normal stop (not re-raised) and SIGTERM
+        calls ``on_term`` (the relay drains first) when it is set."""
+
+        on_term: Any = None
 
         @contextlib.contextmanager
         def capture_signals(self) -> Iterator[None]:
             if threading.current_thread() is not threading.main_thread():
                 yield
                 return
-            signals = [signal.SIGINT, signal.SIGTERM]
-            originals = {sig: signal.signal(sig, self.handle_exit) for sig in signals}
+            originals = {
+                signal.SIGINT: signal.signal(signal.SIGINT, self.handle_exit),
+                signal.SIGTERM: signal.signal(signal.SIGTERM, self._terminate),
+            }
             try:
                 yield
             finally:
                 for sig, handler in originals.items():
                     signal.signal(sig, handler)
 
-    return QuietServer
+        def _terminate(self, sig: int, frame: Any) -> None:
+            if self.on_term is None:
+                self.handle_exit(sig, frame)
+            else:
+                self.on_term()
+
+    class AdminServer(uvicorn.Server):
+        """The operator endpoints' server: stopped by the relay's, never by a signal."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield
+
+    return RelayServer, AdminServer
 
 
 def main(argv: list[str] | None = None) -> int:

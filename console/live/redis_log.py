@@ -18,7 +18,10 @@ seqs are gapless and strictly increasing across every relay, and the stream's or
 seq order. The first ``XADD`` is the script's first write, so a refused write (out of memory,
 a read-only replica) leaves nothing behind; the script reports how many of a group it stored,
 and the others fail. Appends are group-committed as in the file log: while one script runs,
-new appends queue up and go together in the next, so one round trip numbers many events.
+new appends queue up and go together in the next, so one round trip numbers many events;
+and appends are pipelined: up to :data:`PIPELINE` groups are in flight at once (each its own
+script run, numbered atomically by Redis), so a group does not wait for the answer to the
+one before it, and a slow answer does not hold up every append behind it.
 
 *Acknowledgement*: ``append`` returns once Redis has executed the script: the event is in
 Redis's memory and, with ``appendonly yes``, in its AOF (``appendfsync always`` makes that
@@ -36,11 +39,18 @@ and ``bounds()`` apply the exact count on top (the oldest kept seq is never belo
 and drops entries older than ``max_age_seconds`` (``XTRIM MINID``). There is no memory bound
 in the relay: Redis holds the events (size it with ``maxmemory``, policy ``noeviction``).
 
-*Subscriptions*: ``XREAD BLOCK`` from the subscription's last seq on a connection of its own;
-a lost connection is retried with backoff from where it stopped, so nothing is skipped. After
-a lost connection or an idle block it checks that the counter is not below its last seq: a
-Redis that came back without the events it had acknowledged (no persistence) restarts the
-numbering, and the subscription follows it from the start of what the stream keeps.
+*Subscriptions*: ``XREAD BLOCK … COUNT 1000`` from the subscription's last seq on a connection
+of its own; a lost connection is retried with backoff from where it stopped, so nothing is
+skipped. After a lost connection or an idle block it checks that the counter is not below its
+last seq: a Redis that came back without the events it had acknowledged (no persistence)
+restarts the numbering, and the subscription follows it from the start of what the stream
+keeps. The relay holds one subscription and fans its batches out to every console
+(console/live/fanout.py): one reader per relay, however many consoles, and each read brings
+whatever was stored since the last one (batched under load, as the appends are). A batch this
+log stored itself is delivered as soon as the script returns when it follows what the
+subscription delivered (:meth:`_RedisSubscription.stored_here`): the relay's own webhooks do
+not wait for the read back; the reader skips them, and anything another relay numbered in
+between holds them back until the reader has delivered it, so the order is the stream's.
 
 *Transients* (presence): published on the channel ``<prefix>:presence`` (Redis pub/sub), each
 message tagged with the publishing log's random origin so that a relay does not fan its own
@@ -63,7 +73,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import orjson
 
-from console.live.events import Event, utc_iso
+from console.live.events import Event, FrameError, utc_iso
 from console.live.log import (
     DEFAULT_MAX_AGE,
     DEFAULT_MAX_EVENTS,
@@ -73,6 +83,7 @@ from console.live.log import (
     LogError,
     PendingAppend,
     Subscription,
+    call_safely,
     deliver,
     fail_pending,
 )
@@ -86,6 +97,7 @@ REDIS_URL_ENV = "AGENT_CONSOLE_REDIS_URL"
 DEFAULT_PREFIX = "agent-console"
 INSTALL_HINT = "pip install 'agent-console[redis]'"
 MAX_GROUP = 500  # events numbered by one script run
+PIPELINE = 2  # script runs at once (each numbers its group atomically: order is Redis's)
 MAX_GROUP_BYTES = 4 * 1024 * 1024
 MIN_VERSION = (6, 2)  # XTRIM MINID and exclusive ranges
 BLOCK_MS = 5_000  # one XREAD BLOCK; the socket timeout of the reading client is above it
@@ -207,6 +219,21 @@ def split_frame(event: Event) -> bytes:
     return orjson.dumps(frame)[1:]
 
 
+def event_of(frame: bytes) -> Event:
+    """The Event of a stored frame, its text kept as ``frame_json`` (sent on as it is).
+
+    orjson, not :meth:`Event.from_json`: the reader parses every event every relay fans out,
+    and orjson does it several times faster; what it accepts the script stored from
+    :func:`split_frame` (strict JSON), so the two agree."""
+    try:
+        decoded = orjson.loads(frame)
+    except orjson.JSONDecodeError as error:
+        raise FrameError(f"not valid JSON: {error}") from error
+    event = Event.from_frame(decoded)
+    event.__dict__["frame_json"] = frame.decode("utf-8")
+    return event
+
+
 def frame_with_seq(seq: int, rest: bytes) -> str:
     """What the script stores: the frame JSON with ``seq`` first."""
     return f'{{"seq":{seq},' + rest.decode("utf-8")
@@ -245,7 +272,9 @@ class RedisEventLog:
         self._client: Redis | None = None
         self._reader: Redis | None = None
         self._scripts: dict[str, Any] = {}
-        self._queue = GroupCommit(self._commit, name="redis-log-flush", max_group=MAX_GROUP)
+        self._queue = GroupCommit(
+            self._commit, name="redis-log-flush", max_group=MAX_GROUP, pipeline=PIPELINE
+        )
         self._closed = True
         self._ended = asyncio.Event()
         self._subscriptions: set[_RedisSubscription] = set()
@@ -452,17 +481,22 @@ class RedisEventLog:
             for item, _, _ in run:
                 fail_pending(item.future, error)
             return
-        first, stored = int(reply[0]), int(reply[1])
+        first, count = int(reply[0]), int(reply[1])
+        stored: list[Event] = []
         for index, (item, candidate, rest) in enumerate(run):
-            if index >= stored:
+            if index >= count:
                 reason = reply[2].decode() if len(reply) > 2 else "not stored"
                 fail_pending(item.future, LogError(f"Redis refused the event: {reason}"))
                 continue
             seq = first + index
             event = Event(seq, candidate.received_at, item.namespace, item.event_type, item.payload)
             event.__dict__["frame_json"] = frame_with_seq(seq, rest)
+            stored.append(event)
             if not item.future.done():
                 item.future.set_result(event)
+        if stored:
+            for subscription in list(self._subscriptions):
+                subscription.stored_here(stored)
 
 
 class _RedisSubscription:
@@ -475,10 +509,29 @@ class _RedisSubscription:
         self._backoff = _Backoff()
         self._task: asyncio.Task[None] | None = None
         self._verify = False  # check that the numbering did not go back before the next read
+        self._callback: Callable[[list[Event]], None] | None = None
         log._subscriptions.add(self)
 
     def deliver_to(self, callback: Callable[[list[Event]], None]) -> None:
+        self._callback = callback
         self._task = asyncio.ensure_future(deliver(self, callback))
+
+    def stored_here(self, events: list[Event]) -> None:
+        """This process's log just stored ``events`` (consecutive seqs): when they come right
+        after what this subscription delivered, deliver them now, without waiting for the
+        reader's round trip through Redis (the reader then skips them). Events numbered by
+        another relay in between make them wait for the reader, so the order holds."""
+        callback = self._callback
+        if (
+            callback is None
+            or self._verify
+            or self._cursor is None
+            or self._ended.is_set()
+            or events[0].seq != self._cursor + 1
+        ):
+            return
+        self._cursor = events[-1].seq
+        call_safely(callback, events)
 
     def end(self) -> None:
         self._ended.set()
@@ -514,9 +567,16 @@ class _RedisSubscription:
             if reply is None:
                 break  # ended while waiting
             self._backoff.reset()
+            # here, with no await before the return: stored_here may have delivered some
+            delivered = self._cursor
+            fresh = [
+                event_of(fields[b"f"]) for entry_id, fields in reply if seq_of(entry_id) > delivered
+            ]  # what was delivered as it was stored is not parsed again
+            if fresh:
+                self._cursor = fresh[-1].seq
+                return fresh
             if reply:
-                self._cursor = reply[-1].seq
-                return reply
+                continue  # delivered as they were stored (stored_here): read on
             self._verify = True  # nothing new for a whole block: is the counter below us?
         self.end()
         raise StopAsyncIteration
@@ -538,16 +598,17 @@ class _RedisSubscription:
         )
         return bounds.oldest_seq - 1
 
-    async def _read(self, cursor: int) -> list[Event]:
+    async def _read(self, cursor: int) -> list[tuple[bytes, dict[bytes, bytes]]]:
+        """The stream's entries after ``cursor`` (up to 1,000; waits up to a block)."""
         reader = self._log._reader
         if reader is None:
             raise LogError("the event log is closed")
         reply = await reader.xread(
             {self._log.stream_key: f"{cursor}-0"}, count=1000, block=self._log._block_ms
         )
-        return [Event.from_json(fields[b"f"]) for entry_id, fields in _entries(reply)]
+        return _entries(reply)
 
-    async def _until_ended(self, read: Any) -> list[Event] | None:
+    async def _until_ended(self, read: Any) -> list[tuple[bytes, dict[bytes, bytes]]] | None:
         """The read's result, or None when the subscription ended first (the read is cancelled)."""
         task = asyncio.ensure_future(read)
         ended = asyncio.ensure_future(self._ended.wait())

@@ -64,143 +64,85 @@ Routes (Starlette):
   last seq sent; it reconnects with ``since=``. Others are unaffected: a commit costs each
   subscriber one deque append per event.
 
-Mounting the routes on another Starlette app (the sandbox does this)::
-
-    relay = Relay(log, webhook_secret=secret, events_token=demo_key)
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app):
-        async with relay.lifespan():      # or: await relay.startup() ... await relay.shutdown()
-            yield
-
-    app = Starlette(routes=[*sandbox_routes, *relay.routes], lifespan=lifespan)
-
+Mounting the routes on another Starlette app (the sandbox does): see :class:`Relay`.
 ``startup()`` opens the log, subscribes to it and starts the periodic trim; ``shutdown()``
 closes every subscriber with 1012 (service restart) and closes the log. Routes answer 503
 before startup.
+
+Operations (``agent-console relay`` wires them; deploy/ runs them behind HAProxy): ``GET
+/healthz``, ``/readyz`` and ``/metrics`` (console/live/admin.py, console/live/metrics.py);
+a restart drains: :meth:`Relay.begin_drain` makes ``/readyz`` answer 503 while everything is
+still served, then :meth:`Relay.drain` sends each console what was queued for it and closes
+it with 1012 (its EventStream resumes at once, on another relay, with ``since=``).
+
+Where the code is: the websocket fan-out here; the webhook and team-event routes in
+console/live/ingest.py; the log's health watch in console/live/relay_health.py; error bodies
+and header helpers in console/live/relay_http.py.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
+import functools
 import json
 import logging
 import re
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import replace
 from typing import Any
 
-import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from console.error_body import error_body
 from console.live.agents import AgentDirectory
 from console.live.events import (
     Event,
-    FrameError,
     GapNotice,
     Heartbeat,
-    WebhookEnvelope,
     control_json,
     encode_message,
-    utc_iso,
+    parse_iso,
 )
+from console.live.fanout import Fanout, Outbox, forward
+from console.live.ingest import ANYONE, MAX_KNOWN_CONVERSATIONS, IngestRoutes
 from console.live.log import EventLog, LogBounds, LogError, Subscription
-from console.live.team import (
-    FIRST_KINDS,
-    ONLINE,
-    PRESENCE_TTL,
-    TEAM_NAMESPACE,
-    Presence,
-    TeamAction,
-    TeamError,
-    conversation_id_problem,
-    conversation_in,
-    conversation_of,
-    snooze_problem,
+from console.live.metrics import RelayMetrics, log_kind
+from console.live.oplog import RefusalTally
+from console.live.relay_health import LOG_DOWN, LogHealth
+from console.live.relay_http import (
+    CLOSE_POLICY_VIOLATION,
+    CLOSE_SERVICE_RESTART,
+    CLOSE_TRY_AGAIN_LATER,
+    DEFAULT_MAX_BODY,
+    bearer,
+    http_error,
+    same_secret,
 )
+from console.live.team import Presence, conversation_of
+
+__all__ = [
+    "ANYONE",
+    "DEFAULT_MAX_BODY",
+    "LOG_DOWN",
+    "MAX_KNOWN_CONVERSATIONS",
+    "Relay",
+    "create_relay_app",
+    "http_error",
+]
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MAX_BODY = 64 * 1024
-
-CLOSE_POLICY_VIOLATION = 1008
-CLOSE_SERVICE_RESTART = 1012
-CLOSE_TRY_AGAIN_LATER = 1013
-
-# 8x8 error codes used in error bodies
-CODE_INVALID_PARAMETER = 1000
-CODE_FORBIDDEN = 1001  # as the sandbox answers a sub-account the key does not own
-CODE_UNAUTHENTICATED = 1200
-CODE_NOT_FOUND = 1300
-CODE_INTERNAL = 2000
 SINCE = re.compile(r"[0-9]{1,18}")  # a seq: ASCII digits only, well inside 64 bits
-#: Why consoles are let go while the log cannot store (a websocket close reason: short).
-LOG_DOWN = "the relay cannot store events now (its event log is unavailable)"
-#: Conversations the relay remembers having seen (the oldest are forgotten past this).
-MAX_KNOWN_CONVERSATIONS = 1_000_000
-#: The identity of the shared events token: it may name any agent (the embedded demo).
-ANYONE = ""
 
 
-def _error(
-    status: int, code: int, message: str, headers: dict[str, str] | None = None
-) -> JSONResponse:
-    return JSONResponse(error_body(code, message), status_code=status, headers=headers)
+_Subscriber = Outbox  # one websocket's bounded queue (console/live/fanout.py)
 
 
-async def http_error(request: Request, exc: Exception) -> Response:
-    """404 and 405 (and any other HTTPException) as 8x8's error body, not plain text; the
-    sandbox answers its own the same way."""
-    assert isinstance(exc, HTTPException)
-    if exc.status_code == 404:
-        return _error(404, CODE_NOT_FOUND, "Resource not found", exc.headers)
-    if exc.status_code == 405:
-        return _error(405, CODE_INVALID_PARAMETER, "Method not allowed", exc.headers)
-    code = CODE_INTERNAL if exc.status_code >= 500 else CODE_INVALID_PARAMETER
-    return _error(exc.status_code, code, str(exc.detail), exc.headers)
-
-
-def _same_secret(supplied: bytes | None, expected: bytes) -> bool:
-    if supplied is None:
-        hmac.compare_digest(expected, expected)  # keep the timing of the two paths alike
-        return False
-    return hmac.compare_digest(supplied, expected)
-
-
-class _Subscriber:
-    """One websocket's bounded queue of (seq, frame JSON)."""
-
-    __slots__ = (
-        "dropped",
-        "limit",
-        "limit_bytes",
-        "pump",
-        "queue",
-        "queued_bytes",
-        "wake",
-    )
-
-    def __init__(self, limit: int, limit_bytes: int) -> None:
-        self.limit = limit
-        self.limit_bytes = limit_bytes
-        self.queued_bytes = 0
-        self.queue: deque[tuple[int, str]] = deque()
-        self.wake = asyncio.Event()
-        self.dropped: str | None = None  # why the relay let it go (it reconnects with since=)
-        self.pump: asyncio.Task[None] | None = None
-
-
-class Relay:
+class Relay(IngestRoutes, LogHealth):
     """The relay's routes and state, for ``create_relay_app`` or for mounting elsewhere.
 
     ``routes`` are four Starlette routes at the root: ``POST /webhooks/sms``,
@@ -247,6 +189,13 @@ class Relay:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.log = log
+        self.metrics = RelayMetrics(
+            log_kind=log_kind(log), subscribers=lambda: len(self._subscribers)
+        )
+        self.refusals = RefusalTally(logger, clock)
+        self._letting_go = False  # drain(): each console gets its queue, then 1012
+        self._draining = False  # SIGTERM: not ready, then consoles let go (1012), then stop
+        self._ready: bool | None = None  # what /readyz said last (logged when it changes)
         if events_token is None:
             tokens: tuple[str, ...] = ()
         elif isinstance(events_token, str):
@@ -277,6 +226,9 @@ class Relay:
         self.max_batch_bytes = max_batch_bytes
         self.close_timeout = close_timeout
         self._subscribers: set[_Subscriber] = set()
+        self._fanout = Fanout(
+            self._subscribers, self._drop, max_batch=max_batch, max_batch_bytes=max_batch_bytes
+        )
         self._handlers: set[asyncio.Task[Any]] = set()
         self._started = False
         self._closing = False
@@ -318,6 +270,7 @@ class Relay:
             await self.log.close()
             raise
         self._fanned_seq = bounds.last_seq
+        self.metrics.log_first_seq, self.metrics.log_last_seq = bounds.oldest_seq, bounds.last_seq
         try:
             await self._learn_conversations(bounds)
         except BaseException:
@@ -332,6 +285,7 @@ class Relay:
         self._closing = False
         self._started = True
         self._maintenance = asyncio.create_task(self._trim_forever(), name="relay-trim")
+        self.note_readiness(None)
 
     async def shutdown(self) -> None:
         """Close every subscriber (1012, service restart), then close the log."""
@@ -374,188 +328,25 @@ class Relay:
         async for text in self.log.transients():
             self._queue_transient(text)
 
-    async def _trim_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self.trim_interval)
-            try:
-                await self.log.trim()
-            except LogError as error:
-                self._log_failed(error, probe=True)
-            except Exception:
-                logger.exception("relay: trimming the event log failed")
+    def _observe_lag(self, oldest: Event) -> None:
+        """The fan-out lag histogram: the oldest event of a batch, numbered to queued."""
+        numbered = parse_iso(oldest.received_at)
+        if numbered is not None:
+            self.metrics.fanout_lag.observe(max(0.0, self._clock() - numbered))
 
-    # ------------------------------------------------------------------ the log's health
+    def _note_dropped(self, subscriber: _Subscriber, reason: str) -> None:
+        """Count a console let go; a slow one gets a line (an outage has its own)."""
+        if subscriber.dropped is not None or subscriber not in self._subscribers:
+            return  # already let go
+        kind = {LOG_DOWN: "log_down"}.get(reason, "slow" if "slow" in reason else "restart")
+        self.metrics.subscribers_dropped[kind] += 1
+        if kind == "slow":
+            logger.warning(
+                "relay: a console was too slow and was let go (1013; it resumes with since=)",
+                extra={"event": "subscriber_dropped", "queued": subscriber.queued},
+            )
 
-    async def _watch_log(self) -> None:
-        """Ask the log every ``health_interval`` s whether it answers, so that an outage is
-        noticed (and consoles told) while nothing is being posted, and its end too."""
-        while True:
-            await asyncio.sleep(self.health_interval)
-            try:
-                async with asyncio.timeout(max(1.0, self.health_interval * 2)):
-                    await self.log.bounds()
-            except (TimeoutError, LogError, OSError) as error:
-                self._log_failed(error, probe=True)
-            else:
-                if self._down_by_probe:
-                    self._log_back()
-
-    def _log_failed(self, error: BaseException, *, probe: bool = False) -> None:
-        """The log failed: said once per outage (one log line), and every console is let go
-        with 1013 so that its stream shows it, and resumes with ``since=`` when it is back."""
-        self._down_by_probe = self._down_by_probe or probe
-        if self._log_down is not None:
-            return
-        self._log_down = _short(error)
-        logger.warning(
-            "relay: cannot store events (%s); answering 503 and closing event streams "
-            "(1013) until the event log is back",
-            self._log_down,
-        )
-        for subscriber in list(self._subscribers):
-            self._drop(subscriber, LOG_DOWN)
-
-    def _log_back(self) -> None:
-        if self._log_down is None:
-            return
-        logger.warning("relay: the event log is back after an outage (%s)", self._log_down)
-        self._log_down = None
-        self._down_by_probe = False
-
-    async def _append(self, namespace: str, event_type: str, payload: dict[str, Any]) -> Event:
-        """Append through the health watch: a failure is said once, a success ends it."""
-        try:
-            event = await self.log.append(namespace, event_type, payload)
-        except Exception as error:
-            self._log_failed(error)
-            raise
-        self._log_back()
-        self._know(conversation_of(event))
-        return event
-
-    # ------------------------------------------------------------------ conversations
-
-    def _know(self, conversation_id: str | None) -> None:
-        if conversation_id is None:
-            return
-        self._known[conversation_id] = None
-        self._known.move_to_end(conversation_id)
-        while len(self._known) > MAX_KNOWN_CONVERSATIONS:
-            self._known.popitem(last=False)
-
-    async def _learn_conversations(self, bounds: LogBounds) -> None:
-        """Every conversation the kept log mentions (customers' messages, team events)."""
-        cursor = max(0, bounds.oldest_seq - 1)
-        while cursor < bounds.last_seq:
-            batch = await self.log.read_frames_since(cursor, self.max_batch)
-            if not batch:
-                break
-            for _, text in batch:
-                # receipts, most of a log, are passed over without being parsed
-                if '"Team"' not in text and "inbound_message_received" not in text:
-                    continue
-                try:
-                    frame = orjson.loads(text)
-                except orjson.JSONDecodeError:
-                    continue
-                if isinstance(frame, dict):
-                    fields = (frame.get("namespace"), frame.get("eventType"), frame.get("payload"))
-                    self._know(conversation_in(*fields))
-            cursor = batch[-1][0]
-
-    async def _conversation_problem(self, action: TeamAction) -> str | None:
-        """Why this team event cannot be about its conversation, or None."""
-        if action.conversation_id in self._known or action.kind == ONLINE:
-            return None  # an agent's own presence is about no conversation
-        problem = conversation_id_problem(action.conversation_id)
-        if problem is not None:
-            return problem
-        if not action.kept or action.kind in FIRST_KINDS:
-            return None
-        # Another relay on a shared log may have numbered the customer's message a moment
-        # ago: let this relay's fan-out catch up with the log before saying no.
-        with contextlib.suppress(Exception):
-            target = (await self.log.bounds()).last_seq
-            async with asyncio.timeout(2.0):
-                while self._fanned_seq < target and action.conversation_id not in self._known:
-                    await asyncio.sleep(0.02)
-        if action.conversation_id in self._known:
-            return None
-        return (
-            f"no conversation {action.conversation_id!r} (a conversation starts with a "
-            "customer's message, or an agent's reply or assignment)"
-        )
-
-    # ------------------------------------------------------------------ webhooks
-
-    async def _sms_webhook(self, request: Request) -> Response:
-        return await self._webhook(request, "SMS")
-
-    async def _chatapps_webhook(self, request: Request) -> Response:
-        return await self._webhook(request, "ChatApps")
-
-    async def _webhook(self, request: Request, namespace: str) -> Response:
-        """8x8's webhook for ``namespace`` (the route's): 8x8's event types only, never a
-        team event, whatever the body says."""
-        supplied = _header(request.scope, b"authorization")
-        if not _same_secret(supplied, self._webhook_secret):
-            return _error(401, CODE_UNAUTHENTICATED, "Request was not authenticated properly")
-        body = await self._read_body(request)
-        if isinstance(body, Response):
-            return body
-        try:  # strict: what a strict parser would refuse is never stored or sent on
-            envelope = WebhookEnvelope.from_body(orjson.loads(body), (namespace,))
-        except orjson.JSONDecodeError as error:
-            reason = f"the body is not valid JSON ({error})"
-            return _error(400, CODE_INVALID_PARAMETER, f"Invalid webhook body: {reason}")
-        except FrameError as error:
-            return _error(400, CODE_INVALID_PARAMETER, f"Invalid webhook body: {error}")
-        if not self._started or self._closing:
-            return _error(503, CODE_INTERNAL, "The relay is not running; retry later")
-        try:
-            event = await self._append(envelope.namespace, envelope.event_type, envelope.payload)
-        except Exception:  # said once per outage by _append
-            return _error(503, CODE_INTERNAL, "The event could not be stored; retry later")
-        self.accepted += 1
-        return JSONResponse({"seq": event.seq})
-
-    # ------------------------------------------------------------------ team events
-
-    async def _team_event(self, request: Request) -> Response:
-        """A console's team event (console/live/team.py): kept kinds are numbered and
-        persisted like a webhook; presence is fanned out at once and never kept. The acting
-        agent is the token's: a body naming another is refused (403)."""
-        who = self._identify(_bearer(request.scope))
-        if who is None:
-            return _error(401, CODE_UNAUTHENTICATED, "Request was not authenticated properly")
-        body = await self._read_body(request)
-        if isinstance(body, Response):
-            return body
-        try:
-            action = TeamAction.from_body(orjson.loads(body))
-        except orjson.JSONDecodeError as error:
-            return _error(400, CODE_INVALID_PARAMETER, f"Invalid team event: not JSON ({error})")
-        except TeamError as error:
-            return _error(400, CODE_INVALID_PARAMETER, f"Invalid team event: {error}")
-        if who != ANYONE:
-            if action.agent != who:
-                message = f"This token acts as {who!r}, not as {action.agent!r}"
-                return _error(403, CODE_FORBIDDEN, message)
-            action = replace(action, agent=who)
-        problem = snooze_problem(action, self._clock())
-        if not self._started or self._closing:
-            return _error(503, CODE_INTERNAL, "The relay is not running; retry later")
-        problem = problem or await self._conversation_problem(action)
-        if problem is not None:
-            return _error(400, CODE_INVALID_PARAMETER, f"Invalid team event: {problem}")
-        if not action.kept:
-            presence = Presence(action, utc_iso(), PRESENCE_TTL[action.kind])
-            return JSONResponse({"fannedOut": await self.publish_presence(presence)})
-        try:
-            event = await self._append(TEAM_NAMESPACE, action.kind, action.to_body())
-        except Exception:  # said once per outage by _append
-            return _error(503, CODE_INTERNAL, "The event could not be stored; retry later")
-        return JSONResponse({"seq": event.seq})
+    # ------------------------------------------------------------------ presence
 
     async def publish_presence(self, presence: Presence) -> int:
         """Send a presence frame to every console connected to this relay now, and hand it to
@@ -573,17 +364,7 @@ class Relay:
 
     def _queue_transient(self, text: str) -> int:
         """Queue an unnumbered frame on every console that has room; returns how many."""
-        reached = 0
-        for subscriber in list(self._subscribers):
-            if (
-                len(subscriber.queue) < subscriber.limit
-                and subscriber.queued_bytes + len(text) <= subscriber.limit_bytes
-            ):
-                subscriber.queue.append((0, text))
-                subscriber.queued_bytes += len(text)
-                subscriber.wake.set()
-                reached += 1
-        return reached
+        return self._fanout.transient(text)
 
     def _identify(self, supplied: bytes | None) -> str | None:
         """Who a bearer token is: an agent's name (the agents file), :data:`ANYONE` (the
@@ -591,30 +372,8 @@ class Relay:
         if self.agents is not None:
             return self.agents.agent_for(supplied)
         # Compare against every token (no early exit), each in constant time.
-        matches = [_same_secret(supplied, token) for token in self._events_tokens]
+        matches = [same_secret(supplied, token) for token in self._events_tokens]
         return ANYONE if any(matches) else None
-
-    async def _read_body(self, request: Request) -> bytes | Response:
-        """The body, or the error answer when it is over ``max_body`` (declared or counted)."""
-        declared = request.headers.get("content-length")
-        if declared is not None:
-            try:
-                declared_size = int(declared)
-            except ValueError:
-                return _error(400, CODE_INVALID_PARAMETER, "Content-Length is not a number")
-            if declared_size > self.max_body:
-                return self._too_large()
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > self.max_body:
-                return self._too_large()
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-    def _too_large(self) -> JSONResponse:
-        return _error(413, CODE_INVALID_PARAMETER, f"Request body exceeds {self.max_body} bytes")
 
     # ------------------------------------------------------------------ fan-out
 
@@ -629,6 +388,7 @@ class Relay:
         went_back = bool(events) and events[0].seq <= self._fanned_seq
         if events:
             self._fanned_seq = events[-1].seq
+            self._observe_lag(events[0])
         for event in events:
             self._know(conversation_of(event))
         if went_back:
@@ -639,24 +399,12 @@ class Relay:
             for subscriber in list(self._subscribers):
                 self._drop(subscriber, "the event log's numbering restarted")
             return
-        if not self._subscribers:
-            return
-        items = [(event.seq, event.frame_json) for event in events]
-        size = sum(len(text) for _, text in items)
-        for subscriber in list(self._subscribers):
-            if (
-                len(subscriber.queue) + len(items) > subscriber.limit
-                or subscriber.queued_bytes + size > subscriber.limit_bytes
-            ):
-                self._drop(subscriber)
-                continue
-            subscriber.queue.extend(items)
-            subscriber.queued_bytes += size
-            subscriber.wake.set()
+        self._fanout.publish(events)  # encoded once, the same message to every console
 
     def _drop(self, subscriber: _Subscriber, reason: str = "subscriber too slow") -> None:
         """Let a subscriber go (overflow, by default): forget its queue; its handler closes it
         with 1013 and ``reason``."""
+        self._note_dropped(subscriber, reason)
         subscriber.dropped = reason
         subscriber.queue.clear()
         subscriber.queued_bytes = 0
@@ -678,7 +426,7 @@ class Relay:
                 )
                 return
             since = int(since_text)
-        if not self._started or self._closing:
+        if not self._started or self._closing or self._letting_go:
             await self._close(websocket, CLOSE_SERVICE_RESTART, "relay is not running")
             return
 
@@ -723,13 +471,13 @@ class Relay:
         elif subscriber.dropped is not None:
             reason = f"{subscriber.dropped}; reconnect with since={progress[0]}"
             await self._close(websocket, CLOSE_TRY_AGAIN_LATER, reason)
-        elif self._closing:
+        elif self._closing or self._letting_go:
             await self._close(websocket, CLOSE_SERVICE_RESTART, "relay restarting")
         else:
             await self._close(websocket, 1011, "relay error")
 
     def _token_ok(self, websocket: WebSocket) -> bool:
-        supplied = _bearer(websocket.scope)
+        supplied = bearer(websocket.scope)
         if supplied is None:
             query = websocket.query_params.get("token")
             if query is not None:
@@ -774,34 +522,8 @@ class Relay:
                 cursor = progress[0] = batch[-1][0]
         await send_control(Heartbeat(cursor))
 
-        queue = subscriber.queue
-        while True:
-            if not queue:
-                subscriber.wake.clear()
-                try:
-                    async with asyncio.timeout(self.heartbeat):
-                        await subscriber.wake.wait()
-                except TimeoutError:
-                    await send_control(Heartbeat(cursor))
-                    continue
-            parts: list[str] = []
-            size = taken = 0
-            while queue and len(parts) < self.max_batch and size < self.max_batch_bytes:
-                seq, text = queue.popleft()
-                taken += len(text)
-                if not seq:  # presence: not numbered, sent as it comes
-                    parts.append(text)
-                    size += len(text)
-                    continue
-                if seq <= cursor:
-                    continue  # already sent by the replay
-                parts.append(text)
-                size += len(text)
-                cursor = seq
-            subscriber.queued_bytes -= taken
-            if parts:
-                await self._send(websocket, subscriber, encode_message(parts))
-                progress[0] = cursor
+        send = functools.partial(self._send, websocket, subscriber)
+        await forward(subscriber, send, progress, self.heartbeat, self.max_batch_bytes)
 
     async def _send_events(
         self, websocket: WebSocket, subscriber: _Subscriber, texts: list[str]
@@ -835,43 +557,22 @@ async def _read_until_disconnect(websocket: WebSocket) -> None:
             return
 
 
-def _short(error: BaseException) -> str:
-    """An error in one short line (for the one log line an outage gets)."""
-    text = " ".join(str(error).split()) or type(error).__name__
-    return text if len(text) <= 200 else text[:199] + "…"
-
-
-def _bearer(scope: Any) -> bytes | None:
-    """The token of an ``Authorization: Bearer <token>`` header, or None."""
-    header = _header(scope, b"authorization")
-    if header is None:
-        return None
-    scheme, _, value = header.partition(b" ")
-    return value.strip() if scheme.lower() == b"bearer" else None
-
-
-def _header(scope: Any, name: bytes) -> bytes | None:
-    """The raw value of a request header, or None (also None when it is sent twice)."""
-    found: bytes | None = None
-    for key, value in scope.get("headers", ()):
-        if key.lower() == name:
-            if found is not None:
-                return None
-            found = value
-    return found
-
-
 def create_relay_app(
     log: EventLog,
     *,
     webhook_secret: str,
     events_token: str | Sequence[str] | None = None,
+    admin: bool = True,
     **options: Any,
 ) -> Starlette:
-    """A Starlette app serving only the relay; ``app.state.relay`` is the :class:`Relay`."""
+    """A Starlette app serving only the relay; ``app.state.relay`` is the :class:`Relay`.
+    With ``admin`` (the default) it also serves ``/healthz``, ``/readyz`` and ``/metrics``
+    (console/live/admin.py); without, serve those elsewhere with ``create_admin_app``."""
+    from console.live.admin import admin_routes
+
     relay = Relay(log, webhook_secret=webhook_secret, events_token=events_token, **options)
     app = Starlette(
-        routes=relay.routes,
+        routes=[*relay.routes, *(admin_routes(relay) if admin else ())],
         lifespan=relay.lifespan,
         exception_handlers={HTTPException: http_error},
     )

@@ -27,7 +27,10 @@ Behaviour:
 - ``url`` may be a list of relays serving one log (several relays on one Redis): each
   reconnection tries the next one, so the consoles of a relay that died resume on another with
   ``since=``. Behind a load balancer one URL is enough.
-- Reconnects forever with exponential backoff and full jitter:
+- A relay restarting (draining on SIGTERM) closes with **1012**: the stream reconnects at
+  once, without a backoff wait, with ``since=`` (when that connection had gone live; a relay
+  that refuses at connect time with 1012 is backed off from like any other failure).
+- Otherwise it reconnects forever with exponential backoff and full jitter:
   ``uniform(0, min(backoff_max, backoff_initial * 2**(attempt-1)))``. The attempt counter
   resets once a connection delivers a frame (so a relay that accepts and immediately closes,
   e.g. for a bad token, still backs off).
@@ -59,6 +62,9 @@ from console.live.frames import parse_message
 from console.live.state import StreamPhase, StreamState
 from console.live.team import Presence
 from console.net import is_loopback_url
+
+#: The close code of a relay restarting (draining on SIGTERM): the stream resumes at once.
+CLOSE_SERVICE_RESTART = 1012
 
 
 @dataclass(frozen=True)
@@ -111,6 +117,14 @@ def describe_error(error: BaseException) -> str:
     if isinstance(error, FrameError):
         return f"unexpected data from the relay: {error}"
     return f"{type(error).__name__}: {error}"
+
+
+def _closed_for_restart(error: BaseException) -> bool:
+    """The relay closed the websocket with 1012 (service restart)."""
+    if not isinstance(error, ConnectionClosed):
+        return False
+    frame = error.rcvd
+    return frame is not None and frame.code == CLOSE_SERVICE_RESTART
 
 
 class EventStream:
@@ -252,6 +266,8 @@ class EventStream:
                 yield self._set_state(StreamState(StreamPhase.CONNECTING, last_seq=self._last_seq))
             while not self._closed:
                 error: str = "connection closed"
+                live = False
+                restarting = False
                 try:
                     async with connect(
                         events_url(self.url, self._last_seq),
@@ -289,6 +305,7 @@ class EventStream:
                                 yield item
                 except (ConnectionClosed, InvalidHandshake, InvalidURI, OSError, FrameError) as exc:
                     error = describe_error(exc)  # OSError includes TimeoutError (open_timeout)
+                    restarting = live and _closed_for_restart(exc)
                 finally:
                     self._ws = None
                 if self._closed:
@@ -297,7 +314,9 @@ class EventStream:
                 attempt += 1
                 growth = 2.0 ** min(attempt - 1, 40)  # capped: days offline must not overflow
                 ceiling = min(self.backoff_max, self.backoff_initial * growth)
-                delay = self._rng.uniform(0, ceiling)
+                # A relay that served us and then closed for a restart (1012, draining): resume
+                # at once, on the next relay or through the load balancer, with since=.
+                delay = 0.0 if restarting else self._rng.uniform(0, ceiling)
                 yield self._set_state(
                     StreamState(
                         StreamPhase.RECONNECTING,
@@ -314,7 +333,7 @@ class EventStream:
     async def _pause(self, delay: float) -> None:
         assert self._wake is not None
         self._wake.clear()
-        if self._closed or self._skip_pause:
+        if self._closed or self._skip_pause or delay <= 0:
             self._skip_pause = False
             return
         with contextlib.suppress(TimeoutError):

@@ -50,6 +50,7 @@ from dataclasses import replace as _replace
 from typing import Any
 
 from console.live.events import Event, FrameError
+from console.live.names import agent_name_problem
 
 TEAM_NAMESPACE = "Team"
 
@@ -76,7 +77,6 @@ STATUSES = (OPEN, PENDING, RESOLVED, SNOOZED)
 PRESENCE_TTL = {VIEWING: 45.0, TYPING: 8.0, ONLINE: 75.0}
 MAX_IDLE = 30 * 86_400.0  # an idle time beyond this is not believed
 
-MAX_AGENT = 64
 MAX_CONVERSATION_ID = 300
 MAX_LABEL = 32
 MAX_LABELS = 20
@@ -127,16 +127,11 @@ class TeamError(FrameError):
 
 def agent_name(value: object, field: str = "agent") -> str:
     """An agent's name as teams see it: trimmed, printable, 1–64 characters."""
-    if not isinstance(value, str):
-        raise TeamError(f"'{field}' must be a string")
-    name = value.strip()
-    if not name:
-        raise TeamError(f"'{field}' must not be empty")
-    if len(name) > MAX_AGENT:
-        raise TeamError(f"'{field}' is longer than {MAX_AGENT} characters")
-    if not name.isprintable():
-        raise TeamError(f"'{field}' must not contain control characters")
-    return name
+    problem = agent_name_problem(value, field)
+    if problem is not None:
+        raise TeamError(problem)
+    assert isinstance(value, str)
+    return value.strip()
 
 
 def label_name(value: object) -> str:

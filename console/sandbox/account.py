@@ -56,6 +56,11 @@ class AccountApi:
                 401, E.ILLEGAL_SUBACCOUNT, "Provided accountId doesn't belong to your account"
             )
 
+    async def templates_endpoint(self, request: Request) -> Response:
+        """The WhatsApp templates of one of the account's channels (templates.py)."""
+        self._check_account(request)
+        return await self.world.templates.list_endpoint(request)
+
     # -- webhooks ------------------------------------------------------------------------
 
     def webhooks_endpoints(self, product: str) -> tuple[Any, Any, Any]:

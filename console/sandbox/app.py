@@ -38,7 +38,7 @@ from .settings import DEMO_FRAUD_PREFIX, SCENARIOS, SandboxConfig, generate_demo
 from .sms import SmsApi
 from .textinfo import MAX_PARTS, analyse
 from .video import refused_page
-from .world import SMS_NUMBER, Clock, Undeliverable, World
+from .world import CHANNEL_IDS, SMS_NUMBER, Clock, Undeliverable, World
 
 __all__ = ["DEMO_FRAUD_PREFIX", "SandboxConfig", "create_sandbox_app", "generate_demo_key"]
 
@@ -104,6 +104,12 @@ def _routes(world: World, gate: Gate, account: AccountApi) -> list[Route]:
         api(f"/chatapps{sub}/messages/batch/{{batch_id}}", chat.cancel_batch, "DELETE"),
         api(f"/chatapps{sub}/messages/{{umid}}/read", chat.mark_read, "POST"),
         api(f"/chatapps{sub}/messages/{{umid}}", chat.cancel, "DELETE"),
+        api(
+            f"/chatapps{acc}/channels/{{channel}}/templates",
+            account.templates_endpoint,
+            "GET",
+            subaccount=False,
+        ),
         # Video Interaction
         api("/video/api/v1/tokens", video.tokens_endpoint, "POST", subaccount=False),
         api("/video/api/v1/call-logs", video.call_logs, "GET", auth=x_token, subaccount=False),
@@ -231,6 +237,7 @@ def _info(world: World, account: AccountApi) -> Endpoint:
             "speed": config.speed,
             "seed": config.seed,
             "smsNumber": SMS_NUMBER,
+            "channels": CHANNEL_IDS,  # the business's channel ids (WhatsApp's templates)
             "webhookUrl": world.webhook_base(),
             "events": "/events" if world.relay_mounted else None,
             "customers": config.customers,

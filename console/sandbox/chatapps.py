@@ -1,7 +1,8 @@
 """The Chat Apps (Messaging Apps) API: send, batch, mark read, cancel scheduled.
 
 Validation codes are 8x8's Messaging Apps codes (3001 Missed User, 3003 Invalid MSISDN,
-3005 Missed Text, 3006 Too long text, ...). Receipts use lower-case channel names.
+3005 Missed Text, 3006 Too long text, 3038 Template not found, ...). Receipts use lower-case
+channel names. Templates and WhatsApp's 24-hour window: templates.py.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from .errors import ApiError, bad_request, format_timestamp
 from .messages import MessagesApi, check_batch_size
 from .phones import PhoneError, parse_phone
 from .records import ChatRecord
+from .templates import SESSION_EXPIRED
 
 MISSED_USER = 3001
 MISSED_MSISDN = 3002
@@ -166,6 +168,14 @@ class ChatAppsApi(MessagesApi[ChatRecord]):
             scheduled = parse_datetime(body.get("scheduled"))
         except ValueError:
             raise bad_request(E.INVALID_SCHEDULE, "Invalid Schedule Time") from None
+        channel = self._channel_for(msisdn, channels)
+        doomed = None
+        if kind == "template":  # the customer reads the template's text, filled in
+            text = self.world.templates.render(channel, content["template"])
+        elif channel == "whatsapp" and not self.world.templates.window_open(
+            msisdn, self.world.clock.time()
+        ):
+            doomed = SESSION_EXPIRED  # accepted, then trashed: receipt errorCode 61
         out_user: dict[str, Any] = {}
         if msisdn is not None:
             out_user["msisdn"] = msisdn
@@ -174,7 +184,7 @@ class ChatAppsApi(MessagesApi[ChatRecord]):
         record = ChatRecord(
             umid=self.world.new_id(),
             subaccount=self.world.config.subaccount,
-            channel=self._channel_for(msisdn, channels),
+            channel=channel,
             user=out_user,
             msisdn=msisdn,
             text=text,
@@ -182,6 +192,7 @@ class ChatAppsApi(MessagesApi[ChatRecord]):
             batch_id=batch_id,
             client_batch_id=client_batch_id,
             callback_url=callback,
+            doomed=doomed,
         )
         return record, scheduled
 

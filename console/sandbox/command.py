@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import secrets
 import signal
 import sys
@@ -140,6 +141,12 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
         help="the prepaid balance at start (default 500); each SMS sent lowers it",
     )
     p.add_argument(
+        "--no-whatsapp-window",
+        action="store_true",
+        help="deliver free-form WhatsApp messages whenever the customer last wrote (by "
+        "default one sent 24 hours after it ends undelivered, errorCode 61, as on 8x8)",
+    )
+    p.add_argument(
         "--ready-json",
         action="store_true",
         help='print one JSON line {"url", "subaccount", "api_key", "account_id"} once '
@@ -149,6 +156,14 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
         "--exit-with-stdin",
         action="store_true",
         help="stop when standard input closes (the embedded sandbox dies with its console)",
+    )
+    p.add_argument(
+        "--nice",
+        type=int,
+        default=0,
+        metavar="N",
+        help="lower its CPU priority by N: the embedded sandbox gives way to its console's "
+        "screen when the cores are busy (it still takes an idle core whole)",
     )
 
 
@@ -181,6 +196,9 @@ def _banner(
 
 def run_from_args(ns: argparse.Namespace) -> int:
     """Serve until Ctrl-C or SIGTERM; returns the exit code (0 on a clean stop)."""
+    nice = getattr(ns, "nice", 0)
+    if nice > 0 and hasattr(os, "nice"):
+        os.nice(nice)  # before the server's imports, the bulk of its start-up
     from .server import bind_socket, public_base_url, url_for
 
     keys: list[str] | None = getattr(ns, "api_keys", None)
@@ -211,6 +229,7 @@ def run_from_args(ns: argparse.Namespace) -> int:
             scenario=getattr(ns, "scenario", None),
             account_id=getattr(ns, "account_id", None),
             balance=getattr(ns, "balance", 500.0),
+            whatsapp_window=not getattr(ns, "no_whatsapp_window", False),
         )
     except ValueError as error:
         sock.close()
@@ -222,12 +241,15 @@ def run_from_args(ns: argparse.Namespace) -> int:
             # Its own relay's secret, made here so the console that started it knows it
             # (Tools' "point at my relay" in the demo); it travels on the pipe only.
             config = dataclasses.replace(config, webhook_secret=secrets.token_urlsafe(24))
+        from .world import CHANNEL_IDS
+
         ready = json.dumps(
             {
                 "url": url,
                 "subaccount": config.subaccount,
                 "api_key": api_keys[0] if generated else None,
                 "account_id": config.account,
+                "channels": CHANNEL_IDS,  # WhatsApp's for its templates
                 "webhook_secret": config.webhook_secret if generated else None,
             }
         )

@@ -6,6 +6,10 @@ nudge (once). When an agent writes to a customer's number (Chat Apps or SMS), th
 answers with the next line of the script after 3-8 s, on the channel the agent used. A
 customer who gets a video invite by SMS opens the guest link after 4-10 s. All delays are
 divided by the sandbox speed; all choices come from the seeded customers stream.
+
+One customer wrote yesterday and was never answered (their message is dated 26 hours back,
+and they send no nudge): WhatsApp's 24-hour window has closed on them, so the demo shows a
+conversation only a template can reopen (when it reaches them, they answer and it opens).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ class Persona:
     msisdn: str
     lines: tuple[str, ...]  # opener, then one answer per agent reply
     nudge: str
+    wrote_ago: float = 0.0  # seconds before it is sent that the opener was written (no nudge)
 
 
 PERSONAS: tuple[Persona, ...] = (
@@ -42,6 +47,20 @@ PERSONAS: tuple[Persona, ...] = (
             "Perfect, thank you so much!",
         ),
         nudge="Hello? Anyone there? Still waiting on my parcel 🙏",
+    ),
+    Persona(
+        key="lucas",
+        name="Lucas Oliveira",
+        channel="whatsapp",
+        msisdn="+5511987654321",
+        lines=(
+            "Hi, I sent the blender back last week (return RMA-7731). Has the refund gone through?",
+            "Great, thanks. The order number was 55120 if you need it.",
+            "OK, I'll keep an eye on my card statement.",
+            "Perfect, have a nice day!",
+        ),
+        nudge="",
+        wrote_ago=26 * 3600.0,  # yesterday, unanswered: WhatsApp's window has closed
     ),
     Persona(
         key="carlos",
@@ -102,7 +121,7 @@ class Customers:
     def __init__(self, world: World, rng: random.Random) -> None:
         self.world = world
         self.rng = rng
-        self.conversations = {p.msisdn: _Conversation(p) for p in PERSONAS}
+        self.conversations = {p.msisdn: _Conversation(p, nudged=p.wrote_ago > 0) for p in PERSONAS}
 
     def knows(self, msisdn: str) -> bool:
         return msisdn in self.conversations
@@ -127,7 +146,8 @@ class Customers:
         if unopened:
             conversation = unopened[0]
             conversation.opened = True
-            self._write(conversation, conversation.persona.lines[0], conversation.persona.channel)
+            persona = conversation.persona
+            self._write(conversation, persona.lines[0], persona.channel, ago=persona.wrote_ago)
         else:
             waiting = [
                 c
@@ -142,9 +162,13 @@ class Customers:
                 self._write(conversation, conversation.persona.nudge, conversation.persona.channel)
         self._later(20.0, 60.0, self._tick)
 
-    def _write(self, conversation: _Conversation, text: str, channel: str) -> None:
+    def _write(
+        self, conversation: _Conversation, text: str, channel: str, *, ago: float = 0.0
+    ) -> None:
         persona = conversation.persona
-        conversation.last_inbound = self.world.inbound(channel, persona.msisdn, persona.name, text)
+        conversation.last_inbound = self.world.inbound(
+            channel, persona.msisdn, persona.name, text, ago=ago
+        )
         conversation.waiting_since = self.world.timeline.now()
 
     def on_agent_message(self, msisdn: str, channel: str) -> None:

@@ -139,8 +139,10 @@ class Outbox(Generic[R]):
         else:
             self._start(record, plan)
         customer = record.customer
-        if agent and record.batch_id is None and customer and world.customers is not None:
-            world.customers.on_agent_message(customer, record.channel)
+        reaches = getattr(record, "doomed", None) is None  # a trashed message never does
+        customers = world.customers
+        if agent and reaches and record.batch_id is None and customer and customers is not None:
+            customers.on_agent_message(customer, record.channel)
 
     def accept_planned(self, record: R, plan: list[Step]) -> None:
         """Keep a message the sandbox itself sends (a scenario) with receipts it chose."""
@@ -160,6 +162,10 @@ class Outbox(Generic[R]):
         if product.shield and customer is not None and world.is_fraud(customer):
             code, message = OMNI_SHIELD
             return [(sent_at, "rejected", None, code, message)]
+        doomed = getattr(record, "doomed", None)
+        if doomed is not None:  # trashed before it reaches the channel: no "sent" first
+            code, message, detail = doomed
+            return [(sent_at, "undelivered", detail, code, message)]
         plan: list[Step] = [(sent_at, "sent", None, None, None)]
         if failing and not world.is_persona(customer):
             code, message, detail = failure

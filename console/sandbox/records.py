@@ -95,6 +95,9 @@ class ChatRecord(Record):
     user: dict[str, Any]
     msisdn: str | None
     text: str | None
+    # (errorCode, errorMessage, detail) it ends with whatever happens: e.g. a free-form
+    # WhatsApp message outside the customer-service window (templates.SESSION_EXPIRED)
+    doomed: tuple[int, str, str] | None = None
 
     @property
     def customer(self) -> str | None:

@@ -55,6 +55,10 @@ class SandboxConfig:
     account_id: str | None = None  # None: a UUID derived from the sub-account (stable)
     balance: float = 500.0  # the prepaid balance at start, EUR; each SMS sent lowers it
     scenario: str | None = None  # started with the sandbox: "ait" (scenarios.py)
+    # WhatsApp's 24-hour window (templates.py): a free-form message to a customer who has not
+    # written for 24 hours ends undelivered, errorCode 61. The `sandbox` command (and so the
+    # demo) turns it on; off here so a test's world delivers to any number unless it asks.
+    whatsapp_window: bool = False
 
     @property
     def account(self) -> str:

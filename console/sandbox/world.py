@@ -27,6 +27,7 @@ from .ledger import Ledger
 from .pipeline import CHAT, SMS, Outbox
 from .ratelimit import SlidingWindowLimiter
 from .records import ChatRecord, SmsRecord, Status
+from .templates import TemplateBook
 from .textinfo import analyse
 from .timeline import Timeline
 from .video import VideoRooms
@@ -102,6 +103,7 @@ class World:
         self.ledger = Ledger(config.balance)
         self.sms = Outbox(self, SMS)
         self.chat = Outbox(self, CHAT)
+        self.templates = TemplateBook(CHANNEL_IDS, enforce_window=config.whatsapp_window)
         self.faults: list[Fault] = []
         self.video = VideoRooms(self)
         self.scenarios: list[Any] = []  # running scenarios (scenarios.py)
@@ -227,14 +229,22 @@ class World:
     # -- inbound ---------------------------------------------------------------------------
 
     def inbound(
-        self, channel: str, msisdn: str, name: str | None, text: str, *, reply_to: str | None = None
+        self,
+        channel: str,
+        msisdn: str,
+        name: str | None,
+        text: str,
+        *,
+        reply_to: str | None = None,
+        ago: float = 0.0,
     ) -> str:
-        """A customer writes in: emit 8x8's inbound webhook now. Returns the inbound umid.
+        """A customer writes in: emit 8x8's inbound webhook now (dated `ago` seconds back: a
+        message written earlier). Returns the inbound umid.
 
         Raises Undeliverable, before anything is kept or sent, when its webhook could never
         be delivered."""
         umid = self.new_id()
-        now = time.time()
+        now = time.time() - ago
         delivered = Status("delivered", "delivered_to_recipient", at=now)
         if channel == "sms":
             info = analyse(text)
@@ -307,6 +317,8 @@ class World:
             "payload": payload,
         }
         self.check_deliverable(body)
+        if channel == "whatsapp":  # the customer-service window opens (again)
+            self.templates.customer_wrote(msisdn, self.clock.time() - ago)
         self.chat.keep(chat)
         self.post(CHAT.name, None, body, umid, kind=INBOUND)
         return umid

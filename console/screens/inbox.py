@@ -46,6 +46,7 @@ from console.messages import ConversationShown
 from console.paths import styles_path
 from console.screens.inbox_actions import InboxActions
 from console.screens.inbox_reply import InboxReplying
+from console.screens.templates import header_words, offer_templates, reply_title
 from console.ui.app_access import console_app
 from console.ui.sections import SECTION_BY_MODE
 from console.ui.statics import show as show_text
@@ -86,6 +87,7 @@ KEYS: tuple[tuple[str, str, str, bool], ...] = (
     ("status_filter", "v", "Status", False),
     ("label_filter", "g", "Label filter", False),
     ("toggle_context", "i", "Customer", False),
+    ("template", "ctrl+t", "Template", False),  # WhatsApp templates: screens/templates.py
 )
 HELP = {action: help_text for _, help_text, action in SECTION_BY_MODE["inbox"].commands}
 
@@ -264,8 +266,11 @@ class InboxScreen(InboxReplying, InboxActions):
         if woke or int(now) // 30 != int(self._last_tick) // 30:
             self.conversations.tick(now)
             self._refresh_list()
+        minute = int(now) // 60 != int(self._last_tick) // 60
         self._last_tick = now
         if self.opened is not None:
+            if minute:
+                self._show_header()  # WhatsApp's window: its time left
             self._show_presence()
             if self.app.team_wiring.poster is not None and now - self._viewing_at >= VIEWING_EVERY:
                 self._post_presence(VIEWING, True)
@@ -435,6 +440,9 @@ class InboxScreen(InboxReplying, InboxActions):
         )  # fmt: skip
         panel.update("\n".join(lines))
 
+    def action_template(self) -> None:
+        offer_templates(self)
+
     def action_toggle_context(self) -> None:
         self.toggle_class("-no-context")
 
@@ -501,13 +509,22 @@ class InboxScreen(InboxReplying, InboxActions):
         parts = [
             conversation.customer,
             f"{channel_glyph(conversation.channel)} {channel_word(conversation.channel)}",
+            header_words(conversation, self.thread, now) or "",  # WhatsApp's window
             mask_peer(conversation.peer),
             f"@{conversation.assignee}" if conversation.assignee else "unassigned",
             conversation.status_at(now),
         ]
         if conversation.labels:
             parts.append(" ".join(f"#{label}" for label in conversation.labels))
-        self.query_one("#thread-header", Static).update(plain(" · ".join(parts)))
+        # shown again with each thread change (WhatsApp's window): updated only if it changed
+        show_text(
+            self.query_one("#thread-header", Static), plain(" · ".join(p for p in parts if p))
+        )
+        title = reply_title(conversation, self.thread, now)  # WhatsApp's window
+        reply = self.query_one("#reply", ReplyBox)
+        if str(reply.border_title) != title:  # it opened or closed: the hint says so too
+            reply.border_title = plain(title)
+            self._refresh_reply_hint()
 
     def _show_thread(self) -> None:
         self._thread_due = False
@@ -517,6 +534,7 @@ class InboxScreen(InboxReplying, InboxActions):
         self.query_one("#thread", ThreadView).show(
             self.thread.entries(), conversation.customer, self.app.core.inbox.me, self.app.clock()
         )
+        self._show_header()  # WhatsApp's window may show in the thread (read; a receipt 61)
 
     def _show_presence(self) -> None:
         line = self.query_one("#presence", Static)

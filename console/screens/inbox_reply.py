@@ -25,6 +25,7 @@ from console.live.team import (
     TeamAction,
 )
 from console.messages import TextDrafted
+from console.screens.templates import reply_refusal
 from console.sms import analyze
 from console.ui.app_access import console_app
 from console.ui.statics import show as show_text
@@ -33,6 +34,7 @@ from console.widgets.reply_box import ReplyBox
 from console.widgets.segment_meter import SegmentMeter
 
 if TYPE_CHECKING:
+    from console.core.thread import Thread
     from console.widgets.conversation_list import ConversationList
 
 TYPING_EVERY = 4.0  # seconds between "typing" posts while the agent types
@@ -50,6 +52,7 @@ class InboxReplying(Screen[None]):
     if TYPE_CHECKING:  # what InboxScreen (console/screens/inbox.py) holds
         filters: Filters
         opened: str | None
+        thread: Thread | None
         listing: list[Conversation]
         found: frozenset[str]
         found_for: str
@@ -111,9 +114,14 @@ class InboxReplying(Screen[None]):
                 show_text(hint, plain(f"Tab: {shown}"))
             else:
                 show_text(hint, plain(f"No canned response /{typed[1]}…"))
-        else:
-            show_text(hint, plain("ctrl+j send · /shortcode then Tab: canned response · Esc back"))
         conversation = self.app.core.inbox.get(self.opened or "")
+        closed = conversation is not None and reply_refusal(
+            conversation, self.thread, self.app.clock()
+        )  # WhatsApp's window: only a template (ctrl+t)
+        if typed is None and closed:
+            show_text(hint, plain("WhatsApp window closed: ctrl+t sends a template · Esc back"))
+        elif typed is None:
+            show_text(hint, plain("ctrl+j send · /shortcode then Tab: canned response · Esc back"))
         if conversation is not None and conversation.channel == "sms":
             self.query_one("#meter", SegmentMeter).show(analyze(reply.text))
 
@@ -144,6 +152,10 @@ class InboxReplying(Screen[None]):
             return
         reply = self.query_one("#reply", ReplyBox)
         text = reply.text.strip()
+        refusal = reply_refusal(conversation, self.thread, self.app.clock())
+        if refusal is not None:  # WhatsApp's window closed: a template only (ctrl+t)
+            self._reply_problem(refusal)
+            return
         if not text:
             self._reply_problem("Write a reply first.")
             reply.focus()

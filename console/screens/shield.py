@@ -34,6 +34,7 @@ from console.screens.shield_dialogs import (
     SuspendRequest,
 )
 from console.ui.app_access import console_app
+from console.ui.columns import ColumnNeed, fit_columns
 from console.ui.text import clean, middle, plain_text
 from console.widgets.key_bar import KeyBar
 from console.widgets.session_bar import SessionBar
@@ -45,6 +46,22 @@ BASELINE_CYCLE = ("last-week", "before")
 HISTORY_TTL = 30.0  # seconds: the history's part is read again after this
 TREND_WIDTH = 12
 TREND_MIN = 6  # the narrowest sparkline worth showing
+SPIKE_MARK = " ▲spike"
+NAME_LEAST = 20  # an operator's name is cut (in the middle) only below this, once the
+# less important columns have gone
+# The operators' columns in display order, with how much each matters (0 most): at 80 columns
+# the usual share and the delivery rate go first, the trend stays (console/ui/columns.py).
+OPERATOR_COLUMNS = (
+    ("operator", "Operator", 0),
+    ("msgs", "Msgs", 3),
+    ("share", "Share", 5),
+    ("usual", "Usual", 7),
+    ("move", "Move", 2),
+    ("dlvd", "Dlvd", 6),
+    ("rejected", "99", 4),
+    ("trend", "Trend", 1),
+)
+FIGURES = ("msgs", "share", "usual", "move", "dlvd", "rejected")  # between name and trend
 
 
 @dataclass(frozen=True)
@@ -118,6 +135,7 @@ class ShieldScreen(Screen[None]):
         self._computing = False
         self._history_cache: tuple[tuple[str, str], float, list[Observation]]
         self._history_cache = (("", ""), 0.0, [])
+        self._operator_layout: tuple[tuple[str, int], ...] = ()  # the columns shown
 
     def compose(self) -> ComposeResult:
         yield SessionBar("Shield")
@@ -132,7 +150,8 @@ class ShieldScreen(Screen[None]):
     def on_mount(self) -> None:
         operators = self.query_one("#operators", DataTable)
         operators.border_title = "Operators"
-        operators.add_columns("Operator", "Msgs", "Share", "Usual", "Move", "Dlvd", "99", "Trend")
+        for name, title, _rank in OPERATOR_COLUMNS:
+            operators.add_column(plain_text(title), key=name)
         countries = self.query_one("#countries", DataTable)
         countries.border_title = "Countries"
         countries.add_columns("Country", "Msgs", "Share", "Usual", "Move", "Rejected 99")
@@ -233,27 +252,31 @@ class ShieldScreen(Screen[None]):
                     ),
                 )
             )
-        # At 80 columns the trend keeps its place: a long operator name is cut in the middle
-        # (its country stays) and the sparkline takes what is left, down to TREND_MIN.
-        headers = ("Msgs", "Share", "Usual", "Move", "Dlvd", "99")
-        fixed = sum(
-            max([len(h), *(len(c[2][n]) for c in cells)]) + 2 for n, h in enumerate(headers)
-        )
-        width = (operators.size.width or self.size.width - 2) - 2 - fixed
         names = [clean(share.name) for share, _, _ in cells]
-        longest = max((len(n) for n in names), default=8)
-        name_room = max(12, min(longest, width - 2 - (TREND_MIN + 8) - 2))
-        trend_room = max(TREND_MIN, min(TREND_WIDTH, width - (name_room + 2) - 2 - 7))
+        spike = any(row is not None and row.spike is not None for _, row, _ in cells)
+        widths = fit_columns(
+            _operator_needs(names, [figures for _, _, figures in cells], spike),
+            (operators.size.width or self.size.width - 2) - 2,
+        )
+        layout = tuple(widths.items())
+        if layout != self._operator_layout:  # columns dropped or back: the header changes
+            self._operator_layout = layout
+            operators.clear(columns=True)
+            titles = {name: title for name, title, _ in OPERATOR_COLUMNS}
+            for name, width in layout:
+                operators.add_column(plain_text(titles[name]), key=name, width=width)
+        trend_room = max(TREND_MIN, widths.get("trend", 0) - (len(SPIKE_MARK) if spike else 0))
         for (share, row, figures), name in zip(cells, names, strict=True):
             trend = Text(stats.sparkline(stats.resample(row.series, trend_room))) if row else ""
             if row is not None and row.spike is not None:
-                trend.append(" ▲spike", style="bold")
-            operators.add_row(
-                Text(middle(name, name_room), style="bold" if share.deviates else ""),
-                *figures,
-                trend,
-                key=share.name,
+                trend.append(SPIKE_MARK, style="bold")
+            values: dict[str, str | Text] = dict(zip(FIGURES, figures, strict=True))
+            values["operator"] = Text(
+                middle(name, widths.get("operator", len(name))),
+                style="bold" if share.deviates else "",
             )
+            values["trend"] = trend
+            operators.add_row(*(values[column] for column in widths), key=share.name)
         reselect(operators, selected)
         countries = self.query_one("#countries", DataTable)
         selected = selected_key(countries) if countries.has_focus else None
@@ -404,6 +427,27 @@ class ShieldScreen(Screen[None]):
             "Tell 8x8 whether an OTP was entered (SMS feedback); conversion shows here",
             self.action_feedback,
         )
+
+
+def _operator_needs(
+    names: list[str], figures: list[tuple[object, ...]], spike: bool
+) -> list[ColumnNeed]:
+    """What each operator column needs: the figures their widest cell, the name whole up to
+    NAME_LEAST (cut in the middle below that), the trend its sparkline and spike mark."""
+    needs = []
+    longest = max((len(name) for name in names), default=8)
+    for index, (name, title, rank) in enumerate(OPERATOR_COLUMNS):
+        if name == "operator":
+            least = max(len(title), min(longest, NAME_LEAST))
+            needs.append(ColumnNeed(name, least, max(least, longest), rank))
+        elif name == "trend":
+            wide = TREND_WIDTH + (len(SPIKE_MARK) if spike else 0)
+            needs.append(ColumnNeed(name, wide, wide, rank))
+        else:
+            cells = [len(str(row[index - 1])) for row in figures]
+            width = max([len(title), *cells])
+            needs.append(ColumnNeed(name, width, width, rank))
+    return needs
 
 
 def _percent(value: float) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from rich.text import Text
@@ -27,6 +27,7 @@ from console.api.relay_setup import Hop, point_at_relay, probe_url, what_stops
 from console.paths import styles_path
 from console.screens.tools_dialogs import RelayDialog, RelayRequest, WebhookDialog
 from console.ui.app_access import console_app
+from console.ui.columns import ColumnNeed, fit_columns
 from console.ui.state import BalanceStatus, EventsState
 from console.ui.text import clean, middle, plain_text
 from console.widgets.key_bar import KeyBar
@@ -38,6 +39,33 @@ SANDBOX_TEST_NUMBER = "+6531580000"  # the sandbox's own virtual number
 PROOF_TIMEOUT = 20.0  # seconds for the test SMS's receipt (sandbox)
 LIVE_PROOF_TIMEOUT = 120.0  # seconds to wait for the next receipt (live)
 URL_MIN = 16  # the webhooks' URL column never narrower than this (cut in the middle)
+URL_LEAST = 32  # below this the URL is cut only once the less important columns have gone
+# The webhooks' columns in display order, with how much each matters (0 most): at 80
+# columns the sub-account (mostly "*") and the authorization go first (console/ui/columns.py).
+HOOK_COLUMNS = (
+    ("product", "Product", 1),
+    ("subaccount", "Sub-account", 5),
+    ("events", "Events", 2),
+    ("auth", "Auth", 4),
+    ("state", "State", 3),
+    ("url", "URL", 0),
+)
+
+
+def _hook_needs(
+    rows: Sequence[tuple[str, ...]], urls: Sequence[str], url_least: int = URL_LEAST
+) -> list[ColumnNeed]:
+    """What each webhook column needs: its widest cell; the URL whole down to `url_least`."""
+    needs = []
+    for index, (name, title, rank) in enumerate(HOOK_COLUMNS):
+        if name == "url":
+            longest = max([len(title), *(len(url) for url in urls)])
+            least = max(URL_MIN, min(longest, url_least))
+            needs.append(ColumnNeed(name, least, max(least, longest), rank))
+        else:
+            width = max([len(title), *(len(row[index]) for row in rows)])
+            needs.append(ColumnNeed(name, width, width, rank))
+    return needs
 
 
 def _reason(error: BaseException) -> str:
@@ -117,6 +145,7 @@ class ToolsScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.hooks: list[WebhookConfig] = []
+        self._hook_layout: tuple[tuple[str, int], ...] = ()  # the webhooks' columns shown
         self.hops: list[Hop] = []
 
         self._receipts = asyncio.Event()
@@ -137,7 +166,8 @@ class ToolsScreen(Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one("#webhooks", DataTable)
         table.border_title = "Webhooks (n new · d delete · e enable/disable · p point at my relay)"
-        table.add_columns("Product", "Sub-account", "Events", "Auth", "State", "URL")
+        for name, title, _rank in HOOK_COLUMNS:
+            table.add_column(plain_text(title), key=name)
         proof = self.query_one("#relay-proof", Static)
         proof.border_title = "Point 8x8's webhooks at my relay"
         proof.display = False
@@ -231,20 +261,27 @@ class ToolsScreen(Screen[None]):
             )
             for hook in self.hooks
         ]
-        headers = ("Product", "Sub-account", "Events", "Auth", "State")
-        widths = [max([len(h), *(len(r[n]) for r in rows)]) for n, h in enumerate(headers)]
+        urls = [clean(hook.url) for hook in self.hooks]
+        url_least = URL_LEAST
+        if not self.hooks:  # said in full, where the URL would be
+            rows = [("—", "", "", "", "")]
+            urls = ["no webhook: 8x8 sends this account's events nowhere"]
+            url_least = len(urls[0])
         # the table's border, and each column's padding of 1 on both sides
         width = table.size.width or self.size.width - 2  # before its first layout: the screen's
-        room = max(URL_MIN, width - 2 - sum(w + 2 for w in widths) - 2)
-        for hook, row in zip(self.hooks, rows, strict=True):
-            table.add_row(
-                *(plain_text(cell) for cell in row),
-                plain_text(middle(clean(hook.url), room)),
-                key=_key(hook),
-            )
-        if not self.hooks:
-            nowhere = "no webhook: 8x8 sends this account's events nowhere"
-            table.add_row("—", "", nowhere, "", "", "", key="-")
+        widths = fit_columns(_hook_needs(rows, urls, url_least), width - 2)
+        layout = tuple(widths.items())
+        if layout != self._hook_layout:  # columns dropped or back: the header changes
+            self._hook_layout = layout
+            table.clear(columns=True)
+            titles = {name: title for name, title, _ in HOOK_COLUMNS}
+            for name, room in layout:
+                table.add_column(plain_text(titles[name]), key=name, width=room)
+        keys = [_key(hook) for hook in self.hooks] or ["-"]
+        for key, row, url in zip(keys, rows, urls, strict=True):
+            cells = dict(zip((name for name, _, _ in HOOK_COLUMNS), row, strict=False))
+            cells["url"] = middle(url, widths.get("url", len(url)))
+            table.add_row(*(plain_text(cells[name]) for name in widths), key=key)
         reselect(table, selected)
 
     def _selected(self) -> WebhookConfig | None:

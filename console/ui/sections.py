@@ -80,6 +80,12 @@ SECTIONS: tuple[Section, ...] = (
                 "toggle_context",
             ),
             (
+                "WhatsApp template",
+                "Send one of the account's templates (after WhatsApp's 24-hour window, the only "
+                "message that reaches the customer)",
+                "template",
+            ),
+            (
                 "edit canned responses",
                 "The /shortcode texts of replies (canned.toml)",
                 "edit_canned",

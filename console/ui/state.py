@@ -8,9 +8,10 @@ import time
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from console.live.events import parse_iso
-from console.live.state import StreamPhase, StreamState
+if TYPE_CHECKING:  # the stream's modules load with the stream, after the first frame
+    from console.live.state import StreamState
 
 GAP_LABEL_SECONDS = 60.0
 """How long "events may be missing since …" stays up once events flow again."""
@@ -45,6 +46,9 @@ class EventsStatus:
 
     @classmethod
     def from_stream(cls, state: StreamState) -> EventsStatus:
+        from console.live.events import parse_iso
+        from console.live.state import StreamPhase
+
         if state.state is StreamPhase.LIVE:
             return cls(EventsState.LIVE)
         if state.state is StreamPhase.RECONNECTING:

@@ -25,6 +25,15 @@ if TYPE_CHECKING:
 STUCK = 1.0  # seconds after which a key not seen to land lets the next one go
 
 
+def _typing(event: Key | Paste) -> bool:
+    """A printable character or a paste: what a field takes in place, moving no focus."""
+    from textual.events import Paste
+
+    if isinstance(event, Paste):
+        return True
+    return event.character is not None and event.character.isprintable()
+
+
 class TypeAhead:
     """One key in flight at a time; the others wait in order."""
 
@@ -55,24 +64,33 @@ class TypeAhead:
             self._landed(event)
             return
         target = self.app.focused or self.app.screen
-        if not target.call_later(self._after, event, target):
+        if not target.call_later(self._after, event, target, target):
             self._landed(event)
 
     def _fly(self, event: Key | Paste) -> None:
         self.flying = event
         self._since = self.clock()
 
-    def _after(self, event: Key | Paste, node: MessagePump) -> None:
+    def _after(
+        self, event: Key | Paste, node: MessagePump, origin: MessagePump, second: bool = False
+    ) -> None:
         """Runs on `node` after it handled what was queued, `event` included when it came
         there; then the same one level up, until the App."""
         parent = node._parent
-        # Stopped where it was handled (a letter typed into a field): it goes no higher, so
+        # Typing stopped where it was handled (a letter into a field): it goes no higher, so
         # it has landed. Walking on up would wait for every parent's queue to drain, and
         # while a stream lands those are busy: typed letters waited up to STUCK each.
-        if parent is None or node is self.app or event._stop_propagation:
+        if event._stop_propagation and _typing(event):
             self._landed(event)
             return
-        if not parent.call_later(self._after, event, parent):
+        if parent is None or node is self.app:
+            # Enter in a field posts Submitted, which bubbles one step behind this walk; the
+            # form's handler (moving focus on, or submitting) runs on the way. A second walk
+            # from where the key went trails that message all the way up.
+            if second or not origin.call_later(self._after, event, origin, origin, True):
+                self._landed(event)
+            return
+        if not parent.call_later(self._after, event, parent, origin, second):
             self._landed(event)
 
     def _landed(self, event: Key | Paste) -> None:

@@ -31,6 +31,7 @@ from console.core.inbox import (
     channel_word,
     waiting_label,
 )
+from console.core.wawindow import WindowState, window_at, window_marker
 from console.ui.scrolling import set_virtual_size
 from console.ui.text import clean
 
@@ -75,6 +76,11 @@ def row_lines(
         assert conversation.waiting_since is not None
         late = now - conversation.waiting_since >= late_after
         tail.append(waiting.replace("⏳", "⚠") if late else waiting, style="bold" if late else "")
+        tail.append(" ")
+    window = window_at(conversation.channel, conversation.last_inbound_at, now)
+    marker = window_marker(window)  # WhatsApp's 24-hour window: '◷3h', '◷42m', '◷shut'
+    if marker is not None:
+        tail.append(marker, style="bold" if window.state is not WindowState.OPEN else "")
         tail.append(" ")
     status = conversation.status_at(now)
     if status != OPEN:

@@ -14,12 +14,20 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Input, TextArea
 
 from console.core.hotlist import hotlist_line
 from console.ui.key_fit import SHORT, KeyItem, Place, fit
 
 TAIL_IDS = ("keys", "logout")  # the App's keys always at the right, when they apply
+# Fields that take typed text (`?` is typed into them, not a key). Named rather than imported:
+# importing TextArea costs ~10 ms at start-up, before the first frame, for a check by type.
+TEXT_FIELDS = frozenset({"textual.widgets._input.Input", "textual.widgets._text_area.TextArea"})
+
+
+def takes_text(widget: object) -> bool:
+    """True for an Input or a TextArea (or a subclass of either)."""
+    names = (f"{cls.__module__}.{cls.__qualname__}" for cls in type(widget).__mro__)
+    return any(name in TEXT_FIELDS for name in names)
 
 
 class KeyBar(Widget):
@@ -73,7 +81,9 @@ class KeyBar(Widget):
     def _look_at_hotlist(self) -> None:
         if not self.screen.is_current:  # a section in the background: nobody sees its bar
             return
-        core = getattr(self.app, "core", None)
+        # Only a core already built: the first frame's key bar must not build it (nothing
+        # waits in an inbox that was never loaded).
+        core = getattr(self.app, "core_if_built", None)
         line = ""
         if core is not None and getattr(self.app, "current_mode", None) != "inbox":
             inbox = core.inbox
@@ -96,7 +106,7 @@ class KeyBar(Widget):
         tail: dict[str, KeyItem] = {}
         seen: set[str] = set()
         palette = self.app.COMMAND_PALETTE_BINDING
-        typing = isinstance(self.app.focused, Input | TextArea)
+        typing = takes_text(self.app.focused)
         here = f"switch_mode({self.app.current_mode!r})"
         for key, active in self.screen.active_bindings.items():
             binding = active.binding

@@ -69,3 +69,29 @@ def app(sandbox_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ag
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
 def test_shield_under_attack(snap_compare, app, monkeypatch, size) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(app, terminal_size=size, run_before=shield_with_attack(monkeypatch))
+
+
+@pytest.mark.parametrize(
+    ("size", "shown"),
+    [
+        ((120, 40), ["operator", "msgs", "share", "usual", "move", "dlvd", "rejected", "trend"]),
+        ((80, 24), ["operator", "msgs", "share", "move", "rejected", "trend"]),
+    ],
+    ids=["120x40", "80x24"],
+)
+async def test_at_80_columns_the_operators_drop_columns_by_importance_and_keep_the_trend(
+    app: AgentConsole,
+    monkeypatch: pytest.MonkeyPatch,
+    size: tuple[int, int],
+    shown: list[str],
+) -> None:
+    from textual.widgets import DataTable
+
+    async with app.run_test(size=size) as pilot:
+        await shield_with_attack(monkeypatch)(pilot)
+        table = app.screen.query_one("#operators", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 4)
+        assert [str(key.value) for key in table.columns] == shown
+        names = [str(table.get_row_at(n)[0]) for n in range(table.row_count)]
+        assert "SingTel (SG)" in names  # short names whole
+        assert table.virtual_size.width <= table.size.width  # nothing runs off the screen

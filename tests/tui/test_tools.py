@@ -108,9 +108,15 @@ async def open_tools(app: AgentConsole, pilot) -> ToolsScreen:  # type: ignore[n
     return screen
 
 
-def rows(screen: ToolsScreen) -> list[list[str]]:
+def rows(screen: ToolsScreen) -> list[dict[str, str]]:
+    """The webhooks' rows, each cell by its column ("product", "auth", "state", "url"…): at
+    80 columns the least important columns are not shown."""
     table = screen.query_one("#webhooks", DataTable)
-    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+    names = [str(key.value) for key in table.columns]
+    return [
+        dict(zip(names, (str(cell) for cell in table.get_row_at(i)), strict=True))
+        for i in range(table.row_count)
+    ]
 
 
 async def test_webhooks_are_listed_created_toggled_and_deleted(
@@ -120,8 +126,8 @@ async def test_webhooks_are_listed_created_toggled_and_deleted(
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         screen = await open_tools(app, pilot)
         listed = rows(screen)
-        assert [row[0] for row in listed] == ["SMS", "SMS", "Chat Apps", "Chat Apps"]
-        assert all(row[3] == "set" for row in listed)  # an Authorization, never its value
+        assert [row["product"] for row in listed] == ["SMS", "SMS", "Chat Apps", "Chat Apps"]
+        assert all(row["auth"] == "set" for row in listed)  # an Authorization, never its value
         assert "tui-webhook-secret" not in screen_text(app)
         assert "Balance" in screen_text(app) and "EUR" in screen_text(app)
 
@@ -136,8 +142,12 @@ async def test_webhooks_are_listed_created_toggled_and_deleted(
         dialog.query_one("#authorization").value = "Basic c2VjcmV0"
         press(app, "#create")
         await wait_for(pilot, lambda: len(rows(screen)) == 5)
-        mine = next(row for row in rows(screen) if row[5] == "https://hooks.example.com/dr")
-        assert mine[1] == DEMO_SUBACCOUNT and mine[3] == "set" and mine[4] == "● on"
+        mine = next(row for row in rows(screen) if row["url"] == "https://hooks.example.com/dr")
+        assert (
+            mine["subaccount"] == DEMO_SUBACCOUNT
+            and mine["auth"] == "set"
+            and mine["state"] == "● on"
+        )
         assert "c2VjcmV0" not in screen_text(app)
 
         table = screen.query_one("#webhooks", DataTable)
@@ -146,7 +156,9 @@ async def test_webhooks_are_listed_created_toggled_and_deleted(
         await pilot.press("e")
         await wait_for(
             pilot,
-            lambda: any(row[5].endswith("/dr") and row[4] == "○ off" for row in rows(screen)),
+            lambda: any(
+                row["url"].endswith("/dr") and row["state"] == "○ off" for row in rows(screen)
+            ),
         )
         await pilot.press("d")
         await wait_for(pilot, lambda: "Delete this SMS webhook?" in screen_text(app))
@@ -157,17 +169,17 @@ async def test_webhooks_are_listed_created_toggled_and_deleted(
         await pilot.press("d")
         await confirm_send(pilot, app)
         await wait_for(pilot, lambda: len(rows(screen)) == 4)
-        assert all(not row[5].endswith("/dr") for row in rows(screen))
+        assert all(not row["url"].endswith("/dr") for row in rows(screen))
 
         await pilot.press("n")  # without an Authorization: the table says so
         await wait_for(pilot, lambda: app.screen.__class__.__name__ == "WebhookDialog")
         app.screen.query_one("#url").value = "https://open.example.com/dr"
         press(app, "#create")
         await wait_for(
-            pilot, lambda: any(row[5].endswith("open.example.com/dr") for row in rows(screen))
+            pilot, lambda: any(row["url"].endswith("open.example.com/dr") for row in rows(screen))
         )
-        (open_hook,) = [row for row in rows(screen) if row[5].endswith("open.example.com/dr")]
-        assert open_hook[3] == "not set"
+        (open_hook,) = [row for row in rows(screen) if row["url"].endswith("open.example.com/dr")]
+        assert open_hook["auth"] == "not set"
         table.move_cursor(row=table.get_row_index(f"sms|{DEMO_SUBACCOUNT}|DR"))
         await pilot.press("d")  # the shared sandbox's receipts go where they went before
         await confirm_send(pilot, app)
@@ -216,7 +228,7 @@ async def test_a_relay_that_does_not_answer_is_named_as_the_failed_hop(
         (hop,) = screen.hops
         assert not hop.ok and hop.name == "the relay answers at its public URL"
         await wait_for(pilot, lambda: "✗ the relay answers at its public URL" in screen_text(app))
-        assert all("/hooks/" in row[5] for row in rows(screen))  # nothing was changed
+        assert all("/hooks/" in row["url"] for row in rows(screen))  # nothing was changed
 
 
 async def test_prices_for_a_number(sandbox_url: str, tmp_path: Path) -> None:
@@ -258,7 +270,7 @@ async def test_an_account_without_webhooks_says_so_at_80_columns(
         screen.post_message(ToolsScreen.Loaded([], None, []))
         table = screen.query_one("#webhooks", DataTable)
         await wait_for(pilot, lambda: not screen.hooks and table.row_count == 1)
-        assert "8x8 sends this account's events nowhere" in str(table.get_row_at(0)[2])
+        assert "8x8 sends this account's events nowhere" in rows(screen)[0]["url"]
         assert app.is_running
 
 
@@ -308,7 +320,7 @@ async def test_stopping_a_webhook_the_relay_depends_on_asks_and_says_what_stops(
         assert "What stops: SMS delivery receipts: the Feed, Compose's statuses" in said
         await pilot.press("enter")  # Cancel is focused
         await wait_for(pilot, lambda: app.screen is screen)
-        assert all(row[4] == "● on" for row in rows(screen)), "nothing changed"
+        assert all(row["state"] == "● on" for row in rows(screen)), "nothing changed"
         table.move_cursor(row=table.get_row_index("chatapps|*|MSG"))
         await pilot.press("d")
         await wait_for(pilot, lambda: "relay depends on it" in screen_text(app))

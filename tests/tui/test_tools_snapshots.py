@@ -50,3 +50,25 @@ def app(relay_sandbox: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
 def test_tools(snap_compare, app, size) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(app, terminal_size=size, run_before=tools_with_prices)
+
+
+@pytest.mark.parametrize(
+    ("size", "shown"),
+    [
+        ((120, 40), ["product", "subaccount", "events", "auth", "state", "url"]),
+        ((80, 24), ["product", "events", "state", "url"]),
+    ],
+    ids=["120x40", "80x24"],
+)
+async def test_at_80_columns_the_webhooks_drop_columns_so_the_url_reads(
+    app: AgentConsole, size: tuple[int, int], shown: list[str]
+) -> None:
+    from textual.widgets import DataTable
+
+    async with app.run_test(size=size) as pilot:
+        await tools_with_prices(pilot)
+        table = app.screen.query_one("#webhooks", DataTable)
+        assert [str(key.value) for key in table.columns] == shown
+        urls = [str(table.get_row_at(n)[-1]) for n in range(table.row_count)]
+        assert all(len(url) >= 32 and url.startswith("https://relay.exam") for url in urls)
+        assert table.virtual_size.width <= table.size.width  # nothing runs off the screen

@@ -574,8 +574,8 @@ def hostile_relay() -> Iterator[tuple[str, Starlette]]:
     server.stop()
 
 
-def _relay_routes() -> list[Route]:
-    app = create_relay_app(MemoryEventLog(), webhook_secret="s", events_token="t")
+def _relay_routes() -> list[Route]:  # the API: the operator GETs are in test_relay_ops.py
+    app = create_relay_app(MemoryEventLog(), webhook_secret="s", events_token="t", admin=False)
     return [r for r in app.routes if isinstance(r, Route)]
 
 

@@ -21,7 +21,7 @@ from websockets.exceptions import ConnectionClosed
 
 from console.sandbox.gate import Gate
 from console.sandbox.server import SandboxServer
-from console.sandbox.world import World
+from console.sandbox.world import CHANNEL_IDS, World
 
 OPEN = {
     ("GET", "/healthz"): "liveness probes carry no key",
@@ -30,6 +30,7 @@ OPEN = {
 }
 FILL = {"sub": SUB, "umid": "u-1", "batch_id": "b-1", "call_id": "5001", "code": "c0de"}
 FILL["account"] = sandbox_config(None).account
+FILL["channel"] = CHANNEL_IDS["whatsapp"]
 # Each route's own key, and a key of the wrong kind for it (a real key, for another route).
 VIDEO_TOKEN_ROUTES = ("/video/api/v1/call-logs", "/video/api/v1/calls/{call_id}", "/video/")
 

@@ -19,6 +19,7 @@ from sandbox_support import REPO_ROOT, SUB, Hook, Receiver
 
 from console.sandbox.keyfile import key_file, shared_demo_key
 from console.sandbox.server import bind_socket
+from console.sandbox.world import CHANNEL_IDS
 
 RUN = (
     "import argparse, sys\n"
@@ -74,7 +75,10 @@ def test_ready_json_then_sigterm_exits_cleanly() -> None:
     proc = _spawn("--port", "0", "--ready-json", "--no-customers", "--seed", "3")
     line = _read_until(proc, "\n")
     ready = json.loads(line)
-    assert set(ready) == {"url", "subaccount", "api_key", "account_id", "webhook_secret"}
+    assert set(ready) == {
+        "url", "subaccount", "api_key", "account_id", "webhook_secret", "channels"
+    }  # fmt: skip
+    assert ready["channels"]["whatsapp"] == CHANNEL_IDS["whatsapp"]
     assert ready["subaccount"] == SUB and ready["url"].startswith("http://127.0.0.1:")
     url, key = ready["url"], ready["api_key"]
     assert httpx.get(url + "/healthz").json() == {"status": "ok"}

@@ -71,3 +71,55 @@ def test_bad_settings_exit_with_a_readable_message() -> None:
     assert result.returncode == 2
     assert "Unknown region 'mars'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("load", "cpus", "spare"),
+    [(0.2, 2, True), (1.0, 2, False), (3.0, 2, False), (5.0, 8, True), (7.0, 8, False)],
+)
+def test_the_sandbox_starts_beside_the_ui_only_with_a_core_to_spare(
+    monkeypatch: pytest.MonkeyPatch, load: float, cpus: int, spare: bool
+) -> None:
+    """On a busy machine the early sandbox would only take CPU from the first frame."""
+    from console import cli
+
+    monkeypatch.setattr(cli.os, "getloadavg", lambda: (load, load, load))
+    monkeypatch.setattr(cli.os, "cpu_count", lambda: cpus)
+    assert cli.a_core_to_spare() is spare
+
+
+def test_without_a_load_average_the_sandbox_starts_after_the_first_frame(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from console import cli
+
+    monkeypatch.delattr(cli.os, "getloadavg")
+    assert cli.a_core_to_spare() is False
+
+
+def test_the_console_imports_no_subcommand_module() -> None:
+    """`agent-console` (the console) parses its options without the subcommands' modules
+    (sandbox, relay, serve, events-token): they load only for the subcommand that runs."""
+    code = (
+        "import sys\n"
+        "from console import cli\n"
+        "argv = ['--data-dir', 'x']\n"
+        "args = cli.build_parser(cli.command_in(argv)).parse_args(argv)\n"
+        "assert args.command is None and args.data_dir == 'x'\n"
+        "mods = ('console.sandbox.command', 'console.live.command', 'console.serve.command',"
+        " 'console.events_token')\n"
+        "print('LOADED=' + ','.join(m for m in mods if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "LOADED="
+
+
+@pytest.mark.parametrize("command", ["sandbox", "relay", "serve", "events-token"])
+def test_a_subcommand_is_found_before_its_module_loads(command: str) -> None:
+    from console import cli
+
+    assert cli.command_in(["--seed", "3", command, "--port", "0"]) == command
+    assert cli.command_in(["--data-dir", "sandbox"]) is None  # a value, not the subcommand

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from console.core.delivery import ERROR_MEANINGS, explain_error, status_label
+from console.core.delivery import (
+    CHAT_ERROR_MEANINGS,
+    ERROR_MEANINGS,
+    explain_error,
+    status_label,
+)
 
 
 def test_every_state_has_a_glyph_and_its_name() -> None:
@@ -33,3 +38,16 @@ def test_unknown_codes_fall_back_to_8x8s_own_message() -> None:
 def test_meanings_fit_the_status_column() -> None:
     for code, meaning in ERROR_MEANINGS.items():
         assert len(status_label("undelivered", error_code=code)) <= 44, meaning
+
+
+def test_a_chat_channels_61_is_whatsapps_closed_window_not_an_sms_timeout() -> None:
+    assert explain_error(61, "SessionExpired") == "61 network timeout"  # an SMS receipt
+    whatsapp = status_label(
+        "undelivered", error_code=61, error_message="SessionExpired", channel="whatsapp"
+    )
+    assert whatsapp == "✗ undelivered · 61 WhatsApp window closed"
+    for code in CHAT_ERROR_MEANINGS:
+        assert len(status_label("undelivered", error_code=code, channel="whatsapp")) <= 44
+    # the other codes read as before on every channel
+    assert explain_error(46, None, "whatsapp") == "46 subscriber not reachable"
+    assert explain_error(36, "Expired", "viber") == "36 expired before delivery"

@@ -143,3 +143,18 @@ def test_a_row_says_how_long_the_customer_has_waited_for_a_reply() -> None:
     inbox.apply_inbound(InboundMessage("in-3", "whatsapp", "+6591234567", None, "Thanks", None),
                         None, NOW + 2000)  # fmt: skip
     assert inbox.get(JANE).waiting_since == NOW + 2000  # type: ignore[union-attr]
+
+
+def test_the_agents_own_reply_stops_the_waiting_timer_at_once() -> None:
+    """Without waiting for the relay's echo: an agent with no relay (or a slow one) must not
+    see the customer still 'waiting' after answering."""
+    from console.core.inbox import Inbox
+
+    inbox = Inbox("ana")
+    inbox.apply_inbound(
+        InboundMessage("in-1", "whatsapp", "+6591234567", "Jane Tan", "Hi", None), None, NOW
+    )
+    answered = inbox.record_reply(JANE, "On it", NOW + 60)
+    assert answered.waiting_since is None
+    assert answered.last_text == "On it" and answered.last_direction == "out"
+    assert "⏳" not in " ".join(str(line) for line in row_lines(answered, 80, NOW + 120))

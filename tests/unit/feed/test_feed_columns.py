@@ -101,3 +101,9 @@ def test_cells_mask_unless_revealed_and_fit_cuts_with_an_ellipsis() -> None:
     assert fit("abcdef", 4) == "abc…"
     assert fit("ab", 4, right=True) == "  ab"
     assert fit("✓✓ read", 8) == "✓✓ read "
+
+
+def test_a_whatsapp_61_is_its_closed_window_and_an_sms_61_a_timeout() -> None:
+    whatsapp = FeedRow("u", NOW, "undelivered", channel="whatsapp", error_code=61)
+    assert error_text(whatsapp) == "61 WhatsApp window closed"
+    assert error_text(FeedRow("u", NOW, "undelivered", error_code=61)) == "61 network timeout"
