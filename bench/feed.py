@@ -137,7 +137,7 @@ async def run(kind: str, folder: Path, options: dict[str, Any], beacon_path: str
             await pause(0.02)
         ticker.start()
         if os.environ.get("BENCH_STALLS"):  # where the loop's time goes while it is late
-            from latency import StallSampler
+            from diagnostics import StallSampler
 
             sampler = StallSampler(ticker)
             sampler.start()
@@ -246,7 +246,7 @@ async def run(kind: str, folder: Path, options: dict[str, Any], beacon_path: str
         beacon.say("stream-end", started=stream_started, figures=figures)
 
     if os.environ.get("BENCH_SLOW"):  # which callbacks held the loop (a diagnostic)
-        from latency import SlowCallbacks
+        from diagnostics import SlowCallbacks
 
         slow = SlowCallbacks(0.02)
         slow.install()

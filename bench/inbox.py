@@ -215,7 +215,7 @@ async def one_run(folder: Path) -> dict[str, float]:
 
         slow = None
         if os.environ.get("BENCH_SLOW"):  # which callbacks held the loop (a diagnostic)
-            from latency import SlowCallbacks
+            from diagnostics import SlowCallbacks
 
             slow = SlowCallbacks(0.02)
             slow.install()

@@ -174,7 +174,7 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
             profile.enable()
         sampler = None
         if os.environ.get("BENCH_STALLS"):  # every thread's stack while the loop is late
-            from latency import StallSampler
+            from diagnostics import StallSampler
 
             sampler = StallSampler(ticker, late=0.5, every=0.05)
             sampler.start()
@@ -196,7 +196,7 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
             Widget.refresh = refresh  # type: ignore[method-assign]
         slow = None
         if os.environ.get("BENCH_SLOW"):  # which callbacks held the loop (a diagnostic)
-            from latency import SlowCallbacks
+            from diagnostics import SlowCallbacks
 
             slow = SlowCallbacks(0.02)
             slow.install()

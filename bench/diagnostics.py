@@ -1,0 +1,119 @@
+"""Diagnostics the stream benches switch on by environment variable (bench/shift.py's
+BENCH_STALLS and BENCH_SLOW; feed.py and inbox.py likewise): what held the loop, and when.
+They run inside the console's process, beside bench/latency.py's LoopTicker."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from typing import Any
+
+from latency import Clock, LoopTicker
+
+
+class StallSampler:
+    """A diagnostic: while the loop is late (the ticker has not woken for `late` seconds), a
+    thread samples every thread's stack every `every` seconds; ``top()`` ranks the frames
+    seen (the innermost `depth` frames of project code), per thread name. It needs the GIL
+    like any thread, so a stall in C code shows as the Python line that called it."""
+
+    def __init__(self, ticker: LoopTicker, *, late: float = 0.03, every: float = 0.005) -> None:
+        self.ticker = ticker
+        self.late = late
+        self.every = every
+        self.counts: dict[tuple[str, str], int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="stall-sampler", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        import sys
+        import traceback
+
+        names = {}
+        while not self._stop.wait(self.every):
+            samples = self.ticker.samples
+            if not samples or time.monotonic() - samples[-1][0] < self.late:
+                continue
+            names = {t.ident: t.name for t in threading.enumerate()}
+            for ident, frame in sys._current_frames().items():
+                if ident == threading.get_ident():
+                    continue
+                stack = traceback.extract_stack(frame)
+                ours = [f for f in stack if "/console/" in f.filename or "/bench/" in f.filename]
+                chosen = (ours or stack)[-3:] + stack[-1:]
+                where = " < ".join(
+                    f"{os.path.basename(f.filename)}:{f.lineno} {f.name}" for f in reversed(chosen)
+                )
+                key = (names.get(ident, str(ident)), where)
+                self.counts[key] = self.counts.get(key, 0) + 1
+
+    def top(self, count: int = 25) -> list[tuple[str, str, int]]:
+        ranked = sorted(self.counts.items(), key=lambda item: -item[1])[:count]
+        return [(thread, where, n) for (thread, where), n in ranked]
+
+
+class SlowCallbacks:
+    """A diagnostic: every callback of the event loop that ran longer than `slow` seconds,
+    named (a task's name, or the callback's), with how long it ran. It wraps asyncio's
+    ``Handle._run`` (two clock reads per callback), so unlike asyncio's debug mode it does
+    not slow the loop down enough to change what it measures."""
+
+    def __init__(self, slow: float = 0.02, clock: Clock = time.perf_counter) -> None:
+        self.slow = slow
+        self.clock = clock
+        self.seen: list[tuple[float, float, float, str]] = []  # wall, thread CPU, process CPU
+        self.when: list[float] = []  # when each of `seen` started (time.monotonic())
+        self._original: Any = None
+
+    def install(self) -> None:
+        import asyncio.events
+
+        if self._original is not None:
+            return
+        original = self._original = asyncio.events.Handle._run
+        clock, slow, seen, when = self.clock, self.slow, self.seen, self.when
+        monotonic = time.monotonic
+
+        cpu, process = time.thread_time, time.process_time
+
+        def timed(handle: Any) -> None:
+            started, cpu_started, process_started = clock(), cpu(), process()
+            original(handle)
+            took = clock() - started
+            if took >= slow:
+                used = cpu() - cpu_started
+                everyone = process() - process_started
+                callback = handle._callback
+                owner = getattr(callback, "__self__", None)
+                if isinstance(owner, asyncio.Task):
+                    name = owner.get_name()
+                else:
+                    name = getattr(callback, "__qualname__", repr(callback))
+                seen.append((took, used, everyone, name))
+                when.append(monotonic() - took)
+
+        asyncio.events.Handle._run = timed  # type: ignore[method-assign]
+
+    def remove(self) -> None:
+        import asyncio.events
+
+        if self._original is not None:
+            asyncio.events.Handle._run = self._original  # type: ignore[method-assign]
+            self._original = None
+
+    def by_name(self) -> dict[str, list[tuple[float, float, float]]]:
+        """Each name's slow runs, longest first: (wall ms, the loop thread's CPU ms, the
+        whole process's CPU ms). Wall far above the process's CPU: the machine did not run
+        the process; the process's CPU far above the thread's: other threads held the GIL."""
+        named: dict[str, list[tuple[float, float, float]]] = {}
+        for took, used, everyone, name in self.seen:
+            ms = (round(took * 1000, 1), round(used * 1000, 1), round(everyone * 1000, 1))
+            named.setdefault(name, []).append(ms)
+        return {name: sorted(runs, reverse=True) for name, runs in named.items()}
