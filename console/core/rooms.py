@@ -124,6 +124,29 @@ class CallSeen:
     guest_joined_at: float | None = None
 
 
+SECRET_PARAMETERS = frozenset({"token", "access_token", "key", "secret", "signature", "sig"})
+
+
+def mask_link_secrets(link: str) -> str:
+    """`link` as it may be shown: the values of its secret query parameters (the agent
+    link's `token`) kept to their last 4 characters, so a screen, a screenshot or a shared
+    screen never carries them whole. The link itself is opened and copied unmasked."""
+    base, mark, query = link.partition("?")
+    if not mark:
+        return link
+    fragment = ""
+    if "#" in query:
+        query, _, rest = query.partition("#")
+        fragment = "#" + rest
+    parts = []
+    for part in query.split("&"):
+        name, equals, value = part.partition("=")
+        if equals and name.lower() in SECRET_PARAMETERS and value:
+            value = "…" + value[-4:] if len(value) > 8 else "…"
+        parts.append(f"{name}{equals}{value}")
+    return f"{base}?{'&'.join(parts)}{fragment}"
+
+
 def mask_phone(phone: str | None) -> str:
     """'+65••••4567': the first two digits and the last four of an international number."""
     if not phone:

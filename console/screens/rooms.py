@@ -25,6 +25,7 @@ from console.core.rooms import (
     RoomView,
     check_room_form,
     check_room_phone,
+    mask_link_secrets,
     reference_problem,
     room_matches,
     suggest_reference,
@@ -367,7 +368,7 @@ class RoomsScreen(Screen[None]):
             where = f"· {room.countdown(now)}"
         rows = (
             ("Guest link", room.guest_link),
-            ("Agent link", room.agent_link or "—"),
+            ("Agent link", mask_link_secrets(room.agent_link) if room.agent_link else "—"),
             ("Invite SMS", room.invite_label(now)),
             ("State", f"{STATE_LABELS[state]} {where}"),
         )

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 from textual.command import CommandInput
-from textual.widgets import DataTable, Input, Label
+from textual.widgets import DataTable, Input, Label, Static
 from tui_helpers import (
     DEMO_KEY,
     connected,
@@ -208,9 +208,15 @@ async def test_the_agent_link_opens_in_a_local_browser_else_is_copied(
     async with app.run_test(size=(120, 36), notifications=True) as pilot:
         screen = await open_rooms(pilot, app)
         room = await create(pilot, screen)
+        assert room.agent_link is not None
+        token = room.agent_link.rpartition("token=")[2]
+        assert len(token) > 8
+        shown = str(screen.query_one("#room-details", Static).render())
+        assert "Agent link" in shown and f"token=…{token[-4:]}" in shown
+        assert token not in shown, "the agent's token is on screen (and in screenshots)"
         await pilot.press("ctrl+o")
         await pilot.pause()
-        assert room.agent_link is not None and app.clipboard == room.agent_link
+        assert app.clipboard == room.agent_link, "copied whole: it must still work"
         assert any("no local browser here" in n.message for n in app._notifications)
 
     visited: list[str] = []

@@ -325,3 +325,23 @@ def test_call_reports_read_durations() -> None:
     assert CallReport("5001", "CASE-000001", duration=7).duration_label == "7 s"
     assert CallReport("5001", "CASE-000001").duration_label == "—"
     assert report.seen == CallSeen("CASE-000001", "5001", None, None)
+
+
+def test_an_agent_links_token_is_never_shown_whole() -> None:
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from console.core.rooms import mask_link_secrets
+
+    link = "http://127.0.0.1:8080/video/?user=ana&token=hhqA2mrpZv7VzVpHBo4JttVWDSX"
+    shown = mask_link_secrets(link)
+    assert shown == "http://127.0.0.1:8080/video/?user=ana&token=…WDSX"
+    assert mask_link_secrets("https://x.example/g/abc") == "https://x.example/g/abc"
+    assert mask_link_secrets("https://x/?TOKEN=short#frag") == "https://x/?TOKEN=…#frag"
+
+    @given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_", min_size=9, max_size=80))
+    def never_whole(token: str) -> None:
+        shown = mask_link_secrets(f"https://meet.example/v/?token={token}&user=bo")
+        assert token not in shown and shown.endswith(f"token=…{token[-4:]}&user=bo")
+
+    never_whole()
