@@ -16,7 +16,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Input, Label, ProgressBar, Select, TextArea
 
 from console.core.drafts import ComposeDraft, Drafts
@@ -25,6 +24,7 @@ from console.core.sending import SendFailed, SmsDraft
 from console.core.spend import Spend, Verdict, judge, refusal, summary
 from console.messages import ComposeDrafted
 from console.paths import styles_path
+from console.screens.resume import SectionScreen
 from console.sms import (
     LOOKALIKES,
     DestinationCheck,
@@ -77,7 +77,7 @@ class FieldProblems:
         self.problems.setdefault(field_id, message)
 
 
-class ComposeScreen(Screen[None]):
+class ComposeScreen(SectionScreen):
     """The SMS composer."""
 
     CSS_PATH = styles_path("compose.tcss")

@@ -19,7 +19,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, Label, Sparkline, Static
 from textual.worker import get_current_worker
@@ -30,6 +29,7 @@ from console.feed.rows import FeedRow, FeedStore
 from console.feed.summary import FeedFacts, counters_line, rate_label, state_line
 from console.feed.view import FeedView
 from console.paths import styles_path
+from console.screens.resume import SectionScreen
 from console.ui.app_access import console_app
 from console.ui.clipboard import MIN_SECRET
 from console.ui.state import ConnectionInfo, LoginState
@@ -47,7 +47,7 @@ SUMMARY_INTERVAL = 0.25
 FILTER_DELAY = 0.3
 
 
-class FeedScreen(Screen[None]):
+class FeedScreen(SectionScreen):
     """The live delivery feed."""
 
     CSS_PATH = styles_path("feed.tcss")

@@ -7,10 +7,10 @@ from rich.text import Text
 from textual import getters
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Static
 
 from console.paths import styles_path
+from console.screens.resume import SectionScreen
 from console.ui.app_access import console_app
 from console.ui.sections import SECTIONS
 from console.ui.state import BalanceStatus, ConnectionInfo, HistoryStatus, LoginState
@@ -19,7 +19,7 @@ from console.widgets.key_bar import KeyBar
 from console.widgets.session_bar import SessionBar
 
 
-class HomeScreen(Screen[None]):
+class HomeScreen(SectionScreen):
     """Where the console opens: proof of what it is connected to."""
 
     CSS_PATH = styles_path("home.tcss")

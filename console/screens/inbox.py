@@ -46,6 +46,7 @@ from console.messages import ConversationShown
 from console.paths import styles_path
 from console.screens.inbox_actions import InboxActions
 from console.screens.inbox_reply import InboxReplying
+from console.screens.resume import SectionScreen
 from console.screens.templates import header_words, offer_templates, reply_title
 from console.ui.app_access import console_app
 from console.ui.sections import SECTION_BY_MODE
@@ -92,7 +93,7 @@ KEYS: tuple[tuple[str, str, str, bool], ...] = (
 HELP = {action: help_text for _, help_text, action in SECTION_BY_MODE["inbox"].commands}
 
 
-class InboxScreen(InboxReplying, InboxActions):
+class InboxScreen(InboxReplying, InboxActions, SectionScreen):
     """The shared inbox: the list and the open conversation here; the reply box and the
     actions, filters and search in their own parts (inbox_reply.py, inbox_actions.py)."""
 

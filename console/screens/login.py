@@ -13,13 +13,13 @@ from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Button, Checkbox, DataTable, Input, Label, Select
 
 from console.api.keystore import KeyringStatus
 from console.config import DEFAULT_REGION, REGIONS, mask_key
 from console.core.login import RecentLogin, ago, check_login_form, recent_logins
 from console.paths import styles_path
+from console.screens.resume import SectionScreen
 from console.ui.app_access import console_app
 from console.ui.state import ConnectionInfo, LoginState
 from console.ui.text import plain, plain_text
@@ -36,7 +36,7 @@ RECENT_LIMIT = 10
 KEY_HINT = f"shows its last 6 characters; ctrl+t shows it all for {REVEAL_SECONDS:.0f} s"
 
 
-class LoginScreen(Screen[None]):
+class LoginScreen(SectionScreen):
     """The API key form, the sandbox choice, and the recent logins."""
 
     CSS_PATH = styles_path("login.tcss")

@@ -15,7 +15,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Button, DataTable, Input, Label, Static
 
 from console.core.model import Changes
@@ -32,6 +31,7 @@ from console.core.rooms import (
 )
 from console.core.roomservice import RoomFailed
 from console.paths import styles_path
+from console.screens.resume import SectionScreen
 from console.ui.app_access import console_app
 from console.ui.text import clean, plain, plain_text
 from console.widgets.key_bar import KeyBar
@@ -71,7 +71,7 @@ def call_line(report: CallReport, now: float) -> str:
     return " · ".join(parts)
 
 
-class RoomsScreen(Screen[None]):
+class RoomsScreen(SectionScreen):
     """The room form, the room just created, and the room history with its call logs."""
 
     CSS_PATH = styles_path("rooms.tcss")

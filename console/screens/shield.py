@@ -19,7 +19,6 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from console.core import shield as stats
@@ -27,6 +26,7 @@ from console.core.shield import ShareRow, ShieldReport
 from console.core.suspensions import Suspension, SuspensionError
 from console.core.traffic import Observation
 from console.paths import styles_path
+from console.screens.resume import SectionScreen
 from console.screens.shield_dialogs import (
     FeedbackDialog,
     FeedbackRequest,
@@ -73,7 +73,7 @@ class Inputs:
     feedback: dict[str, str]
 
 
-class ShieldScreen(Screen[None]):
+class ShieldScreen(SectionScreen):
     """The Shield section."""
 
     CSS_PATH = styles_path("shield.tcss")

@@ -19,12 +19,12 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Label, Static
 
 from console.api.account import Balance, PriceList, WebhookConfig
 from console.api.relay_setup import Hop, point_at_relay, probe_url, what_stops
 from console.paths import styles_path
+from console.screens.resume import SectionScreen
 from console.screens.tools_dialogs import RelayDialog, RelayRequest, WebhookDialog
 from console.ui.app_access import console_app
 from console.ui.columns import ColumnNeed, fit_columns
@@ -72,7 +72,7 @@ def _reason(error: BaseException) -> str:
     return clean(getattr(error, "readable", None) or str(error) or type(error).__name__)
 
 
-class ToolsScreen(Screen[None]):
+class ToolsScreen(SectionScreen):
     """The Tools section."""
 
     CSS_PATH = styles_path("tools.tcss")

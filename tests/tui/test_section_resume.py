@@ -1,0 +1,82 @@
+"""Switching back to a section (F3, F4…) shows it as it was left, without restyling every
+widget of it (that took 20–40 ms of the UI loop at each switch during a shift), and still
+restyled when something app-wide changed while it was hidden (the theme)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from textual.dom import DOMNode
+from tui_helpers import wait_for
+
+from console.app import AgentConsole
+from console.config import Settings
+from console.screens.feed import FeedScreen
+from console.screens.inbox import InboxScreen
+from console.widgets.feed_table import FeedTable
+
+SIZE = (120, 36)
+
+
+def quiet_console(tmp_path: Path) -> AgentConsole:
+    async def never(_settings: Settings) -> Any:
+        await asyncio.Event().wait()
+
+    return AgentConsole(Settings(data_dir=tmp_path), connector=never)
+
+
+def count_restyled(app: AgentConsole) -> list[int]:
+    """How many nodes each restyle of the stylesheet went through, from now on."""
+    counts: list[int] = []
+    original = app.stylesheet.update_nodes
+
+    def update_nodes(nodes: Iterable[DOMNode], animate: bool = False) -> None:
+        nodes = list(nodes)
+        counts.append(len(nodes))
+        original(nodes, animate=animate)
+
+    app.stylesheet.update_nodes = update_nodes  # type: ignore[method-assign]
+    return counts
+
+
+async def test_a_section_opened_again_is_not_restyled_whole(tmp_path: Path) -> None:
+    app = quiet_console(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        for key, screen in (("f4", FeedScreen), ("f3", InboxScreen)):
+            await pilot.press(key)
+            await wait_for(pilot, lambda screen=screen: isinstance(app.screen, screen))
+        await pilot.pause()
+        widgets = len(list(app.screen.walk_children()))
+        counts = count_restyled(app)
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen))
+        await pilot.pause()
+        feed_widgets = len(list(app.screen.walk_children()))
+        assert all(count < min(widgets, feed_widgets) // 2 for count in counts), counts
+        assert app.screen.query_one(FeedTable).has_focus  # as it was left
+
+
+async def test_a_section_hidden_while_the_theme_changed_shows_the_new_theme(
+    tmp_path: Path,
+) -> None:
+    app = quiet_console(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen))
+        await pilot.pause()
+        table = app.screen.query_one(FeedTable)
+        dark = table.rich_style
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, InboxScreen))
+        app.theme = "textual-light"
+        await pilot.pause()
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen))
+        await pilot.pause()
+        shown = table.rich_style
+        assert shown != dark
+        app.screen.update_node_styles(animate=False)  # what a full restyle gives: the same
+        assert table.rich_style == shown
