@@ -117,3 +117,45 @@ class SlowCallbacks:
             ms = (round(took * 1000, 1), round(used * 1000, 1), round(everyone * 1000, 1))
             named.setdefault(name, []).append(ms)
         return {name: sorted(runs, reverse=True) for name, runs in named.items()}
+
+
+class SlowMessages:
+    """A diagnostic: every message a Textual message pump handled in over `slow` seconds of
+    the loop thread's CPU, named (the pump, the message), with the handler's CPU time: what
+    inside a slow "message pump X" callback of :class:`SlowCallbacks` took the time. A
+    handler that awaits counts whatever the loop ran meanwhile."""
+
+    def __init__(self, slow: float = 0.003) -> None:
+        self.slow = slow
+        self.seen: list[tuple[float, float, str]] = []  # (monotonic, CPU ms, "pump: message")
+        self._original: Any = None
+
+    def install(self) -> None:
+        from textual.message_pump import MessagePump
+
+        if self._original is not None:
+            return
+        original = self._original = MessagePump._dispatch_message
+        slow, seen, cpu, monotonic = self.slow, self.seen, time.thread_time, time.monotonic
+
+        async def timed(pump: Any, message: Any) -> Any:
+            started = cpu()
+            try:
+                return await original(pump, message)
+            finally:
+                used = cpu() - started  # of the loop thread: other threads do not count
+                if used >= slow:
+                    name = type(message).__name__
+                    callback = getattr(message, "callback", None)
+                    if callback is not None:  # call_next / call_later: name what it called
+                        name += " " + getattr(callback, "__qualname__", repr(callback))
+                    seen.append((monotonic(), round(used * 1000, 1), f"{pump!r}: {name}"))
+
+        MessagePump._dispatch_message = timed  # type: ignore[method-assign]
+
+    def remove(self) -> None:
+        from textual.message_pump import MessagePump
+
+        if self._original is not None:
+            MessagePump._dispatch_message = self._original  # type: ignore[method-assign]
+            self._original = None

@@ -200,6 +200,10 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
 
             slow = SlowCallbacks(0.02)
             slow.install()
+            from diagnostics import SlowMessages
+
+            slow_messages = SlowMessages(0.005)
+            slow_messages.install()
         inbound_per_batch = options["inbound"] // max(batches, 1)
         team_per_batch = options["team"] // max(batches, 1)
         seq, inbound_n, team_n = 3, 3, 0
@@ -278,6 +282,10 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
                 print("\n# when (monotonic), wall ms, name: to set beside keys", file=out)
                 for at, (took, _, _, name) in zip(slow.when, slow.seen, strict=True):
                     print(f"@ {at:.3f} {took * 1000:.1f} {name}", file=out)
+                slow_messages.remove()
+                print("\n# messages handled in over 5 ms of the loop's CPU", file=out)
+                for at, used, name in slow_messages.seen:
+                    print(f"@ {at:.3f} {used:.1f} {name}", file=out)
                 longest = sorted(gc_watch.collections, key=lambda c: -c.pause_s)[:10]
                 for collection in longest:
                     print(

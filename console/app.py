@@ -209,7 +209,9 @@ class AgentConsole(App[None]):
         self.set_interval(BALANCE_EVERY, self.balance_watch.refresh, name="balance")
         self.set_interval(ONLINE_EVERY, self.team_wiring.say_online, name="online")
         self.mode_change_signal.subscribe(self, self.drafts_keeper.mode_changed)
-        self.mode_change_signal.subscribe(self, self.announcer.mode_changed)
+        # Immediate: "New message" toasts go before the section's resume shows the toasts it
+        # finds (else the inbox mounted them, then removed them: 40-80 ms at each F3).
+        self.mode_change_signal.subscribe(self, self.announcer.mode_changed, immediate=True)
         self.gc_pacer.start()
         self.set_interval(self.gc_pacer.young_every, self.gc_pacer.tick, name="gc-pacer")
 

@@ -80,3 +80,47 @@ async def test_a_section_hidden_while_the_theme_changed_shows_the_new_theme(
         assert shown != dark
         app.screen.update_node_styles(animate=False)  # what a full restyle gives: the same
         assert table.rich_style == shown
+
+
+async def test_a_new_message_toast_of_the_feed_is_never_drawn_over_the_inbox(
+    tmp_path: Path,
+) -> None:
+    from textual.widgets._toast import ToastRack
+
+    from console.live.events import Event
+    from console.messages import EventsReceived
+
+    payload = {
+        "umid": "in-1",
+        "timestamp": "2026-11-27T05:00:00.000Z",
+        "user": {"msisdn": "+6590000001", "name": "Jane Tan"},
+        "recipient": {"channel": "whatsapp", "channelId": "x"},
+        "type": "text",
+        "content": {"text": "Is my parcel coming today?"},
+    }
+    app = quiet_console(tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen))
+        event = Event(
+            1, "2026-11-27T05:00:01.000Z", "ChatApps", "inbound_message_received", payload
+        )
+        app.post_message(EventsReceived((event,)))
+        await wait_for(pilot, lambda: any(n.title == "New message" for n in app._notifications))
+        shown_on: list[str] = []
+        original = ToastRack.mount_all
+
+        def mount_all(rack: ToastRack, *args: Any, **kwargs: Any) -> Any:
+            shown_on.append(type(rack.screen).__name__)
+            return original(rack, *args, **kwargs)
+
+        ToastRack.mount_all = mount_all  # type: ignore[method-assign]
+        try:
+            app.switch_mode("inbox")  # as F3 does, the App's queue left for later
+            await wait_for(pilot, lambda: isinstance(app.screen, InboxScreen))
+            for _ in range(3):
+                await pilot.pause()
+        finally:
+            ToastRack.mount_all = original  # type: ignore[method-assign]
+        assert "InboxScreen" not in shown_on
+        assert not any(n.title == "New message" for n in app._notifications)
