@@ -164,6 +164,7 @@ class FeedScreen(SectionScreen):
         self._summary_timer: Timer | None = None
         self._filter_timer: Timer | None = None
         self._window_loading = False
+        self._behind = False  # changes came while hidden: caught up on resume
         self._lines: dict[str, str] = {}  # what each summary line shows (by widget id)
 
     def compose(self) -> ComposeResult:
@@ -208,8 +209,19 @@ class FeedScreen(SectionScreen):
         follows it too. Then only mark things for the next (throttled) repaint."""
         if self.range_store is not None:
             self.range_store.apply(changes)
+        if not self.shown:  # hidden: brought up to date when the feed comes back
+            self._behind = True
+            return
         self.table.mark_dirty()
         self._schedule_summary()
+
+    def on_screen_resume(self) -> None:
+        """Back on the terminal: what changed while hidden, at once (before the first
+        repaint): the table's size and place (no work per row), the summary lines."""
+        if self._behind:
+            self._behind = False
+            self._each_second()  # stale rows, the rate, the summary
+            self.table.sync()
 
     def _history_ready(self, history: History) -> None:
         if not self.store.history_loaded and not self._window_loading:
@@ -240,7 +252,11 @@ class FeedScreen(SectionScreen):
         self._schedule_summary()
 
     def _each_second(self) -> None:
-        """Messages turn "no final receipt" as time passes; the sparkline moves on."""
+        """Messages turn "no final receipt" as time passes; the sparkline moves on (once
+        the feed is back, when hidden)."""
+        if not self.shown:
+            self._behind = True
+            return
         changed = bool(self.store.expire())
         if self.range_store is not None:
             changed = bool(self.range_store.expire()) or changed

@@ -216,7 +216,9 @@ class InboxScreen(InboxReplying, InboxActions, SectionScreen):
         self.set_class(width >= ROOMY, "-roomy")  # room for the customer beside the thread
 
     def on_screen_resume(self) -> None:
-        self._refresh_list()
+        self._refresh_list()  # what came while hidden (it was only noted)
+        if self._thread_due:
+            self._show_thread()
         if self.opened is not None:
             self._mark_read(self.opened)
 
@@ -229,7 +231,8 @@ class InboxScreen(InboxReplying, InboxActions, SectionScreen):
     def _schedule_list(self) -> None:
         if not self._list_due:
             self._list_due = True
-            self.set_timer(0.05, self._refresh_list)
+            if self.shown:  # hidden: listed again when the inbox comes back
+                self.set_timer(0.05, self._refresh_list)
 
     def _refresh_list(self) -> None:
         self._list_due = False
@@ -323,7 +326,8 @@ class InboxScreen(InboxReplying, InboxActions, SectionScreen):
     def _schedule_thread(self) -> None:
         if not self._thread_due:
             self._thread_due = True
-            self.set_timer(0.05, self._show_thread)
+            if self.shown:  # hidden: shown when the inbox comes back
+                self.set_timer(0.05, self._show_thread)
 
     # -- opening a conversation --------------------------------------------------------
 

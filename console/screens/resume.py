@@ -24,6 +24,16 @@ class SectionScreen(Screen[None]):
 
     _put_away_as: tuple[object, ...] | None = None  # the App's styling when suspended
 
+    @property
+    def shown(self) -> bool:
+        """On the terminal now (its section's, maybe under a dialog). A hidden section only
+        notes that its lines are out of date, and brings them up to date when it comes back
+        (``on_screen_resume``): it does not redraw for nobody."""
+        try:
+            return self in self.app.screen_stack
+        except Exception:  # no App (unmounted), or no screen stack yet
+            return False
+
     def _app_styling(self) -> tuple[object, ...]:
         app = self.app
         return (getattr(app, "_css_update_count", None), frozenset(app.classes), app.pseudo_classes)

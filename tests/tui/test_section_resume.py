@@ -124,3 +124,54 @@ async def test_a_new_message_toast_of_the_feed_is_never_drawn_over_the_inbox(
             ToastRack.mount_all = original  # type: ignore[method-assign]
         assert "InboxScreen" not in shown_on
         assert not any(n.title == "New message" for n in app._notifications)
+
+
+def customer_says(seq: int, who: int) -> Any:
+    from console.live.events import Event
+
+    payload = {
+        "umid": f"in-{seq}",
+        "timestamp": "2026-11-27T05:00:00.000Z",
+        "user": {"msisdn": f"+65900000{who:02d}", "name": f"Customer {who}"},
+        "recipient": {"channel": "whatsapp", "channelId": "x"},
+        "type": "text",
+        "content": {"text": f"Hello {seq}"},
+    }
+    return Event(seq, "2026-11-27T05:00:01.000Z", "ChatApps", "inbound_message_received", payload)
+
+
+async def test_what_came_while_a_section_was_hidden_shows_as_it_comes_back(
+    tmp_path: Path,
+) -> None:
+    """A hidden section does not redraw for nobody; the first frame after F3 or F4 shows
+    everything that came meanwhile, without waiting for a timer."""
+    from console.core import Accepted, SentSms
+    from console.messages import EventsReceived
+    from console.widgets.conversation_list import ConversationList
+
+    app = quiet_console(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        for key, screen in (("f3", InboxScreen), ("f4", FeedScreen)):
+            await pilot.press(key)
+            await wait_for(pilot, lambda screen=screen: isinstance(app.screen, screen))
+        app.post_message(EventsReceived(tuple(customer_says(n, n) for n in range(1, 4))))
+        await wait_for(pilot, lambda: len(app.core.inbox) == 3)
+        app.switch_mode("inbox")
+        await wait_for(pilot, lambda: isinstance(app.screen, InboxScreen))
+        inbox = app.screen
+        await pilot.pause()  # the resume handled, no 50 ms timer waited for
+        assert len(inbox.query_one(ConversationList).rows) == 3
+        sent = [SentSms(f"+6591{n:07d}", Accepted(f"u-{n}", f"r-{n}")) for n in range(25)]
+        app.core.record_sent(sent, "Your parcel ships today")
+        app.post_message(EventsReceived((customer_says(4, 4),)))
+        await wait_for(pilot, lambda: len(app.core.inbox) == 4)
+        app.switch_mode("feed")
+        await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen))
+        await pilot.pause()
+        table = app.screen.query_one(FeedTable)
+        assert table.virtual_size.height == len(app.feed) == 25
+        assert table.cursor == 24  # following: the newest row
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, InboxScreen))
+        await pilot.pause()
+        assert len(inbox.query_one(ConversationList).rows) == 4
