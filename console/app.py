@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.notifications import SeverityLevel
+from textual.notifications import Notify, SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.signal import Signal
@@ -263,6 +263,10 @@ class AgentConsole(App[None]):
             timeout=timeout,
             markup=False,
         )
+
+    def _on_notify(self, event: Notify) -> None:
+        if not self.announcer.still_wanted(event.notification):
+            event.prevent_default()  # Textual's handler (next) does not show it
 
     def copy_to_clipboard(self, text: str) -> None:
         """Every copy (ours and Textual's own, e.g. a selection) goes through the one

@@ -12,6 +12,8 @@ from console.ui.text import clean
 from console.ui.toast_gate import ToastGate
 
 if TYPE_CHECKING:
+    from textual.notifications import Notification
+
     from console.app import AgentConsole
     from console.core.model import Changes
 
@@ -61,10 +63,16 @@ class Announcer:
         reply box: in bench/shift.py the first letters typed after F3 were hidden under one
         for about 6 s."""
         if self.at_work():
+            # A toast decided while the section was still switching (a Notify message queued
+            # behind this) is not shown either (still_wanted).
             self._withdraw_new_message_toasts()
-            # A toast decided while the section was still switching is a Notify message
-            # queued behind this: it goes too, once the App has taken it.
-            self.app.call_later(self._withdraw_new_message_toasts)
+
+    def still_wanted(self, notification: Notification) -> bool:
+        """A toast is about to be shown (Textual posts it): a "New message" decided just
+        before a switch to a section where they are not toasted is not. It is in the
+        palette's "Notifications" already; mounted on the inbox only to be withdrawn, it cost
+        two layouts of the screen (40-90 ms) just as the agent started typing there."""
+        return not (notification.title == NEW_MESSAGE and self.at_work())
 
     def _withdraw_new_message_toasts(self) -> None:
         app = self.app

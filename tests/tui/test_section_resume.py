@@ -116,7 +116,8 @@ async def test_a_new_message_toast_of_the_feed_is_never_drawn_over_the_inbox(
 
         ToastRack.mount_all = mount_all  # type: ignore[method-assign]
         try:
-            app.switch_mode("inbox")  # as F3 does, the App's queue left for later
+            app.notify("Customer 2 on Viber: Hello", title="New message")  # decided now,
+            app.switch_mode("inbox")  # shown after the switch (Textual posts it)
             await wait_for(pilot, lambda: isinstance(app.screen, InboxScreen))
             for _ in range(3):
                 await pilot.pause()
