@@ -279,9 +279,9 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
             with open(os.environ["BENCH_SLOW"], "w") as out:
                 for name, runs in sorted(slow.by_name().items(), key=lambda item: -item[1][0][0]):
                     print(f"{name}: {runs[:12]} ({len(runs)})", file=out)
-                print("\n# when (monotonic), wall ms, name: to set beside keys", file=out)
-                for at, (took, _, _, name) in zip(slow.when, slow.seen, strict=True):
-                    print(f"@ {at:.3f} {took * 1000:.1f} {name}", file=out)
+                print("\n# when (monotonic), wall ms, loop CPU ms, name: beside keys", file=out)
+                for at, (took, used, _, name) in zip(slow.when, slow.seen, strict=True):
+                    print(f"@ {at:.3f} {took * 1000:.1f} {used * 1000:.1f} {name}", file=out)
                 slow_messages.remove()
                 print("\n# messages handled in over 5 ms of the loop's CPU", file=out)
                 for at, used, name in slow_messages.seen:
