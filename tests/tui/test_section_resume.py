@@ -176,3 +176,23 @@ async def test_what_came_while_a_section_was_hidden_shows_as_it_comes_back(
         await wait_for(pilot, lambda: isinstance(app.screen, InboxScreen))
         await pilot.pause()
         assert len(inbox.query_one(ConversationList).rows) == 4
+
+
+async def test_a_section_hidden_while_the_terminal_was_resized_comes_back_at_the_new_size(
+    tmp_path: Path,
+) -> None:
+    app = quiet_console(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        for key, screen in (("f4", FeedScreen), ("f3", InboxScreen)):
+            await pilot.press(key)
+            await wait_for(pilot, lambda screen=screen: isinstance(app.screen, screen))
+            await pilot.pause()
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen))
+        await pilot.pause()
+        table = app.screen.query_one(FeedTable)
+        assert app.screen.size == (100, 30)
+        assert table.region.width == 100
+        assert table.region.bottom < 30
