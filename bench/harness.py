@@ -233,12 +233,16 @@ def sent_batch(batch: int, count: int) -> list[Any]:
     ]
 
 
-async def record_batch(app: Any, batch: int, count: int, text: str = TEXT) -> float:
-    """Record a batch's answer as the sending service does (journalled, then shown in
-    slices); returns the seconds until it was shown. The answer's 10,000 objects are made
-    in a thread, as the sending service pairs a batch's answer (core/sending.py): made in the loop
-    they held it 33-63 ms, a stall of the bench's own making."""
-    sent = await asyncio.to_thread(sent_batch, batch, count)
+async def record_batch(
+    app: Any, batch: int, count: int, text: str = TEXT, sent: list[Any] | None = None
+) -> float:
+    """Record a batch's answer (`sent`, else made now) as the sending service does
+    (journalled, then shown in slices); returns the seconds until it was shown. The
+    answer's 10,000 objects are made in a thread, as the sending service pairs a batch's
+    answer (core/sending.py): made in the loop they held it 33-63 ms, a stall of the
+    bench's own making."""
+    if sent is None:
+        sent = await asyncio.to_thread(sent_batch, batch, count)
     started = time.perf_counter()
     await app.core.record_sent_durably(sent, text, batch_id=f"batch-{batch}")
     return time.perf_counter() - started

@@ -78,6 +78,7 @@ from harness import (
     receipt_items,
     record_batch,
     rss_mb,
+    sent_batch,
     stream_at,
     team_item,
     until,
@@ -214,10 +215,15 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
         figures["rss_start_mb"] = rss_mb()
         started = time.monotonic()
         beacon.say("stream-start")
+        # Each answer is made (in a thread) while the batch before streams: made at the batch
+        # boundary it took the GIL from the loop just as the agent switched section.
+        answer = asyncio.create_task(asyncio.to_thread(sent_batch, 0, batch))
         for number in range(batches):
+            sent = await answer
             beacon.say("batch", number=number)
             began = time.perf_counter()
-            recording = asyncio.create_task(record_batch(app, number, batch))
+            recording = asyncio.create_task(record_batch(app, number, batch, sent=sent))
+            del sent
             extra = [inbound_item(inbound_n + i) for i in range(inbound_per_batch)]
             extra += [team_item(team_n + i) for i in range(team_per_batch)]
             inbound_n += inbound_per_batch
@@ -239,6 +245,8 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
                 )
 
             shown_s.append(await recording)
+            # (made after the last batch too: every RSS below counts one answer waiting)
+            answer = asyncio.create_task(asyncio.to_thread(sent_batch, number + 1, batch))
             await until(applied, options["timeout"], 0.05)
             await poster
             await asyncio.wrap_future(app.core.after_writes(lambda history: None))
@@ -254,6 +262,7 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
                 snapshots.append(tracemalloc.take_snapshot())
             beacon.say("batch-done", number=number, rss=rss[-1], took=time.perf_counter() - began)
         ended = time.monotonic()
+        await answer
         ticker.stop()
         gc_watch.remove()
         if os.environ.get("BENCH_PROFILE"):
