@@ -149,7 +149,8 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
     if trace:
         import tracemalloc
 
-        tracemalloc.start(1)
+        # BENCH_TRACE_FRAMES=8: grown memory grouped by the whole stack (who holds it)
+        tracemalloc.start(int(os.environ.get("BENCH_TRACE_FRAMES", "1")))
 
     async def drive() -> None:
         await until(lambda: app.is_running and app.history_keeper.settled, 120)
@@ -302,10 +303,20 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
             grown = censuses[1] - censuses[0]
             figures["grew"] = [f"{count:>9,} {name}" for name, count in grown.most_common(20)]
         if trace and len(snapshots) == 2:
+            deep = tracemalloc.get_traceback_limit() > 1
+            grouped = snapshots[1].compare_to(snapshots[0], "traceback" if deep else "lineno")
             figures["grew"] = [
                 f"{stat.size_diff / 1e6:7.2f} MB {stat.count_diff:>9,} "
-                f"{stat.traceback.format()[-1].strip() if stat.traceback else ''}"
-                for stat in snapshots[1].compare_to(snapshots[0], "lineno")[:25]
+                + stat.traceback.format()[-1].strip()
+                + (
+                    " @ "
+                    + " < ".join(
+                        f"{Path(f.filename).name}:{f.lineno}" for f in reversed(stat.traceback)
+                    )
+                    if deep
+                    else ""
+                )
+                for stat in grouped[:40]
             ]
         figures["sizes"] = {
             "tracker": len(app.core.tracker),
