@@ -96,6 +96,40 @@ def census() -> Counter[str]:
     return Counter(type(item).__qualname__ for item in gc.get_objects())
 
 
+def strip_holders(path: str) -> None:
+    """Write which objects hold the Strips alive (two levels of referrers), and the widgets and
+    screens alive by type."""
+    from textual.dom import DOMNode
+    from textual.strip import Strip
+
+    gc.unfreeze()  # the console sets long-lived objects aside from the collector
+    gc.collect()
+    objects = gc.get_objects()
+    strips = [item for item in objects if isinstance(item, Strip)]
+    nodes = Counter(type(item).__qualname__ for item in objects if isinstance(item, DOMNode))
+    holders: Counter[str] = Counter()
+    for strip in strips[:: max(len(strips) // 400, 1)]:
+        for ref in gc.get_referrers(strip):
+            if ref is objects or ref is strips:
+                continue
+            name = type(ref).__qualname__
+            if isinstance(ref, (dict, list, tuple)):
+                owners = [
+                    type(owner).__qualname__
+                    for owner in gc.get_referrers(ref)
+                    if owner is not objects and owner is not strips
+                ][:3]
+                name += " in " + "/".join(owners)
+            holders[name] += 1
+    with open(path, "w") as out:
+        print(f"{len(strips)} strips; referrers of a sample:", file=out)
+        for name, count in holders.most_common(30):
+            print(f"{count:6} {name}", file=out)
+        print("nodes alive:", file=out)
+        for name, count in nodes.most_common(40):
+            print(f"{count:6} {name}", file=out)
+
+
 # --- the shift, in the child interpreter (the console on the pty) ------------------------------
 
 
@@ -247,6 +281,10 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
             rss.append(rss_mb())
             if options.get("census") and number in (0, batches - 1):
                 censuses.append(census())
+            if trace:
+                figures.setdefault("traced_mb_after_each_batch", []).append(
+                    round(tracemalloc.get_traced_memory()[0] / 1e6, 1)
+                )
             if trace and number in (0, batches - 1):
                 snapshots.append(tracemalloc.take_snapshot())
             beacon.say("batch-done", number=number, rss=rss[-1], took=time.perf_counter() - began)
@@ -323,6 +361,8 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
             "feed_rows": len(app.feed),
             "traffic": len(app.core.traffic),
         }
+        if os.environ.get("BENCH_STRIPS"):  # who holds Textual's strips (a diagnostic)
+            strip_holders(os.environ["BENCH_STRIPS"])
         beacon.say("stream-end", started=started, figures=figures)
 
     await run_in_terminal(app, drive, beacon_path)
@@ -559,6 +599,7 @@ def main() -> None:
     rows = [
         ("RSS before the first batch", "rss_start_mb", " MB", 0),
         ("RSS after each batch", "rss_mb_after_each_batch", " MB", 0),
+        ("traced (--trace) after each", "traced_mb_after_each_batch", " MB", 0),
         ("growth after the first batch", "rss_growth_after_first_batch_mb", " MB", 1),
         ("loop lateness p50", "loop_lateness_p50_ms", " ms", 1),
         ("loop lateness p99", "loop_lateness_p99_ms", " ms", 1),
