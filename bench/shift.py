@@ -96,38 +96,47 @@ def census() -> Counter[str]:
     return Counter(type(item).__qualname__ for item in gc.get_objects())
 
 
-def strip_holders(path: str) -> None:
-    """Write which objects hold the Strips alive (two levels of referrers), and the widgets and
-    screens alive by type."""
+def holders(path: str, type_name: str) -> None:
+    """Write which objects hold the objects of `type_name` alive (two levels of referrers),
+    and the widgets and screens alive by type (BENCH_HOLDERS=file:TypeName; default Strip)."""
+    import types
+
     from textual.dom import DOMNode
-    from textual.strip import Strip
 
     gc.unfreeze()  # the console sets long-lived objects aside from the collector
     gc.collect()
     objects = gc.get_objects()
-    strips = [item for item in objects if isinstance(item, Strip)]
+    found = [item for item in objects if type(item).__qualname__ == type_name]
     nodes = Counter(type(item).__qualname__ for item in objects if isinstance(item, DOMNode))
-    holders: Counter[str] = Counter()
-    for strip in strips[:: max(len(strips) // 400, 1)]:
-        for ref in gc.get_referrers(strip):
-            if ref is objects or ref is strips:
+    ignore = {id(objects), id(found)}
+
+    def name(item: Any) -> str:
+        if isinstance(item, types.FrameType):
+            return f"frame {item.f_code.co_qualname}"
+        if isinstance(item, types.FunctionType):
+            return f"function {item.__qualname__}"
+        if isinstance(item, (types.CoroutineType, types.GeneratorType)):
+            return f"{type(item).__name__} {item.__qualname__}"
+        return type(item).__qualname__
+
+    held: Counter[str] = Counter()
+    for item in found[:: max(len(found) // 200, 1)]:
+        for ref in gc.get_referrers(item):
+            if id(ref) in ignore:
                 continue
-            name = type(ref).__qualname__
-            if isinstance(ref, (dict, list, tuple)):
-                owners = [
-                    type(owner).__qualname__
-                    for owner in gc.get_referrers(ref)
-                    if owner is not objects and owner is not strips
-                ][:3]
-                name += " in " + "/".join(owners)
-            holders[name] += 1
+            owners = [
+                name(owner)
+                for owner in gc.get_referrers(ref)
+                if id(owner) not in ignore and owner is not found
+            ][:3]
+            held[f"{name(ref)} in {'/'.join(owners)}"] += 1
     with open(path, "w") as out:
-        print(f"{len(strips)} strips; referrers of a sample:", file=out)
-        for name, count in holders.most_common(30):
-            print(f"{count:6} {name}", file=out)
+        print(f"{len(found)} {type_name}; referrers of a sample:", file=out)
+        for where, count in held.most_common(30):
+            print(f"{count:6} {where}", file=out)
         print("nodes alive:", file=out)
-        for name, count in nodes.most_common(40):
-            print(f"{count:6} {name}", file=out)
+        for node, count in nodes.most_common(40):
+            print(f"{count:6} {node}", file=out)
 
 
 # --- the shift, in the child interpreter (the console on the pty) ------------------------------
@@ -279,6 +288,9 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
 
                 ctypes.CDLL("libc.so.6").malloc_trim(0)
             rss.append(rss_mb())
+            if os.environ.get("BENCH_HOLDERS") and number == batches - 1:  # a diagnostic
+                where, _, type_name = os.environ["BENCH_HOLDERS"].partition(":")
+                holders(where, type_name or "Strip")
             if options.get("census") and number in (0, batches - 1):
                 censuses.append(census())
             if trace:
@@ -286,6 +298,10 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
                     round(tracemalloc.get_traced_memory()[0] / 1e6, 1)
                 )
             if trace and number in (0, batches - 1):
+                if os.environ.get("BENCH_TRACE_LIVE"):  # only what is alive: garbage collected
+                    gc.unfreeze()
+                    gc.collect()
+                    gc.freeze()
                 snapshots.append(tracemalloc.take_snapshot())
             beacon.say("batch-done", number=number, rss=rss[-1], took=time.perf_counter() - began)
         ended = time.monotonic()
@@ -361,8 +377,6 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
             "feed_rows": len(app.feed),
             "traffic": len(app.core.traffic),
         }
-        if os.environ.get("BENCH_STRIPS"):  # who holds Textual's strips (a diagnostic)
-            strip_holders(os.environ["BENCH_STRIPS"])
         beacon.say("stream-end", started=started, figures=figures)
 
     await run_in_terminal(app, drive, beacon_path)
