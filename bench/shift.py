@@ -293,15 +293,16 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
                 holders(where, type_name or "Strip")
             if options.get("census") and number in (0, batches - 1):
                 censuses.append(census())
+            if trace and os.environ.get("BENCH_TRACE_LIVE"):  # only what is alive
+                gc.unfreeze()
+                gc.collect()
+                gc.freeze()
             if trace:
-                figures.setdefault("traced_mb_after_each_batch", []).append(
-                    round(tracemalloc.get_traced_memory()[0] / 1e6, 1)
-                )
+                current, peak = tracemalloc.get_traced_memory()
+                figures.setdefault("traced_mb_after_each_batch", []).append(round(current / 1e6))
+                figures.setdefault("traced_peak_mb_each_batch", []).append(round(peak / 1e6))
+                tracemalloc.reset_peak()
             if trace and number in (0, batches - 1):
-                if os.environ.get("BENCH_TRACE_LIVE"):  # only what is alive: garbage collected
-                    gc.unfreeze()
-                    gc.collect()
-                    gc.freeze()
                 snapshots.append(tracemalloc.take_snapshot())
             beacon.say("batch-done", number=number, rss=rss[-1], took=time.perf_counter() - began)
         ended = time.monotonic()
@@ -614,6 +615,7 @@ def main() -> None:
         ("RSS before the first batch", "rss_start_mb", " MB", 0),
         ("RSS after each batch", "rss_mb_after_each_batch", " MB", 0),
         ("traced (--trace) after each", "traced_mb_after_each_batch", " MB", 0),
+        ("traced peak during each", "traced_peak_mb_each_batch", " MB", 0),
         ("growth after the first batch", "rss_growth_after_first_batch_mb", " MB", 1),
         ("loop lateness p50", "loop_lateness_p50_ms", " ms", 1),
         ("loop lateness p99", "loop_lateness_p99_ms", " ms", 1),
