@@ -61,6 +61,21 @@ def shared(value: str | None) -> str | None:
     return value
 
 
+_PRICES: dict[float, float] = {}
+
+
+def shared_price(value: float | None) -> float | None:
+    """The one float object of a frequent price (most messages cost the same)."""
+    if type(value) is not float:
+        return value
+    kept = _PRICES.get(value)
+    if kept is not None:
+        return kept
+    if len(_PRICES) < SHARED_MAX:
+        _PRICES[value] = value
+    return value
+
+
 def _rank(state: str, detail: str | None) -> tuple[int, str]:
     return (rank(state, detail), state)
 
@@ -231,7 +246,11 @@ class FeedRow:
             )
         for name, value in pairs:
             if value is not None and getattr(self, name) is None:
-                setattr(self, name, shared(value) if name in SHARED_FIELDS else value)
+                if name in SHARED_FIELDS:
+                    value = shared(value)  # type: ignore[arg-type]
+                elif name == "price":
+                    value = shared_price(value)  # type: ignore[arg-type]
+                setattr(self, name, value)
                 changed = True
         if (
             not isinstance(delivery, Outbound)
