@@ -7,14 +7,16 @@ keys (and pastes) that arrive together are delivered one at a time: the next wai
 one before has been handled all the way up — the focused widget, its parents, the screen's
 and the App's bindings — so a key that moves focus takes effect before the keys behind it
 are delivered. A key that finds nobody to follow it (a widget removed on the way) lets the
-next one go after at most `STUCK` seconds.
+next one go after `STUCK` seconds once the App has nothing else queued (its walk may be
+waiting behind a flood of keys: those are not a sign of it being lost).
 
 One at a time costs a round trip through the queues per key (~0.7 ms of the loop): 100,000
 characters typed or piped without bracketed paste took over a minute, ctrl+q and Escape
 waiting behind them. So a run of printable keys waiting for the same text field is typed
 into it in one go, with the value it would have got key by key (a field's max_length,
-restrict and type refuse the same characters); a key bound with priority, a field whose
-key handling is its own, or a key that is not plain text goes one at a time as before.
+restrict and type refuse the same characters), then followed up to the App as a key is
+(so a ctrl+q behind it finds the draft saved whole). A key bound with priority, a field
+whose key handling is its own, or a key that is not plain text goes one at a time.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from collections import deque
 from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING
+
+from textual import events
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -60,8 +64,13 @@ class TypeAhead:
         if event is self._released:
             self._released = None
             return False
-        if self.flying is not None and self.clock() - self._since > STUCK:
-            self.flying = None  # lost on the way: never hold the agent's keys for good
+        if (
+            self.flying is not None
+            and self.clock() - self._since > STUCK
+            and self.app._message_queue.empty()  # else its walk may wait behind those
+        ):
+            # Lost on the way: never hold the agent's keys for good; the next one goes.
+            self._landed(self.flying)
         if self.flying is not None or self.backlog or self._released is not None:
             self.backlog.append(event)
             return True
@@ -109,7 +118,7 @@ class TypeAhead:
         self.flying = None
         while self.backlog:
             if self._typed_run():
-                continue  # typed in one go: the keys behind it are next
+                return
             following = self.backlog.popleft()
             self._released = following
             self._fly(following)
@@ -118,7 +127,8 @@ class TypeAhead:
 
     def _typed_run(self) -> bool:
         """Type the printable keys at the front of the backlog that the focused field would
-        take as text into it at once; False when the first one is not such a key."""
+        take as text into it at once, and follow them up; False when the first one is not
+        such a key."""
         field = self.app.focused
         if field is None or field.loading or not field.is_attached or not texting(field):
             return False
@@ -143,7 +153,14 @@ class TypeAhead:
             return False
         for _ in run:
             self.backlog.popleft()
-        type_into(field, "".join(run))
+        text = "".join(run)
+        type_into(field, text)
+        # Followed up to the App as a key is, behind the field's Changed: what reacts to
+        # the text (the draft saved on quit) has it before a ctrl+q behind it is delivered.
+        marker = events.Paste(text)
+        self._fly(marker)
+        if not field.call_later(self._after, marker, field, field, True):
+            self._landed(marker)
         return True
 
 
@@ -179,7 +196,6 @@ def _passes_text_on() -> set[object]:
 def texting(field: Widget) -> bool:
     """Is `field` an Input or TextArea that takes printable keys as text with the base
     class's handling (so a run of them can be typed in at once)?"""
-    from textual import events
     from textual.widgets import Input, TextArea
 
     if isinstance(field, Input):

@@ -16,7 +16,7 @@ from textual.widgets import Input, Static, TextArea
 from textual.widgets.input import Selection
 from tui_helpers import wait_for
 
-from console.ui.typeahead import TypeAhead, texting
+from console.ui.typeahead import STUCK, TypeAhead, texting
 from console.widgets.destination_input import DestinationInput
 from console.widgets.message_editor import MessageEditor
 from console.widgets.reply_box import ReplyBox
@@ -43,6 +43,7 @@ class Host(App[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "pause", "Pause", priority=True),
+        Binding("ctrl+q", "quit_now", "Quit", priority=True),
     ]
 
     def __init__(self) -> None:
@@ -50,10 +51,16 @@ class Host(App[None]):
         self.typeahead = TypeAhead(self)
         self.pauses = 0
         self.edits = 0  # Changed messages of the first field: one per edit
+        self.drafted = ""  # its text as the App last heard of it (as drafts are saved)
+        self.saved_at_quit: str | None = None
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "free":
             self.edits += 1
+            self.drafted = event.value
+
+    def action_quit_now(self) -> None:
+        self.saved_at_quit = self.drafted
 
     def compose(self) -> ComposeResult:
         yield Input(id="free")
@@ -184,6 +191,36 @@ async def test_hostile_text_lands_literally_in_inputs_and_text_areas() -> None:
         assert app.query_one("#free", Input).value == HOSTILE
         assert app.query_one(TextArea).text == HOSTILE
         assert app.is_running
+
+
+async def test_ctrl_q_behind_a_run_finds_the_whole_run_drafted() -> None:
+    """The App hears of the run's last edit (a Changed, from which drafts are saved) before
+    a ctrl+q typed behind it quits."""
+    app = Host()
+    async with app.run_test() as pilot:
+        app.query_one("#free", Input).focus()
+        await pilot.pause()
+        text = "".join(chr(0x21 + n * 7 % 94) for n in range(5000))
+        burst(app, text, ["ctrl+q"])
+        await wait_for(pilot, lambda: app.saved_at_quit is not None)
+        assert app.saved_at_quit == text
+
+
+async def test_a_key_lost_on_the_way_holds_the_keys_behind_it_only_for_a_while() -> None:
+    app = Host()
+    now = [0.0]
+    app.typeahead.clock = lambda: now[0]
+    async with app.run_test() as pilot:
+        free = app.query_one("#free", Input)
+        free.focus()
+        await pilot.pause()
+        app.typeahead._fly(events.Key("x", "x"))  # never lands: a widget removed on the way
+        burst(app, "ab")
+        await pilot.pause()
+        assert free.value == "", "behind the lost key"
+        now[0] = STUCK + 1
+        burst(app, "c")
+        await wait_for(pilot, lambda: free.value == "abc")
 
 
 async def test_a_long_run_into_a_text_area_shows_its_end_where_the_cursor_is() -> None:
