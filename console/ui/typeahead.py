@@ -37,6 +37,10 @@ if TYPE_CHECKING:
     from textual.widgets import Input, TextArea
 
 STUCK = 1.0  # seconds after which a key not seen to land lets the next one go
+# Keys typed at once into a field that matches its whole value against a pattern for each
+# key (restrict, type) and has no max_length: each check reads the value, so a long run
+# goes in pieces, the loop free between them.
+RESTRICTED_RUN = 2000
 
 
 def _typing(event: Key | Paste) -> bool:
@@ -135,6 +139,7 @@ class TypeAhead:
         chain = self.app.screen._binding_chain
         taken: dict[str, bool] = {}
         run: list[str] = []
+        limit = RESTRICTED_RUN if checks_each_key(field) else None
         for event in self.backlog:
             char = plain_character(event)
             if char is None:
@@ -146,7 +151,7 @@ class TypeAhead:
                     for _, bindings in chain
                     for binding in bindings.key_to_bindings.get(key, ())
                 )
-            if not taken[key]:
+            if not taken[key] or len(run) == limit:
                 break
             run.append(char)
         if not run:
@@ -237,17 +242,29 @@ def type_into(field: Widget, text: str) -> None:
         area.scroll_cursor_visible()
 
 
+def _patterns(field: Input) -> list[str]:
+    """The patterns Input.replace matches a new value against (restrict, type)."""
+    from textual.widgets._input import _RESTRICT_TYPES
+
+    return [p for p in (field.restrict, _RESTRICT_TYPES.get(field.type)) if p]
+
+
+def checks_each_key(field: Widget) -> bool:
+    """Does typing into `field` match the whole value against a pattern, with no maximum?"""
+    from textual.widgets import Input
+
+    return isinstance(field, Input) and not field.max_length and bool(_patterns(field))
+
+
 def accepted(field: Input, text: str) -> tuple[str, int]:
     """The part of `text` that typing it key by key into `field` keeps (each key checked
     as Input.replace checks it: max_length, restrict, type), and how many keys it refuses."""
     import re
 
-    from textual.widgets._input import _RESTRICT_TYPES
-
     value = field.value
     start, end = sorted((max(0, field.selection.start), min(len(value), field.selection.end)))
     before, after = value[:start], value[end:]
-    patterns = [p for p in (field.restrict, _RESTRICT_TYPES.get(field.type)) if p]
+    patterns = _patterns(field)
     if not patterns:
         kept = text
         if field.max_length:
@@ -257,7 +274,7 @@ def accepted(field: Input, text: str) -> tuple[str, int]:
     for char in text:
         candidate = f"{before}{kept}{char}{after}"
         if field.max_length and len(candidate) > field.max_length:
-            continue
+            break  # full: every key after this one is refused as well
         if any(re.fullmatch(pattern, candidate) is None for pattern in patterns):
             continue
         kept += char
