@@ -45,9 +45,7 @@ RESTRICTED_RUN = 2000
 
 def _typing(event: Key | Paste) -> bool:
     """A printable character or a paste: what a field takes in place, moving no focus."""
-    from textual.events import Paste
-
-    if isinstance(event, Paste):
+    if isinstance(event, events.Paste):
         return True
     return event.character is not None and event.character.isprintable()
 
@@ -120,14 +118,11 @@ class TypeAhead:
         if event is not self.flying:
             return
         self.flying = None
-        while self.backlog:
-            if self._typed_run():
-                return
+        if self.backlog and not self._typed_run():
             following = self.backlog.popleft()
             self._released = following
             self._fly(following)
             self.app.post_message(following)
-            return
 
     def _typed_run(self) -> bool:
         """Type the printable keys at the front of the backlog that the focused field would
@@ -191,11 +186,12 @@ _KEY_PATH = ("_on_key", "on_key", "replace", "insert", "insert_text_at_cursor", 
 _KEY_PATH_AREA = (*_KEY_PATH, "_replace_via_keyboard")
 
 
-def _passes_text_on() -> set[object]:
+@lru_cache(maxsize=1)
+def _passes_text_on() -> frozenset[object]:
     """Key handlers of subclasses known to hand printable keys on unchanged to the base."""
     from console.widgets.reply_box import ReplyBox  # Tab expands a /shortcode; the rest: TextArea
 
-    return {ReplyBox.__dict__["_on_key"]}
+    return frozenset({ReplyBox.__dict__["_on_key"]})
 
 
 def texting(field: Widget) -> bool:
