@@ -10,6 +10,12 @@ driver's input thread does. Figures: seconds until the reply box holds every cha
 the Escape behind them is handled (what a ctrl+q or Escape pressed after them waits), and the
 CPU time of the loop thread over that time (the 2-core machine's load skews wall time; the
 CPU figure is the one to compare).
+
+Measured (2 cores shared with other work): 10,000 characters key by key 51.6 s, loop CPU
+35.0 s; in runs 0.37 s, 0.18 s. 100,000 in runs: 5.0 s, loop CPU 2.6 s. The real console in
+tmux at 80x24 (`tmux send-keys -l`, 8,000 characters a call, ctrl+q right behind): 10,000
+characters quit after 54.8 s before, 0.9 s after; 100,000 after 8.8-11.3 s, the reply drafted
+whole (before, the draft on disk lacked the last key's edit).
 """
 
 from __future__ import annotations
