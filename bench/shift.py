@@ -97,6 +97,49 @@ def census() -> Counter[str]:
     return Counter(type(item).__qualname__ for item in gc.get_objects())
 
 
+def holders(path: str, type_name: str) -> None:
+    """Write which objects hold the objects of `type_name` alive (two levels of referrers),
+    and the widgets and screens alive by type (BENCH_HOLDERS=file:TypeName; default Strip)."""
+    import types
+
+    from textual.dom import DOMNode
+
+    gc.unfreeze()  # the console sets long-lived objects aside from the collector
+    gc.collect()
+    objects = gc.get_objects()
+    found = [item for item in objects if type(item).__qualname__ == type_name]
+    nodes = Counter(type(item).__qualname__ for item in objects if isinstance(item, DOMNode))
+    ignore = {id(objects), id(found)}
+
+    def name(item: Any) -> str:
+        if isinstance(item, types.FrameType):
+            return f"frame {item.f_code.co_qualname}"
+        if isinstance(item, types.FunctionType):
+            return f"function {item.__qualname__}"
+        if isinstance(item, (types.CoroutineType, types.GeneratorType)):
+            return f"{type(item).__name__} {item.__qualname__}"
+        return type(item).__qualname__
+
+    held: Counter[str] = Counter()
+    for item in found[:: max(len(found) // 200, 1)]:
+        for ref in gc.get_referrers(item):
+            if id(ref) in ignore:
+                continue
+            owners = [
+                name(owner)
+                for owner in gc.get_referrers(ref)
+                if id(owner) not in ignore and owner is not found
+            ][:3]
+            held[f"{name(ref)} in {'/'.join(owners)}"] += 1
+    with open(path, "w") as out:
+        print(f"{len(found)} {type_name}; referrers of a sample:", file=out)
+        for where, count in held.most_common(30):
+            print(f"{count:6} {where}", file=out)
+        print("nodes alive:", file=out)
+        for node, count in nodes.most_common(40):
+            print(f"{count:6} {node}", file=out)
+
+
 # --- the shift, in the child interpreter (the console on the pty) ------------------------------
 
 
@@ -150,7 +193,8 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
     if trace:
         import tracemalloc
 
-        tracemalloc.start(1)
+        # BENCH_TRACE_FRAMES=8: grown memory grouped by the whole stack (who holds it)
+        tracemalloc.start(int(os.environ.get("BENCH_TRACE_FRAMES", "1")))
 
     async def drive() -> None:
         await until(lambda: app.is_running and app.history_keeper.settled, 120)
@@ -256,8 +300,20 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
 
                 ctypes.CDLL("libc.so.6").malloc_trim(0)
             rss.append(rss_mb())
+            if os.environ.get("BENCH_HOLDERS") and number == batches - 1:  # a diagnostic
+                where, _, type_name = os.environ["BENCH_HOLDERS"].partition(":")
+                holders(where, type_name or "Strip")
             if options.get("census") and number in (0, batches - 1):
                 censuses.append(census())
+            if trace and os.environ.get("BENCH_TRACE_LIVE"):  # only what is alive
+                gc.unfreeze()
+                gc.collect()
+                gc.freeze()
+            if trace:
+                current, peak = tracemalloc.get_traced_memory()
+                figures.setdefault("traced_mb_after_each_batch", []).append(round(current / 1e6))
+                figures.setdefault("traced_peak_mb_each_batch", []).append(round(peak / 1e6))
+                tracemalloc.reset_peak()
             if trace and number in (0, batches - 1):
                 snapshots.append(tracemalloc.take_snapshot())
             beacon.say("batch-done", number=number, rss=rss[-1], took=time.perf_counter() - began)
@@ -319,10 +375,20 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
             grown = censuses[1] - censuses[0]
             figures["grew"] = [f"{count:>9,} {name}" for name, count in grown.most_common(20)]
         if trace and len(snapshots) == 2:
+            deep = tracemalloc.get_traceback_limit() > 1
+            grouped = snapshots[1].compare_to(snapshots[0], "traceback" if deep else "lineno")
             figures["grew"] = [
                 f"{stat.size_diff / 1e6:7.2f} MB {stat.count_diff:>9,} "
-                f"{stat.traceback.format()[-1].strip() if stat.traceback else ''}"
-                for stat in snapshots[1].compare_to(snapshots[0], "lineno")[:25]
+                + stat.traceback.format()[-1].strip()
+                + (
+                    " @ "
+                    + " < ".join(
+                        f"{Path(f.filename).name}:{f.lineno}" for f in reversed(stat.traceback)
+                    )
+                    if deep
+                    else ""
+                )
+                for stat in grouped[:40]
             ]
         figures["sizes"] = {
             "tracker": len(app.core.tracker),
@@ -565,6 +631,8 @@ def main() -> None:
     rows = [
         ("RSS before the first batch", "rss_start_mb", " MB", 0),
         ("RSS after each batch", "rss_mb_after_each_batch", " MB", 0),
+        ("traced (--trace) after each", "traced_mb_after_each_batch", " MB", 0),
+        ("traced peak during each", "traced_peak_mb_each_batch", " MB", 0),
         ("growth after the first batch", "rss_growth_after_first_batch_mb", " MB", 1),
         ("loop lateness p50", "loop_lateness_p50_ms", " ms", 1),
         ("loop lateness p99", "loop_lateness_p99_ms", " ms", 1),

@@ -42,6 +42,7 @@ from console.ui.clipboard import Clipboard
 from console.ui.gc_pacing import GcPacer
 from console.ui.sections import SECTIONS, Section
 from console.ui.state import BalanceStatus, ConnectionInfo, HistoryStatus, LoginState
+from console.ui.strips import install as acyclic_strips
 from console.ui.stylesheet import ReusingStylesheet
 from console.ui.text import clean
 from console.ui.typeahead import TypeAhead
@@ -144,6 +145,7 @@ class AgentConsole(App[None]):
         super().__init__()
         # CSS already parsed is not parsed again while the theme stays (console/ui/stylesheet.py)
         self.stylesheet = ReusingStylesheet(variables=self.get_css_variables())
+        acyclic_strips()  # every drawn line freed when dropped (console/ui/strips.py)
         self.settings = settings
         self.connector = connector
         self.clock = clock

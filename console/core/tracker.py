@@ -11,6 +11,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from console.core.standing import Standing
 from console.live.events import MessageTimeline, Receipt, rank, utc_iso
 
 
@@ -72,11 +73,9 @@ class DeliveryTracker:
         self.detailed = min(detailed, max_messages)
         self.raw_receipts = raw_receipts
         self._timelines: OrderedDict[str, MessageTimeline] = OrderedDict()
-        # Older messages: where each stands, oldest first (a plain dict and a queue of umids
-        # cost half an OrderedDict per message; a umid promoted again leaves a stale entry in
-        # the queue, skipped when it comes up).
-        self._older: dict[str, tuple[int, str]] = {}
-        self._older_order: deque[str] = deque()
+        # Older messages: where each stands, oldest first, ~10 bytes each (a dict and a queue
+        # of umids cost ~50 bytes a message, for up to the feed's 100,000 rows).
+        self._older: Standing[tuple[int, str]] = Standing(max_messages - self.detailed)
         self._with_raw: deque[str] = deque()  # one umid per receipt still holding its payload
 
     def __len__(self) -> int:
@@ -127,16 +126,13 @@ class DeliveryTracker:
     def _start(self, umid: str) -> MessageTimeline:
         """A new timeline, newest; the oldest timelines beyond `detailed` keep only where they
         stand, and the oldest messages beyond `max_messages` are forgotten."""
-        self._older.pop(umid, None)
+        self._older.pop(umid)
         timeline = self._timelines[umid] = MessageTimeline(umid)
         while len(self._timelines) > self.detailed:
             old_umid, old = self._timelines.popitem(last=False)
             current = old.current
             if current is not None:
-                self._older[old_umid] = _position(current.state, current.detail)
-                self._older_order.append(old_umid)
-        while self._older_order and len(self) > self.max_messages:
-            self._older.pop(self._older_order.popleft(), None)
+                self._older.set(old_umid, _position(current.state, current.detail))
         return timeline
 
     def _kept_raw(self, receipt: Receipt) -> None:

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from console.core.model import Changes, Delivery, Outbound
+from console.feed.forgotten import Forgotten
 from console.feed.rate import ReceiptRate
 from console.live.events import TERMINAL_STATES, rank
 
@@ -40,6 +41,39 @@ STALE_AFTER = 48 * 3600.0
 DEFAULT_MAX_ROWS = 100_000
 
 _seqs = itertools.count(1)  # arrival order; next() is atomic, so workers may build rows too
+
+# Words that many rows share (a state, a detail, a channel, a batch, a currency, an error):
+# one string each, not one per receipt parsed (~60-70 bytes a row per field otherwise).
+_SHARED: dict[str, str] = {}
+SHARED_MAX = 4_096
+SHARED_FIELDS = frozenset({"state", "detail", "channel", "batch_id", "currency", "error_message"})
+
+
+def shared(value: str | None) -> str | None:
+    """The one copy of a frequent word (bounded: beyond SHARED_MAX words, the value)."""
+    if value is None:
+        return None
+    kept = _SHARED.get(value)
+    if kept is not None:
+        return kept
+    if len(_SHARED) < SHARED_MAX:
+        _SHARED[value] = value
+    return value
+
+
+_PRICES: dict[float, float] = {}
+
+
+def shared_price(value: float | None) -> float | None:
+    """The one float object of a frequent price (most messages cost the same)."""
+    if type(value) is not float:
+        return value
+    kept = _PRICES.get(value)
+    if kept is not None:
+        return kept
+    if len(_PRICES) < SHARED_MAX:
+        _PRICES[value] = value
+    return value
 
 
 def _rank(state: str, detail: str | None) -> tuple[int, str]:
@@ -91,17 +125,17 @@ class FeedRow:
         self.umid = umid
         self.at = at
         self.seq = next(_seqs)
-        self.state = state
+        self.state = shared(state)  # type: ignore[assignment]
         self.destination = destination
-        self.channel = channel
+        self.channel = shared(channel)
         self.client_message_id = client_message_id
-        self.batch_id = batch_id
-        self.detail = detail
+        self.batch_id = shared(batch_id)
+        self.detail = shared(detail)
         self.error_code = error_code
-        self.error_message = error_message
+        self.error_message = shared(error_message)
         self.sms_count = sms_count
         self.price = price
-        self.currency = currency
+        self.currency = shared(currency)
         self.updated_at = at if updated_at is None else updated_at
         self.stale = False
         self.version = 0
@@ -184,10 +218,10 @@ class FeedRow:
     # -- moving forward ------------------------------------------------------------------
 
     def _take_status(self, delivery: Delivery) -> None:
-        self.state = delivery.state
-        self.detail = delivery.detail
+        self.state = shared(delivery.state)  # type: ignore[assignment]
+        self.detail = shared(delivery.detail)
         self.error_code = delivery.error_code
-        self.error_message = delivery.error_message
+        self.error_message = shared(delivery.error_message)
 
     def _fill(self, delivery: Delivery | Outbound) -> bool:
         """Fill in what the row does not know yet; True when something was added."""
@@ -212,6 +246,10 @@ class FeedRow:
             )
         for name, value in pairs:
             if value is not None and getattr(self, name) is None:
+                if name in SHARED_FIELDS:
+                    value = shared(value)  # type: ignore[arg-type]
+                elif name == "price":
+                    value = shared_price(value)  # type: ignore[arg-type]
                 setattr(self, name, value)
                 changed = True
         if (
@@ -309,10 +347,9 @@ class FeedStore:
         self.counts: Counter[str] = Counter()
         self.dropped = 0  # rows let go (beyond max_rows)
         self.version = 0
-        # Rows let go, so a late receipt does not bring one back: their umids' hashes (an int
-        # each, not the umid: the row's memory goes with it), oldest first.
-        self._forgotten: set[int] = set()
-        self._forgotten_order: deque[int] = deque()
+        # Rows let go, so a late receipt does not bring one back: their umids' hashes (8 bytes
+        # each, not the umid: the row's memory goes with it), the newest max_rows of them.
+        self._forgotten = Forgotten(max_rows)
         self._pending: dict[str, FeedRow] = {}  # not final, not stale yet
         self._listeners: list[Listener] = []
         self.history_loaded = False  # the history's window is merged in (the feed screen does it)
@@ -454,12 +491,7 @@ class FeedStore:
             self.counts[status] -= 1
             if not self.counts[status]:
                 del self.counts[status]
-            key = hash(row.umid)
-            if key not in forgotten:
-                forgotten.add(key)
-                self._forgotten_order.append(key)
-        while len(forgotten) > self.max_rows:
-            forgotten.discard(self._forgotten_order.popleft())
+            forgotten.add(hash(row.umid))
         self.dropped += count
         delta.evicted.extend(gone)
 

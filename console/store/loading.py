@@ -28,13 +28,14 @@ from console.store.errors import CorruptHistory
 from console.store.parts import Part
 from console.store.retention import parts_to_drop, window_start
 from console.store.storage import move_aside, read_file
+from console.store.umidindex import UmidIndex
 
 
 @dataclass
 class Opened:
     catalog: dict[PartKey, PartInfo] = field(default_factory=dict)
     parts: dict[PartKey, Part] = field(default_factory=dict)
-    umid_part: dict[str, PartKey] = field(default_factory=dict)
+    umid_part: UmidIndex = field(default_factory=UmidIndex)
     room_part: dict[str, PartKey] = field(default_factory=dict)
     window_start: PartKey | None = None
     notices: list[str] = field(default_factory=list)
@@ -111,7 +112,7 @@ def open_folder(
     for key in sorted(opened.catalog):  # oldest first: a umid seen twice belongs to the newest
         part = opened.parts.get(key)
         umids = part.umids if part is not None else indexes[key].umids
-        opened.umid_part.update(dict.fromkeys(umids, key))
+        opened.umid_part.set_all(umids, key)
         if part is not None:
             references = part.index().call_references
         else:

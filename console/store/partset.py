@@ -38,6 +38,7 @@ from console.store.parts import Entry, Part
 from console.store.records import Doc
 from console.store.retention import window_start
 from console.store.storage import Snapshot, WriteBehindStorage, fsync_dir
+from console.store.umidindex import UmidIndex
 from console.store.validate import MESSAGES
 
 T = TypeVar("T")
@@ -103,7 +104,7 @@ class PartSet:
         self._hot_messages = hot_messages
         self.catalog: dict[PartKey, PartInfo] = {}
         self.loaded: dict[PartKey, Part] = {}
-        self.umid_part: dict[str, PartKey] = {}
+        self.umid_part = UmidIndex()  # compact: a whole day's shift of umids
         self.room_part: dict[str, PartKey] = {}
         self._last_part: dict[str, PartKey] = {}  # per day
         self._window_start: PartKey | None = None
