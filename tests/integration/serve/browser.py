@@ -196,11 +196,28 @@ def wait_until(condition: Callable[[], Any], timeout: float, what: str) -> Any:
 
 
 def type_keys(driver: WebDriver, *keys: str) -> None:
-    """Type into the terminal as a person would: into xterm.js's hidden textarea."""
+    """Type into the terminal as a person would: into xterm.js's hidden textarea, focused,
+    through the keyboard (ChromeDriver 150 refuses `send_keys` on the textarea itself: xterm.js
+    keeps it out of sight, so it is not "interactable")."""
+    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
 
     area = driver.find_element(By.CSS_SELECTOR, "textarea.xterm-helper-textarea")
-    area.send_keys(*keys)
+    driver.execute_script("arguments[0].focus()", area)
+    actions = ActionChains(driver)
+    held: list[str] = []
+    for key in keys:
+        if key in MODIFIERS:  # held down for the rest of the call, as element.send_keys does
+            actions.key_down(key)
+            held.append(key)
+        else:
+            actions.send_keys(key)
+    for key in reversed(held):
+        actions.key_up(key)
+    actions.perform()
+
+
+MODIFIERS = ("\ue008", "\ue009", "\ue00a", "\ue03d")  # shift, control, alt, meta
 
 
 def requested_urls(driver: WebDriver) -> Iterator[str]:
@@ -222,8 +239,10 @@ def requests_sent(driver: WebDriver) -> Iterator[tuple[str, dict[str, str]]]:
 
 
 def leaves_loopback(url: str) -> bool:
-    """True for a URL that would reach anything but 127.0.0.1 (data: URLs reach nothing)."""
+    """True for a URL that would reach anything but 127.0.0.1 (data: URLs reach nothing, nor
+    do the browser's own pages: Chromium 150 loads its new-tab page's parts as
+    chrome-untrusted:// when a tab closes, whatever the page was)."""
     parts = urlsplit(url)
-    if parts.scheme in ("data", "blob", "about", "chrome"):
+    if parts.scheme in ("data", "blob", "about", "chrome", "chrome-untrusted"):
         return False
     return parts.hostname != "127.0.0.1"
