@@ -8,16 +8,15 @@ styles stale is app-wide: a theme or CSS change (Textual counts them), the App's
 its pseudo-classes (focus/blur, dark/light, inline, ansi, nocolor). A hidden screen's own
 widgets are restyled as they change (a class, focus, display), shown or not. So a section
 restyles on resume only when something app-wide changed since it was put away; otherwise it
-resumes as Textual does the rest (a new layout if the terminal's size changed, a repaint).
-Likewise, it is not laid out again at each switch unless the terminal's size changed. This
-leans on Textual's internals (pinned: textual==8.2.8): ``App._css_update_count``, the
-screen's ``_compositor`` and ``_screen_resized``.
+resumes as Textual does the rest (a layout, a repaint). Skipping that layout too when the
+terminal kept its size (~10 ms a switch) left the login screen's buttons deaf to clicks, so
+it stays. This leans on Textual's internals (pinned: textual==8.2.8):
+``App._css_update_count``.
 """
 
 from __future__ import annotations
 
 from textual import events
-from textual.geometry import Size
 from textual.screen import Screen
 
 
@@ -44,14 +43,6 @@ class SectionScreen(Screen[None]):
     def _on_screen_suspend(self) -> None:
         # Textual's own handler (Screen's) runs after this one, as for every handler by MRO.
         self._put_away_as = self._app_styling()
-
-    def _screen_resized(self, size: Size) -> None:
-        """Textual calls this at every switch to the section, and it laid the whole screen
-        out again (every widget arranged and sized: ~10 ms of the loop at each F3 or F4)
-        even when the terminal kept its size. Only a new size needs that here: a layout a
-        widget asked for while hidden is still pending, and done by the first update."""
-        if size != self._compositor.size:
-            super()._screen_resized(size)
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
         if event.refresh_styles and self._put_away_as == self._app_styling():
