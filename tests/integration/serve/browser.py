@@ -242,7 +242,13 @@ def leaves_loopback(url: str) -> bool:
     """True for a URL that would reach anything but 127.0.0.1 (data: URLs reach nothing, nor
     do the browser's own pages: Chromium 150 loads its new-tab page's parts as
     chrome-untrusted:// when a tab closes, whatever the page was)."""
-    parts = urlsplit(url)
-    if parts.scheme in ("data", "blob", "about", "chrome", "chrome-untrusted"):
+    if inside_the_browser(url):
         return False
-    return parts.hostname != "127.0.0.1"
+    return urlsplit(url).hostname != "127.0.0.1"
+
+
+def inside_the_browser(url: str) -> bool:
+    """The browser's own pages and data, which reach no server: Chromium 150 asks its favicon
+    service (chrome://favicon2/?pageUrl=…) about the page, and loads its new-tab page's parts
+    when a tab closes."""
+    return urlsplit(url).scheme in ("data", "blob", "about", "chrome", "chrome-untrusted")
