@@ -53,13 +53,7 @@ class Host(App[None]):
         self.escaped_at = time.perf_counter()
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
-            if self.typeahead.waiting(event):
-                return
-            await super().on_event(event)
-            self.typeahead.delivered(event)
-            return
-        await super().on_event(event)
+        await self.typeahead.dispatch(event, super().on_event)  # as console/app.py does
 
 
 def typist(app: App[object], text: str) -> None:

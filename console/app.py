@@ -221,14 +221,8 @@ class AgentConsole(App[None]):
         if isinstance(event, events.Key | events.MouseDown | events.MouseScrollUp):
             self.gc_pacer.input_seen()
             self.team_wiring.last_input = time.monotonic()
-        if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
-            # Keys that arrive together go one at a time (console/ui/typeahead.py).
-            if self.typeahead.waiting(event):
-                return
-            await super().on_event(event)
-            self.typeahead.delivered(event)
-            return
-        await super().on_event(event)
+        # Keys that arrive together go one at a time (console/ui/typeahead.py).
+        await self.typeahead.dispatch(event, super().on_event)
 
     async def on_ready(self) -> None:
         """Open the history and log in only after the first frame: the console shows at once.

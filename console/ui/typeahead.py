@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -78,6 +78,17 @@ class TypeAhead:
             return True
         self._fly(event)
         return False
+
+    async def dispatch(
+        self, event: events.Event, deliver: Callable[[events.Event], Awaitable[None]]
+    ) -> None:
+        """The App's ``on_event``: a key or a paste waits its turn, then goes to `deliver`
+        (Textual's own ``on_event``); every other event goes straight on."""
+        if not isinstance(event, events.Key | events.Paste) or event.is_forwarded:
+            await deliver(event)
+        elif not self.waiting(event):
+            await deliver(event)
+            self.delivered(event)
 
     def delivered(self, event: Key | Paste) -> None:
         """`event` was given to the App's handling: follow it up from where it went."""

@@ -79,13 +79,7 @@ class Host(App[None]):
         self.pauses += 1
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
-            if self.typeahead.waiting(event):
-                return
-            await super().on_event(event)
-            self.typeahead.delivered(event)
-            return
-        await super().on_event(event)
+        await self.typeahead.dispatch(event, super().on_event)  # as console/app.py does
 
 
 def burst(app: App[object], *parts: str | list[str]) -> None:
