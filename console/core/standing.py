@@ -13,15 +13,14 @@ impossible (one would then read the other's standing). Pure: no I/O.
 
 from __future__ import annotations
 
-from array import array
-from bisect import bisect_left
 from collections import deque
 from collections.abc import Hashable
 from typing import Generic, TypeVar
 
+from console.sealed import GONE, Chunk, find, seal
+
 V = TypeVar("V", bound=Hashable)
 
-GONE = 0xFFFF
 SEAL = 8_192
 
 
@@ -34,7 +33,7 @@ class Standing(Generic[V]):
         self._recent: dict[str, int] = {}
         self._values: list[V] = []
         self._codes: dict[V, int] = {}
-        self._chunks: deque[tuple[array[int], array[int]]] = deque()  # oldest first
+        self._chunks: deque[Chunk] = deque()  # oldest first
         self._live: deque[int] = deque()  # entries still standing in each chunk
         self._sealed = 0
 
@@ -91,19 +90,14 @@ class Standing(Generic[V]):
         return umid if umid in self._recent else self._find_sealed(umid)
 
     def _find_sealed(self, umid: str) -> tuple[int, int] | None:
-        if not self._chunks:
+        found = find(self._chunks, umid)
+        if found is None or self._chunks[found[0]][1][found[1]] == GONE:
             return None
-        wanted = hash(umid)
-        for chunk in range(len(self._chunks) - 1, -1, -1):
-            hashes, codes = self._chunks[chunk]
-            at = bisect_left(hashes, wanted)
-            if at < len(hashes) and hashes[at] == wanted and codes[at] != GONE:
-                return chunk, at
-        return None
+        return found
 
     def _seal_recent(self) -> None:
-        items = sorted((hash(umid), code) for umid, code in self._recent.items())
+        chunk = seal(self._recent.items())
         self._recent = {}
-        self._chunks.append((array("q", (h for h, _ in items)), array("H", (c for _, c in items))))
-        self._live.append(len(items))
-        self._sealed += len(items)
+        self._chunks.append(chunk)
+        self._live.append(len(chunk[0]))
+        self._sealed += len(chunk[0])

@@ -15,14 +15,13 @@ history then holds that receipt, as for a umid it does not know).
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
 from collections.abc import Iterable
 
+from console.sealed import GONE, Chunk, find, seal
 from console.store.catalog import PartKey
 
 RECENT = 20_000  # umids kept one by one (a batch and more); older ones are sealed
 MERGED_MAX = 40_000  # entries in a chunk made by merging (beyond: chunks stay apart)
-GONE = 0xFFFF  # a sealed umid taken out (`pop`)
 
 
 class UmidIndex:
@@ -35,7 +34,7 @@ class UmidIndex:
         self._recent: dict[str, PartKey] = {}
         self._parts: list[PartKey] = []  # a sealed entry's part, by number
         self._numbers: dict[PartKey, int] = {}
-        self._chunks: list[tuple[array[int], array[int]]] = []  # (hashes, parts), oldest first
+        self._chunks: list[Chunk] = []  # (hashes, parts), oldest first
         self._sealed = 0
 
     def __len__(self) -> int:
@@ -49,14 +48,11 @@ class UmidIndex:
         key = self._recent.get(umid)
         if key is not None:
             return key
-        if self._chunks:
-            wanted = hash(umid)
-            for hashes, parts in reversed(self._chunks):
-                at = bisect_left(hashes, wanted)
-                if at < len(hashes) and hashes[at] == wanted:
-                    number = parts[at]
-                    return default if number == GONE else self._parts[number]
-        return default
+        found = find(self._chunks, umid)
+        if found is None:
+            return default
+        number = self._chunks[found[0]][1][found[1]]
+        return default if number == GONE else self._parts[number]
 
     def __getitem__(self, umid: str) -> PartKey:
         key = self.get(umid)
@@ -79,14 +75,12 @@ class UmidIndex:
         key = self._recent.pop(umid, None)
         if key is not None:
             return key
-        wanted = hash(umid)
-        for hashes, parts in reversed(self._chunks):
-            at = bisect_left(hashes, wanted)
-            if at < len(hashes) and hashes[at] == wanted and parts[at] != GONE:
-                found = self._parts[parts[at]]
-                parts[at] = GONE
-                return found
-        return default
+        found = find(self._chunks, umid)
+        if found is None:
+            return default
+        parts = self._chunks[found[0]][1]
+        number, parts[found[1]] = parts[found[1]], GONE
+        return default if number == GONE else self._parts[number]
 
     def set_all(self, umids: Iterable[str], key: PartKey) -> None:
         for umid in umids:
@@ -105,13 +99,8 @@ class UmidIndex:
         """The older half of the recent umids into a new chunk (sorted by hash)."""
         recent = self._recent
         count = len(recent) // 2
-        taken: list[tuple[int, int]] = []
-        for umid in list(recent)[:count]:
-            taken.append((hash(umid), self._number(recent.pop(umid))))
-        taken.sort()
-        hashes = array("q", (h for h, _ in taken))
-        parts = array("H", (p for _, p in taken))
-        self._chunks.append((hashes, parts))
+        taken = [(umid, self._number(recent.pop(umid))) for umid in list(recent)[:count]]
+        self._chunks.append(seal(taken))
         self._sealed += len(taken)
         self._merge_newest()
 
