@@ -192,17 +192,10 @@ def _plain_key(char: str) -> str | None:
 
 
 # What a field does with a printable key, besides Input's and TextArea's own handling: a
-# subclass that defines one of these may do otherwise, so its keys go one at a time.
+# subclass that defines one of these may do otherwise, so its keys go one at a time, unless
+# it says (``TYPES_AS_ITS_BASE = True``) that printable keys reach its base unchanged.
 _KEY_PATH = ("_on_key", "on_key", "replace", "insert", "insert_text_at_cursor", "edit")
 _KEY_PATH_AREA = (*_KEY_PATH, "_replace_via_keyboard")
-
-
-@lru_cache(maxsize=1)
-def _passes_text_on() -> frozenset[object]:
-    """Key handlers of subclasses known to hand printable keys on unchanged to the base."""
-    from console.widgets.reply_box import ReplyBox  # Tab expands a /shortcode; the rest: TextArea
-
-    return frozenset({ReplyBox.__dict__["_on_key"]})
 
 
 def texting(field: Widget) -> bool:
@@ -217,12 +210,13 @@ def texting(field: Widget) -> bool:
         base, path = TextArea, _KEY_PATH_AREA
     else:
         return False
-    known = _passes_text_on()
     for cls in type(field).__mro__:
         if cls is base:
             return True
         own = cls.__dict__
-        if any(name in own and own[name] not in known for name in path):
+        if own.get("TYPES_AS_ITS_BASE"):  # its own key handling passes printable keys on
+            continue
+        if any(name in own for name in path):
             return False
         if any(name.startswith("key_") for name in own):
             return False

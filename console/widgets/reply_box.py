@@ -16,6 +16,10 @@ from console.widgets.message_editor import MessageEditor
 class ReplyBox(MessageEditor):
     """A MessageEditor that expands canned responses."""
 
+    # Its key handler takes Tab only; printable keys go on to TextArea's unchanged, so the
+    # type-ahead may type a run of them in at once (console/ui/typeahead.py).
+    TYPES_AS_ITS_BASE = True
+
     @dataclass
     class CannedUsed(Message):
         """A canned response went in; `unknown` names variables it could not fill."""
