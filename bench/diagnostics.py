@@ -159,3 +159,22 @@ class SlowMessages:
         if self._original is not None:
             MessagePump._dispatch_message = self._original  # type: ignore[method-assign]
             self._original = None
+
+
+def thread_cpu() -> dict[str, float]:
+    """Each thread's CPU seconds so far (Linux: /proc/self/task), by its Python name: who
+    shares the process's time with the UI loop (a thread holding the GIL slows the loop)."""
+    import threading
+
+    names = {thread.native_id: thread.name for thread in threading.enumerate()}
+    tick = os.sysconf("SC_CLK_TCK")
+    used: dict[str, float] = {}
+    for task in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{task}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        name = names.get(int(task), f"native-{task}")
+        used[name] = used.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return used

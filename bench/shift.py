@@ -249,6 +249,9 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
 
             slow_messages = SlowMessages(0.005)
             slow_messages.install()
+            from diagnostics import thread_cpu
+
+            threads_before, process_before = thread_cpu(), time.process_time()
         inbound_per_batch = options["inbound"] // max(batches, 1)
         team_per_batch = options["team"] // max(batches, 1)
         seq, inbound_n, team_n = 3, 3, 0
@@ -348,6 +351,11 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
                 for at, (took, used, _, name) in zip(slow.when, slow.seen, strict=True):
                     print(f"@ {at:.3f} {took * 1000:.1f} {used * 1000:.1f} {name}", file=out)
                 slow_messages.remove()
+                print("\n# CPU seconds per thread (threads alive at both ends)", file=out)
+                threads_after = thread_cpu()
+                for name, used in sorted(threads_after.items(), key=lambda item: -item[1]):
+                    print(f"{used - threads_before.get(name, 0.0):8.2f} {name}", file=out)
+                print(f"{time.process_time() - process_before:8.2f} the process", file=out)
                 print("\n# messages handled in over 5 ms of the loop's CPU", file=out)
                 for at, used, name in slow_messages.seen:
                     print(f"@ {at:.3f} {used:.1f} {name}", file=out)
