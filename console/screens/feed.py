@@ -31,6 +31,7 @@ from console.feed.view import FeedView
 from console.paths import styles_path
 from console.screens.resume import SectionScreen
 from console.ui.app_access import console_app
+from console.ui.callbacks import subscribe
 from console.ui.clipboard import MIN_SECRET
 from console.ui.state import ConnectionInfo, LoginState
 from console.ui.text import plain
@@ -188,7 +189,7 @@ class FeedScreen(SectionScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.app.core_changed.subscribe(self, self._core_changed)
+        subscribe(self.app.core_changed, self, self._core_changed)
         self.app.history_ready.subscribe(self, self._history_ready)
         self.watch(self.app, "connection", self._connection_changed, init=False)
         if self.app.history is not None:
