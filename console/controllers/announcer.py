@@ -57,15 +57,14 @@ class Announcer:
             app.notify(notice.text, title=notice.title, severity=notice.severity)
 
     def mode_changed(self, mode: str) -> None:
-        """On coming to a section where customers' messages are not toasted (the inbox, whose
-        list says it), the "New message" toasts raised elsewhere go at once (they stay in the
-        palette's "Notifications"). Left for the rest of their 6 s they lay over the inbox's
-        reply box: in bench/shift.py the first letters typed after F3 were hidden under one
-        for about 6 s."""
-        if self.at_work():
-            # A toast decided while the section was still switching (a Notify message queued
-            # behind this) is not shown either (still_wanted).
-            self._withdraw_new_message_toasts()
+        """On coming to another section, the "New message" toasts raised before go at once
+        (they stay in the palette's "Notifications"). The customers who wrote are named
+        where the agent arrives: in the hotlist line above the keys, or in the inbox's list.
+        Carried along, each toast was mounted again on the new screen (two layouts: a 41 ms
+        callback seen at F4 in bench/shift.py), and on the inbox it lay over the reply box:
+        the first letters typed after F3 were hidden under one for about 6 s. Other toasts
+        (a colleague's hand-over, a failure) say what nothing else does: they follow."""
+        self._withdraw_new_message_toasts()
 
     def still_wanted(self, notification: Notification) -> bool:
         """A toast is about to be shown (Textual posts it): a "New message" decided just
@@ -76,8 +75,6 @@ class Announcer:
 
     def _withdraw_new_message_toasts(self) -> None:
         app = self.app
-        if not self.at_work():
-            return
         stale = [n for n in app._notifications if n.title == NEW_MESSAGE]  # Textual pinned
         for notification in stale:
             app._unnotify(notification, refresh=False)
