@@ -91,6 +91,7 @@ async def test_a_new_message_toast_stays_behind_on_a_section_switch_the_hotlist_
         customer_writes(fresh_sandbox, JANE, "Hello?")
         await wait_for(pilot, lambda: bool(app.screen.query(Toast)))
         app.notify("Could not save the settings", title="Settings", severity="warning")
+        home = app.screen
         await pilot.press("f4")
         await wait_for(pilot, lambda: app.current_mode == "feed")
         bar = app.screen.query_one(KeyBar)
@@ -99,5 +100,7 @@ async def test_a_new_message_toast_stays_behind_on_a_section_switch_the_hotlist_
         assert [n.title for n in app._notifications] == ["Settings"]
         assert "Could not save the settings" in screen_text(app)
         assert "Hello?" not in screen_text(app)
+        await pilot.pause()  # nor is it left composing on the hidden section (laid out there)
+        assert all(toast._notification.title != "New message" for toast in home.query(Toast))
         said = [n.text for n in app.notices.recent() if n.title == "New message"]
         assert said == ["Jane Tan on WhatsApp: Hello?"], "the palette still has it"
