@@ -343,8 +343,7 @@ class ConsoleCore:
             )
             if seen is not None:
                 self.traffic.observe(seen)
-        timestamp = hjobs.readable_time(receipt.provider_timestamp) or receipt.received_at
-        self._write(partial(hjobs.apply_stored_receipt, receipt, timestamp))
+        self._write_receipt(receipt)
         return moved
 
     def _record_inbound(self, message: InboundMessage, received_at: str, seq: int) -> bool:
@@ -669,6 +668,19 @@ class ConsoleCore:
             self._jobs.append(job)
         else:
             self._background(partial(hjobs.run_logged, [job], history))
+
+    def _write_receipt(self, receipt: Receipt) -> None:
+        """A receipt into the history: inline, or with the receipts next to it in the hand-over
+        as one job (the history then takes them under fewer holds of its lock)."""
+        if self.history is None:
+            return
+        jobs = self._jobs
+        if self._background is None or jobs is None:
+            self._write(partial(hjobs.apply_stored_receipt, receipt))
+        elif jobs and type(run := jobs[-1]) is hjobs.StoredReceipts:
+            run.receipts.append(receipt)
+        else:
+            jobs.append(hjobs.StoredReceipts([receipt]))
 
     @contextmanager
     def _one_hand_over(self) -> Iterator[None]:

@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from console.store.catalog import PartKey
     from console.store.conversations import ConversationIndex
     from console.store.journal import Entry, Journal
+    from console.store.parts import Part
     from console.store.partset import PartSet
     from console.store.records import Doc, Message, Room
     from console.store.small import StateFile
@@ -37,6 +39,8 @@ class HistoryBase:
         def _check_open(self) -> None: ...
         def _append(self, entry: Entry) -> None: ...
         def _room_known(self, call_reference: str, created_at: float) -> bool: ...
+        def _new_message_part(self, doc: Doc) -> PartKey: ...
+        def _record_in(self, part: Part, doc: Doc, new: bool) -> Message | None: ...
         def recent_messages(
             self, limit: int = 100, channel: str | None = None
         ) -> list[Message]: ...
