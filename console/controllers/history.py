@@ -15,6 +15,12 @@ if TYPE_CHECKING:
     from console.store import History
 
 
+# The history's update thread sleeps this long between runs of a few dozen receipts or sends:
+# it shares the GIL with the UI loop, which otherwise waits the interpreter's 5 ms switch
+# interval to get it back each time (a repaint of 11 ms of CPU took 21 ms: BENCH_SLOW).
+PAUSE = 0.0005
+
+
 class HistoryKeeper:
     """Opens and closes the app's history (`app.history`) and says what became of it."""
 
@@ -47,6 +53,7 @@ class HistoryKeeper:
                 max_records=app.settings.history_max_records,
                 on_write_error=lambda reason: app.post_message(HistoryWriteFailed(str(reason))),
                 on_notice=lambda text: app.post_message(HistoryNoticed(text)),
+                pause=PAUSE,
             )
         except HistoryError as error:  # HistoryLocked included: its message names the fix
             app.post_message(HistoryUnavailable(str(error)))

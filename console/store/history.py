@@ -132,6 +132,7 @@ class History(Receipts, RoomsAndLogins, OnDemandReads, Loading):
         release_after: float,
         hot_messages: int,
         spare_parts: int = SPARE_PARTS,
+        pause: float = 0.0,
     ) -> None:
         """Private: use `History.open`."""
         self.data_dir = data_dir
@@ -155,6 +156,7 @@ class History(Receipts, RoomsAndLogins, OnDemandReads, Loading):
             spare_parts=spare_parts,
         )
         self._hot_messages = hot_messages
+        self._pause = pause
         self._pending: OrderedDict[str, list[Doc]] = OrderedDict()
         self._journal = Journal(self.folder)
         self._closed = False
@@ -176,6 +178,7 @@ class History(Receipts, RoomsAndLogins, OnDemandReads, Loading):
         release_after: float = 300.0,
         hot_messages: int = HOT_MESSAGES,
         spare_parts: int = SPARE_PARTS,
+        pause: float = 0.0,
     ) -> History:
         """Lock `data_dir`, open its history (splitting an older `history.json` once), apply
         retention, load the window, start the writer.
@@ -185,6 +188,11 @@ class History(Receipts, RoomsAndLogins, OnDemandReads, Loading):
         added to `history.notices` (and passed to `on_notice`, also for files found damaged
         later, when read on demand). `on_write_error` is called from the writer thread with a
         user-facing sentence when a background save fails (it retries on its own).
+
+        `pause`: seconds that long work done in the caller's thread (a run of receipts, a
+        batch's sends) sleeps between runs of a few dozen, without the lock: a thread sharing
+        the GIL with it (the UI loop) gets the GIL back within a run, not after the
+        interpreter's switch interval (5 ms) each time.
         """
         if flush_interval <= 0:
             raise ValueError("flush_interval must be positive")
@@ -211,6 +219,7 @@ class History(Receipts, RoomsAndLogins, OnDemandReads, Loading):
             release_after=release_after,
             hot_messages=hot_messages,
             spare_parts=spare_parts,
+            pause=pause,
         )
         try:
             history._load(max_age_days, max_records)
@@ -307,6 +316,36 @@ class History(Receipts, RoomsAndLogins, OnDemandReads, Loading):
         disk (an old one replayed) is saved there in the background; the record returned is
         then the one given.
         """
+        return records.message(
+            self._record(
+                umid,
+                client_message_id,
+                channel,
+                direction,
+                peer,
+                text,
+                status,
+                created_at,
+                batch_id,
+                conversation_id,
+            )
+        )
+
+    def _record(
+        self,
+        umid: str | None,
+        client_message_id: str | None,
+        channel: str,
+        direction: str,
+        peer: str,
+        text: str,
+        status: str,
+        created_at: Timestamp,
+        batch_id: str | None = None,
+        conversation_id: str | None = None,
+    ) -> Doc:
+        """`record_message` without the record made of it (the journal's sends): the document
+        as recorded (or as given, for a part on disk)."""
         if direction not in ("out", "in"):
             raise ValueError(f'direction must be "out" or "in", not {direction!r}')
         if not umid and not client_message_id:
@@ -332,7 +371,7 @@ class History(Receipts, RoomsAndLogins, OnDemandReads, Loading):
             known = self._parts.locate(umid, client_message_id)
             key = known or self._new_message_part(doc)
             recorded = self._parts.route(key, lambda part: self._record_in(part, doc, not known))
-            return recorded if recorded is not None else records.message(doc)
+            return doc if recorded is None else recorded
 
     def record_sent(
         self,
@@ -485,6 +524,11 @@ class History(Receipts, RoomsAndLogins, OnDemandReads, Loading):
 
     # --- internals ------------------------------------------------------------------------------
 
+    def _breathe(self) -> None:
+        """Between runs of work (never holding the lock): let the other threads run."""
+        if self._pause:
+            time.sleep(self._pause)
+
     def _check_open(self) -> None:
         if self._closed:
             raise HistoryClosed("The history is closed; nothing more can be recorded.")
@@ -496,7 +540,7 @@ class History(Receipts, RoomsAndLogins, OnDemandReads, Loading):
             self._parts.umid_part[umid] = key
         return key
 
-    def _record_in(self, part: Part, doc: Doc, new: bool) -> Message | None:
+    def _record_in(self, part: Part, doc: Doc, new: bool) -> Doc | None:
         if (
             not new
             and part.find(doc.get("umid"), doc.get("client_message_id")) is None
@@ -519,7 +563,7 @@ class History(Receipts, RoomsAndLogins, OnDemandReads, Loading):
             info = self._parts.catalog.get(part.key)
             if info is not None:
                 info.conversations.add(recorded["conversation_id"])
-        return records.message(recorded)
+        return recorded
 
     def _append(self, entry: Entry) -> None:
         try:

@@ -137,6 +137,7 @@ class Receipts(HistoryBase):
             batch.append((update, entry))
             if len(batch) >= RUN:
                 self._applied_run(batch, on_error)
+                self._breathe()
         self._applied_run(batch, on_error)
 
     def _applied_run(

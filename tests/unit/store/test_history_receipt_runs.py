@@ -99,3 +99,37 @@ def test_without_on_error_the_first_refusal_is_raised_after_those_before_it(
     later = history.message_by_umid("u2")
     assert later is not None and later.status == "queued", "nothing after the refusal"
     history.close()
+
+
+def test_long_work_lets_other_threads_in_between_runs_never_holding_the_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from console.store import history as history_module
+    from console.store.journal import SentRow
+
+    history = History.open(tmp_path, clock=lambda: T0, pause=0.001)
+    free: list[bool] = []
+
+    def sleep(seconds: float) -> None:
+        def try_lock() -> None:  # another thread (a screen reading) gets the lock meanwhile
+            got = history._lock.acquire(blocking=False)
+            free.append(got)
+            if got:
+                history._lock.release()
+
+        other = threading.Thread(target=try_lock)
+        other.start()
+        other.join()
+
+    monkeypatch.setattr(history_module.time, "sleep", sleep)
+    rows = [SentRow(f"s{n}", None, "sms", "+6591", False, None) for n in range(200)]
+    history.record_sent(rows, "a batch", T0)
+    sends = len(free)
+    history.apply_receipts(ReceiptUpdate(f"s{n}", "sent", T0 + 1, T0 + 1) for n in range(200))
+    assert sends >= 2 and len(free) >= sends + 2, "pauses between runs of sends and receipts"
+    assert all(free), "never while holding the lock"
+    message = history.message_by_umid("s199")
+    assert message is not None and message.status == "sent"
+    history.close()
