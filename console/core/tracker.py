@@ -104,7 +104,7 @@ class DeliveryTracker:
             position = self._older.get(receipt.umid)
             if position is not None and _position(receipt.state, receipt.detail) <= position:
                 return False  # an older message's late receipt that does not move it
-            timeline = self._start(receipt.umid)
+            timeline = self._start(receipt.umid, older=position is not None)
         kept = len(timeline.receipts)
         moved = timeline.apply(receipt)
         if receipt.raw and len(timeline.receipts) > kept:
@@ -120,21 +120,25 @@ class DeliveryTracker:
             position = self._older.get(accepted.umid)
             if position is not None and _position(receipt.state, receipt.detail) <= position:
                 return replace(receipt, state=position[1], error_message=None)
-            timeline = self._start(accepted.umid)
+            timeline = self._start(accepted.umid, older=position is not None)
         timeline.apply(receipt)
         assert timeline.current is not None
         return timeline.current
 
-    def _start(self, umid: str) -> MessageTimeline:
-        """A new timeline, newest; the oldest timelines beyond `detailed` keep only where they
-        stand, and the oldest messages beyond `max_messages` are forgotten."""
-        self._older.pop(umid)
+    def _start(self, umid: str, *, older: bool) -> MessageTimeline:
+        """A new timeline, newest (`older`: the message stood among the older ones); the
+        oldest timelines beyond `detailed` keep only where they stand, and the oldest messages
+        beyond `max_messages` are forgotten. A message is never both: one with a timeline is
+        set among the older ones without looking for it there (a send looked once, not three
+        times, through every sealed chunk: 15 -> 25 µs a send by the fourth batch)."""
+        if older:
+            self._older.pop(umid)
         timeline = self._timelines[umid] = MessageTimeline(umid)
         while len(self._timelines) > self.detailed:
             old_umid, old = self._timelines.popitem(last=False)
             current = old.current
             if current is not None:
-                self._older.set(old_umid, _position(current.state, current.detail))
+                self._older.set(old_umid, _position(current.state, current.detail), new=True)
         return timeline
 
     def _kept_raw(self, receipt: Receipt) -> None:
