@@ -110,7 +110,20 @@ class Event:
     @classmethod
     def from_frame(cls, frame: Mapping[str, Any]) -> Event:
         """Build an Event from a wire frame; raises FrameError when a field is wrong."""
-        if not isinstance(frame, Mapping):
+        if type(frame) is dict:  # as decoded: each field's exact type says it is right
+            seq, payload = frame.get("seq"), frame.get("payload")
+            received_at, namespace = frame.get("receivedAt"), frame.get("namespace")
+            event_type = frame.get("eventType")
+            if (
+                type(seq) is int
+                and seq >= 1
+                and type(received_at) is str
+                and type(namespace) is str
+                and type(event_type) is str
+                and type(payload) is dict
+            ):
+                return cls(seq, received_at, namespace, event_type, payload)
+        elif not isinstance(frame, Mapping):
             raise FrameError("an event frame must be a JSON object")
         seq = _require(frame, "seq", int)
         if seq < 1:

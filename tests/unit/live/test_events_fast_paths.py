@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import fields, replace
+from types import MappingProxyType
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -191,3 +192,86 @@ def test_the_shared_tables_stay_bounded() -> None:
     for n in range(events._SHARED_MAX + 10):
         normalize_state(f"state-{n}")
     assert len(events._NORMALIZED) <= events._SHARED_MAX
+
+
+def parse_by_json_alone(text: str) -> object:
+    """What parse_message answers by the rules: the standard library decodes the message (a
+    decoder such as orjson reads an integer beyond 64 bits as a float), each frame is read
+    by the general rules of console.live.frames."""
+    import json as std_json
+
+    from console.live.events import FrameError
+    from console.live.frames import parse_frame
+
+    try:
+        decoded = std_json.loads(text)
+    except (ValueError, RecursionError):
+        return ("FrameError", None)  # not JSON (the decoder's wording may differ)
+    try:
+        items = decoded if isinstance(decoded, list) else [decoded]
+        # A read-only view of each frame: Event.from_frame's general path, field by field.
+        return [parse_frame(MappingProxyType(i) if type(i) is dict else i) for i in items]
+    except FrameError as error:
+        return ("FrameError", str(error))
+
+
+json_values = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(2**70), 2**70),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.text(max_size=5),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+frames = st.fixed_dictionaries(
+    {},
+    optional={
+        "seq": st.one_of(st.integers(-1, 2**66), st.booleans(), st.just("7")),
+        "receivedAt": st.one_of(st.just("2024-05-01T10:00:00.123Z"), st.integers()),
+        "namespace": st.sampled_from(["SMS", "ChatApps", 3]),
+        "eventType": st.just("outbound_message_status_changed"),
+        "payload": st.one_of(st.dictionaries(st.text(max_size=3), json_values, max_size=3)),
+        "type": st.sampled_from(["heartbeat", "gap", "nonsense"]),
+        "since": st.integers(0, 9),
+        "resumesAt": st.integers(0, 9),
+    },
+)
+
+
+events_frames = st.fixed_dictionaries(
+    {
+        "seq": st.one_of(st.integers(-2, 3), st.integers(1, 2**63 - 1)),
+        "receivedAt": st.one_of(st.just("2024-05-01T10:00:00.123Z"), st.none()),
+        "namespace": st.just("SMS"),
+        "eventType": st.just("outbound_message_status_changed"),
+        "payload": st.dictionaries(st.text(max_size=3), json_values, max_size=3),
+    }
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.one_of(st.lists(st.one_of(frames, events_frames), max_size=4), frames, json_values),
+    st.sampled_from(["", "", " x"]),
+)
+def test_a_message_reads_as_the_rules_read_it(value: object, tail: str) -> None:
+    import json as std_json
+
+    from console.live.events import FrameError
+    from console.live.frames import parse_message
+
+    text = std_json.dumps(value) + tail  # NaN and Infinity included, as json writes them
+    try:
+        answer: object = parse_message(text)
+    except FrameError as error:
+        answer = ("FrameError", str(error))
+    expected = parse_by_json_alone(text)
+    if isinstance(expected, tuple) and expected[1] is None:
+        assert isinstance(answer, tuple) and answer[0] == "FrameError"
+    else:
+        assert repr(answer) == repr(expected)  # repr: a NaN in a payload reads as itself
