@@ -189,11 +189,10 @@ class History(Receipts, RoomsAndLogins, OnDemandReads, Loading):
         later, when read on demand). `on_write_error` is called from the writer thread with a
         user-facing sentence when a background save fails (it retries on its own).
 
-        `pause`: seconds that long work sleeps between runs of it, never holding the lock:
-        the caller's (a run of receipts, a batch's sends; every few dozen) and the writer's
-        (documents encoded for a flush; every few hundred). A thread sharing the GIL with it
-        (the UI loop) then gets the GIL back within a run, not after the interpreter's
-        switch interval (5 ms) each time.
+        `pause`: seconds that long work done in the caller's thread (a run of receipts, a
+        batch's sends) sleeps between runs of a few dozen, without the lock: a thread sharing
+        the GIL with it (the UI loop) gets the GIL back within a run, not after the
+        interpreter's switch interval (5 ms) each time.
         """
         if flush_interval <= 0:
             raise ValueError("flush_interval must be positive")
@@ -243,7 +242,7 @@ class History(Receipts, RoomsAndLogins, OnDemandReads, Loading):
         with self._flush_lock:
             self._parts.apply_deferred()
             with self._lock:  # one moment for every file: a resume point never runs ahead
-                parts, after = self._parts.plan_writes(self._pause)
+                parts, after = self._parts.plan_writes()
                 # The journal's sealed segments hold only sends now in `parts` (or on disk):
                 # dropped once these writes are durable (unless some wait for a part on disk).
                 sealed = None if self._parts.has_deferred else self._journal.seal()

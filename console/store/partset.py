@@ -56,12 +56,10 @@ class Step:
     undo: Callable[[], None]
 
 
-def storage_step(storage: WriteBehindStorage, snapshot: Snapshot, pause: float = 0.0) -> Step:
-    """Write a file; the caller fsyncs the folder (see `run_in_order`). `pause`: seconds slept
-    between runs of documents encoded (WriteBehindStorage.commit)."""
+def storage_step(storage: WriteBehindStorage, snapshot: Snapshot) -> Step:
+    """Write a file; the caller fsyncs the folder (see `run_in_order`)."""
     return Step(
-        lambda: storage.commit(snapshot, sync_folder=False, pause=pause),
-        lambda: storage.restore(snapshot),
+        lambda: storage.commit(snapshot, sync_folder=False), lambda: storage.restore(snapshot)
     )
 
 
@@ -270,7 +268,7 @@ class PartSet:
                 for change in self._deferred.pop(key, ()):
                     change(part)
 
-    def plan_writes(self, pause: float = 0.0) -> tuple[list[Step], list[Step]]:
+    def plan_writes(self) -> tuple[list[Step], list[Step]]:
         """The writes of every changed part (oldest first), then of their indexes. Snapshots
         are taken now, under the lock the caller holds; the steps run without it. An index is
         written after its part, naming the part file it describes."""
@@ -279,7 +277,7 @@ class PartSet:
         for _, part in sorted(self.loaded.items()):
             snapshot = part.storage.snapshot()
             if snapshot is not None:
-                parts.append(storage_step(part.storage, snapshot, pause))
+                parts.append(storage_step(part.storage, snapshot))
             if part.index_dirty:
                 index = part.index()
                 part.index_dirty = False

@@ -28,7 +28,6 @@ import json
 import os
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -46,7 +45,6 @@ RawData = dict[str, RawTable]
 
 TEMP_SUFFIX = ".tmp"
 _CHUNK = 1024  # documents joined per write
-_ENCODE_RUN = 256  # documents encoded between pauses (commit's `pause`)
 _BUFFER = 1 << 20
 
 
@@ -221,12 +219,12 @@ class WriteBehindStorage(Storage):
                 changed[name] = {key: table[key] for key in keys if key in table}
         return Snapshot(order, changed, dirty, full)
 
-    def commit(self, snapshot: Snapshot, *, sync_folder: bool = True, pause: float = 0.0) -> None:
+    def commit(self, snapshot: Snapshot, *, sync_folder: bool = True) -> None:
         """Write a snapshot to the file (without the lock). On failure its changes are pending
         again and the error propagates. `sync_folder=False` leaves the fsync of the folder
         (which makes the rename durable) to the caller, who may do it once for several files."""
         try:
-            self._write(snapshot, sync_folder, pause)
+            self._write(snapshot, sync_folder)
         except BaseException:
             self.restore(snapshot)
             raise
@@ -238,7 +236,7 @@ class WriteBehindStorage(Storage):
                 self.dirty_keys(name).update(keys)
             self._all_dirty = self._all_dirty or snapshot.full
 
-    def _write(self, snapshot: Snapshot, sync_folder: bool, pause: float = 0.0) -> None:
+    def _write(self, snapshot: Snapshot, sync_folder: bool) -> None:
         order, changed, dirty, full = (
             snapshot.order,
             snapshot.changed,
@@ -250,14 +248,10 @@ class WriteBehindStorage(Storage):
         dumps = self.codec.dumps
         fragments = {} if full else self._fragments
         self._fragments_valid = False
-        encoded = 0
         for name, docs in changed.items():
             cached = fragments.setdefault(name, {})
             for key, doc in docs.items():
                 cached[key] = b'"' + key.encode() + b'":' + dumps(doc)
-                encoded += 1
-                if pause and encoded % _ENCODE_RUN == 0:
-                    time.sleep(pause)  # a batch's 10,000 new documents: the loop gets the GIL
             for key in dirty.get(name, ()):
                 if key not in docs:
                     cached.pop(key, None)

@@ -133,21 +133,3 @@ def test_long_work_lets_other_threads_in_between_runs_never_holding_the_lock(
     message = history.message_by_umid("s199")
     assert message is not None and message.status == "sent"
     history.close()
-
-
-def test_a_flush_pauses_between_runs_of_documents_and_saves_them_all(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from console.store import storage as storage_module
-
-    slept: list[float] = []
-    monkeypatch.setattr(storage_module.time, "sleep", slept.append)
-    history = History.open(tmp_path, clock=lambda: T0, pause=0.001, flush_interval=3600)
-    for n in range(600):
-        history.record_message(f"m{n}", None, "sms", "out", "+6591", "hi", "queued", T0)
-    history.flush()
-    assert len(slept) >= 2 and set(slept) == {0.001}
-    history.close()
-    again = History.open(tmp_path, clock=lambda: T0)
-    assert len(again.recent_messages(1_000)) == 600
-    again.close()
