@@ -156,7 +156,7 @@ class History(Receipts, RoomsAndLogins, OnDemandReads, Loading):
             spare_parts=spare_parts,
         )
         self._hot_messages = hot_messages
-        self._pause = pause
+        self.pause = pause  # may change while it runs (the App's: 0 while updates pile up)
         self._pending: OrderedDict[str, list[Doc]] = OrderedDict()
         self._journal = Journal(self.folder)
         self._closed = False
@@ -526,8 +526,8 @@ class History(Receipts, RoomsAndLogins, OnDemandReads, Loading):
 
     def _breathe(self) -> None:
         """Between runs of work (never holding the lock): let the other threads run."""
-        if self._pause:
-            time.sleep(self._pause)
+        if self.pause:
+            time.sleep(self.pause)
 
     def _check_open(self) -> None:
         if self._closed:
