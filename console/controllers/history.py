@@ -21,9 +21,11 @@ T = TypeVar("T")
 # it shares the GIL with the UI loop, which otherwise waits the interpreter's 5 ms switch
 # interval to get it back each time (a repaint of 11 ms of CPU took 21 ms: BENCH_SLOW).
 PAUSE = 0.0005
-# ... unless more updates than this wait: then it catches up without pausing (at 20,000
-# receipts/s the paused thread fell behind, and what waited cost 50 MB more of RSS).
-BACKLOG = 4
+# ... unless more updates than this wait (a slice of live events is one; ~60 a second at
+# 2,000 receipts/s, so a batch's 10,000 sends journalled in ~0.3 s keep their pauses): then
+# it catches up without pausing. At 20,000 receipts/s an always-paused thread fell behind
+# the loop, and what waited cost tens of MB of RSS.
+BACKLOG = 32
 
 
 class Updates:
