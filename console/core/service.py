@@ -9,7 +9,9 @@ No Textual, no API client: unit-tested on its own. It runs on the UI's event loo
 stays cheap: a batch of receipts becomes one Changes with one entry per message, not one per
 receipt, and the history's updates (about half the cost of a receipt) can be handed to a
 background runner (``background``: the App gives it a one-thread executor, so they keep their
-order); without one they run inline.
+order); without one they run inline. Handed over, a batch's receipts go as one job
+(``history_jobs.StoredReceipts``), their time read there: what is left on the loop for each
+receipt is parsing it, the tracker, the Shield's ledger and the Changes.
 """
 
 from __future__ import annotations
