@@ -9,9 +9,7 @@ No Textual, no API client: unit-tested on its own. It runs on the UI's event loo
 stays cheap: a batch of receipts becomes one Changes with one entry per message, not one per
 receipt, and the history's updates (about half the cost of a receipt) can be handed to a
 background runner (``background``: the App gives it a one-thread executor, so they keep their
-order); without one they run inline. Handed over, a batch's receipts go as one job
-(``history_jobs.StoredReceipts``), their time read there: what is left on the loop for each
-receipt is parsing it, the tracker, the Shield's ledger and the Changes.
+order; a batch's receipts as one job, ``history_jobs.StoredReceipts``); without one inline.
 """
 
 from __future__ import annotations
@@ -672,8 +670,7 @@ class ConsoleCore:
             self._background(partial(hjobs.run_logged, [job], history))
 
     def _write_receipt(self, receipt: Receipt) -> None:
-        """A receipt into the history: inline, or with the receipts next to it in the hand-over
-        as one job (the history then takes them under fewer holds of its lock)."""
+        """A receipt into the history: inline, or in one job with the hand-over's others."""
         if self.history is None:
             return
         jobs = self._jobs
