@@ -5,7 +5,7 @@ applied. UI-free; the core (console/core/service.py) decides when each runs."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -96,7 +96,17 @@ class StoredReceipts:
         self.receipts = receipts
 
     def __call__(self, history: History) -> None:
-        history.apply_receipts(map(stored_receipt, self.receipts), on_error=_refused)
+        history.apply_receipts(_updates(self.receipts), on_error=_refused)
+
+
+def _updates(receipts: list[Receipt]) -> Iterator[ReceiptUpdate]:
+    """Each receipt as the history's update; one that cannot be made one is logged and the
+    rest of the run still goes in."""
+    for receipt in receipts:
+        try:
+            yield stored_receipt(receipt)
+        except Exception as error:
+            _refused(receipt, error)
 
 
 def _refused(update: object, error: Exception) -> None:

@@ -634,12 +634,6 @@ class MessageTimeline:
             return current is None or receipt.state != current.state
         return False
 
-    def drop_raw(self) -> None:
-        """Let go of the receipts' webhook payloads (the history keeps them)."""
-        for receipt in self.receipts:
-            if receipt.raw:
-                self.drop_raw_of(receipt)
-
     def drop_raw_of(self, receipt: Receipt) -> None:
         """Let go of one kept receipt's payload (that very object; others are left alone)."""
         receipts = self.receipts
