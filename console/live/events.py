@@ -346,6 +346,13 @@ def _optional_str(value: Any) -> str | None:
     return value if isinstance(value, str) else str(value)
 
 
+def _shared_text(value: Any) -> str | None:
+    """`_optional_str`, one object per repeated text (`shared`)."""
+    if value is None:
+        return None
+    return shared(value if isinstance(value, str) else str(value))
+
+
 def _optional_int(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
@@ -485,16 +492,16 @@ class Receipt:
             shared(namespace),
             received_at,
             _optional_str(status.get("timestamp")),
-            None if detail is None else shared(_optional_str(detail)),  # type: ignore[arg-type]
+            _shared_text(detail),
             _optional_int(status.get("errorCode")),
-            None if error_message is None else shared(_optional_str(error_message)),  # type: ignore[arg-type]
+            _shared_text(error_message),
             channel,
             _optional_str(get("clientMessageId")),
             seq,
             "webhook",
             payload,
             _destination(payload),
-            None if batch_id is None else shared(_optional_str(batch_id)),  # type: ignore[arg-type]
+            _shared_text(batch_id),
             _optional_int(get("smsCount")),
             Price.from_payload(get("price")),
         )
