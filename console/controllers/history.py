@@ -45,6 +45,12 @@ class Updates:
         return self._executor.submit(self._run, job, *args)
 
     def shutdown(self, wait: bool = True) -> None:
+        """No more updates; those handed over go in without pauses (the agent is quitting:
+        nothing on screen waits for the GIL, the shell prompt waits for the last flush)."""
+        with self._lock:
+            history, self.history = self.history, None
+            if history is not None:
+                history.pause = 0.0
         self._executor.shutdown(wait=wait)
 
     def _run(self, job: Callable[..., T], *args: object) -> T:

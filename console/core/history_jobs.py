@@ -5,9 +5,11 @@ applied. UI-free; the core (console/core/service.py) decides when each runs."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from console.core.inbox import Conversation
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HistoryJob = Callable[["History"], object]
+Runner = Callable[[Callable[[], object]], object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +99,17 @@ class StoredReceipts:
         self.receipts = receipts
 
     def __call__(self, history: History) -> None:
-        history.apply_receipts(map(stored_receipt, self.receipts), on_error=_refused)
+        history.apply_receipts(_updates(self.receipts), on_error=_refused)
+
+
+def _updates(receipts: list[Receipt]) -> Iterator[ReceiptUpdate]:
+    """Each receipt as the history's update; one that cannot be made one is logged and the
+    rest of the run still goes in."""
+    for receipt in receipts:
+        try:
+            yield stored_receipt(receipt)
+        except Exception as error:
+            _refused(receipt, error)
 
 
 def _refused(update: object, error: Exception) -> None:
@@ -207,3 +220,54 @@ def stored_room(stored: StoredRoom) -> RoomView:
         guest_joined_at=joined,
         invite=Invite(umid=stored.invite_umid, state=stored.invite_status),
     )
+
+
+class HandOver:
+    """The core's updates to the history: run at once (no background runner: an error reaches
+    the caller), or handed to the background runner in order; those made inside
+    :meth:`together` go as one hand-over (a batch of events is one job for the writer)."""
+
+    def __init__(self, history: Callable[[], History | None], background: Runner | None) -> None:
+        self._history = history
+        self._background = background
+        self._jobs: list[HistoryJob] | None = None
+
+    def write(self, job: HistoryJob) -> None:
+        """Run a history update now, or hand it to the background runner (in order; a
+        batch's updates go as one hand-over)."""
+        history = self._history()
+        if history is None:
+            return
+        if self._background is None:
+            job(history)  # inline: an error reaches the caller (a bad event is skipped)
+        elif self._jobs is not None:
+            self._jobs.append(job)
+        else:
+            self._background(partial(run_logged, [job], history))
+
+    def receipt(self, receipt: Receipt) -> None:
+        """A receipt into the history: inline, or in one job with the hand-over's others."""
+        if self._history() is None:
+            return
+        jobs = self._jobs
+        if self._background is None or jobs is None:
+            self.write(partial(apply_stored_receipt, receipt))
+        elif jobs and type(run := jobs[-1]) is StoredReceipts:
+            run.receipts.append(receipt)
+        else:
+            jobs.append(StoredReceipts([receipt]))
+
+    @contextmanager
+    def together(self) -> Iterator[None]:
+        """Collect the history updates made inside, and hand them over together."""
+        if self._background is None or self._jobs is not None:
+            yield
+            return
+        self._jobs = []
+        try:
+            yield
+        finally:
+            jobs, self._jobs = self._jobs, None
+            history = self._history()
+            if jobs and history is not None:
+                self._background(partial(run_logged, jobs, history))

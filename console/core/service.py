@@ -17,14 +17,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
-from contextlib import contextmanager
-from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
 from console.core import history_jobs as hjobs
-from console.core.history_jobs import HistoryJob, LoginRecord
+from console.core.history_jobs import HistoryJob, LoginRecord, Runner
 from console.core.inbound import InboundMessage, parse_inbound
 from console.core.inbox import Inbox, lost_take
 from console.core.model import (
@@ -59,7 +57,6 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 MAX_FEEDBACK = 5_000  # OTP outcomes kept across runs
-Runner = Callable[[Callable[[], object]], object]
 T = TypeVar("T")
 
 DEFAULT_AGENT = "agent"
@@ -102,7 +99,7 @@ class ConsoleCore:
         self.on_change = on_change
         self._clock = clock
         self._background = background
-        self._jobs: list[HistoryJob] | None = None
+        self._writes = hjobs.HandOver(lambda: self.history, background)
         self._stream_key: str | None = None
         self._unshown: set[str] = set()  # sends being journalled: not shown yet, nor receipts
         self._send_slice = TimeSlice(0.004, first=50, most=2_000)  # a send shown in slices
@@ -131,7 +128,7 @@ class ConsoleCore:
         for reference in unsaved:
             room = self.rooms.get(reference)
             if room is not None:
-                self._write(hjobs.record_room(room))
+                self._writes.write(hjobs.record_room(room))
         for stored in history.rooms(self.rooms.max_rooms):
             known = self.rooms.get(stored.call_reference)
             if known is None or known.created_at < stored.created_at:
@@ -173,7 +170,7 @@ class ConsoleCore:
 
         A malformed event is counted in ``skipped`` and never stops the others. The resume
         point moves to the batch's last event."""
-        with self._one_hand_over():
+        with self._writes.together():
             return self._apply_events(events)
 
     def _apply_events(self, events: Sequence[Event]) -> Changes:
@@ -227,7 +224,7 @@ class ConsoleCore:
     def apply_lookup(self, receipt: Receipt) -> Changes:
         """8x8's answer to a status lookup (``GET /messages/{umid}``, a receipt of source
         "lookup"), applied like any receipt: forward only, kept in the timeline and history."""
-        with self._one_hand_over():
+        with self._writes.together():
             deliveries: dict[str, Delivery] = {}
             self._apply_and_note(receipt, deliveries)
             return self._publish(Changes(deliveries=deliveries, receipts=1))
@@ -259,18 +256,18 @@ class ConsoleCore:
             ours=ours,
         )
         if room is not None:
-            self._write(hjobs.save_invite(room))
+            self._writes.write(hjobs.save_invite(room))
         return room
 
     def apply_gap(self, notice: GapNotice) -> Changes:
         """The relay could not replay some events: resume after them, and say so. A relay
         whose log restarted numbers anew: the inbox forgets the seqs it applied."""
-        with self._one_hand_over():
+        with self._writes.together():
             self._save_resume_point(max(notice.resumes_at - 1, 0))
             if notice.resumes_at <= notice.since:
                 self.inbox.reset_seqs()
                 for conversation in self.inbox.conversations.values():
-                    self._write(hjobs.save_shared(conversation))
+                    self._writes.write(hjobs.save_shared(conversation))
             return self._publish(Changes(gap=notice))
 
     # -- the inbox: team actions, presence, reading --------------------------------------
@@ -280,14 +277,14 @@ class ConsoleCore:
         if changed is None:
             return False
         if action.kind == REPLIED and action.umid:
-            self._write(hjobs.record_reply(changed, action.umid, action.text or "", at))
-        self._write(hjobs.save_shared(changed))
+            self._writes.write(hjobs.record_reply(changed, action.umid, action.text or "", at))
+        self._writes.write(hjobs.save_shared(changed))
         return True
 
     def apply_local(self, action: TeamAction) -> Changes:
         """Apply a team action here only (no relay: one agent's inbox); returns (and
         publishes) what changed. With a relay, actions come back through it instead."""
-        with self._one_hand_over():
+        with self._writes.together():
             at = self._clock()
             if not action.kept or not self._apply_team(action, None, at):
                 return NO_CHANGES
@@ -309,7 +306,7 @@ class ConsoleCore:
         """This agent read the conversation: its unread count goes to zero."""
         if self.inbox.mark_read(conversation_id) is None:
             return NO_CHANGES
-        self._write(lambda history: history.mark_conversation_read(conversation_id))
+        self._writes.write(lambda history: history.mark_conversation_read(conversation_id))
         return self._publish(Changes(conversations=frozenset({conversation_id})))
 
     def after_writes(self, job: Callable[[History], T]) -> Future[T]:
@@ -343,7 +340,7 @@ class ConsoleCore:
             )
             if seen is not None:
                 self.traffic.observe(seen)
-        self._write_receipt(receipt)
+        self._writes.receipt(receipt)
         return moved
 
     def _record_inbound(self, message: InboundMessage, received_at: str, seq: int) -> bool:
@@ -373,7 +370,7 @@ class ConsoleCore:
             if fields:
                 history.update_conversation(message.conversation_id, **fields)
 
-        self._write(record)
+        self._writes.write(record)
         return changed is not None
 
     # -- sends ---------------------------------------------------------------------------
@@ -389,7 +386,7 @@ class ConsoleCore:
         """Record what the API answered for messages sent with `text`; returns (and publishes)
         them as Outbound, each with its delivery now (a receipt may already have moved it).
         A reply from the inbox names its conversation."""
-        with self._one_hand_over():
+        with self._writes.together():
             return self._record_sent(sent, text, batch_id, conversation_id)
 
     async def record_sent_durably(
@@ -430,7 +427,7 @@ class ConsoleCore:
             recorded = bool(sent) and await self._durably(journal)
 
             def show(chunk: Sequence[SentSms]) -> Changes:  # a slice on disk, then shown
-                with self._one_hand_over():
+                with self._writes.together():
                     changes = self._record_sent(
                         chunk, text, batch_id, conversation_id, now, recorded
                     )
@@ -478,7 +475,7 @@ class ConsoleCore:
             accepted = item.accepted
             current = self.tracker.apply_accepted(accepted, received_at)
             if not recorded:
-                self._write(hjobs.record_send(item, text, now, batch_id, conversation_id))
+                self._writes.write(hjobs.record_send(item, text, now, batch_id, conversation_id))
             if accepted.channel == "sms" and item.destination.startswith("+"):
                 state = "rejected" if accepted.refused else "queued"
                 seen = Observation(accepted.umid, item.destination, now, state)
@@ -502,7 +499,7 @@ class ConsoleCore:
             touched = frozenset({conversation_id})
         disowned = self.rooms.disown(row.umid for row in outbound)
         for room in disowned:
-            self._write(hjobs.save_invite(room))
+            self._writes.write(hjobs.save_invite(room))
         return self._publish(
             Changes(
                 sent=tuple(outbound),
@@ -515,11 +512,11 @@ class ConsoleCore:
 
     def record_room(self, room: RoomView) -> Changes:
         """A video room was created: keep it (and its agent link, this run only)."""
-        with self._one_hand_over():
+        with self._writes.together():
             self.rooms.add(room)
             if self.history is None:
                 self._unsaved_rooms.append(room.call_reference)
-            self._write(hjobs.record_room(room))
+            self._writes.write(hjobs.record_room(room))
             return self._publish(Changes(rooms={room.call_reference: room}))
 
     async def record_room_durably(self, room: RoomView) -> Changes:
@@ -537,20 +534,20 @@ class ConsoleCore:
             )
 
         recorded = await self._durably(journal)
-        with self._one_hand_over():
+        with self._writes.together():
             self.rooms.add(room)
             if not recorded:
                 if self.history is None:
                     self._unsaved_rooms.append(room.call_reference)
-                self._write(hjobs.record_room(room))
+                self._writes.write(hjobs.record_room(room))
             return self._publish(Changes(rooms={room.call_reference: room}))
 
     def apply_calls(self, calls: Iterable[CallSeen]) -> Changes:
         """What the Video Interaction call reports say (the guest joined, when)."""
-        with self._one_hand_over():
+        with self._writes.together():
             changed = self.rooms.calls_seen(calls)
             for room in changed:
-                self._write(hjobs.save_joined(room))
+                self._writes.write(hjobs.save_joined(room))
             return self._publish(Changes(rooms={room.call_reference: room for room in changed}))
 
     def rooms_newest(self, limit: int | None = None) -> list[RoomView]:
@@ -576,11 +573,11 @@ class ConsoleCore:
         while len(self.feedback) > MAX_FEEDBACK:
             self.feedback.pop(next(iter(self.feedback)))
         kept = dict(self.feedback)
-        self._write(lambda history: history.keep("feedback", kept))
+        self._writes.write(lambda history: history.keep("feedback", kept))
 
     def _keep_suspensions(self, items: list[Suspension]) -> None:
         docs = [item.as_doc() for item in items]
-        self._write(lambda history: history.keep("suspensions", docs))
+        self._writes.write(lambda history: history.keep("suspensions", docs))
 
     def _restore_shield(self, history: History) -> None:
         try:
@@ -649,48 +646,9 @@ class ConsoleCore:
     def _save_resume_point(self, seq: int) -> None:
         key = self._stream_key
         if key is not None:
-            self._write(lambda history: history.set_resume_point(key, seq))
+            self._writes.write(lambda history: history.set_resume_point(key, seq))
 
     def _record_login(self, login: LoginRecord) -> None:
-        self._write(
+        self._writes.write(
             lambda history: history.record_login(login.subaccount, login.target, login.key_tail)
         )
-
-    def _write(self, job: HistoryJob) -> None:
-        """Run a history update now, or hand it to the background runner (in order; a
-        batch's updates go as one hand-over)."""
-        history = self.history
-        if history is None:
-            return
-        if self._background is None:
-            job(history)  # inline: an error reaches the caller (a bad event is skipped)
-        elif self._jobs is not None:
-            self._jobs.append(job)
-        else:
-            self._background(partial(hjobs.run_logged, [job], history))
-
-    def _write_receipt(self, receipt: Receipt) -> None:
-        """A receipt into the history: inline, or in one job with the hand-over's others."""
-        if self.history is None:
-            return
-        jobs = self._jobs
-        if self._background is None or jobs is None:
-            self._write(partial(hjobs.apply_stored_receipt, receipt))
-        elif jobs and type(run := jobs[-1]) is hjobs.StoredReceipts:
-            run.receipts.append(receipt)
-        else:
-            jobs.append(hjobs.StoredReceipts([receipt]))
-
-    @contextmanager
-    def _one_hand_over(self) -> Iterator[None]:
-        """Collect the history updates made inside, and hand them over together."""
-        if self._background is None or self._jobs is not None:
-            yield
-            return
-        self._jobs = []
-        try:
-            yield
-        finally:
-            jobs, self._jobs = self._jobs, None
-            if jobs and self.history is not None:
-                self._background(partial(hjobs.run_logged, jobs, self.history))

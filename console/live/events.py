@@ -346,6 +346,13 @@ def _optional_str(value: Any) -> str | None:
     return value if isinstance(value, str) else str(value)
 
 
+def _shared_text(value: Any) -> str | None:
+    """`_optional_str`, one object per repeated text (`shared`)."""
+    if value is None:
+        return None
+    return shared(value if isinstance(value, str) else str(value))
+
+
 def _optional_int(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
@@ -485,16 +492,16 @@ class Receipt:
             shared(namespace),
             received_at,
             _optional_str(status.get("timestamp")),
-            None if detail is None else shared(_optional_str(detail)),  # type: ignore[arg-type]
+            _shared_text(detail),
             _optional_int(status.get("errorCode")),
-            None if error_message is None else shared(_optional_str(error_message)),  # type: ignore[arg-type]
+            _shared_text(error_message),
             channel,
             _optional_str(get("clientMessageId")),
             seq,
             "webhook",
             payload,
             _destination(payload),
-            None if batch_id is None else shared(_optional_str(batch_id)),  # type: ignore[arg-type]
+            _shared_text(batch_id),
             _optional_int(get("smsCount")),
             Price.from_payload(get("price")),
         )
@@ -633,12 +640,6 @@ class MessageTimeline:
             self.current, self._current_key = receipt, key
             return current is None or receipt.state != current.state
         return False
-
-    def drop_raw(self) -> None:
-        """Let go of the receipts' webhook payloads (the history keeps them)."""
-        for receipt in self.receipts:
-            if receipt.raw:
-                self.drop_raw_of(receipt)
 
     def drop_raw_of(self, receipt: Receipt) -> None:
         """Let go of one kept receipt's payload (that very object; others are left alone)."""

@@ -117,28 +117,29 @@ class Receipts(HistoryBase):
         closed) goes to `on_error` and the others still go in; without `on_error`, the first
         refusal is raised (those before it are in)."""
         batch: list[tuple[ReceiptUpdate, Doc]] = []
-        for update in updates:
-            try:
-                entry = receipt_entry(
-                    update.state,
-                    update.timestamp,
-                    update.received_at,
-                    update.detail,
-                    update.error_code,
-                    update.error_message,
-                    update.raw,
-                )
-            except (TypeError, ValueError) as error:
-                self._applied_run(batch, on_error)
-                if on_error is None:
-                    raise
-                on_error(update, error)
-                continue
-            batch.append((update, entry))
-            if len(batch) >= RUN:
-                self._applied_run(batch, on_error)
-                self._breathe()
-        self._applied_run(batch, on_error)
+        try:
+            for update in updates:
+                try:
+                    entry = receipt_entry(
+                        update.state,
+                        update.timestamp,
+                        update.received_at,
+                        update.detail,
+                        update.error_code,
+                        update.error_message,
+                        update.raw,
+                    )
+                except Exception as error:
+                    if on_error is None:
+                        raise
+                    on_error(update, error)
+                    continue
+                batch.append((update, entry))
+                if len(batch) >= RUN:
+                    self._applied_run(batch, on_error)
+                    self._breathe()
+        finally:  # what was checked goes in, even when a refusal is raised
+            self._applied_run(batch, on_error)
 
     def _applied_run(
         self,

@@ -380,4 +380,7 @@ def test_a_receipt_finds_the_newest_room_waiting_for_an_invite_to_its_number(
         ),
         None,
     )
-    assert book._invited_room("+6591000001", at) == expected
+    moved = book.invite_receipt("theirs-1", "+6591000001", at, "sent")
+    assert (moved and moved.call_reference) == (expected and expected.call_reference)
+    if moved is not None:
+        assert moved.invite.umid == "theirs-1" and moved.invite.state == "sent"

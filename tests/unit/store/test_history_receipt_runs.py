@@ -101,6 +101,37 @@ def test_without_on_error_the_first_refusal_is_raised_after_those_before_it(
     history.close()
 
 
+def test_any_error_making_one_receipt_costs_only_that_receipt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever goes wrong with one receipt of a run (not only a wrong value), the receipts
+    checked before it and those after it still go in."""
+    from console.store import history_receipts
+
+    made = history_receipts.receipt_entry
+
+    def entry(state: str, *rest: Any) -> Any:
+        if state == "read":
+            raise RuntimeError("unexpected")
+        return made(state, *rest)
+
+    monkeypatch.setattr(history_receipts, "receipt_entry", entry)
+    history = opened(tmp_path)
+    refused: list[str] = []
+    history.apply_receipts(
+        [
+            ReceiptUpdate("u0", "delivered", T0 + 1, T0 + 1),
+            ReceiptUpdate("u1", "read", T0 + 1, T0 + 1),
+            ReceiptUpdate("u2", "undelivered", T0 + 2, T0 + 2),
+        ],
+        on_error=lambda update, error: refused.append(update.umid),
+    )
+    assert refused == ["u1"]
+    statuses = [history.message_by_umid(f"u{n}") for n in range(3)]
+    assert [m.status if m else None for m in statuses] == ["delivered", "queued", "undelivered"]
+    history.close()
+
+
 def test_long_work_lets_other_threads_in_between_runs_never_holding_the_lock(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -114,7 +145,7 @@ def test_long_work_lets_other_threads_in_between_runs_never_holding_the_lock(
 
     def sleep(seconds: float) -> None:
         def try_lock() -> None:  # another thread (a screen reading) gets the lock meanwhile
-            got = history._lock.acquire(blocking=False)
+            got = history._lock.acquire(timeout=5)  # the writer may hold it a moment
             free.append(got)
             if got:
                 history._lock.release()

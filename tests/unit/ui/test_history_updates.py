@@ -4,6 +4,7 @@ its work while few updates wait, and catches up without pausing when they pile u
 from __future__ import annotations
 
 import threading
+import time
 from types import SimpleNamespace
 
 from console.controllers.history import BACKLOG, PAUSE, Updates
@@ -32,3 +33,22 @@ def test_updates_run_in_order_and_the_pause_follows_the_backlog() -> None:
     assert seen[0] == 0.0 and seen[-1] == PAUSE, "paused again once caught up"
     assert history.pause == PAUSE
     updates.shutdown()
+
+
+def test_updates_handed_over_before_quitting_go_in_without_pauses() -> None:
+    """At quit the shell prompt waits for the last flush: nothing is paused for the UI then."""
+    updates = Updates()
+    history = SimpleNamespace(pause=PAUSE)
+    updates.history = history  # type: ignore[assignment]
+    gate, seen = threading.Event(), []
+    updates.submit(gate.wait)
+    updates.submit(lambda: seen.append(history.pause))
+    closer = threading.Thread(target=updates.shutdown)
+    closer.start()
+    for _ in range(5_000):  # until shutdown has taken the history over
+        if updates.history is None:
+            break
+        time.sleep(0.001)
+    gate.set()
+    closer.join()
+    assert seen == [0.0]
