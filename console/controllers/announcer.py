@@ -13,6 +13,7 @@ from console.ui.toast_gate import ToastGate
 
 if TYPE_CHECKING:
     from textual.notifications import Notification
+    from textual.screen import Screen
 
     from console.app import AgentConsole
     from console.core.model import Changes
@@ -26,6 +27,7 @@ class Announcer:
         self.notices = Notices()  # the palette's "Notifications"
         self._snoozes_checked = app.clock()  # snoozes that ran out after this are announced
         self._toasts = ToastGate()  # "New message" toasts: one every few seconds at most
+        self._screen: Screen[object] | None = None  # shown since the last section switch
 
     def at_work(self) -> bool:
         from textual.screen import ModalScreen
@@ -57,15 +59,20 @@ class Announcer:
             app.notify(notice.text, title=notice.title, severity=notice.severity)
 
     def mode_changed(self, mode: str) -> None:
-        """On coming to a section where customers' messages are not toasted (the inbox, whose
-        list says it), the "New message" toasts raised elsewhere go at once (they stay in the
-        palette's "Notifications"). Left for the rest of their 6 s they lay over the inbox's
-        reply box: in bench/shift.py the first letters typed after F3 were hidden under one
-        for about 6 s."""
-        if self.at_work():
-            # A toast decided while the section was still switching (a Notify message queued
-            # behind this) is not shown either (still_wanted).
-            self._withdraw_new_message_toasts()
+        """On coming to another section, the "New message" toasts raised before go at once
+        (they stay in the palette's "Notifications"). The customers who wrote are named
+        where the agent arrives: in the hotlist line above the keys, or in the inbox's list.
+        Carried along, each toast was mounted again on the new screen (two layouts: a 41 ms
+        callback seen at F4 in bench/shift.py), and on the inbox it lay over the reply box:
+        the first letters typed after F3 were hidden under one for about 6 s. Other toasts
+        (a colleague's hand-over, a failure) say what nothing else does: they follow.
+
+        They go from the section left behind too (Textual shows the new one already): else
+        one mounted there just before the switch went on composing, laying out the hidden
+        screen as the agent started on the new one (seen right after F3 in bench/shift.py),
+        and was removed again when the agent came back (another layout then)."""
+        left, self._screen = self._screen, self.app.screen
+        self._withdraw_new_message_toasts(left)
 
     def still_wanted(self, notification: Notification) -> bool:
         """A toast is about to be shown (Textual posts it): a "New message" decided just
@@ -74,15 +81,22 @@ class Announcer:
         two layouts of the screen (40-90 ms) just as the agent started typing there."""
         return not (notification.title == NEW_MESSAGE and self.at_work())
 
-    def _withdraw_new_message_toasts(self) -> None:
+    def _withdraw_new_message_toasts(self, left: Screen[object] | None = None) -> None:
+        from textual.widgets._toast import ToastHolder, ToastRack  # Textual's own
+
         app = self.app
-        if not self.at_work():
-            return
         stale = [n for n in app._notifications if n.title == NEW_MESSAGE]  # Textual pinned
         for notification in stale:
             app._unnotify(notification, refresh=False)
-        if stale:
-            app._refresh_notifications()
+        if not stale:
+            return
+        app._refresh_notifications()
+        if left is None or left is app.screen or not left.is_attached:
+            return
+        gone = {ToastRack._toast_id(notification) for notification in stale}
+        for holder in left.query(ToastHolder):
+            if holder.id in gone:
+                holder.remove()
 
     def wake_snoozes(self) -> None:
         """Once a second: a snooze of the agent's (or of nobody's) that ran out is announced

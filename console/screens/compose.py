@@ -36,6 +36,7 @@ from console.sms import (
 )
 from console.sms import split_destinations as split_numbers
 from console.ui.app_access import console_app
+from console.ui.callbacks import subscribe
 from console.ui.pricing import countries_of, estimate
 from console.ui.state import BalanceStatus
 from console.ui.text import middle, plain
@@ -180,7 +181,7 @@ class ComposeScreen(SectionScreen):
 
     def on_mount(self) -> None:
         self.query_one("#message", MessageEditor).border_title = "Message"
-        self.app.core_changed.subscribe(self, self._core_changed)
+        subscribe(self.app.core_changed, self, self._core_changed)
         self.app.history_ready.subscribe(self, self._show_recent)
         self.app.drafts_restored.subscribe(self, self._restore_draft)
         if self.app.history is not None:

@@ -31,6 +31,7 @@ from console.feed.view import FeedView
 from console.paths import styles_path
 from console.screens.resume import SectionScreen
 from console.ui.app_access import console_app
+from console.ui.callbacks import subscribe
 from console.ui.clipboard import MIN_SECRET
 from console.ui.state import ConnectionInfo, LoginState
 from console.ui.text import plain
@@ -166,6 +167,7 @@ class FeedScreen(SectionScreen):
         self._window_loading = False
         self._behind = False  # changes came while hidden: caught up on resume
         self._lines: dict[str, str] = {}  # what each summary line shows (by widget id)
+        self._table_seen: FeedTable | None = None  # check_action, without a query per read
 
     def compose(self) -> ComposeResult:
         yield SessionBar("Feed")
@@ -188,7 +190,7 @@ class FeedScreen(SectionScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.app.core_changed.subscribe(self, self._core_changed)
+        subscribe(self.app.core_changed, self, self._core_changed)
         self.app.history_ready.subscribe(self, self._history_ready)
         self.watch(self.app, "connection", self._connection_changed, init=False)
         if self.app.history is not None:
@@ -468,8 +470,13 @@ class FeedScreen(SectionScreen):
             return True
         if isinstance(self.focused, Input):  # space typed into the filter
             return False
-        tables = self.query(FeedTable)
-        following = tables.first().following if tables else True
+        table = self._table_seen
+        if table is None or not table.is_attached:  # once: the key bar reads this per repaint
+            found = self.query(FeedTable)
+            if not found:
+                return action == "pause"  # following until the table is there
+            table = self._table_seen = found.first()
+        following = table.following
         return following if action == "pause" else not following
 
     def action_toggle_reveal(self) -> None:

@@ -51,6 +51,7 @@ from console.screens.inbox_reply import InboxReplying
 from console.screens.resume import SectionScreen
 from console.screens.templates import header_words, offer_templates, reply_title
 from console.ui.app_access import console_app
+from console.ui.callbacks import subscribe
 from console.ui.sections import SECTION_BY_MODE
 from console.ui.statics import show as show_text
 from console.ui.text import plain
@@ -206,7 +207,7 @@ class InboxScreen(InboxReplying, InboxActions, SectionScreen):
     def on_mount(self) -> None:
         self.query_one("#reply", ReplyBox).border_title = "Reply"
         self.conversations.late_after = self.app.settings.reply_within
-        self.app.core_changed.subscribe(self, self._core_changed)
+        subscribe(self.app.core_changed, self, self._core_changed)
         self.app.history_ready.subscribe(self, self._history_ready)
         self.app.canned_store.changed.subscribe(self, self._canned_changed)
         self.app.drafts_restored.subscribe(self, lambda _: self._restore_opened())

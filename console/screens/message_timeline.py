@@ -34,6 +34,7 @@ from console.feed.timeline import (
 )
 from console.paths import styles_path
 from console.ui.app_access import console_app
+from console.ui.callbacks import subscribe
 from console.ui.text import clean, plain, plain_text
 
 if TYPE_CHECKING:
@@ -126,7 +127,7 @@ class MessageTimelineScreen(ModalScreen[None]):
         table.add_column("status", key="status")
         table.add_column("detail / error", key="detail")
         table.add_column("from", key="from")
-        self.app.core_changed.subscribe(self, self._core_changed)
+        subscribe(self.app.core_changed, self, self._core_changed)
         history = self.app.history
         if history is not None:
             self.find_stored(history, self.row.umid)

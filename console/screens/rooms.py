@@ -33,6 +33,7 @@ from console.core.roomservice import RoomFailed
 from console.paths import styles_path
 from console.screens.resume import SectionScreen
 from console.ui.app_access import console_app
+from console.ui.callbacks import subscribe
 from console.ui.text import clean, plain, plain_text
 from console.widgets.key_bar import KeyBar
 from console.widgets.session_bar import SessionBar
@@ -202,7 +203,7 @@ class RoomsScreen(SectionScreen):
         self._show_suggestion()
         self._check_phone(final=False)
         self._check_reference(final=False)
-        self.app.core_changed.subscribe(self, self._core_changed)
+        subscribe(self.app.core_changed, self, self._core_changed)
         self.app.history_ready.subscribe(self, lambda _history: self._render_history())
         self._render_history()
         self.set_interval(1.0, self._tick)

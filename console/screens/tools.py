@@ -27,6 +27,7 @@ from console.paths import styles_path
 from console.screens.resume import SectionScreen
 from console.screens.tools_dialogs import RelayDialog, RelayRequest, WebhookDialog
 from console.ui.app_access import console_app
+from console.ui.callbacks import subscribe
 from console.ui.columns import ColumnNeed, fit_columns
 from console.ui.state import BalanceStatus, EventsState
 from console.ui.text import clean, middle, plain_text
@@ -171,7 +172,7 @@ class ToolsScreen(SectionScreen):
         proof = self.query_one("#relay-proof", Static)
         proof.border_title = "Point 8x8's webhooks at my relay"
         proof.display = False
-        self.app.core_changed.subscribe(self, self._core_changed)
+        subscribe(self.app.core_changed, self, self._core_changed)
         self.watch(self.app, "connection", lambda _info: self.action_reload(), init=False)
         self.action_reload()
 

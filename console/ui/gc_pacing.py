@@ -17,6 +17,14 @@ while the agent works:
   burst is set aside without a walk at all. 10,000: a walk of 50,000 took 100–200 ms on a
   loaded 2-core machine (bench/shift.py); what is set aside unwalked held 7 objects of
   cyclic garbage after a whole shift (``--census``), so it costs no memory;
+- a walk's length follows what was allocated between two turns of the loop that the timer
+  got, and nearly all of it survives (new receipts, rows, records; ``collected`` was 0 in
+  most walks): a quick bench/shift.py run walked 5,000–26,000 young objects a tick, at most
+  8–10 ms of the loop's CPU (20–140 ms of wall time when the 2-core machine was busy).
+  Ticking every 0.05 s did not shorten them (the same walks, twice as many ticks). Note
+  that ``gc.get_count()[0]`` is not the number of young objects: freeing a set-aside
+  object counts it down too (it read 82 with 24,000 young objects), so the burst test
+  below seldom fires while old rows are replaced;
 - when the agent has not touched a key or the mouse for `idle` seconds (at most every
   `full_every` seconds), everything: what was set aside is walked again (``gc.unfreeze``),
   collected, and what lives on is set aside anew. Only cyclic garbage that outlived a tick

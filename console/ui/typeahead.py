@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING
 
 from textual import events
 
+from console.ui.callbacks import counted
+
 if TYPE_CHECKING:
     from textual.app import App
     from textual.events import Key, Paste
@@ -60,6 +62,7 @@ class TypeAhead:
         self.flying: Key | Paste | None = None
         self._released: Key | Paste | None = None  # taken from the backlog: its turn now
         self._since = 0.0
+        self._after_next = counted(self._after)  # call_later reads its signature once
 
     def waiting(self, event: Key | Paste) -> bool:
         """True: `event` waits its turn (it is delivered later); False: deliver it now."""
@@ -96,7 +99,7 @@ class TypeAhead:
             self._landed(event)
             return
         target = self.app.focused or self.app.screen
-        if not target.call_later(self._after, event, target, target):
+        if not target.call_later(self._after_next, event, target, target):
             self._landed(event)
 
     def _fly(self, event: Key | Paste) -> None:
@@ -119,10 +122,10 @@ class TypeAhead:
             # Enter in a field posts Submitted, which bubbles one step behind this walk; the
             # form's handler (moving focus on, or submitting) runs on the way. A second walk
             # from where the key went trails that message all the way up.
-            if second or not origin.call_later(self._after, event, origin, origin, True):
+            if second or not origin.call_later(self._after_next, event, origin, origin, True):
                 self._landed(event)
             return
-        if not parent.call_later(self._after, event, parent, origin, second):
+        if not parent.call_later(self._after_next, event, parent, origin, second):
             self._landed(event)
 
     def _landed(self, event: Key | Paste) -> None:
@@ -170,7 +173,7 @@ class TypeAhead:
         # the text (the draft saved on quit) has it before a ctrl+q behind it is delivered.
         marker = events.Paste(text)
         self._fly(marker)
-        if not field.call_later(self._after, marker, field, field, True):
+        if not field.call_later(self._after_next, marker, field, field, True):
             self._landed(marker)
         return True
 

@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 from console.core.hotlist import hotlist_line
+from console.ui.callbacks import subscribe
 from console.ui.key_fit import SHORT, KeyItem, Place, fit
 
 TAIL_IDS = ("keys", "logout")  # the App's keys always at the right, when they apply
@@ -78,7 +79,7 @@ class KeyBar(Widget):
         self._styles: tuple[Style, Style, Style] | None = None
 
     def on_mount(self) -> None:
-        self.screen.bindings_updated_signal.subscribe(self, self._bindings_updated)
+        subscribe(self.screen.bindings_updated_signal, self, self._bindings_updated)
         self.watch(self.screen, "focused", self._keys_changed, init=False)
 
         self.set_interval(self.HOTLIST_EVERY, self._look_at_hotlist)

@@ -74,3 +74,33 @@ async def test_a_toast_raised_elsewhere_goes_on_coming_to_the_inbox(
         assert not screen.query(Toast)
         said = [n.text for n in app.notices.recent() if n.title == "New message"]
         assert said == ["Jane Tan on WhatsApp: Hello?"], "the palette still has it"
+
+
+async def test_a_new_message_toast_stays_behind_on_a_section_switch_the_hotlist_names_them(
+    fresh_sandbox: str, tmp_path: Path
+) -> None:
+    """Carried to the new section it was mounted there again (two layouts of that screen as
+    the agent arrived); the hotlist line there says who is waiting, and a colleague's or a
+    failure's toast (said nowhere else) still follows."""
+    from textual.widgets._toast import Toast
+
+    app = console_for(fresh_sandbox, data_dir=tmp_path)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        await open_inbox(app, pilot)
+        await pilot.press("f1")
+        customer_writes(fresh_sandbox, JANE, "Hello?")
+        await wait_for(pilot, lambda: bool(app.screen.query(Toast)))
+        app.notify("Could not save the settings", title="Settings", severity="warning")
+        home = app.screen
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: app.current_mode == "feed")
+        bar = app.screen.query_one(KeyBar)
+        await wait_for(pilot, lambda: bar.hotlist.startswith("1 new · Jane Tan"))
+        await wait_for(pilot, lambda: len(app.screen.query(Toast)) == 1)
+        assert [n.title for n in app._notifications] == ["Settings"]
+        assert "Could not save the settings" in screen_text(app)
+        assert "Hello?" not in screen_text(app)
+        await pilot.pause()  # nor is it left composing on the hidden section (laid out there)
+        assert all(toast._notification.title != "New message" for toast in home.query(Toast))
+        said = [n.text for n in app.notices.recent() if n.title == "New message"]
+        assert said == ["Jane Tan on WhatsApp: Hello?"], "the palette still has it"
