@@ -126,7 +126,7 @@ class AgentConsole(App[None]):
         ),
     ]
 
-    connection: reactive[ConnectionInfo] = reactive(ConnectionInfo)
+    connection: reactive[ConnectionInfo] = reactive(ConnectionInfo, bindings=True)  # F9 follows it
     history_status: reactive[HistoryStatus] = reactive(HistoryStatus)
     keyring: reactive[KeyringStatus | None] = reactive(None)
     balance: reactive[BalanceStatus] = reactive(BalanceStatus)
@@ -417,8 +417,11 @@ class AgentConsole(App[None]):
         await self.screen.run_action(action)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "log_out":  # F9 shows (and works) only while logged in or trying
-            return self.connection.state is not LoginState.LOGGED_OUT
+        if action == "log_out":  # F9 shows (and works) only while logged in or trying,
+            # and not on the login screen (a refused key: the agent types another there)
+            return self.connection.state is not LoginState.LOGGED_OUT and (
+                self.current_mode != "login"
+            )
         return True
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

@@ -96,6 +96,12 @@ def row_lines(
     return _fit(first, right, width), _fit(second, tail, width)
 
 
+def _drawn(row: Conversation) -> tuple[object, ...]:
+    """What a row's drawing depends on: the conversation as compared, and what it shows
+    without comparing it (since when the customer waits, WhatsApp's window)."""
+    return (row, row.waiting_since, row.last_inbound_at)
+
+
 class ConversationList(ScrollView, can_focus=True):
     """Rows of conversations; a cursor row; Enter or a click opens one."""
 
@@ -238,6 +244,10 @@ class ConversationList(ScrollView, can_focus=True):
         self._cache.clear()
         self._epoch += 1
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._clear()  # a theme or class change: the rows' colours are drawn anew
+
     def _line_key(self, y: int, width: int) -> tuple[object, ...]:
         """What line `y` shows: its row (the object, replaced when it changes), the part of
         it, and how it is drawn."""
@@ -248,7 +258,8 @@ class ConversationList(ScrollView, can_focus=True):
             return (self._epoch, width, None)
         row = self.rows[index]
         cursor = index == self.cursor
-        return (self._epoch, width, row, part, cursor, row.conversation_id == self.opened)
+        opened = row.conversation_id == self.opened
+        return (self._epoch, width, _drawn(row), part, cursor, opened, self.has_focus)
 
     def _repaint_changed(self) -> None:
         """Repaint only the lines whose key changed since they were drawn (a message moves
@@ -285,7 +296,7 @@ class ConversationList(ScrollView, can_focus=True):
         row = self.rows[index]
         cursor = index == self.cursor
         opened = row.conversation_id == self.opened
-        key = (row, width, cursor, opened, self.has_focus)
+        key = (_drawn(row), width, cursor, opened, self.has_focus)
         strips = self._cache.get(key)
         if strips is None:
             strips = self._render_row(row, width, cursor, opened)
