@@ -126,7 +126,7 @@ class AgentConsole(App[None]):
         ),
     ]
 
-    connection: reactive[ConnectionInfo] = reactive(ConnectionInfo, bindings=True)  # F9 follows it
+    connection: reactive[ConnectionInfo] = reactive(ConnectionInfo)
     history_status: reactive[HistoryStatus] = reactive(HistoryStatus)
     keyring: reactive[KeyringStatus | None] = reactive(None)
     balance: reactive[BalanceStatus] = reactive(BalanceStatus)
@@ -415,6 +415,10 @@ class AgentConsole(App[None]):
         if self.current_mode != section.mode:
             await self.switch_mode(section.mode)
         await self.screen.run_action(action)
+
+    def watch_connection(self, before: ConnectionInfo, after: ConnectionInfo) -> None:
+        if before.state is not after.state and self.screen_stack:  # F9 follows the state
+            self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "log_out":  # F9 shows (and works) only while logged in or trying,
