@@ -19,12 +19,14 @@ row someone holds, so it stays the same row. Pure: no Textual, no I/O.
 
 from __future__ import annotations
 
+import re
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import accumulate, chain
 from typing import TYPE_CHECKING
 
+from console.feed.query import reads_as_number
 from console.feed.row import NO_FINAL, FeedRow
 
 if TYPE_CHECKING:
@@ -50,6 +52,7 @@ _LIMIT = {"B": 0xFF, "H": 0xFFFF, "I": 0xFFFF_FFFF}
 
 
 _NONE = (type(None), None)
+_PLAIN_NUMBER = re.compile(r"\+?[0-9]*\Z")
 
 
 class Chunk:
@@ -57,6 +60,7 @@ class Chunk:
 
     __slots__ = (
         "_keys",
+        "_plain",
         "_tagged",
         "ats",
         "codes",
@@ -120,6 +124,7 @@ class Chunk:
         self.hashes = array("q", map(hashes.__getitem__, order))
         self.places = array(_typecode(count), order)
         self.late: dict[int, tuple[str | None, str | None]] | None = None
+        self._plain: bool | None = None
 
     # -- reading -------------------------------------------------------------------------
 
@@ -264,6 +269,26 @@ class Chunk:
 
     # -- filtering -----------------------------------------------------------------------
 
+    def _with_words(self, words: tuple[str, ...], places: Iterable[int]) -> Iterable[int]:
+        """Of `places`, those that may hold every word: found in the chunk's text at once (a
+        superset: each is judged whole after), when the text is ASCII and a word can only
+        match a umid or a reference."""
+        plain = [word for word in words if word and not reads_as_number(word)]
+        if not plain or not self.text.isascii():
+            return places
+        lowered = self.text.lower()  # casefold, for ASCII, without moving a character
+        candidates = set.intersection(*(_occurrences(lowered, w, self.ends) for w in plain))
+        candidates.update(self.late or ())  # filled in after packing: beside the text
+        return [place for place in places if place in candidates]
+
+    def _plain_numbers(self) -> bool:
+        """Whether every number packed is written as digits (a leading + aside): then a part
+        of a number is found in the text as it is (judged once per chunk)."""
+        if self._plain is None:
+            cut = self._cut
+            self._plain = all(_PLAIN_NUMBER.match(cut(place, 1)) for place in range(len(self.ats)))
+        return self._plain
+
     def select(self, feed_filter: FeedFilter) -> list[int]:
         """The places of the rows kept that `feed_filter` lets through, in order, without a
         FeedRow for each: the shared words are judged once per distinct value."""
@@ -272,7 +297,7 @@ class Chunk:
             lo = max(lo, bisect_left(self.ats, feed_filter.since, lo))
         if feed_filter.until is not None:
             hi = bisect_left(self.ats, feed_filter.until, lo)
-        places: Iterator[int] | list[int] = iter(range(lo, hi))
+        places: Iterable[int] = range(lo, hi)
         if feed_filter.statuses:
             states = _passing(self.values[STATE], feed_filter.status_ok)
             stale_ok = feed_filter.status_ok(NO_FINAL)
@@ -286,6 +311,12 @@ class Chunk:
             passing = _passing(self.values[BATCH], feed_filter.batch_ok)
             codes = self.codes[BATCH]
             places = [p for p in places if passing[codes[p]]]
+        if feed_filter.words:
+            places = self._with_words(feed_filter.words, places)
+        if feed_filter.destination and self._plain_numbers():
+            candidates = _occurrences(self.text, feed_filter.destination, self.ends)
+            candidates.update(self.late or ())
+            places = [place for place in places if place in candidates]
         if feed_filter.destination or feed_filter.words:
             text_ok = feed_filter.text_ok
             places = [
@@ -294,6 +325,16 @@ class Chunk:
                 if text_ok(self.umid(p), self.destination(p), self.client_message_id(p))
             ]
         return list(places)
+
+
+def _occurrences(text: str, word: str, ends: array[int]) -> set[int]:
+    """The places whose umid, number or reference (or two of them, read on) hold `word`."""
+    found: set[int] = set()
+    at = text.find(word)
+    while at != -1:
+        found.add(bisect_right(ends, at) // 3)
+        at = text.find(word, at + 1)
+    return found
 
 
 def _passing(values: list[object], test: Callable[[object], bool]) -> list[bool]:

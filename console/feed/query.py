@@ -107,6 +107,11 @@ def _digits(number: str | None) -> str:
     return _NOT_DIGITS.sub("", number or "")
 
 
+def reads_as_number(word: str) -> bool:
+    """Whether a word may also match as part of a number (then not only umid and reference)."""
+    return _digits(word).isdigit()
+
+
 def _word_matches(
     word: str, umid: str, destination: str | None, client_message_id: str | None
 ) -> bool:
