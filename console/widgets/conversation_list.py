@@ -17,7 +17,7 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -32,7 +32,7 @@ from console.core.inbox import (
     waiting_label,
 )
 from console.core.wawindow import WindowState, window_at, window_marker
-from console.ui.scrolling import set_virtual_size
+from console.ui.scrolling import set_scroll_position, set_virtual_size
 from console.ui.text import clean
 
 ROW_HEIGHT = 2
@@ -183,6 +183,9 @@ class ConversationList(ScrollView, can_focus=True):
         self._now = time.time()
         # A few screens of rows (each Strip carries Textual's caches of the strips made from it)
         self._cache: LRUCache[tuple[object, ...], tuple[Strip, Strip]] = LRUCache(ROW_CACHE)
+        self._epoch = 0  # counts the clearings of the cache (ages moved on, a new width)
+        # What each line shows now (as drawn): a change repaints only the lines it changed.
+        self._shown: dict[int, tuple[object, ...]] = {}
 
     # -- what to show ------------------------------------------------------------------
 
@@ -200,26 +203,27 @@ class ConversationList(ScrollView, can_focus=True):
         self.rows = rows
         self._positions = {row.conversation_id: n for n, row in enumerate(rows)}
         if now - self._now >= 30:
-            self._cache.clear()  # ages moved on
+            self._clear()  # ages moved on
         self._now = now
         if wanted in self._positions:
             self.cursor = self._positions[wanted]
         self.cursor = max(0, min(self.cursor, len(rows) - 1))
-        set_virtual_size(self, Size(self.size.width, max(1, len(rows)) * ROW_HEIGHT))
+        size = Size(self.size.width, max(1, len(rows)) * ROW_HEIGHT)
+        set_virtual_size(self, size, repaint=False)  # the lines that changed: below
         self._scroll_cursor_into_view()
-        self.refresh()
+        self._repaint_changed()
         if self.cursor_id != before:
             self.post_message(self.Highlighted(self, self.cursor_id))
 
     def tick(self, now: float) -> None:
         """Time passed: ages and snoozes read anew."""
         self._now = now
-        self._cache.clear()
+        self._clear()
         self.refresh()
 
     def set_opened(self, conversation_id: str | None) -> None:
         self.opened = conversation_id
-        self.refresh()
+        self._repaint_changed()
 
     def move_to(self, conversation_id: str) -> bool:
         position = self._positions.get(conversation_id)
@@ -230,9 +234,44 @@ class ConversationList(ScrollView, can_focus=True):
 
     # -- drawing -----------------------------------------------------------------------
 
+    def _clear(self) -> None:
+        self._cache.clear()
+        self._epoch += 1
+
+    def _line_key(self, y: int, width: int) -> tuple[object, ...]:
+        """What line `y` shows: its row (the object, replaced when it changes), the part of
+        it, and how it is drawn."""
+        if not self.rows:
+            return (self._epoch, width, y == 0 and self.empty)
+        index, part = divmod(y + self.scroll_offset.y, ROW_HEIGHT)
+        if index >= len(self.rows):
+            return (self._epoch, width, None)
+        row = self.rows[index]
+        cursor = index == self.cursor
+        return (self._epoch, width, row, part, cursor, row.conversation_id == self.opened)
+
+    def _repaint_changed(self) -> None:
+        """Repaint only the lines whose key changed since they were drawn (a message moves
+        its conversation up: the rows it passed; a label: its own row). A scroll repaints
+        everything by itself (Textual)."""
+        width, height = self.size
+        if not width or not height:
+            self.refresh()
+            return
+        shown = self._shown
+        start = -1
+        for y in range(height + 1):
+            changed = y < height and shown.get(y) != self._line_key(y, width)
+            if changed and start < 0:
+                start = y
+            elif not changed and start >= 0:
+                self.refresh(Region(0, start, width, y - start))
+                start = -1
+
     def render_line(self, y: int) -> Strip:
         _, scroll_y = self.scroll_offset
         width = self.size.width
+        self._shown[y] = self._line_key(y, width)
         if not self.rows:
             if y == 0:
                 style = self.get_component_rich_style("conversation-list--empty")
@@ -269,11 +308,12 @@ class ConversationList(ScrollView, can_focus=True):
                 for segment in line.render(console)
                 if segment.text
             ]
-            out.append(Strip(segments).extend_cell_length(width, base).crop(0, width))
+            line = Strip(segments).extend_cell_length(width, base).crop(0, width)
+            out.append(line.simplify())  # neighbours of one style joined: fewer to repaint
         return out[0], out[1]
 
     def on_resize(self, event: events.Resize) -> None:
-        self._cache.clear()
+        self._clear()
         self.virtual_size = Size(event.size.width, max(1, len(self.rows)) * ROW_HEIGHT)
 
     # -- moving ------------------------------------------------------------------------
@@ -286,8 +326,14 @@ class ConversationList(ScrollView, can_focus=True):
             return
         self.cursor = position
         self._scroll_cursor_into_view()
-        self.refresh()
+        self._repaint_changed()  # the old and new cursor rows (a scroll: all of them)
         self.post_message(self.Highlighted(self, self.cursor_id))
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        """ScrollView's, with the scrollbar repainted only when its thumb moves."""
+        set_scroll_position(self, new_value)
+        if round(old_value) != round(new_value):
+            self.refresh(self.size.region)
 
     def _scroll_cursor_into_view(self) -> None:
         height = self.scrollable_content_region.height or self.size.height

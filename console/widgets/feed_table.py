@@ -21,7 +21,7 @@ from rich.segment import Segment
 from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -32,7 +32,7 @@ from textual.widget import Widget
 from console.feed.columns import GAP, Layout, cells, layout, status_tone
 from console.feed.rows import FeedRow
 from console.feed.view import FeedView
-from console.ui.scrolling import set_virtual_size
+from console.ui.scrolling import set_scroll_position, set_virtual_size
 
 MAX_FPS = 30
 LINE_CACHE = 256  # lines kept drawn: a few screens of rows
@@ -109,7 +109,9 @@ class FeedTable(ScrollView, can_focus=True):
         "feed-table--dim",
     }
 
-    following: reactive[bool] = reactive(True, init=False)
+    # Following or not draws the same lines (sync repaints what moves): no repaint of its own,
+    # else every space (Pause / Resume) redrew the whole table.
+    following: reactive[bool] = reactive(True, init=False, repaint=False)
     reveal: reactive[bool] = reactive(False, init=False)
 
     @dataclass
@@ -141,6 +143,9 @@ class FeedTable(ScrollView, can_focus=True):
         # A few screens of lines: each cached Strip carries Textual's own caches of the strips
         # made from it (crops, filters, styles), so 1,024 lines held about 7 strips each.
         self._lines: LRUCache[tuple[object, ...], Strip] = LRUCache(maxsize=LINE_CACHE)
+        # What each line of the widget shows now (its cache key, as drawn): a sync repaints
+        # only the lines whose key changed, not the whole table at every change of the view.
+        self._shown: dict[int, tuple[object, ...] | None] = {}
         self._layout: Layout | None = None
         self._layout_width = -1
         self._drawn_version = -1
@@ -187,7 +192,8 @@ class FeedTable(ScrollView, can_focus=True):
         rows = view.rows
         count = len(rows)
         width = self.scrollable_content_region.width or self.size.width
-        set_virtual_size(self, Size(width, count))  # no new layout of the screen: 30/s
+        # No new layout of the screen, and no repaint of lines that did not change (below).
+        set_virtual_size(self, Size(width, count), repaint=False)
         if self.following or self._cursor_row is None:
             self.cursor = count - 1 if self.following else min(max(self.cursor, 0), count - 1)
         else:
@@ -197,13 +203,52 @@ class FeedTable(ScrollView, can_focus=True):
             shift = index - self.cursor
             self.cursor = index
             if shift:  # rows came or went above: the cursor's row stays where the agent saw it
-                self.scroll_to(y=self.scroll_offset.y + shift, animate=False, force=True)
+                self._scroll_now(self.scroll_offset.y + shift)
         self._cursor_row = rows[self.cursor] if 0 <= self.cursor < count else None
         if self.following:
-            bottom = max(count - self.scrollable_content_region.height, 0)
-            self.scroll_to(y=bottom, animate=False, force=True)
+            self._scroll_now(max(count - self.scrollable_content_region.height, 0))
         self._drawn_version = view.version
-        self.refresh()
+        self._repaint_changed()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        """ScrollView's, with the scrollbar repainted only when its thumb moves."""
+        set_scroll_position(self, new_value)
+        if round(old_value) != round(new_value):
+            self.refresh(self.size.region)
+
+    def _scroll_now(self, y: int) -> None:
+        """Scroll before this frame is drawn (Textual's default waits for the next refresh:
+        every sync in follow mode painted two frames, the second one the whole table)."""
+        self.scroll_to(y=y, animate=False, force=True, immediate=True)
+
+    def _line_key(self, y: int, width: int, today: date) -> tuple[object, ...] | None:
+        """The cache key of what line `y` shows (None: no row there)."""
+        index = self.scroll_offset.y + y
+        rows = self.view.rows
+        if not 0 <= index < len(rows):
+            return None
+        row = rows[index]
+        return (row.seq, row.version, row.stale, index == self.cursor, self.reveal, width, today)
+
+    def _repaint_changed(self) -> None:
+        """Repaint the lines whose row, status or cursor changed since they were drawn: in
+        follow mode while only statuses change (most of a batch's stream), the newest rows
+        on screen seldom do. A scroll repaints the whole table by itself (Textual)."""
+        width = self.scrollable_content_region.width
+        height = self.scrollable_content_region.height
+        if not width or not height:
+            self.refresh()
+            return
+        today = date.fromtimestamp(self.view.store.clock())
+        shown = self._shown
+        start = -1
+        for y in range(height + 1):
+            changed = y < height and shown.get(y, False) != self._line_key(y, width, today)
+            if changed and start < 0:
+                start = y
+            elif not changed and start >= 0:
+                self.refresh(Region(0, start, self.size.width, y - start))
+                start = -1
 
     # -- drawing ---------------------------------------------------------------------------
 
@@ -231,11 +276,13 @@ class FeedTable(ScrollView, can_focus=True):
         rows = self.view.rows
         width = self.scrollable_content_region.width
         if not 0 <= index < len(rows):
+            self._shown[y] = None
             return Strip.blank(width, self.rich_style)
         row = rows[index]
         is_cursor = index == self.cursor
         today = date.fromtimestamp(self.view.store.clock())
         key = (row.seq, row.version, row.stale, is_cursor, self.reveal, width, today)
+        self._shown[y] = key
         strip = self._lines.get(key)
         if strip is None:
             strip = self._draw(row, width, today, is_cursor)
@@ -263,7 +310,9 @@ class FeedTable(ScrollView, can_focus=True):
             elif column.name in ("time", "batch", "price", "segments"):
                 style = base + dim
             segments.append(Segment(text, style))
-        return Strip(segments).adjust_cell_length(width, base)
+        # Neighbours of one style joined (a column and the gap after it): the same line with
+        # half the segments, each of which Textual filters, cuts and encodes at every repaint.
+        return Strip(segments).adjust_cell_length(width, base).simplify()
 
     # -- moving ----------------------------------------------------------------------------
 
@@ -281,10 +330,10 @@ class FeedTable(ScrollView, can_focus=True):
         height = self.scrollable_content_region.height
         top = self.scroll_offset.y
         if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False, force=True)
+            self._scroll_now(self.cursor)
         elif self.cursor >= top + height:
-            self.scroll_to(y=self.cursor - height + 1, animate=False, force=True)
-        self.refresh()
+            self._scroll_now(self.cursor - height + 1)
+        self._repaint_changed()  # the cursor's old and new lines (a scroll: all of them)
         self.post_message(self.CursorMoved(self.cursor))
 
     def pause(self) -> None:

@@ -9,6 +9,8 @@ right) and redraws it when the bindings change. A click on a key presses it.
 
 from __future__ import annotations
 
+import time
+
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
@@ -62,21 +64,29 @@ class KeyBar(Widget):
     """
     COMPONENT_CLASSES = {"key-bar--key", "key-bar--description", "key-bar--hotlist"}
     HOTLIST_EVERY = 0.5  # seconds between two looks at who is waiting
+    ITEMS_EVERY = 1.0  # seconds a reading of the keys is drawn again unchanged (at most)
 
     def __init__(self) -> None:
         super().__init__()
         self.hotlist = ""  # "3 new · Jane Tan 2 · …": above the keys, outside the inbox
+        # The keys shown, read again when the bindings or the focus changed, else at most
+        # every ITEMS_EVERY seconds: reading them asks every binding's check_action, and the
+        # bar is drawn again whenever the hotlist changes, several times a second while
+        # customers write (it picks up what check_action says differently then, as before).
+        self._items_cache: list[KeyItem] | None = None
+        self._items_at = 0.0
+        self._styles: tuple[Style, Style, Style] | None = None
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_updated)
-        self.watch(self.screen, "focused", lambda _: self.refresh(), init=False)
+        self.watch(self.screen, "focused", self._keys_changed, init=False)
 
         self.set_interval(self.HOTLIST_EVERY, self._look_at_hotlist)
         self._look_at_hotlist()
 
     def on_resize(self) -> None:
         self._look_at_hotlist()
-        self.refresh()
+        self._keys_changed()
 
     def _look_at_hotlist(self) -> None:
         if not self.screen.is_current:  # a section in the background: nobody sees its bar
@@ -96,9 +106,24 @@ class KeyBar(Widget):
             self.refresh(layout=appeared)
 
     def _bindings_updated(self, _screen: Screen[object]) -> None:
+        self._keys_changed()
+
+    def _keys_changed(self, _value: object = None) -> None:
+        self._items_cache = None
         self.refresh()
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = None
+
     def _items(self) -> list[KeyItem]:
+        now = time.monotonic()
+        if self._items_cache is None or now - self._items_at >= self.ITEMS_EVERY:
+            self._items_cache = self._read_items()
+            self._items_at = now
+        return self._items_cache
+
+    def _read_items(self) -> list[KeyItem]:
         """One item per action shown: the screen's (and focused widget's) keys, the App's
         section keys, and the tail — `?` (where a key is not typed into a field), F9 (while
         logged in) and the palette."""
@@ -130,8 +155,13 @@ class KeyBar(Widget):
         return items
 
     def render(self) -> Text:
-        key_style = self.get_component_rich_style("key-bar--key")
-        description_style = self.get_component_rich_style("key-bar--description")
+        if self._styles is None:
+            self._styles = (
+                self.get_component_rich_style("key-bar--key"),
+                self.get_component_rich_style("key-bar--description"),
+                self.get_component_rich_style("key-bar--hotlist"),
+            )
+        key_style, description_style, hotlist_style = self._styles
         dim = Style(dim=True)
         line = Text(no_wrap=True, overflow="crop", end="")
         shown = fit(self._items(), self.size.width)
@@ -146,5 +176,5 @@ class KeyBar(Widget):
             line.append(f"{item.label} ", style=description_style + state)
         if not self.hotlist:
             return line
-        hot = Text(f" ◆ {self.hotlist} ", style=self.get_component_rich_style("key-bar--hotlist"))
+        hot = Text(f" ◆ {self.hotlist} ", style=hotlist_style)
         return Text("\n", no_wrap=True, overflow="crop", end="").join((hot, line))
