@@ -8,7 +8,7 @@ dict; a shift keeps 100,000. Once a row is a few thousand rows old the store pac
 - the words many rows share (state, detail, channel, batch, currency, error, error code,
   segments, price) as small codes into this chunk's table of each (one code array a field);
 - umid, number and clientMessageId of every row in one string (``text``), cut at ``ends``;
-- an index from umid to row: the umids' hashes sorted, with each one's place (as
+- an index from umid to row: the umids' hashes' low 32 bits sorted, with each one's place (as
   console/sealed.py's chunks).
 
 Rows are in the feed's order (sent time, then arrival). The oldest are let go by moving
@@ -52,6 +52,7 @@ _LIMIT = {"B": 0xFF, "H": 0xFFFF, "I": 0xFFFF_FFFF}
 
 
 _NONE = (type(None), None)
+_LOW32 = 0xFFFF_FFFF
 _PLAIN_NUMBER = re.compile(r"\+?[0-9]*\Z")
 
 
@@ -119,9 +120,9 @@ class Chunk:
         self.text = "".join(parts)
         wide = len(self.text) > 0xFFFF_FFFF
         self.ends = array("Q" if wide else "I", accumulate(map(len, parts)))
-        hashes = list(map(hash, umids))
+        hashes = [hash(umid) & _LOW32 for umid in umids]
         order = sorted(range(count), key=hashes.__getitem__)
-        self.hashes = array("q", map(hashes.__getitem__, order))
+        self.hashes = array("I", map(hashes.__getitem__, order))
         self.places = array(_typecode(count), order)
         self.late: dict[int, tuple[str | None, str | None]] | None = None
         self._plain: bool | None = None
@@ -171,7 +172,7 @@ class Chunk:
 
     def find(self, umid: str) -> int | None:
         """The place of `umid` among the rows kept, or None."""
-        wanted = hash(umid)
+        wanted = hash(umid) & _LOW32  # 4 bytes a row: the umid found is compared whole
         hashes = self.hashes
         at = bisect_left(hashes, wanted)
         while at < len(hashes) and hashes[at] == wanted:
