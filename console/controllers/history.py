@@ -4,8 +4,9 @@ written on a thread of their own, closed while Textual restores the terminal at 
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, TypeVar
 
 from console.messages import HistoryNoticed, HistoryOpened, HistoryUnavailable, HistoryWriteFailed
 from console.ui.state import HistoryState, HistoryStatus
@@ -13,6 +14,57 @@ from console.ui.state import HistoryState, HistoryStatus
 if TYPE_CHECKING:
     from console.app import AgentConsole
     from console.store import History
+
+T = TypeVar("T")
+
+# The history's update thread sleeps this long between runs of a few dozen receipts or sends:
+# it shares the GIL with the UI loop, which otherwise waits the interpreter's 5 ms switch
+# interval to get it back each time (a repaint of 11 ms of CPU took 21 ms: BENCH_SLOW).
+PAUSE = 0.0005
+# ... unless more updates than this wait (a slice of live events is one; ~60 a second at
+# 2,000 receipts/s, so a batch's 10,000 sends journalled in ~0.3 s keep their pauses): then
+# it catches up without pausing. At 20,000 receipts/s an always-paused thread fell behind
+# the loop, and what waited cost tens of MB of RSS.
+BACKLOG = 32
+
+
+class Updates:
+    """The history's updates, run in order on one thread of their own (`submit`, as an
+    executor's); the history pauses between runs of its work while few updates wait."""
+
+    def __init__(self) -> None:
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="history-write")
+        self._waiting = 0
+        self._lock = threading.Lock()
+        self.history: History | None = None
+
+    def submit(self, job: Callable[..., T], *args: object) -> Future[T]:
+        with self._lock:
+            self._waiting += 1
+            self._pace()
+        return self._executor.submit(self._run, job, *args)
+
+    def shutdown(self, wait: bool = True) -> None:
+        """No more updates; those handed over go in without pauses (the agent is quitting:
+        nothing on screen waits for the GIL, the shell prompt waits for the last flush)."""
+        with self._lock:
+            history, self.history = self.history, None
+            if history is not None:
+                history.pause = 0.0
+        self._executor.shutdown(wait=wait)
+
+    def _run(self, job: Callable[..., T], *args: object) -> T:
+        try:
+            return job(*args)
+        finally:
+            with self._lock:
+                self._waiting -= 1
+                self._pace()
+
+    def _pace(self) -> None:
+        history = self.history
+        if history is not None:
+            history.pause = PAUSE if self._waiting <= BACKLOG else 0.0
 
 
 class HistoryKeeper:
@@ -23,7 +75,7 @@ class HistoryKeeper:
         self.settled = False  # opened, or known not to open: the resume point is known
         self.closing: threading.Thread | None = None
         # The history's updates leave the UI loop, in order, on one thread of their own.
-        self.writes = ThreadPoolExecutor(1, thread_name_prefix="history-write")
+        self.writes = Updates()
 
     def open(self) -> None:
         self.app.run_worker(
@@ -47,6 +99,7 @@ class HistoryKeeper:
                 max_records=app.settings.history_max_records,
                 on_write_error=lambda reason: app.post_message(HistoryWriteFailed(str(reason))),
                 on_notice=lambda text: app.post_message(HistoryNoticed(text)),
+                pause=PAUSE,
             )
         except HistoryError as error:  # HistoryLocked included: its message names the fix
             app.post_message(HistoryUnavailable(str(error)))
@@ -62,6 +115,7 @@ class HistoryKeeper:
             threading.Thread(target=history.close, name="history-close").start()
             return
         app.history = history
+        self.writes.history = history
         app.core.attach_history(history)
         app.gc_pacer.freeze_long_lived()  # what the history loaded stays: never walked again
         self.settled = True

@@ -5,7 +5,7 @@ applied. UI-free; the core (console/core/service.py) decides when each runs."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -18,6 +18,7 @@ from console.live.events import Receipt
 if TYPE_CHECKING:
     from console.store import History
     from console.store import Room as StoredRoom
+    from console.store.history_receipts import ReceiptUpdate
 
 log = logging.getLogger(__name__)
 
@@ -52,28 +53,64 @@ def run_logged(jobs: list[HistoryJob], history: History) -> None:
             log.exception("a history update failed")
 
 
-def apply_stored_receipt(receipt: Receipt, timestamp: str, history: History) -> None:
+def apply_stored_receipt(receipt: Receipt, history: History) -> None:
     """A receipt into the history. One for a message the history does not know makes its row
     (the Feed shows every message this console sent or heard a receipt for; so does the
     history): sent by another console or application, or lost."""
-    from console.store.journal import ReceiptRow  # loaded with the history, by then
+    history.apply_receipt(*stored_receipt(receipt))
+
+
+def stored_receipt(receipt: Receipt) -> ReceiptUpdate:
+    """What the history keeps of a receipt: its time is 8x8's when readable, else when it
+    arrived; its payload as it came (the receipt object handed over keeps it, whatever the
+    tracker lets go of later)."""
+    from console.store.history_receipts import ReceiptUpdate  # loaded with the history
+    from console.store.journal import ReceiptRow
 
     row = None
     if receipt.channel is not None:
         row = ReceiptRow(
             receipt.channel, receipt.destination, receipt.client_message_id, receipt.batch_id
         )
-    history.apply_receipt(
+    return ReceiptUpdate(
         receipt.umid,
         receipt.state,
-        timestamp,
+        readable_time(receipt.provider_timestamp) or receipt.received_at,
         receipt.received_at,
-        detail=receipt.detail,
-        error_code=receipt.error_code,
-        error_message=receipt.error_message,
-        row=row,
-        raw=receipt.raw,
+        receipt.detail,
+        receipt.error_code,
+        receipt.error_message,
+        row,
+        receipt.raw,
     )
+
+
+class StoredReceipts:
+    """A run of receipts handed to the history as one job (a slice of live events' worth):
+    applied in order under fewer holds of the history's lock; one refused is logged and the
+    others still go in."""
+
+    __slots__ = ("receipts",)
+
+    def __init__(self, receipts: list[Receipt]) -> None:
+        self.receipts = receipts
+
+    def __call__(self, history: History) -> None:
+        history.apply_receipts(_updates(self.receipts), on_error=_refused)
+
+
+def _updates(receipts: list[Receipt]) -> Iterator[ReceiptUpdate]:
+    """Each receipt as the history's update; one that cannot be made one is logged and the
+    rest of the run still goes in."""
+    for receipt in receipts:
+        try:
+            yield stored_receipt(receipt)
+        except Exception as error:
+            _refused(receipt, error)
+
+
+def _refused(update: object, error: Exception) -> None:
+    log.error("a history update failed", exc_info=error)
 
 
 def record_send(

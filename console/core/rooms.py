@@ -356,16 +356,21 @@ class RoomBook:
         return self._replace(room, invite=invite)
 
     def _invited_room(self, phone: str | None, at: float) -> RoomView | None:
+        """The newest room waiting for its invite to `phone` at `at` (the first of `newest`
+        that fits), found without sorting the rooms: asked for every SMS receipt another
+        console or application sent, with up to `max_rooms` rooms read from the history."""
         if phone is None:
             return None
-        for room in self.newest():
+        found: RoomView | None = None
+        for room in self._rooms.values():
             if (
                 room.phone == phone
                 and room.invite.umid is None
                 and room.created_at - INVITE_SLACK <= at <= room.expires_at + INVITE_LATE
+                and (found is None or room.created_at > found.created_at)
             ):
-                return room
-        return None
+                found = room
+        return found
 
     def disown(self, umids: Iterable[str]) -> list[RoomView]:
         """SMS this console sent itself were taken for invites (their receipt beat the send

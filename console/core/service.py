@@ -9,7 +9,7 @@ No Textual, no API client: unit-tested on its own. It runs on the UI's event loo
 stays cheap: a batch of receipts becomes one Changes with one entry per message, not one per
 receipt, and the history's updates (about half the cost of a receipt) can be handed to a
 background runner (``background``: the App gives it a one-thread executor, so they keep their
-order); without one they run inline.
+order; a batch's receipts as one job, ``history_jobs.StoredReceipts``); without one inline.
 """
 
 from __future__ import annotations
@@ -343,8 +343,7 @@ class ConsoleCore:
             )
             if seen is not None:
                 self.traffic.observe(seen)
-        timestamp = hjobs.readable_time(receipt.provider_timestamp) or receipt.received_at
-        self._write(partial(hjobs.apply_stored_receipt, receipt, timestamp))
+        self._write_receipt(receipt)
         return moved
 
     def _record_inbound(self, message: InboundMessage, received_at: str, seq: int) -> bool:
@@ -669,6 +668,18 @@ class ConsoleCore:
             self._jobs.append(job)
         else:
             self._background(partial(hjobs.run_logged, [job], history))
+
+    def _write_receipt(self, receipt: Receipt) -> None:
+        """A receipt into the history: inline, or in one job with the hand-over's others."""
+        if self.history is None:
+            return
+        jobs = self._jobs
+        if self._background is None or jobs is None:
+            self._write(partial(hjobs.apply_stored_receipt, receipt))
+        elif jobs and type(run := jobs[-1]) is hjobs.StoredReceipts:
+            run.receipts.append(receipt)
+        else:
+            jobs.append(hjobs.StoredReceipts([receipt]))
 
     @contextmanager
     def _one_hand_over(self) -> Iterator[None]:

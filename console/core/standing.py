@@ -53,9 +53,11 @@ class Standing(Generic[V]):
             code = self._chunks[chunk][1][at]
         return self._values[code]
 
-    def set(self, umid: str, value: V) -> None:
-        """`umid` stands at `value`, as the newest (the oldest let go beyond `limit`)."""
-        self.pop(umid)
+    def set(self, umid: str, value: V, *, new: bool = False) -> None:
+        """`umid` stands at `value`, as the newest (the oldest let go beyond `limit`). `new`:
+        the caller knows it is not held (no need to look for it in every sealed chunk)."""
+        if not new:
+            self.pop(umid)
         code = self._codes.get(value)
         if code is None:
             code = self._codes[value] = len(self._values)

@@ -76,7 +76,7 @@ class DeliveryTracker:
         # Older messages: where each stands, oldest first, ~10 bytes each (a dict and a queue
         # of umids cost ~50 bytes a message, for up to the feed's 100,000 rows).
         self._older: Standing[tuple[int, str]] = Standing(max_messages - self.detailed)
-        self._with_raw: deque[str] = deque()  # one umid per receipt still holding its payload
+        self._with_raw: deque[Receipt] = deque()  # the kept receipts holding their payload
 
     def __len__(self) -> int:
         """Messages tracked (with a timeline or only where they stand)."""
@@ -104,9 +104,11 @@ class DeliveryTracker:
             position = self._older.get(receipt.umid)
             if position is not None and _position(receipt.state, receipt.detail) <= position:
                 return False  # an older message's late receipt that does not move it
-            timeline = self._start(receipt.umid)
+            timeline = self._start(receipt.umid, older=position is not None)
+        kept = len(timeline.receipts)
         moved = timeline.apply(receipt)
-        self._kept_raw(receipt)
+        if receipt.raw and len(timeline.receipts) > kept:
+            self._kept_raw(receipt)
         return moved
 
     def apply_accepted(self, accepted: Accepted, received_at: str | None = None) -> Receipt:
@@ -118,29 +120,34 @@ class DeliveryTracker:
             position = self._older.get(accepted.umid)
             if position is not None and _position(receipt.state, receipt.detail) <= position:
                 return replace(receipt, state=position[1], error_message=None)
-            timeline = self._start(accepted.umid)
+            timeline = self._start(accepted.umid, older=position is not None)
         timeline.apply(receipt)
         assert timeline.current is not None
         return timeline.current
 
-    def _start(self, umid: str) -> MessageTimeline:
-        """A new timeline, newest; the oldest timelines beyond `detailed` keep only where they
-        stand, and the oldest messages beyond `max_messages` are forgotten."""
-        self._older.pop(umid)
+    def _start(self, umid: str, *, older: bool) -> MessageTimeline:
+        """A new timeline, newest (`older`: the message stood among the older ones); the
+        oldest timelines beyond `detailed` keep only where they stand, and the oldest messages
+        beyond `max_messages` are forgotten. A message is never both: one with a timeline is
+        set among the older ones without looking for it there (a send looked once, not three
+        times, through every sealed chunk: 15 -> 25 µs a send by the fourth batch)."""
+        if older:
+            self._older.pop(umid)
         timeline = self._timelines[umid] = MessageTimeline(umid)
         while len(self._timelines) > self.detailed:
             old_umid, old = self._timelines.popitem(last=False)
             current = old.current
             if current is not None:
-                self._older.set(old_umid, _position(current.state, current.detail))
+                self._older.set(old_umid, _position(current.state, current.detail), new=True)
         return timeline
 
     def _kept_raw(self, receipt: Receipt) -> None:
-        """Payloads beyond the newest `raw_receipts` receipts are let go."""
-        if not receipt.raw:
-            return
-        self._with_raw.append(receipt.umid)
-        while len(self._with_raw) > self.raw_receipts:
-            timeline = self._timelines.get(self._with_raw.popleft())
+        """Payloads beyond the newest `raw_receipts` receipts kept are let go (each receipt's
+        own: a message's newer receipts keep theirs)."""
+        with_raw = self._with_raw
+        with_raw.append(receipt)
+        while len(with_raw) > self.raw_receipts:
+            oldest = with_raw.popleft()
+            timeline = self._timelines.get(oldest.umid)
             if timeline is not None:
-                timeline.drop_raw()
+                timeline.drop_raw_of(oldest)

@@ -14,6 +14,7 @@ Its state only moves forward (console/live/events.py's order).
 
 from __future__ import annotations
 
+import math
 from array import array
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
@@ -44,8 +45,9 @@ def merge(old: Observation | None, new: Observation) -> Observation:
     if old is None:
         return new
     at = min(old.at, new.at)
-    if (rank(new.state), new.state) > (rank(old.state), old.state):
-        return replace(new, at=at, destination=old.destination or new.destination)
+    if (rank(new.state), new.state) > (rank(old.state), old.state):  # (made directly: per receipt)
+        destination = old.destination or new.destination
+        return Observation(new.umid, destination, at, new.state, new.error_code, new.count)
     return old if at == old.at else replace(old, at=at)
 
 
@@ -69,7 +71,9 @@ def observation_from_receipt(
         return None
     status = payload.get("status")
     stamp = status.get("timestamp") if isinstance(status, Mapping) else None
-    at = receipt_time(stamp if isinstance(stamp, str) else None, receipt_time(received_at, 0.0))
+    at = receipt_time(stamp if isinstance(stamp, str) else None, math.nan)
+    if math.isnan(at):  # no readable provider time: when it arrived (read only then)
+        at = receipt_time(received_at, 0.0)
     number = destination if destination.startswith("+") else "+" + destination
     return Observation(umid, number, at, state, error_code)
 

@@ -49,8 +49,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from types import MappingProxyType
@@ -110,7 +110,20 @@ class Event:
     @classmethod
     def from_frame(cls, frame: Mapping[str, Any]) -> Event:
         """Build an Event from a wire frame; raises FrameError when a field is wrong."""
-        if not isinstance(frame, Mapping):
+        if type(frame) is dict:  # as decoded: each field's exact type says it is right
+            seq, payload = frame.get("seq"), frame.get("payload")
+            received_at, namespace = frame.get("receivedAt"), frame.get("namespace")
+            event_type = frame.get("eventType")
+            if (
+                type(seq) is int
+                and seq >= 1
+                and type(received_at) is str
+                and type(namespace) is str
+                and type(event_type) is str
+                and type(payload) is dict
+            ):
+                return cls(seq, received_at, namespace, event_type, payload)
+        elif not isinstance(frame, Mapping):
             raise FrameError("an event frame must be a JSON object")
         seq = _require(frame, "seq", int)
         if seq < 1:
@@ -229,70 +242,6 @@ def control_json(frame: GapNotice | Heartbeat) -> str:
     return json.dumps(frame.to_frame(), separators=(",", ":"))
 
 
-# ----------------------------------------------------------------------------- envelope
-
-
-#: The webhooks 8x8 sends, by namespace: the event types it posts there (8x8's "Webhook
-#: object structure"; API.md). A relay route accepts only its own namespace's.
-WEBHOOK_EVENT_TYPES: dict[str, tuple[str, ...]] = {
-    "SMS": ("inbound_message_received", "outbound_message_status_changed"),
-    "ChatApps": ("inbound_message_received", "outbound_message_status_changed"),
-}
-MAX_ENVELOPE_NAME = 64  # namespace, eventType
-MAX_DESCRIPTION = 1_000
-
-
-def _envelope_text(body: Mapping[str, Any], field: str, limit: int) -> str:
-    """A short envelope string: bounded, and no control character (C0, DEL, C1) nor other
-    unprintable one (a line or paragraph separator), so nothing a terminal acts on."""
-    value = body.get(field)
-    if not isinstance(value, str) or not value.strip():
-        raise FrameError(f"'{field}' must be a non-empty string")
-    if len(value) > limit:
-        raise FrameError(f"'{field}' is longer than {limit:,} characters")
-    if not value.isprintable():
-        raise FrameError(f"'{field}' must not contain control characters")
-    return value
-
-
-@dataclass(frozen=True)
-class WebhookEnvelope:
-    """An 8x8 webhook body: ``{namespace, eventType, description?, payload}``.
-
-    The envelope is checked strictly (its strings bounded and printable, the namespace and
-    event type ones 8x8 sends); the payload is 8x8's event as 8x8 sent it: the console shows
-    what it holds as text, whatever it holds."""
-
-    namespace: str
-    event_type: str
-    payload: dict[str, Any]
-
-    @classmethod
-    def from_body(cls, body: Any, namespaces: Sequence[str] | None = None) -> WebhookEnvelope:
-        """Validate a decoded webhook body, for a route that takes ``namespaces`` (default:
-        any of 8x8's); raises FrameError with the reason (never echoing a hostile value)."""
-        if not isinstance(body, dict):
-            raise FrameError("the webhook body must be a JSON object")
-        allowed = tuple(WEBHOOK_EVENT_TYPES) if namespaces is None else tuple(namespaces)
-        namespace = _envelope_text(body, "namespace", MAX_ENVELOPE_NAME)
-        event_type = _envelope_text(body, "eventType", MAX_ENVELOPE_NAME)
-        description = body.get("description")
-        if description is not None:
-            if not isinstance(description, str):
-                raise FrameError("'description' must be a string")
-            if description:
-                _envelope_text(body, "description", MAX_DESCRIPTION)
-        payload = body.get("payload")
-        if not isinstance(payload, dict):
-            raise FrameError("'payload' must be a JSON object")
-        if namespace not in allowed:
-            raise FrameError(f"'namespace' must be {' or '.join(map(repr, allowed))} here")
-        types = WEBHOOK_EVENT_TYPES[namespace]
-        if event_type not in types:
-            raise FrameError(f"'eventType' must be {' or '.join(types)} for {namespace}")
-        return cls(namespace=namespace, event_type=event_type, payload=payload)
-
-
 # ----------------------------------------------------------------------------- statuses
 
 STATUS_CHANGED = "outbound_message_status_changed"
@@ -349,17 +298,31 @@ def _shared_or_none(text: str | None) -> str | None:
     return None if text is None else shared(text)
 
 
+_NORMALIZED: dict[str, str] = {}  # a state as written -> as normalised (a handful in practice)
+
+
 def normalize_state(state: str) -> str:
     """Lower-case and trim a state (the SMS send response says ``QUEUED``, webhooks ``queued``)."""
-    return shared(state.strip().lower())
+    found = _NORMALIZED.get(state)  # every receipt asks: remembered, as `shared` is bounded
+    if found is None:
+        found = shared(state.strip().lower())
+        if len(_NORMALIZED) >= _SHARED_MAX:
+            _NORMALIZED.clear()
+        _NORMALIZED[state] = found
+    return found
+
+
+_DELIVERED_RANK = _RANKS["delivered"]
 
 
 def rank(state: str, detail: str | None = None) -> int:
     """The forward-only rank of a state (higher wins); unknown states rank 0."""
-    state = normalize_state(state)
-    if state == "delivered" and detail is not None and detail.lower() == OPERATOR_ACK_DETAIL:
+    found = _RANKS.get(state)  # a state already normalised (almost every call) needs no more
+    if found is None:
+        found = _RANKS.get(normalize_state(state), 0)
+    if found == _DELIVERED_RANK and detail is not None and detail.lower() == OPERATOR_ACK_DETAIL:
         return _OPERATOR_ACK_RANK
-    return _RANKS.get(state, 0)
+    return found
 
 
 def advance(current: str | None, new: str) -> str:
@@ -381,6 +344,13 @@ def _optional_str(value: Any) -> str | None:
     if value is None:
         return None
     return value if isinstance(value, str) else str(value)
+
+
+def _shared_text(value: Any) -> str | None:
+    """`_optional_str`, one object per repeated text (`shared`)."""
+    if value is None:
+        return None
+    return shared(value if isinstance(value, str) else str(value))
 
 
 def _optional_int(value: Any) -> int | None:
@@ -414,13 +384,35 @@ class Price:
     @classmethod
     def from_payload(cls, value: Any) -> Price | None:
         """The receipt's ``price`` object, or None when it is missing or unreadable."""
-        if not isinstance(value, Mapping):
+        if value is None or (type(value) is not dict and not isinstance(value, Mapping)):
             return None
-        total = _optional_float(value.get("total"))
-        currency = value.get("currency")
-        if total is None or not isinstance(currency, str) or not currency.strip():
+        total, currency, per_sms = value.get("total"), value.get("currency"), value.get("perSms")
+        if (  # a batch's receipts all say the same price: one object for them all
+            type(total) is float
+            and total  # never ±0.0 (equal keys, not the same value)
+            and type(currency) is str
+            and (per_sms is None or (type(per_sms) is float and per_sms))
+        ):
+            key = (total, currency, per_sms)
+            found = _PRICES.get(key)
+            if found is None:
+                found = cls._read(total, currency, per_sms)
+                if found is not None:
+                    if len(_PRICES) >= _SHARED_MAX:
+                        _PRICES.clear()
+                    _PRICES[key] = found
+            return found
+        return cls._read(total, currency, per_sms)
+
+    @classmethod
+    def _read(cls, total: Any, currency: Any, per_sms: Any) -> Price | None:
+        amount = _optional_float(total)
+        if amount is None or not isinstance(currency, str) or not currency.strip():
             return None
-        return cls(total, shared(currency.strip()), _optional_float(value.get("perSms")))
+        return cls(amount, shared(currency.strip()), _optional_float(per_sms))
+
+
+_PRICES: dict[tuple[float, str, float | None], Price] = {}
 
 
 ReceiptSource = Literal["webhook", "api", "lookup"]
@@ -472,42 +464,68 @@ class Receipt:
         Chat Apps: ``{umid, clientMessageId?, subAccountId, channel, user, status {...}}``.
         Raises FrameError when the umid or the status state is missing.
         """
-        if not isinstance(payload, Mapping):
+        if type(payload) is not dict and not isinstance(payload, Mapping):
             raise FrameError("the receipt payload must be an object")
-        umid = payload.get("umid")
+        get = payload.get
+        umid = get("umid")
         if not isinstance(umid, str) or not umid:
             raise FrameError("the receipt has no 'umid'")
-        status = payload.get("status")
-        if not isinstance(status, Mapping):
+        status = get("status")
+        if type(status) is not dict and not isinstance(status, Mapping):
             raise FrameError("the receipt has no 'status' object")
         state = status.get("state")
         if not isinstance(state, str) or not state.strip():
             raise FrameError("the receipt status has no 'state'")
-        channel = payload.get("channel")
+        channel = get("channel")
         if isinstance(channel, str) and channel:
-            channel = channel.lower()
+            channel = shared(channel.lower())
         elif namespace.lower() == "sms":
             channel = "sms"
         else:
             channel = None
+        detail = status.get("detail")
+        error_message = status.get("errorMessage")
+        batch_id = get("batchId")
         return cls(
-            umid=umid,
-            state=normalize_state(state),
-            namespace=shared(namespace),
-            received_at=received_at,
-            provider_timestamp=_optional_str(status.get("timestamp")),
-            detail=_shared_or_none(_optional_str(status.get("detail"))),
-            error_code=_optional_int(status.get("errorCode")),
-            error_message=_shared_or_none(_optional_str(status.get("errorMessage"))),
-            channel=_shared_or_none(channel),
-            client_message_id=_optional_str(payload.get("clientMessageId")),
-            seq=seq,
-            source="webhook",
-            raw=payload,
-            destination=_destination(payload),
-            batch_id=_shared_or_none(_optional_str(payload.get("batchId"))),
-            sms_count=_optional_int(payload.get("smsCount")),
-            price=Price.from_payload(payload.get("price")),
+            umid,
+            normalize_state(state),
+            shared(namespace),
+            received_at,
+            _optional_str(status.get("timestamp")),
+            _shared_text(detail),
+            _optional_int(status.get("errorCode")),
+            _shared_text(error_message),
+            channel,
+            _optional_str(get("clientMessageId")),
+            seq,
+            "webhook",
+            payload,
+            _destination(payload),
+            _shared_text(batch_id),
+            _optional_int(get("smsCount")),
+            Price.from_payload(get("price")),
+        )
+
+    def without_raw(self) -> Receipt:
+        """The same receipt without 8x8's payload (the history keeps it)."""
+        return Receipt(
+            self.umid,
+            self.state,
+            self.namespace,
+            self.received_at,
+            self.provider_timestamp,
+            self.detail,
+            self.error_code,
+            self.error_message,
+            self.channel,
+            self.client_message_id,
+            self.seq,
+            self.source,
+            NO_RAW,
+            self.destination,
+            self.batch_id,
+            self.sms_count,
+            self.price,
         )
 
     @property
@@ -582,6 +600,9 @@ class MessageTimeline:
         default_factory=dict, init=False, repr=False, compare=False
     )
     _seqs: set[int] = field(default_factory=set, init=False, repr=False, compare=False)
+    _current_key: tuple[Any, ...] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def state(self) -> str | None:
@@ -610,21 +631,27 @@ class MessageTimeline:
             if receipt.seq in self._seqs:
                 return False
             self._seqs.add(receipt.seq)
-        before = self.state
         self.receipts.append(receipt)
-        self._identities[receipt.identity] = self._identities.get(receipt.identity, 0) + 1
-        if self.current is None or receipt.order_key() > self.current.order_key():
-            self.current = receipt
-        return self.state != before
+        identity = receipt.identity
+        self._identities[identity] = self._identities.get(identity, 0) + 1
+        key = receipt.order_key()
+        current = self.current
+        if current is None or key > self._current_key:  # type: ignore[operator]
+            self.current, self._current_key = receipt, key
+            return current is None or receipt.state != current.state
+        return False
 
-    def drop_raw(self) -> None:
-        """Let go of the receipts' webhook payloads (the history keeps them)."""
-        if not any(receipt.raw for receipt in self.receipts):
-            return
-        stripped = [replace(r, raw=NO_RAW) if r.raw else r for r in self.receipts]
-        if self.current is not None:
-            self.current = stripped[self.receipts.index(self.current)]
-        self.receipts = stripped
+    def drop_raw_of(self, receipt: Receipt) -> None:
+        """Let go of one kept receipt's payload (that very object; others are left alone)."""
+        receipts = self.receipts
+        for at, kept in enumerate(receipts):
+            if kept is receipt:
+                if not kept.raw:
+                    return
+                stripped = receipts[at] = kept.without_raw()
+                if self.current is kept:
+                    self.current = stripped
+                return
 
     def distinct_receipts(self) -> list[Receipt]:
         """One receipt per observation, first arrival kept, in arrival order."""

@@ -19,7 +19,8 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from console.live.events import Event, FrameError, WebhookEnvelope, utc_iso
+from console.live.envelope import WebhookEnvelope
+from console.live.events import Event, FrameError, utc_iso
 from console.live.log import EventLog, LogBounds
 from console.live.relay_http import (
     CODE_FORBIDDEN,

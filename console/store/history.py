@@ -65,7 +65,7 @@ import copy
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -82,11 +82,11 @@ from console.store.conversations import ConversationIndex, settable_fields
 from console.store.errors import HistoryClosed, HistoryError, HistoryLocked
 from console.store.history_loading import Loading
 from console.store.history_ondemand import OnDemandReads
+from console.store.history_receipts import Receipts
 from console.store.history_rooms import RoomsAndLogins
 from console.store.journal import (
     Entry,
     Journal,
-    ReceiptRow,
     SentRow,
     sent_entry,
 )
@@ -100,7 +100,6 @@ from console.store.validate import (
     MESSAGES,
     Timestamp,
     rounded,
-    to_raw,
     to_seq,
     to_state,
     to_text,
@@ -111,11 +110,9 @@ from console.store.writer import Writer
 Clock = Callable[[], float]
 
 HOT_MESSAGES = 1_000  # the window holds at least this many of the newest messages
-MAX_HELD = 100  # receipts held per umid not recorded yet
-MAX_PENDING_RECEIPTS = 5_000  # receipts for umids not recorded yet (they can beat the send reply)
 
 
-class History(RoomsAndLogins, OnDemandReads, Loading):
+class History(Receipts, RoomsAndLogins, OnDemandReads, Loading):
     """Persistent, thread-safe history. Create with `History.open(data_dir)`; close when done.
 
     Every public method may be called from any thread while the writer thread runs. The quick
@@ -135,6 +132,7 @@ class History(RoomsAndLogins, OnDemandReads, Loading):
         release_after: float,
         hot_messages: int,
         spare_parts: int = SPARE_PARTS,
+        pause: float = 0.0,
     ) -> None:
         """Private: use `History.open`."""
         self.data_dir = data_dir
@@ -158,6 +156,7 @@ class History(RoomsAndLogins, OnDemandReads, Loading):
             spare_parts=spare_parts,
         )
         self._hot_messages = hot_messages
+        self.pause = pause  # may change while it runs (the App's: 0 while updates pile up)
         self._pending: OrderedDict[str, list[Doc]] = OrderedDict()
         self._journal = Journal(self.folder)
         self._closed = False
@@ -179,6 +178,7 @@ class History(RoomsAndLogins, OnDemandReads, Loading):
         release_after: float = 300.0,
         hot_messages: int = HOT_MESSAGES,
         spare_parts: int = SPARE_PARTS,
+        pause: float = 0.0,
     ) -> History:
         """Lock `data_dir`, open its history (splitting an older `history.json` once), apply
         retention, load the window, start the writer.
@@ -188,6 +188,11 @@ class History(RoomsAndLogins, OnDemandReads, Loading):
         added to `history.notices` (and passed to `on_notice`, also for files found damaged
         later, when read on demand). `on_write_error` is called from the writer thread with a
         user-facing sentence when a background save fails (it retries on its own).
+
+        `pause`: seconds that long work done in the caller's thread (a run of receipts, a
+        batch's sends) sleeps between runs of a few dozen, without the lock: a thread sharing
+        the GIL with it (the UI loop) gets the GIL back within a run, not after the
+        interpreter's switch interval (5 ms) each time.
         """
         if flush_interval <= 0:
             raise ValueError("flush_interval must be positive")
@@ -214,6 +219,7 @@ class History(RoomsAndLogins, OnDemandReads, Loading):
             release_after=release_after,
             hot_messages=hot_messages,
             spare_parts=spare_parts,
+            pause=pause,
         )
         try:
             history._load(max_age_days, max_records)
@@ -310,6 +316,36 @@ class History(RoomsAndLogins, OnDemandReads, Loading):
         disk (an old one replayed) is saved there in the background; the record returned is
         then the one given.
         """
+        return records.message(
+            self._record(
+                umid,
+                client_message_id,
+                channel,
+                direction,
+                peer,
+                text,
+                status,
+                created_at,
+                batch_id,
+                conversation_id,
+            )
+        )
+
+    def _record(
+        self,
+        umid: str | None,
+        client_message_id: str | None,
+        channel: str,
+        direction: str,
+        peer: str,
+        text: str,
+        status: str,
+        created_at: Timestamp,
+        batch_id: str | None = None,
+        conversation_id: str | None = None,
+    ) -> Doc:
+        """`record_message` without the record made of it (the journal's sends): the document
+        as recorded (or as given, for a part on disk)."""
         if direction not in ("out", "in"):
             raise ValueError(f'direction must be "out" or "in", not {direction!r}')
         if not umid and not client_message_id:
@@ -335,7 +371,7 @@ class History(RoomsAndLogins, OnDemandReads, Loading):
             known = self._parts.locate(umid, client_message_id)
             key = known or self._new_message_part(doc)
             recorded = self._parts.route(key, lambda part: self._record_in(part, doc, not known))
-            return recorded if recorded is not None else records.message(doc)
+            return doc if recorded is None else recorded
 
     def record_sent(
         self,
@@ -360,57 +396,6 @@ class History(RoomsAndLogins, OnDemandReads, Loading):
         )
         self._fold(entry, replay=False)
         self._append(entry)
-
-    def apply_receipt(
-        self,
-        umid: str,
-        state: str,
-        timestamp: Timestamp,
-        received_at: Timestamp,
-        detail: str | None = None,
-        error_code: int | str | None = None,
-        error_message: str | None = None,
-        row: ReceiptRow | None = None,
-        raw: Mapping[str, Any] | None = None,
-    ) -> Message | None:
-        """Add a delivery receipt to a message's timeline; the status only moves forward.
-
-        `raw` is 8x8's webhook payload: kept with the receipt (as JSON text), so a timeline
-        opened on a message the tracker has let go still shows it.
-
-        Every receipt is kept in the timeline, duplicates and late ones included. A receipt for
-        a umid not recorded yet is held (in memory) and applied when `record_message` sees that
-        umid — unless `row` says what the receipt tells of its message (channel, number, batch):
-        then the message's row is made from it at once (sent by another console or application,
-        or lost), and `record_message` completes it if this console sent it after all. One for
-        a message in a part on disk is applied there in the background. Held or applied in the
-        background, the call returns None.
-        """
-        entry: Doc = {
-            "state": to_state(state),
-            "timestamp": to_ts(timestamp, "timestamp"),
-            "received_at": to_ts(received_at, "received_at"),
-        }
-        if detail:
-            entry["detail"] = to_text(detail, "detail")
-        if error_code is not None:
-            if not isinstance(error_code, int | str) or isinstance(error_code, bool):
-                raise TypeError("error_code must be an int or a str")
-            entry["error_code"] = error_code
-        if error_message:
-            entry["error_message"] = to_text(error_message, "error_message")
-        if raw:
-            entry["raw"] = to_raw(raw)
-        with self._lock:
-            self._check_open()
-            key = self._parts.known(self._parts.umid_part.get(umid))
-            if key is None and row is not None:
-                self._record_from_receipt(umid, row, entry)
-                key = self._parts.known(self._parts.umid_part.get(umid))
-            if key is None:
-                self._hold_receipt(umid, entry)
-                return None
-            return self._parts.route(key, lambda part: self._receipt_in(part, umid, entry))
 
     def message_by_umid(self, umid: str) -> Message | None:
         """The message, if its part is in memory (`find_message` reads the disk too)."""
@@ -539,6 +524,11 @@ class History(RoomsAndLogins, OnDemandReads, Loading):
 
     # --- internals ------------------------------------------------------------------------------
 
+    def _breathe(self) -> None:
+        """Between runs of work (never holding the lock): let the other threads run."""
+        if self.pause:
+            time.sleep(self.pause)
+
     def _check_open(self) -> None:
         if self._closed:
             raise HistoryClosed("The history is closed; nothing more can be recorded.")
@@ -550,7 +540,7 @@ class History(RoomsAndLogins, OnDemandReads, Loading):
             self._parts.umid_part[umid] = key
         return key
 
-    def _record_in(self, part: Part, doc: Doc, new: bool) -> Message | None:
+    def _record_in(self, part: Part, doc: Doc, new: bool) -> Doc | None:
         if (
             not new
             and part.find(doc.get("umid"), doc.get("client_message_id")) is None
@@ -573,28 +563,7 @@ class History(RoomsAndLogins, OnDemandReads, Loading):
             info = self._parts.catalog.get(part.key)
             if info is not None:
                 info.conversations.add(recorded["conversation_id"])
-        return records.message(recorded)
-
-    def _record_from_receipt(self, umid: str, row: ReceiptRow, entry: Doc) -> None:
-        """A receipt's message this history does not know: its row, from what the receipt
-        tells (no text: the receipt does not carry it). Caller holds the lock."""
-        doc: Doc = {
-            "channel": to_text(row.channel, "channel"),
-            "direction": "out",
-            "peer": row.peer or "",
-            "text": "",
-            "status": "queued",
-            "created_at": entry["timestamp"],
-            "umid": umid,
-            "origin": "receipt",
-        }
-        if row.client_message_id:
-            doc["client_message_id"] = to_text(row.client_message_id, "client_message_id")
-        if row.batch_id:
-            doc["batch_id"] = to_text(row.batch_id, "batch_id")
-        known = self._parts.locate(None, row.client_message_id)
-        key = known or self._new_message_part(doc)
-        self._parts.route(key, lambda part: self._record_in(part, doc, not known))
+        return recorded
 
     def _append(self, entry: Entry) -> None:
         try:
@@ -604,24 +573,6 @@ class History(RoomsAndLogins, OnDemandReads, Loading):
                 with contextlib.suppress(Exception):
                     self._on_write_error(self._save_failed(error))
             raise
-
-    def _receipt_in(self, part: Part, umid: str, entry: Doc) -> Message | None:
-        doc_id = part.umids.get(umid)
-        if doc_id is None:  # an index listed it, but the part was not saved after all
-            self._parts.umid_part.pop(umid, None)
-            self._hold_receipt(umid, entry)
-            return None
-        part.apply_receipt(doc_id, entry)
-        return records.message(part.message_doc(doc_id))
-
-    def _hold_receipt(self, umid: str, entry: Doc) -> None:
-        held = self._pending.get(umid)
-        if held is None:
-            held = self._pending[umid] = []
-            while len(self._pending) > MAX_PENDING_RECEIPTS:
-                self._pending.popitem(last=False)
-        if len(held) < MAX_HELD:
-            held.append(entry)
 
     def _newest_docs(self) -> Iterator[Doc]:
         """The window's messages, newest first (caller holds the lock while iterating)."""

@@ -9,6 +9,7 @@ import gc
 from console.store.catalog import DAY, LEGACY_NAME
 from console.store.errors import CorruptHistory, HistoryError
 from console.store.history_base import HistoryBase
+from console.store.history_receipts import RUN
 from console.store.journal import ROOM, SENT, Entry, sent_rows
 from console.store.loading import open_folder
 from console.store.migrate import migrate
@@ -128,11 +129,13 @@ class Loading(HistoryBase):
         if kind == SENT:
             at = entry["at"]
             text = entry["text"]
-            for row in sent_rows(entry):
+            for number, row in enumerate(sent_rows(entry), 1):
+                if number % RUN == 0:
+                    self._breathe()
                 with self._lock:
                     # Recording again merges (idempotent); the refusal is a receipt, kept once.
                     known = replay and self._parts.locate(row.umid, row.client_message_id)
-                    self.record_message(
+                    self._record(  # the record_message of each, without its record
                         row.umid,
                         row.client_message_id,
                         row.channel,

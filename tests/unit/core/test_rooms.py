@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from console.core.rooms import (
@@ -345,3 +345,39 @@ def test_an_agent_links_token_is_never_shown_whole() -> None:
         assert token not in shown and shown.endswith(f"token=…{token[-4:]}&user=bo")
 
     never_whole()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["+6591000001", "+6591000002", None]),
+            st.sampled_from([0.0, 100.0, 100.0, 900.0, 5000.0]),
+            st.booleans(),
+        ),
+        max_size=12,
+    ),
+    st.sampled_from([0.0, 150.0, 1000.0, 9000.0]),
+)
+def test_a_receipt_finds_the_newest_room_waiting_for_an_invite_to_its_number(
+    specs: list[tuple[str | None, float, bool]], at: float
+) -> None:
+    from console.core.rooms import INVITE_LATE, INVITE_SLACK, Invite, RoomBook, RoomView
+
+    book = RoomBook()
+    for n, (phone, created, invited) in enumerate(specs):
+        invite = Invite(umid=f"inv-{n}", state="sent") if invited else Invite()
+        book.add(
+            RoomView(f"ref-{n:02d}", "https://x", phone, created, created + 900, invite=invite)
+        )
+    expected = next(
+        (
+            room
+            for room in book.newest()  # the rule: the first of the newest that fits
+            if room.phone == "+6591000001"
+            and room.invite.umid is None
+            and room.created_at - INVITE_SLACK <= at <= room.expires_at + INVITE_LATE
+        ),
+        None,
+    )
+    assert book._invited_room("+6591000001", at) == expected

@@ -48,3 +48,21 @@ def test_a_shift_of_older_messages_costs_a_few_bytes_each() -> None:
     assert standing.get("0a1b2c3d-000249999-9e8f") == (4, "delivered")
     assert standing.get("0a1b2c3d-000249990-9e8f") == (5, "undelivered")
     assert standing.get("0a1b2c3d-000000001-9e8f") is None
+
+
+@given(steps, st.integers(0, 30), st.integers(1, 10))
+def test_setting_a_umid_known_not_held_answers_as_setting_it(
+    actions: list[tuple[bool, int, str]], limit: int, seal: int
+) -> None:
+    told: Standing[str] = Standing(limit, seal=seal)
+    looked: Standing[str] = Standing(limit, seal=seal)
+    for is_set, n, value in actions:
+        umid = f"umid-{n}"
+        if is_set:
+            told.set(umid, value, new=umid not in told)
+            looked.set(umid, value)
+        else:
+            assert told.pop(umid) == looked.pop(umid)
+        assert len(told) == len(looked)
+    for n in range(41):
+        assert told.get(f"umid-{n}") == looked.get(f"umid-{n}")

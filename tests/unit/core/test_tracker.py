@@ -117,3 +117,18 @@ def test_an_older_message_keeps_where_it_stands_and_a_late_receipt_cannot_undo_i
     older = tracker.timeline("b")
     assert newest is not None and newest.receipts[0].raw, "the newest receipt keeps its payload"
     assert older is not None and not older.receipts[0].raw, "older ones let it go"
+
+
+def test_payloads_are_let_go_receipt_by_receipt_the_newest_kept() -> None:
+    tracker = DeliveryTracker(100, raw_receipts=2)
+    tracker.apply(webhook(1, "a", "sent"))
+    tracker.apply(webhook(2, "b", "sent"))
+    tracker.apply(webhook(3, "a", "delivered"))  # a's "sent" is now the third newest
+    a, b = tracker.timeline("a"), tracker.timeline("b")
+    assert a is not None and b is not None
+    assert [bool(r.raw) for r in a.receipts] == [False, True], "a's newer receipt keeps it"
+    assert b.receipts[0].raw
+    assert a.current is a.receipts[1] and a.state == "delivered"
+    again = webhook(3, "a", "delivered")  # the same relay event again: not kept, nor counted
+    assert not tracker.apply(again)
+    assert b.receipts[0].raw, "a receipt not kept takes no payload's place"

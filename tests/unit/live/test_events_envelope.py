@@ -1,4 +1,5 @@
-"""The event envelope, the wire frames and the webhook envelope (console.live.events)."""
+"""The event envelope, the wire frames (console.live.events) and the webhook envelope
+(console.live.envelope)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,12 @@ import json
 
 import pytest
 
+from console.live.envelope import WebhookEnvelope
 from console.live.events import (
     Event,
     FrameError,
     GapNotice,
     Heartbeat,
-    WebhookEnvelope,
     control_json,
     encode_message,
     parse_iso,

@@ -1,0 +1,54 @@
+"""The history's updates run in order on their own thread; the history pauses between runs of
+its work while few updates wait, and catches up without pausing when they pile up."""
+
+from __future__ import annotations
+
+import threading
+import time
+from types import SimpleNamespace
+
+from console.controllers.history import BACKLOG, PAUSE, Updates
+
+
+def test_updates_run_in_order_and_the_pause_follows_the_backlog() -> None:
+    updates = Updates()
+    history = SimpleNamespace(pause=PAUSE)
+    updates.history = history  # type: ignore[assignment]
+    gate = threading.Event()
+    ran: list[int] = []
+    seen: list[float] = []
+
+    def job(n: int) -> int:
+        if n == 0:
+            gate.wait(5)  # the first holds the thread while the others pile up
+        seen.append(history.pause)
+        ran.append(n)
+        return n
+
+    futures = [updates.submit(job, n) for n in range(BACKLOG + 3)]
+    assert history.pause == 0.0, "more than BACKLOG wait: no pause"
+    gate.set()
+    assert [future.result(5) for future in futures] == list(range(BACKLOG + 3))
+    assert ran == list(range(BACKLOG + 3)), "in order"
+    assert seen[0] == 0.0 and seen[-1] == PAUSE, "paused again once caught up"
+    assert history.pause == PAUSE
+    updates.shutdown()
+
+
+def test_updates_handed_over_before_quitting_go_in_without_pauses() -> None:
+    """At quit the shell prompt waits for the last flush: nothing is paused for the UI then."""
+    updates = Updates()
+    history = SimpleNamespace(pause=PAUSE)
+    updates.history = history  # type: ignore[assignment]
+    gate, seen = threading.Event(), []
+    updates.submit(gate.wait)
+    updates.submit(lambda: seen.append(history.pause))
+    closer = threading.Thread(target=updates.shutdown)
+    closer.start()
+    for _ in range(5_000):  # until shutdown has taken the history over
+        if updates.history is None:
+            break
+        time.sleep(0.001)
+    gate.set()
+    closer.join()
+    assert seen == [0.0]
