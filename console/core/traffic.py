@@ -15,6 +15,7 @@ Its state only moves forward (console/live/events.py's order).
 from __future__ import annotations
 
 import math
+from array import array
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -81,42 +82,120 @@ FoldKey = tuple[float, str, str, int | None]  # minute, number prefix, state, er
 
 
 class TrafficLedger:
-    """Observations by umid, then folded counts. Updated on the UI loop, read from workers
-    as snapshots."""
+    """Messages kept one by one, then folded counts. Updated on the UI loop, read from workers
+    as snapshots.
+
+    The messages kept are a ring of columns (umid, number, time, state, error code, count,
+    ours), the oldest first, with a dict from umid to place: ~120 bytes a message, not an
+    Observation, its float and an ordered dict's node each (~250), nor a new Observation
+    per receipt that moves a message."""
 
     def __init__(self, max_observed: int = MAX_OBSERVED, max_folded: int = MAX_FOLDED) -> None:
-        self._by_umid: OrderedDict[str, Observation] = OrderedDict()
-        self._ours: set[str] = set()  # umids this console sent (the history keeps them)
-        self._folded: OrderedDict[FoldKey, int] = OrderedDict()
-        self._numbers: dict[str, str] = {}  # a number for each prefix folded
-        self._max = max_observed
+        self._max = max(max_observed, 1)
         self._max_folded = max_folded
+        self._place: dict[str, int] = {}  # umid → place in the ring
+        self._umids: list[str] = []
+        self._numbers: list[str] = []
+        self._ats = array("d")
+        self._states = array("H")  # codes into _words
+        self._errors: list[int | None] = []
+        self._counts = array("I")
+        self._ours = bytearray()  # this console sent it (the history keeps it)
+        self._oldest = 0  # the ring's oldest place, once it is full
+        self._words: list[str] = []
+        self._word_codes: dict[str, int] = {}
+        self._folded: OrderedDict[FoldKey, int] = OrderedDict()
+        self._prefix_numbers: dict[str, str] = {}  # a number for each prefix folded
         self.version = 0  # moves on every change: a view recomputes only when it moved
 
     def __len__(self) -> int:
         """Messages kept one by one."""
-        return len(self._by_umid)
+        return len(self._place)
 
     @property
     def folded(self) -> int:
         """Counts kept for older messages (each a minute, a prefix, a state)."""
         return len(self._folded)
 
+    def _code(self, state: str) -> int:
+        code = self._word_codes.get(state)
+        if code is None:
+            code = self._word_codes[state] = len(self._words)
+            self._words.append(state)
+            if code > 0xFFFF and self._states.typecode == "H":
+                self._states = array("I", self._states)
+        return code
+
+    def _kept(self, place: int) -> Observation:
+        return Observation(
+            self._umids[place],
+            self._numbers[place],
+            self._ats[place],
+            self._words[self._states[place]],
+            self._errors[place],
+            self._counts[place],
+        )
+
     def observe(self, observation: Observation, *, ours: bool = False) -> None:
         """A message seen (`ours`: sent by this console, so the history keeps it too)."""
-        current = self._by_umid.get(observation.umid)
-        merged = merge(current, observation)
-        if merged is not current:
-            self._by_umid[observation.umid] = merged
-            self.version += 1
+        place = self._place.get(observation.umid)
+        if place is None:
+            self._insert(observation, ours)
+            return
         if ours:
-            self._ours.add(observation.umid)
-        if current is None and len(self._by_umid) > self._max:
-            umid, oldest = self._by_umid.popitem(last=False)
-            if umid in self._ours:
-                self._ours.discard(umid)
-            else:
-                self._fold(oldest)
+            self._ours[place] = 1
+        old_state = self._words[self._states[place]]
+        old_at = self._ats[place]
+        at = min(old_at, observation.at)
+        if (rank(observation.state), observation.state) > (rank(old_state), old_state):
+            self._numbers[place] = self._numbers[place] or observation.destination
+            self._states[place] = self._code(observation.state)
+            self._errors[place] = observation.error_code
+            self._counts[place] = observation.count
+            self._ats[place] = at
+            self.version += 1
+        elif at != old_at:
+            self._ats[place] = at
+            self.version += 1
+
+    def _insert(self, observation: Observation, ours: bool) -> None:
+        self.version += 1
+        values = (
+            observation.umid,
+            observation.destination,
+            observation.at,
+            self._code(observation.state),
+            observation.error_code,
+            observation.count,
+            1 if ours else 0,
+        )
+        if len(self._umids) < self._max:
+            place = len(self._umids)
+            self._umids.append(observation.umid)
+            self._numbers.append(observation.destination)
+            self._ats.append(observation.at)
+            self._states.append(values[3])  # type: ignore[arg-type]
+            self._errors.append(observation.error_code)
+            self._counts.append(observation.count)
+            self._ours.append(values[6])  # type: ignore[arg-type]
+            self._place[observation.umid] = place
+            return
+        place = self._oldest  # the oldest goes: folded, unless this console sent it
+        oldest = self._kept(place)
+        del self._place[oldest.umid]
+        if not self._ours[place]:
+            self._fold(oldest)
+        self._oldest = (place + 1) % self._max
+        (
+            self._umids[place],
+            self._numbers[place],
+            self._ats[place],
+            self._states[place],
+            self._errors[place],
+            self._counts[place],
+            self._ours[place],
+        ) = values
+        self._place[observation.umid] = place
 
     def observe_all(self, observations: Iterable[Observation]) -> None:
         for observation in observations:
@@ -124,7 +203,7 @@ class TrafficLedger:
 
     def _fold(self, item: Observation) -> None:
         prefix = item.destination[:PREFIX]
-        self._numbers.setdefault(prefix, item.destination)
+        self._prefix_numbers.setdefault(prefix, item.destination)
         code = item.error_code if item.state == "rejected" else None
         key = (item.at // FOLD_SECONDS * FOLD_SECONDS, prefix, item.state, code)
         self._folded[key] = self._folded.get(key, 0) + item.count
@@ -133,12 +212,13 @@ class TrafficLedger:
 
     def snapshot(self, *, ours: bool = True) -> list[Observation]:
         """A copy, safe to read from another thread (entries are immutable): the messages
-        kept one by one (without this console's sends unless `ours`), then the counts."""
-        kept = self._by_umid.values()
-        if not ours:
-            kept = [item for item in kept if item.umid not in self._ours]  # type: ignore[assignment]
+        kept one by one, oldest first (without this console's sends unless `ours`), then
+        the counts."""
+        size = len(self._umids)
+        places = [(self._oldest + n) % size for n in range(size)] if size else []
+        kept = [self._kept(place) for place in places if ours or not self._ours[place]]
         folded = [
-            Observation("", self._numbers[prefix], at, state, code, count)
+            Observation("", self._prefix_numbers[prefix], at, state, code, count)
             for (at, prefix, state, code), count in self._folded.items()
         ]
         return [*kept, *folded]

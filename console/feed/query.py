@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from console.feed.rows import NO_FINAL
+from console.feed.row import NO_FINAL
 from console.live.events import STATES, TERMINAL_STATES
 
 if TYPE_CHECKING:
-    from console.feed.rows import FeedRow
+    from console.feed.row import FeedRow
 
 KEYS = ("status", "channel", "to", "batch", "since", "until")
 STATUS_WORDS = tuple(state for state in STATES if state != "unknown")
@@ -71,17 +71,33 @@ class FeedFilter:
     def matches(self, row: FeedRow) -> bool:
         if self.statuses and row.status not in self.statuses:
             return False
-        if self.channels and (row.channel or "").casefold() not in self.channels:
+        if self.channels and not self.channel_ok(row.channel):
             return False
         if self.since is not None and row.at < self.since:
             return False
         if self.until is not None and row.at >= self.until:
             return False
-        if self.destination and self.destination not in _digits(row.destination):
+        if (self.destination or self.words) and not self.text_ok(
+            row.umid, row.destination, row.client_message_id
+        ):
             return False
-        if self.batch and self.batch not in (row.batch_id or "").casefold():
+        return not self.batch or self.batch_ok(row.batch_id)
+
+    # Each term alone, for rows kept packed (console/feed/packed.py judges a shared word once).
+
+    def status_ok(self, status: object) -> bool:
+        return not self.statuses or status in self.statuses
+
+    def channel_ok(self, channel: object) -> bool:
+        return not self.channels or (channel or "").casefold() in self.channels  # type: ignore[union-attr]
+
+    def batch_ok(self, batch_id: object) -> bool:
+        return not self.batch or self.batch in (batch_id or "").casefold()  # type: ignore[union-attr]
+
+    def text_ok(self, umid: str, destination: str | None, client_message_id: str | None) -> bool:
+        if self.destination and self.destination not in _digits(destination):
             return False
-        return all(_word_matches(word, row) for word in self.words)
+        return all(_word_matches(word, umid, destination, client_message_id) for word in self.words)
 
 
 EVERYTHING = FeedFilter()
@@ -91,11 +107,18 @@ def _digits(number: str | None) -> str:
     return _NOT_DIGITS.sub("", number or "")
 
 
-def _word_matches(word: str, row: FeedRow) -> bool:
-    if word in row.umid.casefold() or word in (row.client_message_id or "").casefold():
+def reads_as_number(word: str) -> bool:
+    """Whether a word may also match as part of a number (then not only umid and reference)."""
+    return _digits(word).isdigit()
+
+
+def _word_matches(
+    word: str, umid: str, destination: str | None, client_message_id: str | None
+) -> bool:
+    if word in umid.casefold() or word in (client_message_id or "").casefold():
         return True
     digits = _digits(word)
-    return digits.isdigit() and digits in _digits(row.destination)
+    return digits.isdigit() and digits in _digits(destination)
 
 
 def parse_filter(text: str, *, now: float) -> FeedFilter:

@@ -1,14 +1,16 @@
 """FeedStore: the delivery feed's rows, one per message (keyed by umid), never one per receipt.
 
 Rows come from the console core's ``Changes`` (messages sent, deliveries that moved) and from
-the history (messages of earlier runs). A row's status only moves forward: the core's
-delivery is taken when it ranks at least as high as the row's (the core's tracker already
-chose it as the message's current receipt); a history record only when it ranks higher.
+the history (messages of earlier runs). A row's status only moves forward (console/feed/row.py).
 
 - Order: oldest first by the time the message was sent (first seen, for a message another
-  console sent), ties in arrival order; what the feed lists top to bottom.
+  console sent), ties in arrival order; what the feed lists top to bottom (``order``).
 - Bound: the newest `max_rows` rows are kept; older ones are let go and counted, so the feed
   says "showing the newest N of M". A late receipt for a message let go is not shown again.
+- Memory: the newest `hot_rows` (and up to `seal_rows` more) are FeedRow objects; older ones
+  are packed, `seal_rows` to a chunk (console/feed/packed.py: ~100 bytes a row instead of
+  ~450). A packed row is read out as a FeedRow when asked for (drawn, opened, moved by a late
+  receipt); while anyone holds that object, the store hands out the same one.
 - Counters: messages per status among the rows kept; receipts per second (``rate``).
 - "No final receipt": a message still queued or sent `stale_after` seconds (48 h) after it was
   sent shows as such (:meth:`expire`, with the injected clock), until a final receipt comes.
@@ -19,287 +21,66 @@ Pure: no Textual, no I/O; the clock is injected.
 
 from __future__ import annotations
 
-import itertools
+import sys
 import time
+from array import array
+from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from operator import attrgetter
+from weakref import WeakValueDictionary
 
-from console.core.model import Changes, Delivery, Outbound
+from console.core.model import Changes
 from console.feed.forgotten import Forgotten
+from console.feed.packed import STALE, STATE, Chunk, chunk_of
+from console.feed.query import FeedFilter
 from console.feed.rate import ReceiptRate
-from console.live.events import TERMINAL_STATES, rank
+from console.feed.row import (
+    FIELDS,
+    NO_FINAL,
+    SHARED_FIELDS,
+    SHARED_MAX,
+    FeedRow,
+    shared,
+    shared_price,
+)
+from console.feed.sequences import LetGo, RowOrder, RowsByUmid
+from console.live.events import TERMINAL_STATES
 
-if TYPE_CHECKING:
-    from console.store import Message as StoredMessage
+__all__ = [
+    "DEFAULT_MAX_ROWS",
+    "FIELDS",
+    "NO_FINAL",
+    "SHARED_FIELDS",
+    "SHARED_MAX",
+    "STALE_AFTER",
+    "FeedRow",
+    "FeedStore",
+    "StoreDelta",
+    "shared",
+    "shared_price",
+]
 
 Clock = Callable[[], float]
 
-NO_FINAL = "no final receipt"
 STALE_AFTER = 48 * 3600.0
 DEFAULT_MAX_ROWS = 100_000
+HOT_ROWS = 4_096  # the newest rows, kept as objects (receipts move them; the table draws them)
+SEAL_ROWS = 4_096  # rows packed together once that many are older than the newest HOT_ROWS
+SEALS_PER_CHANGE = 2  # chunks packed after one change (~8 ms each), unless far behind
 
-_seqs = itertools.count(1)  # arrival order; next() is atomic, so workers may build rows too
-
-# Words that many rows share (a state, a detail, a channel, a batch, a currency, an error):
-# one string each, not one per receipt parsed (~60-70 bytes a row per field otherwise).
-_SHARED: dict[str, str] = {}
-SHARED_MAX = 4_096
-SHARED_FIELDS = frozenset({"state", "detail", "channel", "batch_id", "currency", "error_message"})
+_at = attrgetter("at")
 
 
-def shared(value: str | None) -> str | None:
-    """The one copy of a frequent word (bounded: beyond SHARED_MAX words, the value)."""
-    if value is None:
-        return None
-    kept = _SHARED.get(value)
-    if kept is not None:
-        return kept
-    if len(_SHARED) < SHARED_MAX:
-        _SHARED[value] = value
-    return value
+def _held_baseline() -> int:
+    """References to a row that only a list being packed and its loop hold (see _seal)."""
+    for row in [FeedRow("probe", 0.0, "queued")]:
+        return sys.getrefcount(row)
+    return 0  # pragma: no cover
 
 
-_PRICES: dict[float, float] = {}
-
-
-def shared_price(value: float | None) -> float | None:
-    """The one float object of a frequent price (most messages cost the same)."""
-    if type(value) is not float:
-        return value
-    kept = _PRICES.get(value)
-    if kept is not None:
-        return kept
-    if len(_PRICES) < SHARED_MAX:
-        _PRICES[value] = value
-    return value
-
-
-def _rank(state: str, detail: str | None) -> tuple[int, str]:
-    return (rank(state, detail), state)
-
-
-class FeedRow:
-    """One message as the feed lists it. Mutable (the store moves it forward); `version`
-    changes whenever anything shown changes, so a view's line cache knows it is stale."""
-
-    __slots__ = (
-        "at",
-        "batch_id",
-        "channel",
-        "client_message_id",
-        "currency",
-        "destination",
-        "detail",
-        "error_code",
-        "error_message",
-        "price",
-        "seq",
-        "sms_count",
-        "stale",
-        "state",
-        "umid",
-        "updated_at",
-        "version",
-    )
-
-    def __init__(
-        self,
-        umid: str,
-        at: float,
-        state: str,
-        *,
-        destination: str | None = None,
-        channel: str | None = None,
-        client_message_id: str | None = None,
-        batch_id: str | None = None,
-        detail: str | None = None,
-        error_code: int | None = None,
-        error_message: str | None = None,
-        sms_count: int | None = None,
-        price: float | None = None,
-        currency: str | None = None,
-        updated_at: float | None = None,
-    ) -> None:
-        self.umid = umid
-        self.at = at
-        self.seq = next(_seqs)
-        self.state = shared(state)  # type: ignore[assignment]
-        self.destination = destination
-        self.channel = shared(channel)
-        self.client_message_id = client_message_id
-        self.batch_id = shared(batch_id)
-        self.detail = shared(detail)
-        self.error_code = error_code
-        self.error_message = shared(error_message)
-        self.sms_count = sms_count
-        self.price = price
-        self.currency = shared(currency)
-        self.updated_at = at if updated_at is None else updated_at
-        self.stale = False
-        self.version = 0
-
-    def __repr__(self) -> str:
-        return f"FeedRow({self.umid!r}, {self.status!r})"
-
-    @property
-    def key(self) -> tuple[float, int]:
-        """Its place in the feed: sent time, then arrival (made when asked: a row kept for
-        each of 100,000 messages holds no tuple of its own)."""
-        return (self.at, self.seq)
-
-    def copy(self) -> FeedRow:
-        """The same message as a new row (for another store: a row belongs to one store)."""
-        twin = FeedRow.__new__(FeedRow)
-        for name in FeedRow.__slots__:
-            setattr(twin, name, getattr(self, name))
-        twin.seq = next(_seqs)
-        twin.version = 0
-        return twin
-
-    @property
-    def status(self) -> str:
-        """The status the feed shows and counts: the state, or "no final receipt"."""
-        return NO_FINAL if self.stale else self.state
-
-    @property
-    def final(self) -> bool:
-        return self.state in TERMINAL_STATES
-
-    # -- building ----------------------------------------------------------------------
-
-    @classmethod
-    def from_outbound(cls, sent: Outbound) -> FeedRow:
-        row = cls(
-            sent.umid,
-            sent.sent_at,
-            sent.delivery.state,
-            destination=sent.destination,
-            channel=sent.channel,
-            client_message_id=sent.client_message_id,
-            batch_id=sent.batch_id,
-        )
-        row._take_status(sent.delivery)
-        row._fill(sent.delivery)
-        return row
-
-    @classmethod
-    def from_delivery(cls, delivery: Delivery, now: float) -> FeedRow:
-        """A message first heard of by its receipt (sent by another console, or a receipt
-        that beat the send's answer): listed at the time it was first seen."""
-        row = cls(delivery.umid, now, delivery.state)
-        row._take_status(delivery)
-        row._fill(delivery)
-        return row
-
-    @classmethod
-    def from_stored(cls, message: StoredMessage) -> FeedRow | None:
-        """A message sent in an earlier run, from the history (None if it is not one)."""
-        if message.direction != "out" or not message.umid:
-            return None
-        code = message.error_code
-        if isinstance(code, str) and code.strip().isdigit():
-            code = int(code)
-        return cls(
-            message.umid,
-            message.created_at,
-            message.status,
-            destination=message.peer,
-            channel=message.channel,
-            client_message_id=message.client_message_id,
-            batch_id=message.batch_id,
-            detail=message.status_detail,
-            error_code=code if isinstance(code, int) else None,
-            error_message=message.error_message,
-            updated_at=message.status_at,
-        )
-
-    # -- moving forward ------------------------------------------------------------------
-
-    def _take_status(self, delivery: Delivery) -> None:
-        self.state = shared(delivery.state)  # type: ignore[assignment]
-        self.detail = shared(delivery.detail)
-        self.error_code = delivery.error_code
-        self.error_message = shared(delivery.error_message)
-
-    def _fill(self, delivery: Delivery | Outbound) -> bool:
-        """Fill in what the row does not know yet; True when something was added."""
-        changed = False
-        if isinstance(delivery, Outbound):
-            pairs = (
-                ("destination", delivery.destination),
-                ("channel", delivery.channel),
-                ("client_message_id", delivery.client_message_id),
-                ("batch_id", delivery.batch_id),
-            )
-        else:
-            price = delivery.price
-            pairs = (
-                ("destination", delivery.destination),
-                ("channel", delivery.channel),
-                ("client_message_id", delivery.client_message_id),
-                ("batch_id", delivery.batch_id),
-                ("sms_count", delivery.sms_count),
-                ("price", None if price is None else price.total),
-                ("currency", None if price is None else price.currency),
-            )
-        for name, value in pairs:
-            if value is not None and getattr(self, name) is None:
-                if name in SHARED_FIELDS:
-                    value = shared(value)  # type: ignore[arg-type]
-                elif name == "price":
-                    value = shared_price(value)  # type: ignore[arg-type]
-                setattr(self, name, value)
-                changed = True
-        if (
-            not isinstance(delivery, Outbound)
-            and delivery.sms_count is not None
-            and delivery.sms_count != self.sms_count  # the latest receipt's count is 8x8's word
-        ):
-            self.sms_count = delivery.sms_count
-            changed = True
-        return changed
-
-    def take(self, delivery: Delivery, now: float, *, ties: bool = True) -> bool:
-        """Apply a delivery: its status when it ranks higher (or equal, with `ties`: the core
-        chose it as the current receipt), and what it adds. True when the row changed."""
-        changed = self._fill(delivery)
-        new, old = _rank(delivery.state, delivery.detail), _rank(self.state, self.detail)
-        if new > old or (ties and new == old and self._differs(delivery)):
-            self._take_status(delivery)
-            self.updated_at = now
-            if self.final:
-                self.stale = False
-            changed = True
-        if changed:
-            self.version += 1
-        return changed
-
-    def _differs(self, delivery: Delivery) -> bool:
-        return (delivery.detail, delivery.error_code, delivery.error_message) != (
-            self.detail,
-            self.error_code,
-            self.error_message,
-        )
-
-    def merge_older(self, other: FeedRow) -> bool:
-        """Merge what the history knows of this message (forward only, gaps filled)."""
-        changed = False
-        for name in ("destination", "channel", "client_message_id", "batch_id"):
-            if getattr(self, name) is None and getattr(other, name) is not None:
-                setattr(self, name, getattr(other, name))
-                changed = True
-        if _rank(other.state, other.detail) > _rank(self.state, self.detail):
-            self.state, self.detail = other.state, other.detail
-            self.error_code, self.error_message = other.error_code, other.error_message
-            self.updated_at = other.updated_at
-            if self.final:
-                self.stale = False
-            changed = True
-        if changed:
-            self.version += 1
-        return changed
+_HELD = _held_baseline()
 
 
 @dataclass
@@ -308,13 +89,14 @@ class StoreDelta:
 
     - ``added``: new rows (in the order they were added);
     - ``changed``: (row, the status it showed before) for rows that changed;
-    - ``evicted``: rows let go, oldest first (they were the oldest kept);
+    - ``evicted``: rows let go, oldest first (they were the oldest kept), read out when asked
+      for (``evicted.pairs()``: each one's place and status, without a FeedRow);
     - ``resorted``: rows were added out of time order (a view should rebuild).
     """
 
     added: list[FeedRow] = field(default_factory=list)
     changed: list[tuple[FeedRow, str]] = field(default_factory=list)
-    evicted: list[FeedRow] = field(default_factory=list)
+    evicted: LetGo = field(default_factory=LetGo)
     resorted: bool = False
 
     def __bool__(self) -> bool:
@@ -322,6 +104,7 @@ class StoreDelta:
 
 
 Listener = Callable[[StoreDelta], object]
+Found = tuple[FeedRow, Chunk | None, int]
 
 
 class FeedStore:
@@ -335,6 +118,8 @@ class FeedStore:
         clock: Clock = time.time,
         stale_after: float = STALE_AFTER,
         rate: ReceiptRate | None = None,
+        hot_rows: int = HOT_ROWS,
+        seal_rows: int = SEAL_ROWS,
     ) -> None:
         if max_rows < 1:
             raise ValueError("max_rows must be at least 1")
@@ -342,35 +127,51 @@ class FeedStore:
         self.clock = clock
         self.stale_after = stale_after
         self.rate = rate or ReceiptRate()
-        self.rows: dict[str, FeedRow] = {}
-        self.order: list[FeedRow] = []
+        self.hot_rows = max(hot_rows, 0)
+        self.seal_rows = max(seal_rows, 1)
+        self._hot: list[FeedRow] = []  # the newest rows, in order
+        self._hot_index: dict[str, FeedRow] = {}
+        self._chunks: list[Chunk] = []  # older rows packed, in order (all before _hot)
+        self._cold = 0  # rows kept in chunks
+        self._thawed: WeakValueDictionary[int, FeedRow] = WeakValueDictionary()  # by seq
+        self.rows = RowsByUmid(self)  # umid → row (a Mapping; rows read out when asked)
+        self.order = RowOrder(self)  # the rows in order (a Sequence, read out when asked)
         self.counts: Counter[str] = Counter()
         self.dropped = 0  # rows let go (beyond max_rows)
         self.version = 0
         # Rows let go, so a late receipt does not bring one back: their umids' hashes (8 bytes
         # each, not the umid: the row's memory goes with it), the newest max_rows of them.
         self._forgotten = Forgotten(max_rows)
-        self._pending: dict[str, FeedRow] = {}  # not final, not stale yet
+        # "No final receipt": rows sent up to _expired_to were judged; rows added since behind
+        # it (the clock went back), still pending, are judged at the next expire.
+        self._expired_to = float("-inf")
+        self._behind: dict[str, None] = {}
         self._listeners: list[Listener] = []
         self.history_loaded = False  # the history's window is merged in (the feed screen does it)
 
     # -- reading -----------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return len(self.order)
+        return self._cold + len(self._hot)
 
     def get(self, umid: str) -> FeedRow | None:
-        return self.rows.get(umid)
+        found = self._find(umid)
+        return None if found is None else found[0]
 
     @property
     def seen(self) -> int:
         """Messages seen: those kept and those let go (the M of "the newest N of M")."""
-        return len(self.order) + self.dropped
+        return len(self) + self.dropped
 
     @property
     def final(self) -> int:
         """Rows whose status is final (delivered, undelivered, rejected, failed, read)."""
         return sum(count for status, count in self.counts.items() if status in TERMINAL_STATES)
+
+    @property
+    def packed(self) -> int:
+        """Rows kept packed (the rest are objects)."""
+        return self._cold
 
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -378,6 +179,67 @@ class FeedStore:
     def unsubscribe(self, listener: Listener) -> None:
         if listener in self._listeners:
             self._listeners.remove(listener)
+
+    def row_at(self, index: int) -> FeedRow:
+        """The row at `index` in the order (0 ≤ index < len)."""
+        if index >= self._cold:
+            return self._hot[index - self._cold]
+        for chunk in self._chunks:
+            if index < len(chunk):
+                return self._thaw(chunk, chunk.start + index)
+            index -= len(chunk)
+        raise IndexError(index)
+
+    def row_by_key(self, key: tuple[float, int]) -> FeedRow | None:
+        """The row whose place in the order is `key` (sent time, arrival), or None."""
+        hot = self._hot
+        if hot and key >= hot[0].key:
+            index = bisect_left(hot, key, key=_row_key)
+            return hot[index] if index < len(hot) and hot[index].key == key else None
+        if not self._chunks:
+            return None
+        chunk = self._chunks[chunk_of(self._chunks, key)]
+        place = chunk.locate(key)
+        return None if place is None else self._thaw(chunk, place)
+
+    def index_of(self, row: FeedRow) -> int | None:
+        """Where `row` is in the order, or None if it is not kept."""
+        key, hot = row.key, self._hot
+        if hot and key >= hot[0].key:
+            index = bisect_left(hot, key, key=_row_key)
+            return self._cold + index if index < len(hot) and hot[index] is row else None
+        before = 0
+        for chunk in self._chunks:
+            if key <= chunk.last_key:
+                place = chunk.locate(key)
+                if place is None or self._thaw(chunk, place) is not row:
+                    return None
+                return before + place - chunk.start
+            before += len(chunk)
+        return None
+
+    def __iter__(self) -> Iterator[FeedRow]:
+        for chunk in list(self._chunks):
+            for place in range(chunk.start, len(chunk.ats)):
+                yield self._thaw(chunk, place)
+        yield from list(self._hot)
+
+    def select(self, feed_filter: FeedFilter) -> tuple[array[float], array[int], Counter[str]]:
+        """The keys (sent times, arrivals) of the rows `feed_filter` lets through, in order,
+        and their statuses counted: packed rows are judged packed (no FeedRow each)."""
+        ats, seqs, counts = array("d"), array("q"), Counter[str]()
+        for chunk in self._chunks:
+            places = chunk.select(feed_filter)
+            ats.extend([chunk.ats[place] for place in places])
+            seqs.extend([chunk.seqs[place] for place in places])
+            counts.update(map(chunk.status, places))
+        matches = feed_filter.matches
+        for row in self._hot:
+            if matches(row):
+                ats.append(row.at)
+                seqs.append(row.seq)
+                counts[row.status] += 1
+        return ats, seqs, counts
 
     # -- changes -----------------------------------------------------------------------
 
@@ -388,29 +250,30 @@ class FeedStore:
         if changes.receipts:
             self.rate.add(changes.receipts, now)
         delta = StoreDelta()
-        rows = self.rows
         for sent in changes.sent:
-            row = rows.get(sent.umid)
-            if row is None:
+            found = self._find(sent.umid)
+            if found is None:
                 if hash(sent.umid) not in self._forgotten:
                     self._add(FeedRow.from_outbound(sent), delta)
                 continue
+            row, chunk, place = found
             before = row.status
             filled = row._fill(sent)
             moved = row.take(sent.delivery, now, ties=False)
             if filled and not moved:
                 row.version += 1
             if filled or moved:
-                self._changed(row, before, delta)
+                self._changed(row, before, delta, chunk, place)
         for umid, delivery in changes.deliveries.items():
-            row = rows.get(umid)
-            if row is None:
+            found = self._find(umid)
+            if found is None:
                 if hash(umid) not in self._forgotten:
                     self._add(FeedRow.from_delivery(delivery, now), delta)
                 continue
+            row, chunk, place = found
             before = row.status
             if row.take(delivery, now):
-                self._changed(row, before, delta)
+                self._changed(row, before, delta, chunk, place)
         return self._finish(delta)
 
     def merge(self, rows: Iterable[FeedRow]) -> StoreDelta:
@@ -418,11 +281,12 @@ class FeedStore:
         moves forward only; one let go stays gone; the rest are added in time order."""
         delta = StoreDelta()
         for row in rows:
-            known = self.rows.get(row.umid)
-            if known is not None:
+            found = self._find(row.umid)
+            if found is not None:
+                known, chunk, place = found
                 before = known.status
                 if known.merge_older(row):
-                    self._changed(known, before, delta)
+                    self._changed(known, before, delta, chunk, place)
             elif hash(row.umid) not in self._forgotten:
                 self._add(row, delta)
         return self._finish(delta)
@@ -432,69 +296,187 @@ class FeedStore:
         "no final receipt" (call it now and then; the clock decides)."""
         cutoff = self.clock() - self.stale_after
         delta = StoreDelta()
-        for umid, row in list(self._pending.items()):
-            if row.at <= cutoff:
-                before = row.status
-                row.stale = True
-                row.version += 1
-                del self._pending[umid]
-                self._changed(row, before, delta)
+        due: list[Found] = []
+        if cutoff > self._expired_to:
+            due += self._pending_between(self._expired_to, cutoff)
+            self._expired_to = cutoff
+        for umid in list(self._behind):
+            found = self._find(umid)
+            if found is not None and found[0].at <= cutoff:
+                due.append(found)
+        for row, chunk, place in due:
+            before = row.status
+            row.stale = True
+            row.version += 1
+            self._changed(row, before, delta, chunk, place)
         return self._finish(delta)
 
     # -- internals ---------------------------------------------------------------------
 
+    def _find(self, umid: str) -> Found | None:
+        row = self._hot_index.get(umid)
+        if row is not None:
+            return row, None, 0
+        for chunk in reversed(self._chunks):
+            place = chunk.find(umid)
+            if place is not None:
+                return self._thaw(chunk, place), chunk, place
+        return None
+
+    def _thaw(self, chunk: Chunk, place: int) -> FeedRow:
+        """The packed row at `place` as a FeedRow: the one already out, if anyone holds it."""
+        seq = chunk.seqs[place]
+        row = self._thawed.get(seq)
+        if row is None:
+            row = self._thawed[seq] = chunk.row(place)
+        return row
+
+    def _pending_between(self, low: float, high: float) -> list[Found]:
+        """Rows sent after `low`, up to `high`, neither final nor stale."""
+        found: list[Found] = []
+        for chunk in self._chunks:
+            ats = chunk.ats
+            first = bisect_right(ats, low, chunk.start)
+            last = bisect_right(ats, high, first)
+            states, codes, flags = chunk.values[STATE], chunk.codes[STATE], chunk.flags
+            for place in range(first, last):
+                if not flags[place] & STALE and states[codes[place]] not in TERMINAL_STATES:
+                    found.append((self._thaw(chunk, place), chunk, place))
+        hot = self._hot
+        first = bisect_right(hot, low, key=_at)
+        last = bisect_right(hot, high, first, key=_at)
+        found += [(row, None, 0) for row in hot[first:last] if not row.final and not row.stale]
+        return found
+
     def _add(self, row: FeedRow, delta: StoreDelta) -> None:
-        order = self.order
-        if order and row.key < order[-1].key:
-            delta.resorted = True
-        order.append(row)
-        self.rows[row.umid] = row
+        hot = self._hot
+        last = hot[-1] if hot else None
+        if last is not None:
+            delta.resorted |= row.key < last.key
+        elif self._chunks:
+            delta.resorted |= row.key < self._chunks[-1].last_key
+        hot.append(row)
+        self._hot_index[row.umid] = row
         if not row.final:
             if row.at <= self.clock() - self.stale_after:
                 row.stale = True
-            else:
-                self._pending[row.umid] = row
+            elif row.at <= self._expired_to:
+                self._behind[row.umid] = None
         self.counts[row.status] += 1
         delta.added.append(row)
 
-    def _changed(self, row: FeedRow, before: str, delta: StoreDelta) -> None:
+    def _changed(
+        self, row: FeedRow, before: str, delta: StoreDelta, chunk: Chunk | None, place: int
+    ) -> None:
         after = row.status
         if after != before:
             self.counts[before] -= 1
             if not self.counts[before]:
                 del self.counts[before]
             self.counts[after] += 1
-        if row.final or row.stale:
-            self._pending.pop(row.umid, None)
+        if self._behind and (row.final or row.stale):
+            self._behind.pop(row.umid, None)
+        if chunk is not None:
+            chunk.write(place, row)
         delta.changed.append((row, before))
 
     def _finish(self, delta: StoreDelta) -> StoreDelta:
         if delta.resorted:
-            self.order.sort(key=_key)
-        overflow = len(self.order) - self.max_rows
+            self._resort()
+        overflow = len(self) - self.max_rows
         if overflow > 0:
             self._evict(overflow, delta)
+        due = self.hot_rows + self.seal_rows
+        budget = SEALS_PER_CHANGE
+        while len(self._hot) >= due and (budget > 0 or len(self._hot) >= 4 * due):
+            self._seal()
+            budget -= 1
         if delta:
             self.version += 1
             for listener in list(self._listeners):
                 listener(delta)
         return delta
 
+    def _resort(self) -> None:
+        """Rows came out of time order: the objects sorted, and those older than the newest
+        packed row packed into the chunks they belong to."""
+        hot = self._hot
+        hot.sort(key=_row_key)
+        if not self._chunks or not hot or hot[0].key > self._chunks[-1].last_key:
+            return
+        boundary = self._chunks[-1].last_key
+        cut = bisect_left(hot, boundary, key=_row_key)
+        older = hot[:cut]
+        del hot[:cut]
+        for row in older:
+            del self._hot_index[row.umid]
+        groups: dict[int, list[FeedRow]] = {}
+        for row in older:
+            groups.setdefault(chunk_of(self._chunks, row.key), []).append(row)
+        for number in sorted(groups, reverse=True):
+            chunk = self._chunks[number]
+            rows = [self._thaw(chunk, place) for place in range(chunk.start, len(chunk.ats))]
+            rows += groups[number]
+            rows.sort(key=_row_key)
+            self._cold += len(groups[number])
+            self._chunks[number] = Chunk(rows)
+            self._keep_held(rows)
+
+    def _seal(self) -> None:
+        """Pack the oldest `seal_rows` objects into a chunk."""
+        hot = self._hot
+        rows = hot[: self.seal_rows]
+        del hot[: self.seal_rows]
+        index = self._hot_index
+        for row in rows:
+            del index[row.umid]
+        self._chunks.append(Chunk(rows))
+        self._cold += len(rows)
+        self._keep_held(rows)
+
+    def _keep_held(self, rows: list[FeedRow]) -> None:
+        """Rows just packed that someone still holds (a view, the table's cursor, a delta)
+        stay the objects handed out."""
+        thawed = self._thawed
+        for row in rows:
+            if sys.getrefcount(row) > _HELD:
+                thawed[row.seq] = row
+
     def _evict(self, count: int, delta: StoreDelta) -> None:
-        gone = self.order[:count]
-        del self.order[:count]
-        forgotten = self._forgotten
-        for row in gone:
-            del self.rows[row.umid]
-            self._pending.pop(row.umid, None)
-            status = row.status
-            self.counts[status] -= 1
-            if not self.counts[status]:
-                del self.counts[status]
-            forgotten.add(hash(row.umid))
-        self.dropped += count
-        delta.evicted.extend(gone)
+        gone = delta.evicted = LetGo(self._thawed)
+        forgotten, counts, behind = self._forgotten, self.counts, self._behind
+        tally: Counter[str] = Counter()
+        chunks = self._chunks
+        while count and chunks:
+            chunk = chunks[0]
+            places = chunk.let_go(min(count, len(chunk)))
+            tally.update(map(chunk.status, places))
+            for place in places:
+                umid = chunk.umid(place)
+                forgotten.add(hash(umid))
+                if behind:
+                    behind.pop(umid, None)
+            gone.add_places(chunk, places)
+            self._cold -= len(places)
+            count -= len(places)
+            if not len(chunk):
+                del chunks[0]
+        if count:
+            rows = self._hot[:count]
+            del self._hot[:count]
+            for row in rows:
+                del self._hot_index[row.umid]
+                tally[row.status] += 1
+                forgotten.add(hash(row.umid))
+                if behind:
+                    behind.pop(row.umid, None)
+            gone.add_rows(rows)
+        for status, number in tally.items():
+            counts[status] -= number
+            if not counts[status]:
+                del counts[status]
+        self.dropped += len(gone)
 
 
-def _key(row: FeedRow) -> tuple[float, int]:
+def _row_key(row: FeedRow) -> tuple[float, int]:
     return row.key

@@ -13,15 +13,14 @@ Pure: no Textual.
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
 from collections import Counter
-from operator import attrgetter
+from collections.abc import Sequence
 
 from console.feed.query import EVERYTHING, FeedFilter
 from console.feed.rows import FeedRow, FeedStore, StoreDelta
+from console.feed.sequences import Picked
 from console.live.events import TERMINAL_STATES
 
-_key = attrgetter("key")
 REBUILD_SHARE = 8  # more membership moves than len/REBUILD_SHARE in one delta: rebuild
 
 
@@ -31,9 +30,9 @@ class FeedView:
     def __init__(self, store: FeedStore, feed_filter: FeedFilter = EVERYTHING) -> None:
         self.store = store
         self.filter = feed_filter
-        self.rows: list[FeedRow] = store.order
+        self._rows: Sequence[FeedRow] = store.order
         self.counts: Counter[str] = store.counts
-        self._members: set[str] = set()
+        self._picked: Picked | None = None
         self._stale = False
         self.version = 0
         self.rebuilds = 0
@@ -46,8 +45,14 @@ class FeedView:
 
     # -- reading -----------------------------------------------------------------------
 
-    def __len__(self) -> int:
+    @property
+    def rows(self) -> Sequence[FeedRow]:
+        """The rows shown, oldest first (settled first: a filtered view holds keys, and a key
+        the store let go since reads as no row)."""
         self.settle()
+        return self._rows
+
+    def __len__(self) -> int:
         return len(self.rows)
 
     @property
@@ -60,22 +65,23 @@ class FeedView:
         return sum(count for status, count in self.counts.items() if status in TERMINAL_STATES)
 
     def index_of(self, row: FeedRow) -> int | None:
-        """Where `row` is in the view (binary search), or None if it is not shown."""
+        """Where `row` is in the view, or None if it is not shown."""
         self.settle()
-        rows = self.rows
-        index = bisect_left(rows, row.key, key=_key)
-        if index < len(rows) and rows[index] is row:
-            return index
-        return None
+        if self._picked is None:
+            return self.store.index_of(row)
+        index = self._picked.find(row.key)
+        if index is None or self._picked[index] is not row:
+            return None
+        return index
 
     # -- changing ----------------------------------------------------------------------
 
     def set_filter(self, feed_filter: FeedFilter) -> None:
         self.filter = feed_filter
         if feed_filter.empty:
-            self.rows = self.store.order
+            self._rows = self.store.order
             self.counts = self.store.counts
-            self._members = set()
+            self._picked = None
             self._stale = False
             self.version += 1
         else:
@@ -89,55 +95,46 @@ class FeedView:
         return True
 
     def _rebuild(self) -> None:
-        matches = self.filter.matches
-        self.rows = [row for row in self.store.order if matches(row)]
-        self._members = {row.umid for row in self.rows}
-        self.counts = Counter(row.status for row in self.rows)
+        """The store's rows judged afresh (packed ones packed: no FeedRow each)."""
+        ats, seqs, self.counts = self.store.select(self.filter)
+        self._rows = self._picked = Picked(self.store, ats, seqs)
         self._stale = False
         self.version += 1
         self.rebuilds += 1
 
     def _follow(self, delta: StoreDelta) -> None:
         self.version += 1
-        if self.filter.empty or self._stale:
+        picked = self._picked
+        if picked is None or self._stale:
             return
         moves = len(delta.added) + len(delta.changed)
-        if delta.resorted or (moves > 64 and moves > len(self.rows) // REBUILD_SHARE):
+        if delta.resorted or (moves > 64 and moves > len(picked) // REBUILD_SHARE):
             self._stale = True
             return
-        matches, members, counts, rows = self.filter.matches, self._members, self.counts, self.rows
+        matches, counts = self.filter.matches, self.counts
         for row in delta.added:
             if matches(row):
-                members.add(row.umid)
                 counts[row.status] += 1
-                if not rows or rows[-1].key < row.key:
-                    rows.append(row)
-                else:
-                    insort(rows, row, key=_key)
+                picked.insert(row.key)
         for row, before in delta.changed:
-            was = row.umid in members
+            index = picked.find(row.key)
             now = matches(row)
-            if was:
+            if index is not None:
                 counts[before] -= 1
                 if not counts[before]:
                     del counts[before]
             if now:
                 counts[row.status] += 1
-            if was and not now:
-                members.discard(row.umid)
-                index = bisect_left(rows, row.key, key=_key)
-                if index < len(rows) and rows[index] is row:
-                    del rows[index]
-            elif now and not was:
-                members.add(row.umid)
-                insort(rows, row, key=_key)
-        if delta.evicted:
+            if index is not None and not now:
+                picked.remove_at(index)
+            elif now and index is None:
+                picked.insert(row.key)
+        if delta.evicted and len(picked):
             leaving = 0
-            for row in delta.evicted:
-                if row.umid in members:
-                    members.discard(row.umid)
-                    counts[row.status] -= 1
-                    if not counts[row.status]:
-                        del counts[row.status]
+            for key, status in delta.evicted.pairs():
+                if leaving < len(picked) and picked.key(leaving) == key:
+                    counts[status] -= 1
+                    if not counts[status]:
+                        del counts[status]
                     leaving += 1
-            del rows[:leaving]
+            picked.drop_first(leaving)

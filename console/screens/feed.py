@@ -26,6 +26,7 @@ from textual.worker import get_current_worker
 from console.core.model import Changes
 from console.feed.query import EVERYTHING, FeedFilter, FilterError, describe, parse_filter
 from console.feed.rows import FeedRow, FeedStore
+from console.feed.sequences import Picked
 from console.feed.summary import FeedFacts, counters_line, rate_label, state_line
 from console.feed.view import FeedView
 from console.paths import styles_path
@@ -431,7 +432,11 @@ class FeedScreen(SectionScreen):
             return  # the agent typed another filter meanwhile
         store = FeedStore(max_rows=self.store.max_rows, clock=self.store.clock)
         store.merge(message.rows)
-        live = [row.copy() for row in self.store.order if _in_range(row, message.feed_filter)]
+        # This run's rows in the range: found by sent time (packed ones are not read out
+        # unless they are in it), then copied (a row belongs to one store).
+        wanted = message.feed_filter
+        ats, seqs, _ = self.store.select(FeedFilter(since=wanted.since, until=wanted.until))
+        live = [row.copy() for row in Picked(self.store, ats, seqs)]
         store.merge(live)
         store.dropped = max(message.total - len(message.rows), 0)
         self.range_store = store
@@ -556,11 +561,6 @@ class FeedScreen(SectionScreen):
         if row is None:
             return
         self.app.push_screen(MessageTimelineScreen(row, reveal=self.table.reveal))
-
-
-def _in_range(row: FeedRow, feed_filter: FeedFilter) -> bool:
-    since, until = feed_filter.since, feed_filter.until
-    return (since is None or row.at >= since) and (until is None or row.at < until)
 
 
 def _range_words(feed_filter: FeedFilter) -> str:
