@@ -73,13 +73,13 @@ class UmidIndex:
 
     def pop(self, umid: str, default: PartKey | None = None) -> PartKey | None:
         key = self._recent.pop(umid, None)
+        found = find(self._chunks, umid)  # set again since it was sealed: that entry goes too
+        number = GONE
+        if found is not None:
+            parts = self._chunks[found[0]][1]
+            number, parts[found[1]] = parts[found[1]], GONE
         if key is not None:
             return key
-        found = find(self._chunks, umid)
-        if found is None:
-            return default
-        parts = self._chunks[found[0]][1]
-        number, parts[found[1]] = parts[found[1]], GONE
         return default if number == GONE else self._parts[number]
 
     def set_all(self, umids: Iterable[str], key: PartKey) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from console.store.catalog import PartKey
@@ -21,6 +21,15 @@ operations = st.lists(
 
 
 @given(operations, st.integers(1, 8))
+@example(  # set again after it was sealed, then taken out: the sealed entry goes too
+    [
+        ("set", "umid-1", KEYS[0]),
+        ("set", "umid-0", KEYS[0]),
+        ("set", "umid-1", KEYS[0]),
+        ("pop", "umid-1", KEYS[0]),
+    ],
+    1,
+)
 def test_it_answers_as_a_dict_would(steps: list[tuple[str, str, PartKey]], recent: int) -> None:
     index, model = UmidIndex(recent), {}
     for action, umid, key in steps:
