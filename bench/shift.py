@@ -6,6 +6,7 @@ traffic lands. Prints figures only (DESIGN.md budgets; never a timed assertion).
     python bench/shift.py --quick          # 4 batches of 10,000: a re-run in about a minute
     python bench/shift.py --batches 5 --rate 20000   # a quick look at memory only
     python bench/shift.py --trace          # + what tracemalloc says grew after batch 1
+    BENCH_TRACE_PEAK=file python bench/shift.py --trace  # + what the last batch held at its peak
     python bench/shift.py --census         # + objects by type that grew, cyclic garbage left
     python bench/shift.py --max-rows 40000 # the feed's rows (the tracker's bound with them)
     python bench/shift.py --gc python      # the collector's own schedule, not the console's
@@ -269,6 +270,9 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
             sent = await answer
             beacon.say("batch", number=number)
             began = time.perf_counter()
+            peak_watch = None
+            if trace and os.environ.get("BENCH_TRACE_PEAK") and number == batches - 1:
+                peak_watch = asyncio.create_task(snapshot_at_peak())  # what a batch holds
             recording = asyncio.create_task(record_batch(app, number, batch, sent=sent))
             del sent
             extra = [inbound_item(inbound_n + i) for i in range(inbound_per_batch)]
@@ -319,6 +323,9 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
                 tracemalloc.reset_peak()
             if trace and number in (0, batches - 1):
                 snapshots.append(tracemalloc.take_snapshot())
+            if peak_watch is not None:
+                peak_watch.cancel()
+                write_peak(os.environ["BENCH_TRACE_PEAK"], peak_snapshots, snapshots[-1])
             beacon.say("batch-done", number=number, rss=rss[-1], took=time.perf_counter() - began)
         ended = time.monotonic()
         await answer
@@ -580,6 +587,38 @@ def run_shift(options: dict[str, Any]) -> dict[str, Any]:
     figures["switch_max_ms"] = max(switches, default=None)
     figures["switch_p50_ms"] = summary(switches)["p50"]
     return figures
+
+
+peak_snapshots: list[Any] = []  # BENCH_TRACE_PEAK: the snapshot at the last batch's peak
+
+
+async def snapshot_at_peak(every: float = 0.25) -> None:
+    """A diagnostic (with --trace): keep a tracemalloc snapshot whenever the traced memory
+    is 2 MB over the highest seen so far during the batch: what a batch holds at its peak,
+    which the allocator keeps as RSS afterwards."""
+    import tracemalloc
+
+    best = 0
+    while True:
+        current = tracemalloc.get_traced_memory()[0]
+        if current > best + 2_000_000:
+            best = current
+            peak_snapshots[:] = [tracemalloc.take_snapshot()]
+        await asyncio.sleep(every)
+
+
+def write_peak(path: str, peaks: list[Any], after: Any) -> None:
+    if not peaks:
+        return
+    grouped = peaks[0].compare_to(after, "lineno")
+    with open(path, "w") as out:
+        print("# held at the batch's peak, more than after it (MB, count, where)", file=out)
+        for stat in grouped[:40]:
+            where = stat.traceback[0]
+            print(
+                f"{stat.size_diff / 1e6:8.2f} {stat.count_diff:9,} {where.filename}:{where.lineno}",
+                file=out,
+            )
 
 
 def main() -> None:
