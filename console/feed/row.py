@@ -8,7 +8,7 @@ record only when it ranks higher. Pure: no Textual, no I/O.
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from console.core.model import Delivery, Outbound
 from console.live.events import TERMINAL_STATES, rank
@@ -22,6 +22,8 @@ _seqs = itertools.count(1)  # arrival order; next() is atomic, so workers may bu
 
 # Words that many rows share (a state, a detail, a channel, a batch, a currency, an error):
 # one string each, not one per receipt parsed (~60-70 bytes a row per field otherwise).
+T = TypeVar("T")
+
 _SHARED: dict[str, str] = {}
 SHARED_MAX = 4_096
 SHARED_FIELDS = frozenset({"state", "detail", "channel", "batch_id", "currency", "error_message"})
@@ -29,14 +31,7 @@ SHARED_FIELDS = frozenset({"state", "detail", "channel", "batch_id", "currency",
 
 def shared(value: str | None) -> str | None:
     """The one copy of a frequent word (bounded: beyond SHARED_MAX words, the value)."""
-    if value is None:
-        return None
-    kept = _SHARED.get(value)
-    if kept is not None:
-        return kept
-    if len(_SHARED) < SHARED_MAX:
-        _SHARED[value] = value
-    return value
+    return None if value is None else _kept(_SHARED, value)
 
 
 _PRICES: dict[float, float] = {}
@@ -44,13 +39,15 @@ _PRICES: dict[float, float] = {}
 
 def shared_price(value: float | None) -> float | None:
     """The one float object of a frequent price (most messages cost the same)."""
-    if type(value) is not float:
-        return value
-    kept = _PRICES.get(value)
+    return _kept(_PRICES, value) if type(value) is float else value
+
+
+def _kept(table: dict[T, T], value: T) -> T:
+    kept = table.get(value)
     if kept is not None:
         return kept
-    if len(_PRICES) < SHARED_MAX:
-        _PRICES[value] = value
+    if len(table) < SHARED_MAX:
+        table[value] = value
     return value
 
 

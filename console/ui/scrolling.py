@@ -21,9 +21,10 @@ arithmetic) moved. This leans on Textual's internals (pinned: textual==8.2.8):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from math import ceil
 
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.widget import Widget
@@ -90,3 +91,37 @@ def _update_scrollbars(view: ScrollView, size: Size) -> None:
         _set_bar(view.horizontal_scrollbar, size.width, window)
     view.scroll_x = view.validate_scroll_x(view.scroll_x)
     view.scroll_y = view.validate_scroll_y(view.scroll_y)
+
+
+_UNDRAWN = object()  # a line not drawn yet: whatever it will show is a change
+
+
+def repaint_changed(
+    view: ScrollView, shown: dict[int, object], key: Callable[[int], object]
+) -> None:
+    """Repaint the runs of `view`'s lines whose `key` differs from the one they were drawn
+    with (`shown`, which the view's ``render_line`` keeps by line): a ScrollView drawing its
+    own lines repaints what changed, not itself whole. A scroll repaints everything by
+    itself (Textual)."""
+    region = view.scrollable_content_region
+    width, height = region.width, region.height
+    if not width or not height:
+        view.refresh()
+        return
+    start = -1
+    for y in range(height + 1):
+        changed = y < height and shown.get(y, _UNDRAWN) != key(y)
+        if changed and start < 0:
+            start = y
+        elif not changed and start >= 0:
+            view.refresh(Region(0, start, view.size.width, y - start))
+            start = -1
+
+
+def scrolled(view: ScrollView, before: float, after: float) -> None:
+    """For a ScrollView's ``watch_scroll_y``: Textual's sets the scrollbar's position (always
+    repainting it) and repaints the view; here the bar is repainted only when its thumb
+    moves, and the view only when it moved by a line."""
+    set_scroll_position(view, after)
+    if round(before) != round(after):
+        view.refresh(view.size.region)

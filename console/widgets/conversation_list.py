@@ -17,7 +17,7 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -32,7 +32,7 @@ from console.core.inbox import (
     waiting_label,
 )
 from console.core.wawindow import WindowState, window_at, window_marker
-from console.ui.scrolling import set_scroll_position, set_virtual_size
+from console.ui.scrolling import repaint_changed, scrolled, set_virtual_size
 from console.ui.text import clean
 
 ROW_HEIGHT = 2
@@ -110,6 +110,7 @@ class ConversationList(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     ConversationList {
         background: $surface;
+        overflow-x: hidden;
     }
     ConversationList > .conversation-list--cursor {
         background: $boost;
@@ -214,7 +215,7 @@ class ConversationList(ScrollView, can_focus=True):
         if wanted in self._positions:
             self.cursor = self._positions[wanted]
         self.cursor = max(0, min(self.cursor, len(rows) - 1))
-        size = Size(self.size.width, max(1, len(rows)) * ROW_HEIGHT)
+        size = Size(self.scrollable_content_region.width, max(1, len(rows)) * ROW_HEIGHT)
         set_virtual_size(self, size, repaint=False)  # the lines that changed: below
         self._scroll_cursor_into_view()
         self._repaint_changed()
@@ -263,25 +264,13 @@ class ConversationList(ScrollView, can_focus=True):
 
     def _repaint_changed(self) -> None:
         """Repaint only the lines whose key changed since they were drawn (a message moves
-        its conversation up: the rows it passed; a label: its own row). A scroll repaints
-        everything by itself (Textual)."""
-        width, height = self.size
-        if not width or not height:
-            self.refresh()
-            return
-        shown = self._shown
-        start = -1
-        for y in range(height + 1):
-            changed = y < height and shown.get(y) != self._line_key(y, width)
-            if changed and start < 0:
-                start = y
-            elif not changed and start >= 0:
-                self.refresh(Region(0, start, width, y - start))
-                start = -1
+        its conversation up: the rows it passed; a label: its own row)."""
+        width = self.scrollable_content_region.width
+        repaint_changed(self, self._shown, lambda y: self._line_key(y, width))
 
     def render_line(self, y: int) -> Strip:
         _, scroll_y = self.scroll_offset
-        width = self.size.width
+        width = self.scrollable_content_region.width  # beside the scrollbar, never under it
         self._shown[y] = self._line_key(y, width)
         if not self.rows:
             if y == 0:
@@ -325,7 +314,8 @@ class ConversationList(ScrollView, can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         self._clear()
-        self.virtual_size = Size(event.size.width, max(1, len(self.rows)) * ROW_HEIGHT)
+        width = self.scrollable_content_region.width
+        self.virtual_size = Size(width, max(1, len(self.rows)) * ROW_HEIGHT)
 
     # -- moving ------------------------------------------------------------------------
 
@@ -341,10 +331,7 @@ class ConversationList(ScrollView, can_focus=True):
         self.post_message(self.Highlighted(self, self.cursor_id))
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        """ScrollView's, with the scrollbar repainted only when its thumb moves."""
-        set_scroll_position(self, new_value)
-        if round(old_value) != round(new_value):
-            self.refresh(self.size.region)
+        scrolled(self, old_value, new_value)
 
     def _scroll_cursor_into_view(self) -> None:
         height = self.scrollable_content_region.height or self.size.height

@@ -21,7 +21,7 @@ from rich.segment import Segment
 from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -32,7 +32,7 @@ from textual.widget import Widget
 from console.feed.columns import GAP, Layout, cells, layout, status_tone
 from console.feed.rows import FeedRow
 from console.feed.view import FeedView
-from console.ui.scrolling import set_scroll_position, set_virtual_size
+from console.ui.scrolling import repaint_changed, scrolled, set_virtual_size
 
 MAX_FPS = 30
 LINE_CACHE = 256  # lines kept drawn: a few screens of rows
@@ -211,10 +211,7 @@ class FeedTable(ScrollView, can_focus=True):
         self._repaint_changed()
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        """ScrollView's, with the scrollbar repainted only when its thumb moves."""
-        set_scroll_position(self, new_value)
-        if round(old_value) != round(new_value):
-            self.refresh(self.size.region)
+        scrolled(self, old_value, new_value)
 
     def _scroll_now(self, y: int) -> None:
         """Scroll before this frame is drawn (Textual's default waits for the next refresh:
@@ -227,28 +224,21 @@ class FeedTable(ScrollView, can_focus=True):
         rows = self.view.rows
         if not 0 <= index < len(rows):
             return None
-        row = rows[index]
-        return (row.seq, row.version, row.stale, index == self.cursor, self.reveal, width, today)
+        return self._row_key(rows[index], index == self.cursor, width, today)
+
+    def _row_key(
+        self, row: FeedRow, is_cursor: bool, width: int, today: date
+    ) -> tuple[object, ...]:
+        """What a row's line is drawn from (the line cache's key, and what `_shown` keeps)."""
+        return (row.seq, row.version, row.stale, is_cursor, self.reveal, width, today)
 
     def _repaint_changed(self) -> None:
         """Repaint the lines whose row, status or cursor changed since they were drawn: in
         follow mode while only statuses change (most of a batch's stream), the newest rows
-        on screen seldom do. A scroll repaints the whole table by itself (Textual)."""
+        on screen seldom do."""
         width = self.scrollable_content_region.width
-        height = self.scrollable_content_region.height
-        if not width or not height:
-            self.refresh()
-            return
         today = date.fromtimestamp(self.view.store.clock())
-        shown = self._shown
-        start = -1
-        for y in range(height + 1):
-            changed = y < height and shown.get(y, False) != self._line_key(y, width, today)
-            if changed and start < 0:
-                start = y
-            elif not changed and start >= 0:
-                self.refresh(Region(0, start, self.size.width, y - start))
-                start = -1
+        repaint_changed(self, self._shown, lambda y: self._line_key(y, width, today))
 
     # -- drawing ---------------------------------------------------------------------------
 
@@ -281,7 +271,7 @@ class FeedTable(ScrollView, can_focus=True):
         row = rows[index]
         is_cursor = index == self.cursor
         today = date.fromtimestamp(self.view.store.clock())
-        key = (row.seq, row.version, row.stale, is_cursor, self.reveal, width, today)
+        key = self._row_key(row, is_cursor, width, today)
         self._shown[y] = key
         strip = self._lines.get(key)
         if strip is None:
