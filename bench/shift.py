@@ -5,10 +5,9 @@ traffic lands. Prints figures only (DESIGN.md budgets; never a timed assertion).
     python bench/shift.py --json           # then one JSON object on the last line
     python bench/shift.py --quick          # 4 batches of 10,000: a re-run in about a minute
     python bench/shift.py --batches 5 --rate 20000   # a quick look at memory only
-    python bench/shift.py --trace          # + what tracemalloc says grew after batch 1
+    python bench/shift.py --trace          # + what grew after batch 1 (BENCH_TRACE_FROM=n: n)
     BENCH_TRACE_PEAK=file python bench/shift.py --trace  # + what the last batch held at its peak
     python bench/shift.py --census         # + objects by type that grew, cyclic garbage left
-    BENCH_TRACE_FROM=10 python bench/shift.py --trace  # what grew after batch 10, not batch 1
     python bench/shift.py --max-rows 40000 # the feed's rows (the tracker's bound with them)
     python bench/shift.py --gc python      # the collector's own schedule, not the console's
     python bench/shift.py --trim           # malloc_trim before each RSS: the allocator's share
@@ -261,7 +260,6 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
         shown_s: list[float] = []
         censuses: list[Counter[str]] = []
         snapshots: list[Any] = []
-        # BENCH_TRACE_FROM=n: --trace / --census compare batch n+1 (not the first) with the last
         first_snapshot = min(int(os.environ.get("BENCH_TRACE_FROM", "1")) - 1, batches - 1)
         figures["rss_start_mb"] = rss_mb()
         started = time.monotonic()
