@@ -5,7 +5,7 @@ traffic lands. Prints figures only (DESIGN.md budgets; never a timed assertion).
     python bench/shift.py --json           # then one JSON object on the last line
     python bench/shift.py --quick          # 4 batches of 10,000: a re-run in about a minute
     python bench/shift.py --batches 5 --rate 20000   # a quick look at memory only
-    python bench/shift.py --trace          # + what tracemalloc says grew after batch 1
+    python bench/shift.py --trace          # + what grew after batch 1 (BENCH_TRACE_FROM=n: n)
     BENCH_TRACE_PEAK=file python bench/shift.py --trace  # + what the last batch held at its peak
     python bench/shift.py --census         # + objects by type that grew, cyclic garbage left
     python bench/shift.py --max-rows 40000 # the feed's rows (the tracker's bound with them)
@@ -260,6 +260,7 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
         shown_s: list[float] = []
         censuses: list[Counter[str]] = []
         snapshots: list[Any] = []
+        first_snapshot = min(int(os.environ.get("BENCH_TRACE_FROM", "1")) - 1, batches - 1)
         figures["rss_start_mb"] = rss_mb()
         started = time.monotonic()
         beacon.say("stream-start")
@@ -310,7 +311,7 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
             if os.environ.get("BENCH_HOLDERS") and number == batches - 1:  # a diagnostic
                 where, _, type_name = os.environ["BENCH_HOLDERS"].partition(":")
                 holders(where, type_name or "Strip")
-            if options.get("census") and number in (0, batches - 1):
+            if options.get("census") and number in (first_snapshot, batches - 1):
                 censuses.append(census())
             if trace and os.environ.get("BENCH_TRACE_LIVE"):  # only what is alive
                 gc.unfreeze()
@@ -321,7 +322,7 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
                 figures.setdefault("traced_mb_after_each_batch", []).append(round(current / 1e6))
                 figures.setdefault("traced_peak_mb_each_batch", []).append(round(peak / 1e6))
                 tracemalloc.reset_peak()
-            if trace and number in (0, batches - 1):
+            if trace and number in (first_snapshot, batches - 1):
                 snapshots.append(tracemalloc.take_snapshot())
             if peak_watch is not None:
                 peak_watch.cancel()

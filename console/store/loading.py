@@ -14,6 +14,7 @@ from threading import RLock
 
 from console.store.catalog import (
     DAY,
+    ConversationHint,
     PartIndex,
     PartInfo,
     PartKey,
@@ -83,7 +84,9 @@ def open_folder(
                 continue
             index = part.index()  # the part is let go: read again below if in the window
             write_index(folder / key.index_name, index, source)
-        opened.catalog[key] = PartInfo(key, index.messages, index.rooms, set(index.conversations))
+        opened.catalog[key] = PartInfo(
+            key, index.messages, index.rooms, ConversationHint(index.conversations)
+        )
         indexes[key] = index
 
     oldest_day_kept = day_of(now - max_age_days * DAY)
@@ -134,5 +137,5 @@ def _check_index(info: PartInfo, part: Part) -> None:
     index = part.index()
     if (index.messages, index.rooms) != (info.messages, info.rooms):
         info.messages, info.rooms = index.messages, index.rooms
-        info.conversations = set(index.conversations)
+        info.conversations = ConversationHint(index.conversations)
         part.index_dirty = True

@@ -26,6 +26,7 @@ from typing import TypeVar
 
 from console.store.catalog import (
     PART_LIMIT,
+    ConversationHint,
     PartIndex,
     PartInfo,
     PartKey,
@@ -284,7 +285,7 @@ class PartSet:
                 info = self.catalog.get(part.key)
                 if info is not None:
                     info.messages, info.rooms = index.messages, index.rooms
-                    info.conversations = set(index.conversations)
+                    info.conversations = ConversationHint(index.conversations)
                 indexes.append(self._index_step(part, index))
         return parts, indexes
 

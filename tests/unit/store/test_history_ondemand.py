@@ -297,3 +297,27 @@ def test_the_history_in_memory_stays_within_its_bound_while_messages_keep_arrivi
         assert [r.raw for r in message.timeline] == ['{"umid":"m0","n":0}', '{"late":true}']
         assert len(history.todays_messages(1_000)) == 600, "the rest of today: on demand"
         assert len(history.recent_messages(1_000)) < 100, "quick queries: the window only"
+
+
+def test_a_conversation_s_messages_are_found_in_every_part_of_a_busy_day(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each part knows which conversations it may hold (compactly): a conversation's messages
+    are found in every part let go, before and after a restart, and no other's."""
+    monkeypatch.setattr("console.store.partset.PART_LIMIT", 150)
+    with History.open(data_dir, clock=clock, hot_messages=10, flush_interval=3600) as history:
+        for n in range(600):  # 4 parts of 150 messages, 200 conversations in each of them
+            conversation = f"sms:+6591{n % 200:07d}"
+            history.record_message(
+                f"m{n}", None, "SMS", "out", "+6591", "hi", "queued", NOW + n,
+                conversation_id=conversation,
+            )  # fmt: skip
+            if n % 50 == 49:
+                history.flush()
+        history.flush()
+        found = history.find_messages(conversation_id="sms:+65910000007", limit=10)
+        assert [m.umid for m in found] == ["m407", "m207", "m7"]
+        assert history.find_messages(conversation_id="sms:+65919999999") == []
+    with History.open(data_dir, clock=clock, hot_messages=10) as history:
+        found = history.find_messages(conversation_id="sms:+65910000199", limit=10)
+        assert [m.umid for m in found] == ["m599", "m399", "m199"]
