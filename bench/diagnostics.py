@@ -178,3 +178,38 @@ def thread_cpu() -> dict[str, float]:
         name = names.get(int(task), f"native-{task}")
         used[name] = used.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
     return used
+
+
+class PeakSnapshot:
+    """A diagnostic (bench/shift.py's BENCH_TRACE_PEAK, with --trace): a tracemalloc snapshot
+    kept whenever the traced memory is 2 MB over the highest seen so far while it watches
+    (the last batch); :meth:`write` lists what that peak held beyond what stayed after it —
+    what a batch holds for a moment, which the allocator may keep as RSS afterwards."""
+
+    def __init__(self) -> None:
+        self.snapshot: Any = None
+
+    async def watch(self, every: float = 0.25) -> None:
+        import asyncio
+        import tracemalloc
+
+        best = 0
+        while True:
+            current = tracemalloc.get_traced_memory()[0]
+            if current > best + 2_000_000:
+                best = current
+                self.snapshot = tracemalloc.take_snapshot()
+            await asyncio.sleep(every)
+
+    def write(self, path: str, after: Any) -> None:
+        if self.snapshot is None:
+            return
+        with open(path, "w") as out:
+            print("# held at the batch's peak, more than after it (MB, count, where)", file=out)
+            for stat in self.snapshot.compare_to(after, "lineno")[:40]:
+                where = stat.traceback[0]
+                print(
+                    f"{stat.size_diff / 1e6:8.2f} {stat.count_diff:9,} "
+                    f"{where.filename}:{where.lineno}",
+                    file=out,
+                )

@@ -68,6 +68,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/: harness, latency
 
+from diagnostics import PeakSnapshot
 from harness import (
     ConsoleInPty,
     as_events,
@@ -88,6 +89,7 @@ from harness import (
 KEY_TIMEOUT = 10.0
 SWITCH_TIMEOUT = 60.0
 LETTERS = "abcdefghijklmnop"
+PEAK = PeakSnapshot()  # BENCH_TRACE_PEAK: what the last batch held at its peak
 
 
 def census() -> Counter[str]:
@@ -273,7 +275,7 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
             began = time.perf_counter()
             peak_watch = None
             if trace and os.environ.get("BENCH_TRACE_PEAK") and number == batches - 1:
-                peak_watch = asyncio.create_task(snapshot_at_peak())  # what a batch holds
+                peak_watch = asyncio.create_task(PEAK.watch())  # what a batch holds
             recording = asyncio.create_task(record_batch(app, number, batch, sent=sent))
             del sent
             extra = [inbound_item(inbound_n + i) for i in range(inbound_per_batch)]
@@ -326,7 +328,7 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
                 snapshots.append(tracemalloc.take_snapshot())
             if peak_watch is not None:
                 peak_watch.cancel()
-                write_peak(os.environ["BENCH_TRACE_PEAK"], peak_snapshots, snapshots[-1])
+                PEAK.write(os.environ["BENCH_TRACE_PEAK"], snapshots[-1])
             beacon.say("batch-done", number=number, rss=rss[-1], took=time.perf_counter() - began)
         ended = time.monotonic()
         await answer
@@ -588,38 +590,6 @@ def run_shift(options: dict[str, Any]) -> dict[str, Any]:
     figures["switch_max_ms"] = max(switches, default=None)
     figures["switch_p50_ms"] = summary(switches)["p50"]
     return figures
-
-
-peak_snapshots: list[Any] = []  # BENCH_TRACE_PEAK: the snapshot at the last batch's peak
-
-
-async def snapshot_at_peak(every: float = 0.25) -> None:
-    """A diagnostic (with --trace): keep a tracemalloc snapshot whenever the traced memory
-    is 2 MB over the highest seen so far during the batch: what a batch holds at its peak,
-    which the allocator keeps as RSS afterwards."""
-    import tracemalloc
-
-    best = 0
-    while True:
-        current = tracemalloc.get_traced_memory()[0]
-        if current > best + 2_000_000:
-            best = current
-            peak_snapshots[:] = [tracemalloc.take_snapshot()]
-        await asyncio.sleep(every)
-
-
-def write_peak(path: str, peaks: list[Any], after: Any) -> None:
-    if not peaks:
-        return
-    grouped = peaks[0].compare_to(after, "lineno")
-    with open(path, "w") as out:
-        print("# held at the batch's peak, more than after it (MB, count, where)", file=out)
-        for stat in grouped[:40]:
-            where = stat.traceback[0]
-            print(
-                f"{stat.size_diff / 1e6:8.2f} {stat.count_diff:9,} {where.filename}:{where.lineno}",
-                file=out,
-            )
 
 
 def main() -> None:
