@@ -100,6 +100,28 @@ def census() -> Counter[str]:
     return Counter(type(item).__qualname__ for item in gc.get_objects())
 
 
+def malloc_stats(path: str, number: int) -> None:
+    """Append pymalloc's arenas and pools (``sys._debugmallocstats``) and glibc's heaps
+    (``malloc_info``) after batch `number` to `path` (BENCH_MALLOC=file): how much of the RSS
+    is the allocators' free space, and whose."""
+    import ctypes
+
+    with open(path, "a") as out:
+        print(f"\n### after batch {number + 1}: RSS {rss_mb():.1f} MB", file=out, flush=True)
+        saved = os.dup(2)
+        try:
+            os.dup2(out.fileno(), 2)
+            sys._debugmallocstats()
+            libc = ctypes.CDLL("libc.so.6")
+            libc.fdopen.restype = ctypes.c_void_p
+            stream = ctypes.c_void_p(libc.fdopen(os.dup(out.fileno()), b"a"))
+            libc.malloc_info(0, stream)
+            libc.fclose(stream)
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 def holders(path: str, type_name: str) -> None:
     """Write which objects hold the objects of `type_name` alive (two levels of referrers),
     and the widgets and screens alive by type (BENCH_HOLDERS=file:TypeName; default Strip)."""
@@ -310,6 +332,12 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
 
                 ctypes.CDLL("libc.so.6").malloc_trim(0)
             rss.append(rss_mb())
+            if os.environ.get("BENCH_MALLOC") and number in (
+                0,
+                batches // 2 - 1,
+                batches - 1,
+            ):  # diagnostic
+                malloc_stats(os.environ["BENCH_MALLOC"], number)
             if os.environ.get("BENCH_HOLDERS") and number == batches - 1:  # a diagnostic
                 where, _, type_name = os.environ["BENCH_HOLDERS"].partition(":")
                 holders(where, type_name or "Strip")
@@ -369,6 +397,13 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
                 print("\n# messages handled in over 5 ms of the loop's CPU", file=out)
                 for at, used, name in slow_messages.seen:
                     print(f"@ {at:.3f} {used:.1f} {name}", file=out)
+                trims = sorted(app.trimmer.trims)
+                if trims:  # the allocator's returns of free pages (console/allocator.py)
+                    print(
+                        f"\n# {len(trims)} trims: p50 {trims[len(trims) // 2] * 1000:.1f} ms,"
+                        f" max {trims[-1] * 1000:.1f} ms",
+                        file=out,
+                    )
                 longest = sorted(gc_watch.collections, key=lambda c: -c.pause_s)[:10]
                 for collection in longest:
                     print(
@@ -394,7 +429,9 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
             figures["grew"] = [f"{count:>9,} {name}" for name, count in grown.most_common(20)]
         if trace and len(snapshots) == 2:
             deep = tracemalloc.get_traceback_limit() > 1
-            grouped = snapshots[1].compare_to(snapshots[0], "traceback" if deep else "lineno")
+            # BENCH_TRACE_BY=filename: grown memory by module (what each part of the code holds)
+            by = os.environ.get("BENCH_TRACE_BY") or ("traceback" if deep else "lineno")
+            grouped = snapshots[1].compare_to(snapshots[0], by)
             figures["grew"] = [
                 f"{stat.size_diff / 1e6:7.2f} MB {stat.count_diff:>9,} "
                 + stat.traceback.format()[-1].strip()
@@ -406,7 +443,7 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
                     if deep
                     else ""
                 )
-                for stat in grouped[:40]
+                for stat in grouped[: int(os.environ.get("BENCH_TRACE_TOP", "40"))]
             ]
         figures["sizes"] = {
             "tracker": len(app.core.tracker),

@@ -23,6 +23,7 @@ from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
 from console import messages as m
+from console.allocator import Allocator, Trimmer
 from console.config import Settings
 from console.controllers import core_parts
 from console.controllers.announcer import Announcer
@@ -175,6 +176,10 @@ class AgentConsole(App[None]):
         self.copier = Clipboard(super().copy_to_clipboard, secrets=self.session_flow.secrets)
         # The cyclic GC runs between keystrokes, not in the middle of one (gc_pacing.py).
         self.gc_pacer = GcPacer()
+        # Freed memory goes back to the system all day (allocator.py): tuned before any thread.
+        self.allocator = Allocator.of_this_process()
+        self.allocator.tune()
+        self.trimmer = Trimmer(self.allocator.release)
         self.typeahead = TypeAhead(self)  # keys of a burst land where the agent meant them
         # What the agent typed and has not sent: saved as typed, restored at the next start.
         self.drafts = Drafts()
@@ -216,6 +221,8 @@ class AgentConsole(App[None]):
         self.mode_change_signal.subscribe(self, self.announcer.mode_changed, immediate=True)
         self.gc_pacer.start()
         self.set_interval(self.gc_pacer.young_every, self.gc_pacer.tick, name="gc-pacer")
+        if self.allocator.available:
+            self.trimmer.start()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown | events.MouseScrollUp):
@@ -298,6 +305,7 @@ class AgentConsole(App[None]):
 
     async def on_unmount(self) -> None:
         self.gc_pacer.stop()
+        self.trimmer.stop()
         self.history_keeper.start_closing()
         session, self.session = self.session, None
         if session is not None:

@@ -135,3 +135,19 @@ async def test_the_shield_counts_older_traffic_it_no_longer_keeps_one_by_one(
         await wait_for(pilot, lambda: getattr(app.screen, "report", None) is not None)
         report = app.screen.report  # type: ignore[attr-defined]
         assert report.total == 500, "every message counted, kept one by one or not"
+
+
+async def test_freed_memory_goes_back_to_the_system_while_the_console_runs(
+    tmp_path: Path,
+) -> None:
+    """On glibc the console tunes the allocator before any thread starts, and returns the free
+    pages every few seconds while it runs (console/allocator.py); at exit it stops doing so."""
+    app = quiet_console(tmp_path)
+    if not app.allocator.available:
+        pytest.skip("glibc only (Linux)")
+    assert app.allocator.tuned
+    async with app.run_test(size=SIZE):
+        assert app.trimmer.running
+        app.trimmer.trim_now()
+        assert app.trimmer.trims
+    assert not app.trimmer.running
