@@ -38,8 +38,8 @@ class StallSampler:
 
         names = {}
         while not self._stop.wait(self.every):
-            samples = self.ticker.samples
-            if not samples or time.monotonic() - samples[-1][0] < self.late:
+            woke = self.ticker.woke
+            if not woke or time.monotonic() - woke[-1] < self.late:
                 continue
             names = {t.ident: t.name for t in threading.enumerate()}
             for ident, frame in sys._current_frames().items():

@@ -223,9 +223,7 @@ async def run(kind: str, folder: Path, options: dict[str, Any], beacon_path: str
             with open(os.environ["BENCH_PROFILE"], "w") as out:
                 pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(45)
                 pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(70)
-        late = [
-            late * 1000 for woke, late in ticker.samples if stream_started <= woke <= stream_ended
-        ]
+        late = ticker.lateness_ms(stream_started, stream_ended)
         figures["lateness_ms"] = summary(late)
         figures["gc"] = gc_watch.figures(stream_started, stream_ended)
         figures["peak_mb"] = peak_mb()
