@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from latency import Clock, LoopTicker
@@ -213,3 +214,62 @@ class PeakSnapshot:
                     f"{where.filename}:{where.lineno}",
                     file=out,
                 )
+
+
+def garbage(path: str, trim: Callable[[], object], rss_mb: Callable[[], float]) -> dict[str, Any]:
+    """What the collector would free now, what was set aside (``gc.freeze``) included: the
+    cyclic garbage a shift with no idle moment leaves (console/ui/gc_pacing.py collects it
+    when the agent is idle), how long collecting it takes, and the RSS after it (trimmed).
+    `path` other than "1" gets that garbage and the tracked objects alive, by type
+    (bench/shift.py's BENCH_GARBAGE)."""
+    import gc
+    import time
+    from collections import Counter
+
+    figures: dict[str, Any] = {}
+    gc.unfreeze()
+    figures["tracked_at_end"] = len(gc.get_objects())
+    gc.set_debug(gc.DEBUG_SAVEALL)  # the garbage is kept in gc.garbage, to be counted
+    took = time.perf_counter()
+    figures["cyclic_garbage_at_end"] = gc.collect()
+    figures["full_collection_ms"] = round((time.perf_counter() - took) * 1000, 1)
+    gc.set_debug(0)
+    kinds = Counter(type(item).__qualname__ for item in gc.garbage)
+    gc.garbage.clear()
+    gc.collect()
+    if path != "1":
+        alive = Counter(type(item).__qualname__ for item in gc.get_objects())
+        with open(path, "w") as out:
+            print("# cyclic garbage, by type", file=out)
+            for name, count in kinds.most_common(50):
+                print(f"{count:8,} {name}", file=out)
+            print("# tracked objects alive, by type", file=out)
+            for name, count in alive.most_common(40):
+                print(f"{count:8,} {name}", file=out)
+    gc.freeze()
+    trim()
+    figures["rss_after_collecting_mb"] = round(rss_mb(), 1)
+    return figures
+
+
+def malloc_stats(path: str, number: int, rss: float) -> None:
+    """Append pymalloc's arenas and pools (``sys._debugmallocstats``) and glibc's heaps
+    (``malloc_info``) after batch `number` to `path` (BENCH_MALLOC=file): how much of the RSS
+    is the allocators' free space, and whose."""
+    import ctypes
+    import sys
+
+    with open(path, "a") as out:
+        print(f"\n### after batch {number + 1}: RSS {rss:.1f} MB", file=out, flush=True)
+        saved = os.dup(2)
+        try:
+            os.dup2(out.fileno(), 2)
+            sys._debugmallocstats()
+            libc = ctypes.CDLL("libc.so.6")
+            libc.fdopen.restype = ctypes.c_void_p
+            stream = ctypes.c_void_p(libc.fdopen(os.dup(out.fileno()), b"a"))
+            libc.malloc_info(0, stream)
+            libc.fclose(stream)
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)

@@ -46,7 +46,13 @@ Diagnostics (environment variables naming a file the child writes): `BENCH_SLOW`
 callbacks that held it over 20 ms (wall, the loop thread's CPU, the process's CPU) and the
 longest collections; `BENCH_PROFILE` a cProfile of the shift; `BENCH_LAYOUTS` which widgets
 asked for a new layout of the whole screen, and from where; `BENCH_STALLS` every thread's
-stack, sampled while the loop is over half a second late. In this process, `BENCH_PTYLOG`
+stack, sampled while the loop is over half a second late; `BENCH_MALLOC` pymalloc's and
+glibc's own statistics after the first, middle and last batch (whose free space the RSS
+holds); `BENCH_GARBAGE` (a file, or 1) after the shift, the cyclic garbage set aside that an
+idle moment's collection would free, by type, and the RSS once it is freed;
+`BENCH_COLLECT_EVERY=n` (an experiment) that collection every n batches, as if the agent
+paused then. `--trace` groups by line; `BENCH_TRACE_BY=filename` by module,
+`BENCH_TRACE_TOP=n` lists n. In this process, `BENCH_PTYLOG`
 names a file that gets every read of the pty and every key written, stamped on the monotonic
 clock (bench/latency.py's PtyTerminal), to replay what the terminal was sent around a slow key.
 """
@@ -68,7 +74,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/: harness, latency
 
-from diagnostics import PeakSnapshot
+from diagnostics import PeakSnapshot, malloc_stats
 from harness import (
     ConsoleInPty,
     as_events,
@@ -98,28 +104,6 @@ def census() -> Counter[str]:
     gc.unfreeze()
     gc.collect()
     return Counter(type(item).__qualname__ for item in gc.get_objects())
-
-
-def malloc_stats(path: str, number: int) -> None:
-    """Append pymalloc's arenas and pools (``sys._debugmallocstats``) and glibc's heaps
-    (``malloc_info``) after batch `number` to `path` (BENCH_MALLOC=file): how much of the RSS
-    is the allocators' free space, and whose."""
-    import ctypes
-
-    with open(path, "a") as out:
-        print(f"\n### after batch {number + 1}: RSS {rss_mb():.1f} MB", file=out, flush=True)
-        saved = os.dup(2)
-        try:
-            os.dup2(out.fileno(), 2)
-            sys._debugmallocstats()
-            libc = ctypes.CDLL("libc.so.6")
-            libc.fdopen.restype = ctypes.c_void_p
-            stream = ctypes.c_void_p(libc.fdopen(os.dup(out.fileno()), b"a"))
-            libc.malloc_info(0, stream)
-            libc.fclose(stream)
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
 
 
 def holders(path: str, type_name: str) -> None:
@@ -327,6 +311,11 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
             await poster
             await asyncio.wrap_future(app.core.after_writes(lambda history: None))
             await asyncio.sleep(0.05)
+            if (
+                os.environ.get("BENCH_COLLECT_EVERY")
+                and (number + 1) % int(os.environ["BENCH_COLLECT_EVERY"]) == 0
+            ):  # an experiment: the collection an idle moment would give, every n batches
+                app.gc_pacer.collect_all()
             if options.get("trim"):
                 import ctypes
 
@@ -337,7 +326,7 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
                 batches // 2 - 1,
                 batches - 1,
             ):  # diagnostic
-                malloc_stats(os.environ["BENCH_MALLOC"], number)
+                malloc_stats(os.environ["BENCH_MALLOC"], number, rss_mb())
             if os.environ.get("BENCH_HOLDERS") and number == batches - 1:  # a diagnostic
                 where, _, type_name = os.environ["BENCH_HOLDERS"].partition(":")
                 holders(where, type_name or "Strip")
@@ -362,6 +351,10 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
         await answer
         ticker.stop()
         gc_watch.remove()
+        if os.environ.get("BENCH_GARBAGE"):  # after the figures' window: it pauses the loop
+            from diagnostics import garbage
+
+            figures.update(garbage(os.environ["BENCH_GARBAGE"], app.trimmer.trim_now, rss_mb))
         if os.environ.get("BENCH_PROFILE"):
             import pstats
 
@@ -715,6 +708,11 @@ def main() -> None:
         print(
             f"  {'RSS after a full collection':32} {figures['rss_after_full_collection_mb']:.0f} MB"
         )
+    if "cyclic_garbage_at_end" in figures:  # BENCH_GARBAGE
+        print(f"  {'garbage set aside, at the end':32} {figures['cyclic_garbage_at_end']:,}")
+        print(f"  {'objects tracked, at the end':32} {figures['tracked_at_end']:,}")
+        print(f"  {'a full collection then':32} {figures['full_collection_ms']} ms")
+        print(f"  {'RSS once it is collected':32} {figures['rss_after_collecting_mb']:.1f} MB")
     for line in figures.get("grew", ()):
         print("  " + line)
     if args.json:
