@@ -3,6 +3,13 @@ everything again when they change (another theme)."""
 
 from __future__ import annotations
 
+import gc
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.dom import DOMNode
+from textual.widget import Widget
+
 from console.ui.stylesheet import ReusingStylesheet
 
 CSS = "Static { color: $accent; } Label { background: $accent; }"
@@ -44,3 +51,73 @@ def test_a_source_added_later_is_parsed_and_the_rest_reused() -> None:
     stylesheet.reparse()
     ids = [id(rule) for rule in stylesheet.rules]
     assert kept <= set(ids) and len(ids) == len(kept) + 1
+
+
+class Gauge(Widget):
+    """A widget drawn from a component class's styles, as the key bar and the feed are."""
+
+    COMPONENT_CLASSES = {"gauge--needle"}
+    DEFAULT_CSS = """
+    Gauge { height: 1; }
+    Gauge > .gauge--needle { color: $accent; }
+    Gauge.-hot > .gauge--needle { color: #ff0000; }
+    """
+
+    def render(self) -> Text:
+        return Text("▲", style=self.get_component_rich_style("gauge--needle"))
+
+
+class GaugeApp(App[None]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.stylesheet = ReusingStylesheet(variables=self.get_css_variables())
+
+    def compose(self) -> ComposeResult:
+        yield Gauge()
+
+
+def needle(gauge: Gauge) -> str:
+    return str(gauge.get_component_styles("gauge--needle").color)
+
+
+async def test_a_restyle_keeps_the_component_styles_and_follows_their_rules() -> None:
+    """Classes, hover and focus changes restyle a widget: its component classes' styles are
+    read again, from the same virtual node (no new cycle of ~100 objects each time), and the
+    widget shows what the rules now say: a class's rule, then the theme's colour again."""
+    app = GaugeApp()
+    async with app.run_test() as pilot:
+        gauge = app.query_one(Gauge)
+        virtual = gauge.get_component_styles("gauge--needle").node
+        calm = needle(gauge)
+        gauge.add_class("-hot")
+        await pilot.pause()
+        assert gauge.get_component_styles("gauge--needle").node is virtual
+        assert needle(gauge) != calm and "255, 0, 0" in needle(gauge)
+        assert "#ff0000" in str(gauge.render_line(0))
+        gauge.remove_class("-hot")
+        await pilot.pause()
+        assert needle(gauge) == calm
+        assert "#ff0000" not in str(gauge.render_line(0))
+        # many restyles leave no cyclic garbage of virtual nodes behind
+        gc.collect()
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        try:
+            for _ in range(20):
+                gauge.toggle_class("-hot")
+                await pilot.pause()
+            gc.collect()
+            nodes = [item for item in gc.garbage if type(item) is DOMNode]
+        finally:
+            gc.set_debug(0)
+            gc.garbage.clear()
+        assert nodes == []
+
+
+async def test_a_theme_change_reaches_the_component_styles() -> None:
+    app = GaugeApp()
+    async with app.run_test() as pilot:
+        gauge = app.query_one(Gauge)
+        before = needle(gauge)
+        app.theme = "dracula"
+        await pilot.pause()
+        assert needle(gauge) != before
