@@ -8,7 +8,7 @@ several heaps (one more for each thread that allocates while another does), so t
 memory grows for hours with the live memory flat. Two remedies, for glibc only (elsewhere
 nothing is done, and nothing is needed to run):
 
-- :meth:`Allocator.tune`, once at start-up, before the console's threads exist: at most two
+- :meth:`Allocator.tune`, once at start-up, before the console's threads start: at most two
   heaps, and a fixed threshold from which an allocation is its own mapping (128 KiB, glibc's
   default, which it otherwise raises to 32 MiB as big blocks are freed: those blocks then
   stay in the heaps as holes) and from which the top of a heap is returned;
@@ -81,8 +81,8 @@ class Allocator:
 
     def tune(self) -> bool:
         """At most HEAPS heaps, fixed mapping and trim thresholds (see the module). Call it
-        before any thread starts: glibc counts its heaps' limit once, at the second heap.
-        True when every setting was taken."""
+        early, before the console's threads: glibc fixes its heaps' limit for good once it has
+        made more heaps than it tests for (8 on 64-bit). True when every setting was taken."""
         library = self._library
         if library is None:
             return False

@@ -176,7 +176,7 @@ class AgentConsole(App[None]):
         self.copier = Clipboard(super().copy_to_clipboard, secrets=self.session_flow.secrets)
         # The cyclic GC runs between keystrokes, not in the middle of one (gc_pacing.py).
         self.gc_pacer = GcPacer()
-        # Freed memory goes back to the system all day (allocator.py): tuned before any thread.
+        # Freed memory goes back to the system all day (allocator.py): tuned before our threads.
         self.allocator = Allocator.of_this_process()
         self.allocator.tune()
         self.trimmer = Trimmer(self.allocator.release)
