@@ -235,6 +235,19 @@ def garbage(path: str, trim: Callable[[], object], rss_mb: Callable[[], float]) 
     figures["full_collection_ms"] = round((time.perf_counter() - took) * 1000, 1)
     gc.set_debug(0)
     kinds = Counter(type(item).__qualname__ for item in gc.garbage)
+    held = Counter()  # what holds a sample of the garbage strips (two levels of referrers)
+    if path != "1":
+        ids = {id(item) for item in gc.garbage}
+        strips = [item for item in gc.garbage if type(item).__qualname__ == "Strip"]
+        for strip in strips[:: max(len(strips) // 50, 1)]:
+            for ref in gc.get_referrers(strip):
+                if id(ref) in ids:
+                    owners = sorted(
+                        type(owner).__qualname__
+                        for owner in gc.get_referrers(ref)
+                        if id(owner) in ids
+                    )[:3]
+                    held[f"{type(ref).__qualname__} in {'/'.join(owners)}"] += 1
     gc.garbage.clear()
     gc.collect()
     if path != "1":
@@ -242,6 +255,9 @@ def garbage(path: str, trim: Callable[[], object], rss_mb: Callable[[], float]) 
         with open(path, "w") as out:
             print("# cyclic garbage, by type", file=out)
             for name, count in kinds.most_common(50):
+                print(f"{count:8,} {name}", file=out)
+            print("# what holds garbage strips (a sample)", file=out)
+            for name, count in held.most_common(20):
                 print(f"{count:8,} {name}", file=out)
             print("# tracked objects alive, by type", file=out)
             for name, count in alive.most_common(40):

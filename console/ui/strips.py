@@ -10,8 +10,15 @@ until the agent is idle), so during a shift tens of thousands of dead lines wait
 idle moment the agent never gave: 20,000 strips made per 10,000 messages, 2,400 alive.
 
 `install` makes those two return the strip itself without caching it: the same
-result (the strip is immutable), no cycle. Leans on Textual's internals (pinned), checked by
-tests/unit/ui/test_strips.py.
+result (the strip is immutable), no cycle.
+
+The widgets keep their drawn lines in Textual's ``LRUCache`` (the feed's table, the inbox
+list), whose entries are a ring of linked lists. ``LRUCache.clear`` let go of the ring whole:
+a cycle holding every line it cached (up to 256, ~1.2 KB each), and the feed and the inbox
+list clear theirs at every restyle, so at every section switch. `install` makes ``clear``
+unlink the entries first, so reference counting frees them.
+
+Leans on Textual's internals (pinned), checked by tests/unit/ui/test_strips.py.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from rich.style import Style
+from textual.cache import LRUCache
 from textual.strip import Strip
 
 _installed = False
@@ -47,3 +55,12 @@ def install() -> None:
 
     Strip.divide = divide_acyclic  # type: ignore[method-assign]
     Strip.crop_extend = crop_extend_acyclic  # type: ignore[method-assign]
+
+    lru_clear = LRUCache.clear
+
+    def clear_acyclic(self: LRUCache[object, object]) -> None:
+        for entry in self._cache.values():  # [previous, next, key, value], linked in a ring
+            entry.clear()
+        lru_clear(self)
+
+    LRUCache.clear = clear_acyclic  # type: ignore[method-assign]

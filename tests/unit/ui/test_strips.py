@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from rich.segment import Segment
 from rich.style import Style
+from textual.cache import LRUCache
 from textual.strip import Strip
 
 from console.ui.strips import install
@@ -58,3 +59,20 @@ def test_the_results_are_textuals() -> None:
     assert strip.crop_extend(0, 11, None) is strip
     assert strip.crop_extend(0, 13, None).text == "hello world  "
     assert strip.crop_extend(6, 11, None).text == "world"
+
+
+def test_a_cleared_line_cache_frees_its_lines_at_once(no_collector: None) -> None:
+    """The feed and the inbox list keep drawn lines in an LRUCache and clear it at every
+    restyle: the lines it held are freed then, not left in a ring for the collector."""
+    install()
+    gc.collect()
+    cache: LRUCache[int, Strip] = LRUCache(4)
+    for number in range(6):  # full, and the oldest evicted
+        cache.set(number, line())
+    cache.clear()
+    assert gc.collect() == 0  # nothing was left in a cycle
+    assert cache.get(5) is None and len(cache) == 0
+    cache.set(7, line())  # and it works as before after
+    cache.set(8, line())
+    assert cache.get(7) is not None and cache.get(8) is not None and len(cache) == 2
+    assert cache.keys() == {7, 8}
