@@ -4,6 +4,7 @@ everything again when they change (another theme)."""
 from __future__ import annotations
 
 import gc
+import weakref
 
 from rich.text import Text
 from textual.app import App, ComposeResult
@@ -121,3 +122,19 @@ async def test_a_theme_change_reaches_the_component_styles() -> None:
         app.theme = "dracula"
         await pilot.pause()
         assert needle(gauge) != before
+
+
+def test_a_widget_let_go_is_not_kept_by_its_component_styles() -> None:
+    """The virtual nodes hold their widget: the stylesheet must not keep them, or every widget
+    ever restyled (toasts, dialogs' fields) would stay in memory for the whole shift."""
+    stylesheet = ReusingStylesheet(variables={"accent": "#ff0000"})
+    stylesheet.add_source(Gauge.DEFAULT_CSS, read_from=("gauge.tcss", ""))
+    stylesheet.parse()
+    gauge = Gauge()
+    stylesheet.apply(gauge)
+    stylesheet.apply(gauge)  # a restyle: the same virtual node
+    assert "255, 0, 0" in needle(gauge)
+    gone = weakref.ref(gauge)
+    del gauge
+    gc.collect()
+    assert gone() is None
