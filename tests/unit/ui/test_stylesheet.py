@@ -125,8 +125,9 @@ async def test_a_theme_change_reaches_the_component_styles() -> None:
 
 
 def test_a_widget_let_go_is_not_kept_by_its_component_styles() -> None:
-    """The virtual nodes hold their widget: the stylesheet must not keep them, or every widget
-    ever restyled (toasts, dialogs' fields) would stay in memory for the whole shift."""
+    """The stylesheet keeps each widget's virtual nodes, which point back at it: a widget let
+    go is still freed, or every widget ever restyled (toasts, dialogs' fields) would stay in
+    memory for the whole shift."""
     stylesheet = ReusingStylesheet(variables={"accent": "#ff0000"})
     stylesheet.add_source(Gauge.DEFAULT_CSS, read_from=("gauge.tcss", ""))
     stylesheet.parse()
