@@ -37,6 +37,7 @@ from console.controllers.palette import console_commands, show_keys, worker_fail
 from console.controllers.session import SessionFlow
 from console.controllers.team import ONLINE_EVERY, TeamWiring
 from console.core.drafts import Drafts
+from console.interpreter import SwitchInterval
 from console.paths import styles_path
 from console.ui.browser import Browser
 from console.ui.clipboard import Clipboard
@@ -180,6 +181,8 @@ class AgentConsole(App[None]):
         self.allocator = Allocator.of_this_process()
         self.allocator.tune()
         self.trimmer = Trimmer(self.allocator.release)
+        # A key's three threads (input, UI loop, output) get the GIL within 1 ms (interpreter.py).
+        self.switching = SwitchInterval()
         self.typeahead = TypeAhead(self)  # keys of a burst land where the agent meant them
         # What the agent typed and has not sent: saved as typed, restored at the next start.
         self.drafts = Drafts()
@@ -220,6 +223,7 @@ class AgentConsole(App[None]):
         # finds (else the inbox mounted them, then removed them: 40-80 ms at each F3).
         self.mode_change_signal.subscribe(self, self.announcer.mode_changed, immediate=True)
         self.gc_pacer.start()
+        self.switching.start()
         self.set_interval(self.gc_pacer.young_every, self.gc_pacer.tick, name="gc-pacer")
         if self.allocator.available:
             self.trimmer.start()
@@ -305,6 +309,7 @@ class AgentConsole(App[None]):
 
     async def on_unmount(self) -> None:
         self.gc_pacer.stop()
+        self.switching.stop()
         self.trimmer.stop()
         self.history_keeper.start_closing()
         session, self.session = self.session, None

@@ -5,6 +5,7 @@ from the history. (Figures are bench/shift.py's; no test here is timed.)"""
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from console.app import AgentConsole
 from console.config import Settings
 from console.core import Accepted, SentSms
 from console.core.tracker import DeliveryTracker
+from console.interpreter import SWITCH_EVERY
 from console.live.events import Event
 from console.messages import EventsReceived
 from console.screens.message_timeline import MessageTimelineScreen
@@ -151,3 +153,17 @@ async def test_freed_memory_goes_back_to_the_system_while_the_console_runs(
         app.trimmer.trim_now()
         assert app.trimmer.trims
     assert not app.trimmer.running
+
+
+async def test_a_keys_threads_get_the_gil_within_a_millisecond_while_the_console_runs(
+    tmp_path: Path,
+) -> None:
+    """While the console runs, a thread waits at most 1 ms for the GIL (console/interpreter.py:
+    a key crosses the input thread, the UI loop and the output thread); at exit the
+    interpreter's interval is what it was."""
+    before = sys.getswitchinterval()
+    app = quiet_console(tmp_path)
+    async with app.run_test(size=SIZE):
+        assert sys.getswitchinterval() == pytest.approx(SWITCH_EVERY)
+        assert before > SWITCH_EVERY
+    assert sys.getswitchinterval() == pytest.approx(before)
