@@ -348,7 +348,7 @@ class AgentConsole(App[None]):
 
     @on(m.HistoryOpened)
     def _history_opened(self, message: m.HistoryOpened) -> None:
-        self.history_keeper.opened(message.history)
+        self.history_keeper.opened(message.history, message.feed_window)
 
     @on(m.HistoryNoticed)
     def _history_noticed(self, message: m.HistoryNoticed) -> None:

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from console.api.session import Session
     from console.core.canned import CannedResponses
     from console.core.drafts import ComposeDraft, Drafts
+    from console.feed.rows import FeedStore
     from console.live.events import Event, GapNotice
     from console.live.state import StreamState
     from console.live.team import Presence, TeamAction
@@ -111,9 +112,11 @@ class StreamStateChanged(Message):
 
 @dataclass
 class HistoryOpened(Message):
-    """The history is open (with notices such as a corrupt file moved aside)."""
+    """The history is open (with notices such as a corrupt file moved aside), and the feed's
+    rows as it has them, built in the same thread (None if they could not be read)."""
 
     history: History
+    feed_window: FeedStore | None = None
 
 
 @dataclass

@@ -3,19 +3,23 @@ written on a thread of their own, closed while Textual restores the terminal at 
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, TypeVar
 
+from console.controllers import core_parts
 from console.messages import HistoryNoticed, HistoryOpened, HistoryUnavailable, HistoryWriteFailed
 from console.ui.state import HistoryState, HistoryStatus
 
 if TYPE_CHECKING:
     from console.app import AgentConsole
+    from console.feed.rows import FeedStore
     from console.store import History
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 # The history's update thread sleeps this long between runs of a few dozen receipts or sends:
 # it shares the GIL with the UI loop, which otherwise waits the interpreter's 5 ms switch
@@ -107,9 +111,20 @@ class HistoryKeeper:
         except OSError as error:
             app.post_message(HistoryUnavailable(f"History could not be opened: {error}"))
             return
-        app.post_message(HistoryOpened(history))
+        app.post_message(HistoryOpened(history, self._feed_window(history)))
 
-    def opened(self, history: History) -> None:
+    def _feed_window(self, history: History) -> FeedStore | None:
+        """The feed's rows as the history has them, built here, off the UI loop; None if
+        they could not be read (the feed screen then reads them when it opens)."""
+        from console.store import HistoryError
+
+        try:
+            return core_parts.build_feed_window(self.app, history)
+        except (HistoryError, OSError):
+            log.warning("the feed's rows could not be read from the history", exc_info=True)
+            return None
+
+    def opened(self, history: History, feed_window: FeedStore | None = None) -> None:
         app = self.app
         if self.closing is not None:  # opened while quitting: close it again
             threading.Thread(target=history.close, name="history-close").start()
@@ -117,6 +132,8 @@ class HistoryKeeper:
         app.history = history
         self.writes.history = history
         app.core.attach_history(history)
+        if feed_window is not None:
+            app.feed.take_over(feed_window)  # else the feed screen merges the history's rows
         app.gc_pacer.freeze_long_lived()  # what the history loaded stays: never walked again
         self.settled = True
         app.history_status = HistoryStatus(HistoryState.SAVED, folder=history.data_dir)

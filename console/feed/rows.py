@@ -26,9 +26,10 @@ import time
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
+from typing import TYPE_CHECKING
 from weakref import WeakValueDictionary
 
 from console.core.model import Changes
@@ -47,6 +48,9 @@ from console.feed.row import (
 )
 from console.feed.sequences import LetGo, RowOrder, RowsByUmid
 from console.live.events import TERMINAL_STATES
+
+if TYPE_CHECKING:
+    from console.store import Message as StoredMessage
 
 __all__ = [
     "DEFAULT_MAX_ROWS",
@@ -71,6 +75,7 @@ SEAL_ROWS = 4_096  # rows packed together once that many are older than the newe
 SEALS_PER_CHANGE = 2  # chunks packed after one change (~8 ms each), unless far behind
 
 _at = attrgetter("at")
+_created_at = attrgetter("created_at")
 
 
 def _held_baseline() -> int:
@@ -275,6 +280,58 @@ class FeedStore:
             if row.take(delivery, now):
                 self._changed(row, before, delta, chunk, place)
         return self._finish(delta)
+
+    @classmethod
+    def from_history(
+        cls,
+        messages: Sequence[StoredMessage],
+        *,
+        max_rows: int,
+        clock: Clock,
+        hot_rows: int = HOT_ROWS,
+        seal_rows: int = SEAL_ROWS,
+    ) -> FeedStore:
+        """A store of the history's messages (any order: ``History.todays_messages`` gives
+        them newest first), packed and judged for "no final receipt": built off the UI loop,
+        then handed to the feed with :meth:`take_over`. Added oldest first (messages sent at
+        the same time in the order they were recorded, as the live rows are), the rows need
+        no re-sort, and no seal is left for the loop's next changes."""
+        oldest_first = sorted(messages, key=_created_at)
+        store = cls(max_rows=max_rows, clock=clock, hot_rows=hot_rows, seal_rows=seal_rows)
+        store.merge(row for row in map(FeedRow.from_stored, oldest_first) if row is not None)
+        store.pack()
+        store.expire()
+        store.history_loaded = True
+        return store
+
+    def pack(self) -> None:
+        """Pack every row older than the newest `hot_rows` now (rather than a few chunks at
+        each of the next changes, as after a big merge)."""
+        due = self.hot_rows + self.seal_rows
+        while len(self._hot) >= due:
+            self._seal()
+
+    def take_over(self, other: FeedStore) -> bool:
+        """Take `other`'s rows, whole, if this store has seen none yet: the history's window,
+        built and packed in the thread that opened the history, becomes the feed's without
+        a merge on the UI loop (100,000 rows merged there held it ~450 ms). Views following
+        this store rebuild. False, and nothing done, when this store has rows already (they
+        are merged as before) or keeps another number of rows. `other` is not to be used again:
+        its rows are this store's now."""
+        if other is self or self.seen or other.max_rows != self.max_rows:
+            return False
+        self._hot, self._hot_index = other._hot, other._hot_index
+        self._chunks, self._cold, self._thawed = other._chunks, other._cold, other._thawed
+        self._forgotten, self.dropped = other._forgotten, other.dropped
+        self._expired_to, self._behind = other._expired_to, other._behind
+        self.counts.clear()  # the same Counter: an unfiltered view reads it
+        self.counts.update(other.counts)
+        self.history_loaded = self.history_loaded or other.history_loaded
+        self.version += 1
+        delta = StoreDelta(resorted=True)
+        for listener in list(self._listeners):
+            listener(delta)
+        return True
 
     def merge(self, rows: Iterable[FeedRow]) -> StoreDelta:
         """Merge rows built elsewhere (the history, in a worker): a message already listed

@@ -239,8 +239,10 @@ class FeedScreen(SectionScreen):
         description="Reading recent messages",
     )
     def load_window(self, history: History, limit: int) -> None:
-        """Today's messages and the newest before (today's older parts are read from disk)."""
-        messages = history.todays_messages(limit)
+        """Today's messages and the newest before (today's older parts are read from disk),
+        for a feed that had rows before the history opened; otherwise the thread that opened
+        the history built them (controllers/history.py) and the feed took them over."""
+        messages = history.todays_messages(limit, timelines=False)
         rows = [row for row in map(FeedRow.from_stored, messages) if row is not None]
         self.post_message(self.WindowLoaded(rows))
 
@@ -413,7 +415,7 @@ class FeedScreen(SectionScreen):
         worker = get_current_worker()
         rows: list[FeedRow] = []
         total = 0
-        for chunk in history.scan_messages(feed_filter.since, feed_filter.until):
+        for chunk in history.scan_messages(feed_filter.since, feed_filter.until, timelines=False):
             if worker.is_cancelled:
                 return
             for message in chunk:

@@ -416,14 +416,17 @@ class History(Receipts, RoomsAndLogins, OnDemandReads, Loading):
                     return records.message(part.message_doc(doc_id))
             return None
 
-    def recent_messages(self, limit: int = 100, channel: str | None = None) -> list[Message]:
-        """The window's messages newest first (by creation time), optionally of one channel."""
+    def recent_messages(
+        self, limit: int = 100, channel: str | None = None, *, timelines: bool = True
+    ) -> list[Message]:
+        """The window's messages newest first (by creation time), optionally of one channel;
+        without their receipts unless `timelines`."""
         wanted = channel.casefold() if channel else None
         with self._lock:
             docs = self._newest_docs()
             if wanted is not None:
                 docs = (doc for doc in docs if doc["channel"].casefold() == wanted)
-            return [records.message(doc) for doc in first(docs, limit)]
+            return [records.message(doc, timeline=timelines) for doc in first(docs, limit)]
 
     def search_messages(self, text: str, limit: int = 100) -> list[Message]:
         """The window's messages whose text contains `text`, ignoring case; newest first.

@@ -46,16 +46,18 @@ class OnDemandReads(HistoryBase):
         channel: str | None = None,
         conversation_id: str | None = None,
         text: str | None = None,
+        timelines: bool = True,
     ) -> Iterator[list[Message]]:
         """Messages created in [since, until) that match every filter given, newest first, one
         day at a time (each list may be empty). On demand: parts not in memory are read from
         disk for the day and let go after it, so memory holds one day at most; stop iterating
         to stop reading. For workers: the feed's time range, an export, the inbox's search.
-        A change to a day on disk shows once the writer thread has saved it (within a second)."""
+        A change to a day on disk shows once the writer thread has saved it (within a second).
+        Without `timelines`, each message comes without its receipts (quicker to read)."""
         start = None if since is None else to_ts(since, "since")
         end = None if until is None else to_ts(until, "until")
         match = matcher(start, end, channel, conversation_id, text)
-        return scan(self._parts, start, end, match, conversation_id)
+        return scan(self._parts, start, end, match, conversation_id, timelines=timelines)
 
     def find_messages(
         self,
@@ -66,6 +68,7 @@ class OnDemandReads(HistoryBase):
         since: Timestamp | None = None,
         until: Timestamp | None = None,
         limit: int = 100,
+        timelines: bool = True,
     ) -> list[Message]:
         """The newest `limit` messages of the whole history matching every filter given
         (`text`: contained, ignoring case). On demand (see `scan_messages`)."""
@@ -73,21 +76,27 @@ class OnDemandReads(HistoryBase):
         if limit <= 0:
             return found
         for chunk in self.scan_messages(
-            since, until, channel=channel, conversation_id=conversation_id, text=text
+            since,
+            until,
+            channel=channel,
+            conversation_id=conversation_id,
+            text=text,
+            timelines=timelines,
         ):
             found.extend(chunk[: limit - len(found)])
             if len(found) >= limit:
                 break
         return found
 
-    def todays_messages(self, limit: int) -> list[Message]:
+    def todays_messages(self, limit: int, *, timelines: bool = True) -> list[Message]:
         """The newest `limit` messages of today (UTC) and, beyond them, of the window; newest
-        first. On demand: today's parts out of the window are read from disk (the feed opens
-        on these, in a worker)."""
+        first (without their receipts unless `timelines`). On demand: today's parts out of the
+        window are read from disk (the feed's rows are built of these, in a thread)."""
         midnight = self._clock() // DAY * DAY
-        found = self.find_messages(since=midnight, limit=limit)
+        found = self.find_messages(since=midnight, limit=limit, timelines=timelines)
         if len(found) < limit:
-            older = (m for m in self.recent_messages(limit) if m.created_at < midnight)
+            recent = self.recent_messages(limit, timelines=timelines)
+            older = (m for m in recent if m.created_at < midnight)
             found.extend(first(older, limit - len(found)))
         return found
 

@@ -29,6 +29,8 @@ def scan(
     end: float | None,
     match: Callable[[Doc], bool],
     conversation_id: str | None = None,
+    *,
+    timelines: bool = True,
 ) -> Iterator[list[Message]]:
     """See `History.scan_messages`. Call it without the lock."""
     first_day = None if start is None else day_of(start)
@@ -42,7 +44,7 @@ def scan(
     for day in sorted(by_day, reverse=True):
         docs = [doc for key in by_day[day] for doc in parts.documents(key) if match(doc)]
         docs.sort(key=itemgetter("created_at"), reverse=True)
-        yield [records.message(doc) for doc in docs]
+        yield [records.message(doc, timeline=timelines) for doc in docs]
 
 
 class HistoryHold:

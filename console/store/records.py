@@ -152,7 +152,10 @@ def receipt(entry: Doc) -> Receipt:
     )
 
 
-def message(doc: Doc) -> Message:
+def message(doc: Doc, *, timeline: bool = True) -> Message:
+    """The message a document holds; without its receipts' `timeline` when not wanted (the
+    feed's rows need only where each message stands: building the receipts was half the
+    time of reading a day)."""
     return Message(
         umid=doc.get("umid"),
         client_message_id=doc.get("client_message_id"),
@@ -168,7 +171,7 @@ def message(doc: Doc) -> Message:
         error_message=doc.get("error_message"),
         batch_id=doc.get("batch_id"),
         conversation_id=doc.get("conversation_id"),
-        timeline=_timeline(doc.get("timeline")),
+        timeline=_timeline(doc.get("timeline")) if timeline else (),
         heard_only=doc.get("origin") == "receipt",
     )
 

@@ -296,6 +296,13 @@ def test_the_history_in_memory_stays_within_its_bound_while_messages_keep_arrivi
         assert message is not None and message.status == "delivered"
         assert [r.raw for r in message.timeline] == ['{"umid":"m0","n":0}', '{"late":true}']
         assert len(history.todays_messages(1_000)) == 600, "the rest of today: on demand"
+        # What the feed reads (statuses, no receipts): the same messages, in the same order.
+        whole = history.todays_messages(1_000)
+        heads = history.todays_messages(1_000, timelines=False)
+        assert [(m.umid, m.status, m.status_at) for m in heads] == [
+            (m.umid, m.status, m.status_at) for m in whole
+        ]
+        assert all(m.timeline for m in whole) and not any(m.timeline for m in heads)
         assert len(history.recent_messages(1_000)) < 100, "quick queries: the window only"
 
 
