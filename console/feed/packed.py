@@ -185,12 +185,13 @@ class Chunk:
     def locate(self, key: tuple[float, int]) -> int | None:
         """The place of the row with `key` (sent time, arrival) among those kept, or None."""
         at, seq = key
-        place = bisect_left(self.ats, at, self.start)
-        ats, seqs = self.ats, self.seqs
-        while place < len(ats) and ats[place] == at:
-            if seqs[place] == seq:
-                return place
-            place += 1
+        ats = self.ats
+        low = bisect_left(ats, at, self.start)
+        # A batch's rows share their sent time: among them, by arrival (sorted too), not one
+        # by one (10,000 rows of one batch made each lookup ~75 µs).
+        place = bisect_left(self.seqs, seq, low, bisect_right(ats, at, low))
+        if place < len(ats) and ats[place] == at and self.seqs[place] == seq:
+            return place
         return None
 
     def row(self, place: int) -> FeedRow:
@@ -348,5 +349,8 @@ def _typecode(largest: int) -> str:
 
 def chunk_of(chunks: Sequence[Chunk], key: tuple[float, int]) -> int:
     """The chunk whose rows' keys span `key` (or would): by their first keys."""
-    firsts = [chunk.first_key for chunk in chunks]
-    return max(bisect_right(firsts, key) - 1, 0)
+    return max(bisect_right(chunks, key, key=_first_key) - 1, 0)  # a few keys, not every one
+
+
+def _first_key(chunk: Chunk) -> tuple[float, int]:
+    return chunk.first_key

@@ -197,15 +197,37 @@ class FeedStore:
 
     def row_by_key(self, key: tuple[float, int]) -> FeedRow | None:
         """The row whose place in the order is `key` (sent time, arrival), or None."""
+        found = self._at_key(key)
+        if found is None:
+            return None
+        row, chunk, place = found
+        return row if chunk is None else self._thaw(chunk, place)
+
+    def copy_by_key(self, key: tuple[float, int]) -> FeedRow | None:
+        """A copy of the row at `key`, or None: for a reader on another thread (an export).
+        A packed row is read out afresh, without becoming the object the store hands out."""
+        found = self._at_key(key)
+        if found is None:
+            return None
+        row, chunk, place = found
+        if chunk is not None:
+            row = self._thawed.get(chunk.seqs[place])  # out already: the object is the row
+            if row is None:
+                return chunk.row(place)
+        return None if row is None else row.copy()
+
+    def _at_key(self, key: tuple[float, int]) -> tuple[FeedRow | None, Chunk | None, int] | None:
+        """Where the row at `key` is: (the row, None, 0) among the objects, (None, its chunk,
+        its place) among the packed ones."""
         hot = self._hot
         if hot and key >= hot[0].key:
             index = bisect_left(hot, key, key=_row_key)
-            return hot[index] if index < len(hot) and hot[index].key == key else None
+            return (hot[index], None, 0) if index < len(hot) and hot[index].key == key else None
         if not self._chunks:
             return None
         chunk = self._chunks[chunk_of(self._chunks, key)]
         place = chunk.locate(key)
-        return None if place is None else self._thaw(chunk, place)
+        return None if place is None else (None, chunk, place)
 
     def index_of(self, row: FeedRow) -> int | None:
         """Where `row` is in the order, or None if it is not kept."""
@@ -228,6 +250,17 @@ class FeedStore:
             for place in range(chunk.start, len(chunk.ats)):
                 yield self._thaw(chunk, place)
         yield from list(self._hot)
+
+    def keys(self) -> tuple[array[float], array[int]]:
+        """Every kept row's key (sent time, arrival), in order, as two new arrays: a snapshot
+        that costs 16 bytes a row and array copies (no row is read out)."""
+        ats, seqs = array("d"), array("q")
+        for chunk in self._chunks:
+            ats.extend(chunk.ats[chunk.start :])
+            seqs.extend(chunk.seqs[chunk.start :])
+        ats.extend([row.at for row in self._hot])
+        seqs.extend([row.seq for row in self._hot])
+        return ats, seqs
 
     def select(self, feed_filter: FeedFilter) -> tuple[array[float], array[int], Counter[str]]:
         """The keys (sent times, arrivals) of the rows `feed_filter` lets through, in order,

@@ -12,7 +12,7 @@ A table drawing 36 lines reads 36 rows, whatever the number kept. Pure: no Textu
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, overload
 
@@ -121,19 +121,17 @@ class Picked(_Rows):
         """The index of `key`, or None."""
         at, seq = key
         ats, seqs = self.ats, self.seqs
-        index = bisect_left(ats, at)
-        while index < len(ats) and ats[index] == at:
-            if seqs[index] == seq:
-                return index
-            index += 1
+        low = bisect_left(ats, at)
+        index = bisect_left(seqs, seq, low, bisect_right(ats, at, low))  # same time: by arrival
+        if index < len(ats) and ats[index] == at and seqs[index] == seq:
+            return index
         return None
 
     def insert(self, key: tuple[float, int]) -> None:
         at, seq = key
         ats, seqs = self.ats, self.seqs
-        index = bisect_left(ats, at)
-        while index < len(ats) and ats[index] == at and seqs[index] < seq:
-            index += 1
+        low = bisect_left(ats, at)
+        index = bisect_left(seqs, seq, low, bisect_right(ats, at, low))  # same time: by arrival
         ats.insert(index, at)
         seqs.insert(index, seq)
 

@@ -13,6 +13,7 @@ Pure: no Textual.
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from collections.abc import Sequence
 
@@ -63,6 +64,14 @@ class FeedView:
     def final(self) -> int:
         self.settle()
         return sum(count for status, count in self.counts.items() if status in TERMINAL_STATES)
+
+    def keys(self) -> tuple[array[float], array[int]]:
+        """The keys of the rows shown now, as two new arrays (see `FeedStore.keys`): what an
+        export reads out later, a slice at a time, with `FeedStore.row_by_key`."""
+        self.settle()
+        if self._picked is None:
+            return self.store.keys()
+        return self._picked.ats[:], self._picked.seqs[:]
 
     def index_of(self, row: FeedRow) -> int | None:
         """Where `row` is in the view, or None if it is not shown."""

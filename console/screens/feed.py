@@ -9,6 +9,9 @@ is a key, and a palette command ("Feed: …", listed with the section in ui/sect
 
 from __future__ import annotations
 
+import time
+from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +37,7 @@ from console.screens.resume import SectionScreen
 from console.ui.app_access import console_app
 from console.ui.callbacks import subscribe
 from console.ui.clipboard import MIN_SECRET
+from console.ui.slicing import TimeSlice
 from console.ui.state import ConnectionInfo, LoginState
 from console.ui.text import plain
 from console.widgets.feed_table import FeedHeader, FeedTable
@@ -45,6 +49,14 @@ if TYPE_CHECKING:
     from console.store import History
 
 SPARK_SECONDS = 120
+EXPORT_SLICE = 0.004  # seconds of the UI loop per slice of rows read out for an export
+ExportKeys = tuple[FeedStore, "array[float]", "array[int]"]  # the rows to export, by key
+
+
+class _ExportStopped(Exception):
+    """The export's worker was cancelled (the console is quitting): no file is written."""
+
+
 SUMMARY_INTERVAL = 0.25
 FILTER_DELAY = 0.3
 
@@ -169,6 +181,7 @@ class FeedScreen(SectionScreen):
         self._behind = False  # changes came while hidden: caught up on resume
         self._lines: dict[str, str] = {}  # what each summary line shows (by widget id)
         self._table_seen: FeedTable | None = None  # check_action, without a query per read
+        self._export_slice_size = TimeSlice(EXPORT_SLICE)
 
     def compose(self) -> ComposeResult:
         yield SessionBar("Feed")
@@ -512,30 +525,56 @@ class FeedScreen(SectionScreen):
         self.app.copy_text(row.umid, f"the umid {row.umid}")
 
     def action_export(self, reveal: bool = False) -> None:
+        """The rows shown now, to a CSV file: their keys are taken here (array copies), the
+        rows read out a slice at a time as the writer's thread asks (console/feed/export.py)."""
         view = self.table.view
-        view.settle()
-        rows = list(view.rows)
-        if not rows:
+        ats, seqs = view.keys()
+        if not ats:
             self.notify("No message matches the filter: nothing to export.", severity="warning")
             return
         from console.paths import data_dir
 
         folder = (self.app.settings.data_dir or data_dir()) / "exports"
         secrets = [secret for secret in self.app.copier.secrets() if len(secret) >= MIN_SECRET]
-        self.export_csv(folder, rows, reveal, secrets)
+        self.export_csv(folder, (view.store, ats, seqs), reveal, secrets)
 
     @work(group="feed-export", thread=True, exit_on_error=False, description="Exporting CSV")
-    def export_csv(
-        self, folder: Path, rows: list[FeedRow], reveal: bool, secrets: list[str]
-    ) -> None:
+    def export_csv(self, folder: Path, keys: ExportKeys, reveal: bool, secrets: list[str]) -> None:
         from console.feed.export import write_csv
 
+        total = len(keys[1])
+        worker = get_current_worker()
+        written = 0
+
+        def rows() -> Iterator[FeedRow]:
+            nonlocal written
+            start = 0
+            while start < total:
+                if worker.is_cancelled:
+                    raise _ExportStopped  # the file is never left half written
+                chunk, start = self.app.call_from_thread(self._export_slice, keys, start)
+                written += len(chunk)
+                yield from chunk
+
         try:
-            path = write_csv(folder, rows, now=self.store.clock(), reveal=reveal, secrets=secrets)
+            path = write_csv(folder, rows(), now=self.store.clock(), reveal=reveal, secrets=secrets)
+        except _ExportStopped:
+            return
         except OSError as error:
             self.post_message(self.ExportFailed(f"{error.strerror or error} ({folder})"))
             return
-        self.post_message(self.Exported(path, len(rows), reveal))
+        self.post_message(self.Exported(path, written, reveal))
+
+    def _export_slice(self, keys: ExportKeys, start: int) -> tuple[list[FeedRow], int]:
+        """On the UI loop: the rows to export from `start`, as many as a few ms read out."""
+        from console.feed.export import read_out
+
+        store, ats, seqs = keys
+        stop = min(start + self._export_slice_size.size(), len(ats))
+        began = time.perf_counter()
+        rows = read_out(store, ats, seqs, start, stop)
+        self._export_slice_size.took(stop - start, time.perf_counter() - began)
+        return rows, stop
 
     @on(Exported)
     def _exported(self, message: Exported) -> None:

@@ -120,6 +120,14 @@ def fields(row: FeedRow) -> tuple[Any, ...]:
 
 def same(plain: PlainStore, packed: FeedStore) -> None:
     assert [fields(row) for row in packed.order] == [fields(row) for row in plain.order]
+    # An export's snapshot: the keys, then copies read out by key (rows sent at the same
+    # time are frequent here: found among them by arrival).
+    ats, seqs = packed.keys()
+    copies = [packed.copy_by_key(key) for key in zip(ats, seqs, strict=True)]
+    assert [None if row is None else fields(row)[:-1] for row in copies] == [
+        fields(row)[:-1] for row in plain.order  # a copy's version starts again (FeedRow.copy)
+    ]
+    assert not any(copy is row for copy, row in zip(copies, packed.order, strict=True))
     assert len(packed) == len(plain) and packed.seen == plain.seen
     assert +packed.counts == +plain.counts
     assert packed.final == plain.final
@@ -135,6 +143,11 @@ def same(plain: PlainStore, packed: FeedStore) -> None:
 def same_views(plain: PlainView, packed: FeedView) -> None:
     plain.settle()
     assert [fields(row) for row in packed.rows] == [fields(row) for row in plain.rows]
+    ats, seqs = packed.keys()
+    by_key = [packed.store.row_by_key(key) for key in zip(ats, seqs, strict=True)]
+    assert [None if row is None else fields(row) for row in by_key] == [
+        fields(row) for row in plain.rows
+    ]
     assert len(packed) == len(plain)
     assert +packed.counts == +plain.counts
     for row in list(packed.rows)[:3]:
