@@ -3,7 +3,9 @@ saved as typed (debounced) while this console holds the data folder, restored at
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from console.core.drafts import Drafts
@@ -24,8 +26,11 @@ class DraftKeeper:
     def __init__(self, app: AgentConsole) -> None:
         self.app = app
         self.file: DraftFile | None = None
-        self._due = False
+        self._due: asyncio.TimerHandle | None = None  # a save is due (debounced)
         self._saved = 0  # the version of the drafts last handed to a save
+        # Saves run in order on one thread of their own, made at the first: a Textual worker
+        # per save (one every ~2 s while typing) left a thread and a reference cycle each.
+        self._writer: ThreadPoolExecutor | None = None
 
     def load(self) -> None:
         self.app.run_worker(
@@ -95,21 +100,27 @@ class DraftKeeper:
 
     def changed(self) -> None:
         """Save soon (debounced: one save for a burst of keys)."""
-        if not self._due:
-            self._due = True
-            self.app.set_timer(DRAFTS_SAVE_AFTER, self._save, name="drafts-save")
+        if self._due is None:
+            self._due = asyncio.get_running_loop().call_later(DRAFTS_SAVE_AFTER, self._save)
 
     def _save(self) -> None:
-        self._due = False
+        self._due = None
         drafts = self.to_save(self.app.history)
         if drafts is not None:
-            self.app.run_worker(
-                lambda: self.write_now(*drafts),
-                group="drafts-save",
-                thread=True,
-                exit_on_error=False,
-                description="Saving drafts",
-            )
+            if self._writer is None:
+                self._writer = ThreadPoolExecutor(1, thread_name_prefix="drafts-save")
+            self._writer.submit(self.write_now, *drafts)
+
+    def stop(self) -> None:
+        """No more saves on a timer (the console is closing: it saves once more itself)."""
+        if self._due is not None:
+            self._due.cancel()
+            self._due = None
+
+    def wait_saved(self) -> None:
+        """Return once the saves handed over are written (from any thread)."""
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
 
     def to_save(self, history: History | None) -> tuple[DraftFile, dict[str, object], int] | None:
         """What to write, if anything: only while this console holds the data folder (its

@@ -187,12 +187,14 @@ class HistoryKeeper:
         if app.core_if_built is not None:  # never built: nothing to detach
             app.core_if_built.attach_history(None)
         writes = self.writes
-        drafts = app.drafts_keeper.to_save(history)
-        write_drafts = app.drafts_keeper.write_now
+        keeper = app.drafts_keeper
+        keeper.stop()
+        drafts = keeper.to_save(history)
 
         def close_history() -> None:
+            keeper.wait_saved()  # a save handed over before goes in first
             if drafts is not None:
-                write_drafts(*drafts)
+                keeper.write_now(*drafts)
             writes.shutdown(wait=True)  # the updates already handed over go in first
             if history is not None:
                 history.close()

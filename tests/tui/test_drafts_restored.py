@@ -4,7 +4,9 @@ conversation the agent left; once sent (or discarded) they are gone."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,10 @@ from inbox_helpers import JANE, conversation_id, customer_writes, listed, open_i
 from textual.widgets import Input
 from tui_helpers import DEMO_KEY, connected, console_for, screen_text, wait_for
 
+from console.app import AgentConsole
+from console.config import Settings
+from console.core.drafts import REPLY
+from console.messages import TextDrafted
 from console.screens.compose import ComposeScreen
 from console.screens.inbox import InboxScreen
 from console.screens.note_dialog import NoteDialog
@@ -102,3 +108,36 @@ async def test_a_reply_a_compose_draft_and_a_note_come_back_after_a_restart(
         await wait_for(pilot, lambda: third.drafts_keeper.file is not None)
         await pilot.pause()
         assert third.screen.query_one("#to", Input).value == "", "a sent draft never returns"
+
+
+async def test_saves_go_in_order_on_one_thread_and_the_last_keys_are_on_disk_at_quit(
+    tmp_path: Path,
+) -> None:
+    """What the agent types is saved as typed, by one thread of its own (not a new worker and
+    thread each time), and what was typed just before ctrl+q is on disk when the console has
+    closed."""
+
+    async def never(_settings: Settings) -> Any:
+        await asyncio.Event().wait()
+
+    app = AgentConsole(Settings(data_dir=tmp_path), connector=never)
+    conversation = "sms:+6591000001"
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(
+            pilot, lambda: app.drafts_keeper.file is not None and app.history is not None
+        )
+        for n in range(4):
+            app.post_message(TextDrafted(REPLY, conversation, f"draft {n}"))
+            await wait_for(
+                pilot,
+                lambda n=n: saved(tmp_path).get("replies", {}).get(conversation) == f"draft {n}",
+            )
+        savers = [t for t in threading.enumerate() if t.name.startswith("drafts-save")]
+        assert len(savers) == 1
+        assert not [worker for worker in app.workers if worker.group == "drafts-save"]
+        app.post_message(TextDrafted(REPLY, conversation, "typed just before ctrl+q"))
+        await pilot.pause()
+        await app.action_quit()
+    assert app.wait_closed(10)
+    assert saved(tmp_path)["replies"][conversation] == "typed just before ctrl+q"
+    assert not [t for t in threading.enumerate() if t.name.startswith("drafts-save")]

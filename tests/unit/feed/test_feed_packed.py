@@ -125,7 +125,8 @@ def same(plain: PlainStore, packed: FeedStore) -> None:
     ats, seqs = packed.keys()
     copies = [packed.copy_by_key(key) for key in zip(ats, seqs, strict=True)]
     assert [None if row is None else fields(row)[:-1] for row in copies] == [
-        fields(row)[:-1] for row in plain.order  # a copy's version starts again (FeedRow.copy)
+        fields(row)[:-1]
+        for row in plain.order  # a copy's version starts again (FeedRow.copy)
     ]
     assert not any(copy is row for copy, row in zip(copies, packed.order, strict=True))
     assert len(packed) == len(plain) and packed.seen == plain.seen
