@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,6 +30,22 @@ DEMO_SUBACCOUNT = "sandbox"
 S = TypeVar("S")
 
 NO_BROWSER = Browser(lambda url: False, environ={}, platform="linux")
+
+# The last console made on each data folder: the next one on it waits until that one has
+# closed its history (let go of the folder), as a restarted console's process starts after
+# the old one's exited. Without it, a loaded machine's close thread could still hold the
+# folder when the new console opened it (HistoryLocked: the history never opened).
+_LAST_ON: weakref.WeakValueDictionary[Path, AgentConsole] = weakref.WeakValueDictionary()
+
+
+def after_the_last_on(data_dir: Path | None, app: AgentConsole) -> AgentConsole:
+    """`app`, once the console made before it on `data_dir` has closed (see _LAST_ON)."""
+    if data_dir is not None:
+        previous = _LAST_ON.get(data_dir)
+        if previous is not None:
+            assert previous.wait_closed(30), "the console before did not close its history"
+        _LAST_ON[data_dir] = app
+    return app
 
 
 def console_for(
@@ -55,12 +72,13 @@ def console_for(
         session = await connect(settings)
         return dataclasses.replace(session, target="sandbox", server_url=None)
 
-    return AgentConsole(
+    app = AgentConsole(
         settings,
         connector=labelled_connect,
         clock=clock or time.time,
         browser=browser or NO_BROWSER,
     )
+    return after_the_last_on(data_dir, app)
 
 
 def login_console(
@@ -93,9 +111,8 @@ def login_console(
         session = await connect(routed)
         return dataclasses.replace(session, target=target, server_url=None, demo=True)
 
-    return AgentConsole(
-        base, connector=routed_connect, clock=clock or time.time, browser=NO_BROWSER
-    )
+    app = AgentConsole(base, connector=routed_connect, clock=clock or time.time, browser=NO_BROWSER)
+    return after_the_last_on(data_dir, app)
 
 
 async def wait_for(pilot: Pilot, predicate: Callable[[], object], timeout: float = 15.0) -> None:
