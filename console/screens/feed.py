@@ -540,7 +540,7 @@ class FeedScreen(SectionScreen):
 
     @work(group="feed-export", thread=True, exit_on_error=False, description="Exporting CSV")
     def export_csv(self, folder: Path, keys: ExportKeys, reveal: bool, secrets: list[str]) -> None:
-        from console.feed.export import write_csv
+        from console.feed.export import paced, write_csv
 
         total = len(keys[1])
         worker = get_current_worker()
@@ -557,7 +557,9 @@ class FeedScreen(SectionScreen):
                 yield from chunk
 
         try:
-            path = write_csv(folder, rows(), now=self.store.clock(), reveal=reveal, secrets=secrets)
+            path = write_csv(
+                folder, paced(rows()), now=self.store.clock(), reveal=reveal, secrets=secrets
+            )
         except _ExportStopped:
             return
         except OSError as error:

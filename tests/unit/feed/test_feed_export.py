@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from console.feed.export import HEADER, WITHHELD, export_rows, safe_cell, write_csv
+from console.feed.export import HEADER, WITHHELD, export_rows, paced, safe_cell, write_csv
 from console.feed.rows import FeedRow
 
 T0 = 1_800_000_000.0  # 2027-01-15T08:00:00Z
@@ -89,3 +89,11 @@ def test_the_file_is_private_whole_and_named_by_time(tmp_path: Path) -> None:
     again = write_csv(folder, rows(), now=T0)
     assert again.name == "feed-20270115-080000-2.csv", "an export never overwrites another"
     assert {p.name for p in folder.iterdir()} == {path.name, again.name}, "no part left"
+
+
+def test_the_writer_pauses_every_few_rows_and_writes_them_all_in_order() -> None:
+    rows = [FeedRow(f"u{n}", T0 + n, "delivered") for n in range(10)]
+    pauses: list[float] = []
+    written = list(paced(rows, every=4, pause=0.001, sleep=pauses.append))
+    assert written == rows
+    assert pauses == [0.001, 0.001], "after the 4th and the 8th row"
