@@ -49,16 +49,14 @@ if TYPE_CHECKING:
     from console.store import History
 
 SPARK_SECONDS = 120
+SUMMARY_INTERVAL = 0.25
+FILTER_DELAY = 0.3
 EXPORT_SLICE = 0.004  # seconds of the UI loop per slice of rows read out for an export
 ExportKeys = tuple[FeedStore, "array[float]", "array[int]"]  # the rows to export, by key
 
 
 class _ExportStopped(Exception):
     """The export's worker was cancelled (the console is quitting): no file is written."""
-
-
-SUMMARY_INTERVAL = 0.25
-FILTER_DELAY = 0.3
 
 
 class FeedScreen(SectionScreen):
