@@ -381,6 +381,7 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
                 print("\n# when (monotonic), wall ms, loop CPU ms, name: beside keys", file=out)
                 for at, (took, used, _, name) in zip(slow.when, slow.seen, strict=True):
                     print(f"@ {at:.3f} {took * 1000:.1f} {used * 1000:.1f} {name}", file=out)
+                worst_moments(ticker, slow, out)
                 slow_messages.remove()
                 print("\n# CPU seconds per thread (threads alive at both ends)", file=out)
                 threads_after = thread_cpu()
@@ -620,6 +621,25 @@ def run_shift(options: dict[str, Any]) -> dict[str, Any]:
     figures["switch_max_ms"] = max(switches, default=None)
     figures["switch_p50_ms"] = summary(switches)["p50"]
     return figures
+
+
+def worst_moments(ticker: Any, slow: Any, out: Any, count: int = 8) -> None:
+    """The loop's worst moments (the ticker's latest wake-ups) and what held it then: the
+    callbacks over 20 ms that started between the tick being due and its wake-up (wall ms /
+    the loop's CPU ms). Nothing listed: no single callback was that long (many shorter ones,
+    or the GIL held by another thread)."""
+    print(f"\n# the loop's {count} worst moments, and the callbacks over 20 ms then", file=out)
+    late = ticker.late
+    for index in sorted(range(len(late)), key=late.__getitem__, reverse=True)[:count]:
+        woke = ticker.woke[index]
+        due = woke - late[index]
+        ran = [
+            f"{took * 1000:.0f}/{used * 1000:.0f} {name}"
+            for at, (took, used, _, name) in zip(slow.when, slow.seen, strict=True)
+            if due - ticker.interval <= at <= woke
+        ]
+        listed = "; ".join(ran) or "none over 20 ms"
+        print(f"@ {woke:.3f} woke {late[index] * 1000:.1f} ms late: {listed}", file=out)
 
 
 def main() -> None:
