@@ -20,6 +20,7 @@ from textual.widget import Widget
 from console.core.hotlist import hotlist_line
 from console.ui.callbacks import subscribe
 from console.ui.key_fit import SHORT, KeyItem, Place, fit
+from console.ui.text import clean
 
 TAIL_IDS = ("keys", "logout")  # the App's keys always at the right, when they apply
 # Fields that take typed text (`?` is typed into them, not a key). Named rather than imported:
@@ -177,5 +178,6 @@ class KeyBar(Widget):
             line.append(f"{item.label} ", style=description_style + state)
         if not self.hotlist:
             return line
-        hot = Text(f" ◆ {self.hotlist} ", style=hotlist_style)
+        # Customers' names: their control characters shown (␛), never sent to the terminal.
+        hot = Text(f" ◆ {clean(self.hotlist)} ", style=hotlist_style)
         return Text("\n", no_wrap=True, overflow="crop", end="").join((hot, line))

@@ -104,3 +104,25 @@ async def test_a_new_message_toast_stays_behind_on_a_section_switch_the_hotlist_
         assert all(toast._notification.title != "New message" for toast in home.query(Toast))
         said = [n.text for n in app.notices.recent() if n.title == "New message"]
         assert said == ["Jane Tan on WhatsApp: Hello?"], "the palette still has it"
+
+
+async def test_a_customers_name_in_the_hotlist_is_shown_as_text_never_as_terminal_control(
+    fresh_sandbox: str, tmp_path: Path
+) -> None:
+    """A name with an escape sequence and markup reads as typed in the line above the keys:
+    the escape character shows as ␛ and nothing of it reaches the terminal."""
+    hostile = ("whatsapp", "+6591230000", "\x1b[31mRed [b]bold[/b] [@click=app.quit]x[/]")
+    app = console_for(fresh_sandbox, data_dir=tmp_path)
+    async with app.run_test(size=(120, 24), notifications=True) as pilot:
+        await open_inbox(app, pilot)
+        compose = await open_compose(app, pilot)
+        await pilot.click("#to")
+        await pilot.press(*"+6591")  # the agent is typing: the message goes to the hotlist
+        customer_writes(fresh_sandbox, hostile, "hello")
+        bar = compose.query_one(KeyBar)
+        await wait_for(pilot, lambda: bar.hotlist.startswith("1 new · "))
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "◆ 1 new · ␛[31mRed [b]bold[/b] [@click=app.quit]x[/] 1" in shown
+        assert "\x1b" not in shown
+        assert app.is_running
