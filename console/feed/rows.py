@@ -211,9 +211,7 @@ class FeedStore:
             return None
         row, chunk, place = found
         if chunk is not None:
-            row = self._thawed.get(chunk.seqs[place])  # out already: the object is the row
-            if row is None:
-                return chunk.row(place)
+            return chunk.row(place)  # every change to a packed row is written to its chunk
         return None if row is None else row.copy()
 
     def _at_key(self, key: tuple[float, int]) -> tuple[FeedRow | None, Chunk | None, int] | None:

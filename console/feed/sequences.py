@@ -12,10 +12,10 @@ A table drawing 36 lines reads 36 rows, whatever the number kept. Pure: no Textu
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, overload
 
+from console.feed.packed import key_place
 from console.feed.row import FeedRow
 
 if TYPE_CHECKING:
@@ -119,21 +119,13 @@ class Picked(_Rows):
 
     def find(self, key: tuple[float, int]) -> int | None:
         """The index of `key`, or None."""
-        at, seq = key
-        ats, seqs = self.ats, self.seqs
-        low = bisect_left(ats, at)
-        index = bisect_left(seqs, seq, low, bisect_right(ats, at, low))  # same time: by arrival
-        if index < len(ats) and ats[index] == at and seqs[index] == seq:
-            return index
-        return None
+        index = key_place(self.ats, self.seqs, key)
+        return index if index < len(self.ats) and self.key(index) == key else None
 
     def insert(self, key: tuple[float, int]) -> None:
-        at, seq = key
-        ats, seqs = self.ats, self.seqs
-        low = bisect_left(ats, at)
-        index = bisect_left(seqs, seq, low, bisect_right(ats, at, low))  # same time: by arrival
-        ats.insert(index, at)
-        seqs.insert(index, seq)
+        index = key_place(self.ats, self.seqs, key)
+        self.ats.insert(index, key[0])
+        self.seqs.insert(index, key[1])
 
     def remove_at(self, index: int) -> None:
         del self.ats[index]

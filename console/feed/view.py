@@ -67,7 +67,7 @@ class FeedView:
 
     def keys(self) -> tuple[array[float], array[int]]:
         """The keys of the rows shown now, as two new arrays (see `FeedStore.keys`): what an
-        export reads out later, a slice at a time, with `FeedStore.row_by_key`."""
+        export reads out later, a slice at a time, with `FeedStore.copy_by_key`."""
         self.settle()
         if self._picked is None:
             return self.store.keys()
