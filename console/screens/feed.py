@@ -43,7 +43,7 @@ from console.ui.text import plain
 from console.widgets.feed_table import FeedHeader, FeedTable
 from console.widgets.key_bar import KeyBar
 from console.widgets.session_bar import SessionBar
-from console.widgets.text_input import TextInput
+from console.widgets.text_input import QUERY_MAX, TextInput
 
 if TYPE_CHECKING:
     from console.store import History
@@ -189,6 +189,8 @@ class FeedScreen(SectionScreen):
                 placeholder="status:undelivered channel:sms to:+6591 batch:… since:2h, or a ref",
                 id="feed-filter",
                 compact=True,
+                max_length=QUERY_MAX,
+                what="The filter",
             )
             yield Label("", id="feed-filter-hint", markup=False)
         yield Static("", id="feed-state", markup=False)

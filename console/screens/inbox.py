@@ -60,7 +60,7 @@ from console.widgets.key_bar import KeyBar
 from console.widgets.reply_box import ReplyBox
 from console.widgets.segment_meter import SegmentMeter
 from console.widgets.session_bar import SessionBar
-from console.widgets.text_input import TextInput
+from console.widgets.text_input import QUERY_MAX, TextInput
 from console.widgets.thread_view import ThreadView
 
 if TYPE_CHECKING:
@@ -187,7 +187,11 @@ class InboxScreen(InboxReplying, InboxActions, SectionScreen):
         with Horizontal(id="search-row"):
             yield Label("Search", classes="field-label")
             yield TextInput(
-                placeholder="name, number, label, any message", id="search", compact=True
+                placeholder="name, number, label, any message",
+                id="search",
+                compact=True,
+                max_length=QUERY_MAX,
+                what="The search",
             )
             yield Label("", id="search-status", markup=False)
             yield Static(id="filters", markup=False)

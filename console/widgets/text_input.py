@@ -9,6 +9,10 @@ from textual.widgets import Input
 
 from console.ui.text import strip_controls
 
+# A filter or a search: what anyone types is far shorter. 100,000 characters pasted into the
+# feed's filter made each later key take 8-12 s to show (tmux, 80x24).
+QUERY_MAX = 500
+
 
 class TextInput(Input):
     """Pasted text arrives without control characters (an escape sequence in a field would

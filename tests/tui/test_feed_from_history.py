@@ -104,3 +104,35 @@ async def test_a_feed_with_a_row_before_the_history_opened_gets_the_historys_row
         umids = [row.umid for row in screen.table.view.rows]
         assert len(umids) == 41 and umids[-1] == "early" and umids[0] == "day-0000"
     assert loop_merges == [40], "merged when the feed opened, as before"
+
+
+@pytest.mark.parametrize(
+    ("key", "field_id", "what"),
+    [("f4", "#feed-filter", "The filter"), ("f3", "#search", "The search")],
+)
+async def test_a_huge_paste_into_a_filter_keeps_what_fits_and_says_so(
+    tmp_path: Path, key: str, field_id: str, what: str
+) -> None:
+    """100,000 characters pasted into the feed's filter made every later key take seconds;
+    a filter or a search keeps QUERY_MAX of them and says the rest was left out."""
+    from textual import events
+
+    from console.widgets.text_input import QUERY_MAX, TextInput
+
+    app = quiet_console(tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.history_keeper.settled)
+        await pilot.press(key)
+        await wait_for(pilot, lambda: bool(app.screen.query(field_id)))
+        field = app.screen.query_one(field_id, TextInput)
+        field.focus()
+        field.post_message(events.Paste("9" * 100_000))
+        await wait_for(pilot, lambda: len(field.value) == QUERY_MAX)
+        left_out = f"{100_000 - QUERY_MAX:,}"
+        said = [n.message for n in app._notifications]
+        assert (
+            f"{what} takes at most {QUERY_MAX} characters: the paste was cut ({left_out} left out)."
+            in said
+        )
+        await pilot.press("end", "backspace")  # the keys act again at once
+        await wait_for(pilot, lambda: len(field.value) == QUERY_MAX - 1)
