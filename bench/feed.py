@@ -79,6 +79,7 @@ from harness import (
     receipt_items,
     record_batch,
     rss_mb,
+    run_as_the_console_does,
     run_in_terminal,
 )
 
@@ -426,7 +427,7 @@ def child_main(kind: str, folder: str, options: str) -> None:
         figures = asyncio.run(load_run(kind.removeprefix("load-"), int(folder)))
     else:
         chosen = json.loads(options)
-        asyncio.run(run(kind, Path(folder), chosen, chosen["beacon"]))
+        run_as_the_console_does(run(kind, Path(folder), chosen, chosen["beacon"]))
         return
     print(json.dumps(figures))
 

@@ -262,6 +262,15 @@ def quiet_console(folder: Path, **settings: Any) -> Any:
     return AgentConsole(Settings(data_dir=folder, **settings), connector=never_logged_in)
 
 
+def run_as_the_console_does(main: Awaitable[Any]) -> Any:
+    """`asyncio.run(main)` on the loop the console's command line runs the App on (a
+    TurnLoop: the history's threads give way to its long turns; console/loop_turns.py)."""
+    from console.loop_turns import console_loop
+
+    with asyncio.Runner(loop_factory=console_loop) as runner:
+        return runner.run(main)
+
+
 async def until(predicate: Callable[[], bool], timeout: float = 60.0, every: float = 0.01) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():

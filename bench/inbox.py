@@ -46,7 +46,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/: harness, latency
 
-from harness import ConsoleInPty, inbound_item, load_line, run_in_terminal
+from harness import (
+    ConsoleInPty,
+    inbound_item,
+    load_line,
+    run_as_the_console_does,
+    run_in_terminal,
+)
 
 DAY = 86_400.0
 MESSAGES = 100_000
@@ -359,7 +365,7 @@ def main() -> None:
     parser.add_argument("--typing-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.typing_child:
-        asyncio.run(typing_child(Path(args.typing_child[0]), args.typing_child[1]))
+        run_as_the_console_does(typing_child(Path(args.typing_child[0]), args.typing_child[1]))
         return
     if args.quick:
         args.runs = 1

@@ -86,6 +86,7 @@ from harness import (
     receipt_items,
     record_batch,
     rss_mb,
+    run_as_the_console_does,
     sent_batch,
     stream_at,
     team_item,
@@ -664,7 +665,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         folder, beacon, options = args.child
-        asyncio.run(shift(Path(folder), json.loads(options), beacon))
+        run_as_the_console_does(shift(Path(folder), json.loads(options), beacon))
         return
     if args.quick:
         args.batches = 4

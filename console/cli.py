@@ -226,7 +226,9 @@ def run_console(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
         parser.exit(2, f"agent-console: {error}\n")
     import asyncio
 
-    with asyncio.Runner() as runner:
+    from console.loop_turns import console_loop
+
+    with asyncio.Runner(loop_factory=console_loop) as runner:
         early = None
         if settings.embedded_sandbox and not settings.login_first and a_core_to_spare():
             # The sandbox starts up beside the UI (its own process, an idle core), not after

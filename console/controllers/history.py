@@ -7,6 +7,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
 from console.controllers import core_parts
@@ -82,15 +83,18 @@ class HistoryKeeper:
         self.writes = Updates()
 
     def open(self) -> None:
+        from console.loop_turns import running_turns
+
+        turns = running_turns()  # the history's threads give way to the loop's long turns
         self.app.run_worker(
-            self._open,
+            partial(self._open, None if turns is None else turns.give_way),
             group="history",
             thread=True,
             exit_on_error=False,
             description="Opening the history",
         )
 
-    def _open(self) -> None:
+    def _open(self, give_way: Callable[[], object] | None) -> None:
         from console.paths import data_dir
         from console.store import History, HistoryError
 
@@ -104,6 +108,7 @@ class HistoryKeeper:
                 on_write_error=lambda reason: app.post_message(HistoryWriteFailed(str(reason))),
                 on_notice=lambda text: app.post_message(HistoryNoticed(text)),
                 pause=PAUSE,
+                give_way=give_way,
             )
         except HistoryError as error:  # HistoryLocked included: its message names the fix
             app.post_message(HistoryUnavailable(str(error)))

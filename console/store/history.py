@@ -133,6 +133,7 @@ class History(Receipts, RoomsAndLogins, OnDemandReads, Loading):
         hot_messages: int,
         spare_parts: int = SPARE_PARTS,
         pause: float = 0.0,
+        give_way: Callable[[], object] | None = None,
     ) -> None:
         """Private: use `History.open`."""
         self.data_dir = data_dir
@@ -157,6 +158,7 @@ class History(Receipts, RoomsAndLogins, OnDemandReads, Loading):
         )
         self._hot_messages = hot_messages
         self.pause = pause  # may change while it runs (the App's: 0 while updates pile up)
+        self.give_way = give_way
         self._pending: OrderedDict[str, list[Doc]] = OrderedDict()
         self._journal = Journal(self.folder)
         self._closed = False
@@ -179,6 +181,7 @@ class History(Receipts, RoomsAndLogins, OnDemandReads, Loading):
         hot_messages: int = HOT_MESSAGES,
         spare_parts: int = SPARE_PARTS,
         pause: float = 0.0,
+        give_way: Callable[[], object] | None = None,
     ) -> History:
         """Lock `data_dir`, open its history (splitting an older `history.json` once), apply
         retention, load the window, start the writer.
@@ -192,7 +195,9 @@ class History(Receipts, RoomsAndLogins, OnDemandReads, Loading):
         `pause`: seconds that long work done in the caller's thread (a run of receipts, a
         batch's sends) sleeps between runs of a few dozen, without the lock: a thread sharing
         the GIL with it (the UI loop) gets the GIL back within a run, not after the
-        interpreter's switch interval (5 ms) each time.
+        interpreter's switch interval (5 ms) each time. `give_way`, called before each of
+        those pauses and between the writer's files (while `pause` is set), may wait: the
+        console's waits while its UI loop is in a long turn (loop_turns.py).
         """
         if flush_interval <= 0:
             raise ValueError("flush_interval must be positive")
@@ -220,6 +225,7 @@ class History(Receipts, RoomsAndLogins, OnDemandReads, Loading):
             hot_messages=hot_messages,
             spare_parts=spare_parts,
             pause=pause,
+            give_way=give_way,
         )
         try:
             history._load(max_age_days, max_records)
@@ -251,7 +257,7 @@ class History(Receipts, RoomsAndLogins, OnDemandReads, Loading):
                     if snapshot is not None:
                         after.append(storage_step(file.storage, snapshot))
             # The parts are durable before their indexes, the conversations and the state.
-            wrote = run_in_order([parts, after], self.folder)
+            wrote = run_in_order([parts, after], self.folder, between=self._give_way)
             if sealed is not None:
                 self._journal.drop_through(sealed)
             self._parts.release_idle()
@@ -530,7 +536,15 @@ class History(Receipts, RoomsAndLogins, OnDemandReads, Loading):
     def _breathe(self) -> None:
         """Between runs of work (never holding the lock): let the other threads run."""
         if self.pause:
+            self._give_way()
             time.sleep(self.pause)
+
+    def _give_way(self) -> None:
+        """Between runs of work (never holding the lock): wait, as `give_way` says, while
+        the history pauses for others (`pause`; not while quitting or catching up)."""
+        give_way = self.give_way
+        if give_way is not None and self.pause:
+            give_way()
 
     def _check_open(self) -> None:
         if self._closed:

@@ -64,15 +64,20 @@ def storage_step(storage: WriteBehindStorage, snapshot: Snapshot) -> Step:
     )
 
 
-def run_in_order(groups: list[list[Step]], folder: Path) -> bool:
+def run_in_order(
+    groups: list[list[Step]], folder: Path, between: Callable[[], object] | None = None
+) -> bool:
     """Run each group's steps in order, and fsync the folder after each group that ran, so no
     rename of a later group is durable before those of an earlier one. If a step fails, it and
-    every later step are pending again, and the error propagates."""
+    every later step are pending again, and the error propagates. `between` is called before
+    each step (the history's `_give_way`)."""
     steps = [step for group in groups for step in group]
     done = 0
     try:
         for group in groups:
             for step in group:
+                if between is not None:
+                    between()
                 step.run()
                 done += 1
             if group:

@@ -167,3 +167,23 @@ async def test_a_keys_threads_get_the_gil_within_a_millisecond_while_the_console
         assert sys.getswitchinterval() == pytest.approx(SWITCH_EVERY)
         assert before > SWITCH_EVERY
     assert sys.getswitchinterval() == pytest.approx(before)
+
+
+def test_on_the_loop_the_console_runs_on_the_history_gives_way_to_its_long_turns(
+    tmp_path: Path,
+) -> None:
+    """The command line runs the App on a TurnLoop (console/loop_turns.py); the history's
+    threads are handed its `give_way`, so a long turn of the loop (a section's first paint)
+    is not shared with them."""
+    from console.loop_turns import console_loop, running_turns
+
+    async def scenario() -> None:
+        app = quiet_console(tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: app.history_keeper.settled)
+            turns = running_turns()
+            assert turns is not None and app.history is not None
+            assert app.history.give_way == turns.give_way
+
+    with asyncio.Runner(loop_factory=console_loop) as runner:
+        runner.run(scenario())

@@ -164,3 +164,36 @@ def test_long_work_lets_other_threads_in_between_runs_never_holding_the_lock(
     message = history.message_by_umid("s199")
     assert message is not None and message.status == "sent"
     history.close()
+
+
+def test_long_work_gives_way_to_the_ui_loop_between_runs_and_files(tmp_path: Path) -> None:
+    """`give_way` (the console's: wait while the UI loop is in a long turn) is asked between
+    runs of receipts and before each file the writer writes, never holding the lock; not at
+    all once the history stops pausing (the agent quitting, or updates piling up)."""
+    from console.store.journal import SentRow
+
+    asked: list[bool] = []
+
+    def give_way() -> None:
+        got = history._lock.acquire(blocking=False)  # the asking thread holds no lock
+        asked.append(got)
+        if got:
+            history._lock.release()
+
+    history = History.open(tmp_path, clock=lambda: T0, pause=0.0001, give_way=give_way)
+    history.record_sent(
+        [SentRow(f"s{n}", None, "sms", "+6591", False, None) for n in range(10)], "a", T0
+    )
+    history.flush()
+    assert asked, "before the writer's files"
+    asked.clear()
+    history.apply_receipts(ReceiptUpdate(f"s{n % 10}", "sent", T0 + 1, T0 + 1) for n in range(300))
+    assert len(asked) >= 4 and all(asked), "between runs of receipts, holding no lock"
+    asked.clear()
+    history.pause = 0.0
+    history.apply_receipts(
+        ReceiptUpdate(f"s{n % 10}", "delivered", T0 + 2, T0 + 2) for n in range(300)
+    )
+    history.flush()
+    assert asked == [], "not asked while the history does not pause"
+    history.close()
