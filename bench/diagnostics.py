@@ -181,6 +181,68 @@ def thread_cpu() -> dict[str, float]:
     return used
 
 
+class ThreadShares:
+    """A diagnostic (bench/shift.py's BENCH_SLOW): when the loop wakes over `late` seconds
+    after its last wake-up, each thread's CPU time in between (the thread's own CPU clock),
+    by its Python name: who had the GIL while the loop was held. Sampled every `interval`
+    from a task of its own on the loop."""
+
+    def __init__(self, interval: float = 0.005, late: float = 0.04) -> None:
+        self.interval = interval
+        self.late = late
+        self.seen: list[tuple[float, float, dict[str, float]]] = []  # woke, gap, CPU by name
+        self._task: Any = None
+
+    def start(self) -> None:
+        import asyncio
+
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="thread-shares")
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+    @staticmethod
+    def _clocks() -> dict[str, float]:
+        import threading
+
+        used: dict[str, float] = {}
+        for thread in threading.enumerate():
+            if thread.ident is None:
+                continue
+            try:
+                clock = time.pthread_getcpuclockid(thread.ident)
+                used[thread.name] = used.get(thread.name, 0.0) + time.clock_gettime(clock)
+            except (OSError, ValueError):  # the thread ended meanwhile
+                continue
+        return used
+
+    async def _run(self) -> None:
+        import asyncio
+
+        before, at = self._clocks(), time.monotonic()
+        while True:
+            await asyncio.sleep(self.interval)
+            now, clocks = time.monotonic(), self._clocks()
+            if now - at > self.late:
+                shares = {
+                    name: (used - before.get(name, 0.0)) * 1000
+                    for name, used in clocks.items()
+                    if used - before.get(name, 0.0) >= 0.0005
+                }
+                self.seen.append((now, (now - at) * 1000, shares))
+            before, at = clocks, now
+
+    def near(self, woke: float) -> str:
+        """What the threads used over the gap that ended nearest `woke` (within 10 ms)."""
+        best = min(self.seen, key=lambda seen: abs(seen[0] - woke), default=None)
+        if best is None or abs(best[0] - woke) > 0.01:
+            return ""
+        shares = sorted(best[2].items(), key=lambda item: -item[1])
+        return f"{best[1]:.0f} ms gap: " + ", ".join(f"{name} {ms:.0f}" for name, ms in shares)
+
+
 class PeakSnapshot:
     """A diagnostic (bench/shift.py's BENCH_TRACE_PEAK, with --trace): a tracemalloc snapshot
     kept whenever the traced memory is 2 MB over the highest seen so far while it watches

@@ -259,9 +259,11 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
 
             slow_messages = SlowMessages(0.005)
             slow_messages.install()
-            from diagnostics import thread_cpu
+            from diagnostics import ThreadShares, thread_cpu
 
             threads_before, process_before = thread_cpu(), time.process_time()
+            shares = ThreadShares()
+            shares.start()
         inbound_per_batch = options["inbound"] // max(batches, 1)
         team_per_batch = options["team"] // max(batches, 1)
         seq, inbound_n, team_n = 3, 3, 0
@@ -382,7 +384,8 @@ async def shift(folder: Path, options: dict[str, Any], beacon_path: str) -> None
                 print("\n# when (monotonic), wall ms, loop CPU ms, name: beside keys", file=out)
                 for at, (took, used, _, name) in zip(slow.when, slow.seen, strict=True):
                     print(f"@ {at:.3f} {took * 1000:.1f} {used * 1000:.1f} {name}", file=out)
-                worst_moments(ticker, slow, out)
+                shares.stop()
+                worst_moments(ticker, slow, out, shares)
                 slow_messages.remove()
                 print("\n# CPU seconds per thread (threads alive at both ends)", file=out)
                 threads_after = thread_cpu()
@@ -624,11 +627,12 @@ def run_shift(options: dict[str, Any]) -> dict[str, Any]:
     return figures
 
 
-def worst_moments(ticker: Any, slow: Any, out: Any, count: int = 8) -> None:
+def worst_moments(ticker: Any, slow: Any, out: Any, shares: Any, count: int = 8) -> None:
     """The loop's worst moments (the ticker's latest wake-ups) and what held it then: the
     callbacks over 20 ms that started between the tick being due and its wake-up (wall ms /
     the loop's CPU ms). Nothing listed: no single callback was that long (many shorter ones,
-    or the GIL held by another thread)."""
+    or the GIL held by another thread). Then each thread's CPU ms over that gap (the loop's
+    is MainThread's), when `shares` (diagnostics.ThreadShares) saw it."""
     print(f"\n# the loop's {count} worst moments, and the callbacks over 20 ms then", file=out)
     late = ticker.late
     for index in sorted(range(len(late)), key=late.__getitem__, reverse=True)[:count]:
@@ -641,6 +645,9 @@ def worst_moments(ticker: Any, slow: Any, out: Any, count: int = 8) -> None:
         ]
         listed = "; ".join(ran) or "none over 20 ms"
         print(f"@ {woke:.3f} woke {late[index] * 1000:.1f} ms late: {listed}", file=out)
+        threads = shares.near(woke)
+        if threads:
+            print(f"    {threads}", file=out)
 
 
 def main() -> None:

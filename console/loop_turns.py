@@ -49,6 +49,7 @@ class LoopTurns:
         self.longest = longest
         self._clock = clock
         self.began: float | None = None
+        self.loop_thread: int | None = None  # the loop's own thread never waits for itself
         self._waiters = 0
         self._ended = threading.Condition(threading.Lock())
 
@@ -75,6 +76,8 @@ class LoopTurns:
         this waited. Call it between runs of work, holding no lock the loop takes."""
         began = self.began
         if began is None or self._clock() - began < self.busy_after:
+            return False
+        if threading.get_ident() == self.loop_thread:  # history work done on the loop itself
             return False
         with self._ended:
             self._waiters += 1
@@ -109,6 +112,7 @@ class TurnLoop(asyncio.SelectorEventLoop):
         super().__init__(_TurnSelector(self.turns))
 
     def run_forever(self) -> None:
+        self.turns.loop_thread = threading.get_ident()
         try:
             super().run_forever()
         finally:  # stopped after a turn, not in select: nobody may wait for it now

@@ -248,14 +248,14 @@ class History(Receipts, RoomsAndLogins, OnDemandReads, Loading):
         with self._flush_lock:
             self._parts.apply_deferred()
             with self._lock:  # one moment for every file: a resume point never runs ahead
-                parts, after = self._parts.plan_writes()
+                parts, after = self._parts.plan_writes(between=self._give_way)
                 # The journal's sealed segments hold only sends now in `parts` (or on disk):
                 # dropped once these writes are durable (unless some wait for a part on disk).
                 sealed = None if self._parts.has_deferred else self._journal.seal()
                 for file in (self._conversations, self._state):
                     snapshot = file.storage.snapshot()
                     if snapshot is not None:
-                        after.append(storage_step(file.storage, snapshot))
+                        after.append(storage_step(file.storage, snapshot, self._give_way))
             # The parts are durable before their indexes, the conversations and the state.
             wrote = run_in_order([parts, after], self.folder, between=self._give_way)
             if sealed is not None:

@@ -57,10 +57,14 @@ class Step:
     undo: Callable[[], None]
 
 
-def storage_step(storage: WriteBehindStorage, snapshot: Snapshot) -> Step:
-    """Write a file; the caller fsyncs the folder (see `run_in_order`)."""
+def storage_step(
+    storage: WriteBehindStorage, snapshot: Snapshot, between: Callable[[], object] | None = None
+) -> Step:
+    """Write a file; the caller fsyncs the folder (see `run_in_order`). `between`: as for
+    `WriteBehindStorage.commit`."""
     return Step(
-        lambda: storage.commit(snapshot, sync_folder=False), lambda: storage.restore(snapshot)
+        lambda: storage.commit(snapshot, sync_folder=False, between=between),
+        lambda: storage.restore(snapshot),
     )
 
 
@@ -274,7 +278,9 @@ class PartSet:
                 for change in self._deferred.pop(key, ()):
                     change(part)
 
-    def plan_writes(self) -> tuple[list[Step], list[Step]]:
+    def plan_writes(
+        self, between: Callable[[], object] | None = None
+    ) -> tuple[list[Step], list[Step]]:
         """The writes of every changed part (oldest first), then of their indexes. Snapshots
         are taken now, under the lock the caller holds; the steps run without it. An index is
         written after its part, naming the part file it describes."""
@@ -283,7 +289,7 @@ class PartSet:
         for _, part in sorted(self.loaded.items()):
             snapshot = part.storage.snapshot()
             if snapshot is not None:
-                parts.append(storage_step(part.storage, snapshot))
+                parts.append(storage_step(part.storage, snapshot, between))
             if part.index_dirty:
                 index = part.index()
                 part.index_dirty = False

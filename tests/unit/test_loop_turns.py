@@ -113,3 +113,18 @@ def test_only_a_turn_loop_has_turns() -> None:
 def test_the_console_runs_on_a_turn_loop() -> None:
     with asyncio.Runner(loop_factory=console_loop) as runner:
         assert isinstance(runner.get_loop(), TurnLoop)
+
+
+def test_the_loop_never_waits_for_itself() -> None:
+    """History work done on the loop (no background runner) asks too: it goes on at once."""
+    seen: list[bool] = []
+
+    async def main() -> None:
+        turns = running_turns()
+        assert turns is not None
+        time.sleep(0.01)  # the loop busy past busy_after
+        assert turns.busy()
+        seen.append(turns.give_way())
+
+    run_on_a_turn_loop(main())
+    assert seen == [False]
