@@ -13,6 +13,9 @@ alternated with the default: key → paint p99 94 and 94 ms at 5 ms; 69 and 66 a
 and 65 at 0.5 ms; 74 and 61 at 2 ms. Loop lateness, memory and the time a batch's answer
 takes to show did not move.
 
+A shorter interval also shares a long stretch of the loop's work more finely with the
+history's threads; those give way to the loop's long turns (console/loop_turns.py).
+
 Pure of UI: no Textual. The App starts one on mount and stops it on unmount.
 """
 

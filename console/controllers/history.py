@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 # The history's update thread sleeps this long between runs of a few dozen receipts or sends:
 # it shares the GIL with the UI loop, which otherwise waits the interpreter's 5 ms switch
 # interval to get it back each time (a repaint of 11 ms of CPU took 21 ms: BENCH_SLOW).
+# Before each pause, and between the writer's files, it gives way to a long turn of the loop
+# (console/loop_turns.py: a section's first paint is not shared with it).
 PAUSE = 0.0005
 # ... unless more updates than this wait (a slice of live events is one; ~60 a second at
 # 2,000 receipts/s, so a batch's 10,000 sends journalled in ~0.3 s keep their pauses): then
