@@ -71,9 +71,10 @@ class LoopTurns:
         began = self.began
         return began is not None and self._clock() - began >= self.busy_after
 
-    def give_way(self) -> bool:
-        """Wait while the loop is in a long turn, for it to end (at most `longest`); True if
-        this waited. Call it between runs of work, holding no lock the loop takes."""
+    def give_way(self, longest: float | None = None) -> bool:
+        """Wait while the loop is in a long turn, for it to end (at most `longest`, by
+        default the turns' own); True if this waited. Call it between runs of work, holding
+        no lock the loop takes."""
         began = self.began
         if began is None or self._clock() - began < self.busy_after:
             return False
@@ -83,7 +84,7 @@ class LoopTurns:
             self._waiters += 1
             try:
                 if self.began is began:  # still that turn (it may have ended meanwhile)
-                    self._ended.wait(self.longest)
+                    self._ended.wait(self.longest if longest is None else longest)
             finally:
                 self._waiters -= 1
         return True

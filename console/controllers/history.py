@@ -17,6 +17,7 @@ from console.ui.state import HistoryState, HistoryStatus
 if TYPE_CHECKING:
     from console.app import AgentConsole
     from console.feed.rows import FeedStore
+    from console.loop_turns import LoopTurns
     from console.store import History
 
 T = TypeVar("T")
@@ -33,17 +34,30 @@ PAUSE = 0.0005
 # it catches up without pausing. At 20,000 receipts/s an always-paused thread fell behind
 # the loop, and what waited cost tens of MB of RSS.
 BACKLOG = 32
+# While more than BACKLOG wait, the history's threads still give way to a long turn of the
+# loop, for this long at most: catching up at full speed took the GIL from a section's first
+# paint (BENCH_SLOW: the writer's thread had 41 of 76 ms while a paint of 18 ms waited).
+HURRIED = 0.005
 
 
 class Updates:
     """The history's updates, run in order on one thread of their own (`submit`, as an
-    executor's); the history pauses between runs of its work while few updates wait."""
+    executor's); the history pauses between runs of its work while few updates wait, and
+    gives way to the UI loop's long turns (`give_way`, when the loop is a TurnLoop)."""
 
     def __init__(self) -> None:
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="history-write")
         self._waiting = 0
         self._lock = threading.Lock()
         self.history: History | None = None
+        self.turns: LoopTurns | None = None
+
+    def give_way(self) -> None:
+        """The history's `give_way`: wait out a long turn of the loop, briefly while updates
+        pile up; never once the agent quits."""
+        turns = self.turns
+        if turns is not None:
+            turns.give_way(None if self._waiting <= BACKLOG else HURRIED)
 
     def submit(self, job: Callable[..., T], *args: object) -> Future[T]:
         with self._lock:
@@ -56,6 +70,7 @@ class Updates:
         nothing on screen waits for the GIL, the shell prompt waits for the last flush)."""
         with self._lock:
             history, self.history = self.history, None
+            self.turns = None
             if history is not None:
                 history.pause = 0.0
         self._executor.shutdown(wait=wait)
@@ -87,9 +102,9 @@ class HistoryKeeper:
     def open(self) -> None:
         from console.loop_turns import running_turns
 
-        turns = running_turns()  # the history's threads give way to the loop's long turns
+        self.writes.turns = running_turns()  # the history gives way to the loop's long turns
         self.app.run_worker(
-            partial(self._open, None if turns is None else turns.give_way),
+            partial(self._open, self.writes.give_way),
             group="history",
             thread=True,
             exit_on_error=False,

@@ -119,14 +119,18 @@ def paced(
     every: int = PACE_EVERY,
     pause: float = PACE,
     sleep: Callable[[float], None] = time.sleep,
+    give_way: Callable[[], object] | None = None,
 ) -> Iterator[FeedRow]:
     """`rows`, with the writer's thread asleep `pause` seconds every `every` rows: formatting
     cells is all CPU, and a thread that never sleeps takes the GIL from the UI loop for the
     interpreter's switch interval again and again (keys took up to 270 ms during an export of
-    25,000 rows while a batch landed)."""
+    25,000 rows while a batch landed). `give_way` is called before each pause (the console's
+    waits while its UI loop is in a long turn: console/loop_turns.py)."""
     for count, row in enumerate(rows, 1):
         yield row
         if count % every == 0:
+            if give_way is not None:
+                give_way()
             sleep(pause)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -532,14 +532,24 @@ class FeedScreen(SectionScreen):
         if not ats:
             self.notify("No message matches the filter: nothing to export.", severity="warning")
             return
+        from console.loop_turns import running_turns
         from console.paths import data_dir
 
         folder = (self.app.settings.data_dir or data_dir()) / "exports"
         secrets = [secret for secret in self.app.copier.secrets() if len(secret) >= MIN_SECRET]
-        self.export_csv(folder, (view.store, ats, seqs), reveal, secrets)
+        turns = running_turns()  # the writer's thread gives way to the loop's long turns
+        give_way = None if turns is None else turns.give_way
+        self.export_csv(folder, (view.store, ats, seqs), reveal, secrets, give_way)
 
     @work(group="feed-export", thread=True, exit_on_error=False, description="Exporting CSV")
-    def export_csv(self, folder: Path, keys: ExportKeys, reveal: bool, secrets: list[str]) -> None:
+    def export_csv(
+        self,
+        folder: Path,
+        keys: ExportKeys,
+        reveal: bool,
+        secrets: list[str],
+        give_way: Callable[[], object] | None = None,
+    ) -> None:
         from console.feed.export import paced, write_csv
 
         total = len(keys[1])
@@ -558,7 +568,11 @@ class FeedScreen(SectionScreen):
 
         try:
             path = write_csv(
-                folder, paced(rows()), now=self.store.clock(), reveal=reveal, secrets=secrets
+                folder,
+                paced(rows(), give_way=give_way),
+                now=self.store.clock(),
+                reveal=reveal,
+                secrets=secrets,
             )
         except _ExportStopped:
             return

@@ -65,7 +65,7 @@ import copy
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -110,6 +110,7 @@ from console.store.writer import Writer
 Clock = Callable[[], float]
 
 HOT_MESSAGES = 1_000  # the window holds at least this many of the newest messages
+ROWS_RUN = 512  # a send's rows taken between two breaths (~1 ms; recording one costs more)
 
 
 class History(Receipts, RoomsAndLogins, OnDemandReads, Loading):
@@ -196,8 +197,8 @@ class History(Receipts, RoomsAndLogins, OnDemandReads, Loading):
         batch's sends) sleeps between runs of a few dozen, without the lock: a thread sharing
         the GIL with it (the UI loop) gets the GIL back within a run, not after the
         interpreter's switch interval (5 ms) each time. `give_way`, called before each of
-        those pauses and between the writer's files (while `pause` is set), may wait: the
-        console's waits while its UI loop is in a long turn (loop_turns.py).
+        those pauses and between the writer's files, may wait: the console's waits while its
+        UI loop is in a long turn (loop_turns.py; not long while updates pile up).
         """
         if flush_interval <= 0:
             raise ValueError("flush_interval must be positive")
@@ -381,7 +382,7 @@ class History(Receipts, RoomsAndLogins, OnDemandReads, Loading):
 
     def record_sent(
         self,
-        rows: Sequence[SentRow],
+        rows: Iterable[SentRow],
         text: str,
         created_at: Timestamp,
         *,
@@ -392,15 +393,19 @@ class History(Receipts, RoomsAndLogins, OnDemandReads, Loading):
         return once they are on disk: kept in memory like `record_message` (a refused one
         with its refusal as a receipt), then journalled with one fsync for the whole send. It
         waits for the disk: call it from a worker thread. Raises OSError when the journal
-        cannot be written (the messages stay in memory and are saved by the next flush)."""
+        cannot be written (the messages stay in memory and are saved by the next flush).
+        `rows` may be made as they are taken (a batch answer's 10,000): the history gives way
+        between runs of them, as it does while it records them."""
+        text, created_at = to_text(text, "text"), to_ts(created_at, "created_at")
+        taken: list[SentRow] = []
+        for number, row in enumerate(rows, 1):
+            taken.append(row)
+            if number % ROWS_RUN == 0:
+                self._breathe()
         entry = sent_entry(
-            rows,
-            to_text(text, "text"),
-            to_ts(created_at, "created_at"),
-            batch_id=batch_id,
-            conversation_id=conversation_id,
+            taken, text, created_at, batch_id=batch_id, conversation_id=conversation_id
         )
-        self._fold(entry, replay=False)
+        self._fold(entry, replay=False, rows=taken)
         self._append(entry)
 
     def message_by_umid(self, umid: str) -> Message | None:
@@ -535,15 +540,14 @@ class History(Receipts, RoomsAndLogins, OnDemandReads, Loading):
 
     def _breathe(self) -> None:
         """Between runs of work (never holding the lock): let the other threads run."""
+        self._give_way()
         if self.pause:
-            self._give_way()
             time.sleep(self.pause)
 
     def _give_way(self) -> None:
-        """Between runs of work (never holding the lock): wait, as `give_way` says, while
-        the history pauses for others (`pause`; not while quitting or catching up)."""
+        """Between runs of work (never holding the lock): wait if `give_way` says to."""
         give_way = self.give_way
-        if give_way is not None and self.pause:
+        if give_way is not None:
             give_way()
 
     def _check_open(self) -> None:

@@ -5,12 +5,13 @@ send journal, rebuild conversations a kill left unsaved. Part of `History`
 from __future__ import annotations
 
 import gc
+from collections.abc import Sequence
 
 from console.store.catalog import DAY, LEGACY_NAME
 from console.store.errors import CorruptHistory, HistoryError
 from console.store.history_base import HistoryBase
 from console.store.history_receipts import RUN
-from console.store.journal import ROOM, SENT, Entry, sent_rows
+from console.store.journal import ROOM, SENT, Entry, SentRow, sent_rows
 from console.store.loading import open_folder
 from console.store.migrate import migrate
 from console.store.small import SmallFile
@@ -122,14 +123,15 @@ class Loading(HistoryBase):
                 "(cut short by a crash before they were confirmed); the rest was kept."
             )
 
-    def _fold(self, entry: Entry, *, replay: bool) -> None:
+    def _fold(self, entry: Entry, *, replay: bool, rows: Sequence[SentRow] | None = None) -> None:
         """Apply one journal entry to memory. On replay, a message or a room the parts already
-        hold is skipped, so replaying twice changes nothing."""
+        hold is skipped, so replaying twice changes nothing. `rows`: a sent entry's rows as
+        they were given to it (not read back from it: a batch's 10,000 again, unbroken)."""
         kind = entry.get("k")
         if kind == SENT:
             at = entry["at"]
             text = entry["text"]
-            for number, row in enumerate(sent_rows(entry), 1):
+            for number, row in enumerate(sent_rows(entry) if rows is None else rows, 1):
                 if number % RUN == 0:
                     self._breathe()
                 with self._lock:

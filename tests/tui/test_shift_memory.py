@@ -183,7 +183,8 @@ def test_on_the_loop_the_console_runs_on_the_history_gives_way_to_its_long_turns
             await wait_for(pilot, lambda: app.history_keeper.settled)
             turns = running_turns()
             assert turns is not None and app.history is not None
-            assert app.history.give_way == turns.give_way
+            writes = app.history_keeper.writes
+            assert writes.turns is turns and app.history.give_way == writes.give_way
 
     with asyncio.Runner(loop_factory=console_loop) as runner:
         runner.run(scenario())

@@ -97,3 +97,21 @@ def test_the_writer_pauses_every_few_rows_and_writes_them_all_in_order() -> None
     written = list(paced(rows, every=4, pause=0.001, sleep=pauses.append))
     assert written == rows
     assert pauses == [0.001, 0.001], "after the 4th and the 8th row"
+
+
+def test_the_writer_gives_way_before_each_pause() -> None:
+    """Before each pause the writer's thread asks to give way (the console's waits out a long
+    turn of the UI loop): in the same rhythm, and every row is still written."""
+    rows = [FeedRow(f"u{n}", T0 + n, "delivered") for n in range(10)]
+    done: list[str] = []
+    written = list(
+        paced(
+            rows,
+            every=4,
+            pause=0.001,
+            sleep=lambda _: done.append("pause"),
+            give_way=lambda: done.append("give way"),
+        )
+    )
+    assert written == rows
+    assert done == ["give way", "pause", "give way", "pause"]

@@ -168,8 +168,7 @@ def test_long_work_lets_other_threads_in_between_runs_never_holding_the_lock(
 
 def test_long_work_gives_way_to_the_ui_loop_between_runs_and_files(tmp_path: Path) -> None:
     """`give_way` (the console's: wait while the UI loop is in a long turn) is asked between
-    runs of receipts and before each file the writer writes, never holding the lock; not at
-    all once the history stops pausing (the agent quitting, or updates piling up)."""
+    runs of receipts and before each file the writer writes, never holding the lock."""
     from console.store.journal import SentRow
 
     asked: list[bool] = []
@@ -189,11 +188,38 @@ def test_long_work_gives_way_to_the_ui_loop_between_runs_and_files(tmp_path: Pat
     asked.clear()
     history.apply_receipts(ReceiptUpdate(f"s{n % 10}", "sent", T0 + 1, T0 + 1) for n in range(300))
     assert len(asked) >= 4 and all(asked), "between runs of receipts, holding no lock"
-    asked.clear()
-    history.pause = 0.0
-    history.apply_receipts(
-        ReceiptUpdate(f"s{n % 10}", "delivered", T0 + 2, T0 + 2) for n in range(300)
-    )
-    history.flush()
-    assert asked == [], "not asked while the history does not pause"
     history.close()
+
+
+def test_a_batch_answers_rows_are_taken_as_they_are_made_giving_way_between_runs(
+    tmp_path: Path,
+) -> None:
+    """A batch answer's 10,000 rows are made in the writer's thread as the history takes
+    them: it gives way to the UI loop long before the last is made, and keeps every one."""
+    from console.store.journal import SentRow
+
+    made = 0
+    made_when_asked: list[int] = []
+
+    def rows() -> Any:
+        nonlocal made
+        for n in range(10_000):
+            made += 1
+            yield SentRow(
+                f"b{n}", None, "sms", f"+6591{n:07d}", n == 7, "refused" if n == 7 else None
+            )
+
+    history = History.open(
+        tmp_path, clock=lambda: T0, pause=0.0, give_way=lambda: made_when_asked.append(made)
+    )
+    history.record_sent(rows(), "a batch", T0, batch_id="batch-1")
+    assert made_when_asked[0] <= 1_024, "asked before most rows were even made"
+    assert len(made_when_asked) >= 10_000 // 64, "and between runs while recording them"
+    first, last, refused = (history.message_by_umid(u) for u in ("b0", "b9999", "b7"))
+    assert first is not None and last is not None and refused is not None
+    assert (first.status, last.status, refused.status) == ("queued", "queued", "rejected")
+    history.close()
+    again = History.open(tmp_path, clock=lambda: T0)
+    kept = again.message_by_umid("b9999")
+    assert kept is not None and kept.batch_id == "batch-1", "journalled and saved"
+    again.close()

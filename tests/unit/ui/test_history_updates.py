@@ -52,3 +52,37 @@ def test_updates_handed_over_before_quitting_go_in_without_pauses() -> None:
     gate.set()
     closer.join()
     assert seen == [0.0]
+
+
+class Turns:
+    """A stand-in for LoopTurns: what each give_way was allowed to wait."""
+
+    def __init__(self) -> None:
+        self.longest: list[float | None] = []
+
+    def give_way(self, longest: float | None = None) -> bool:
+        self.longest.append(longest)
+        return False
+
+
+def test_the_history_gives_way_to_the_loop_briefly_while_updates_pile_up_never_at_quit() -> None:
+    from console.controllers.history import HURRIED
+
+    updates = Updates()
+    updates.give_way()  # no TurnLoop (a test, Windows): nothing to wait for
+    turns = Turns()
+    updates.turns = turns  # type: ignore[assignment]
+    updates.history = SimpleNamespace(pause=PAUSE)  # type: ignore[assignment]
+    gate = threading.Event()
+    futures = [updates.submit(gate.wait, 5)]
+    updates.give_way()
+    futures += [updates.submit(lambda: None) for _ in range(BACKLOG + 2)]
+    updates.give_way()
+    gate.set()
+    for future in futures:
+        future.result(5)
+    updates.give_way()
+    assert turns.longest == [None, HURRIED, None], "its own wait; briefly while they pile up"
+    updates.shutdown()
+    updates.give_way()
+    assert len(turns.longest) == 3, "the agent is quitting: no more waiting for the screen"
