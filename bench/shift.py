@@ -43,8 +43,8 @@ Figures:
   shown counts as the 10 s waited. Switching section (F3, F4) is timed apart (`switch_*`).
 
 Diagnostics (environment variables naming a file the child writes): `BENCH_SLOW` the loop's
-callbacks that held it over 20 ms (wall, the loop thread's CPU, the process's CPU) and the
-longest collections; `BENCH_PROFILE` a cProfile of the shift; `BENCH_LAYOUTS` which widgets
+callbacks that held it over 20 ms (wall, the loop thread's CPU, the process's CPU), the loop's
+worst moments with each thread's CPU over them (who had the GIL), and the longest collections; `BENCH_PROFILE` a cProfile of the shift; `BENCH_LAYOUTS` which widgets
 asked for a new layout of the whole screen, and from where; `BENCH_STALLS` every thread's
 stack, sampled while the loop is over half a second late; `BENCH_MALLOC` pymalloc's and
 glibc's own statistics after the first, middle and last batch (whose free space the RSS
