@@ -12,8 +12,9 @@ of the loop begins (the selector's ``select`` returns: callbacks are about to ru
 (the loop waits in ``select`` again). Another thread calls :meth:`LoopTurns.give_way` between
 two runs of its work: when the loop's current turn has run longer than `busy_after`, the
 thread waits for that turn to end (at most `longest`), so the long turn finishes at the speed
-of its own CPU. The loop's short turns (a slice of receipts, a key) are not waited for: the
-work behind them must keep up with the stream.
+of its own CPU. Short turns (most keys, a few receipts) are not waited for, and no wait is
+long: the work behind must keep up with the stream (the history waits 5 ms at most while its
+updates pile up: controllers/history.py).
 
 Pure of UI: no Textual. The console's command line runs the App on a :class:`TurnLoop`
 (``asyncio.Runner(loop_factory=console_loop)``); the App hands its turns to the history.
@@ -30,7 +31,7 @@ import threading
 import time
 from collections.abc import Callable
 
-BUSY_AFTER = 0.002  # a turn longer than this is waited for (a slice of receipts is ~4 ms)
+BUSY_AFTER = 0.002  # a turn longer than this is waited for (a slice of receipts: up to 4 ms)
 LONGEST = 0.05  # the most one give_way waits: a loop busy for long still lets work through
 
 
