@@ -44,8 +44,9 @@ Figures:
 
 Diagnostics (environment variables naming a file the child writes): `BENCH_SLOW` the loop's
 callbacks that held it over 20 ms (wall, the loop thread's CPU, the process's CPU), the loop's
-worst moments with each thread's CPU over them (who had the GIL), and the longest collections; `BENCH_PROFILE` a cProfile of the shift; `BENCH_LAYOUTS` which widgets
-asked for a new layout of the whole screen, and from where; `BENCH_STALLS` every thread's
+worst moments with each thread's CPU over them (who had the GIL), and the longest
+collections; `BENCH_PROFILE` a cProfile of the shift; `BENCH_LAYOUTS` which widgets asked for
+a new layout of the whole screen, and from where; `BENCH_STALLS` every thread's
 stack, sampled while the loop is over half a second late; `BENCH_MALLOC` pymalloc's and
 glibc's own statistics after the first, middle and last batch (whose free space the RSS
 holds); `BENCH_GARBAGE` (a file, or 1) after the shift, the cyclic garbage set aside that an
