@@ -76,6 +76,9 @@ class Updates:
         self._executor.shutdown(wait=wait)
 
     def _run(self, job: Callable[..., T], *args: object) -> T:
+        # Between two jobs is a breathing point too: a burst of customers' messages is a
+        # thousand small jobs back to back, none long enough to give way inside.
+        self.give_way()
         try:
             return job(*args)
         finally:

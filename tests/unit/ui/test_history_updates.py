@@ -73,16 +73,24 @@ def test_the_history_gives_way_to_the_loop_briefly_while_updates_pile_up_never_a
     turns = Turns()
     updates.turns = turns  # type: ignore[assignment]
     updates.history = SimpleNamespace(pause=PAUSE)  # type: ignore[assignment]
-    gate = threading.Event()
-    futures = [updates.submit(gate.wait, 5)]
+    gate, started = threading.Event(), threading.Event()
+
+    def first() -> None:
+        started.set()
+        gate.wait(5)
+
+    futures = [updates.submit(first)]
+    assert started.wait(5)
+    assert turns.longest == [None], "before each job, as between runs inside one"
     updates.give_way()
     futures += [updates.submit(lambda: None) for _ in range(BACKLOG + 2)]
     updates.give_way()
     gate.set()
     for future in futures:
         future.result(5)
-    updates.give_way()
-    assert turns.longest == [None, HURRIED, None], "its own wait; briefly while they pile up"
+    assert turns.longest[1:3] == [None, HURRIED], "its own wait; briefly while they pile up"
+    assert len(turns.longest) == 3 + BACKLOG + 2, "and once before each of the jobs after"
+    assert turns.longest[-1] is None, "caught up: its own wait again"
     updates.shutdown()
     updates.give_way()
-    assert len(turns.longest) == 3, "the agent is quitting: no more waiting for the screen"
+    assert len(turns.longest) == 3 + BACKLOG + 2, "the agent is quitting: no more waiting"
