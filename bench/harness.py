@@ -95,7 +95,8 @@ def sent_receipt(umid: str, n: int, batch: int, state: str, at: str, **status: A
 
 
 def batch_umid(batch: int, n: int) -> str:
-    return f"0a1b2c3d-{batch:04d}-{n:06d}-9e8f-7a6b5c4d3e2f"
+    """A message's umid as 8x8 writes one (a UUID: lowercase, dashed), made from its place."""
+    return f"{batch:08x}-9e8f-4a6b-8c4d-{n:012x}"
 
 
 def receipt_items(batch: int, count: int) -> Iterator[Item]:

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from console.sealed import GONE, Chunk, find, seal
 from console.store.catalog import PartKey
 
-RECENT = 20_000  # umids kept one by one (a batch and more); older ones are sealed
+RECENT = 10_000  # umids kept one by one (the newest 5,000 to 10,000); older ones are sealed
 MERGED_MAX = 40_000  # entries in a chunk made by merging (beyond: chunks stay apart)
 
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from plain_store import PlainStore, PlainView
 
 from console.core.model import Changes, Delivery, Outbound
+from console.feed.packed import Chunk
 from console.feed.query import EVERYTHING, FeedFilter, parse_filter
 from console.feed.row import FIELDS, FeedRow
 from console.feed.rows import FeedStore
@@ -23,7 +24,15 @@ from console.live.events import Price
 
 T0 = 1_800_000_000.0
 STALE = 10.0
-UMIDS = [f"m{n}" for n in range(14)]
+UUIDS = [f"0a1b2c3d-000{n % 3}-4000-8000-{n:012x}" for n in range(8)]  # as 8x8 writes them
+# Short umids and UUIDs (a chunk of only UUIDs packs them as 16 bytes), and two that only
+# look like one: uppercase, and a dash out of place.
+UMIDS = [
+    *(f"m{n}" for n in range(6)),
+    *UUIDS,
+    "0A1B2C3D-0000-4000-8000-00000000000A",
+    "0a1b2c3d0-000-4000-8000-00000000000b",
+]
 STATES = ["queued", "sent", "delivered", "undelivered", "rejected", "failed"]
 FILTERS = [
     "status:sent,queued",
@@ -37,6 +46,11 @@ FILTERS = [
     "to:9100",
     "700900 status:sent",
     "M1 REF",
+    "0001-4000",  # across a UUID's dash
+    "C3D-0002 status:sent",
+    "8000-000000000005",
+    "-",
+    "0a1b2c3d0",  # the one with a dash out of place
 ]
 
 
@@ -238,3 +252,25 @@ def test_rows_past_the_newest_are_packed_and_read_back_whole() -> None:
     assert again is not None and again.status == "undelivered" and again.error_code == 46
     view = FeedView(store, FeedFilter(statuses=frozenset({"undelivered"})))
     assert [r.umid for r in view.rows] == ["u10"]
+
+
+def test_a_chunk_of_8x8_umids_keeps_each_in_16_bytes_and_finds_and_filters_them() -> None:
+    """8x8's umids are UUIDs: a chunk of them keeps 16 bytes each, not 36 characters in its
+    text, and still finds each, reads it back whole and filters by any part of it; a chunk with
+    one umid written otherwise keeps them all as text."""
+    uuids = [f"9f3c6a1e-5b2d-4c8e-a7f0-{n:012x}" for n in range(300)]
+    rows = [
+        FeedRow(umid, T0 + n, "sent", destination=f"+6591{n:07d}") for n, umid in enumerate(uuids)
+    ]
+    chunk = Chunk(rows)
+    assert chunk.uuids is not None and len(chunk.uuids) == 16 * 300
+    assert uuids[7] not in chunk.text and "+65910000007" in chunk.text
+    assert [chunk.umid(place) for place in range(300)] == uuids
+    assert chunk.find(uuids[123]) == 123 and chunk.find(uuids[123].upper()) is None
+    assert chunk.row(5).umid == uuids[5] and chunk.row(5).destination == "+65910000005"
+    assert [chunk.umid(p) for p in chunk.select(parse_filter("a7f0-00000000011", now=T0))] == [
+        uuids[n] for n in range(0x110, 0x120)
+    ]
+    assert chunk.select(parse_filter("4C8E-A7F0-00000000002a", now=T0)) == [42]
+    mixed = Chunk([*rows[:5], FeedRow("M-7", T0 + 9, "sent")])
+    assert mixed.uuids is None and mixed.umid(2) == uuids[2] and mixed.find("M-7") == 5
