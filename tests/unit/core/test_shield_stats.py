@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from console.core.networks import UNKNOWN, Network, network_of
+from console.core.networks import NUMBERS_CACHED, UNKNOWN, Network, network_of
 from console.core.shield import (
     BUCKETS,
     DEVIATION_POINTS,
@@ -223,3 +223,16 @@ def test_an_sms_receipt_becomes_an_observation_at_its_provider_time() -> None:
     undated = {"destination": "6591230000", "status": {"state": "sent"}}
     got = observation_from_receipt("u3", undated, "sent", None, received)
     assert got is not None and got.at == 1800000000.0 and got.destination == "+6591230000"
+
+
+def test_a_shift_of_new_numbers_keeps_a_bounded_cache_and_one_network_object_each() -> None:
+    """A floor sends to new numbers all day: the Shield's network lookups keep the newest
+    NUMBERS_CACHED numbers, not every number of the shift, and numbers of one operator share
+    one Network object (a cached number costs its entry, not a Network of its own)."""
+    network_of.cache_clear()
+    numbers = [f"+6591{n:07d}" for n in range(NUMBERS_CACHED + 5_000)]
+    networks = [network_of(number) for number in numbers]
+    assert network_of.cache_info().currsize == NUMBERS_CACHED
+    assert len({id(network) for network in networks}) == 1 and networks[0] == Network("SG", UNKNOWN)
+    assert network_of(numbers[-1]) is networks[0] and network_of.cache_info().hits == 1
+    assert network_of("not a number") is network_of("") is network_of("+999")
