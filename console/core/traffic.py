@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -79,6 +79,75 @@ def observation_from_receipt(
 
 
 FoldKey = tuple[float, str, str, int | None]  # minute, number prefix, state, error code
+_WIDTH = 16  # bytes a packed umid or number takes in its column
+_key = hash  # a umid's key in the ring's dict (a test makes them clash)
+
+
+class _Packed:
+    """A column of strings by place: `_WIDTH` bytes each where `pack` fits one (a UUID as its
+    16 bytes, a number as its characters), the others beside as they are."""
+
+    __slots__ = ("_bytes", "_odd", "_pack", "_unpack")
+
+    def __init__(self, pack: Callable[[str], bytes | None], unpack: Callable[[bytes], str]) -> None:
+        self._bytes = bytearray()
+        self._odd: dict[int, str] = {}
+        self._pack = pack
+        self._unpack = unpack
+
+    def __len__(self) -> int:
+        return len(self._bytes) // _WIDTH
+
+    def append(self, text: str) -> None:
+        self._bytes.extend(bytes(_WIDTH))
+        self[len(self) - 1] = text
+
+    def __getitem__(self, place: int) -> str:
+        if self._odd:
+            odd = self._odd.get(place)
+            if odd is not None:
+                return odd
+        return self._unpack(self._bytes[place * _WIDTH : place * _WIDTH + _WIDTH])
+
+    def __setitem__(self, place: int, text: str) -> None:
+        packed = self._pack(text)
+        if packed is None:
+            self._odd[place] = text
+            return
+        self._bytes[place * _WIDTH : place * _WIDTH + _WIDTH] = packed
+        if self._odd:
+            self._odd.pop(place, None)
+
+
+def _pack_uuid(umid: str) -> bytes | None:
+    """A umid written as 8x8 writes one (a UUID: lowercase, dashed 8-4-4-4-12) as its 16
+    bytes; None for any other (read back by `_unpack_uuid` as it was)."""
+    if len(umid) != 36 or umid[8] + umid[13] + umid[18] + umid[23] != "----":
+        return None
+    digits = umid.replace("-", "")
+    if len(digits) != 32 or not digits.isascii() or digits.lower() != digits:
+        return None
+    try:
+        packed = bytes.fromhex(digits)
+    except ValueError:
+        return None
+    return packed if len(packed) == _WIDTH else None  # fromhex skips whitespace
+
+
+def _unpack_uuid(packed: bytes) -> str:
+    hexed = packed.hex()
+    return f"{hexed[:8]}-{hexed[8:12]}-{hexed[12:16]}-{hexed[16:20]}-{hexed[20:]}"
+
+
+def _pack_short(text: str) -> bytes | None:
+    """Up to 16 ASCII characters (an E.164 number has at most 16 with its +), NUL-padded."""
+    if len(text) > _WIDTH or not text.isascii() or "\0" in text:
+        return None
+    return text.encode().ljust(_WIDTH, b"\0")
+
+
+def _unpack_short(packed: bytes) -> str:
+    return packed.rstrip(b"\0").decode()
 
 
 class TrafficLedger:
@@ -86,16 +155,20 @@ class TrafficLedger:
     as snapshots.
 
     The messages kept are a ring of columns (umid, number, time, state, error code, count,
-    ours), the oldest first, with a dict from umid to place: ~120 bytes a message, not an
-    Observation, its float and an ordered dict's node each (~250), nor a new Observation
-    per receipt that moves a message."""
+    ours), the oldest first, with a dict from umid's hash to place: ~150 bytes a message with
+    its umid and number (8x8's umids are UUIDs, kept as 16 bytes; a number as up to 16
+    characters), not an Observation, its float and an ordered dict's node each (~250) with the
+    strings it keeps alive (~150), nor a new Observation per receipt that moves a message."""
 
     def __init__(self, max_observed: int = MAX_OBSERVED, max_folded: int = MAX_FOLDED) -> None:
         self._max = max(max_observed, 1)
         self._max_folded = max_folded
-        self._place: dict[str, int] = {}  # umid → place in the ring
-        self._umids: list[str] = []
-        self._numbers: list[str] = []
+        # umid → place in the ring, by the umid's hash (the column keeps the umid itself: its
+        # string is let go); a umid whose hash another holds is found beside, in _clash.
+        self._place: dict[int, int] = {}
+        self._clash: dict[str, int] = {}
+        self._umids = _Packed(_pack_uuid, _unpack_uuid)
+        self._numbers = _Packed(_pack_short, _unpack_short)
         self._ats = array("d")
         self._states = array("H")  # codes into _words
         self._errors: list[int | None] = []
@@ -110,7 +183,27 @@ class TrafficLedger:
 
     def __len__(self) -> int:
         """Messages kept one by one."""
-        return len(self._place)
+        return len(self._place) + len(self._clash)
+
+    def _find(self, umid: str) -> int | None:
+        place = self._place.get(_key(umid))
+        if place is not None and self._umids[place] == umid:
+            return place
+        return self._clash.get(umid) if self._clash else None
+
+    def _name(self, umid: str, place: int) -> None:
+        """`umid` is at `place` from now on (found by its hash, else beside)."""
+        key = _key(umid)
+        if key in self._place:  # another umid's hash too: 1 in 2**64, but kept apart
+            self._clash[umid] = place
+        else:
+            self._place[key] = place
+
+    def _forget(self, umid: str, place: int) -> None:
+        if self._clash.get(umid) == place:
+            del self._clash[umid]
+        else:
+            del self._place[_key(umid)]
 
     @property
     def folded(self) -> int:
@@ -138,7 +231,7 @@ class TrafficLedger:
 
     def observe(self, observation: Observation, *, ours: bool = False) -> None:
         """A message seen (`ours`: sent by this console, so the history keeps it too)."""
-        place = self._place.get(observation.umid)
+        place = self._find(observation.umid)
         if place is None:
             self._insert(observation, ours)
             return
@@ -178,11 +271,11 @@ class TrafficLedger:
             self._errors.append(observation.error_code)
             self._counts.append(observation.count)
             self._ours.append(values[6])  # type: ignore[arg-type]
-            self._place[observation.umid] = place
+            self._name(observation.umid, place)
             return
         place = self._oldest  # the oldest goes: folded, unless this console sent it
         oldest = self._kept(place)
-        del self._place[oldest.umid]
+        self._forget(oldest.umid, place)
         if not self._ours[place]:
             self._fold(oldest)
         self._oldest = (place + 1) % self._max
@@ -195,7 +288,7 @@ class TrafficLedger:
             self._counts[place],
             self._ours[place],
         ) = values
-        self._place[observation.umid] = place
+        self._name(observation.umid, place)
 
     def observe_all(self, observations: Iterable[Observation]) -> None:
         for observation in observations:
