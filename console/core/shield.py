@@ -282,11 +282,18 @@ def report(
 
 def history_observations(history: History, since: float, until: float) -> list[Observation]:
     """This console's SMS sent in [since, until) as the history keeps them (on demand: for
-    workers; days on disk are read and let go)."""
+    workers; days on disk are read and let go). Not the messages it only heard of (their
+    receipts make rows in the history too): the live ledger counts those, the older ones folded
+    into counts without their umids, so read here again they were counted twice."""
     found: list[Observation] = []
     for day in history.scan_messages(since, until, channel="sms"):
         for message in day:
-            if message.direction != "out" or not message.umid or not message.peer.startswith("+"):
+            if (
+                message.direction != "out"
+                or message.heard_only
+                or not message.umid
+                or not message.peer.startswith("+")
+            ):
                 continue
             code = message.error_code if isinstance(message.error_code, int) else None
             found.append(

@@ -3,6 +3,8 @@ rejections, delivery rate and conversion; pure, from observations."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -15,6 +17,7 @@ from console.core.shield import (
     SPIKE_MIN,
     WEEK,
     ShareRow,
+    history_observations,
     report,
     shares,
     spans,
@@ -236,3 +239,29 @@ def test_a_shift_of_new_numbers_keeps_a_bounded_cache_and_one_network_object_eac
     assert len({id(network) for network in networks}) == 1 and networks[0] == Network("SG", UNKNOWN)
     assert network_of(numbers[-1]) is networks[0] and network_of.cache_info().hits == 1
     assert network_of("not a number") is network_of("") is network_of("+999")
+
+
+def test_messages_only_heard_of_are_counted_once_with_the_ledger_s_folded_counts(
+    tmp_path: Path,
+) -> None:
+    """Another application's messages are counted by the live ledger (the older ones folded,
+    without their umids); their rows in the history are not read again as this console's
+    sends, which would count each folded one twice. This console's own sends are."""
+    from console.store import History
+    from console.store.journal import ReceiptRow, SentRow
+
+    now = 1_800_000_000.0
+    ledger = TrafficLedger(max_observed=2)
+    with History.open(tmp_path, clock=lambda: now) as history:
+        for n in range(5):  # heard of: a receipt each, into the ledger and the history
+            number = f"+659100000{n}"
+            ledger.observe(Observation(f"theirs-{n}", number, now + n, "delivered"))
+            history.apply_receipt(
+                f"theirs-{n}", "delivered", now + n, now + n, row=ReceiptRow("sms", number)
+            )
+        history.record_sent([SentRow("mine", None, "sms", "+6591999999")], "hi", now + 1)
+        history.flush()
+        found = history_observations(history, now - 60, now + 60)
+    assert [item.umid for item in found] == ["mine"]
+    counted = [*ledger.snapshot(), *found]
+    assert sum(item.count for item in counted) == 6  # five heard of, one sent
