@@ -38,7 +38,12 @@ from console.core.rooms import CallSeen, RoomBook, RoomView
 from console.core.slicing import TimeSlice, in_slices
 from console.core.suspensions import Suspension, Suspensions
 from console.core.tracker import DeliveryTracker
-from console.core.traffic import Observation, TrafficLedger, observation_from_receipt
+from console.core.traffic import (
+    Observation,
+    TrafficLedger,
+    observation_from_receipt,
+    receipt_time,
+)
 from console.live.events import (
     Event,
     GapNotice,
@@ -106,6 +111,8 @@ class ConsoleCore:
         self._login: LoginRecord | None = None
         # The Shield: the sub-account's SMS traffic seen, suspensions, OTP feedback.
         self.traffic = TrafficLedger()
+        # When the ledger heard its first receipt (it has heard every one since): None yet.
+        self.traffic_since: float | None = None
         self.suspensions = Suspensions(clock=clock, on_change=self._keep_suspensions)
         self.feedback: dict[str, str] = {}  # umid -> "success" | "failure"
         if history is not None:
@@ -339,6 +346,8 @@ class ConsoleCore:
                 receipt.umid, receipt.raw, receipt.state, receipt.error_code, receipt.received_at
             )
             if seen is not None:
+                if self.traffic_since is None:
+                    self.traffic_since = receipt_time(receipt.received_at, 0.0)
                 self.traffic.observe(seen)
         self._writes.receipt(receipt)
         return moved

@@ -14,6 +14,7 @@ code": traffic of a window against a baseline window, by country and by operator
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -280,19 +281,22 @@ def report(
     )
 
 
-def history_observations(history: History, since: float, until: float) -> list[Observation]:
+def history_observations(
+    history: History, since: float, until: float, heard_before: float = -math.inf
+) -> list[Observation]:
     """This console's SMS sent in [since, until) as the history keeps them (on demand: for
-    workers; days on disk are read and let go). Not the messages it only heard of (their
-    receipts make rows in the history too): the live ledger counts those, the older ones folded
-    into counts without their umids, so read here again they were counted twice."""
+    workers; days on disk are read and let go). The messages it only heard of (their receipts
+    make rows in the history too) only when all their receipts came before `heard_before`,
+    when the live ledger heard its first (by default none are): it counts the later ones, the
+    older ones folded into counts without their umids, so read here again they were counted
+    twice."""
     found: list[Observation] = []
     for day in history.scan_messages(since, until, channel="sms"):
         for message in day:
-            if (
-                message.direction != "out"
-                or message.heard_only
-                or not message.umid
-                or not message.peer.startswith("+")
+            if message.direction != "out" or not message.umid or not message.peer.startswith("+"):
+                continue
+            if message.heard_only and any(
+                receipt.received_at >= heard_before for receipt in message.timeline
             ):
                 continue
             code = message.error_code if isinstance(message.error_code, int) else None

@@ -9,6 +9,7 @@ arrive as a message; the view recomputes when the ledger moves, at most once a s
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -205,8 +206,9 @@ class ShieldScreen(SectionScreen):
         self.post_message(self.Computed(report, version))
 
     def _from_history(self, window: stats.Span, base: stats.Span, at: float) -> list[Observation]:
-        """This console's sends of both spans, read again at most every HISTORY_TTL s (what
-        it sent meanwhile is in the live ledger anyway)."""
+        """This console's sends of both spans, and what it heard of before it started, read
+        again at most every HISTORY_TTL s (what it sent meanwhile is in the live ledger
+        anyway)."""
         history = self.app.history
         if history is None or history.closed:
             return []
@@ -214,8 +216,11 @@ class ShieldScreen(SectionScreen):
         cached_key, read_at, cached = self._history_cache
         if cached_key == key and 0 <= at - read_at < HISTORY_TTL:
             return cached
-        found = stats.history_observations(history, base.start, base.end)
-        found += stats.history_observations(history, window.start, window.end)
+        since = self.app.core.traffic_since  # before it, the live ledger heard nothing
+        if since is None:
+            since = math.inf
+        found = stats.history_observations(history, base.start, base.end, since)
+        found += stats.history_observations(history, window.start, window.end, since)
         self._history_cache = (key, at, found)
         return found
 

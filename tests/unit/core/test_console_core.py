@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -315,3 +316,14 @@ def test_a_status_lookup_moves_a_message_forward_only(
     assert stored is not None and stored.status == "delivered"
     older = Receipt("u-5", "sent", "SMS", AT, provider_timestamp=AT, source="lookup")
     assert not core.apply_lookup(older).deliveries, "a lookup never moves a status back"
+
+
+def test_the_shield_knows_when_its_live_ledger_heard_its_first_receipt() -> None:
+    """Before it, what the console heard of is the history's alone (the Shield reads it
+    there); from it on, the live ledger counts every receipt."""
+    core = ConsoleCore()
+    assert core.traffic_since is None
+    core.apply_events([receipt("u-1", "delivered", second=3)])
+    assert core.traffic_since == datetime.fromisoformat(AT.replace("Z", "+00:00")).timestamp()
+    core.apply_events([receipt("u-2", "delivered", second=9)])
+    assert core.traffic_since == datetime.fromisoformat(AT.replace("Z", "+00:00")).timestamp()

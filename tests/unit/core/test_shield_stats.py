@@ -244,24 +244,35 @@ def test_a_shift_of_new_numbers_keeps_a_bounded_cache_and_one_network_object_eac
 def test_messages_only_heard_of_are_counted_once_with_the_ledger_s_folded_counts(
     tmp_path: Path,
 ) -> None:
-    """Another application's messages are counted by the live ledger (the older ones folded,
-    without their umids); their rows in the history are not read again as this console's
-    sends, which would count each folded one twice. This console's own sends are."""
+    """Another application's messages heard of since the console started are counted by the
+    live ledger (the older ones folded, without their umids): their rows in the history are
+    not read again, which would count each folded one twice. Those heard of before it
+    started (a restart) are read from the history, as this console's own sends are."""
     from console.store import History
     from console.store.journal import ReceiptRow, SentRow
 
-    now = 1_800_000_000.0
+    started = 1_800_000_000.0
     ledger = TrafficLedger(max_observed=2)
-    with History.open(tmp_path, clock=lambda: now) as history:
-        for n in range(5):  # heard of: a receipt each, into the ledger and the history
+    with History.open(tmp_path, clock=lambda: started) as history:
+        history.apply_receipt(  # before this run: only the history has it
+            "earlier", "delivered", started - 30, started - 20, row=ReceiptRow("sms", "+6591000009")
+        )
+        history.apply_receipt(  # sent before, its final receipt heard in this run
+            "late", "sent", started - 10, started - 10, row=ReceiptRow("sms", "+6591000008")
+        )
+        history.apply_receipt("late", "delivered", started + 1, started + 1)
+        ledger.observe(Observation("late", "+6591000008", started - 10, "delivered"))
+        for n in range(5):  # heard of in this run: into the ledger and the history
             number = f"+659100000{n}"
-            ledger.observe(Observation(f"theirs-{n}", number, now + n, "delivered"))
+            ledger.observe(Observation(f"theirs-{n}", number, started + n, "delivered"))
             history.apply_receipt(
-                f"theirs-{n}", "delivered", now + n, now + n, row=ReceiptRow("sms", number)
+                f"theirs-{n}", "delivered", started + n, started + n, row=ReceiptRow("sms", number)
             )
-        history.record_sent([SentRow("mine", None, "sms", "+6591999999")], "hi", now + 1)
+        history.record_sent([SentRow("mine", None, "sms", "+6591999999")], "hi", started + 1)
         history.flush()
-        found = history_observations(history, now - 60, now + 60)
-    assert [item.umid for item in found] == ["mine"]
+        found = history_observations(history, started - 60, started + 60, started)
+        unbounded = history_observations(history, started - 60, started + 60)
+    assert sorted(item.umid for item in found) == ["earlier", "mine"]
+    assert [item.umid for item in unbounded] == ["mine"]
     counted = [*ledger.snapshot(), *found]
-    assert sum(item.count for item in counted) == 6  # five heard of, one sent
+    assert sum(item.count for item in counted) == 8  # 5 + "late" heard, "earlier", "mine"
