@@ -156,7 +156,7 @@ class Chunk:
 
     def _cut(self, place: int, part: int) -> str:
         """A row's umid, number or reference (UMID, DEST, REF) as the text holds it."""
-        index = place * self._width + part - 3 + self._width  # the umid is not in the text
+        index = place * self._width + part - (3 - self._width)  # without its umid: from DEST
         return self.text[self.ends[index - 1] if index else 0 : self.ends[index]]
 
     def umid(self, place: int) -> str:
