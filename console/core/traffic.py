@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from console import uuids
 from console.live.events import rank
 
 MAX_OBSERVED = 20_000  # messages kept one by one (older ones are folded into counts)
@@ -119,26 +120,6 @@ class _Packed:
             self._odd.pop(place, None)
 
 
-def _pack_uuid(umid: str) -> bytes | None:
-    """A umid written as 8x8 writes one (a UUID: lowercase, dashed 8-4-4-4-12) as its 16
-    bytes; None for any other (read back by `_unpack_uuid` as it was)."""
-    if len(umid) != 36 or umid[8] + umid[13] + umid[18] + umid[23] != "----":
-        return None
-    digits = umid.replace("-", "")
-    if len(digits) != 32 or not digits.isascii() or digits.lower() != digits:
-        return None
-    try:
-        packed = bytes.fromhex(digits)
-    except ValueError:
-        return None
-    return packed if len(packed) == _WIDTH else None  # fromhex skips whitespace
-
-
-def _unpack_uuid(packed: bytes) -> str:
-    hexed = packed.hex()
-    return f"{hexed[:8]}-{hexed[8:12]}-{hexed[12:16]}-{hexed[16:20]}-{hexed[20:]}"
-
-
 def _pack_short(text: str) -> bytes | None:
     """Up to 16 ASCII characters (an E.164 number has at most 16 with its +), NUL-padded."""
     if len(text) > _WIDTH or not text.isascii() or "\0" in text:
@@ -167,7 +148,7 @@ class TrafficLedger:
         # string is let go); a umid whose hash another holds is found beside, in _clash.
         self._place: dict[int, int] = {}
         self._clash: dict[str, int] = {}
-        self._umids = _Packed(_pack_uuid, _unpack_uuid)
+        self._umids = _Packed(uuids.pack, uuids.unpack)
         self._numbers = _Packed(_pack_short, _unpack_short)
         self._ats = array("d")
         self._states = array("H")  # codes into _words

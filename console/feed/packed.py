@@ -30,6 +30,9 @@ from typing import TYPE_CHECKING
 
 from console.feed.query import reads_as_number
 from console.feed.row import NO_FINAL, FeedRow
+from console.uuids import SIZE as UUID_BYTES
+from console.uuids import pack_all as pack_uuids
+from console.uuids import unpack as unpack_uuid
 
 if TYPE_CHECKING:
     from console.feed.query import FeedFilter
@@ -57,7 +60,6 @@ _NONE = (type(None), None)
 _LOW32 = 0xFFFF_FFFF
 _PLAIN_NUMBER = re.compile(r"\+?[0-9]*\Z")
 UMID, DEST, REF = 0, 1, 2  # a row's parts of the text
-_UUID_DASHES = (8, 13, 18, 23)  # where a UUID's dashes are, in its 36 characters
 
 
 class Chunk:
@@ -122,7 +124,7 @@ class Chunk:
             self._keys.append(keys)
             self._tagged.append(tagged)
             self.codes.append(array(_typecode(len(values)), [keys[key] for key in keyed]))
-        self.uuids = _uuid_column(umids)
+        self.uuids = pack_uuids(umids)
         texts = (
             (destinations, references)
             if self.uuids is not None
@@ -160,11 +162,10 @@ class Chunk:
         return self.text[self.ends[index - 1] if index else 0 : self.ends[index]]
 
     def umid(self, place: int) -> str:
-        uuids = self.uuids
-        if uuids is None:
+        packed = self.uuids
+        if packed is None:
             return self._cut(place, UMID)
-        hexed = uuids[place * 16 : place * 16 + 16].hex()
-        return f"{hexed[:8]}-{hexed[8:12]}-{hexed[12:16]}-{hexed[16:20]}-{hexed[20:]}"
+        return unpack_uuid(packed[place * UUID_BYTES : (place + 1) * UUID_BYTES])
 
     def destination(self, place: int) -> str | None:
         if self.late is not None and place in self.late:
@@ -301,7 +302,7 @@ class Chunk:
             digits = word.replace("-", "")
             if not digits:
                 return set(range(len(self.ats)))
-            found.update(_occurrences(self.uuids.hex(), digits, None, 32))
+            found.update(_occurrences(self.uuids.hex(), digits, None, 2 * UUID_BYTES))
         return found
 
     def _plain_numbers(self) -> bool:
@@ -361,25 +362,6 @@ def _occurrences(text: str, word: str, ends: array[int] | None, width: int) -> s
         found.add(at // width if ends is None else bisect_right(ends, at) // width)
         at = text.find(word, at + 1)
     return found
-
-
-def _uuid_column(umids: list[str]) -> bytes | None:
-    """The umids as 16 bytes each, when every one is a UUID written as 8x8 writes them
-    (lowercase hex digits, dashed 8-4-4-4-12: what :meth:`Chunk.umid` gives back); else None.
-    Checked in C loops over the whole column (a chunk is packed on the UI loop)."""
-    count = len(umids)
-    if not count or set(map(len, umids)) != {36}:
-        return None
-    joined = "".join(umids)
-    if not joined.isascii() or joined.lower() != joined or joined.count("-") != 4 * count:
-        return None
-    if any(joined[at::36] != "-" * count for at in _UUID_DASHES):
-        return None
-    try:
-        packed = bytes.fromhex(joined.replace("-", ""))
-    except ValueError:
-        return None
-    return packed if len(packed) == 16 * count else None  # fromhex skips whitespace
 
 
 def _passing(values: list[object], test: Callable[[object], bool]) -> list[bool]:
