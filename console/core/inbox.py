@@ -311,23 +311,25 @@ def apply_inbound(
 ) -> Conversation:
     """A customer wrote: one more unread, the conversation's latest line, and a resolved or
     snoozed conversation is open again (the customer is waiting)."""
-    replace = dataclasses.replace
     waiting = conversation.waiting_since
     if waiting is None or conversation.last_direction != "in":
         waiting = at  # the customer starts waiting with their first unanswered message
-    changed = replace(
-        conversation,
-        unread=conversation.unread + 1,
-        name=message.name or conversation.name,
-        waiting_since=min(waiting, at),
-        last_inbound_at=max(at, conversation.last_inbound_at or at),
-        channel_id=message.channel_id or conversation.channel_id,
-    )
+    changes: dict[str, object] = {
+        "unread": conversation.unread + 1,
+        "name": message.name or conversation.name,
+        "waiting_since": min(waiting, at),
+        "last_inbound_at": max(at, conversation.last_inbound_at or at),
+        "channel_id": message.channel_id or conversation.channel_id,
+    }
     if conversation.status in (RESOLVED, SNOOZED):
-        changed = replace(changed, status=OPEN, snoozed_until=None)
+        changes.update(status=OPEN, snoozed_until=None)
     if at >= conversation.last_activity:
-        changed = replace(changed, last_activity=at, last_text=message.text, last_direction="in")
-    return changed if seq is None else replace(changed, seq=seq)
+        changes.update(last_activity=at, last_text=message.text, last_direction="in")
+    if seq is not None:
+        changes["seq"] = seq
+    # One copy, not one per change: dataclasses.replace is ~7 µs (a burst of 1,000 customers'
+    # messages made 3,000 of them on the UI loop).
+    return dataclasses.replace(conversation, **changes)  # type: ignore[arg-type]
 
 
 # ----------------------------------------------------------------------------- the inbox
