@@ -134,8 +134,8 @@ class ShieldScreen(SectionScreen):
         self.report: ShieldReport | None = None
         self._seen_version = -1
         self._computing = False
-        self._history_cache: tuple[tuple[str, str], float, list[Observation]]
-        self._history_cache = (("", ""), 0.0, [])
+        self._history_cache: tuple[tuple[str, str, float], float, list[Observation]]
+        self._history_cache = (("", "", 0.0), 0.0, [])
         self._operator_layout: tuple[tuple[str, int], ...] = ()  # the columns shown
 
     def compose(self) -> ComposeResult:
@@ -212,13 +212,14 @@ class ShieldScreen(SectionScreen):
         history = self.app.history
         if history is None or history.closed:
             return []
-        key = (self.window, self.baseline)
-        cached_key, read_at, cached = self._history_cache
-        if cached_key == key and 0 <= at - read_at < HISTORY_TTL:
-            return cached
         since = self.app.core.traffic_since  # before it, the live ledger heard nothing
         if since is None:
             since = math.inf
+        # Read again once the ledger hears its first receipt: what it hears is its to count.
+        key = (self.window, self.baseline, since)
+        cached_key, read_at, cached = self._history_cache
+        if cached_key == key and 0 <= at - read_at < HISTORY_TTL:
+            return cached
         found = stats.history_observations(history, base.start, base.end, since)
         found += stats.history_observations(history, window.start, window.end, since)
         self._history_cache = (key, at, found)
